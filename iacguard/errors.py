@@ -1,0 +1,34 @@
+"""The project's own error type: every problem a user can cause ends up as one of these."""
+
+from __future__ import annotations
+
+
+class IacguardError(Exception):
+    """An input problem that names where it happened.
+
+    ``file`` is the path as the user should see it (relative to the scan root where possible),
+    ``line`` is 1-based when known.
+    """
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        return where + self.message
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+class InputError(IacguardError):
+    """A file that looks like IaC but cannot be parsed or resolved."""
+
+
+class UsageError(IacguardError):
+    """Bad command-line arguments or settings."""

@@ -1,0 +1,59 @@
+"""JSON parsing that keeps the line of every object and array.
+
+Used for JSON CloudFormation templates, heredoc and file() policies in Terraform, and JSON
+strings embedded in templates, so a policy statement can be reported at its own line.
+Built on the standard library's pure-Python scanner with our own object/array hooks: the
+hooks receive the offset where each container starts, which we turn into a line number.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import json.decoder
+import json.scanner
+from typing import Any
+
+from .values import PDict, PList
+
+
+class PositionedDecoder(json.JSONDecoder):
+    def __init__(self, text: str, first_line: int):
+        super().__init__()
+        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self._first_line = first_line
+        self.parse_object = self._object
+        self.parse_array = self._array
+        self.memo: dict = {}
+        self.scan_once = json.scanner.py_make_scanner(self)
+
+    def _line(self, offset: int) -> int:
+        return self._first_line + bisect.bisect_left(self._newlines, offset)
+
+    def _object(self, s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None,
+                _w=json.decoder.WHITESPACE.match):
+        start = s_and_end[1] - 1  # the scanner has already consumed '{'
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, self.memo, _w)
+        return PDict(pairs, line=self._line(start)), end
+
+    def _array(self, s_and_end, scan_once, _w=json.decoder.WHITESPACE.match):
+        values, end = json.decoder.JSONArray(s_and_end, scan_once, _w)
+        return PList(values, line=self._line(s_and_end[1] - 1)), end
+
+
+def loads_positioned(text: str, first_line: int = 1) -> Any:
+    """Parse JSON text; dicts become PDict and lists PList with 1-based lines.
+
+    ``first_line`` is the line of the text's first character in its file (for JSON embedded
+    in a heredoc or a YAML block). Raises ``json.JSONDecodeError`` like ``json.loads``.
+    """
+    decoder = PositionedDecoder(text, first_line)
+    value, end = decoder.raw_decode(text, _skip_ws(text))
+    rest = _skip_ws(text, end)
+    if rest != len(text):
+        raise json.JSONDecodeError("Extra data", text, rest)
+    return value
+
+
+def _skip_ws(text: str, pos: int = 0) -> int:
+    return json.decoder.WHITESPACE.match(text, pos).end()

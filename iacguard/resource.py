@@ -1,0 +1,59 @@
+"""The one shape every loader produces: a resource with resolved properties and a position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CLOUDFORMATION = "cloudformation"
+TERRAFORM = "terraform"
+TERRAFORM_PLAN = "terraform-plan"
+
+
+@dataclass
+class Resource:
+    """One resource (or Terraform data source) of one template, module or plan.
+
+    ``address``: Terraform address (``aws_iam_role.app``, ``module.net.aws_iam_role.app["a"]``,
+    ``data.aws_iam_policy_document.x``) or CloudFormation logical id.
+    ``base_address``: the address without instance keys; what ``Ref.target`` names.
+    ``type``: native type (``aws_iam_role`` / ``AWS::IAM::Role``).
+    ``properties``: resolved values (``PDict``/``PList``/scalars/``Unknown``/``Ref``/``Encoded``).
+    ``file``/``line``/``end_line``: where the block starts and ends (file relative to the root).
+    ``scope``: the template file or module directory whose references resolve to each other;
+    a ``Ref.target`` is looked up among resources of the same scope group (see ``group``).
+    ``group``: resources that deploy together and may reference each other (a CloudFormation
+    template; a Terraform root module and all modules it calls; a plan file).
+    ``metadata``: CloudFormation ``Metadata`` (suppressions, ``aws:cdk:path``) or, for Terraform,
+    ``{"comments": [(line, text), ...]}`` inside the block.
+    ``condition``: CloudFormation ``Condition`` name when the resource is conditional.
+    """
+
+    address: str
+    type: str
+    properties: dict
+    file: str
+    line: int
+    end_line: int
+    source: str
+    base_address: str = ""
+    mode: str = "managed"
+    group: str = ""
+    metadata: dict = field(default_factory=dict)
+    condition: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.base_address:
+            self.base_address = self.address
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.properties.get(key, default)
+
+
+@dataclass
+class LoadResult:
+    """What a loader returns for one file or module: resources and per-file errors."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list = field(default_factory=list)  # list[IacguardError]
+    files: list[str] = field(default_factory=list)  # files read successfully (relative)

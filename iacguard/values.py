@@ -1,0 +1,140 @@
+"""Values as loaders hand them to the rest of the pipeline.
+
+Loaders produce plain Python data (dict, list, str, int, float, bool, None) with three
+additions:
+
+* ``PDict`` / ``PList``: a dict or list that remembers the 1-based ``line`` where it starts in
+  its file, so a policy statement can be reported at its own line.
+* ``Unknown``: a value the scanner cannot know before deployment (a variable without a default,
+  an ARN known only after apply, an unsupported function). It carries the expression text and
+  the resources it refers to. Never a string that happens to look safe.
+* ``Ref``: an ``Unknown`` that is exactly one attribute of one resource in the same template or
+  module (``!GetAtt Role.Arn``, ``aws_iam_role.app.arn``). The IAM model follows these to link
+  attachments, memberships and policies to principals.
+* ``Encoded``: a JSON string produced from a structure (``jsonencode(...)``, the ``json``
+  attribute of ``aws_iam_policy_document``). It is a real ``str`` but also keeps the positioned
+  structure in ``.value`` so statements keep their lines.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+
+class PDict(dict):
+    """A dict with the line where it starts (1-based, 0 when unknown)."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, *args: Any, line: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.line = line
+
+
+class PList(list):
+    """A list with the line where it starts (1-based, 0 when unknown)."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, *args: Any, line: int = 0):
+        super().__init__(*args)
+        self.line = line
+
+
+def line_of(value: Any, default: int = 0) -> int:
+    """The line a loaded value starts on, or ``default``."""
+    return getattr(value, "line", 0) or default
+
+
+class Unknown:
+    """A value not known before deployment.
+
+    ``text`` is the source expression as written (``var.account_id``, ``${AWS::AccountId}``),
+    ``refs`` the ``Ref`` objects for template resources it mentions, ``reason`` a short
+    human explanation ("variable without default", "known after apply").
+    """
+
+    __slots__ = ("text", "refs", "reason")
+
+    def __init__(self, text: str = "", refs: Iterable["Ref"] = (), reason: str = ""):
+        self.text = text
+        self.refs = tuple(refs)
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text or "<unknown>"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.text == self.text  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.text))
+
+
+class Ref(Unknown):
+    """Exactly one attribute of one resource of the same template/module.
+
+    ``target`` is the resource address (Terraform ``aws_iam_role.app`` or
+    ``module.m.aws_iam_role.app`` without instance keys; CloudFormation logical id),
+    ``attr`` the attribute (``arn``, ``name``, ``Arn``; ``None`` for a CloudFormation ``Ref``).
+    """
+
+    __slots__ = ("target", "attr")
+
+    def __init__(self, target: str, attr: str | None = None, text: str = ""):
+        self.target = target
+        self.attr = attr
+        super().__init__(text or (f"{target}.{attr}" if attr else target), (), "reference")
+        self.refs = (self,)
+
+    def __repr__(self) -> str:
+        return f"Ref({self.target!r}, {self.attr!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ref) and (other.target, other.attr) == (self.target, self.attr)
+
+    def __hash__(self) -> int:
+        return hash(("Ref", self.target, self.attr))
+
+
+class Encoded(str):
+    """A JSON string that still knows the positioned structure it was made from."""
+
+    value: Any
+
+    def __new__(cls, value: Any) -> "Encoded":
+        obj = super().__new__(cls, json.dumps(to_plain(value), sort_keys=False))
+        obj.value = value
+        return obj
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when any leaf of a nested value is Unknown."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def to_plain(value: Any) -> Any:
+    """Strip positions; Unknowns become their expression text in ``${...}`` form (for JSON)."""
+    if isinstance(value, Unknown):
+        return "${" + value.text + "}"
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, Encoded):
+        return str(value)
+    return value
