@@ -11,6 +11,8 @@ additions:
 * ``Ref``: an ``Unknown`` that is exactly one attribute of one resource in the same template or
   module (``!GetAtt Role.Arn``, ``aws_iam_role.app.arn``). The IAM model follows these to link
   attachments, memberships and policies to principals.
+* ``Choice``: an ``Unknown`` that is one of several known alternatives (an undecidable
+  ``Fn::If`` or conditional); ``options`` lists them so analyses can consider each.
 * ``Encoded``: a JSON string produced from a structure (``jsonencode(...)``, the ``json``
   attribute of ``aws_iam_policy_document``). It is a real ``str`` but also keeps the positioned
   structure in ``.value`` so statements keep their lines.
@@ -99,6 +101,33 @@ class Ref(Unknown):
 
     def __hash__(self) -> int:
         return hash(("Ref", self.target, self.attr))
+
+
+class Choice(Unknown):
+    """One of several values, chosen at deploy time (a CloudFormation ``Fn::If`` whose condition
+    cannot be decided, a Terraform conditional on an unknown). ``options`` holds every branch;
+    analyses that must be conservative consider all of them."""
+
+    __slots__ = ("options",)
+
+    def __init__(self, options: Iterable[Any], text: str = "", reason: str = "undecided condition"):
+        self.options = tuple(options)
+        super().__init__(text, (), reason)
+        self.refs = tuple(r for o in self.options for r in collect_refs(o))
+
+    def __repr__(self) -> str:
+        return f"Choice({self.options!r})"
+
+
+def collect_refs(value: Any) -> tuple:
+    """Every Ref mentioned anywhere in a value."""
+    if isinstance(value, Unknown):
+        return value.refs
+    if isinstance(value, dict):
+        return tuple(r for v in value.values() for r in collect_refs(v))
+    if isinstance(value, list):
+        return tuple(r for v in value for r in collect_refs(v))
+    return ()
 
 
 class Encoded(str):
