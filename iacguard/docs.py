@@ -1,0 +1,39 @@
+"""Check documentation, generated from each check's metadata (`iacguard explain`, docs/checks/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+_LANG = {"cloudformation": "yaml", "terraform": "hcl"}
+_NAMES = {"cloudformation": "CloudFormation", "terraform": "Terraform"}
+
+
+def render_check(meta: Any) -> str:
+    out = [f"# {meta.id}: {meta.title}", "",
+           f"- Family: `{meta.family}`", f"- Severity: {meta.severity}"]
+    if meta.controls:
+        out.append("- Maps to: " + ", ".join(meta.controls))
+    out += ["", "## Why is this bad?", "", meta.why, "", "## What it checks", "", meta.doc or meta.title, "",
+            "## How to fix it", "", meta.fix, ""]
+    for label, examples in (("Failing example", meta.bad_example), ("Fixed example", meta.good_example)):
+        for fmt, snippet in examples.items():
+            out += [f"## {label} ({_NAMES.get(fmt, fmt)})", "", f"```{_LANG.get(fmt, '')}", snippet.rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+def write_docs(checks: dict, directory: Path) -> list[Path]:
+    """Write one page per check plus an index; returns the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    index = ["# iacguard checks", "", "| id | family | severity | title |", "| --- | --- | --- | --- |"]
+    for meta in checks.values():
+        if meta.origin != "builtin":
+            continue
+        path = directory / f"{meta.id}.md"
+        path.write_text(render_check(meta), encoding="utf-8")
+        written.append(path)
+        index.append(f"| [{meta.id}]({meta.id}.md) | {meta.family} | {meta.severity} | {meta.title} |")
+    (directory / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
+    written.append(directory / "README.md")
+    return written

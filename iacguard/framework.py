@@ -1,0 +1,207 @@
+"""The check framework: how a check declares itself and reports findings.
+
+A check is a plain function in a module under ``checks/`` (or a user's ``--checks-dir``),
+decorated with :func:`check`. It receives a :class:`CheckContext` and calls ``ctx.report(...)``
+for each problem. Its docstring is its documentation: the first paragraph says why it matters;
+sections ``Bad:`` / ``Good:`` (optional) give examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .errors import UsageError
+
+SEVERITIES = ("low", "medium", "high", "critical")
+FAMILIES = (
+    "root-credentials",
+    "mfa",
+    "least-privilege",
+    "privilege-escalation",
+    "guardrails",
+    "access-keys",
+    "external-access",
+    "template-validity",
+)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    id: str
+    family: str
+    severity: str
+    title: str
+    why: str
+    fix: str
+    controls: tuple[str, ...]
+    func: Callable[["CheckContext"], Any]
+    bad_example: dict = field(default_factory=dict)   # {"cloudformation": "...", "terraform": "..."}
+    good_example: dict = field(default_factory=dict)
+    origin: str = "builtin"
+
+    @property
+    def doc(self) -> str:
+        return (self.func.__doc__ or "").strip()
+
+
+_REGISTRY: dict[str, CheckMeta] = {}
+
+
+def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str,
+          controls: Iterable[str] = (), bad: dict | None = None, good: dict | None = None):
+    """Register a check function. ``bad``/``good`` map a format name to an example snippet."""
+    if family not in FAMILIES:
+        raise ValueError(f"check {id}: unknown family {family!r}")
+    if severity not in SEVERITIES:
+        raise ValueError(f"check {id}: unknown severity {severity!r}")
+
+    def register(func: Callable) -> Callable:
+        if id in _REGISTRY and _REGISTRY[id].func.__module__ != func.__module__:
+            raise UsageError(f"check id {id} is defined twice ({_REGISTRY[id].func.__module__} and {func.__module__})")
+        _REGISTRY[id] = CheckMeta(id, family, severity, title, why.strip(), fix.strip(), tuple(controls),
+                                  func, dict(bad or {}), dict(good or {}), origin=_current_origin)
+        return func
+
+    return register
+
+
+_current_origin = "builtin"
+_loaded_dirs: set[str] = set()
+
+
+def builtin_checks_dir() -> Path:
+    """checks/ ships inside the wheel as iacguard.builtin_checks; in a source tree it is ../checks."""
+    spec = importlib.util.find_spec("iacguard.builtin_checks")
+    if spec and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(__file__).resolve().parent.parent / "checks"
+
+
+def load_checks(extra_dirs: Iterable[str | Path] = ()) -> dict[str, CheckMeta]:
+    """Import the built-in checks and any user directories (each ``*.py`` file once)."""
+    global _current_origin
+    dirs = [(builtin_checks_dir(), "builtin")] + [(Path(d), "custom") for d in extra_dirs]
+    for directory, origin in dirs:
+        key = str(directory.resolve())
+        if key in _loaded_dirs:
+            continue
+        if not directory.is_dir():
+            raise UsageError(f"checks directory not found: {directory}")
+        _loaded_dirs.add(key)
+        for path in sorted(directory.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            name = f"iacguard_checks_{origin}_{hashlib.sha1(key.encode()).hexdigest()[:8]}_{path.stem}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                continue
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            _current_origin = origin
+            try:
+                spec.loader.exec_module(module)
+            except UsageError:
+                raise
+            except Exception as exc:  # a broken user check must not look like a crash of ours
+                raise UsageError(f"cannot load check module {path}: {type(exc).__name__}: {exc}") from None
+            finally:
+                _current_origin = "builtin"
+    return dict(sorted(_REGISTRY.items()))
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    family: str
+    severity: str
+    title: str
+    message: str
+    resource: str
+    resource_type: str
+    file: str
+    line: int
+    fingerprint: str = ""
+    evidence: Any = None
+    path: list | None = None
+    suppressed: bool = False
+    baselined: bool = False
+    suppression_reason: str | None = None
+
+    def as_dict(self) -> dict:
+        out = {
+            "rule_id": self.rule_id,
+            "family": self.family,
+            "severity": self.severity,
+            "title": self.title,
+            "message": self.message,
+            "resource": self.resource,
+            "resource_type": self.resource_type,
+            "file": self.file,
+            "line": self.line,
+            "fingerprint": self.fingerprint,
+        }
+        if self.evidence is not None:
+            out["evidence"] = self.evidence
+        if self.path:
+            out["path"] = self.path
+        if self.suppressed:
+            out["suppressed"] = True
+            if self.suppression_reason:
+                out["suppression_reason"] = self.suppression_reason
+        if self.baselined:
+            out["baselined"] = True
+        return out
+
+
+def fingerprint(rule_id: str, scope: str, resource: str, key: str) -> str:
+    """Stable across unrelated edits: no line numbers, only what the finding is about."""
+    return hashlib.sha256("\x1f".join((rule_id, scope, resource, key)).encode()).hexdigest()[:32]
+
+
+class CheckContext:
+    """What a check sees: the IAM model (and its graph), settings, and a way to report."""
+
+    def __init__(self, meta: CheckMeta, model: Any, settings: Any, sink: list[Finding]):
+        self.meta = meta
+        self.model = model
+        self.settings = settings
+        self._sink = sink
+
+    @property
+    def graph(self):
+        return self.model.graph
+
+    def report(self, resource: Any, message: str, *, line: int | None = None, evidence: Any = None,
+               severity: str | None = None, path: list | None = None, key: str = "") -> Finding:
+        """Record a finding on a loaded ``Resource`` (or anything with address/type/file/line).
+
+        ``key`` distinguishes several findings of one rule on one resource (the statement or
+        action concerned) and feeds the fingerprint; ``line`` points at the statement when it is
+        in the same file as the resource.
+        """
+        scope = resource.group if resource.source != "cloudformation" else resource.file
+        finding = Finding(
+            rule_id=self.meta.id,
+            family=self.meta.family,
+            severity=severity or self.meta.severity,
+            title=self.meta.title,
+            message=message,
+            resource=resource.address,
+            resource_type=resource.type,
+            file=resource.file,
+            line=line or resource.line,
+            fingerprint=fingerprint(self.meta.id, scope, resource.address, key),
+            evidence=evidence,
+            path=path,
+        )
+        self._sink.append(finding)
+        return finding

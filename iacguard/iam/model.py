@@ -1,0 +1,552 @@
+"""One IAM model for CloudFormation, Terraform HCL and Terraform plans.
+
+Built from loaded Resources only (never from raw syntax). Each input format maps its resource
+types onto the same few shapes: principals (users, groups, roles) with their inline and attached
+policies, group memberships, trust policies, permissions boundaries, access keys and login
+profiles; customer-managed and AWS-managed policies; resource policies on the resources that
+can be shared; SCPs and SSO permission sets. References between resources are followed through
+``Ref`` values (``!GetAtt Role.Arn``, ``aws_iam_role.app.name``), literal names and ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from ..resource import CLOUDFORMATION, Resource
+from ..values import Choice, PDict, PList, Unknown, line_of
+from . import managed as managed_policies
+from .policy import PolicyDocument, parse_policy
+
+
+@dataclass
+class PolicyNode:
+    """One policy document and where it lives."""
+
+    id: str
+    name: str
+    kind: str  # inline | managed | aws-managed | trust | boundary | resource | scp | permission-set
+    resource: Resource  # the resource where it is written (or that names it, for AWS managed)
+    document: PolicyDocument | None  # None: an AWS managed policy whose content we do not know
+    arn: Any = None
+    attached_to: list[str] = field(default_factory=list)  # principal ids
+    via: Resource | None = None  # the attachment resource, when separate from ``resource``
+
+    @property
+    def line(self) -> int:
+        return (self.document.line if self.document and self.document.line else 0) or self.resource.line
+
+    def statement_line(self, statement: Any) -> int:
+        """The statement's own line when it is written in the reported resource's file."""
+        return getattr(statement, "line", 0) or self.line
+
+
+@dataclass
+class Principal:
+    id: str
+    kind: str  # user | group | role
+    name: Any  # str or Unknown
+    resource: Resource
+    inline: list[PolicyNode] = field(default_factory=list)
+    managed: list[PolicyNode] = field(default_factory=list)
+    groups: list["Principal"] = field(default_factory=list)
+    members: list["Principal"] = field(default_factory=list)
+    trust: PolicyNode | None = None
+    boundary: PolicyNode | None = None
+    access_keys: list[Resource] = field(default_factory=list)
+    login_profiles: list[Resource] = field(default_factory=list)
+    instance_profiles: list[Resource] = field(default_factory=list)
+    # (policy, the resource that makes the attachment: an attachment resource or the principal itself)
+    attachments: list[tuple[PolicyNode, Resource]] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return self.resource.address
+
+    def own_policies(self) -> list[PolicyNode]:
+        return self.inline + self.managed
+
+    def identity_policies(self) -> list[PolicyNode]:
+        """Everything that grants this principal permissions: its own and its groups' policies."""
+        result = list(self.own_policies())
+        for group in self.groups:
+            result.extend(group.own_policies())
+        return result
+
+
+@dataclass
+class ResourcePolicy:
+    node: PolicyNode
+    service: str  # s3, kms, sqs, sns, lambda, ecr, secretsmanager, es, glacier, ...
+    target: Resource | None  # the protected resource when it is in the same template/module
+
+
+@dataclass
+class Unresolved:
+    resource: Resource
+    line: int
+    message: str
+
+
+# --- resource type tables -------------------------------------------------------------------
+
+# principal resource type -> (kind, name property)
+PRINCIPAL_TYPES = {
+    "aws_iam_user": ("user", "name"),
+    "aws_iam_group": ("group", "name"),
+    "aws_iam_role": ("role", "name"),
+    "AWS::IAM::User": ("user", "UserName"),
+    "AWS::IAM::Group": ("group", "GroupName"),
+    "AWS::IAM::Role": ("role", "RoleName"),
+}
+
+# inline policy resources: type -> ((principal kind, principal property), ...), policy property, name property
+INLINE_POLICY_TYPES = {
+    "aws_iam_user_policy": ((("user", "user"),), "policy", "name"),
+    "aws_iam_group_policy": ((("group", "group"),), "policy", "name"),
+    "aws_iam_role_policy": ((("role", "role"),), "policy", "name"),
+    "AWS::IAM::UserPolicy": ((("user", "UserName"),), "PolicyDocument", "PolicyName"),
+    "AWS::IAM::GroupPolicy": ((("group", "GroupName"),), "PolicyDocument", "PolicyName"),
+    "AWS::IAM::RolePolicy": ((("role", "RoleName"),), "PolicyDocument", "PolicyName"),
+    # AWS::IAM::Policy is an inline policy added to each listed principal
+    "AWS::IAM::Policy": ((("user", "Users"), ("group", "Groups"), ("role", "Roles")), "PolicyDocument", "PolicyName"),
+}
+
+# managed policy resources: type -> (policy property, name property, ((kind, property), ...) attachments)
+MANAGED_POLICY_TYPES = {
+    "aws_iam_policy": ("policy", "name", ()),
+    "AWS::IAM::ManagedPolicy": ("PolicyDocument", "ManagedPolicyName",
+                                (("user", "Users"), ("group", "Groups"), ("role", "Roles"))),
+}
+
+# attachment resources: type -> (((kind, property), ...), policy-arn property)
+ATTACHMENT_TYPES = {
+    "aws_iam_user_policy_attachment": ((("user", "user"),), "policy_arn"),
+    "aws_iam_group_policy_attachment": ((("group", "group"),), "policy_arn"),
+    "aws_iam_role_policy_attachment": ((("role", "role"),), "policy_arn"),
+    "aws_iam_policy_attachment": ((("user", "users"), ("group", "groups"), ("role", "roles")), "policy_arn"),
+    "aws_iam_role_policy_attachments_exclusive": ((("role", "role_name"),), "policy_arns"),
+    "aws_iam_user_policy_attachments_exclusive": ((("user", "user_name"),), "policy_arns"),
+    "aws_iam_group_policy_attachments_exclusive": ((("group", "group_name"),), "policy_arns"),
+}
+
+# resource policies: type -> (policy property, target property or None for "itself", service)
+RESOURCE_POLICY_TYPES = {
+    "aws_s3_bucket_policy": ("policy", "bucket", "s3"),
+    "aws_s3_bucket": ("policy", None, "s3"),
+    "aws_s3_access_point": ("policy", "bucket", "s3"),
+    "aws_s3control_access_point_policy": ("policy", "access_point_arn", "s3"),
+    "aws_kms_key": ("policy", None, "kms"),
+    "aws_kms_key_policy": ("policy", "key_id", "kms"),
+    "aws_sqs_queue": ("policy", None, "sqs"),
+    "aws_sqs_queue_policy": ("policy", "queue_url", "sqs"),
+    "aws_sns_topic": ("policy", None, "sns"),
+    "aws_sns_topic_policy": ("policy", "arn", "sns"),
+    "aws_ecr_repository_policy": ("policy", "repository", "ecr"),
+    "aws_secretsmanager_secret": ("policy", None, "secretsmanager"),
+    "aws_secretsmanager_secret_policy": ("policy", "secret_arn", "secretsmanager"),
+    "aws_opensearch_domain": ("access_policies", None, "es"),
+    "aws_opensearch_domain_policy": ("access_policies", "domain_name", "es"),
+    "aws_elasticsearch_domain": ("access_policies", None, "es"),
+    "aws_elasticsearch_domain_policy": ("access_policies", "domain_name", "es"),
+    "aws_glacier_vault": ("access_policy", None, "glacier"),
+    "aws_efs_file_system_policy": ("policy", "file_system_id", "elasticfilesystem"),
+    "aws_backup_vault_policy": ("policy", "backup_vault_name", "backup"),
+    "aws_cloudwatch_event_bus_policy": ("policy", "event_bus_name", "events"),
+    "aws_api_gateway_rest_api": ("policy", None, "execute-api"),
+    "aws_api_gateway_rest_api_policy": ("policy", "rest_api_id", "execute-api"),
+    "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket", "s3"),
+    "AWS::S3::AccessPoint": ("Policy", "Bucket", "s3"),
+    "AWS::KMS::Key": ("KeyPolicy", None, "kms"),
+    "AWS::SQS::QueuePolicy": ("PolicyDocument", "Queues", "sqs"),
+    "AWS::SNS::TopicPolicy": ("PolicyDocument", "Topics", "sns"),
+    "AWS::ECR::Repository": ("RepositoryPolicyText", None, "ecr"),
+    "AWS::SecretsManager::ResourcePolicy": ("ResourcePolicy", "SecretId", "secretsmanager"),
+    "AWS::OpenSearchService::Domain": ("AccessPolicies", None, "es"),
+    "AWS::Elasticsearch::Domain": ("AccessPolicies", None, "es"),
+    "AWS::Glacier::Vault": ("AccessPolicy", None, "glacier"),
+    "AWS::EFS::FileSystem": ("FileSystemPolicy", None, "elasticfilesystem"),
+    "AWS::Backup::BackupVault": ("AccessPolicy", None, "backup"),
+    "AWS::Events::EventBus": ("Policy", None, "events"),
+    "AWS::ApiGateway::RestApi": ("Policy", None, "execute-api"),
+}
+
+# Lambda permissions are not documents; they are turned into one-statement resource policies.
+LAMBDA_PERMISSION_TYPES = {
+    # type: (principal, action, function, source_arn, source_account, org_id, url_auth_type)
+    "aws_lambda_permission": ("principal", "action", "function_name", "source_arn", "source_account",
+                              "principal_org_id", "function_url_auth_type", "lambda"),
+    "AWS::Lambda::Permission": ("Principal", "Action", "FunctionName", "SourceArn", "SourceAccount",
+                                "PrincipalOrgID", "FunctionUrlAuthType", "lambda"),
+    "aws_lambda_layer_version_permission": ("principal", "action", "layer_name", None, None,
+                                            "organization_id", None, "lambda-layer"),
+    "AWS::Lambda::LayerVersionPermission": ("Principal", "Action", "LayerVersionArn", None, None,
+                                            "OrganizationId", None, "lambda-layer"),
+}
+
+MEMBERSHIP_TYPES = {
+    # type: (user property(s), group property(s), users-is-list, groups-is-list)
+    "aws_iam_user_group_membership": ("user", "groups"),
+    "aws_iam_group_membership": ("users", "group"),
+    "AWS::IAM::UserToGroupAddition": ("Users", "GroupName"),
+}
+
+ACCESS_KEY_TYPES = {"aws_iam_access_key": "user", "AWS::IAM::AccessKey": "UserName"}
+LOGIN_PROFILE_TYPES = {"aws_iam_user_login_profile": "user"}
+INSTANCE_PROFILE_TYPES = {"aws_iam_instance_profile": "role", "AWS::IAM::InstanceProfile": "Roles"}
+SCP_TYPES = {"aws_organizations_policy": ("content", "type"), "AWS::Organizations::Policy": ("Content", "Type")}
+PERMISSION_SET_TYPES = {
+    "aws_ssoadmin_permission_set_inline_policy": ("inline_policy", None),
+    "AWS::SSO::PermissionSet": ("InlinePolicy", "ManagedPolicies"),
+}
+SSO_MANAGED_ATTACHMENT_TYPES = {"aws_ssoadmin_managed_policy_attachment": "managed_policy_arn"}
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, Choice):
+        out: list = []
+        for option in value.options:
+            out.extend(_as_list(option))
+        return out
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            out.extend(_as_list(item) if isinstance(item, (list, Choice)) else [item])
+        return out
+    return [value]
+
+
+def _name_from_arn(text: str, kind: str) -> str | None:
+    """'arn:aws:iam::1:role/path/app' -> 'app' for kind role."""
+    marker = f":{kind}/"
+    if ":iam::" in text and marker in text:
+        return text.split(marker, 1)[1].rsplit("/", 1)[-1]
+    return None
+
+
+class IamModel:
+    """The principals, policies and resource policies of one scan."""
+
+    def __init__(self, resources: Iterable[Resource]):
+        self.resources: list[Resource] = [r for r in resources if r.mode in ("managed", "data")]
+        self.all_resources: list[Resource] = list(resources)
+        self.principals: dict[str, Principal] = {}
+        self.policies: dict[str, PolicyNode] = {}
+        self.resource_policies: list[ResourcePolicy] = []
+        self.scps: list[PolicyNode] = []
+        self.permission_sets: list[PolicyNode] = []
+        self.access_keys: list[Resource] = []
+        self.login_profiles: list[Resource] = []
+        self.unresolved: list[Unresolved] = []
+        self._by_address: dict[tuple[str, str], list[Resource]] = {}
+        self._principal_by_name: dict[tuple[str, str, str], Principal] = {}
+        self._principal_by_resource: dict[int, Principal] = {}
+        self._managed_by_resource: dict[int, PolicyNode] = {}
+        self._managed_by_name: dict[tuple[str, str], PolicyNode] = {}
+        self._graph = None
+        # managed-policy ARNs and boundaries named on principals are linked once every policy is known
+        self._pending_managed: list[tuple[Principal, Resource, Any]] = []
+        self._pending_boundaries: list[tuple[Principal, Resource, Any]] = []
+        for resource in self.resources:
+            self._by_address.setdefault((resource.group, resource.base_address), []).append(resource)
+        self._build()
+
+    # --- lookup helpers ----------------------------------------------------------------------
+
+    @staticmethod
+    def node_id(resource: Resource) -> str:
+        return f"{resource.group}::{resource.address}"
+
+    def resources_of(self, *types: str) -> Iterator[Resource]:
+        wanted = set(types)
+        return (r for r in self.resources if r.type in wanted)
+
+    def referenced(self, resource: Resource, value: Any) -> list[Resource]:
+        """The template resources a value refers to (through Ref/Unknown refs)."""
+        found: list[Resource] = []
+        for item in _as_list(value):
+            if isinstance(item, Unknown):
+                for ref in item.refs:
+                    found.extend(self._by_address.get((resource.group, ref.target), []))
+        return found
+
+    def _principals_for(self, resource: Resource, kind: str, value: Any) -> list[Principal]:
+        result: list[Principal] = []
+        for item in _as_list(value):
+            if isinstance(item, Unknown):
+                for target in self.referenced(resource, item):
+                    principal = self._principal_by_resource.get(id(target))
+                    if principal and principal.kind == kind:
+                        result.append(principal)
+                continue
+            if not isinstance(item, str):
+                continue
+            name = _name_from_arn(item, kind) if item.startswith("arn:") else item
+            principal = self._principal_by_name.get((resource.group, kind, name or ""))
+            if principal:
+                result.append(principal)
+        return result
+
+    def _document(self, resource: Resource, raw: Any) -> PolicyDocument:
+        doc = parse_policy(raw, line=line_of(raw, resource.line) or resource.line)
+        if doc.unresolved:
+            self.unresolved.append(Unresolved(resource, doc.line or resource.line,
+                                              f"policy of {resource.address} could not be resolved: {doc.unresolved}"))
+        return doc
+
+    def _add_policy(self, node: PolicyNode) -> PolicyNode:
+        self.policies[node.id] = node
+        return node
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        for resource in self.resources:
+            spec = PRINCIPAL_TYPES.get(resource.type)
+            if spec:
+                self._add_principal(resource, *spec)
+        for resource in self.resources:
+            spec = MANAGED_POLICY_TYPES.get(resource.type)
+            if spec:
+                self._add_managed_policy(resource, *spec)
+        for resource in self.resources:
+            self._link(resource)
+        self._finish_pending()
+
+    def _add_principal(self, resource: Resource, kind: str, name_prop: str) -> None:
+        name = resource.get(name_prop)
+        if name is None:
+            name = Unknown(f"{resource.address}.name", reason="name generated at deploy time")
+        principal = Principal(self.node_id(resource), kind, name, resource)
+        self.principals[principal.id] = principal
+        self._principal_by_resource[id(resource)] = principal
+        if isinstance(name, str):
+            self._principal_by_name[(resource.group, kind, name)] = principal
+        # inline policies written in the principal itself
+        props = resource.properties
+        if resource.source == CLOUDFORMATION:
+            inline = [(p.get("PolicyName"), p.get("PolicyDocument"), p) for p in _as_list(props.get("Policies"))
+                      if isinstance(p, dict)]
+            managed_arns = props.get("ManagedPolicyArns")
+            trust_raw = props.get("AssumeRolePolicyDocument")
+        else:
+            inline = [(p.get("name"), p.get("policy"), p) for p in _as_list(props.get("inline_policy"))
+                      if isinstance(p, dict) and p.get("policy") is not None]
+            managed_arns = props.get("managed_policy_arns")
+            trust_raw = props.get("assume_role_policy")
+        for index, (policy_name, raw, holder) in enumerate(inline):
+            doc = self._document(resource, raw if raw is not None else Unknown("missing PolicyDocument"))
+            node = self._add_policy(PolicyNode(f"{principal.id}#inline/{policy_name or index}",
+                                               str(policy_name or f"inline-{index}"), "inline", resource, doc,
+                                               attached_to=[principal.id]))
+            principal.inline.append(node)
+        if kind == "role" and trust_raw is not None:
+            doc = self._document(resource, trust_raw)
+            principal.trust = self._add_policy(PolicyNode(f"{principal.id}#trust", "trust policy", "trust",
+                                                          resource, doc, attached_to=[principal.id]))
+        self._pending_managed.append((principal, resource, managed_arns))
+        boundary = props.get("PermissionsBoundary" if resource.source == CLOUDFORMATION else "permissions_boundary")
+        if boundary is not None:
+            self._pending_boundaries.append((principal, resource, boundary))
+
+    def _add_managed_policy(self, resource: Resource, policy_prop: str, name_prop: str,
+                            attachments: tuple) -> None:
+        raw = resource.get(policy_prop)
+        doc = self._document(resource, raw if raw is not None else Unknown("missing policy document"))
+        name = resource.get(name_prop)
+        node = self._add_policy(PolicyNode(self.node_id(resource), name if isinstance(name, str) else resource.address,
+                                           "managed", resource, doc))
+        self._managed_by_resource[id(resource)] = node
+        if isinstance(name, str):
+            self._managed_by_name[(resource.group, name)] = node
+        for kind, prop in attachments:
+            for principal in self._principals_for(resource, kind, resource.get(prop)):
+                self._attach(principal, node, None)
+
+    def _attach(self, principal: Principal, node: PolicyNode, via: Resource | None) -> None:
+        if node not in principal.managed:
+            principal.managed.append(node)
+            principal.attachments.append((node, via or principal.resource))
+        if principal.id not in node.attached_to:
+            node.attached_to.append(principal.id)
+        if via is not None and node.via is None:
+            node.via = via
+
+    def managed_policy_for(self, resource: Resource, value: Any) -> list[PolicyNode]:
+        """The policy nodes a policy ARN value designates (customer managed or AWS managed)."""
+        nodes: list[PolicyNode] = []
+        for item in _as_list(value):
+            targets = self.referenced(resource, item) if isinstance(item, Unknown) else []
+            matched = False
+            for target in targets:
+                node = self._managed_by_resource.get(id(target))
+                if node:
+                    nodes.append(node)
+                    matched = True
+            if matched:
+                continue
+            text = item.text if isinstance(item, Unknown) else item
+            if not isinstance(text, str):
+                continue
+            aws_name = managed_policies.managed_policy_name(text)
+            if aws_name:
+                nodes.append(self._aws_managed(resource, aws_name, text))
+                continue
+            if ":policy/" in text:
+                customer = self._managed_by_name.get((resource.group, text.rsplit("/", 1)[-1]))
+                if customer:
+                    nodes.append(customer)
+                    continue
+            if isinstance(item, Unknown):
+                self.unresolved.append(Unresolved(resource, resource.line,
+                                                  f"{resource.address} attaches a policy that could not be resolved: {text}"))
+            else:
+                nodes.append(self._add_policy(PolicyNode(f"external-policy:{text}", text, "managed", resource, None,
+                                                         arn=text)))
+        return nodes
+
+    def _aws_managed(self, resource: Resource, name: str, arn: str) -> PolicyNode:
+        node_id = f"{resource.group}::aws-managed:{name}"
+        existing = self.policies.get(node_id)
+        if existing:
+            return existing
+        known = managed_policies.KNOWN.get(name)
+        doc = parse_policy(known[0]) if known else None
+        return self._add_policy(PolicyNode(node_id, name, "aws-managed", resource, doc, arn=arn))
+
+    def _link(self, resource: Resource) -> None:
+        rtype = resource.type
+        if rtype in INLINE_POLICY_TYPES:
+            targets, policy_prop, name_prop = INLINE_POLICY_TYPES[rtype]
+            raw = resource.get(policy_prop)
+            doc = self._document(resource, raw if raw is not None else Unknown("missing policy document"))
+            name = resource.get(name_prop)
+            node = self._add_policy(PolicyNode(self.node_id(resource), name if isinstance(name, str) else resource.address,
+                                               "inline", resource, doc))
+            for kind, prop in targets:
+                for principal in self._principals_for(resource, kind, resource.get(prop)):
+                    principal.inline.append(node)
+                    node.attached_to.append(principal.id)
+        elif rtype in ATTACHMENT_TYPES:
+            targets, arn_prop = ATTACHMENT_TYPES[rtype]
+            for node in self.managed_policy_for(resource, resource.get(arn_prop)):
+                for kind, prop in targets:
+                    for principal in self._principals_for(resource, kind, resource.get(prop)):
+                        self._attach(principal, node, resource)
+        elif rtype in MEMBERSHIP_TYPES:
+            users_prop, groups_prop = MEMBERSHIP_TYPES[rtype]
+            users = self._principals_for(resource, "user", resource.get(users_prop))
+            groups = self._principals_for(resource, "group", resource.get(groups_prop))
+            for user in users:
+                for group in groups:
+                    self._add_membership(user, group)
+        elif rtype in RESOURCE_POLICY_TYPES:
+            policy_prop, target_prop, service = RESOURCE_POLICY_TYPES[rtype]
+            raw = resource.get(policy_prop)
+            if raw is not None:
+                doc = self._document(resource, raw)
+                node = self._add_policy(PolicyNode(self.node_id(resource) + "#policy", f"{resource.address} policy",
+                                                   "resource", resource, doc))
+                target = resource if target_prop is None else next(iter(self.referenced(resource, resource.get(target_prop))), None)
+                self.resource_policies.append(ResourcePolicy(node, service, target))
+        elif rtype in LAMBDA_PERMISSION_TYPES:
+            self._add_lambda_permission(resource, *LAMBDA_PERMISSION_TYPES[rtype])
+        elif rtype in ACCESS_KEY_TYPES:
+            self.access_keys.append(resource)
+            for user in self._principals_for(resource, "user", resource.get(ACCESS_KEY_TYPES[rtype])):
+                user.access_keys.append(resource)
+        elif rtype in LOGIN_PROFILE_TYPES:
+            self.login_profiles.append(resource)
+            for user in self._principals_for(resource, "user", resource.get(LOGIN_PROFILE_TYPES[rtype])):
+                user.login_profiles.append(resource)
+        elif rtype in INSTANCE_PROFILE_TYPES:
+            for role in self._principals_for(resource, "role", resource.get(INSTANCE_PROFILE_TYPES[rtype])):
+                role.instance_profiles.append(resource)
+        elif rtype in SCP_TYPES:
+            content_prop, type_prop = SCP_TYPES[rtype]
+            ptype = resource.get(type_prop, "SERVICE_CONTROL_POLICY")
+            if ptype == "SERVICE_CONTROL_POLICY" and resource.get(content_prop) is not None:
+                doc = self._document(resource, resource.get(content_prop))
+                self.scps.append(self._add_policy(PolicyNode(self.node_id(resource), resource.address, "scp", resource, doc)))
+        elif rtype in PERMISSION_SET_TYPES:
+            inline_prop, managed_prop = PERMISSION_SET_TYPES[rtype]
+            if resource.get(inline_prop) is not None:
+                doc = self._document(resource, resource.get(inline_prop))
+                self.permission_sets.append(self._add_policy(
+                    PolicyNode(self.node_id(resource) + "#inline", resource.address, "permission-set", resource, doc)))
+            if managed_prop:
+                for node in self.managed_policy_for(resource, resource.get(managed_prop)):
+                    self.permission_sets.append(node)
+        elif rtype in SSO_MANAGED_ATTACHMENT_TYPES:
+            for node in self.managed_policy_for(resource, resource.get(SSO_MANAGED_ATTACHMENT_TYPES[rtype])):
+                self.permission_sets.append(node)
+        if rtype in ("AWS::IAM::User",):
+            for group in self._principals_for(resource, "group", resource.get("Groups")):
+                self._add_membership(self._principal_by_resource[id(resource)], group)
+            if isinstance(resource.get("LoginProfile"), dict):
+                self._principal_by_resource[id(resource)].login_profiles.append(resource)
+                self.login_profiles.append(resource)
+
+    def _finish_pending(self) -> None:
+        for principal, resource, arns in self._pending_managed:
+            for node in self.managed_policy_for(resource, arns):
+                self._attach(principal, node, None)
+        for principal, resource, boundary in self._pending_boundaries:
+            nodes = self.managed_policy_for(resource, boundary)
+            if nodes:
+                principal.boundary = nodes[0]
+
+    def _add_membership(self, user: Principal, group: Principal) -> None:
+        if group not in user.groups:
+            user.groups.append(group)
+        if user not in group.members:
+            group.members.append(user)
+
+    def _add_lambda_permission(self, resource: Resource, principal_prop: str, action_prop: str, function_prop: str,
+                               source_arn_prop: str | None, source_account_prop: str | None, org_prop: str | None,
+                               url_auth_prop: str | None, service: str) -> None:
+        principal = resource.get(principal_prop)
+        statement: dict = {"Effect": "Allow", "Action": resource.get(action_prop, "lambda:InvokeFunction"),
+                           "Resource": resource.get(function_prop, "*")}
+        if isinstance(principal, str) and principal != "*":
+            if principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
+                statement["Principal"] = {"Service": principal}
+            else:
+                statement["Principal"] = {"AWS": principal}
+        else:
+            statement["Principal"] = principal if principal is not None else Unknown("missing principal")
+        conditions: dict = {}
+        for prop, operator, key in ((source_arn_prop, "ArnLike", "AWS:SourceArn"),
+                                    (source_account_prop, "StringEquals", "AWS:SourceAccount"),
+                                    (org_prop, "StringEquals", "aws:PrincipalOrgID")):
+            value = resource.get(prop) if prop else None
+            if value is not None:
+                conditions.setdefault(operator, {})[key] = value
+        if url_auth_prop and resource.get(url_auth_prop) is not None:
+            conditions.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = resource.get(url_auth_prop)
+        if conditions:
+            statement["Condition"] = conditions
+        raw = PDict({"Version": "2012-10-17", "Statement": PList([PDict(statement, line=resource.line)],
+                                                                 line=resource.line)}, line=resource.line)
+        doc = self._document(resource, raw)
+        node = self._add_policy(PolicyNode(self.node_id(resource) + "#policy", f"{resource.address} permission",
+                                           "resource", resource, doc))
+        target = next(iter(self.referenced(resource, resource.get(function_prop))), None)
+        self.resource_policies.append(ResourcePolicy(node, service, target))
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def identity_policies(self) -> list[PolicyNode]:
+        """Every identity policy document of the scan: inline, customer managed, AWS managed that
+        something attaches, and SSO permission-set policies."""
+        return [n for n in self.policies.values() if n.kind in ("inline", "managed", "aws-managed", "permission-set")]
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            from ..graph import build_graph  # networkx is imported only when a graph is needed
+
+            self._graph = build_graph(self)
+        return self._graph

@@ -1,0 +1,50 @@
+"""The versioned JSON output contract (see docs/output.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..framework import SEVERITIES
+
+VERSION = 1
+
+
+def summary(result: Any, settings: Any) -> dict:
+    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    return {
+        "files_scanned": len(result.files),
+        "resources": len(result.resources),
+        "findings": len(active),
+        "suppressed": sum(1 for f in result.findings if f.suppressed),
+        "baselined": sum(1 for f in result.findings if f.baselined),
+        "blocking": len(result.blocking(settings.fail_on)),
+        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)},
+        "by_family": {fam: n for fam, n in sorted(_count(f.family for f in active).items())},
+        "errors": len(result.errors),
+        "unresolved": len(result.unresolved),
+        "fail_on": settings.fail_on,
+        "exit_code": result.exit_code(settings),
+    }
+
+
+def _count(items) -> dict:
+    counts: dict = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+def as_document(result: Any, settings: Any) -> dict:
+    errors = [dict(e.as_dict(), kind="input") for e in result.errors]
+    errors += [dict(e.as_dict(), kind="unresolved") for e in result.unresolved]
+    return {
+        "version": VERSION,
+        "findings": [f.as_dict() for f in result.findings],
+        "errors": errors,
+        "summary": summary(result, settings),
+    }
+
+
+def render(result: Any, settings: Any) -> str:
+    return json.dumps(as_document(result, settings), indent=2, sort_keys=False, default=str) + "\n"

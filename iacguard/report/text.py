@@ -1,0 +1,39 @@
+"""Readable terminal output grouped by file, most severe first within a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..framework import severity_rank
+
+
+def render(result: Any, settings: Any) -> str:
+    lines: list[str] = []
+    by_file: dict[str, list] = {}
+    for finding in result.findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    for file in sorted(by_file):
+        lines.append(file)
+        for f in sorted(by_file[file], key=lambda f: (f.line, -severity_rank(f.severity), f.rule_id)):
+            tag = " (suppressed)" if f.suppressed else " (baselined)" if f.baselined else ""
+            lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {f.rule_id:<8} {f.resource}{tag}")
+            lines.append(f"         {f.message}")
+        lines.append("")
+    problems = [("error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
+    if problems:
+        lines.append("Errors")
+        for kind, error in problems:
+            where = error.file or "<input>"
+            if error.line:
+                where += f":{error.line}"
+            lines.append(f"  {where}: {kind}: {error.message}")
+        lines.append("")
+    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
+                       for s in ("critical", "high", "medium", "low"))
+    lines.append(f"{len(result.files)} files, {len(result.resources)} resources: {len(active)} findings ({counts}); "
+                 f"{len(result.errors)} errors, {len(result.unresolved)} unresolved")
+    blocking = len(result.blocking(settings.fail_on))
+    verdict = "FAILED" if result.exit_code(settings) else "PASSED"
+    lines.append(f"{verdict}: {blocking} blocking at fail-on {settings.fail_on}")
+    return "\n".join(lines) + "\n"

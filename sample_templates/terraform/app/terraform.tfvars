@@ -1,0 +1,1 @@
+ci_user = "ci-deployer"
