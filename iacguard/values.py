@@ -159,7 +159,8 @@ def contains_unknown(value: Any) -> bool:
 def to_plain(value: Any) -> Any:
     """Strip positions; Unknowns become their expression text in ``${...}`` form (for JSON)."""
     if isinstance(value, Unknown):
-        return "${" + value.text + "}"
+        # an Unknown string template already shows its unknown parts as ${...}
+        return value.text if "${" in value.text else "${" + value.text + "}"
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

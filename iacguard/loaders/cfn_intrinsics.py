@@ -1,0 +1,698 @@
+"""Resolution of CloudFormation parameters, conditions and intrinsic functions.
+
+The resolver turns a template's raw property values into the pipeline's value types: plain
+values where the template decides them, ``Ref`` for one attribute of a resource of the same
+template, ``Choice`` for an undecidable ``Fn::If``, ``Unknown`` for everything known only at
+deploy time. It never raises for template content: problems are appended to ``errors`` as
+``InputError`` with the nearest known line, and the affected value becomes ``Unknown``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from ..errors import InputError
+from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, collect_refs, line_of, to_plain
+
+# Bound on nested resolution steps (a mapping level counts one, an intrinsic two; condition
+# chains count too). Parsed templates nest at most 200 levels, so this only stops pathological
+# input, and keeps us well below Python's recursion limit.
+MAX_RESOLVE_DEPTH = 450
+# Bound on alternatives enumerated for one value (Fn::FindInMap with unknown keys, Fn::Equals
+# over choices); past it the value is just Unknown.
+MAX_CHOICES = 64
+
+PSEUDO_PARAMETERS = frozenset({
+    "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
+    "AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+})
+_URL_SUFFIX_BY_PARTITION = {
+    "aws": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+    "aws-us-gov": "amazonaws.com",
+    "aws-iso": "c2s.ic.gov",
+    "aws-iso-b": "sc2s.sgov.gov",
+}
+_CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"})
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+DYNAMIC_REFERENCE = "{{resolve:"
+
+
+class _NoValue:
+    """``AWS::NoValue``: removes the property or list item that holds it."""
+
+    _instance: "_NoValue | None" = None
+
+    def __new__(cls) -> "_NoValue":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
+
+
+def scalar_text(value: Any) -> str | None:
+    """How CloudFormation writes a scalar into a string; None for anything else."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and not isinstance(value, Unknown):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    return None
+
+
+def _text_of(value: Any) -> str:
+    """Readable rendering of a resolved value for an Unknown's text."""
+    if isinstance(value, Unknown):
+        return value.text
+    text = scalar_text(value)
+    if text is not None:
+        return text
+    try:
+        return json.dumps(to_plain(value))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if not any(value is seen or (type(value) is type(seen) and value == seen) for seen in out):
+            out.append(value)
+    return out
+
+
+def _unique_refs(refs: list[Ref]) -> list[Ref]:
+    return list(dict.fromkeys(refs))
+
+
+def make_choice(options: list[Any], text: str) -> Any:
+    """A Choice over ``options`` (nested Choices flattened, duplicates removed); the value itself
+    when only one alternative remains. ``NO_VALUE`` may be among the options."""
+    flat: list[Any] = []
+    for option in options:
+        if isinstance(option, Choice):
+            flat.extend(option.options)
+        else:
+            flat.append(option)
+    flat = _unique(flat)
+    if len(flat) == 1:
+        return flat[0]
+    return Choice(flat, text=text)
+
+
+def for_mapping(value: Any) -> Any:
+    """A resolved value about to become a property: a NoValue branch makes the key optional."""
+    if isinstance(value, Choice) and any(o is NO_VALUE for o in value.options):
+        rest = [o for o in value.options if o is not NO_VALUE]
+        if not rest:
+            return NO_VALUE
+        return Choice(rest + [None], text=value.text)
+    return value
+
+
+def for_list(value: Any) -> Any:
+    """A resolved value about to become a list item: a NoValue branch is left out."""
+    if isinstance(value, Choice) and any(o is NO_VALUE for o in value.options):
+        rest = [o for o in value.options if o is not NO_VALUE]
+        if not rest:
+            return NO_VALUE
+        return Choice(rest, text=value.text)
+    return value
+
+
+def _intrinsic_name(value: dict) -> str | None:
+    if len(value) != 1:
+        return None
+    (key,) = value
+    if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
+        return key
+    return None
+
+
+class TemplateResolver:
+    """Resolves values of one template against its parameters, mappings and conditions."""
+
+    def __init__(self, template: dict, file: str, errors: list, *,
+                 parameters: dict[str, Any] | None = None, pseudo: dict[str, str] | None = None):
+        self.file = file
+        self.errors = errors
+        resources = template.get("Resources")
+        self.resource_ids: set[str] = set(resources) if isinstance(resources, dict) else set()
+        self.mappings = self._section(template, "Mappings")
+        self.condition_defs = self._section(template, "Conditions")
+        self._condition_cache: dict[str, bool | None] = {}
+        self._conditions_in_progress: set[str] = set()
+        self._too_deep_reported = False
+        self.pseudo = self._pseudo_values(pseudo or {})
+        self.params = self._parameter_values(template, parameters or {})
+        self._handlers: dict[str, Callable[[Any, int, int], Any]] = {
+            "Ref": self._ref,
+            "Fn::GetAtt": self._get_att,
+            "Fn::Sub": self._sub,
+            "Fn::Join": self._join,
+            "Fn::Select": self._select,
+            "Fn::Split": self._split,
+            "Fn::FindInMap": self._find_in_map,
+            "Fn::Base64": self._base64,
+            "Fn::If": self._if,
+            "Fn::ToJsonString": self._to_json_string,
+            "Fn::Length": self._length,
+        }
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def error(self, message: str, line: int) -> None:
+        self.errors.append(InputError(message, file=self.file, line=line or None))
+
+    def _section(self, template: dict, name: str) -> dict:
+        section = template.get(name)
+        if section is None:
+            return {}
+        if not isinstance(section, dict):
+            self.error(f"{name} must be a mapping", line_of(section, line_of(template)))
+            return {}
+        return section
+
+    def _pseudo_values(self, given: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {"AWS::Partition": "aws"}
+        for name, value in given.items():
+            if name in PSEUDO_PARAMETERS and name != "AWS::NoValue" and value is not None:
+                values[name] = str(value)
+        if "AWS::URLSuffix" not in values:
+            suffix = _URL_SUFFIX_BY_PARTITION.get(values["AWS::Partition"])
+            if suffix:
+                values["AWS::URLSuffix"] = suffix
+        return values
+
+    def _parameter_values(self, template: dict, given: dict[str, Any]) -> dict[str, Any]:
+        section = self._section(template, "Parameters")
+        key_lines = getattr(template, "key_lines", {})
+        section_line = key_lines.get("Parameters") or line_of(section, line_of(template))
+        values: dict[str, Any] = {}
+        name_lines = getattr(section, "key_lines", {})
+        for name, spec in section.items():
+            spec_line = name_lines.get(name) or line_of(spec, section_line)
+            if not isinstance(spec, dict):
+                self.error(f"parameter {name} must be a mapping", spec_line)
+                values[name] = Unknown(name, reason="invalid parameter declaration")
+                continue
+            ptype = spec.get("Type")
+            ptype = ptype if isinstance(ptype, str) else ""
+            if ptype.startswith("AWS::SSM::Parameter::Value<"):
+                # The given/default value is the SSM parameter's name, not the value.
+                values[name] = Unknown(name, reason="SSM parameter resolved at deploy time")
+                continue
+            is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
+            if name in given:
+                raw = given[name]
+            elif "Default" in spec:
+                raw = spec["Default"]
+            else:
+                values[name] = Unknown(name, reason="parameter without default")
+                continue
+            values[name] = self._parameter_value(name, raw, is_list, spec_line)
+        for name in given:
+            if name not in section:
+                self.error(f"parameter {name!r} was given a value but the template does not "
+                           "declare it", section_line)
+        return values
+
+    def _parameter_value(self, name: str, raw: Any, is_list: bool, line: int) -> Any:
+        if isinstance(raw, list):
+            items = [scalar_text(item) for item in raw]
+            if any(item is None for item in items):
+                self.error(f"parameter {name}: list value must hold only scalars", line)
+                return Unknown(name, reason="invalid parameter value")
+            if is_list:
+                return PList(items, line=line_of(raw, line))
+            return ",".join(items)  # type: ignore[arg-type]
+        text = scalar_text(raw)
+        if text is None:
+            self.error(f"parameter {name}: value must be a string", line)
+            return Unknown(name, reason="invalid parameter value")
+        if is_list:
+            return PList([item.strip() for item in text.split(",")], line=line)
+        return text
+
+    # -- values ---------------------------------------------------------------------------
+
+    def resolve_value(self, value: Any, line: int = 0) -> Any:
+        """Resolve one value; a top-level AWS::NoValue becomes None."""
+        resolved = for_mapping(self.resolve(value, line, 0))
+        return None if resolved is NO_VALUE else resolved
+
+    def resolve(self, value: Any, line: int, depth: int) -> Any:
+        if depth > MAX_RESOLVE_DEPTH:
+            return self._too_deep(line)
+        if isinstance(value, dict):
+            line = line_of(value, line)
+            name = _intrinsic_name(value)
+            if name is not None:
+                return self._intrinsic(name, value[name], line, depth + 1)
+            mapping = PDict(line=line_of(value))
+            for key, item in value.items():
+                resolved = for_mapping(self.resolve(item, line, depth + 1))
+                if resolved is not NO_VALUE:
+                    mapping[key] = resolved
+            return mapping
+        if isinstance(value, list):
+            line = line_of(value, line)
+            items = PList(line=line_of(value))
+            for item in value:
+                resolved = for_list(self.resolve(item, line, depth + 1))
+                if resolved is not NO_VALUE:
+                    items.append(resolved)
+            return items
+        if isinstance(value, str) and DYNAMIC_REFERENCE in value:
+            return Unknown(value, reason="dynamic reference resolved at deploy time")
+        return value
+
+    def _too_deep(self, line: int) -> Unknown:
+        if not self._too_deep_reported:
+            self._too_deep_reported = True
+            self.error(f"expressions nested too deeply (more than {MAX_RESOLVE_DEPTH} levels)",
+                       line)
+        return Unknown("<nested too deeply>", reason="nesting too deep")
+
+    def _intrinsic(self, name: str, args: Any, line: int, depth: int) -> Any:
+        handler = self._handlers.get(name)
+        if handler is not None:
+            return handler(args, line, depth)
+        if name in _CONDITION_FUNCTIONS:
+            # A condition function used as a value evaluates to a boolean when decidable.
+            decided = self.evaluate_condition({name: args}, line, depth + 1)
+            if decided is not None:
+                return decided
+            return Unknown(f"{name} {_text_of(args)}", reason="undecided condition")
+        # Deploy-time functions (ImportValue, GetAZs, Cidr, Transform, ...) and unknown ones.
+        resolved = self.resolve(args, line, depth + 1)
+        resolved = None if resolved is NO_VALUE else resolved
+        return Unknown(f"{name} {_text_of(resolved)}", refs=collect_refs(resolved),
+                       reason=f"{name} is known only at deploy time")
+
+    def _known_string(self, value: Any, line: int, depth: int) -> str | None:
+        return scalar_text(self.resolve(value, line, depth + 1))
+
+    # -- Ref / GetAtt / Sub ----------------------------------------------------------------
+
+    def _ref(self, arg: Any, line: int, depth: int) -> Any:
+        name = arg if isinstance(arg, str) else self._known_string(arg, line, depth)
+        if name is None:
+            self.error("Ref needs the name of a parameter, resource or pseudo parameter", line)
+            return Unknown(f"Ref {_text_of(arg)}", reason="invalid Ref")
+        return self._lookup(name, line)
+
+    def _lookup(self, name: str, line: int) -> Any:
+        if name in self.params:
+            value = self.params[name]
+            return PList(value, line=value.line) if isinstance(value, PList) else value
+        if name in PSEUDO_PARAMETERS:
+            if name == "AWS::NoValue":
+                return NO_VALUE
+            if name in self.pseudo:
+                return self.pseudo[name]
+            return Unknown(name, reason="pseudo parameter known only at deploy time")
+        if name in self.resource_ids:
+            return Ref(name, None)
+        self.error(f"Ref to {name!r}, which is not a parameter, resource or pseudo parameter", line)
+        return Unknown(name, reason="undefined reference")
+
+    def _get_att(self, arg: Any, line: int, depth: int) -> Any:
+        target: Any = None
+        attr: Any = None
+        if isinstance(arg, str):
+            target, _, attr = arg.partition(".")
+        elif isinstance(arg, list) and len(arg) == 2:
+            target = arg[0]
+            attr = arg[1] if isinstance(arg[1], str) else self.resolve(arg[1], line, depth + 1)
+        if not isinstance(target, str) or not target:
+            self.error("Fn::GetAtt needs [LogicalId, Attribute]", line)
+            return Unknown(f"Fn::GetAtt {_text_of(arg)}", reason="invalid Fn::GetAtt")
+        if target not in self.resource_ids:
+            self.error(f"Fn::GetAtt refers to {target!r}, which is not a resource", line)
+            return Unknown(f"{target}.{_text_of(attr)}", reason="undefined reference")
+        if isinstance(attr, str) and attr:
+            return Ref(target, attr)
+        if isinstance(attr, Unknown):
+            return Unknown(f"{target}.{attr.text}", refs=[Ref(target, None)],
+                           reason="attribute name known only at deploy time")
+        self.error("Fn::GetAtt needs [LogicalId, Attribute]", line)
+        return Unknown(f"Fn::GetAtt {_text_of(arg)}", reason="invalid Fn::GetAtt")
+
+    def _sub(self, arg: Any, line: int, depth: int) -> Any:
+        variables: dict[str, Any] = {}
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+            template = arg[0]
+            for name, raw in arg[1].items():
+                value = self.resolve(raw, line_of(arg[1], line), depth + 1)
+                variables[str(name)] = Unknown(str(name), reason="AWS::NoValue in Fn::Sub") \
+                    if value is NO_VALUE else value
+        elif isinstance(arg, list) and len(arg) == 1:
+            template = arg[0]
+        else:
+            template = arg
+        if not isinstance(template, str):
+            self.error("Fn::Sub needs a string or [string, {variables}]", line)
+            return Unknown(f"Fn::Sub {_text_of(template)}", reason="invalid Fn::Sub")
+        return self.substitute(template, variables, line)
+
+    def substitute(self, template: str, variables: dict[str, Any], line: int) -> Any:
+        known: list[str] = []      # the result if every part is known
+        written: list[str] = []    # the result with unknown parts kept as ${Name}
+        refs: list[Ref] = []
+        unknown_parts: list[Any] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(template):
+            literal = template[position:match.start()]
+            known.append(literal)
+            written.append(literal)
+            position = match.end()
+            inner = match.group(1)
+            if inner.startswith("!"):
+                escaped = "${" + inner[1:] + "}"
+                known.append(escaped)
+                written.append(escaped)
+                continue
+            name = inner.strip()
+            value = variables[name] if name in variables else self._sub_lookup(name, line)
+            text = scalar_text(value)
+            if text is not None:
+                known.append(text)
+                written.append(text)
+            else:
+                unknown_parts.append(value)
+                written.append("${" + name + "}")
+                refs.extend(collect_refs(value))
+        known.append(template[position:])
+        written.append(template[position:])
+        if not unknown_parts:
+            result = "".join(known)
+            if DYNAMIC_REFERENCE in result:
+                return Unknown(result, reason="dynamic reference resolved at deploy time")
+            return result
+        whole = _SUB_VARIABLE.fullmatch(template)
+        if whole and isinstance(unknown_parts[0], Ref) and not whole.group(1).startswith("!"):
+            return unknown_parts[0]
+        return Unknown("".join(written), refs=_unique_refs(refs),
+                       reason="substitutes values known only at deploy time")
+
+    def _sub_lookup(self, name: str, line: int) -> Any:
+        if "." in name:
+            target, _, attr = name.partition(".")
+            if target in self.resource_ids and attr:
+                return Ref(target, attr)
+            self.error(f"Fn::Sub variable ${{{name}}} does not name a resource attribute", line)
+            return Unknown(name, reason="undefined reference")
+        value = self._lookup(name, line)
+        if value is NO_VALUE:
+            return Unknown(name, reason="AWS::NoValue in Fn::Sub")
+        return value
+
+    # -- lists and strings ------------------------------------------------------------------
+
+    def _pair(self, name: str, arg: Any, line: int) -> tuple[Any, Any] | None:
+        if isinstance(arg, list) and len(arg) == 2:
+            return arg[0], arg[1]
+        self.error(f"{name} needs exactly two arguments", line)
+        return None
+
+    def _join(self, arg: Any, line: int, depth: int) -> Any:
+        pair = self._pair("Fn::Join", arg, line)
+        if pair is None:
+            return Unknown(f"Fn::Join {_text_of(arg)}", reason="invalid Fn::Join")
+        delimiter = self._known_string(pair[0], line, depth)
+        items = self.resolve(pair[1], line, depth + 1)
+        if delimiter is None or not isinstance(items, list):
+            if not isinstance(items, (list, Unknown)):
+                self.error("Fn::Join needs a delimiter and a list", line)
+            return Unknown(f"Fn::Join {_text_of(pair[0])} {_text_of(items)}",
+                           refs=collect_refs(items), reason="joins values known only at deploy time")
+        if len(items) == 1 and isinstance(items[0], Ref):
+            return items[0]
+        written: list[str] = []
+        refs: list[Ref] = []
+        all_known = True
+        for item in items:
+            text = scalar_text(item)
+            if text is None:
+                if not isinstance(item, Unknown):
+                    self.error("Fn::Join list items must be strings", line)
+                all_known = False
+                written.append("${" + _text_of(item) + "}")
+                refs.extend(collect_refs(item))
+            else:
+                written.append(text)
+        if all_known:
+            return delimiter.join(written)
+        return Unknown(delimiter.join(written), refs=_unique_refs(refs),
+                       reason="joins values known only at deploy time")
+
+    def _select(self, arg: Any, line: int, depth: int) -> Any:
+        pair = self._pair("Fn::Select", arg, line)
+        if pair is None:
+            return Unknown(f"Fn::Select {_text_of(arg)}", reason="invalid Fn::Select")
+        index_value = self.resolve(pair[0], line, depth + 1)
+        items = self.resolve(pair[1], line, depth + 1)
+        index: int | None = None
+        if isinstance(index_value, int) and not isinstance(index_value, bool):
+            index = index_value
+        elif isinstance(index_value, str) and index_value.strip().isdigit():
+            index = int(index_value)
+        if isinstance(items, list):
+            if index is None:
+                if isinstance(index_value, Unknown) and 0 < len(items) <= MAX_CHOICES:
+                    return make_choice(list(items), text=f"Fn::Select {index_value.text}")
+                if not isinstance(index_value, Unknown):
+                    self.error("Fn::Select index must be a number", line)
+            elif 0 <= index < len(items):
+                return items[index]
+            else:
+                self.error(f"Fn::Select index {index} is outside the list of {len(items)}", line)
+        elif not isinstance(items, Unknown):
+            self.error("Fn::Select needs an index and a list", line)
+        return Unknown(f"Fn::Select {_text_of(index_value)} {_text_of(items)}",
+                       refs=collect_refs(items) + collect_refs(index_value),
+                       reason="selects from values known only at deploy time")
+
+    def _split(self, arg: Any, line: int, depth: int) -> Any:
+        pair = self._pair("Fn::Split", arg, line)
+        if pair is None:
+            return Unknown(f"Fn::Split {_text_of(arg)}", reason="invalid Fn::Split")
+        delimiter = self._known_string(pair[0], line, depth)
+        source = self.resolve(pair[1], line, depth + 1)
+        text = scalar_text(source)
+        if delimiter == "":
+            self.error("Fn::Split delimiter must not be empty", line)
+        elif delimiter is not None and text is not None:
+            return PList(text.split(delimiter), line=line)
+        elif not isinstance(source, Unknown) and text is None:
+            self.error("Fn::Split needs a delimiter and a string", line)
+        return Unknown(f"Fn::Split {_text_of(pair[0])} {_text_of(source)}",
+                       refs=collect_refs(source), reason="splits a value known only at deploy time")
+
+    def _base64(self, arg: Any, line: int, depth: int) -> Any:
+        # The plain value is what policy analysis needs; the encoding itself tells us nothing.
+        return self.resolve(arg, line, depth + 1)
+
+    def _to_json_string(self, arg: Any, line: int, depth: int) -> Any:
+        value = for_mapping(self.resolve(arg, line, depth + 1))
+        return Encoded(None if value is NO_VALUE else value)
+
+    def _length(self, arg: Any, line: int, depth: int) -> Any:
+        value = self.resolve(arg, line, depth + 1)
+        if isinstance(value, list):
+            return len(value)
+        if not isinstance(value, Unknown):
+            self.error("Fn::Length needs a list", line)
+        return Unknown(f"Fn::Length {_text_of(value)}", refs=collect_refs(value),
+                       reason="length of a list known only at deploy time")
+
+    def _find_in_map(self, arg: Any, line: int, depth: int) -> Any:
+        if not isinstance(arg, list) or len(arg) not in (3, 4):
+            self.error("Fn::FindInMap needs [MapName, TopLevelKey, SecondLevelKey]", line)
+            return Unknown(f"Fn::FindInMap {_text_of(arg)}", reason="invalid Fn::FindInMap")
+        keys = [self.resolve(key, line, depth + 1) for key in arg[:3]]
+        default: Any = NO_VALUE
+        if len(arg) == 4:
+            if isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
+                default = self.resolve(arg[3]["DefaultValue"], line, depth + 1)
+            else:
+                self.error("Fn::FindInMap fourth argument must be {DefaultValue: ...}", line)
+        text = "Fn::FindInMap " + "/".join(_text_of(key) for key in keys)
+        found: list[Any] = []
+        decided = True
+        level: list[Any] = [self.mappings]
+        for key in keys:
+            names = self._map_keys(key)
+            if names is None:
+                decided = False
+            next_level: list[Any] = []
+            for table in level:
+                if not isinstance(table, dict):
+                    continue
+                for name in (names if names is not None else list(table)):
+                    if name in table:
+                        next_level.append(table[name])
+            level = next_level
+            if len(level) > MAX_CHOICES:
+                return Unknown(text, refs=collect_refs(keys), reason="too many possible values")
+        found = [self.resolve(value, line, depth + 1) for value in level]
+        if decided:
+            if found:
+                return found[0]
+            if default is not NO_VALUE:
+                return default
+            self.error(f"{text}: no such entry in Mappings", line)
+            return Unknown(text, reason="missing mapping entry")
+        if default is not NO_VALUE:
+            found.append(default)
+        if not found:
+            return Unknown(text, refs=collect_refs(keys), reason="mapping key known only at deploy time")
+        return make_choice(found, text=text)
+
+    def _map_keys(self, key: Any) -> list[str] | None:
+        """The keys a resolved FindInMap argument may stand for; None when any key could."""
+        text = scalar_text(key)
+        if text is not None:
+            return [text]
+        if isinstance(key, Choice):
+            texts = [scalar_text(option) for option in key.options]
+            if all(t is not None for t in texts):
+                return texts  # type: ignore[return-value]
+        return None
+
+    # -- conditions -------------------------------------------------------------------------
+
+    def condition(self, name: Any, line: int, depth: int = 0) -> bool | None:
+        """The template condition's value: True, False, or None when undecidable."""
+        if not isinstance(name, str):
+            self.error("a condition name must be a string", line)
+            return None
+        if name in self._condition_cache:
+            return self._condition_cache[name]
+        if name not in self.condition_defs:
+            self.error(f"condition {name!r} is not defined in Conditions", line)
+            self._condition_cache[name] = None
+            return None
+        if name in self._conditions_in_progress:
+            self.error(f"condition {name!r} refers to itself", line)
+            return None
+        if depth > MAX_RESOLVE_DEPTH:
+            self._too_deep(line)
+            return None
+        self._conditions_in_progress.add(name)
+        definition = self.condition_defs[name]
+        value = self.evaluate_condition(definition, line_of(definition, line), depth + 1)
+        self._conditions_in_progress.discard(name)
+        self._condition_cache[name] = value
+        return value
+
+    def evaluate_condition(self, expr: Any, line: int, depth: int) -> bool | None:
+        if depth > MAX_RESOLVE_DEPTH:
+            self._too_deep(line)
+            return None
+        line = line_of(expr, line)
+        if isinstance(expr, bool):
+            return expr
+        if isinstance(expr, str) and expr.lower() in ("true", "false"):
+            return expr.lower() == "true"
+        if isinstance(expr, dict) and len(expr) == 1:
+            (fn, args), = expr.items()
+            if fn == "Condition":
+                return self.condition(args, line, depth + 1)
+            if fn == "Fn::Equals":
+                pair = self._pair(fn, args, line)
+                if pair is None:
+                    return None
+                left = self.resolve(pair[0], line, depth + 1)
+                right = self.resolve(pair[1], line, depth + 1)
+                return self._equals(left, right)
+            if fn in ("Fn::And", "Fn::Or", "Fn::Not"):
+                if not isinstance(args, list) or not args or (fn == "Fn::Not" and len(args) != 1):
+                    self.error(f"{fn} needs a list of conditions", line)
+                    return None
+                values = [self.evaluate_condition(a, line, depth + 1) for a in args]
+                if fn == "Fn::Not":
+                    return None if values[0] is None else not values[0]
+                if fn == "Fn::And":
+                    if False in values:
+                        return False
+                    return None if None in values else True
+                if True in values:
+                    return True
+                return None if None in values else False
+            if _intrinsic_name(expr) is not None:
+                value = self.resolve(expr, line, depth + 1)
+                if isinstance(value, Unknown):
+                    return None
+                return self.evaluate_condition(value, line, depth + 1) \
+                    if isinstance(value, (bool, str)) else self._not_condition(line)
+        return self._not_condition(line)
+
+    def _not_condition(self, line: int) -> None:
+        self.error("not a condition (expected Fn::Equals, Fn::And, Fn::Or, Fn::Not or "
+                   "Condition)", line)
+        return None
+
+    def _equals(self, left: Any, right: Any) -> bool | None:
+        lefts = _alternatives(left)
+        rights = _alternatives(right)
+        if lefts is None or rights is None or len(lefts) * len(rights) > MAX_CHOICES:
+            return None
+        outcomes = {_comparable(a) == _comparable(b) for a in lefts for b in rights}
+        return outcomes.pop() if len(outcomes) == 1 else None
+
+    def _if(self, arg: Any, line: int, depth: int) -> Any:
+        if not isinstance(arg, list) or len(arg) != 3:
+            self.error("Fn::If needs [ConditionName, ValueIfTrue, ValueIfFalse]", line)
+            return Unknown(f"Fn::If {_text_of(arg)}", reason="invalid Fn::If")
+        name, when_true, when_false = arg
+        decided = self.condition(name, line, depth + 1)
+        if decided is True:
+            return self.resolve(when_true, line, depth + 1)
+        if decided is False:
+            return self.resolve(when_false, line, depth + 1)
+        options = [self.resolve(when_true, line, depth + 1),
+                   self.resolve(when_false, line, depth + 1)]
+        return make_choice(options, text=f"Fn::If {_text_of(name)}")
+
+
+def _alternatives(value: Any) -> list[Any] | None:
+    """Known alternatives of a resolved value (a Choice's options); None when unknown."""
+    options = value.options if isinstance(value, Choice) else (value,)
+    out: list[Any] = []
+    for option in options:
+        if option is NO_VALUE or _has_unknown(option):
+            return None
+        out.append(option)
+    return out
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def _comparable(value: Any) -> Any:
+    """CloudFormation compares values as strings: 1, "1" and true/"true" are equal."""
+    text = scalar_text(value)
+    if text is not None:
+        return text
+    if isinstance(value, list):
+        return tuple(_comparable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _comparable(v)) for k, v in value.items()))
+    return value

@@ -1,0 +1,1113 @@
+"""Evaluation of HCL expressions (see hcl_parse) to iacguard values.
+
+Evaluation is best effort and never raises for user input: whatever cannot be known before
+deployment becomes ``Unknown`` (carrying its source text and the ``Ref``s it mentions), and
+what Terraform itself would reject (a missing attribute, a type error) becomes ``Unknown``
+with the reason, at the attribute that contains it. References to variables, locals,
+resources and modules are answered by a ``Resolver`` supplied by the module loader.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from typing import Any, Callable
+
+from ..values import Choice, Encoded, PDict, PList, Unknown, collect_refs, contains_unknown
+from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
+                        ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
+
+
+class EvalError(Exception):
+    """Something Terraform would reject; turned into an Unknown where it is caught."""
+
+
+class _Indeterminate(Exception):
+    """Raised by a function whose result depends on an Unknown inside its arguments."""
+
+
+class Resolver:
+    """What an expression may refer to. The Terraform module loader subclasses this."""
+
+    def reference(self, name: str, steps: list, expr: Expr, ctx: "Context") -> tuple[Any, int]:
+        """Value of root ``name`` followed by a prefix of ``steps``; returns (value, steps used)."""
+        return Unknown(expr.text, reason="unknown name"), len(steps)
+
+    def read_file(self, path: str, ctx: "Context", line: int, function: str) -> str | Unknown:
+        return Unknown(f"{function}({path})", reason="file access not available")
+
+    def error(self, message: str, file: str, line: int) -> None:
+        pass
+
+
+class Context:
+    """One evaluation environment: the resolver, local names (for-expression variables,
+    ``each``, ``count``, dynamic-block iterators) and the file for error messages."""
+
+    __slots__ = ("resolver", "bindings", "file", "in_template", "template_only")
+
+    def __init__(self, resolver: Resolver, file: str, bindings: dict | None = None, *,
+                 in_template: bool = False, template_only: bool = False):
+        self.resolver = resolver
+        self.file = file
+        self.bindings = bindings or {}
+        self.in_template = in_template
+        self.template_only = template_only
+
+    def bind(self, **names: Any) -> "Context":
+        return Context(self.resolver, self.file, {**self.bindings, **names},
+                       in_template=self.in_template, template_only=self.template_only)
+
+    def templating(self) -> "Context":
+        if self.in_template:
+            return self
+        return Context(self.resolver, self.file, self.bindings, in_template=True,
+                       template_only=self.template_only)
+
+    def error(self, message: str, line: int) -> None:
+        self.resolver.error(message, self.file, line)
+
+
+def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
+    refs: list = []
+    for v in values:
+        for r in collect_refs(v):
+            if r not in refs:
+                refs.append(r)
+    return Unknown(text, refs, reason)
+
+
+# --------------------------------------------------------------------------------------------
+# entry points
+
+
+def evaluate(expr: Expr, ctx: Context) -> Any:
+    """Evaluate one attribute's expression; Terraform-level errors become Unknown."""
+    try:
+        return _eval(expr, ctx)
+    except EvalError as exc:
+        return Unknown(expr.text, reason=str(exc))
+    except RecursionError:
+        return Unknown(expr.text, reason="expression nested too deeply")
+
+
+def evaluate_body(body: Body, ctx: Context, skip: frozenset = frozenset(),
+                  skip_blocks: frozenset = frozenset()) -> PDict:
+    """Attributes and nested blocks of a block, nested blocks as lists of PDict (like plan
+    JSON); ``dynamic`` blocks are expanded when their ``for_each`` is known."""
+    result = PDict()
+    for name, attr in body.attributes.items():
+        if name not in skip:
+            result[name] = evaluate(attr.expr, ctx)
+    for block in body.blocks:
+        if block.type in skip_blocks:
+            continue
+        if block.type == "dynamic" and block.labels:
+            _expand_dynamic(block, ctx, result)
+            continue
+        items = result.setdefault(block.type, PList(line=block.line))
+        if isinstance(items, list):
+            items.append(_nested_block(block, ctx))
+    return result
+
+
+def _nested_block(block, ctx: Context) -> PDict:
+    value = evaluate_body(block.body, ctx)
+    value.line = block.line
+    return value
+
+
+def _expand_dynamic(block, ctx: Context, result: PDict) -> None:
+    label = block.labels[0]
+    body = block.body
+    items = result.setdefault(label, PList(line=block.line))
+    if not isinstance(items, list):
+        return
+    iterator = label
+    it_attr = body.attributes.get("iterator")
+    if it_attr is not None:
+        if isinstance(it_attr.expr, Var):
+            iterator = it_attr.expr.name
+        elif isinstance(it_attr.expr, Lit) and isinstance(it_attr.expr.value, str):
+            iterator = it_attr.expr.value
+    fe_attr = body.attributes.get("for_each")
+    content = next((b for b in body.blocks if b.type == "content"), None)
+    if fe_attr is None or content is None:
+        return
+    collection = evaluate(fe_attr.expr, ctx)
+    pairs = iterate_pairs(collection)
+    if pairs is None:
+        items.append(unknown(f'dynamic "{label}" for_each = {fe_attr.expr.text}', collection,
+                             reason="dynamic block over an unknown collection"))
+        return
+    for key, value in pairs:
+        inner = ctx.bind(**{iterator: PDict({"key": key, "value": value})})
+        entry = evaluate_body(content.body, inner)
+        entry.line = content.line
+        items.append(entry)
+
+
+def iterate_pairs(collection: Any) -> list | None:
+    """(key, value) pairs of a list/set (key = index) or map (sorted keys); None if unknown."""
+    if isinstance(collection, Unknown):
+        return None
+    if isinstance(collection, dict):
+        return [(k, collection[k]) for k in sorted(collection, key=str)]
+    if isinstance(collection, list):
+        return list(enumerate(collection))
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# the evaluator
+
+
+def _eval(expr: Expr, ctx: Context) -> Any:
+    kind = type(expr)
+    if kind is Lit:
+        return expr.value
+    if kind is Template:
+        return _template(expr, ctx)
+    if kind is Var:
+        return _traverse_root(expr, expr.name, [], ctx)
+    if kind is Traverse:
+        if isinstance(expr.source, Var):
+            return _traverse_root(expr, expr.source.name, expr.steps, ctx)
+        return _apply_steps(_eval(expr.source, ctx), expr.steps, expr, ctx)
+    if kind is TupleExpr:
+        return PList([_eval(i, ctx) for i in expr.items], line=expr.line)
+    if kind is ObjectExpr:
+        return _object(expr, ctx)
+    if kind is Call:
+        return _call(expr, ctx)
+    if kind is Cond:
+        return _conditional(expr, ctx)
+    if kind is BinOp:
+        return _binary(expr, ctx)
+    if kind is UnOp:
+        return _unary(expr, ctx)
+    if kind is ForExpr:
+        return _for(expr, ctx)
+    if kind is Invalid:
+        raise EvalError("unsupported expression")
+    raise EvalError(f"unsupported expression {kind.__name__}")
+
+
+def _object(expr: ObjectExpr, ctx: Context) -> Any:
+    result = PDict(line=expr.line)
+    for key_expr, val_expr in expr.items:
+        key = _eval(key_expr, ctx)
+        if isinstance(key, Unknown):
+            return unknown(expr.text, key, reason="object key not known")
+        if isinstance(key, bool):
+            key = "true" if key else "false"
+        elif isinstance(key, (int, float)):
+            key = number_to_string(key)
+        elif not isinstance(key, str):
+            raise EvalError("object keys must be strings")
+        result[key] = _eval(val_expr, ctx)
+    return result
+
+
+def _traverse_root(expr: Expr, name: str, steps: list, ctx: Context) -> Any:
+    if name in ctx.bindings:
+        return _apply_steps(ctx.bindings[name], steps, expr, ctx)
+    if ctx.template_only:
+        raise EvalError(f"unknown variable {name!r} in template")
+    value, used = ctx.resolver.reference(name, steps, expr, ctx)
+    return _apply_steps(value, steps[used:], expr, ctx)
+
+
+def _apply_steps(value: Any, steps: list, expr: Expr, ctx: Context) -> Any:
+    for i, step in enumerate(steps):
+        if isinstance(value, Unknown):
+            return unknown(expr.text, value)
+        if isinstance(step, GetAttr):
+            value = _get_attr(value, step.name)
+        elif isinstance(step, Index):
+            key = _eval(step.key, ctx)
+            if isinstance(key, Unknown):
+                return unknown(expr.text, value, key)
+            value = _index(value, key)
+        elif isinstance(step, Splat):
+            if value is None:
+                items: list = []
+            elif isinstance(value, list):
+                items = value
+            elif isinstance(value, dict) and not step.full:
+                items = list(value.values())  # legacy .* over an object's attributes
+            else:
+                items = [value]
+            value = PList([_apply_steps(v, step.steps, expr, ctx) for v in items],
+                          line=getattr(value, "line", 0))
+    return value
+
+
+def _get_attr(value: Any, name: str) -> Any:
+    if isinstance(value, dict):
+        if name in value:
+            return value[name]
+        raise EvalError(f"no attribute {name!r}")
+    if value is None:
+        raise EvalError(f"attribute {name!r} of null")
+    raise EvalError(f"cannot read attribute {name!r} of a {type_name(value)}")
+
+
+def _index(value: Any, key: Any) -> Any:
+    if isinstance(value, list):
+        index = to_number(key)
+        if not isinstance(index, int) and not (isinstance(index, float) and index.is_integer()):
+            raise EvalError("list index must be a whole number")
+        index = int(index)
+        if 0 <= index < len(value):
+            return value[index]
+        raise EvalError(f"index {index} out of range")
+    if isinstance(value, dict):
+        key = to_string(key)
+        if key in value:
+            return value[key]
+        raise EvalError(f"no element {key!r}")
+    raise EvalError(f"cannot index a {type_name(value)}")
+
+
+# -- templates -------------------------------------------------------------------------------
+
+
+def _template(expr: Template, ctx: Context) -> Any:
+    parts = expr.parts
+    if len(parts) == 1 and isinstance(parts[0], Expr):
+        # "${x}" alone yields x's value unchanged (HCL's template-wrap rule)
+        return _eval(parts[0], ctx.templating())
+    out: list = []  # str pieces; Unknown pieces keep "${text}"
+    unknowns: list = []
+    _render(parts, ctx.templating(), out, unknowns)
+    if unknowns:
+        return unknown("".join(p if isinstance(p, str) else "${" + p.text + "}" for p in out),
+                       *unknowns, reason=unknowns[0].reason or "unknown template part")
+    return "".join(out)
+
+
+def _render(parts: list, ctx: Context, out: list, unknowns: list) -> None:
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, TIf):
+            cond = _eval(part.cond, ctx)
+            if isinstance(cond, Unknown):
+                out.append(part.text)
+                unknowns.append(unknown(part.text, cond, reason="template condition not known"))
+                continue
+            _render(part.then if to_bool(cond) else part.other, ctx, out, unknowns)
+        elif isinstance(part, TFor):
+            collection = _eval(part.collection, ctx)
+            pairs = iterate_pairs(collection)
+            if pairs is None:
+                if collection is None or not isinstance(collection, Unknown):
+                    raise EvalError("template for needs a list or map")
+                out.append(part.text)
+                unknowns.append(unknown(part.text, collection, reason="template loop not known"))
+                continue
+            for key, value in pairs:
+                names = {part.value_var: value}
+                if part.key_var:
+                    names[part.key_var] = key
+                _render(part.body, ctx.bind(**names), out, unknowns)
+        else:
+            value = _eval(part, ctx)
+            if isinstance(value, Unknown):
+                piece = unknown(part.text, value, reason=value.reason)
+                out.append(piece)
+                unknowns.append(piece)
+            else:
+                out.append(to_string(value))
+
+
+# -- operators -------------------------------------------------------------------------------
+
+
+def _conditional(expr: Cond, ctx: Context) -> Any:
+    cond = _eval(expr.cond, ctx)
+    if isinstance(cond, Unknown):
+        then, other = _eval(expr.then, ctx), _eval(expr.other, ctx)
+        if not contains_unknown(then) and values_equal(then, other):
+            return then
+        return Choice([then, other], text=expr.text)
+    return _eval(expr.then if to_bool(cond) else expr.other, ctx)
+
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+}
+
+
+def _binary(expr: BinOp, ctx: Context) -> Any:
+    op = expr.op
+    left = _eval(expr.left, ctx)
+    if op in ("&&", "||"):
+        # short-circuit on a known decisive left operand
+        if not isinstance(left, Unknown):
+            lb = to_bool(left)
+            if op == "&&" and not lb:
+                return False
+            if op == "||" and lb:
+                return True
+        right = _eval(expr.right, ctx)
+        if isinstance(left, Unknown) or isinstance(right, Unknown):
+            if not isinstance(right, Unknown):
+                rb = to_bool(right)
+                if op == "&&" and not rb:
+                    return False
+                if op == "||" and rb:
+                    return True
+            return unknown(expr.text, left, right)
+        return to_bool(right)
+    right = _eval(expr.right, ctx)
+    if op in ("==", "!="):
+        if contains_unknown(left) or contains_unknown(right):
+            return unknown(expr.text, left, right)
+        equal = values_equal(left, right)
+        return equal if op == "==" else not equal
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        return unknown(expr.text, left, right)
+    a, b = to_number(left), to_number(right)
+    if op in _ARITH:
+        return normalize_number(_ARITH[op](a, b))
+    if op == "/":
+        if b == 0:
+            raise EvalError("division by zero")
+        return normalize_number(a / b)
+    if op == "%":
+        if b == 0:
+            raise EvalError("modulo by zero")
+        return normalize_number(math.fmod(a, b))
+    if op == "<":
+        return a < b
+    if op == ">":
+        return a > b
+    if op == "<=":
+        return a <= b
+    if op == ">=":
+        return a >= b
+    raise EvalError(f"unsupported operator {op}")
+
+
+def _unary(expr: UnOp, ctx: Context) -> Any:
+    value = _eval(expr.operand, ctx)
+    if isinstance(value, Unknown):
+        return unknown(expr.text, value)
+    if expr.op == "!":
+        return not to_bool(value)
+    return normalize_number(-to_number(value))
+
+
+def _for(expr: ForExpr, ctx: Context) -> Any:
+    collection = _eval(expr.collection, ctx)
+    pairs = iterate_pairs(collection)
+    if pairs is None:
+        if isinstance(collection, Unknown):
+            return unknown(expr.text, collection)
+        raise EvalError(f"cannot iterate over a {type_name(collection)}")
+    results_list = PList(line=expr.line)
+    results_map = PDict(line=expr.line)
+    for key, value in pairs:
+        names = {expr.value_var: value}
+        if expr.key_var:
+            names[expr.key_var] = key
+        inner = ctx.bind(**names)
+        if expr.cond is not None:
+            keep = _eval(expr.cond, inner)
+            if isinstance(keep, Unknown):
+                return unknown(expr.text, keep, reason="for condition not known")
+            if not to_bool(keep):
+                continue
+        if not expr.is_object:
+            results_list.append(_eval(expr.value_expr, inner))
+            continue
+        k = _eval(expr.key_expr, inner)
+        if isinstance(k, Unknown):
+            return unknown(expr.text, k, reason="for key not known")
+        k = to_string(k)
+        v = _eval(expr.value_expr, inner)
+        if expr.grouping:
+            results_map.setdefault(k, PList(line=expr.line)).append(v)
+        else:
+            if k in results_map:
+                raise EvalError(f"duplicate key {k!r} in for expression")
+            results_map[k] = v
+    return results_map if expr.is_object else results_list
+
+
+# --------------------------------------------------------------------------------------------
+# conversions
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+def normalize_number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return int(value)
+    return value
+
+
+def number_to_string(value: int | float) -> str:
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2 ** 63:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def to_string(value: Any) -> str:
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return number_to_string(value)
+    if value is None:
+        raise EvalError("null value where a string is required")
+    raise EvalError(f"a {type_name(value)} where a string is required")
+
+
+def to_number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise EvalError("a bool where a number is required")
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return normalize_number(float(value)) if not value.strip().lstrip("-").isdigit() \
+                else int(value)
+        except ValueError:
+            raise EvalError(f"{value!r} is not a number") from None
+    raise EvalError(f"a {type_name(value)} where a number is required")
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise EvalError(f"a {type_name(value)} where a bool is required")
+
+
+def values_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) and isinstance(b, str):
+        return str(a) == str(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return a == b
+    return a is None and b is None
+
+
+# --------------------------------------------------------------------------------------------
+# functions
+
+_FUNCTIONS: dict[str, Callable] = {}
+# Functions that look inside their arguments' elements: any Unknown anywhere makes the result
+# Unknown. The others only need their arguments themselves known (elements may be Unknown).
+_DEEP: set[str] = set()
+
+
+def _fn(name: str, deep: bool = True):
+    def register(func: Callable) -> Callable:
+        _FUNCTIONS[name] = func
+        if deep:
+            _DEEP.add(name)
+        return func
+    return register
+
+
+def _call(expr: Call, ctx: Context) -> Any:
+    name = expr.name
+    if name in ("try", "can"):
+        return _try_can(expr, ctx)
+    if name in ("file", "templatefile", "fileexists", "filebase64"):
+        return _file_function(expr, ctx)
+    func = _FUNCTIONS.get(name)
+    args = [_eval(a, ctx) for a in expr.args]
+    if expr.expand_last and args:
+        last = args.pop()
+        if isinstance(last, Unknown):
+            return unknown(expr.text, last)
+        if not isinstance(last, list):
+            raise EvalError("only a list can be expanded with ...")
+        args.extend(last)
+    if func is None:
+        return unknown(expr.text, *args, reason=f"function {name}() not evaluated")
+    if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
+        return unknown(expr.text, *args)
+    try:
+        result = func(*args)
+    except _Indeterminate:
+        return unknown(expr.text, *args)
+    except EvalError:
+        raise
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
+        raise EvalError(f"{name}(): {exc}") from None
+    if isinstance(result, (PDict, PList)) and not result.line:
+        result.line = expr.line
+    return result
+
+
+def _try_can(expr: Call, ctx: Context) -> Any:
+    if expr.name == "can":
+        if len(expr.args) != 1:
+            raise EvalError("can() takes one argument")
+        try:
+            value = _eval(expr.args[0], ctx)
+        except EvalError:
+            return False
+        return unknown(expr.text, value) if contains_unknown(value) else True
+    pending: list = []
+    for arg in expr.args:
+        try:
+            value = _eval(arg, ctx)
+        except EvalError:
+            continue
+        if not contains_unknown(value):
+            return value
+        # an Unknown argument might succeed at apply time: the result is one of them
+        pending.append(value)
+    if pending:
+        return unknown(expr.text, *pending)
+    raise EvalError("no try() argument succeeded")
+
+
+def _file_function(expr: Call, ctx: Context) -> Any:
+    args = [_eval(a, ctx) for a in expr.args]
+    if not args:
+        raise EvalError(f"{expr.name}() needs a path")
+    path = args[0]
+    if contains_unknown(path):
+        return unknown(expr.text, *args)
+    path = to_string(path)
+    if expr.name == "fileexists":
+        content = ctx.resolver.read_file(path, ctx, expr.line, expr.name)
+        return not isinstance(content, Unknown)
+    content = ctx.resolver.read_file(path, ctx, expr.line, expr.name)
+    if isinstance(content, Unknown):
+        return content
+    if expr.name == "file":
+        return content
+    if expr.name == "filebase64":
+        return base64.b64encode(content.encode("utf-8")).decode("ascii")
+    # templatefile(path, vars)
+    variables = args[1] if len(args) > 1 else PDict()
+    if isinstance(variables, Unknown):
+        return unknown(expr.text, variables)
+    if not isinstance(variables, dict):
+        raise EvalError("templatefile() variables must be an object")
+    from .hcl_parse import parse_template_text
+    from ..errors import InputError
+    try:
+        template = parse_template_text(content, path, 1)
+    except InputError as exc:
+        ctx.error(f"templatefile({path}): {exc.message} (template line {exc.line})", expr.line)
+        return Unknown(expr.text, reason="template does not parse")
+    inner = Context(ctx.resolver, ctx.file, dict(variables), template_only=True)
+    value = _template(template, inner)
+    if isinstance(value, Unknown):
+        return unknown(expr.text, value, reason=value.reason)
+    return value if isinstance(value, str) else to_string(value)
+
+
+def _seq(value: Any) -> list:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):  # sets of objects arrive as lists; maps are not sequences
+        raise EvalError("a map where a list is required")
+    raise EvalError(f"a {type_name(value)} where a list is required")
+
+
+def _map(value: Any) -> dict:
+    if isinstance(value, dict):
+        return value
+    raise EvalError(f"a {type_name(value)} where a map is required")
+
+
+@_fn("jsonencode", deep=False)
+def _jsonencode(value: Any) -> Any:
+    return Encoded(value)
+
+
+@_fn("jsondecode")
+def _jsondecode(text: Any) -> Any:
+    if isinstance(text, Encoded):
+        return text.value
+    from ..jsonpos import loads_positioned
+    import json
+
+    try:
+        return loads_positioned(to_string(text))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise EvalError(f"jsondecode(): invalid JSON ({exc})") from None
+
+
+@_fn("format")
+def _format(fmt: Any, *args: Any) -> str:
+    return format_string(to_string(fmt), list(args))
+
+
+@_fn("formatlist")
+def _formatlist(fmt: Any, *args: Any) -> PList:
+    lengths = {len(a) for a in args if isinstance(a, list)}
+    if len(lengths) > 1:
+        raise EvalError("formatlist() lists must have the same length")
+    if not lengths:
+        return PList([format_string(to_string(fmt), list(args))])
+    count = lengths.pop()
+    return PList(format_string(to_string(fmt), [a[i] if isinstance(a, list) else a for a in args])
+                 for i in range(count))
+
+
+_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
+
+
+def format_string(fmt: str, args: list) -> str:
+    out = []
+    pos = 0
+    arg_index = 0
+    for match in _VERB.finditer(fmt):
+        out.append(fmt[pos:match.start()])
+        pos = match.end()
+        flags, width, precision, verb = match.groups()
+        if verb == "%":
+            out.append("%")
+            continue
+        if arg_index >= len(args):
+            raise EvalError("format(): not enough arguments")
+        arg = args[arg_index]
+        arg_index += 1
+        if verb in ("s", "v"):
+            piece = to_string(arg) if not isinstance(arg, (dict, list)) else _json_text(arg)
+            if precision:
+                piece = piece[:int(precision)]
+        elif verb == "q":
+            piece = _json_text(to_string(arg))
+        elif verb == "d":
+            number = to_number(arg)
+            if not isinstance(number, int):
+                raise EvalError("format(): %d needs a whole number")
+            piece = str(number)
+            if "+" in flags and number >= 0:
+                piece = "+" + piece
+        elif verb in ("f", "F", "e", "E", "g", "G"):
+            piece = ("%" + ("." + precision if precision else "") + verb) % to_number(arg)
+        elif verb == "t":
+            piece = "true" if to_bool(arg) else "false"
+        elif verb in ("x", "X", "o", "b"):
+            number = to_number(arg)
+            piece = format(int(number), verb) if isinstance(number, int) else \
+                format(to_string(arg).encode().hex())
+        else:
+            raise EvalError(f"format(): unsupported verb %{verb}")
+        if width:
+            w = int(width)
+            if "-" in flags:
+                piece = piece.ljust(w)
+            elif "0" in flags and verb in "dfFeEgG":
+                piece = piece.rjust(w, "0")
+            else:
+                piece = piece.rjust(w)
+        out.append(piece)
+    out.append(fmt[pos:])
+    return "".join(out)
+
+
+def _json_text(value: Any) -> str:
+    import json
+    from ..values import to_plain
+
+    return json.dumps(to_plain(value), separators=(",", ":"), ensure_ascii=False)
+
+
+@_fn("join")
+def _join(sep: Any, *lists: Any) -> str:
+    items = [to_string(v) for lst in lists for v in _seq(lst)]
+    return to_string(sep).join(items)
+
+
+@_fn("split")
+def _split(sep: Any, text: Any) -> PList:
+    sep, text = to_string(sep), to_string(text)
+    if sep == "":
+        return PList(list(text))
+    return PList(text.split(sep))
+
+
+@_fn("concat", deep=False)
+def _concat(*lists: Any) -> PList:
+    return PList(v for lst in lists for v in _seq(lst))
+
+
+@_fn("merge", deep=False)
+def _merge(*maps: Any) -> PDict:
+    result = PDict(line=next((getattr(m, "line", 0) for m in maps if getattr(m, "line", 0)), 0))
+    for m in maps:
+        if m is None:
+            continue
+        result.update(_map(m))
+    return result
+
+
+@_fn("lookup", deep=False)
+def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
+    if isinstance(key, Unknown):
+        return key
+    key = to_string(key)
+    mapping = _map(mapping)
+    if key in mapping:
+        return mapping[key]
+    if default:
+        return default[0]
+    raise EvalError(f"lookup(): no key {key!r}")
+
+
+@_fn("element", deep=False)
+def _element(lst: Any, index: Any) -> Any:
+    lst = _seq(lst)
+    if not lst:
+        raise EvalError("element() of an empty list")
+    return lst[int(to_number(index)) % len(lst)]
+
+
+@_fn("index")
+def _index_fn(lst: Any, value: Any) -> int:
+    for i, v in enumerate(_seq(lst)):
+        if values_equal(v, value):
+            return i
+    raise EvalError("index(): value not in list")
+
+
+def _flatten_into(value: Any, out: PList) -> None:
+    for v in value:
+        if isinstance(v, list):
+            _flatten_into(v, out)
+        else:
+            out.append(v)
+
+
+@_fn("flatten", deep=False)
+def _flatten(lst: Any) -> PList:
+    out = PList(line=getattr(lst, "line", 0))
+    _flatten_into(_seq(lst), out)
+    return out
+
+
+@_fn("distinct", deep=False)
+def _distinct(lst: Any) -> PList:
+    out = PList(line=getattr(lst, "line", 0))
+    for v in _seq(lst):
+        if not any(values_equal(v, seen) for seen in out):
+            out.append(v)
+    return out
+
+
+@_fn("compact", deep=False)
+def _compact(lst: Any) -> PList:
+    return PList((v for v in _seq(lst) if v is not None and v != ""), line=getattr(lst, "line", 0))
+
+
+@_fn("coalesce", deep=False)
+def _coalesce(*args: Any) -> Any:
+    for a in args:
+        if a is not None and a != "":
+            return a
+    raise EvalError("coalesce(): no non-null, non-empty argument")
+
+
+@_fn("coalescelist", deep=False)
+def _coalescelist(*lists: Any) -> Any:
+    for lst in lists:
+        if _seq(lst):
+            return lst
+    return PList()
+
+
+@_fn("contains", deep=False)
+def _contains(lst: Any, value: Any) -> Any:
+    lst = _seq(lst)
+    if contains_unknown(value):
+        raise _Indeterminate
+    if any(values_equal(v, value) for v in lst if not contains_unknown(v)):
+        return True
+    if contains_unknown(lst):
+        raise _Indeterminate
+    return False
+
+
+@_fn("keys", deep=False)
+def _keys(mapping: Any) -> PList:
+    return PList(sorted(_map(mapping)))
+
+
+@_fn("values", deep=False)
+def _values(mapping: Any) -> PList:
+    mapping = _map(mapping)
+    return PList(mapping[k] for k in sorted(mapping))
+
+
+@_fn("length", deep=False)
+def _length(value: Any) -> int:
+    if isinstance(value, (str, list, dict)):
+        return len(value)
+    raise EvalError(f"length() of a {type_name(value)}")
+
+
+@_fn("lower")
+def _lower(s: Any) -> str:
+    return to_string(s).lower()
+
+
+@_fn("upper")
+def _upper(s: Any) -> str:
+    return to_string(s).upper()
+
+
+@_fn("title")
+def _title(s: Any) -> str:
+    out, previous_letter = [], False
+    for ch in to_string(s):
+        out.append(ch.upper() if not previous_letter else ch)
+        previous_letter = ch.isalnum() or ch == "_"
+    return "".join(out)
+
+
+_GO_GROUP = re.compile(r"\$(\d+|\{(\w+)\})")
+
+
+@_fn("replace")
+def _replace(s: Any, search: Any, repl: Any) -> str:
+    s, search, repl = to_string(s), to_string(search), to_string(repl)
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        try:
+            pattern = re.compile(search[1:-1])
+        except re.error as exc:
+            raise EvalError(f"replace(): bad regular expression ({exc})") from None
+        # Go's $1 / ${name} group references to Python's \g<...>
+        python_repl = _GO_GROUP.sub(lambda m: "\\g<" + (m.group(2) or m.group(1)) + ">",
+                                    repl.replace("\\", "\\\\"))
+        return pattern.sub(python_repl, s)
+    return s.replace(search, repl)
+
+
+@_fn("substr")
+def _substr(s: Any, offset: Any, length: Any) -> str:
+    s = to_string(s)
+    offset, length = int(to_number(offset)), int(to_number(length))
+    if offset < 0:
+        offset = max(len(s) + offset, 0)
+    if length < 0:
+        return s[offset:]
+    return s[offset:offset + length]
+
+
+@_fn("trimspace")
+def _trimspace(s: Any) -> str:
+    return to_string(s).strip()
+
+
+@_fn("trim")
+def _trim(s: Any, chars: Any) -> str:
+    return to_string(s).strip(to_string(chars))
+
+
+@_fn("trimprefix")
+def _trimprefix(s: Any, prefix: Any) -> str:
+    s, prefix = to_string(s), to_string(prefix)
+    return s[len(prefix):] if prefix and s.startswith(prefix) else s
+
+
+@_fn("trimsuffix")
+def _trimsuffix(s: Any, suffix: Any) -> str:
+    s, suffix = to_string(s), to_string(suffix)
+    return s[:-len(suffix)] if suffix and s.endswith(suffix) else s
+
+
+@_fn("startswith")
+def _startswith(s: Any, prefix: Any) -> bool:
+    return to_string(s).startswith(to_string(prefix))
+
+
+@_fn("endswith")
+def _endswith(s: Any, suffix: Any) -> bool:
+    return to_string(s).endswith(to_string(suffix))
+
+
+@_fn("zipmap", deep=False)
+def _zipmap(keys: Any, values: Any) -> Any:
+    keys, values = _seq(keys), _seq(values)
+    if len(keys) != len(values):
+        raise EvalError("zipmap(): lists of different lengths")
+    if contains_unknown(keys):
+        raise _Indeterminate
+    return PDict((to_string(k), v) for k, v in zip(keys, values))
+
+
+@_fn("range")
+def _range(*args: Any) -> PList:
+    nums = [to_number(a) for a in args]
+    if len(nums) == 1:
+        start, limit, step = 0, nums[0], 1
+    elif len(nums) == 2:
+        start, limit, step = nums[0], nums[1], 1 if nums[1] >= nums[0] else -1
+    elif len(nums) == 3:
+        start, limit, step = nums
+    else:
+        raise EvalError("range() takes 1 to 3 arguments")
+    if step == 0:
+        raise EvalError("range(): step must not be zero")
+    out = PList()
+    value = start
+    while (step > 0 and value < limit) or (step < 0 and value > limit):
+        out.append(normalize_number(value))
+        if len(out) > 1024:
+            raise EvalError("range(): more than 1024 elements")
+        value += step
+    return out
+
+
+@_fn("tolist", deep=False)
+def _tolist(value: Any) -> PList:
+    return PList(_seq(value), line=getattr(value, "line", 0))
+
+
+@_fn("toset", deep=False)
+def _toset(value: Any) -> PList:
+    items = _distinct(value)
+    # Terraform orders sets of strings lexically
+    if all(isinstance(v, str) for v in items):
+        return PList(sorted(items), line=items.line)
+    return items
+
+
+@_fn("tomap", deep=False)
+def _tomap(value: Any) -> PDict:
+    return PDict(_map(value), line=getattr(value, "line", 0))
+
+
+@_fn("tostring")
+def _tostring(value: Any) -> Any:
+    return None if value is None else to_string(value)
+
+
+@_fn("tonumber")
+def _tonumber(value: Any) -> Any:
+    return None if value is None else to_number(value)
+
+
+@_fn("tobool")
+def _tobool(value: Any) -> Any:
+    return None if value is None else to_bool(value)
+
+
+@_fn("one", deep=False)
+def _one(value: Any) -> Any:
+    items = _seq(value)
+    if len(items) > 1:
+        raise EvalError("one(): more than one element")
+    return items[0] if items else None
+
+
+def _numbers(args: tuple) -> list:
+    nums = [to_number(a) for a in args]
+    if not nums:
+        raise EvalError("needs at least one number")
+    return nums
+
+
+@_fn("min")
+def _min(*args: Any) -> Any:
+    return min(_numbers(args))
+
+
+@_fn("max")
+def _max(*args: Any) -> Any:
+    return max(_numbers(args))
+
+
+@_fn("abs")
+def _abs(value: Any) -> Any:
+    return abs(to_number(value))
+
+
+@_fn("ceil")
+def _ceil(value: Any) -> int:
+    return math.ceil(to_number(value))
+
+
+@_fn("floor")
+def _floor(value: Any) -> int:
+    return math.floor(to_number(value))
+
+
+@_fn("base64encode")
+def _b64encode(value: Any) -> str:
+    return base64.b64encode(to_string(value).encode("utf-8")).decode("ascii")
+
+
+@_fn("base64decode")
+def _b64decode(value: Any) -> str:
+    try:
+        return base64.b64decode(to_string(value), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise EvalError("base64decode(): invalid base64 or not UTF-8") from None
+
+
+@_fn("reverse", deep=False)
+def _reverse(value: Any) -> PList:
+    return PList(reversed(_seq(value)))
+
+
+@_fn("sort")
+def _sort(value: Any) -> PList:
+    return PList(sorted(to_string(v) for v in _seq(value)))
+
+
+@_fn("slice", deep=False)
+def _slice(value: Any, start: Any, end: Any) -> PList:
+    return PList(_seq(value)[int(to_number(start)):int(to_number(end))])
+
+
+@_fn("alltrue")
+def _alltrue(value: Any) -> bool:
+    return all(to_bool(v) for v in _seq(value))
+
+
+@_fn("anytrue")
+def _anytrue(value: Any) -> bool:
+    return any(to_bool(v) for v in _seq(value))
+
+
+@_fn("strrev")
+def _strrev(value: Any) -> str:
+    return to_string(value)[::-1]
+
+
+SUPPORTED_FUNCTIONS = frozenset(_FUNCTIONS) | {"try", "can", "file", "templatefile",
+                                               "fileexists", "filebase64"}

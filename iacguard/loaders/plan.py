@@ -1,0 +1,514 @@
+"""Load ``terraform show -json`` plan output into Resources.
+
+A plan knows the values Terraform will apply, but not the ones computed at apply time. The
+loader combines three parts of the plan JSON:
+
+* ``planned_values`` (and data sources read at plan time from ``prior_state``): the values;
+* ``resource_changes[].change``: which instances are destroyed, and ``after_unknown``, which
+  marks the leaves only known after apply (they are absent or null in the values);
+* ``configuration``: the unevaluated expressions, whose ``references`` tell which resource
+  attribute an unknown value comes from (``role = aws_iam_role.deployer.name``). That turns an
+  anonymous unknown into a ``Ref`` the IAM model can follow.
+
+Policy documents stay JSON strings, as Terraform prints them; the IAM parser decodes them.
+Plans carry no link to ``.tf`` lines, so every resource is positioned at its object in the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from ..errors import InputError
+from ..resource import TERRAFORM_PLAN, LoadResult, Resource
+from ..values import PDict, PList, Ref, Unknown, line_of
+
+SUPPORTED_MAJOR = 1
+KNOWN_AFTER_APPLY = "known after apply"
+MODES = ("managed", "data")
+# First traversal steps that are not resource types (Terraform's reserved reference roots).
+_NON_RESOURCE_ROOTS = frozenset({"var", "local", "each", "count", "path", "self", "terraform",
+                                 "module", "resource", "ephemeral"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_VERSION = re.compile(r"(\d+)(?:\.\d+)*")
+_MISSING = object()
+
+
+def looks_like_plan(data: Any) -> bool:
+    """True for parsed ``terraform show -json`` output of a plan (not of a state)."""
+    return (isinstance(data, dict) and "format_version" in data
+            and ("planned_values" in data or "resource_changes" in data))
+
+
+def load_plan(data: Any, file: str, *, group: str | None = None) -> LoadResult:
+    """Resources of one plan. Malformed parts become ``InputError``s; the rest still loads."""
+    return _PlanLoader(file, group or file).load(data)
+
+
+def strip_instance_keys(address: str) -> str:
+    """``module.m[0].aws_iam_role.r["a"]`` → ``module.m.aws_iam_role.r`` (quotes may hold
+    brackets or dots, so bracket groups are skipped with a small scanner, not a regex)."""
+    out: list[str] = []
+    depth = 0
+    quoted = False
+    escaped = False
+    for char in address:
+        if depth == 0:
+            if char == "[":
+                depth = 1
+            else:
+                out.append(char)
+            continue
+        if quoted:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """A reference to a resource attribute, module-relative target, instance keys removed."""
+
+    target: str  # aws_iam_role.deployer / data.aws_iam_policy_document.x
+    attrs: tuple[str, ...]  # ("arn",) or deeper ("tags", "Name")
+
+
+@dataclass
+class _Change:
+    entry: dict
+    change: dict
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def removes(self) -> bool:
+        """Destroyed (or forgotten) without a replacement: not part of what gets deployed."""
+        return bool(self.actions) and (set(self.actions) == {"delete"} or self.actions == ["forget"])
+
+
+class _PlanLoader:
+    def __init__(self, file: str, group: str):
+        self.file = file
+        self.group = group
+        self.errors: list[InputError] = []
+        self.resources: dict[str, Resource] = {}
+        self.changes: dict[str, _Change] = {}
+        self.top: Any = None  # the plan object, for positioning errors about its direct members
+
+    def error(self, message: str, where: Any, near: Any = None) -> None:
+        """``where`` is the offending value; a scalar has no line, so ``near`` (its container)
+        gives the position instead."""
+        line = line_of(where) or line_of(near) or None
+        self.errors.append(InputError(message, file=self.file, line=line))
+
+    # -- top level ------------------------------------------------------------------------------
+
+    def load(self, data: Any) -> LoadResult:
+        result = LoadResult(errors=self.errors)
+        if not isinstance(data, dict):
+            self.error("plan JSON must be an object", data)
+            return result
+        self.top = data
+        if not self.check_version(data):
+            return result
+        self.read_changes(data.get("resource_changes"))
+
+        planned = data.get("planned_values", _MISSING)
+        if planned is _MISSING:
+            self.error("plan has no planned_values; resources are taken from resource_changes", data)
+        elif not isinstance(planned, dict):
+            self.error("planned_values is not an object", planned, data)
+        else:
+            self.load_module_tree(planned.get("root_module"), "planned_values.root_module", data_only=False)
+
+        self.load_changed_only()
+        self.load_prior_data_sources(data.get("prior_state"))
+        self.recover_references(data.get("configuration"))
+
+        result.resources = list(self.resources.values())
+        result.files = [self.file]
+        return result
+
+    def check_version(self, data: dict) -> bool:
+        version = data.get("format_version")
+        match = _VERSION.fullmatch(version) if isinstance(version, str) else None
+        if match is None:
+            self.error(f"plan format_version must be a version string like \"1.2\", got {version!r}", data)
+            return False
+        if int(match.group(1)) != SUPPORTED_MAJOR:
+            self.error(f"unsupported plan format_version {version}: only {SUPPORTED_MAJOR}.x is "
+                       "understood", data)
+            return False
+        return True
+
+    # -- resource_changes -----------------------------------------------------------------------
+
+    def read_changes(self, changes: Any) -> None:
+        if changes is None:
+            return
+        if not isinstance(changes, list):
+            self.error("resource_changes is not a list", changes, self.top)
+            return
+        for entry in changes:
+            if not isinstance(entry, dict):
+                self.error("resource change is not an object", entry, changes)
+                continue
+            if entry.get("deposed"):
+                continue  # an old object awaiting destruction; the current instance has its own entry
+            address = entry.get("address")
+            if not isinstance(address, str) or not address:
+                self.error("resource change without an address", entry)
+                continue
+            change = entry.get("change")
+            if not isinstance(change, dict):
+                self.error(f"resource change {address} has no change object", entry)
+                continue
+            actions = change.get("actions")
+            if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+                self.error(f"resource change {address} has no valid actions list", actions, change)
+                actions = []
+            self.changes[address] = _Change(entry, change, list(actions))
+
+    # -- values ---------------------------------------------------------------------------------
+
+    def load_module_tree(self, module: Any, where: str, *, data_only: bool) -> None:
+        if module is None:
+            return  # an empty plan or state may omit the module entirely
+        if not isinstance(module, dict):
+            self.error(f"{where} is not an object", module, self.top)
+            return
+        resources = module.get("resources", [])
+        if not isinstance(resources, list):
+            self.error(f"resources of {module.get('address') or where} is not a list", resources, module)
+        else:
+            for obj in resources:
+                if isinstance(obj, dict):
+                    self.load_value_resource(obj, data_only=data_only)
+                else:
+                    self.error("resource entry is not an object", obj, resources)
+        children = module.get("child_modules", [])
+        if not isinstance(children, list):
+            self.error(f"child_modules of {module.get('address') or where} is not a list", children, module)
+            return
+        for child in children:
+            self.load_module_tree(child, "child module", data_only=data_only)
+
+    def load_value_resource(self, obj: dict, *, data_only: bool) -> None:
+        identity = self.identity(obj)
+        if identity is None:
+            return
+        address, type_, mode = identity
+        if data_only and mode != "data":
+            return  # managed resources of the prior state that are still planned were loaded already
+        if address in self.resources:
+            if not data_only:
+                self.error(f"duplicate resource address {address}", obj)
+            return
+        change = self.changes.get(address)
+        if change is not None and change.removes:
+            return
+        values = obj.get("values")
+        if values is not None and not isinstance(values, dict):
+            self.error(f"values of {address} is not an object", values, obj)
+            values = None
+        self.add_resource(address, type_, mode, values, obj, change)
+
+    def identity(self, obj: dict) -> tuple[str, str, str] | None:
+        address = obj.get("address")
+        if not isinstance(address, str) or not address:
+            self.error("resource without an address", obj)
+            return None
+        type_ = obj.get("type")
+        if not isinstance(type_, str) or not type_:
+            self.error(f"resource {address} has no type", obj)
+            return None
+        mode = obj.get("mode")
+        if mode is None:
+            mode = "data" if _is_data_address(address) else "managed"
+        if mode not in MODES:
+            self.error(f"resource {address} has unknown mode {mode!r}", obj)
+            return None
+        return address, type_, mode
+
+    def add_resource(self, address: str, type_: str, mode: str, values: dict | None,
+                     position: dict, change: _Change | None) -> None:
+        properties = _copy(values) if values is not None else PDict(line=line_of(position))
+        metadata: dict = {}
+        if change is not None:
+            metadata["actions"] = list(change.actions)
+            after_unknown = change.change.get("after_unknown")
+            if isinstance(after_unknown, dict):
+                _mark_unknown(properties, after_unknown, address, "")
+        line = line_of(position)
+        self.resources[address] = Resource(
+            address=address, type=type_, properties=properties, file=self.file, line=line,
+            end_line=line, source=TERRAFORM_PLAN, base_address=strip_instance_keys(address),
+            mode=mode, group=self.group, metadata=metadata)
+
+    def load_changed_only(self) -> None:
+        """Instances with a change but no planned_values entry (planned_values missing or
+        truncated): their ``after`` is the best available value."""
+        for address, change in self.changes.items():
+            if address in self.resources or change.removes:
+                continue
+            identity = self.identity(change.entry)
+            if identity is None:
+                continue
+            after = change.change.get("after")
+            if after is not None and not isinstance(after, dict):
+                self.error(f"change.after of {address} is not an object", after, change.change)
+                after = None
+            self.add_resource(identity[0], identity[1], identity[2], after, change.entry, change)
+
+    def load_prior_data_sources(self, prior: Any) -> None:
+        """Data sources read while planning appear only in the prior state."""
+        if prior is None:
+            return
+        if not isinstance(prior, dict):
+            self.error("prior_state is not an object", prior, self.top)
+            return
+        values = prior.get("values")
+        if values is None:
+            return
+        if not isinstance(values, dict):
+            self.error("prior_state.values is not an object", values, prior)
+            return
+        self.load_module_tree(values.get("root_module"), "prior_state.values.root_module", data_only=True)
+
+    # -- configuration --------------------------------------------------------------------------
+
+    def recover_references(self, configuration: Any) -> None:
+        if configuration is None:
+            return
+        if not isinstance(configuration, dict):
+            self.error("configuration is not an object", configuration, self.top)
+            return
+        by_base: dict[str, list[Resource]] = {}
+        for resource in self.resources.values():
+            by_base.setdefault(resource.base_address, []).append(resource)
+        self.config_module(configuration.get("root_module"), "", by_base)
+
+    def config_module(self, module: Any, prefix: str, by_base: dict[str, list[Resource]]) -> None:
+        if module is None:
+            return
+        if not isinstance(module, dict):
+            self.error(f"configuration of {prefix.rstrip('.') or 'root module'} is not an object", module,
+                       self.top)
+            return
+        resources = module.get("resources", [])
+        if not isinstance(resources, list):
+            self.error("configuration resources is not a list", resources, module)
+            resources = []
+        for configured in resources:
+            if not isinstance(configured, dict):
+                self.error("configured resource is not an object", configured, resources)
+                continue
+            address = configured.get("address")
+            expressions = configured.get("expressions")
+            if not isinstance(address, str) or not isinstance(expressions, dict):
+                continue  # nothing to recover; the values part already reported real problems
+            for resource in by_base.get(prefix + strip_instance_keys(address), ()):
+                self.apply_expressions(resource.properties, expressions, prefix, resource.address, "")
+        calls = module.get("module_calls", {})
+        if not isinstance(calls, dict):
+            self.error("module_calls is not an object", calls, module)
+            return
+        for name, call in calls.items():
+            if isinstance(call, dict):
+                self.config_module(call.get("module"), f"{prefix}module.{name}.", by_base)
+
+    def apply_expressions(self, container: dict, expressions: dict, prefix: str, address: str,
+                          path: str) -> None:
+        for attr, expression in expressions.items():
+            if not isinstance(attr, str):
+                continue
+            child_path = _join(path, attr)
+            value = container.get(attr, _MISSING)
+            if _is_leaf_expression(expression):
+                refs, exact = _resource_references(expression.get("references") or [])
+                if refs:
+                    _place_refs(container, attr, refs, exact, prefix, f"{address}.{child_path}")
+            elif isinstance(value, Unknown) and not isinstance(value, Ref):
+                # The whole block is unknown: keep every resource it mentions on the unknown.
+                refs = [r for refs in _nested_references(expression) for r in refs]
+                if refs:
+                    container[attr] = Unknown(value.text, _ref_objects(refs, prefix), value.reason)
+            elif isinstance(expression, list) and isinstance(value, list):
+                # Block lists correspond element by element when the counts agree.
+                if len(expression) == len(value):
+                    for index, (block, item) in enumerate(zip(expression, value)):
+                        if isinstance(block, dict) and isinstance(item, dict):
+                            self.apply_expressions(item, block, prefix, address, f"{child_path}[{index}]")
+            elif isinstance(expression, dict) and isinstance(value, dict):
+                # A single nested block, or a map of blocks keyed by label.
+                self.apply_expressions(value, expression, prefix, address, child_path)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _is_data_address(address: str) -> bool:
+    parts = strip_instance_keys(address).split(".")
+    # Skip module.<name> pairs; a data source's own address then starts with "data".
+    while len(parts) >= 2 and parts[0] == "module":
+        parts = parts[2:]
+    return bool(parts) and parts[0] == "data"
+
+
+def _copy(value: Any) -> Any:
+    """Deep copy keeping lines, so marking unknowns never edits the caller's parsed JSON."""
+    if isinstance(value, dict):
+        return PDict({k: _copy(v) for k, v in value.items()}, line=line_of(value))
+    if isinstance(value, list):
+        return PList([_copy(v) for v in value], line=line_of(value))
+    return value
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if _IDENTIFIER.fullmatch(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json.dumps(key)}]"
+
+
+def _mark_unknown(container: dict | list, unknown: dict | list, address: str, path: str) -> None:
+    """Overlay ``after_unknown`` (``true`` at each unknown leaf) onto the planned values.
+
+    Unknown object attributes are absent from the values and unknown list elements are null,
+    so containers are created or extended as needed to put the ``Unknown`` in its place.
+    """
+    items: Iterator[tuple[Any, Any]] = (
+        iter(unknown.items()) if isinstance(unknown, dict) else enumerate(unknown))
+    for key, flag in items:
+        if isinstance(container, list):
+            if not isinstance(key, int):
+                continue
+            while len(container) <= key:
+                container.append(None)
+            current = container[key]
+        else:
+            current = container.get(key)
+        child_path = _join(path, key)
+        if flag is True:
+            container[key] = Unknown(f"{address}.{child_path}", reason=KNOWN_AFTER_APPLY)
+        elif isinstance(flag, (dict, list)) and _any_true(flag):
+            wanted = dict if isinstance(flag, dict) else list
+            if current is None:
+                current = PDict(line=line_of(container)) if wanted is dict else PList(line=line_of(container))
+                container[key] = current
+            if isinstance(current, wanted):
+                _mark_unknown(current, flag, address, child_path)
+
+
+def _any_true(flag: Any) -> bool:
+    if flag is True:
+        return True
+    if isinstance(flag, dict):
+        return any(_any_true(v) for v in flag.values())
+    if isinstance(flag, list):
+        return any(_any_true(v) for v in flag)
+    return False
+
+
+def _is_leaf_expression(expression: Any) -> bool:
+    """An attribute expression (``constant_value`` / ``references``, or ``{}`` for a function
+    call without references) as opposed to a nested block of attribute expressions."""
+    if not isinstance(expression, dict):
+        return False
+    if not expression or "constant_value" in expression:
+        return True
+    references = expression.get("references")
+    return isinstance(references, list) and all(isinstance(r, str) for r in references)
+
+
+def _nested_references(expression: Any) -> Iterator[list[_Reference]]:
+    if _is_leaf_expression(expression):
+        yield _resource_references(expression.get("references") or [])[0]
+    elif isinstance(expression, dict):
+        for value in expression.values():
+            yield from _nested_references(value)
+    elif isinstance(expression, list):
+        for value in expression:
+            yield from _nested_references(value)
+
+
+def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]:
+    """Resource references of one expression (deepest traversal only) and whether the
+    expression is nothing but one resource attribute.
+
+    Terraform lists every traversal prefix (``aws_iam_role.r.arn`` and ``aws_iam_role.r``), so
+    a reference that is a prefix of another one of the same expression is dropped. Any other
+    reference (``count.index``, ``var.env``) shows the value is built from more than the
+    attribute, so it cannot be an exact ``Ref``. A dynamic instance key
+    (``aws_iam_role.r[each.key].name``) stops the traversal at the resource: its attribute is
+    not recorded, and the reference keeps ``attrs == ()``.
+    """
+    found: list[_Reference] = []
+    only_resources = True
+    for text in references:
+        steps = strip_instance_keys(text).split(".")
+        size = 3 if steps[0] == "data" else 2
+        if (steps[0] in _NON_RESOURCE_ROOTS or len(steps) < size
+                or not all(_IDENTIFIER.fullmatch(step) for step in steps)):
+            only_resources = False
+            continue
+        reference = _Reference(".".join(steps[:size]), tuple(steps[size:]))
+        if reference not in found:
+            found.append(reference)
+    deepest = [r for r in found
+               if not any(o.target == r.target and len(o.attrs) > len(r.attrs)
+                          and o.attrs[:len(r.attrs)] == r.attrs for o in found)]
+    exact = only_resources and len(deepest) == 1 and len(deepest[0].attrs) == 1
+    return deepest, exact
+
+
+def _ref_objects(refs: list[_Reference], prefix: str) -> list[Ref]:
+    objects: list[Ref] = []
+    for ref in refs:
+        target = prefix + ref.target
+        obj = Ref(target, ref.attrs[0] if ref.attrs else None, text=".".join((target,) + ref.attrs))
+        if obj not in objects:
+            objects.append(obj)
+    return objects
+
+
+def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: bool, prefix: str,
+                text: str) -> None:
+    """Put what the configuration says about an unknown value in its place.
+
+    An expression that is one resource attribute makes a ``Ref``; anything else (several
+    resources, a deeper attribute, other references mixed in) stays an ``Unknown`` that lists
+    the resources it mentions (``attr`` None when the attribute is behind a dynamic key).
+    """
+    objects = _ref_objects(refs, prefix)
+    exact = objects[0] if is_exact else None
+    current = container.get(key, _MISSING)
+
+    def resolved(previous: Any) -> Unknown:
+        if exact is not None:
+            return exact
+        if isinstance(previous, Unknown):
+            return Unknown(previous.text, objects, previous.reason)
+        return Unknown(text, objects, KNOWN_AFTER_APPLY)
+
+    if current is _MISSING or (isinstance(current, Unknown) and not isinstance(current, Ref)):
+        container[key] = resolved(current)
+    elif isinstance(current, list):
+        unknown_at = [i for i, v in enumerate(current) if isinstance(v, Unknown) and not isinstance(v, Ref)]
+        if exact is not None and len(unknown_at) == 1:
+            current[unknown_at[0]] = exact
+        else:
+            for index in unknown_at:
+                previous = current[index]
+                current[index] = Unknown(previous.text, objects, previous.reason)

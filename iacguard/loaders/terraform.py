@@ -1,0 +1,1024 @@
+"""Terraform configuration loader: one root module and the local modules it calls.
+
+Produces ``Resource`` objects (managed resources, data sources, providers, variables,
+outputs) with resolved properties. Evaluation is lazy: a variable, local, module output or
+resource attribute is computed when first needed, with cycle detection, so declaration order
+across files never matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import InputError
+from ..resource import TERRAFORM, LoadResult, Resource
+from ..values import Encoded, PDict, PList, Ref, Unknown, contains_unknown
+from . import hcl_eval
+from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
+from .hcl_parse import (Block, GetAttr, Index, ParsedFile, Splat, parse_expression_text,
+                        parse_hcl, parse_tf_json)
+
+MAX_READ_BYTES = 5 * 1024 * 1024  # file()/templatefile() limit
+MAX_SOURCE_BYTES = 20 * 1024 * 1024  # a .tf / .tfvars file
+POLICY_VERSION = "2012-10-17"
+
+_RESOURCE_META_ATTRS = frozenset({"count", "for_each", "provider", "depends_on"})
+_RESOURCE_META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
+_MODULE_META_ATTRS = frozenset({"source", "version", "count", "for_each", "providers",
+                                "depends_on"})
+_PRIMITIVE_TYPES = {"string", "number", "bool", "any"}
+
+
+def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
+                     variables: dict[str, str] | None = None,
+                     var_files: list[Path] = (),
+                     max_module_depth: int = 20,
+                     max_instances: int = 1000) -> LoadResult:
+    """Load a root module (its ``.tf``/``.tf.json`` ``files``) and every local module it calls.
+
+    Never raises for bad input: problems are returned in ``LoadResult.errors``.
+    """
+    loader = _Loader(Path(module_dir), Path(scan_root), max_module_depth, max_instances)
+    root_files = sorted((Path(f) for f in files if _is_config_file(Path(f))), key=lambda p: p.name)
+    source = loader.module_source(Path(module_dir), root_files)
+    root = _Instance(loader, source, prefix="", base_prefix="", inputs=None, depth=0,
+                     call_stack=(source.real_dir,))
+    root.root_values = loader.root_variable_values(source, variables or {}, list(var_files))
+    loader.emit(root)
+    return loader.result
+
+
+def _is_config_file(path: Path) -> bool:
+    return path.name.endswith(".tf") or path.name.endswith(".tf.json")
+
+
+def _inside(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives
+        return False
+
+
+def _instance_suffix(key: Any) -> str:
+    if key is None:
+        return ""
+    if isinstance(key, int):
+        return f"[{key}]"
+    return "[" + json.dumps(key, ensure_ascii=False) + "]"
+
+
+# --------------------------------------------------------------------------------------------
+# parsed module directories
+
+
+@dataclass
+class _Decl:
+    block: Block
+    file: str  # relative to the scan root
+
+
+@dataclass
+class _ModuleSource:
+    dir: Path
+    real_dir: str
+    files: list  # (relative file, ParsedFile)
+    variables: dict = field(default_factory=dict)  # name -> _Decl
+    locals: dict = field(default_factory=dict)  # name -> (Attribute, file)
+    resources: dict = field(default_factory=dict)  # "TYPE.NAME" -> _Decl
+    data: dict = field(default_factory=dict)  # "TYPE.NAME" -> _Decl
+    modules: dict = field(default_factory=dict)  # name -> _Decl
+    outputs: dict = field(default_factory=dict)  # name -> _Decl
+    ordered: list = field(default_factory=list)  # (kind, _Decl) in file order
+    comments: dict = field(default_factory=dict)  # file -> [(line, text)]
+
+
+class _Loader:
+    def __init__(self, root_dir: Path, scan_root: Path, max_depth: int, max_instances: int):
+        self.root_dir = root_dir.resolve()
+        self.scan_root = scan_root.resolve()
+        self.scan_root_real = os.path.realpath(self.scan_root)
+        self.max_depth = max_depth
+        self.max_instances = max_instances
+        self.result = LoadResult()
+        self.group = self.rel(self.root_dir) if self.root_dir != self.scan_root else "."
+        self._sources: dict[str, _ModuleSource] = {}
+        self._active: set = set()  # evaluations in progress (cycle detection)
+        self._instances_exceeded = False
+        self._reported: set = set()
+
+    # -- paths and errors ------------------------------------------------------------------------
+    def rel(self, path: Path) -> str:
+        try:
+            return Path(os.path.relpath(Path(path).resolve(), self.scan_root)).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
+
+    def error(self, message: str, file: str | None, line: int | None = None) -> None:
+        key = (message, file, line)
+        if key not in self._reported:  # the same module loaded twice reports once
+            self._reported.add(key)
+            self.result.errors.append(InputError(message, file=file, line=line))
+
+    def read_bytes(self, path: Path, limit: int, what: str, file: str | None, line: int | None,
+                   *, require_inside: bool, quiet_missing: bool = False) -> bytes | None:
+        """Read a regular file without ever opening FIFOs/devices or following a symlink out
+        of the scan root. Reports and returns None when refused."""
+        shown = str(path)
+        real = os.path.realpath(path)
+        if require_inside and not _inside(real, self.scan_root_real):
+            self.error(f"{what} path escapes the scan root: {shown}", file, line)
+            return None
+        try:
+            info = os.stat(real)
+        except OSError:
+            if not quiet_missing:
+                self.error(f"{what} file not found: {shown}", file, line)
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            self.error(f"{what} path is not a regular file: {shown}", file, line)
+            return None
+        if info.st_size > limit:
+            self.error(f"{what} file is larger than {limit // (1024 * 1024)} MB: {shown}", file, line)
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(real, flags)
+        except OSError as exc:
+            self.error(f"{what} cannot open {shown}: {exc.strerror}", file, line)
+            return None
+        try:
+            info = os.fstat(fd)  # the path may have been swapped since stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+                self.error(f"{what} path is not a regular file: {shown}", file, line)
+                return None
+            chunks, total = [], 0
+            while total <= limit:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            if total > limit:
+                self.error(f"{what} file is larger than {limit // (1024 * 1024)} MB: {shown}", file, line)
+                return None
+            return b"".join(chunks)
+        except OSError as exc:
+            self.error(f"{what} cannot read {shown}: {exc.strerror}", file, line)
+            return None
+        finally:
+            os.close(fd)
+
+    def read_text(self, path: Path, limit: int, what: str, file: str | None, line: int | None, *,
+                  require_inside: bool, quiet_missing: bool = False) -> str | None:
+        data = self.read_bytes(path, limit, what, file, line, require_inside=require_inside,
+                               quiet_missing=quiet_missing)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.error(f"{what} file is not UTF-8 text: {path}", file, line)
+            return None
+
+    # -- parsing ---------------------------------------------------------------------------------
+    def module_source(self, directory: Path, files: list[Path] | None = None) -> _ModuleSource:
+        real = os.path.realpath(directory)
+        cached = self._sources.get(real)
+        if cached is not None:
+            return cached
+        if files is None:
+            try:
+                files = sorted((p for p in directory.iterdir() if _is_config_file(p) and p.is_file()),
+                               key=lambda p: p.name)
+            except OSError as exc:
+                self.error(f"cannot list module directory: {exc.strerror}", self.rel(directory))
+                files = []
+        source = _ModuleSource(directory, real, [])
+        for path in files:
+            rel = self.rel(path)
+            text = self.read_text(path, MAX_SOURCE_BYTES, "configuration", rel, None,
+                                  require_inside=False)
+            if text is None:
+                continue
+            try:
+                parsed = parse_tf_json(text, rel) if path.name.endswith(".json") \
+                    else parse_hcl(text, rel)
+            except InputError as exc:
+                self.error(exc.message, exc.file, exc.line)
+                continue
+            except RecursionError:
+                self.error("configuration nested too deeply", rel)
+                continue
+            self.result.files.append(rel)
+            source.files.append((rel, parsed))
+            source.comments[rel] = parsed.comments
+            self._index(source, rel, parsed)
+        self._sources[real] = source
+        return source
+
+    def _index(self, source: _ModuleSource, rel: str, parsed: ParsedFile) -> None:
+        for block in parsed.body.blocks:
+            decl = _Decl(block, rel)
+            labels = block.labels
+            if block.type == "resource" and len(labels) == 2:
+                source.resources[f"{labels[0]}.{labels[1]}"] = decl
+                source.ordered.append(("managed", decl))
+            elif block.type == "data" and len(labels) == 2:
+                source.data[f"{labels[0]}.{labels[1]}"] = decl
+                source.ordered.append(("data", decl))
+            elif block.type == "variable" and len(labels) == 1:
+                source.variables[labels[0]] = decl
+                source.ordered.append(("variable", decl))
+            elif block.type == "output" and len(labels) == 1:
+                source.outputs[labels[0]] = decl
+                source.ordered.append(("output", decl))
+            elif block.type == "module" and len(labels) == 1:
+                source.modules[labels[0]] = decl
+                source.ordered.append(("module", decl))
+            elif block.type == "provider" and len(labels) == 1:
+                source.ordered.append(("provider", decl))
+            elif block.type == "locals":
+                for name, attr in block.body.attributes.items():
+                    source.locals[name] = (attr, rel)
+
+    # -- root variables ----------------------------------------------------------------------------
+    def root_variable_values(self, source: _ModuleSource, cli: dict[str, str],
+                             var_files: list[Path]) -> dict:
+        values: dict = {}
+        directory = source.dir
+        candidates = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
+        try:
+            autos = sorted((p for p in directory.iterdir()
+                            if p.name.endswith(".auto.tfvars") or p.name.endswith(".auto.tfvars.json")),
+                           key=lambda p: p.name)
+        except OSError:
+            autos = []
+        for path in candidates + autos:
+            if os.path.lexists(path):
+                values.update(self._tfvars(path, require_inside=True))
+        for path in var_files:
+            path = Path(path)
+            if not path.is_absolute() and not path.exists() and (directory / path).exists():
+                path = directory / path
+            values.update(self._tfvars(path, require_inside=False))
+        for name, raw in cli.items():
+            decl = source.variables.get(name)
+            values[name] = self._cli_value(name, raw, decl)
+        return values
+
+    def _tfvars(self, path: Path, *, require_inside: bool) -> dict:
+        rel = self.rel(path)
+        text = self.read_text(path, MAX_SOURCE_BYTES, "variables", rel, None,
+                              require_inside=require_inside)
+        if text is None:
+            return {}
+        self.result.files.append(rel)
+        if path.name.endswith(".json"):
+            from ..jsonpos import loads_positioned
+
+            try:
+                data = loads_positioned(text)
+            except json.JSONDecodeError as exc:
+                self.error(f"invalid JSON: {exc.msg}", rel, exc.lineno)
+                return {}
+            except RecursionError:
+                self.error("JSON nested too deeply", rel)
+                return {}
+            if not isinstance(data, dict):
+                self.error("a variables JSON file must contain an object", rel, 1)
+                return {}
+            return dict(data)
+        try:
+            parsed = parse_hcl(text, rel)
+        except InputError as exc:
+            self.error(exc.message, exc.file, exc.line)
+            return {}
+        except RecursionError:
+            self.error("variables file nested too deeply", rel)
+            return {}
+        ctx = Context(Resolver(), rel, template_only=True)
+        return {name: evaluate(attr.expr, ctx) for name, attr in parsed.body.attributes.items()}
+
+    def _cli_value(self, name: str, raw: str, decl: _Decl | None) -> Any:
+        type_attr = decl.block.body.attributes.get("type") if decl else None
+        type_text = type_attr.expr.text.strip() if type_attr else ""
+        if type_text == "number":
+            try:
+                return hcl_eval.to_number(raw)
+            except EvalError:
+                return raw
+        if type_text == "bool" and raw in ("true", "false"):
+            return raw == "true"
+        if not type_text or type_text in _PRIMITIVE_TYPES:
+            return raw
+        try:
+            expr = parse_expression_text(raw, f"-var {name}")
+        except RecursionError:
+            self.error(f"-var {name}: value nested too deeply", None)
+            return Unknown(f"var.{name}", reason="invalid -var value")
+        except InputError as exc:
+            self.error(f"-var {name}: not a valid HCL value: {exc.message}", None)
+            return Unknown(f"var.{name}", reason="invalid -var value")
+        return evaluate(expr, Context(Resolver(), f"-var {name}", template_only=True))
+
+    # -- cycle guard -------------------------------------------------------------------------------
+    def guarded(self, key: tuple, compute: Callable[[], Any], on_cycle: Callable[[], Any]) -> Any:
+        if key in self._active:
+            return on_cycle()
+        self._active.add(key)
+        try:
+            return compute()
+        finally:
+            self._active.discard(key)
+
+    # -- emission ----------------------------------------------------------------------------------
+    def add(self, resource: Resource) -> bool:
+        if len(self.result.resources) >= self.max_instances:
+            if not self._instances_exceeded:
+                self._instances_exceeded = True
+                self.error(f"more than {self.max_instances} resource instances; the rest are "
+                           "not loaded", resource.file, resource.line)
+            return False
+        self.result.resources.append(resource)
+        return True
+
+    def emit(self, instance: "_Instance") -> None:
+        for kind, decl in instance.source.ordered:
+            if self._instances_exceeded:
+                return
+            if kind == "module":
+                for child in instance.child_instances(decl.block.labels[0]).values():
+                    if child is not None:
+                        self.emit(child)
+            else:
+                instance.emit_block(kind, decl)
+
+
+# --------------------------------------------------------------------------------------------
+# module instances
+
+
+class _Instance(Resolver):
+    """One instance of one module: answers references made by its own expressions."""
+
+    def __init__(self, loader: _Loader, source: _ModuleSource, *, prefix: str, base_prefix: str,
+                 inputs: dict | None, depth: int, call_stack: tuple):
+        self.loader = loader
+        self.source = source
+        self.prefix = prefix
+        self.base_prefix = base_prefix
+        self.inputs = inputs  # child modules: name -> thunk evaluating the caller's argument
+        self.depth = depth
+        self.call_stack = call_stack
+        self.root_values: dict = {}
+        self._vars: dict = {}
+        self._locals: dict = {}
+        self._outputs: dict = {}
+        self._children: dict = {}
+        self._expansions: dict = {}
+        self._policy_docs: dict = {}
+
+    # -- Resolver interface ------------------------------------------------------------------------
+    def error(self, message: str, file: str, line: int) -> None:
+        self.loader.error(message, file, line)
+
+    def read_file(self, path: str, ctx: Context, line: int, function: str) -> str | Unknown:
+        target = Path(path)
+        if not target.is_absolute():
+            target = self.loader.root_dir / target  # Terraform resolves from the working dir
+        text = self.loader.read_text(target, MAX_READ_BYTES, f"{function}()", ctx.file, line,
+                                     require_inside=True, quiet_missing=function == "fileexists")
+        if text is None:
+            return Unknown(f'{function}("{path}")', reason="file not readable")
+        return text
+
+    def ctx(self, file: str, bindings: dict | None = None) -> Context:
+        return Context(self, file, bindings)
+
+    def reference(self, name: str, steps: list, expr, ctx: Context) -> tuple[Any, int]:
+        attr = steps[0].name if steps and isinstance(steps[0], GetAttr) else None
+        if name == "var":
+            if attr is None:
+                raise EvalError("var must be followed by a variable name")
+            return self.variable(attr, expr), 1
+        if name == "local":
+            if attr is None:
+                raise EvalError("local must be followed by a name")
+            return self.local(attr, expr), 1
+        if name == "module":
+            return self._module_ref(steps, expr, ctx)
+        if name == "data":
+            return self._data_ref(steps, expr, ctx)
+        if name in ("each", "count"):
+            return Unknown(expr.text, reason=f"{name} is not available here"), len(steps)
+        if name == "path":
+            paths = {"module": self._path_module(), "root": ".", "cwd": str(self.loader.root_dir)}
+            if attr in paths:
+                return paths[attr], 1
+            raise EvalError(f"unknown path attribute {attr!r}")
+        if name == "terraform":
+            if attr == "workspace":
+                return "default", 1
+            return Unknown(expr.text, reason="terraform metadata"), len(steps)
+        if name == "self":
+            return Unknown(expr.text, reason="self reference"), len(steps)
+        return self._resource_ref(name, steps, expr, ctx)
+
+    def _path_module(self) -> str:
+        rel = os.path.relpath(self.source.dir.resolve(), self.loader.root_dir)
+        return Path(rel).as_posix()
+
+    # -- variables, locals, outputs ----------------------------------------------------------------
+    def variable(self, name: str, expr) -> Any:
+        if name in self._vars:
+            return self._vars[name]
+        decl = self.source.variables.get(name)
+        if decl is None:
+            raise EvalError(f"undeclared variable {name!r}")
+        key = (id(self), "var", name)
+        value = self.loader.guarded(key, lambda: self._variable_value(name, decl),
+                                    lambda: self._cycle(f"var.{name}", decl.file, decl.block.line))
+        self._vars[name] = value
+        return value
+
+    def _variable_value(self, name: str, decl: _Decl) -> Any:
+        attrs = decl.block.body.attributes
+        if self.inputs is None:
+            if name in self.root_values:
+                return self.root_values[name]
+        elif name in self.inputs:
+            value = self.inputs[name]()
+            nullable = attrs.get("nullable")
+            # null passes through unless the variable says nullable = false
+            if value is not None or nullable is None or \
+                    evaluate(nullable.expr, self.ctx(decl.file)) is not False:
+                return value
+        if "default" in attrs:
+            return evaluate(attrs["default"].expr, self.ctx(decl.file))
+        return Unknown(f"var.{name}", reason="variable without default")
+
+    def local(self, name: str, expr) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        entry = self.source.locals.get(name)
+        if entry is None:
+            raise EvalError(f"undeclared local {name!r}")
+        attr, file = entry
+        key = (id(self), "local", name)
+        value = self.loader.guarded(key, lambda: evaluate(attr.expr, self.ctx(file)),
+                                    lambda: self._cycle(f"local.{name}", file, attr.line))
+        self._locals[name] = value
+        return value
+
+    def output(self, name: str) -> Any:
+        if name in self._outputs:
+            return self._outputs[name]
+        decl = self.source.outputs.get(name)
+        if decl is None:
+            raise EvalError(f"module has no output {name!r}")
+        value_attr = decl.block.body.attributes.get("value")
+        if value_attr is None:
+            return None
+        key = (id(self), "output", name)
+        value = self.loader.guarded(key, lambda: evaluate(value_attr.expr, self.ctx(decl.file)),
+                                    lambda: self._cycle(f"output.{name}", decl.file, decl.block.line))
+        self._outputs[name] = value
+        return value
+
+    def _cycle(self, what: str, file: str, line: int) -> Unknown:
+        self.loader.error(f"cyclic reference involving {self.prefix}{what}", file, line)
+        return Unknown(f"{what}", reason="cyclic reference")
+
+    # -- count / for_each ------------------------------------------------------------------------
+    def expansion(self, decl: _Decl, what: str) -> list | None:
+        """Instance keys with their bindings: [(key, bindings)]; None when unknown (one instance
+        at the base address with each/count unknown)."""
+        cache_key = id(decl.block)
+        if cache_key in self._expansions:
+            return self._expansions[cache_key]
+        result = self.loader.guarded(
+            (id(self), "expand", cache_key), lambda: self._compute_expansion(decl, what),
+            lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None)
+        self._expansions[cache_key] = result
+        return result
+
+    def _compute_expansion(self, decl: _Decl, what: str) -> list | None:
+        attrs = decl.block.body.attributes
+        ctx = self.ctx(decl.file)
+        limit = self.loader.max_instances
+        if "count" in attrs:
+            value = evaluate(attrs["count"].expr, ctx)
+            if isinstance(value, Unknown):
+                return None
+            try:
+                count = hcl_eval.to_number(value)
+            except EvalError:
+                return None
+            if not isinstance(count, int) or count < 0:
+                return None
+            if count > limit:  # expand only what the limit allows; never allocate the rest
+                self.loader.error(f"{what}: count {count} exceeds the limit of {limit} instances",
+                                  decl.file, attrs["count"].line)
+                count = limit
+            return [(i, {"count": PDict({"index": i})}) for i in range(count)]
+        if "for_each" in attrs:
+            value = evaluate(attrs["for_each"].expr, ctx)
+            if isinstance(value, Unknown) or value is None:
+                return None if isinstance(value, Unknown) else []
+            if isinstance(value, dict):
+                items = [(k, value[k]) for k in sorted(value)]
+            elif isinstance(value, list):
+                if contains_unknown(value) or not all(isinstance(v, str) for v in value):
+                    return None
+                items = [(v, v) for v in sorted(set(value))]
+            else:
+                return None
+            if len(items) > limit:
+                self.loader.error(f"{what}: for_each has {len(items)} elements, over the limit of "
+                                  f"{limit} instances", decl.file, attrs["for_each"].line)
+                items = items[:limit]
+            return [(k, {"each": PDict({"key": k, "value": v})}) for k, v in items]
+        return [(None, {})]
+
+    def _unknown_bindings(self, decl: _Decl) -> dict:
+        attrs = decl.block.body.attributes
+        if "count" in attrs:
+            return {"count": Unknown("count", reason="count not known")}
+        return {"each": Unknown("each", reason="for_each not known")}
+
+    def instance_bindings(self, decl: _Decl, key: Any) -> dict | None:
+        """Bindings for one instance key (None key: the un-indexed instance)."""
+        expansion = self.expansion(decl, decl.block.type)
+        if expansion is None:
+            return self._unknown_bindings(decl)
+        if not expansion:
+            return None
+        if key is None:
+            return expansion[0][1] if expansion[0][0] is None else self._unknown_bindings(decl)
+        if expansion[0][0] is None:
+            return None  # an index on a resource without count/for_each
+        try:
+            wanted = _normalize_key(expansion[0][0], key)
+        except EvalError:
+            return None
+        return next((b for k, b in expansion if k == wanted and type(k) is type(wanted)), None)
+
+    # -- resources ---------------------------------------------------------------------------------
+    def _resource_ref(self, type_name: str, steps: list, expr, ctx: Context) -> tuple[Any, int]:
+        if not steps or not isinstance(steps[0], GetAttr):
+            return Unknown(expr.text, reason=f"unknown name {type_name!r}"), len(steps)
+        local_address = f"{type_name}.{steps[0].name}"
+        decl = self.source.resources.get(local_address)
+        if decl is None:
+            return Unknown(expr.text, reason="reference to an undeclared resource"), len(steps)
+        base = self.base_prefix + local_address
+        return self._instance_attr(decl, base, steps, 1, expr, ctx, self._resource_attr)
+
+    def _instance_attr(self, decl: _Decl, base: str, steps: list, used: int, expr, ctx: Context,
+                       attr_value: Callable) -> tuple[Any, int]:
+        """Common shape of resource and data references: [index | splat] [.attr]."""
+        rest = steps[used:]
+        if rest and isinstance(rest[0], Index):
+            key = hcl_eval._eval(rest[0].key, ctx)
+            if isinstance(key, Unknown):
+                key = None  # some instance; the attribute still names the same base address
+            if len(rest) > 1 and isinstance(rest[1], GetAttr):
+                return attr_value(decl, base, key, rest[1].name, ctx), used + 2
+            return Ref(base, None), used + 1
+        if rest and isinstance(rest[0], Splat):
+            splat = rest[0]
+            expansion = self.expansion(decl, decl.block.type)
+            attr = splat.steps[0].name if splat.steps and isinstance(splat.steps[0], GetAttr) else None
+            if expansion is None:
+                value = attr_value(decl, base, None, attr, ctx) if attr else Ref(base, None)
+                return (value if not splat.steps[1:] else unknown(expr.text, value)), used + 1
+            items = PList()
+            for key, _ in expansion:
+                item = attr_value(decl, base, key, attr, ctx) if attr else Ref(base, None)
+                items.append(item)
+            if splat.steps[1:]:
+                items = PList(hcl_eval._apply_steps(v, splat.steps[1:], expr, ctx) for v in items)
+            return items, used + 1
+        if rest and isinstance(rest[0], GetAttr):
+            return attr_value(decl, base, None, rest[0].name, ctx), used + 1
+        return Ref(base, None), used
+
+    def _resource_attr(self, decl: _Decl, base: str, key: Any, attr: str, ctx: Context) -> Any:
+        if ctx.in_template:
+            literal = self._configured_scalar(decl, key, attr)
+            if literal is not None:
+                return literal
+        return Ref(base, attr)
+
+    def _configured_scalar(self, decl: _Decl, key: Any, attr: str) -> Any:
+        """The value a resource's own config sets for ``attr`` when it is a known scalar."""
+        attribute = decl.block.body.attributes.get(attr)
+        if attribute is None or attr in _RESOURCE_META_ATTRS:
+            return None
+        bindings = self.instance_bindings(decl, key)
+        if bindings is None:
+            return None
+        guard = (id(self), "attr", id(decl.block), str(key), attr)
+        value = self.loader.guarded(
+            guard, lambda: evaluate(attribute.expr, self.ctx(decl.file, bindings)), lambda: None)
+        if isinstance(value, (str, int, float, bool)) and not isinstance(value, Unknown):
+            return value
+        return None
+
+    # -- data sources ------------------------------------------------------------------------------
+    def _data_ref(self, steps: list, expr, ctx: Context) -> tuple[Any, int]:
+        if len(steps) < 2 or not isinstance(steps[0], GetAttr) or not isinstance(steps[1], GetAttr):
+            raise EvalError("data must be followed by a type and a name")
+        type_name, name = steps[0].name, steps[1].name
+        local_address = f"{type_name}.{name}"
+        decl = self.source.data.get(local_address)
+        base = self.base_prefix + "data." + local_address
+
+        def data_attr(decl_: _Decl | None, base_: str, key: Any, attr: str, ctx_: Context) -> Any:
+            text = f"data.{local_address}.{attr}"
+            if type_name == "aws_partition" and attr == "partition":
+                return "aws"
+            if type_name == "aws_caller_identity" and attr == "account_id":
+                return Unknown(text, reason="deploying account")
+            if type_name == "aws_iam_policy_document" and attr in ("json", "minified_json") \
+                    and decl_ is not None:
+                return self.policy_document(decl_, key)
+            return Unknown(text, reason="data source read at plan time")
+
+        if decl is None:
+            rest = steps[2:]
+            attr = rest[0].name if rest and isinstance(rest[0], GetAttr) else None
+            if attr is None:
+                return Unknown(expr.text, reason="undeclared data source"), len(steps)
+            return data_attr(None, base, None, attr, ctx), 3
+        return self._instance_attr(decl, base, steps, 2, expr, ctx, data_attr)
+
+    def policy_document(self, decl: _Decl, key: Any) -> Any:
+        cache_key = (id(decl.block), str(key))
+        if cache_key in self._policy_docs:
+            return self._policy_docs[cache_key]
+        name = decl.block.labels[1]
+        text = f"data.aws_iam_policy_document.{name}.json"
+        bindings = self.instance_bindings(decl, key)
+        if bindings is None:
+            return Unknown(text, reason="no such instance")
+        value = self.loader.guarded(
+            (id(self), "policy", cache_key),
+            lambda: build_policy_document(
+                evaluate_body(decl.block.body, self.ctx(decl.file, bindings),
+                              skip=_RESOURCE_META_ATTRS, skip_blocks=_RESOURCE_META_BLOCKS),
+                decl.block.line, text),
+            lambda: self._cycle(f"data.aws_iam_policy_document.{name}", decl.file, decl.block.line))
+        self._policy_docs[cache_key] = value
+        return value
+
+    # -- modules -----------------------------------------------------------------------------------
+    def _module_ref(self, steps: list, expr, ctx: Context) -> tuple[Any, int]:
+        if not steps or not isinstance(steps[0], GetAttr):
+            raise EvalError("module must be followed by a module name")
+        name = steps[0].name
+        if name not in self.source.modules:
+            raise EvalError(f"undeclared module {name!r}")
+        instances = self.child_instances(name)
+        if not instances:
+            if self._module_is_external(name):
+                return Unknown(expr.text, reason="module source not loaded"), len(steps)
+            return Unknown(expr.text, reason="module not loaded"), len(steps)
+        rest = steps[1:]
+        keyed = next(iter(instances)) is not None
+        if rest and isinstance(rest[0], Index):
+            key = hcl_eval._eval(rest[0].key, ctx)
+            if isinstance(key, Unknown):
+                return unknown(expr.text, key), len(steps)
+            child = _lookup_key(instances, key)
+            if child is None:
+                raise EvalError(f"module.{name} has no instance {key!r}")
+            return self._module_outputs(child, rest[1:], expr), 2 + (1 if len(rest) > 1 and
+                                                                     isinstance(rest[1], GetAttr) else 0)
+        if rest and isinstance(rest[0], Splat):
+            splat = rest[0]
+            values = PList()
+            for child in instances.values():
+                if child is not None:
+                    values.append(self._module_outputs(child, splat.steps[:1], expr))
+            if splat.steps[1:]:
+                values = PList(hcl_eval._apply_steps(v, splat.steps[1:], expr, ctx) for v in values)
+            return values, 2
+        if keyed:
+            # the whole map/list of instances
+            if rest and isinstance(rest[0], GetAttr):
+                raise EvalError(f"module.{name} has several instances; index it first")
+            whole: Any = PDict() if isinstance(next(iter(instances)), str) else PList()
+            for key, child in instances.items():
+                outputs = self._module_outputs(child, [], expr)
+                if isinstance(whole, dict):
+                    whole[key] = outputs
+                else:
+                    whole.append(outputs)
+            return whole, 1
+        child = instances[None]
+        if rest and isinstance(rest[0], GetAttr):
+            return self._module_outputs(child, rest[:1], expr), 2
+        return self._module_outputs(child, [], expr), 1
+
+    def _module_outputs(self, child: "_Instance | None", steps: list, expr) -> Any:
+        if child is None:
+            return Unknown(expr.text, reason="module not loaded")
+        if steps and isinstance(steps[0], GetAttr):
+            return child.output(steps[0].name)
+        return PDict({name: child.output(name) for name in child.source.outputs})
+
+    def _module_is_external(self, name: str) -> bool:
+        decl = self.source.modules[name]
+        src = decl.block.body.attributes.get("source")
+        if src is None:
+            return True
+        value = evaluate(src.expr, self.ctx(decl.file))
+        return not (isinstance(value, str) and _is_local_source(value))
+
+    def child_instances(self, name: str) -> dict:
+        """Instances of a module call: {key: _Instance | None}; key None when not expanded."""
+        if name in self._children:
+            return self._children[name]
+        decl = self.source.modules[name]
+        guard = (id(self), "module", name)
+        instances = self.loader.guarded(guard, lambda: self._load_children(name, decl),
+                                        lambda: self._cycle(f"module.{name}", decl.file,
+                                                            decl.block.line) and {})
+        self._children[name] = instances
+        return instances
+
+    def _load_children(self, name: str, decl: _Decl) -> dict:
+        attrs = decl.block.body.attributes
+        src_attr = attrs.get("source")
+        if src_attr is None:
+            self.loader.error(f"module {name!r} has no source", decl.file, decl.block.line)
+            return {}
+        src = evaluate(src_attr.expr, self.ctx(decl.file))
+        if not isinstance(src, str) or not _is_local_source(src):
+            return {}  # registry/git sources are not available offline
+        target = (self.source.dir / src)
+        real = os.path.realpath(target)
+        line = src_attr.line
+        if not _inside(real, self.loader.scan_root_real):
+            self.loader.error(f"module source path escapes the scan root: {src}", decl.file, line)
+            return {}
+        if not os.path.isdir(real):
+            self.loader.error(f"module source directory does not exist: {src}", decl.file, line)
+            return {}
+        if real in self.call_stack:
+            self.loader.error(f"module {name!r} calls itself (cycle through {src})", decl.file, line)
+            return {}
+        if self.depth + 1 > self.loader.max_depth:
+            self.loader.error(f"module nesting deeper than {self.loader.max_depth} at {name!r}",
+                              decl.file, line)
+            return {}
+        source = self.loader.module_source(Path(target))
+        expansion = self.expansion(decl, f"module.{name}")
+        keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
+        children: dict = {}
+        for key, bindings in keys:
+            ctx = self.ctx(decl.file, bindings)
+            inputs = {arg: _thunk(attr.expr, ctx) for arg, attr in attrs.items()
+                      if arg not in _MODULE_META_ATTRS}
+            children[key] = _Instance(
+                self.loader, source,
+                prefix=f"{self.prefix}module.{name}{_instance_suffix(key)}.",
+                base_prefix=f"{self.base_prefix}module.{name}.", inputs=inputs,
+                depth=self.depth + 1, call_stack=self.call_stack + (real,))
+        return children
+
+    # -- emission ----------------------------------------------------------------------------------
+    def emit_block(self, kind: str, decl: _Decl) -> None:
+        block = decl.block
+        comments = [c for c in self.source.comments.get(decl.file, ())
+                    if block.line <= c[0] <= block.end_line]
+        common = dict(file=decl.file, line=block.line, end_line=block.end_line, source=TERRAFORM,
+                      group=self.loader.group)
+        if kind in ("managed", "data"):
+            type_name, name = block.labels
+            local = f"{type_name}.{name}" if kind == "managed" else f"data.{type_name}.{name}"
+            expansion = self.expansion(decl, local)
+            keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
+            for key, bindings in keys:
+                props = evaluate_body(block.body, self.ctx(decl.file, bindings),
+                                      skip=_RESOURCE_META_ATTRS, skip_blocks=_RESOURCE_META_BLOCKS)
+                if kind == "data" and type_name == "aws_iam_policy_document":
+                    props["json"] = self.policy_document(decl, key)
+                resource = Resource(address=f"{self.prefix}{local}{_instance_suffix(key)}",
+                                    type=type_name, properties=props,
+                                    base_address=self.base_prefix + local, mode=kind,
+                                    metadata={"comments": list(comments)}, **common)
+                if not self.loader.add(resource):
+                    return
+            return
+        ctx = self.ctx(decl.file)
+        if kind == "variable":
+            props = evaluate_body(block.body, ctx, skip=frozenset({"type"}))
+            if "type" in block.body.attributes:
+                props["type"] = block.body.attributes["type"].expr.text
+            local = f"var.{block.labels[0]}"
+        elif kind == "output":
+            props = evaluate_body(block.body, ctx)
+            local = f"output.{block.labels[0]}"
+        else:  # provider
+            props = evaluate_body(block.body, ctx)
+            alias = props.get("alias")
+            local = f"provider.{block.labels[0]}" + (f".{alias}" if isinstance(alias, str) else "")
+        self.loader.add(Resource(address=self.prefix + local, type=kind, properties=props,
+                                 base_address=self.base_prefix + local, mode=kind,
+                                 metadata={"comments": list(comments)}, **common))
+
+
+def _thunk(expr, ctx: Context) -> Callable[[], Any]:
+    return lambda: evaluate(expr, ctx)
+
+
+def _lookup_key(instances: dict, key: Any) -> Any:
+    """The instance for an index value (``module.m[0]``, ``module.m["a"]``)."""
+    try:
+        wanted = _normalize_key(next(iter(instances)), key)
+    except (EvalError, StopIteration):
+        return None
+    return instances.get(wanted)
+
+
+def _normalize_key(sample: Any, key: Any) -> Any:
+    """Convert an index value to the kind of key the instances use (int for count)."""
+    if isinstance(sample, int):
+        number = hcl_eval.to_number(key)
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        return number
+    return hcl_eval.to_string(key)
+
+
+def _is_local_source(src: str) -> bool:
+    return src in (".", "..") or src.startswith("./") or src.startswith("../") \
+        or src.startswith(".\\") or src.startswith("..\\")
+
+
+# --------------------------------------------------------------------------------------------
+# aws_iam_policy_document
+
+
+_STATEMENT_FIELDS = (("actions", "Action"), ("not_actions", "NotAction"),
+                     ("resources", "Resource"), ("not_resources", "NotResource"))
+
+
+def build_policy_document(props: PDict, line: int, text: str) -> Any:
+    """The ``json`` of an ``aws_iam_policy_document`` from its evaluated arguments."""
+    statements = props.get("statement", PList())
+    if isinstance(statements, Unknown) or (isinstance(statements, list) and
+                                           any(isinstance(s, Unknown) for s in statements)):
+        return unknown(text, statements, reason="dynamic statements not known")
+    if not isinstance(statements, list):
+        return Unknown(text, reason="statement is not a block list")
+    docs_before, docs_after = [], []
+    for name, target in (("source_policy_documents", docs_before),
+                         ("override_policy_documents", docs_after)):
+        value = props.get(name)
+        if value is None:
+            continue
+        if isinstance(value, Unknown) or not isinstance(value, list):
+            return unknown(text, value, reason=f"{name} not known")
+        for doc in value:
+            decoded = _decode_document(doc)
+            if isinstance(decoded, Unknown):
+                return unknown(text, doc, reason=f"{name} not known")
+            target.append(decoded)
+    merged: list = []
+    for doc in docs_before:
+        _merge_statements(merged, doc)
+    _merge_statements(merged, [_statement(s) for s in statements if isinstance(s, dict)])
+    for doc in docs_after:
+        _merge_statements(merged, doc)
+    version = props.get("version")
+    document = PDict(line=line)
+    document["Version"] = version if version is not None else POLICY_VERSION
+    if props.get("policy_id") is not None:
+        document["Id"] = props["policy_id"]
+    document["Statement"] = PList(merged, line=statements.line if isinstance(statements, PList)
+                                  and statements.line else line)
+    return Encoded(document)
+
+
+def _decode_document(doc: Any) -> Any:
+    """Statements of a source/override document (Encoded, JSON text) or Unknown."""
+    if isinstance(doc, Encoded):
+        parsed = doc.value
+    elif isinstance(doc, Unknown) or contains_unknown(doc):
+        return doc if isinstance(doc, Unknown) else unknown("policy document", doc)
+    elif isinstance(doc, str):
+        from ..jsonpos import loads_positioned
+
+        try:
+            parsed = loads_positioned(doc)
+        except (json.JSONDecodeError, RecursionError):
+            return Unknown(doc[:80], reason="policy document is not valid JSON")
+    else:
+        return Unknown(str(doc)[:80], reason="policy document is not a string")
+    if not isinstance(parsed, dict):
+        return Unknown(str(doc)[:80], reason="policy document is not an object")
+    statements = parsed.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return unknown("policy document", statements)
+    return [s for s in statements if isinstance(s, dict)]
+
+
+def _merge_statements(merged: list, statements: list) -> None:
+    """Append statements; one whose Sid is already present replaces it in place."""
+    for statement in statements:
+        sid = statement.get("Sid")
+        if isinstance(sid, str) and sid:
+            for i, existing in enumerate(merged):
+                if existing.get("Sid") == sid:
+                    merged[i] = statement
+                    break
+            else:
+                merged.append(statement)
+        else:
+            merged.append(statement)
+
+
+def _blocks(value: Any) -> list:
+    if isinstance(value, dict):  # JSON syntax may give a single block as an object
+        return [value]
+    if isinstance(value, list):
+        return value
+    return []
+
+
+def _statement(block: PDict) -> PDict:
+    statement = PDict(line=block.line)
+    if block.get("sid") not in (None, ""):
+        statement["Sid"] = block["sid"]
+    statement["Effect"] = block.get("effect") if block.get("effect") is not None else "Allow"
+    for source, target in _STATEMENT_FIELDS:
+        if block.get(source) is not None:
+            statement[target] = block[source]
+    for source, target in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+        if source in block:
+            principal = _principals(_blocks(block[source]))
+            if principal is not None:
+                statement[target] = principal
+    if "condition" in block:
+        conditions = _conditions(_blocks(block["condition"]))
+        if conditions:
+            statement["Condition"] = conditions
+    return statement
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, (list, Unknown)):
+        return value
+    return PList([value])
+
+
+def _principals(blocks: list) -> Any:
+    if not blocks:
+        return None
+    result = PDict(line=getattr(blocks[0], "line", 0))
+    for block in blocks:
+        if isinstance(block, Unknown):
+            return unknown("principals", block)
+        kind = block.get("type")
+        identifiers = _as_list(block.get("identifiers"))
+        if kind == "*" and isinstance(identifiers, list) and list(identifiers) == ["*"]:
+            return "*"
+        if isinstance(kind, Unknown) or not isinstance(kind, str):
+            return unknown("principals", kind)
+        existing = result.get(kind)
+        if existing is None:
+            result[kind] = identifiers
+        elif isinstance(existing, list) and isinstance(identifiers, list):
+            result[kind] = PList(list(existing) + list(identifiers), line=existing.line)
+        else:
+            result[kind] = unknown("principals", existing, identifiers)
+    return result
+
+
+def _conditions(blocks: list) -> PDict:
+    result = PDict(line=getattr(blocks[0], "line", 0) if blocks else 0)
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        test, variable = block.get("test"), block.get("variable")
+        values = _as_list(block.get("values"))
+        if not isinstance(test, str) or not isinstance(variable, str):
+            result[str(test)] = unknown("condition", test, variable)
+            continue
+        by_variable = result.setdefault(test, PDict(line=block.line))
+        existing = by_variable.get(variable)
+        if isinstance(existing, list) and isinstance(values, list):
+            by_variable[variable] = PList(list(existing) + list(values), line=existing.line)
+        else:
+            by_variable[variable] = values
+    return result
