@@ -74,9 +74,10 @@ def public_resource_policy(ctx):
     caller, unless a Deny statement of the same policy denies the same actions to everyone
     outside a named organisation, account or endpoint."""
     model = ctx.model
-    policies = [(rp.node, rp.service) for rp in model.resource_policies]
-    policies += [(p.trust, "sts") for p in model.principals.values() if p.trust is not None]
-    for node, service in policies:
+    policies = [(rp.node, (rp.target or rp.node.resource).address) for rp in model.resource_policies]
+    policies += [(p.trust, f"role {p.address} (trust policy)") for p in model.principals.values()
+                 if p.trust is not None]
+    for node, target in policies:
         if node.document is None:
             continue
         closing = [st for st in node.document.statements
@@ -93,10 +94,9 @@ def public_resource_policy(ctx):
             actions = ", ".join(str(a) for a in (statement.actions or ())) or (
                 "every action except " + ", ".join(str(a) for a in statement.not_actions or ()))
             who = "everyone except the NotPrincipal list" if statement.not_principals is not None else "anyone (*)"
-            target = f" on {_label(node)}"
             ctx.report(node.resource,
                        f"{node.resource.address}: statement {statement.sid or statement.index + 1} allows {who} "
-                       f"to perform {actions}{target} with no condition restricting the caller "
+                       f"to perform {actions} on {target} with no condition restricting the caller "
                        f"(add aws:PrincipalOrgID, aws:SourceArn/aws:SourceAccount or aws:SourceVpce)",
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
                        key=f"{node.id}#{statement.index}")
@@ -112,7 +112,3 @@ def _covered(allow, deny):
         return deny.actions is not None and any(str(a) == "*" for a in deny.actions)
     return all(deny.action_match(str(action)) is True or str(action) == "*" and
                any(str(a) == "*" for a in (deny.actions or ())) for action in allow.actions)
-
-
-def _label(node):
-    return node.resource.address

@@ -34,7 +34,15 @@ class PositionedDecoder(json.JSONDecoder):
                 _w=json.decoder.WHITESPACE.match):
         start = s_and_end[1] - 1  # the scanner has already consumed '{'
         pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, self.memo, _w)
-        return PDict(pairs, line=self._line(start)), end
+        value = PDict(pairs, line=self._line(start))
+        if len(value) != len(pairs):
+            seen: set = set()
+            for key, _ in pairs:
+                if key in seen:
+                    # a duplicate key silently hides the first value (a policy statement, say)
+                    raise json.JSONDecodeError(f"duplicate key {key!r}", s_and_end[0], start)
+                seen.add(key)
+        return value, end
 
     def _array(self, s_and_end, scan_once, _w=json.decoder.WHITESPACE.match):
         values, end = json.decoder.JSONArray(s_and_end, scan_once, _w)

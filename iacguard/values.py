@@ -5,6 +5,7 @@ additions:
 
 * ``PDict`` / ``PList``: a dict or list that remembers the 1-based ``line`` where it starts in
   its file, so a policy statement can be reported at its own line.
+* ``PStr``: a string with the line its content starts on (heredocs), for JSON parsed from it.
 * ``Unknown``: a value the scanner cannot know before deployment (a variable without a default,
   an ARN known only after apply, an unsupported function). It carries the expression text and
   the resources it refers to. Never a string that happens to look safe.
@@ -25,13 +26,17 @@ from typing import Any, Iterable
 
 
 class PDict(dict):
-    """A dict with the line where it starts (1-based, 0 when unknown)."""
+    """A dict with the line where it starts (1-based, 0 when unknown).
 
-    __slots__ = ("line",)
+    ``file`` is set only when the dict was written in another file than the resource that
+    uses it (a Terraform policy document data source in a sibling file of the module)."""
+
+    __slots__ = ("line", "file")
 
     def __init__(self, *args: Any, line: int = 0, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.line = line
+        self.file: str | None = None
 
 
 class PList(list):
@@ -42,6 +47,18 @@ class PList(list):
     def __init__(self, *args: Any, line: int = 0):
         super().__init__(*args)
         self.line = line
+
+
+class PStr(str):
+    """A string with the line where its content starts (a heredoc policy), so JSON parsed from
+    it keeps real line numbers."""
+
+    line: int
+
+    def __new__(cls, value: str, line: int = 0) -> "PStr":
+        obj = super().__new__(cls, value)
+        obj.line = line
+        return obj
 
 
 def line_of(value: Any, default: int = 0) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iacguard.loaders.terraform import load_module_tree
-from iacguard.values import Choice, Encoded, PDict, PList, Ref, Unknown
+from iacguard.values import Choice, Encoded, PDict, PList, PStr, Ref, Unknown
 
 PRELUDE = """
 variable "name"    { default = "app" }
@@ -183,7 +183,10 @@ def test_heredocs(tmp_path):
     assert not result.errors
     props = next(r for r in result.resources if r.address == "t_x.r").properties
     assert props["plain"] == '{"Version": "2012-10-17",\n  "Statement": []}\n'
-    assert type(props["plain"]) is str  # heredoc JSON stays a string for the IAM parser
+    # heredoc JSON stays a string for the IAM parser, remembering where its content starts
+    assert type(props["plain"]) is PStr
+    heredoc_line = (PRELUDE + HEREDOC_JSON).splitlines().index("  plain = <<EOF") + 1
+    assert props["plain"].line == heredoc_line + 1
     assert props["flush"] == "line1\n  indented app\n\nlast\n"
     assert props["empty"] == ""
     assert props["escapes"] == "no \\n escape ${literal} %{literal}\n"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from ..resource import CLOUDFORMATION, Resource
-from ..values import Choice, PDict, PList, Unknown, line_of
+from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, line_of
 from . import managed as managed_policies
 from .policy import PolicyDocument, parse_policy
 
@@ -38,6 +38,9 @@ class PolicyNode:
 
     def statement_line(self, statement: Any) -> int:
         """The statement's own line when it is written in the reported resource's file."""
+        elsewhere = getattr(statement.raw, "file", None)
+        if elsewhere and elsewhere != self.resource.file:
+            return self.resource.line
         return getattr(statement, "line", 0) or self.line
 
 
@@ -291,6 +294,11 @@ class IamModel:
 
     def _document(self, resource: Resource, raw: Any) -> PolicyDocument:
         doc = parse_policy(raw, line=line_of(raw, resource.line) or resource.line)
+        if isinstance(raw, str) and not isinstance(raw, (PStr, Encoded)):
+            # JSON text whose position in the file is not known (file(), a YAML string):
+            # its own line numbers would point at unrelated lines, so use the resource's
+            for statement in doc.statements:
+                statement.line = resource.line
         if doc.unresolved:
             self.unresolved.append(Unresolved(resource, doc.line or resource.line,
                                               f"policy of {resource.address} could not be resolved: {doc.unresolved}"))

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, Callable
 
-from ..values import Choice, Encoded, PDict, PList, Unknown, collect_refs, contains_unknown
+from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, collect_refs, contains_unknown
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
 
@@ -285,6 +285,8 @@ def _template(expr: Template, ctx: Context) -> Any:
     if unknowns:
         return unknown("".join(p if isinstance(p, str) else "${" + p.text + "}" for p in out),
                        *unknowns, reason=unknowns[0].reason or "unknown template part")
+    if expr.content_line != expr.line:  # a heredoc: keep where its content starts (JSON policies)
+        return PStr("".join(out), expr.content_line)
     return "".join(out)
 
 

@@ -672,7 +672,7 @@ class _Instance(Resolver):
             lambda: build_policy_document(
                 evaluate_body(decl.block.body, self.ctx(decl.file, bindings),
                               skip=_RESOURCE_META_ATTRS, skip_blocks=_RESOURCE_META_BLOCKS),
-                decl.block.line, text),
+                decl.block.line, text, decl.file),
             lambda: self._cycle(f"data.aws_iam_policy_document.{name}", decl.file, decl.block.line))
         self._policy_docs[cache_key] = value
         return value
@@ -871,8 +871,11 @@ _STATEMENT_FIELDS = (("actions", "Action"), ("not_actions", "NotAction"),
                      ("resources", "Resource"), ("not_resources", "NotResource"))
 
 
-def build_policy_document(props: PDict, line: int, text: str) -> Any:
-    """The ``json`` of an ``aws_iam_policy_document`` from its evaluated arguments."""
+def build_policy_document(props: PDict, line: int, text: str, file: str | None = None) -> Any:
+    """The ``json`` of an ``aws_iam_policy_document`` from its evaluated arguments.
+
+    ``file`` (the data source's file) is recorded on the document and its own statements, so a
+    finding on a resource in another file does not borrow a line from this one."""
     statements = props.get("statement", PList())
     if isinstance(statements, Unknown) or (isinstance(statements, list) and
                                            any(isinstance(s, Unknown) for s in statements)):
@@ -895,11 +898,16 @@ def build_policy_document(props: PDict, line: int, text: str) -> Any:
     merged: list = []
     for doc in docs_before:
         _merge_statements(merged, doc)
-    _merge_statements(merged, [_statement(s) for s in statements if isinstance(s, dict)])
+    own = [_statement(s) for s in statements if isinstance(s, dict)]
+    for statement in own:
+        if isinstance(statement, PDict):
+            statement.file = file
+    _merge_statements(merged, own)
     for doc in docs_after:
         _merge_statements(merged, doc)
     version = props.get("version")
     document = PDict(line=line)
+    document.file = file
     document["Version"] = version if version is not None else POLICY_VERSION
     if props.get("policy_id") is not None:
         document["Id"] = props["policy_id"]
