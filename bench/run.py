@@ -1,0 +1,560 @@
+"""Benchmark iacguard: loader throughput in-process, whole-process scans, optional Checkov/cfn-lint.
+
+    python bench/run.py [--sizes 50,200] [--runs 5] [--seed 1] [--checkov] [--cfn-lint] [--out bench/out]
+
+Stdlib only (plus iacguard itself). Failures of one step or input are reported in the results
+and the run continues; nothing here asserts on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+import generate  # noqa: E402  (bench/generate.py, next to this file)
+
+IAC_SUFFIXES = {".tf", ".tfvars", ".json", ".yaml", ".yml", ".template"}
+CFN_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
+# cfn-lint exit codes are bit flags (2 error, 4 warning, 8 informational); 1 means it crashed.
+CFN_LINT_OK = {0, 2, 4, 6, 8, 10, 12, 14}
+
+
+@dataclass
+class Input:
+    name: str
+    path: Path
+    files: int
+    lines: int
+    cfn_only: Path | None = None  # the CloudFormation part, for cfn-lint
+
+
+@dataclass
+class Row:
+    tool: str
+    input: str
+    files: int
+    lines: int
+    times: list[float] = field(default_factory=list)
+    peak_rss_mb: float | None = None
+    status: str = "ok"
+    note: str = ""
+    ratio: float | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+
+# ---------------------------------------------------------------------------------------------
+# iacguard import (installed package first, then the checkout this script lives in)
+# ---------------------------------------------------------------------------------------------
+
+def import_iacguard() -> tuple[Any, str | None, str]:
+    """(module or None, PYTHONPATH entry the children need or None, message)."""
+    try:
+        module = importlib.import_module("iacguard")
+        return module, None, f"iacguard from {Path(module.__file__).parent}"
+    except ImportError:
+        pass
+    if (REPO_ROOT / "iacguard" / "__init__.py").is_file():
+        sys.path.insert(0, str(REPO_ROOT))
+        try:
+            module = importlib.import_module("iacguard")
+            return module, str(REPO_ROOT), f"iacguard from the checkout {REPO_ROOT / 'iacguard'}"
+        except Exception as exc:  # a half-written package must not stop the benchmark
+            return None, str(REPO_ROOT), f"iacguard is not importable: {type(exc).__name__}: {exc}"
+    return None, None, "iacguard is not importable (pip install . first)"
+
+
+def child_env(extra_path: str | None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if extra_path:
+        env["PYTHONPATH"] = extra_path + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.update(extra)
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+def count_tree(path: Path, suffixes: set[str] = IAC_SUFFIXES) -> tuple[int, int]:
+    paths = [path] if path.is_file() else [p for p in sorted(path.rglob("*")) if p.is_file()]
+    files = lines = 0
+    for item in paths:
+        if item.suffix in suffixes:
+            files += 1
+            lines += item.read_bytes().count(b"\n")
+    return files, lines
+
+
+def make_input(name: str, path: Path, cfn_only: Path | None = None) -> Input:
+    files, lines = count_tree(path)
+    return Input(name, path, files, lines, cfn_only)
+
+
+def build_corpora(out: Path, sizes: list[int], seed: int) -> dict[int, Path]:
+    corpora = {}
+    for size in sizes:
+        directory = out / f"corpus-{size}-seed{seed}"
+        counts = generate.write_corpus(directory, size, seed, clean=True)
+        print(f"corpus {directory}:\n{generate.format_counts(counts)}\n")
+        corpora[size] = directory
+    return corpora
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: loader throughput (in-process, warm)
+# ---------------------------------------------------------------------------------------------
+
+def loader_throughput(corpus: Path, runs: int) -> list[dict]:
+    """Lines per second of the Terraform and CloudFormation loaders on a corpus."""
+    results = []
+    try:
+        from iacguard.loaders import cloudformation
+    except Exception as exc:
+        cloudformation = None
+        cfn_problem = f"{type(exc).__name__}: {exc}"
+    for kind, suffix in (("cloudformation-yaml", ".yaml"), ("cloudformation-json", ".json")):
+        entry: dict[str, Any] = {"loader": kind, "corpus": corpus.name}
+        if cloudformation is None:
+            entry.update(status="skipped", note=f"cannot import iacguard.loaders.cloudformation: {cfn_problem}")
+            results.append(entry)
+            continue
+        texts = [(p.relative_to(corpus).as_posix(), p.read_text(encoding="utf-8"))
+                 for p in sorted((corpus / "cloudformation").rglob("*" + suffix))]
+
+        def parse_all(texts: list = texts) -> tuple[int, int, list[str]]:
+            lines = errors = 0
+            failures = []
+            for rel, text in texts:
+                try:
+                    data = cloudformation.parse_document(text, rel)
+                    loaded = cloudformation.build_resources(data, rel)
+                    errors += len(loaded.errors)
+                    lines += text.count("\n")
+                except Exception as exc:  # report and keep going
+                    failures.append(f"{rel}: {type(exc).__name__}: {exc}")
+            return lines, errors, failures
+
+        results.append(time_loader(entry, parse_all, len(texts), runs))
+
+    entry = {"loader": "terraform-hcl", "corpus": corpus.name}
+    try:
+        from iacguard.loaders import discover, terraform
+    except Exception as exc:
+        entry.update(status="skipped", note=f"cannot import iacguard.loaders.terraform: {type(exc).__name__}: {exc}")
+        results.append(entry)
+        return results
+    found = discover.discover([corpus / "terraform"], root=corpus)
+    roots = root_modules(found.terraform_dirs)
+
+    def load_all() -> tuple[int, int, list[str]]:
+        lines = errors = 0
+        failures = []
+        for directory in roots:
+            try:
+                loaded = terraform.load_module_tree(directory, found.terraform_dirs[directory], found.root,
+                                                    variables={}, var_files=[])
+                errors += len(loaded.errors)
+                # lines of every file the call read (a called module counts once per caller)
+                read = loaded.files or [discover.relpath(p, found.root) for p in found.terraform_dirs[directory]]
+                lines += sum((found.root / rel).read_bytes().count(b"\n") for rel in read)
+            except Exception as exc:
+                failures.append(f"{directory.name}: {type(exc).__name__}: {exc}")
+        return lines, errors, failures
+
+    results.append(time_loader(entry, load_all, sum(len(v) for v in found.terraform_dirs.values()), runs))
+    return results
+
+
+def root_modules(dirs: dict[Path, list[Path]]) -> list[Path]:
+    """Module directories the engine would load as roots (the ones no scanned module calls)."""
+    try:
+        from iacguard.engine import _root_modules  # same rule as `iacguard scan`
+        return _root_modules(dirs, set())
+    except Exception:
+        return [d for d in sorted(dirs) if d.parent.name != "modules"]
+
+
+def time_loader(entry: dict, work: Callable[[], tuple[int, int, list[str]]], files: int, runs: int) -> dict:
+    entry["files"] = files
+    if not files:
+        entry.update(status="skipped", note="no files of this kind in the corpus")
+        return entry
+    lines, errors, failures = work()  # warm-up: imports, caches, first-call costs
+    entry.update(lines=lines, loader_errors=errors)
+    if failures:
+        entry.update(status="failed", failures=len(failures), note=failures[0][:300])
+        return entry
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    entry.update(status="ok", times=times, median_s=median,
+                 lines_per_s=round(lines / median) if median > 0 else None)
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2/3: whole-process timings
+# ---------------------------------------------------------------------------------------------
+
+GNU_TIME = "/usr/bin/time"
+
+
+def gnu_time_works() -> bool:
+    """True when /usr/bin/time is GNU time (understands -f %M and -o FILE)."""
+    if not os.path.exists(GNU_TIME):
+        return False
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "rss"
+        try:
+            subprocess.run([GNU_TIME, "-f", "%M", "-o", str(report), sys.executable, "-c", "pass"],
+                           capture_output=True, timeout=60, check=True)
+            int(report.read_text().strip().splitlines()[-1])
+        except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+            return False
+    return True
+
+
+# Peak RSS method, decided once. A child forked from this (large) process inherits our RSS
+# high-water mark on Linux, so wait4's ru_maxrss is at least our own RSS; GNU time forks from
+# a tiny process and has no such floor.
+RSS_METHOD = "gnu-time" if gnu_time_works() else ("wait4" if hasattr(os, "wait4") else "none")
+RSS_NOTES = {"gnu-time": "peak RSS from /usr/bin/time %M",
+             "wait4": "peak RSS from wait4; on Linux it cannot be lower than the runner's own RSS",
+             "none": "peak RSS not measured on this platform"}
+
+
+def run_child(command: list[str], env: dict[str, str], timeout: float, *,
+              measure_rss: bool = False) -> tuple[int | None, float, float | None, str, str]:
+    """(exit code or None on timeout, wall seconds, peak RSS in MiB or None, stdout, stderr tail)."""
+    method = RSS_METHOD if measure_rss else "none"
+    handle, name = tempfile.mkstemp(suffix=".rss")
+    os.close(handle)
+    rss_path = Path(name)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        if method == "gnu-time":
+            command = [GNU_TIME, "-f", "%M", "-o", str(rss_path), *command]
+        start = time.perf_counter()
+        try:
+            process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        except OSError as exc:
+            rss_path.unlink(missing_ok=True)
+            return None, 0.0, None, "", f"cannot start {command[0]}: {exc}"
+        rss = None
+        code: int | None
+        if method == "wait4":
+            code, rss = wait_with_rusage(process, timeout)
+        else:
+            try:
+                code = process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                code = None
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    if method == "gnu-time":
+        try:  # GNU time writes "Command exited with non-zero status N" before the value
+            rss = int(rss_path.read_text().strip().splitlines()[-1]) / 1024
+        except (OSError, ValueError, IndexError):
+            rss = None
+    rss_path.unlink(missing_ok=True)
+    return code, elapsed, rss, stdout, stderr[-2000:]
+
+
+def wait_with_rusage(process: subprocess.Popen, timeout: float) -> tuple[int | None, float | None]:
+    """Wait for this one child and read its own peak RSS (RUSAGE_CHILDREN would be a running max)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            # ru_maxrss is KiB on Linux, bytes on macOS
+            scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024
+            return process.returncode, usage.ru_maxrss * scale
+        if time.monotonic() > deadline:
+            process.kill()
+            os.wait4(process.pid, 0)
+            process.returncode = -9
+            return None, None
+        time.sleep(0.005)
+
+
+def measure(row: Row, command: list[str], env: dict[str, str], runs: int, timeout: float,
+            accept: Callable[[int, str], str | None]) -> Row:
+    """Run ``command`` ``runs`` times; ``accept(code, stdout)`` returns a problem or None.
+
+    The timed runs are not wrapped; one more run measures peak RSS (wrapping costs a few ms)."""
+    for attempt in range(runs + (RSS_METHOD != "none")):
+        rss_run = attempt == runs
+        code, elapsed, rss, stdout, stderr = run_child(command, env, timeout, measure_rss=rss_run)
+        if code is None:
+            row.status = "failed"
+            row.note = f"timed out after {timeout:.0f}s" if elapsed else stderr
+            return row
+        problem = accept(code, stdout)
+        if problem:
+            row.status = "failed"
+            tail = stderr.strip().splitlines()[-1:] or [""]
+            row.note = f"{problem}; exit {code}; {tail[0][:240]}"
+            return row
+        if rss_run:
+            row.peak_rss_mb = rss
+        else:
+            row.times.append(elapsed)
+    return row
+
+
+def accept_iacguard(row: Row) -> Callable[[int, str], str | None]:
+    def accept(code: int, stdout: str) -> str | None:
+        if code not in (0, 1, 2):
+            return "unexpected exit code"
+        try:
+            summary = json.loads(stdout)["summary"]
+        except (ValueError, KeyError, TypeError):
+            return "no JSON report on stdout"
+        row.note = (f"{summary.get('resources')} resources, {summary.get('findings')} findings, "
+                    f"{summary.get('errors')} errors, {summary.get('unresolved')} unresolved")
+        return None
+    return accept
+
+
+def accept_checkov(code: int, stdout: str) -> str | None:
+    if code not in (0, 1):
+        return "unexpected exit code"
+    try:
+        json.loads(stdout)
+    except ValueError:
+        return "no JSON report on stdout"
+    return None
+
+
+def accept_cfn_lint(code: int, stdout: str) -> str | None:
+    return None if code in CFN_LINT_OK else "unexpected exit code"
+
+
+def tool_venv(out: Path, name: str, package: str, executable: str) -> tuple[Path | None, str]:
+    """bench/out/<name>-venv with ``package`` installed once; (path to executable or None, message)."""
+    venv = out / f"{name}-venv"
+    binary = venv / ("Scripts" if os.name == "nt" else "bin") / executable
+    if binary.exists():
+        return binary, f"using {binary}"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    print(f"creating {venv} and installing {package} (once)...", flush=True)
+    for command in ([sys.executable, "-m", "venv", str(venv)],
+                    [str(python), "-m", "pip", "install", "--quiet", package]):
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return None, f"{' '.join(command[:4])} failed: {exc}"
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
+            return None, f"{' '.join(command[:4])} exited {done.returncode}: {tail[0][:300]}"
+    return (binary, f"installed {package} in {venv}") if binary.exists() else (None, f"{binary} missing after install")
+
+
+def cfn_files(path: Path) -> list[str]:
+    if path.is_file():
+        return [str(path)]
+    return [str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in CFN_SUFFIXES]
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(throughput: list[dict], rows: list[Row], header: str) -> str:
+    lines = [header, "", "## Loader throughput (in-process, warm)", "",
+             "| loader | corpus | files | lines | median s | lines/s | loader errors | status |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for entry in throughput:
+        status = entry.get("status", "")
+        if entry.get("note"):
+            status += ": " + entry["note"].replace("|", "/")
+        lines.append(f"| {entry['loader']} | {entry['corpus']} | {entry.get('files', '-')} | {entry.get('lines', '-')} | "
+                     f"{fmt(entry.get('median_s'))} | {entry.get('lines_per_s') or '-'} | "
+                     f"{entry.get('loader_errors', '-')} | {status} |")
+    lines += ["", "## Whole process (wall clock)", "",
+              "| tool | input | files | lines | median s | spread (min-max) | ratio | peak RSS MiB | status |",
+              "|---|---|---:|---:|---:|---|---:|---:|---|"]
+    for row in rows:
+        spread = f"{min(row.times):.3f}-{max(row.times):.3f}" if row.times else "-"
+        status = row.status + (": " + row.note.replace("|", "/") if row.note else "")
+        lines.append(f"| {row.tool} | {row.input} | {row.files} | {row.lines} | {fmt(row.median)} | {spread} | "
+                     f"{fmt(row.ratio, 2)} | {fmt(row.peak_rss_mb, 0)} | {status} |")
+    lines += ["", "ratio = the tool's median / iacguard's median on the same input (iacguard rows are 1.00); "
+              + RSS_NOTES[RSS_METHOD] + ".", ""]
+    return "\n".join(lines)
+
+
+def set_ratios(rows: list[Row]) -> None:
+    base = {(r.input): r.median for r in rows if r.tool == "iacguard" and r.median}
+    for row in rows:
+        reference = base.get(row.input)
+        if reference and row.median:
+            row.ratio = row.median / reference
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive integers")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark iacguard (and optionally Checkov / cfn-lint).")
+    parser.add_argument("--sizes", type=parse_sizes, default=[50, 200], help="corpus sizes in files (default 50,200)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement (default 5)")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "out", help="output directory (default bench/out)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per child process (default 900)")
+    parser.add_argument("--checkov", action="store_true", help="also time Checkov (own venv in OUT/checkov-venv)")
+    parser.add_argument("--checkov-bin", type=Path, help="use this checkov executable instead of the venv")
+    parser.add_argument("--cfn-lint", action="store_true", help="also time cfn-lint on the CloudFormation part")
+    parser.add_argument("--cfn-lint-bin", type=Path, help="use this cfn-lint executable instead of the venv")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    module, extra_path, import_message = import_iacguard()
+    print(import_message)
+    corpora = build_corpora(out, sorted(set(args.sizes)), args.seed)
+
+    # Step 1
+    throughput: list[dict] = []
+    largest = corpora[max(corpora)]
+    if module is None:
+        throughput.append({"loader": "all", "corpus": largest.name, "status": "skipped", "note": import_message})
+    else:
+        try:
+            throughput = loader_throughput(largest, args.runs)
+        except Exception as exc:  # keep going to the process timings
+            throughput.append({"loader": "all", "corpus": largest.name, "status": "failed",
+                               "note": f"{type(exc).__name__}: {exc}"})
+            traceback.print_exc()
+    for entry in throughput:
+        print(f"loader {entry['loader']}: {entry.get('status')} {entry.get('lines_per_s') or ''} lines/s "
+              f"{entry.get('note', '')}".rstrip())
+
+    # Step 2 inputs
+    inputs: list[Input] = []
+    samples = REPO_ROOT / "sample_templates"
+    if samples.is_dir():
+        inputs.append(make_input("sample_templates", samples,
+                                 samples / "cloudformation" if (samples / "cloudformation").is_dir() else None))
+    smallest = corpora[min(corpora)]
+    yaml_files = sorted((smallest / "cloudformation").rglob("*.yaml"), key=lambda p: (p.stat().st_size, str(p)))
+    if yaml_files:
+        inputs.append(make_input("small template", yaml_files[0], yaml_files[0]))
+    for size, directory in sorted(corpora.items()):
+        cfn_dir = directory / "cloudformation"
+        inputs.append(make_input(f"corpus {size} files", directory, cfn_dir if cfn_dir.is_dir() else None))
+
+    rows: list[Row] = []
+    env = child_env(extra_path)
+    iacguard_cmd = [sys.executable, "-m", "iacguard", "scan"]
+    if inputs:  # untimed warm-up so .pyc compilation is not in the first measurement
+        run_child(iacguard_cmd + [str(inputs[0].path), "--format", "json"], env, args.timeout)
+    for item in inputs:
+        row = Row("iacguard", item.name, item.files, item.lines)
+        measure(row, iacguard_cmd + [str(item.path), "--format", "json"], env, args.runs, args.timeout,
+                accept_iacguard(row))
+        print(f"iacguard {item.name}: {row.status} median {fmt(row.median)} s {row.note}", flush=True)
+        rows.append(row)
+
+    # Step 3: other tools, same inputs
+    if args.checkov:
+        binary, message = (args.checkov_bin, f"using {args.checkov_bin}") if args.checkov_bin else \
+            tool_venv(out, "checkov", "checkov", "checkov")
+        print(message)
+        checkov_env = child_env(None, BC_SKIP_MAPPING="TRUE")
+        for item in inputs:
+            row = Row("checkov", item.name, item.files, item.lines)
+            if binary is None:
+                row.status, row.note = "skipped", message
+            else:
+                target = ["-f", str(item.path)] if item.path.is_file() else ["-d", str(item.path)]
+                measure(row, [str(binary), *target, "--framework", "terraform", "cloudformation",
+                              "--skip-download", "-o", "json", "--quiet"],
+                        checkov_env, args.runs, args.timeout, accept_checkov)
+            print(f"checkov {item.name}: {row.status} median {fmt(row.median)} s {row.note}", flush=True)
+            rows.append(row)
+    if args.cfn_lint:
+        binary, message = (args.cfn_lint_bin, f"using {args.cfn_lint_bin}") if args.cfn_lint_bin else \
+            tool_venv(out, "cfn-lint", "cfn-lint", "cfn-lint")
+        print(message)
+        for item in inputs:
+            if item.cfn_only is None:
+                continue
+            files, lines = count_tree(item.cfn_only, CFN_SUFFIXES)
+            name = f"{item.name} (CloudFormation part)" if item.cfn_only != item.path else item.name
+            if item.cfn_only != item.path:  # iacguard on the same CloudFormation-only input, for the ratio
+                base = Row("iacguard", name, files, lines)
+                measure(base, iacguard_cmd + [str(item.cfn_only), "--format", "json"], env, args.runs,
+                        args.timeout, accept_iacguard(base))
+                rows.append(base)
+            row = Row("cfn-lint", name, files, lines)
+            if binary is None:
+                row.status, row.note = "skipped", message
+            else:
+                measure(row, [str(binary), *cfn_files(item.cfn_only)], child_env(None), args.runs, args.timeout,
+                        accept_cfn_lint)
+            print(f"cfn-lint {name}: {row.status} median {fmt(row.median)} s {row.note}", flush=True)
+            rows.append(row)
+
+    # Step 4: report
+    set_ratios(rows)
+    machine = {"python": platform.python_version(), "platform": platform.platform(),
+               "cpus": os.cpu_count(), "rss_method": RSS_METHOD, "runs": args.runs, "seed": args.seed, "sizes": sorted(corpora)}
+    header = (f"# iacguard benchmark\n\nPython {machine['python']} on {machine['platform']}, "
+              f"{machine['cpus']} CPUs; {args.runs} timed runs each; corpus seed {args.seed}. {import_message}.")
+    table = markdown(throughput, rows, header)
+    print()
+    print(table)
+    (out / "results.md").write_text(table, encoding="utf-8")
+    document = {"machine": machine, "iacguard": import_message, "loader_throughput": throughput,
+                "process": [dict(asdict(r), median_s=r.median) for r in rows]}
+    (out / "results.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
