@@ -74,12 +74,13 @@ class Unknown:
     human explanation ("variable without default", "known after apply").
     """
 
-    __slots__ = ("text", "refs", "reason")
+    __slots__ = ("text", "refs", "reason", "line")
 
-    def __init__(self, text: str = "", refs: Iterable["Ref"] = (), reason: str = ""):
+    def __init__(self, text: str = "", refs: Iterable["Ref"] = (), reason: str = "", line: int = 0):
         self.text = text
         self.refs = tuple(refs)
         self.reason = reason
+        self.line = line  # where the expression's content starts, when known (heredocs)
 
     def __repr__(self) -> str:
         return f"Unknown({self.text!r})"

@@ -607,3 +607,32 @@ def test_jsonpos_round_trip_lines() -> None:
     expected = loads_positioned(text)["Statement"]
     assert [s.line for s in parsed.statements] == [s.line for s in expected]
     assert isinstance(parsed.statements[0], Statement)
+
+
+# --- JSON policies written as templates with unknown parts (heredocs with ${...}) -------------
+
+def test_json_template_with_holes_parses_around_the_holes():
+    from iacguard.values import Ref
+
+    arn = Ref("aws_sns_topic.t", "arn", text="aws_sns_topic.t.arn")
+    text = ('{\n  "Statement": [\n    {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish",\n'
+            '     "Resource": "${aws_sns_topic.t.arn}",\n'
+            '     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "${var.org}"}}}\n  ]\n}')
+    doc = parse_policy(Unknown(text, (arn,), line=20))
+    assert doc.unresolved is None
+    (statement,) = doc.statements
+    assert statement.line == 22
+    assert statement.resources == (arn,)
+    (condition,) = statement.conditions
+    assert isinstance(condition.values[0], Unknown) and condition.values[0].text == "${var.org}"
+
+
+def test_json_template_with_a_hole_outside_a_string_stays_unresolved():
+    text = '{"Statement": ${jsonencode(var.statements)}}'
+    doc = parse_policy(Unknown(text))
+    assert doc.unresolved and doc.statements == []
+
+
+def test_invalid_json_policy_is_unresolved_not_a_pass():
+    doc = parse_policy('{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}')
+    assert doc.unresolved and "invalid JSON" in doc.unresolved

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..values import Choice, Encoded, Ref, Unknown, line_of
+from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, line_of
 from .actions import glob_match
 from .conditions import Condition, _not3, _or3, _and3, arn_match, as_unknown, is_intrinsic, parse_conditions
 from .principals import (PrincipalRef, parse_principal, principal_covers, principal_identity_chain,
@@ -431,6 +432,9 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
         return version, None
     unknown = as_unknown(raw)
     if unknown is not None:
+        filled = _json_with_holes(unknown, line_of(unknown, line) or line)
+        if filled is not None:
+            return _parse_top(filled, line_of(filled, line), ctx, statements)
         ctx.unresolved.append(f"the policy document is not known before deploy ({unknown})")
         return None, unknown
     if isinstance(raw, str):
@@ -443,10 +447,13 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
         try:
             parsed = loads_positioned(raw, first_line)
         except json.JSONDecodeError as exc:
-            ctx.problems.append(f"invalid JSON at line {first_line + exc.lineno - 1}: {exc.msg}")
+            message = f"invalid JSON at line {first_line + exc.lineno - 1}: {exc.msg}"
+            ctx.problems.append(message)
+            ctx.unresolved.append(f"the policy document cannot be read: {message}")  # never a silent pass
             return None, None
         except (ValueError, RecursionError) as exc:
             ctx.problems.append(f"invalid JSON: {exc}")
+            ctx.unresolved.append(f"the policy document cannot be read: invalid JSON: {exc}")
             return None, None
         if isinstance(parsed, str):
             ctx.problems.append("the policy document is a JSON string, not an object")
@@ -461,6 +468,82 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
         return None, None
     ctx.problems.append(f"the policy document must be a JSON object, not {type(raw).__name__}")
     return None, None
+
+
+_HOLE = "\u2063iacguard-hole-{}\u2063"
+_HOLE_RE = re.compile("\u2063iacguard-hole-(\\d+)\u2063")
+
+
+def _split_holes(text: str) -> tuple[str, list[str]] | None:
+    """Replace each ``${...}`` of a template's text by a placeholder; None when unbalanced."""
+    out: list[str] = []
+    holes: list[str] = []
+    index = 0
+    while True:
+        start = text.find("${", index)
+        if start < 0:
+            out.append(text[index:])
+            return "".join(out), holes
+        out.append(text[index:start])
+        depth, pos, quote = 0, start + 1, False
+        while pos < len(text):
+            char = text[pos]
+            if quote:
+                if char == "\\":
+                    pos += 1
+                elif char == '"':
+                    quote = False
+            elif char == '"':
+                quote = True
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            pos += 1
+        else:
+            return None
+        out.append(_HOLE.format(len(holes)))
+        holes.append(text[start + 2:pos])
+        index = pos + 1
+
+
+def _json_with_holes(unknown: Unknown, line: int) -> Any:
+    """A JSON policy written as a template with unknown parts (a heredoc with ``${aws_x.y.arn}``):
+    parse the JSON around the holes, and put each hole back as an Unknown (a Ref when it is
+    exactly one resource attribute). None when the holes are not inside JSON strings."""
+    text = unknown.text
+    if not isinstance(text, str) or not text.lstrip().startswith("{") or "${" not in text:
+        return None
+    split = _split_holes(text)
+    if split is None:
+        return None
+    filled, holes = split
+    from ..jsonpos import loads_positioned
+
+    try:
+        parsed = loads_positioned(filled, line or 1)
+    except (ValueError, RecursionError):
+        return None
+    refs = {ref.text: ref for ref in unknown.refs}
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, str) and "\u2063" in value:
+            original = _HOLE_RE.sub(lambda m: "${" + holes[int(m.group(1))] + "}", value)
+            whole = _HOLE_RE.fullmatch(value)
+            if whole and holes[int(whole.group(1))] in refs:
+                return refs[holes[int(whole.group(1))]]
+            used = [ref for key, ref in refs.items() if key in original]
+            return Unknown(original, used, reason=unknown.reason or "unknown template part")
+        if isinstance(value, dict):
+            return PDict(((_HOLE_RE.sub(lambda m: "${" + holes[int(m.group(1))] + "}", k), restore(v))
+                          for k, v in value.items()), line=getattr(value, "line", 0))
+        if isinstance(value, list):
+            return PList((restore(v) for v in value), line=getattr(value, "line", 0))
+        return value
+
+    return restore(parsed)
 
 
 def parse_policy(raw: Any, *, line: int = 0) -> PolicyDocument:

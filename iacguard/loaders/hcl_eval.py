@@ -283,8 +283,11 @@ def _template(expr: Template, ctx: Context) -> Any:
     unknowns: list = []
     _render(parts, ctx.templating(), out, unknowns)
     if unknowns:
-        return unknown("".join(p if isinstance(p, str) else "${" + p.text + "}" for p in out),
-                       *unknowns, reason=unknowns[0].reason or "unknown template part")
+        result = unknown("".join(p if isinstance(p, str) else "${" + p.text + "}" for p in out),
+                         *unknowns, reason=unknowns[0].reason or "unknown template part")
+        if expr.content_line != expr.line:  # a heredoc: JSON policies with ${...} holes keep lines
+            result.line = expr.content_line
+        return result
     if expr.content_line != expr.line:  # a heredoc: keep where its content starts (JSON policies)
         return PStr("".join(out), expr.content_line)
     return "".join(out)
