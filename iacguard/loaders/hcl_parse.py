@@ -250,8 +250,7 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0) -> ParsedFile:
     tree = _parser().parse(source)
     bad = _first_error(tree.root_node)
     if bad is not None:
-        raise InputError(f"HCL syntax error near {_snippet(source, bad)!r}", file=file,
-                         line=bad.start_point[0] + 1 + line_offset)
+        raise InputError(_syntax_message(source, bad), file=file, line=bad.start_point[0] + 1 + line_offset)
     conv = _Converter(source, file, line_offset)
     body_node = next((c for c in tree.root_node.children if c.type == "body"), None)
     body = conv.body(body_node) if body_node is not None else Body()
@@ -265,6 +264,15 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0) -> ParsedFile:
             stack.extend(node.children)
     comments.sort()
     return ParsedFile(body, comments)
+
+
+def _syntax_message(source: bytes, node) -> str:
+    if node.is_missing:
+        return f"HCL syntax error: missing {node.type!r}"
+    snippet = _snippet(source, node)
+    if not snippet.strip():
+        return "HCL syntax error: unexpected end of file (an unclosed block or bracket?)"
+    return f"HCL syntax error near {snippet!r}"
 
 
 def _snippet(source: bytes, node) -> str:
