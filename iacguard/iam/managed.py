@@ -65,13 +65,6 @@ KNOWN: dict[str, tuple[dict, str]] = {
         ]},
         "every Secrets Manager action, including reading every secret",
     ),
-    "ReadOnlyAccess": (
-        {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["*:Get*", "*:List*", "*:Describe*", "s3:GetObject",
-                                           "secretsmanager:GetSecretValue"], "Resource": "*"},
-        ]},
-        "read access to every service, including object and secret contents",
-    ),
 }
 
 
