@@ -37,3 +37,22 @@ def write_docs(checks: dict, directory: Path) -> list[Path]:
     (directory / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
     written.append(directory / "README.md")
     return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m iacguard.docs [DIR]`: regenerate docs/checks from the built-in checks."""
+    import sys
+
+    from .framework import load_checks
+
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "docs" / "checks"
+    for stale in target.glob("*.md") if target.is_dir() else ():
+        stale.unlink()
+    for path in write_docs(load_checks(), target):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

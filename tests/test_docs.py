@@ -1,0 +1,23 @@
+"""docs/checks/ is generated from the checks' metadata and must be current."""
+
+from pathlib import Path
+
+from iacguard.docs import write_docs
+from iacguard.framework import load_checks
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "checks"
+
+
+def test_generated_check_docs_are_current(tmp_path):
+    write_docs(load_checks(), tmp_path)
+    generated = {p.name: p.read_text() for p in tmp_path.glob("*.md")}
+    committed = {p.name: p.read_text() for p in DOCS.glob("*.md")}
+    assert committed == generated, "docs/checks is stale: run `python -m iacguard.docs`"
+
+
+def test_every_check_has_complete_metadata():
+    for meta in load_checks().values():
+        assert meta.title and meta.why and meta.fix and meta.doc, meta.id
+        assert meta.controls, f"{meta.id} maps to no AWS control"
+        assert set(meta.bad_example) == {"cloudformation", "terraform"}, meta.id
+        assert set(meta.good_example) == {"cloudformation", "terraform"}, meta.id
