@@ -53,14 +53,14 @@ IRSA, OIDC federation from CI), and people sign in through IAM Identity Center."
 def access_key(ctx):
     """Reports every `aws_iam_access_key` / `AWS::IAM::AccessKey`; an inactive key is low severity."""
     model = ctx.model
-    users_by_key = {id(key): principal for principal in model.principals.values() for key in principal.access_keys}
+    users_by_key = {id(key): principal for principal in model.all_principals() for key in principal.access_keys}
     for key in model.access_keys:
         status = key.get("Status", key.get("status"))
         user = users_by_key.get(id(key))
-        user_name = user.address if user else _user_text(key)
+        user_name = user.label if user else f"user {_user_text(key)}"
         inactive = isinstance(status, str) and status.lower() == "inactive"
         state = "an inactive" if inactive else "a long-lived"
-        ctx.report(key, f"{key.address}: creates {state} access key for IAM user {user_name}",
+        ctx.report(key, f"{key.address}: creates {state} access key for IAM {user_name}",
                    severity="low" if inactive else None, key="key")
 
 

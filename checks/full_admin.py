@@ -79,18 +79,19 @@ def full_admin(ctx):
             ctx.report(node.resource, message, line=node.statement_line(statement),
                        severity="high" if conditions else None, evidence=statement_evidence(statement),
                        key=f"{node.id}#{statement.index}")
-    for principal in model.principals.values():
+    for principal in model.all_principals():
         for node, via in principal.attachments:
             if node.kind != "aws-managed" or node.document is None:
                 continue
             if any(statement_allows_everything(st) and st.is_allow for st in node.document.statements):
                 ctx.report(via, f"{via.address}: attaches the AWS managed policy {node.name} to "
-                                f"{principal.kind} {principal.address}, which allows every action on every resource",
+                                f"{principal.label}, which allows every action on every resource",
                            evidence={"policy_arn": str(node.arn)}, key=f"{principal.id}<-{node.name}")
 
 
 def _holder(model, node):
-    holders = [model.principals[p].address for p in node.attached_to if p in model.principals]
+    principals = {p.id: p for p in model.all_principals()}
+    holders = [principals[p].label for p in node.attached_to if p in principals]
     if not holders:
         return ""
     return " (granted to " + ", ".join(sorted(holders)) + ")"

@@ -60,7 +60,9 @@ def build_graph(model: Any):
                 if target is not resource:
                     graph.add_edge(model.node_id(resource), model.node_id(target), kind="references")
 
-    for principal in model.principals.values():
+    for principal in model.external_principals.values():
+        graph.add_node(principal.id, kind=principal.kind, principal=True, external=True, label=str(principal.name))
+    for principal in model.all_principals():
         graph.nodes[principal.id].update(kind=principal.kind, principal=True)
         for group in principal.groups:
             graph.add_edge(principal.id, group.id, kind="member_of")
@@ -74,7 +76,7 @@ def build_graph(model: Any):
             graph.nodes[policy.id].update(policy_kind=policy.kind)
         for principal_id in policy.attached_to:
             graph.add_edge(policy.id, principal_id, kind="attached")
-    for principal in model.principals.values():
+    for principal in model.all_principals():
         if principal.boundary is not None:
             graph.add_edge(principal.id, principal.boundary.id, kind="bounded_by")
         if principal.trust and principal.trust.document:

@@ -61,6 +61,15 @@ class Principal:
     instance_profiles: list[Resource] = field(default_factory=list)
     # (policy, the resource that makes the attachment: an attachment resource or the principal itself)
     attachments: list[tuple[PolicyNode, Resource]] = field(default_factory=list)
+    # True for a principal named by an attachment, membership or key but not defined in the scan
+    # (an existing role by name, a data source); its ``resource`` is the first resource naming it
+    external: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.external:
+            return f"{self.kind} {self.name} (not defined in the scanned files)"
+        return f"{self.kind} {self.address}"
 
     @property
     def address(self) -> str:
@@ -235,7 +244,8 @@ class IamModel:
     def __init__(self, resources: Iterable[Resource]):
         self.resources: list[Resource] = [r for r in resources if r.mode in ("managed", "data")]
         self.all_resources: list[Resource] = list(resources)
-        self.principals: dict[str, Principal] = {}
+        self.principals: dict[str, Principal] = {}  # defined in the scanned files
+        self.external_principals: dict[str, Principal] = {}  # only named by them
         self.policies: dict[str, PolicyNode] = {}
         self.resource_policies: list[ResourcePolicy] = []
         self.scps: list[PolicyNode] = []
@@ -276,21 +286,37 @@ class IamModel:
         return found
 
     def _principals_for(self, resource: Resource, kind: str, value: Any) -> list[Principal]:
+        """The principals a value names; one not defined in the scan becomes an external
+        placeholder, so that what is attached to it is still analysed."""
         result: list[Principal] = []
         for item in _as_list(value):
             if isinstance(item, Unknown):
+                found = False
                 for target in self.referenced(resource, item):
                     principal = self._principal_by_resource.get(id(target))
                     if principal and principal.kind == kind:
                         result.append(principal)
+                        found = True
+                if not found:
+                    result.append(self._external(resource, kind, item.text))
                 continue
             if not isinstance(item, str):
                 continue
             name = _name_from_arn(item, kind) if item.startswith("arn:") else item
             principal = self._principal_by_name.get((resource.group, kind, name or ""))
-            if principal:
-                result.append(principal)
+            result.append(principal or self._external(resource, kind, name or item))
         return result
+
+    def _external(self, resource: Resource, kind: str, name: str) -> Principal:
+        key = f"{resource.group}::external-{kind}:{name}"
+        principal = self.external_principals.get(key)
+        if principal is None:
+            principal = Principal(key, kind, name, resource, external=True)
+            self.external_principals[key] = principal
+        return principal
+
+    def all_principals(self) -> list[Principal]:
+        return list(self.principals.values()) + list(self.external_principals.values())
 
     def _document(self, resource: Resource, raw: Any) -> PolicyDocument:
         doc = parse_policy(raw, line=line_of(raw, resource.line) or resource.line)
