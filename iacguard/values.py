@@ -103,13 +103,21 @@ class Ref(Unknown):
     ``attr`` the attribute (``arn``, ``name``, ``Arn``; ``None`` for a CloudFormation ``Ref``).
     """
 
-    __slots__ = ("target", "attr")
+    __slots__ = ("target", "attr", "key")
 
-    def __init__(self, target: str, attr: str | None = None, text: str = ""):
+    def __init__(self, target: str, attr: str | None = None, text: str = "", key: Any = None):
         self.target = target
         self.attr = attr
+        self.key = key  # the instance key (count index or for_each key) when known
         super().__init__(text or (f"{target}.{attr}" if attr else target), (), "reference")
         self.refs = (self,)
+
+    @property
+    def instance_address(self) -> str | None:
+        """``aws_iam_user.bots["build"]`` for a keyed reference, else None."""
+        if self.key is None:
+            return None
+        return f"{self.target}[{self.key}]" if isinstance(self.key, int) else f'{self.target}["{self.key}"]'
 
     def __repr__(self) -> str:
         return f"Ref({self.target!r}, {self.attr!r})"

@@ -15,12 +15,14 @@ GOOD_SAMPLES = [
     "sample_templates/terraform/scoped",
     "sample_templates/plan/least_privilege.plan.json",
 ]
+# the pipeline samples; per-check samples live in sample_templates/checks (test_check_samples.py)
+PIPELINE = ("sample_templates/cloudformation", "sample_templates/terraform", "sample_templates/plan")
 FINDING_KEYS = {"rule_id", "family", "severity", "title", "message", "resource", "resource_type", "file",
                 "line", "fingerprint"}
 
 
 def test_sample_templates_give_exactly_the_expected_findings():
-    report, proc = scan_json("sample_templates")
+    report, proc = scan_json(*PIPELINE)
     assert proc.returncode == 1, proc.stderr
     assert report["errors"] == []
     assert triples(report) == {(e["rule_id"], e["resource"], e["file"], e["line"]) for e in EXPECTED}
@@ -48,7 +50,7 @@ def test_good_samples_have_no_findings(path):
 
 
 def test_json_contract():
-    report, _ = scan_json("sample_templates")
+    report, _ = scan_json(*PIPELINE)
     assert set(report) == {"version", "findings", "errors", "summary"}
     assert report["version"] == 1
     for finding in report["findings"]:
@@ -72,7 +74,7 @@ def test_findings_name_the_statement_line_and_carry_evidence():
 
 
 def test_text_format_groups_by_file():
-    proc = run_cli("scan", "sample_templates")
+    proc = run_cli("scan", *PIPELINE)
     assert proc.returncode == 1
     out = proc.stdout
     assert out.index("cloudformation/admin_and_public.yaml") < out.index("terraform/app/iam.tf")

@@ -636,3 +636,11 @@ def test_json_template_with_a_hole_outside_a_string_stays_unresolved():
 def test_invalid_json_policy_is_unresolved_not_a_pass():
     doc = parse_policy('{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}')
     assert doc.unresolved and "invalid JSON" in doc.unresolved
+
+
+def test_intrinsic_around_template_text_is_not_reparsed_forever():
+    # found by hypothesis: an Fn::If around an Unknown whose text looks like JSON once made the
+    # template re-parsing nest the text without end
+    doc = parse_policy({"Fn::If": Unknown("{\"a\": \"${x}\"}")})
+    assert doc.unresolved
+    normalize(parse_policy(normalize(doc)))

@@ -282,7 +282,12 @@ class IamModel:
         for item in _as_list(value):
             if isinstance(item, Unknown):
                 for ref in item.refs:
-                    found.extend(self._by_address.get((resource.group, ref.target), []))
+                    candidates = self._by_address.get((resource.group, ref.target), [])
+                    instance = ref.instance_address
+                    if instance is not None:  # one instance of a count/for_each resource
+                        exact = [r for r in candidates if r.address == instance]
+                        candidates = exact or candidates
+                    found.extend(candidates)
         return found
 
     def _principals_for(self, resource: Resource, kind: str, value: Any) -> list[Principal]:

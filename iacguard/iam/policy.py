@@ -148,6 +148,7 @@ class _Context:
         self.unresolved: list[str] = []
         self.problems: list[str] = []
         self.unknown_statements: list[Unknown] = []
+        self.inside_template = False  # parsing a JSON template's filled holes: never again
 
 
 def _dedupe(values: list[Any]) -> tuple:
@@ -432,9 +433,16 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
         return version, None
     unknown = as_unknown(raw)
     if unknown is not None:
-        filled = _json_with_holes(unknown, line_of(unknown, line) or line)
-        if filled is not None:
-            return _parse_top(filled, line_of(filled, line), ctx, statements)
+        # only a loader's own template text (a heredoc with ${...}) is re-read as JSON, once: an
+        # intrinsic turned Unknown here must not be re-parsed, or its text would nest forever
+        if unknown is raw and not isinstance(raw, Choice) and not ctx.inside_template:
+            filled = _json_with_holes(unknown, line_of(unknown, line) or line)
+            if filled is not None:
+                ctx.inside_template = True
+                try:
+                    return _parse_top(filled, line_of(filled, line), ctx, statements)
+                finally:
+                    ctx.inside_template = False
         ctx.unresolved.append(f"the policy document is not known before deploy ({unknown})")
         return None, unknown
     if isinstance(raw, str):

@@ -606,6 +606,15 @@ class _Instance(Resolver):
             return items, used + 1
         if rest and isinstance(rest[0], GetAttr):
             return attr_value(decl, base, None, rest[0].name, ctx), used + 1
+        attrs = decl.block.body.attributes
+        if "count" in attrs or "for_each" in attrs:
+            # the whole resource is a map (for_each) or list (count) of its instances, so that
+            # `for_each = aws_iam_user.bots` expands with the same keys; each instance stays a Ref
+            expansion = self.expansion(decl, decl.block.type)
+            if expansion is not None:
+                if "for_each" in attrs:
+                    return PDict({key: Ref(base, None, key=key) for key, _ in expansion}), used
+                return PList(Ref(base, None, key=key) for key, _ in expansion), used
         return Ref(base, None), used
 
     def _resource_attr(self, decl: _Decl, base: str, key: Any, attr: str, ctx: Context) -> Any:
@@ -613,7 +622,7 @@ class _Instance(Resolver):
             literal = self._configured_scalar(decl, key, attr)
             if literal is not None:
                 return literal
-        return Ref(base, attr)
+        return Ref(base, attr, key=key)
 
     def _configured_scalar(self, decl: _Decl, key: Any, attr: str) -> Any:
         """The value a resource's own config sets for ``attr`` when it is a known scalar."""
