@@ -50,6 +50,7 @@ class Row:
     files: int
     lines: int
     times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)  # user+sys of the process and its workers
     peak_rss_mb: float | None = None
     status: str = "ok"
     note: str = ""
@@ -58,6 +59,10 @@ class Row:
     @property
     def median(self) -> float | None:
         return statistics.median(self.times) if self.times else None
+
+    @property
+    def median_cpu(self) -> float | None:
+        return statistics.median(self.cpu_times) if self.cpu_times else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +88,9 @@ def import_iacguard() -> tuple[Any, str | None, str]:
 
 def child_env(extra_path: str | None, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    # An installed package has its .pyc files; a checkout run with this set would recompile every
+    # module on every run and time the compiler, not the scan.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if extra_path:
         env["PYTHONPATH"] = extra_path + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra)
@@ -245,9 +253,11 @@ RSS_NOTES = {"gnu-time": "peak RSS from /usr/bin/time %M",
 
 
 def run_child(command: list[str], env: dict[str, str], timeout: float, *,
-              measure_rss: bool = False) -> tuple[int | None, float, float | None, str, str]:
-    """(exit code or None on timeout, wall seconds, peak RSS in MiB or None, stdout, stderr tail)."""
-    method = RSS_METHOD if measure_rss else "none"
+              measure_rss: bool = False) -> tuple[int | None, float, float | None, str, str, float | None]:
+    """(exit code or None on timeout, wall seconds, peak RSS in MiB or None, stdout, stderr tail,
+    CPU seconds or None). CPU time (user+sys, workers included) stays meaningful on a busy machine,
+    where wall time also measures everybody else."""
+    method = RSS_METHOD if measure_rss else ("wait4" if hasattr(os, "wait4") else "none")
     handle, name = tempfile.mkstemp(suffix=".rss")
     os.close(handle)
     rss_path = Path(name)
@@ -259,11 +269,13 @@ def run_child(command: list[str], env: dict[str, str], timeout: float, *,
             process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         except OSError as exc:
             rss_path.unlink(missing_ok=True)
-            return None, 0.0, None, "", f"cannot start {command[0]}: {exc}"
-        rss = None
+            return None, 0.0, None, "", f"cannot start {command[0]}: {exc}", None
+        rss = cpu = None
         code: int | None
         if method == "wait4":
-            code, rss = wait_with_rusage(process, timeout)
+            code, rss, cpu = wait_with_rusage(process, timeout)
+            if not measure_rss:
+                rss = None
         else:
             try:
                 code = process.wait(timeout)
@@ -282,11 +294,12 @@ def run_child(command: list[str], env: dict[str, str], timeout: float, *,
         except (OSError, ValueError, IndexError):
             rss = None
     rss_path.unlink(missing_ok=True)
-    return code, elapsed, rss, stdout, stderr[-2000:]
+    return code, elapsed, rss, stdout, stderr[-2000:], cpu
 
 
-def wait_with_rusage(process: subprocess.Popen, timeout: float) -> tuple[int | None, float | None]:
-    """Wait for this one child and read its own peak RSS (RUSAGE_CHILDREN would be a running max)."""
+def wait_with_rusage(process: subprocess.Popen, timeout: float) -> tuple[int | None, float | None, float | None]:
+    """Wait for this one child and read its own peak RSS (RUSAGE_CHILDREN would be a running max)
+    and CPU seconds."""
     deadline = time.monotonic() + timeout
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -294,12 +307,12 @@ def wait_with_rusage(process: subprocess.Popen, timeout: float) -> tuple[int | N
             process.returncode = os.waitstatus_to_exitcode(status)
             # ru_maxrss is KiB on Linux, bytes on macOS
             scale = 1 / (1024 * 1024) if sys.platform == "darwin" else 1 / 1024
-            return process.returncode, usage.ru_maxrss * scale
+            return process.returncode, usage.ru_maxrss * scale, usage.ru_utime + usage.ru_stime
         if time.monotonic() > deadline:
             process.kill()
             os.wait4(process.pid, 0)
             process.returncode = -9
-            return None, None
+            return None, None, None
         time.sleep(0.005)
 
 
@@ -310,7 +323,7 @@ def measure(row: Row, command: list[str], env: dict[str, str], runs: int, timeou
     The timed runs are not wrapped; one more run measures peak RSS (wrapping costs a few ms)."""
     for attempt in range(runs + (RSS_METHOD != "none")):
         rss_run = attempt == runs
-        code, elapsed, rss, stdout, stderr = run_child(command, env, timeout, measure_rss=rss_run)
+        code, elapsed, rss, stdout, stderr, cpu = run_child(command, env, timeout, measure_rss=rss_run)
         if code is None:
             row.status = "failed"
             row.note = f"timed out after {timeout:.0f}s" if elapsed else stderr
@@ -325,6 +338,8 @@ def measure(row: Row, command: list[str], env: dict[str, str], runs: int, timeou
             row.peak_rss_mb = rss
         else:
             row.times.append(elapsed)
+            if cpu is not None:
+                row.cpu_times.append(cpu)
     return row
 
 
@@ -402,14 +417,15 @@ def markdown(throughput: list[dict], rows: list[Row], header: str) -> str:
                      f"{fmt(entry.get('median_s'))} | {entry.get('lines_per_s') or '-'} | "
                      f"{entry.get('loader_errors', '-')} | {status} |")
     lines += ["", "## Whole process (wall clock)", "",
-              "| tool | input | files | lines | median s | spread (min-max) | ratio | peak RSS MiB | status |",
-              "|---|---|---:|---:|---:|---|---:|---:|---|"]
+              "| tool | input | files | lines | median s | spread (min-max) | ratio | CPU s | peak RSS MiB | status |",
+              "|---|---|---:|---:|---:|---|---:|---:|---:|---|"]
     for row in rows:
         spread = f"{min(row.times):.3f}-{max(row.times):.3f}" if row.times else "-"
         status = row.status + (": " + row.note.replace("|", "/") if row.note else "")
         lines.append(f"| {row.tool} | {row.input} | {row.files} | {row.lines} | {fmt(row.median)} | {spread} | "
-                     f"{fmt(row.ratio, 2)} | {fmt(row.peak_rss_mb, 0)} | {status} |")
+                     f"{fmt(row.ratio, 2)} | {fmt(row.median_cpu, 2)} | {fmt(row.peak_rss_mb, 0)} | {status} |")
     lines += ["", "ratio = the tool's median / iacguard's median on the same input (iacguard rows are 1.00); "
+              "CPU s = median user+sys seconds of the process and its workers; "
               + RSS_NOTES[RSS_METHOD] + ".", ""]
     return "\n".join(lines)
 
@@ -438,7 +454,8 @@ def parse_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark iacguard (and optionally Checkov / cfn-lint).")
-    parser.add_argument("--sizes", type=parse_sizes, default=[50, 200], help="corpus sizes in files (default 50,200)")
+    parser.add_argument("--sizes", type=parse_sizes, default=[1000, 2000],
+                        help="corpus sizes in files (default 1000,2000: >=100,000 lines and its double)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out", help="output directory (default bench/out)")
@@ -447,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov-bin", type=Path, help="use this checkov executable instead of the venv")
     parser.add_argument("--cfn-lint", action="store_true", help="also time cfn-lint on the CloudFormation part")
     parser.add_argument("--cfn-lint-bin", type=Path, help="use this cfn-lint executable instead of the venv")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw OUT/time-vs-size.png")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="write the table and plot into README.md's Performance section (docs/bench/)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -498,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
                 accept_iacguard(row))
         print(f"iacguard {item.name}: {row.status} median {fmt(row.median)} s {row.note}", flush=True)
         rows.append(row)
+        if item.name.startswith("corpus "):  # one process: the parallel speedup and the whole-scan memory
+            single = Row("iacguard --jobs 1", item.name, item.files, item.lines)
+            measure(single, iacguard_cmd + [str(item.path), "--format", "json", "--jobs", "1"], env, args.runs,
+                    args.timeout, accept_iacguard(single))
+            print(f"iacguard --jobs 1 {item.name}: {single.status} median {fmt(single.median)} s", flush=True)
+            rows.append(single)
 
     # Step 3: other tools, same inputs
     if args.checkov:
@@ -545,15 +571,145 @@ def main(argv: list[str] | None = None) -> int:
                "cpus": os.cpu_count(), "rss_method": RSS_METHOD, "runs": args.runs, "seed": args.seed, "sizes": sorted(corpora)}
     header = (f"# iacguard benchmark\n\nPython {machine['python']} on {machine['platform']}, "
               f"{machine['cpus']} CPUs; {args.runs} timed runs each; corpus seed {args.seed}. {import_message}.")
-    table = markdown(throughput, rows, header)
+    target_lines = targets(rows)
+    table = markdown(throughput, rows, header) + "\n" + "\n".join(target_lines) + "\n"
     print()
     print(table)
     (out / "results.md").write_text(table, encoding="utf-8")
     document = {"machine": machine, "iacguard": import_message, "loader_throughput": throughput,
-                "process": [dict(asdict(r), median_s=r.median) for r in rows]}
+                "process": [dict(asdict(r), median_s=r.median, median_cpu_s=r.median_cpu) for r in rows],
+                "targets": target_lines}
     (out / "results.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+    png = out / "time-vs-size.png"
+    if not args.no_plot:
+        print(draw_plot(out, out / "results.json", png))
+    if args.update_readme:
+        print(update_readme(table, png if png.exists() and not args.no_plot else None))
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets, plot, README
+# ---------------------------------------------------------------------------------------------
+
+TARGET_SMALL_RATIO = 15
+TARGET_SMALL_SECONDS = 0.35
+TARGET_CORPUS_RATIO = 25
+TARGET_DOUBLING = 2.2
+TARGET_PEAK_MB = 400
+TARGET_CORPUS_FILES = 1000
+TARGET_CORPUS_LINES = 100_000
+
+
+def targets(rows: list[Row]) -> list[str]:
+    """The README's targets, each with the measured figure (and checkov's) and met / NOT met."""
+    def find(tool: str, name: str) -> Row | None:
+        return next((r for r in rows if r.tool == tool and r.input == name and r.median), None)
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    def cpu_note(ours: Row, theirs: Row) -> str:
+        if not (ours.median_cpu and theirs.median_cpu):
+            return ""
+        return (f" [CPU seconds: {theirs.median_cpu:.2f} vs {ours.median_cpu:.2f} = "
+                f"{theirs.median_cpu / ours.median_cpu:.1f}x]")
+
+    lines = ["## Targets", ""]
+    small, small_ck = find("iacguard", "small template"), find("checkov", "small template")
+    if small:
+        text = f"- one small template: iacguard {small.median:.3f} s median (target < {TARGET_SMALL_SECONDS} s)"
+        ok = small.median < TARGET_SMALL_SECONDS
+        if small_ck:
+            ratio = small_ck.median / small.median
+            text += f", checkov {small_ck.median:.3f} s = {ratio:.1f}x (target >= {TARGET_SMALL_RATIO}x)"
+            ok = ok and ratio >= TARGET_SMALL_RATIO
+        lines.append(f"{text}: {verdict(ok)}" + (cpu_note(small, small_ck) if small_ck else ""))
+    corpora = sorted((r for r in rows if r.tool == "iacguard" and r.input.startswith("corpus ") and r.median
+                      and "CloudFormation" not in r.input), key=lambda r: r.lines)
+    big = next((r for r in corpora if r.files >= TARGET_CORPUS_FILES and r.lines >= TARGET_CORPUS_LINES), None)
+    if big:
+        checkov = find("checkov", big.input)
+        text = f"- {big.input} ({big.files} files, {big.lines} lines): iacguard {big.median:.2f} s"
+        if checkov:
+            ratio = checkov.median / big.median
+            lines.append(f"{text}, checkov {checkov.median:.2f} s = {ratio:.1f}x "
+                         f"(target >= {TARGET_CORPUS_RATIO}x): {verdict(ratio >= TARGET_CORPUS_RATIO)}"
+                         + cpu_note(big, checkov))
+        else:
+            lines.append(f"{text}; checkov not measured (--checkov)")
+        single = find("iacguard --jobs 1", big.input)
+        peak = single.peak_rss_mb if single and single.peak_rss_mb else big.peak_rss_mb
+        if peak:
+            lines.append(f"- peak memory on {big.input}, whole scan in one process (--jobs 1): {peak:.0f} MiB "
+                         f"(target < {TARGET_PEAK_MB} MB): {verdict(peak < TARGET_PEAK_MB)}")
+    for tool in ("iacguard", "iacguard --jobs 1", "checkov"):
+        points = sorted((r for r in rows if r.tool == tool and r.input.startswith("corpus ") and r.median
+                         and "CloudFormation" not in r.input), key=lambda r: r.lines)
+        for small_row in points:
+            double = next((r for r in points if 1.8 <= r.lines / small_row.lines <= 2.2), None)
+            if double:
+                growth = double.median / small_row.median
+                line = (f"- doubling the corpus ({small_row.lines} -> {double.lines} lines), {tool}: "
+                        f"{small_row.median:.2f} s -> {double.median:.2f} s = {growth:.2f}x")
+                if tool.startswith("iacguard"):
+                    line += f" (target <= {TARGET_DOUBLING}x): {verdict(growth <= TARGET_DOUBLING)}"
+                if small_row.median_cpu and double.median_cpu:
+                    line += f" [CPU: {double.median_cpu / small_row.median_cpu:.2f}x]"
+                lines.append(line)
+    if len(lines) == 2:
+        lines.append("- not enough measurements to judge the targets")
+    return lines + [""]
+
+
+def draw_plot(out: Path, results: Path, png: Path) -> str:
+    """Draw with this interpreter when it has matplotlib, else with a venv made for it in OUT."""
+    script = BENCH_DIR / "plot.py"
+    python: str | None = sys.executable
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError:
+        venv = out / "plot-venv"
+        candidate = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        if not candidate.exists():
+            print(f"creating {venv} for matplotlib (once)...", flush=True)
+            for command in ([sys.executable, "-m", "venv", str(venv)],
+                            [str(candidate), "-m", "pip", "install", "--quiet", "matplotlib"]):
+                done = subprocess.run(command, capture_output=True, text=True)
+                if done.returncode != 0:
+                    return f"plot skipped: {' '.join(command[:4])} failed: {(done.stderr or done.stdout)[-300:]}"
+        python = str(candidate)
+    done = subprocess.run([python, str(script), str(results), str(png)], capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"plot failed: {(done.stderr or done.stdout).strip()[-300:]}"
+    return f"wrote {png}"
+
+
+README_START = "<!-- bench:start (bench/run.py --update-readme rewrites this part) -->"
+README_END = "<!-- bench:end -->"
+PUBLISHED_PNG = "docs/bench/time-vs-size.png"
+
+
+def update_readme(table: str, png: Path | None) -> str:
+    """Put the latest tables (and plot) between the markers of README.md's Performance section."""
+    readme = REPO_ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return f"README not updated: it has no {README_START!r} ... {README_END!r} markers"
+    body = table.split("\n", 2)[2] if table.startswith("# ") else table  # drop the page title
+    body = body.replace("\n## ", "\n#### ").replace("\n\n\n", "\n\n")
+    if body.startswith("## "):
+        body = "#### " + body[3:]
+    if png is not None:
+        published = REPO_ROOT / PUBLISHED_PNG
+        published.parent.mkdir(parents=True, exist_ok=True)
+        published.write_bytes(png.read_bytes())
+        body += f"\n![time against corpus size]({PUBLISHED_PNG})\n"
+    before, rest = text.split(README_START, 1)
+    after = rest.split(README_END, 1)[1]
+    readme.write_text(f"{before}{README_START}\n{body.strip()}\n{README_END}{after}", encoding="utf-8")
+    return f"updated {readme}" + (f" and {PUBLISHED_PNG}" if png is not None else "")
 
 
 if __name__ == "__main__":

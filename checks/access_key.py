@@ -1,6 +1,7 @@
 """IAG-AK-001: a long-lived IAM access key is created by infrastructure code."""
 
 from iacguard.checks_api import check
+from iacguard.iam.identity import principal_privilege
 
 BAD_CFN = """\
 DeployKey:
@@ -51,17 +52,29 @@ IRSA, OIDC federation from CI), and people sign in through IAM Identity Center."
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
 def access_key(ctx):
-    """Reports every `aws_iam_access_key` / `AWS::IAM::AccessKey`; an inactive key is low severity."""
+    """Reports every `aws_iam_access_key` / `AWS::IAM::AccessKey`; an inactive key is low
+    severity, a key of a privileged user (its policies or its groups' allow every action, a
+    permissions-management action on `*` or an unscoped write action, see IAG-MFA-002) is high
+    and the message names the privilege."""
     model = ctx.model
     users_by_key = {id(key): principal for principal in model.all_principals() for key in principal.access_keys}
+    privileges: dict[str, object] = {}
     for key in model.access_keys:
         status = key.get("Status", key.get("status"))
         user = users_by_key.get(id(key))
         user_name = user.label if user else f"user {_user_text(key)}"
         inactive = isinstance(status, str) and status.lower() == "inactive"
         state = "an inactive" if inactive else "a long-lived"
-        ctx.report(key, f"{key.address}: creates {state} access key for IAM {user_name}",
-                   severity="low" if inactive else None, key="key")
+        message = f"{key.address}: creates {state} access key for IAM {user_name}"
+        severity = "low" if inactive else None
+        if user is not None and not inactive:
+            if user.id not in privileges:
+                privileges[user.id] = principal_privilege(user)
+            privilege = privileges[user.id]
+            if privilege is not None:
+                message += f", which holds {privilege.describe()}"
+                severity = "high"
+        ctx.report(key, message, severity=severity, key="key")
 
 
 def _user_text(key):

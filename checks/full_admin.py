@@ -61,7 +61,8 @@ assumed with MFA.""",
 def full_admin(ctx):
     """Reports every identity policy (inline, customer managed, SSO permission set) with an Allow
     statement whose Action matches every action and whose Resource is `*`, and every attachment
-    of an AWS managed policy that grants the same (AdministratorAccess). A condition on the
+    of an AWS managed policy that grants the same (AdministratorAccess) to a principal or an
+    SSO permission set. A condition on the
     statement lowers the severity to high and is named in the message; it does not silence it."""
     model = ctx.model
     for node in model.identity_policies():
@@ -87,6 +88,14 @@ def full_admin(ctx):
                 ctx.report(via, f"{via.address}: attaches the AWS managed policy {node.name} to "
                                 f"{principal.label}, which allows every action on every resource",
                            evidence={"policy_arn": str(node.arn)}, key=f"{principal.id}<-{node.name}")
+    for node, via in model.permission_set_attachments:
+        if node.kind != "aws-managed" or node.document is None:
+            continue
+        if any(statement_allows_everything(st) and st.is_allow for st in node.document.statements):
+            ctx.report(via, f"{via.address}: attaches the AWS managed policy {node.name} to an IAM Identity "
+                            "Center permission set, which allows every action on every resource in every "
+                            "account it is assigned to",
+                       evidence={"policy_arn": str(node.arn)}, key=f"permission-set<-{node.name}")
 
 
 def _holder(model, node):

@@ -1,6 +1,8 @@
 """IAG-EXT-001: a resource or trust policy lets anyone in, with no restricting condition."""
 
-from iacguard.checks_api import check, closing_deny_conditions, restricting_conditions, statement_evidence
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.external import exposed_policies, policy_exposures, zone_for
+from iacguard.iam.public_access import BUCKET_TYPES, bucket_exposures, bucket_for
 
 BAD_CFN = """\
 ReportsBucketPolicy:
@@ -69,46 +71,39 @@ condition such as `aws:PrincipalOrgID`, `aws:SourceArn`/`aws:SourceAccount` (for
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
 def public_resource_policy(ctx):
-    """For every resource policy and role trust policy: an Allow statement whose Principal is
-    `*` (or `{"AWS": "*"}`), or that uses NotPrincipal, and that has no condition restricting the
-    caller, unless a Deny statement of the same policy denies the same actions to everyone
-    outside a named organisation, account or endpoint."""
+    """For every resource policy (S3, KMS, SQS, SNS, Lambda function and layer permissions, ECR,
+    Secrets Manager, OpenSearch, Glacier, EFS, Backup, EventBridge, API Gateway) and role trust
+    policy: an Allow statement that lets anyone in -- Principal `*`/`{"AWS": "*"}`, or
+    NotPrincipal -- with no condition that restricts the caller to named accounts, an
+    organisation, a source or a network endpoint (see iacguard/iam/external.py for how operators,
+    wildcards, IfExists and negations are read), after the Deny statements of the same policy.
+    The message lists the actions left open, expanded from wildcards. A bucket policy whose
+    bucket has RestrictPublicBuckets (or BlockPublicPolicy, which makes S3 reject the policy)
+    in its effective public access block is reported at low severity: the block, not the
+    policy, is what keeps the bucket private then."""
     model = ctx.model
-    policies = [(rp.node, (rp.target or rp.node.resource).address) for rp in model.resource_policies]
-    policies += [(p.trust, f"role {p.address} (trust policy)") for p in model.principals.values()
-                 if p.trust is not None]
-    for node, target in policies:
-        if node.document is None:
-            continue
-        closing = [st for st in node.document.statements
-                   if st.is_deny and _denies_everyone(st) and closing_deny_conditions(st)]
-        for statement in node.document.statements:
-            if not statement.is_allow:
+    zone = zone_for(model, ctx.settings)
+    blocks = {id(b.bucket): b.block for b in bucket_exposures(model)}
+    for policy in exposed_policies(model):
+        node = policy.node
+        for exposure in policy_exposures(node.document, zone, policy.service):
+            if not exposure.public:
                 continue
-            anyone = statement.not_principals is not None or any(
-                p.is_anyone for p in (statement.principals or ()))
-            if not anyone or restricting_conditions(statement):
-                continue
-            if closing and all(_covered(statement, deny) for deny in closing[:1]):
-                continue
-            actions = ", ".join(str(a) for a in (statement.actions or ())) or (
-                "every action except " + ", ".join(str(a) for a in statement.not_actions or ()))
-            who = "everyone except the NotPrincipal list" if statement.not_principals is not None else "anyone (*)"
+            statement = exposure.statement
+            severity, note = None, ""
+            if policy.service == "s3":
+                bucket = policy.target if policy.target is not None and policy.target.type in BUCKET_TYPES else \
+                    bucket_for(model, node.resource, node.resource.get("bucket", node.resource.get("Bucket")))
+                block = blocks.get(id(bucket)) if bucket is not None else None
+                if block is not None and (block.flag("RestrictPublicBuckets") is True or
+                                          block.flag("BlockPublicPolicy") is True):
+                    severity = "low"
+                    note = (f"; the {block.level} public access block of {bucket.address} "
+                            "(RestrictPublicBuckets/BlockPublicPolicy) keeps it from taking effect")
+            ignored = ("; " + "; ".join(exposure.ignored_conditions)) if exposure.ignored_conditions else ""
             ctx.report(node.resource,
-                       f"{node.resource.address}: statement {statement.sid or statement.index + 1} allows {who} "
-                       f"to perform {actions} on {target} with no condition restricting the caller "
-                       f"(add aws:PrincipalOrgID, aws:SourceArn/aws:SourceAccount or aws:SourceVpce)",
+                       f"{node.resource.address}: {statement.where} lets {exposure.party.label} perform "
+                       f"{exposure.actions_text()} on {policy.label}{ignored}{note}; "
+                       f"closed by: {exposure.closing}",
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
-                       key=f"{node.id}#{statement.index}")
-
-
-def _denies_everyone(statement):
-    return any(p.is_anyone for p in (statement.principals or ()))
-
-
-def _covered(allow, deny):
-    """Every action of the Allow is denied by the Deny (checked by name, wildcards included)."""
-    if allow.actions is None:
-        return deny.actions is not None and any(str(a) == "*" for a in deny.actions)
-    return all(deny.action_match(str(action)) is True or str(action) == "*" and
-               any(str(a) == "*" for a in (deny.actions or ())) for action in allow.actions)
+                       severity=severity, key=f"{node.id}#{statement.index}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
+from .framework import registered_checks  # noqa: F401  (re-exported)
+from .suppress import SUPPRESSION_CHECK, resource_suppressions  # noqa: F401  (re-exported)
 from .iam.access import evaluate, is_full_admin_statement, statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from . import __version__
 from .errors import IacguardError, UsageError
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github")
+# --format name -> module under iacguard/report with render(result, settings); imported only when used
+_REPORTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "github": "github"}
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -21,6 +23,16 @@ def _key_value(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     key, value = text.split("=", 1)
     return key.strip(), value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="+", help="files or directories")
     scan.add_argument("--format", "-f", choices=FORMATS, default="text")
     scan.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    scan.add_argument("--report", action="append", type=_key_value, default=[], metavar="FORMAT=FILE",
+                      help="also write a report in FORMAT to FILE (repeatable; e.g. sarif=iacguard.sarif)")
+    scan.add_argument("--cfn-lint", action="store_true",
+                      help="also run cfn-lint's template-validity rules on the CloudFormation templates")
     scan.add_argument("--fail-on", choices=("low", "medium", "high", "critical", "none"),
                       help="lowest severity that fails the run (default: high)")
     scan.add_argument("--config", help="settings file (default: .iacguard.yaml or pyproject.toml [tool.iacguard])")
@@ -47,6 +63,32 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--allow-unresolved", action="store_true",
                       help="do not fail (exit 2) on policies that cannot be resolved before deploy")
     scan.add_argument("--max-file-size", type=int, metavar="BYTES", help="largest file read (default 20 MiB)")
+    scan.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                      help="processes that load templates and modules (default: the number of CPUs "
+                           "when the input is large enough to pay for them, else 1); same output for any N")
+    scan.add_argument("--max-nesting-depth", type=int, metavar="N",
+                      help="deepest nesting of mappings, lists and expressions (default 200)")
+    scan.add_argument("--max-alias-nodes", type=int, metavar="N",
+                      help="nodes YAML aliases may add to a template (default 10000)")
+    scan.add_argument("--max-module-depth", type=int, metavar="N",
+                      help="deepest chain of Terraform local module calls (default 20)")
+    scan.add_argument("--max-instances", type=int, metavar="N",
+                      help="resource instances per Terraform root module (default 1000)")
+    scan.add_argument("--max-seconds-per-file", type=int, metavar="SECONDS",
+                      help="time to read one template, plan or root module; 0 = no limit (default 10)")
+
+    _add_gate_options(scan)
+    baseline = sub.add_parser("baseline", help="record the current findings so that `scan --baseline` "
+                                               "blocks only on new ones")
+    baseline.add_argument("paths", nargs="+", help="files or directories")
+    baseline.add_argument("--output", "-o", required=True, metavar="FILE",
+                          help="baseline file to write (e.g. .iacguard-baseline.json)")
+    for action in scan._actions:  # every scan input and settings option, kept in sync
+        if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
+            baseline._add_action(action)
+    init = sub.add_parser("init", help="write a commented starter .iacguard.yaml")
+    init.add_argument("directory", nargs="?", default=".", help="where to write it (default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing .iacguard.yaml")
 
     checks = sub.add_parser("list-checks", help="print the catalogue of checks")
     checks.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
@@ -55,6 +97,37 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("check_id")
     explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
     return parser
+
+
+def _add_gate_options(scan: argparse.ArgumentParser) -> None:
+    """Settings overrides and the baseline / diff-base gate options of `scan`."""
+    scan.add_argument("--baseline", metavar="FILE",
+                      help="do not block on findings recorded in this baseline (from `iacguard baseline`)")
+    scan.add_argument("--diff-base", metavar="REF",
+                      help="block only on findings new or worse than at this git revision (same paths)")
+    scan.add_argument("--enable", action="append", default=[], metavar="ID|FAMILY",
+                      help="run only these checks or families (repeatable)")
+    scan.add_argument("--disable", action="append", default=[], metavar="ID|FAMILY",
+                      help="do not run these checks or families (repeatable)")
+    scan.add_argument("--severity", action="append", type=_key_value, default=[], metavar="ID=SEVERITY",
+                      help="override a check's severity (repeatable)")
+    scan.add_argument("--profile", action="append", default=[], metavar="NAME",
+                      help="enable an opt-in profile, e.g. account-baseline (repeatable)")
+    scan.add_argument("--deploy-account", action="append", default=[], metavar="ACCOUNT",
+                      help="12-digit account the templates deploy to (repeatable)")
+    scan.add_argument("--trusted-account", action="append", default=[], metavar="ACCOUNT",
+                      help="12-digit account inside the zone of trust (repeatable)")
+    scan.add_argument("--organization-id", metavar="o-...", help="your AWS Organizations id")
+    scan.add_argument("--require-permissions-boundary", action="store_true", default=None,
+                      help="require a permissions boundary on every role and user")
+
+
+def _gate_overrides(args: argparse.Namespace) -> dict:
+    overrides = {"enable": args.enable, "disable": args.disable, "severity_overrides": dict(args.severity),
+                 "profiles": args.profile, "deploy_accounts": args.deploy_account,
+                 "trusted_accounts": args.trusted_account, "organization_id": args.organization_id,
+                 "require_permissions_boundary": args.require_permissions_boundary}
+    return {key: value for key, value in overrides.items() if value not in (None, [], {})}
 
 
 def _settings_for(args: argparse.Namespace):
@@ -75,6 +148,17 @@ def _settings_for(args: argparse.Namespace):
         settings.allow_unresolved = True
     if args.max_file_size:
         settings.max_file_size = args.max_file_size
+    for limit in ("max_nesting_depth", "max_alias_nodes", "max_module_depth", "max_instances",
+                  "max_seconds_per_file"):
+        value = getattr(args, limit)
+        if value is not None:
+            if value < (0 if limit == "max_seconds_per_file" else 1):
+                raise UsageError(f"--{limit.replace('_', '-')} must be "
+                                 f"{'0 or more' if limit == 'max_seconds_per_file' else 'at least 1'}")
+            setattr(settings, limit, value)
+    from .settings import apply_settings
+
+    apply_settings(settings, _gate_overrides(args), "command line", extend=True)
     return settings
 
 
@@ -85,17 +169,85 @@ def _scan(args: argparse.Namespace) -> int:
         if not os.path.lexists(path):
             raise UsageError(f"path not found: {path}")
     settings = _settings_for(args)
-    result = scan(args.paths, settings)
-    if args.format == "json":
-        from .report.json_report import render
-    else:
-        from .report.text import render
-    output = render(result, settings)
+    for report_format, _ in args.report:
+        if report_format not in _REPORTERS:
+            raise UsageError(f"--report: unknown format {report_format!r} (choose from {', '.join(FORMATS)})")
+    result = scan(args.paths, settings, jobs=args.jobs)
+    if args.cfn_lint:
+        from .integrations.cfn_lint import add_cfn_lint_findings
+
+        add_cfn_lint_findings(result, settings)
+    _apply_gate(args, result, settings)
+    for report_format, report_file in args.report:
+        _write(report_file, _render(report_format, result, settings))
+    output = _render(args.format, result, settings)
     if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
+        _write(args.output, output)
     else:
         sys.stdout.write(output)
     return result.exit_code(settings)
+
+
+def _apply_gate(args: argparse.Namespace, result, settings) -> None:
+    """Baseline, then diff against the base revision; both only change what blocks."""
+    baseline = args.baseline or settings.baseline
+    if baseline:
+        from .gate import apply_baseline, load_baseline
+
+        apply_baseline(result.findings, load_baseline(Path(baseline)))
+        result.baseline = baseline
+    if args.diff_base:
+        from .gate import compare, scan_base
+
+        base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs)
+        result.diff = compare(result, base, args.diff_base)
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    from .engine import scan
+    from .gate import write_baseline
+
+    for path in args.paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"path not found: {path}")
+    settings = _settings_for(args)
+    result = scan(args.paths, settings, jobs=args.jobs)
+    if args.cfn_lint:  # the same findings `scan --cfn-lint` would report
+        from .integrations.cfn_lint import add_cfn_lint_findings
+
+        add_cfn_lint_findings(result, settings)
+    problems = list(result.errors) + ([] if settings.allow_unresolved else list(result.unresolved))
+    if problems:
+        # A baseline over input that could not be read would hide nothing yet accept too much later.
+        for problem in problems:
+            print(f"iacguard: {problem}", file=sys.stderr)
+        print(f"iacguard: error: baseline not written: {len(problems)} unreadable or unresolved input(s) "
+              f"(--allow-unresolved accepts unresolved policies)", file=sys.stderr)
+        return 2
+    count = write_baseline(result.findings, Path(args.output))
+    print(f"iacguard: wrote {count} findings to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .settings import write_starter
+
+    target = write_starter(Path(args.directory), force=args.force)
+    print(f"iacguard: wrote {target}", file=sys.stderr)
+    return 0
+
+
+def _render(report_format: str, result, settings) -> str:
+    import importlib
+
+    return importlib.import_module(f".report.{_REPORTERS[report_format]}", __package__).render(result, settings)
+
+
+def _write(file: str, text: str) -> None:
+    try:
+        Path(file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write report {file}: {exc.strerror or exc}") from None
 
 
 def _list_checks(args: argparse.Namespace) -> int:
@@ -132,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        handler = {"scan": _scan, "list-checks": _list_checks, "explain": _explain}[args.command]
+        handler = {"scan": _scan, "list-checks": _list_checks, "explain": _explain, "baseline": _baseline,
+                   "init": _init}[args.command]
         return handler(args)
     except IacguardError as exc:
         print(f"iacguard: error: {exc}", file=sys.stderr)

@@ -16,6 +16,14 @@ def render_check(meta: Any) -> str:
         out.append("- Maps to: " + ", ".join(meta.controls))
     out += ["", "## Why is this bad?", "", meta.why, "", "## What it checks", "", meta.doc or meta.title, "",
             "## How to fix it", "", meta.fix, ""]
+    example_settings = getattr(meta, "example_settings", None)
+    if example_settings:
+        import json
+
+        out += ["## Settings", "", "This check runs only with these settings (`.iacguard.yaml`), as in the examples:",
+                "", "```yaml"] + [f"{key}: {json.dumps(value)}" for key, value in example_settings.items()] + ["```", ""]
+    for fmt, reason in (getattr(meta, "not_applicable", None) or {}).items():
+        out += [f"## {_NAMES.get(fmt, fmt)}", "", f"Not applicable: {reason}", ""]
     for label, examples in (("Failing example", meta.bad_example), ("Fixed example", meta.good_example)):
         for fmt, snippet in examples.items():
             out += [f"## {label} ({_NAMES.get(fmt, fmt)})", "", f"```{_LANG.get(fmt, '')}", snippet.rstrip(), "```", ""]

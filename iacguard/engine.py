@@ -6,15 +6,20 @@ are collected with file and line and reported beside the findings.
 
 from __future__ import annotations
 
+import gc
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import IacguardError, InputError
 from .framework import CheckContext, CheckMeta, Finding, load_checks, severity_rank
-from .resource import Resource
-from .settings import Settings
+from .limits import ScanLimits, check_json_depth, time_limit
+from .resource import LoadResult, Resource
+from .suppress import SUPPRESSION_CHECK, apply_suppressions
+from .settings import Settings, check_references, path_inputs
 
 _LOCAL_MODULE_SOURCE = re.compile(r"""source\s*=\s*"(\.{1,2}/[^"]*)\"""")
 
@@ -29,13 +34,19 @@ class ScanResult:
     resources: list[Resource] = field(default_factory=list)
     checks: dict[str, CheckMeta] = field(default_factory=dict)
     model: Any = None
+    # With --diff-base: {"base": REF, "new": n, "worse": n, "unchanged": n, "fixed": n}
+    diff: dict | None = None
+    baseline: str | None = None  # the baseline file applied, if any
 
     def blocking(self, fail_on: str) -> list[Finding]:
+        """Active findings at or above ``fail_on``. Suppressed, baselined and (with --diff-base)
+        unchanged findings never block; a broken suppression (the meta check) always does."""
         if fail_on == "none":
             return []
         threshold = severity_rank(fail_on)
         return [f for f in self.findings
-                if severity_rank(f.severity) >= threshold and not f.suppressed and not f.baselined]
+                if (severity_rank(f.severity) >= threshold or f.rule_id == SUPPRESSION_CHECK)
+                and not f.suppressed and not f.baselined and f.diff != "unchanged"]
 
     def exit_code(self, settings: Settings) -> int:
         if self.errors or (self.unresolved and not settings.allow_unresolved):
@@ -62,69 +73,213 @@ def _read_text(path: Path, rel: str) -> str:
         raise InputError(f"not valid UTF-8 text (byte {exc.start})", file=rel, line=line) from None
 
 
-def load_resources(paths: list[str], settings: Settings, root: Path | None = None) -> ScanResult:
-    from .loaders import cloudformation, discover, plan, terraform
+def load_resources(paths: list[str], settings: Settings, root: Path | None = None,
+                   jobs: int | None = 1) -> ScanResult:
+    """Discover and load everything under ``paths``.
+
+    ``jobs``: worker processes for loading (1 loads in this process; None picks the CPU count
+    when the input is large enough to pay for the processes). Each template, plan or root module
+    is loaded on its own, so the result does not depend on how the work was split."""
+    from .loaders import discover
 
     found = discover.discover([Path(p) for p in paths], root=root, max_file_bytes=settings.max_file_size)
     result = ScanResult(root=found.root)
     result.errors.extend(found.errors)
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
     parameters = dict(settings.parameters)
-    for parameter_file in settings.parameter_files:
-        try:
-            parameters.update(cloudformation.load_parameter_file(parameter_file))
-        except IacguardError as exc:
-            result.errors.append(exc)
+    if settings.parameter_files:
+        from .loaders import cloudformation
 
+        for parameter_file in settings.parameter_files:
+            try:
+                parameters.update(cloudformation.load_parameter_file(parameter_file))
+            except IacguardError as exc:
+                result.errors.append(exc)
+
+    units: list[tuple] = []
     for path in found.cloudformation:
-        rel = discover.relpath(path, found.root)
-        try:
-            data = cloudformation.parse_document(_read_text(path, rel), rel)
-        except IacguardError as exc:
-            result.errors.append(exc)
-            continue
-        if data is None or not cloudformation.looks_like_cloudformation(data):
-            if path.resolve() in explicit:
-                result.errors.append(InputError("file is empty or not a CloudFormation template", file=rel))
-            continue
-        loaded = cloudformation.build_resources(data, rel, parameters=parameters)
-        result.resources.extend(loaded.resources)
-        result.errors.extend(loaded.errors)
-        result.files.append(rel)
-
+        units.append(("cloudformation", path, discover.relpath(path, found.root), path.resolve() in explicit,
+                      _path_parameters(settings, path, parameters, result.errors)))
     for path in found.plans:
-        rel = discover.relpath(path, found.root)
-        try:
-            from .jsonpos import loads_positioned
-
-            data = loads_positioned(_read_text(path, rel))
-        except IacguardError as exc:
-            result.errors.append(exc)
-            continue
-        except ValueError as exc:
-            result.errors.append(InputError(f"invalid JSON: {exc}", file=rel, line=getattr(exc, "lineno", None)))
-            continue
-        except RecursionError:
-            result.errors.append(InputError("JSON nested too deeply", file=rel))
-            continue
-        if not plan.looks_like_plan(data):
-            result.errors.append(InputError("not a Terraform plan (terraform show -json)", file=rel))
-            continue
-        loaded = plan.load_plan(data, rel)
-        result.resources.extend(loaded.resources)
-        result.errors.extend(loaded.errors)
-        result.files.append(rel)
-
+        units.append(("plan", path, discover.relpath(path, found.root)))
     variables = dict(settings.variables)
     var_files = [Path(v) for v in settings.var_files]
     for directory in _root_modules(found.terraform_dirs, explicit):
-        loaded = terraform.load_module_tree(directory, found.terraform_dirs[directory], found.root,
-                                            variables=variables, var_files=var_files)
+        entries = path_inputs(settings, directory)  # settings `paths` entries for this module
+        units.append(("terraform", directory, found.terraform_dirs[directory], found.root,
+                      {**variables, **{k: v for e in entries for k, v in e.get("variables", {}).items()}},
+                      var_files + [Path(v) for e in entries for v in e.get("var_files", ())]))
+
+    limits = ScanLimits.from_settings(settings)
+    units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
+    for loaded in _load_units(units, jobs):
         result.resources.extend(loaded.resources)
         result.errors.extend(loaded.errors)
         result.files.extend(loaded.files)
     result.files = sorted(set(result.files))
     return result
+
+
+# Below this much input, starting worker processes costs more than it saves (measured with
+# bench/run.py on 2 CPUs: about 2 MB of templates is where two workers start to win).
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+# Batches per worker: enough to balance uneven units, few enough to keep pickling overhead low.
+_BATCHES_PER_WORKER = 4
+
+
+def available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # respects taskset/cgroup CPU pinning
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _unit_bytes(unit: tuple) -> int:
+    files = unit[2] if unit[0] == "terraform" else [unit[1]]
+    total = 0
+    for file in files:
+        try:
+            total += os.stat(file).st_size
+        except OSError:
+            pass
+    return total
+
+
+def _load_units(units: list[tuple], jobs: int | None) -> list[LoadResult]:
+    """Load every unit, in this process or across ``jobs`` processes; results in unit order."""
+    if len(units) < 2 or jobs == 1:
+        return [_load_unit(unit) for unit in units]
+    sizes = [_unit_bytes(unit) for unit in units]
+    if jobs is None:
+        if sum(sizes) < PARALLEL_MIN_BYTES:
+            return [_load_unit(unit) for unit in units]
+        jobs = available_cpus()
+    jobs = min(jobs, len(units))
+    if jobs < 2:
+        return [_load_unit(unit) for unit in units]
+    # Largest units first into the currently lightest batch, so no worker is left with the tail.
+    batch_count = min(len(units), jobs * _BATCHES_PER_WORKER)
+    batches: list[list[int]] = [[] for _ in range(batch_count)]
+    load = [0] * batch_count
+    for index in sorted(range(len(units)), key=lambda i: (-sizes[i], i)):
+        lightest = load.index(min(load))
+        batches[lightest].append(index)
+        load[lightest] += sizes[index] + 1
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: list[LoadResult | None] = [None] * len(units)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_load_batch, [units[i] for i in batch]) for batch in batches if batch]
+            for batch, future in zip([b for b in batches if b], futures):
+                for index, loaded in zip(batch, future.result()):
+                    results[index] = loaded
+    except (OSError, BrokenProcessPool, NotImplementedError):
+        # No usable process pool here (sandbox without semaphores, a killed worker): the same
+        # work in this process gives the same result.
+        return [_load_unit(unit) for unit in units]
+    return results  # type: ignore[return-value]
+
+
+def _load_batch(units: list[tuple]) -> list[LoadResult]:
+    """Worker entry point: what ``_load_unit`` returns for each unit (pickled back)."""
+    return [_load_unit(unit) for unit in units]
+
+
+def _load_unit(unit: tuple) -> LoadResult:
+    kind, *args, limits = unit
+    if kind == "terraform":
+        from .loaders.discover import relpath
+
+        label = relpath(args[0], args[2])  # the root module directory
+    else:
+        label = args[1]
+    try:
+        with time_limit(limits.max_seconds_per_file, label):
+            return _load_unit_unbounded(kind, args, limits)
+    except IacguardError as exc:
+        return LoadResult(errors=[exc])
+    except (RecursionError, MemoryError) as exc:
+        # this one file is lost, not the run: every other file is still reported
+        return LoadResult(errors=[InputError(f"too large or too deeply nested to read ({type(exc).__name__}); "
+                                             "lower it below the limits in the README", file=label)])
+    except Exception as exc:  # noqa: BLE001 - a loader bug loses this file (exit 2), not the run
+        if os.environ.get("IACGUARD_DEBUG"):
+            raise
+        return LoadResult(errors=[InputError(f"internal error while reading this file: {type(exc).__name__}: "
+                                             f"{exc} (set IACGUARD_DEBUG=1 for details)", file=label)])
+
+
+def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResult:
+    if kind == "cloudformation":
+        return _load_cloudformation(*args, limits=limits)
+    if kind == "plan":
+        return _load_plan(*args, limits=limits)
+    from .loaders import terraform
+
+    directory, files, scan_root, variables, var_files = args
+    return terraform.load_module_tree(directory, files, scan_root, variables=variables, var_files=var_files,
+                                      max_module_depth=limits.max_module_depth,
+                                      max_instances=limits.max_instances,
+                                      max_nesting_depth=limits.max_nesting_depth)
+
+
+def _load_cloudformation(path: Path, rel: str, explicit: bool, parameters: dict,
+                         limits: ScanLimits = ScanLimits()) -> LoadResult:
+    from .loaders import cloudformation
+
+    try:
+        data = cloudformation.parse_document(_read_text(path, rel), rel, max_depth=limits.max_nesting_depth,
+                                             max_alias_nodes=limits.max_alias_nodes)
+    except IacguardError as exc:
+        return LoadResult(errors=[exc])
+    if data is None or not cloudformation.looks_like_cloudformation(data):
+        if explicit:
+            return LoadResult(errors=[InputError("file is empty or not a CloudFormation template", file=rel)])
+        return LoadResult()
+    loaded = cloudformation.build_resources(data, rel, parameters=parameters, template_values=True)
+    return LoadResult(loaded.resources, loaded.errors, [rel])
+
+
+def _load_plan(path: Path, rel: str, limits: ScanLimits = ScanLimits()) -> LoadResult:
+    from .jsonpos import loads_positioned
+    from .loaders import plan
+
+    try:
+        text = _read_text(path, rel)
+        check_json_depth(text, rel, limits.max_nesting_depth)
+        data = loads_positioned(text)
+    except IacguardError as exc:
+        return LoadResult(errors=[exc])
+    except ValueError as exc:
+        return LoadResult(errors=[InputError(f"invalid JSON: {exc}", file=rel, line=getattr(exc, "lineno", None))])
+    except RecursionError:
+        return LoadResult(errors=[InputError("JSON nested too deeply", file=rel)])
+    if not plan.looks_like_plan(data):
+        return LoadResult(errors=[InputError("not a Terraform plan (terraform show -json)", file=rel)])
+    loaded = plan.load_plan(data, rel, config_values=True)
+    return LoadResult(loaded.resources, loaded.errors, [rel])
+
+
+def _path_parameters(settings: Settings, path: Path, parameters: dict, errors: list) -> dict:
+    """CloudFormation parameters for one template: the global ones, then its settings `paths`
+    entries (their parameter files, then their inline parameters)."""
+    entries = [e for e in path_inputs(settings, path) if e.get("parameter_files") or e.get("parameters")]
+    if not entries:
+        return parameters
+    from .loaders import cloudformation
+
+    merged = dict(parameters)
+    for entry in entries:  # least specific first: the most specific entry wins
+        for parameter_file in entry.get("parameter_files", ()):
+            try:
+                merged.update(cloudformation.load_parameter_file(parameter_file))
+            except IacguardError as exc:
+                if not any(str(e) == str(exc) for e in errors):
+                    errors.append(exc)
+        merged.update(entry.get("parameters", {}))
+    return merged
 
 
 def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Path]:
@@ -134,6 +289,7 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
     on its own would report its resources twice and without the values its callers pass.
     """
     called: set[Path] = set()
+    calls: dict[Path, set[Path]] = {}
     for directory, files in dirs.items():
         for file in files:
             if file.suffix != ".tf":
@@ -146,18 +302,39 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
                 target = (directory / source).resolve()
                 if target != directory.resolve():
                     called.add(target)
+                    calls.setdefault(directory.resolve(), set()).add(target)
     explicit_dirs = {p.parent for p in explicit}
-    return [d for d in sorted(dirs) if d.resolve() not in called or d.resolve() in explicit_dirs]
+    roots = [d for d in sorted(dirs) if d.resolve() not in called or d.resolve() in explicit_dirs]
+    # Modules that only call each other in a cycle have no caller outside it: load the first
+    # of each such group as a root (its loader reports the cycle) instead of never.
+    reached: set[Path] = set()
+    for directory in roots + sorted(dirs):
+        if directory.resolve() in reached:
+            continue
+        if directory not in roots:
+            roots.append(directory)
+        pending = [directory.resolve()]
+        while pending:
+            current = pending.pop()
+            if current not in reached:
+                reached.add(current)
+                pending.extend(calls.get(current, ()))
+    return sorted(roots)
 
 
 def run_checks(result: ScanResult, settings: Settings) -> None:
     from .iam.model import IamModel
 
     result.checks = load_checks(settings.checks_dirs)
+    check_references(settings, result.checks)
     model = IamModel(result.resources)
     result.model = model
+    _stage_done()
     for unresolved in model.unresolved:
         result.unresolved.append(InputError(unresolved.message, file=unresolved.resource.file, line=unresolved.line))
+    from .failclosed import unreadable_policy_errors
+
+    result.errors.extend(unreadable_policy_errors(model))  # never a silent pass on dropped content
     for meta in result.checks.values():
         if not settings.check_enabled(meta.id, meta.family):
             continue
@@ -169,9 +346,13 @@ def run_checks(result: ScanResult, settings: Settings) -> None:
                 finding.severity = override
         result.findings.extend(sink)
     result.findings = _dedupe(result.findings)
+    apply_suppressions(result.findings, result.resources, result.checks)
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource, f.fingerprint))
     result.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     result.unresolved.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
+    from .redact import redact_result
+
+    redact_result(result)  # credentials quoted from templates never reach a report in full
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -185,8 +366,39 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def scan(paths: list[str], settings: Settings | None = None, root: Path | None = None) -> ScanResult:
+def scan(paths: list[str], settings: Settings | None = None, root: Path | None = None,
+         jobs: int | None = 1) -> ScanResult:
+    """``jobs`` as in ``load_resources``; the model and the checks always run in this process, over
+    every loaded resource, so analyses across templates see the whole picture."""
     settings = settings or Settings()
-    result = load_resources(paths, settings, root)
-    run_checks(result, settings)
+    with _long_lived_stages():
+        result = load_resources(paths, settings, root, jobs=jobs)
+        _stage_done()
+        run_checks(result, settings)
     return result
+
+
+_FREEZING = False
+
+
+@contextmanager
+def _long_lived_stages():
+    """What each stage builds (resources, the model) lives until the scan ends. Python's full
+    collections re-walk every live object, so they cost more the more is loaded: a corpus of twice
+    the size took 2.5x as long. Freezing the finished stages keeps them out of those walks; the
+    end of the scan hands them back to the collector. Left alone when the caller froze objects."""
+    global _FREEZING
+    if _FREEZING or gc.get_freeze_count():
+        yield
+        return
+    _FREEZING = True
+    try:
+        yield
+    finally:
+        _FREEZING = False
+        gc.unfreeze()
+
+
+def _stage_done() -> None:
+    if _FREEZING:
+        gc.freeze()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,10 @@ class CheckMeta:
     bad_example: dict = field(default_factory=dict)   # {"cloudformation": "...", "terraform": "..."}
     good_example: dict = field(default_factory=dict)
     origin: str = "builtin"
+    # settings the examples need (an opt-in profile, require_permissions_boundary), as in .iacguard.yaml
+    example_settings: dict = field(default_factory=dict)
+    # formats the check cannot apply to, with the reason ({"cloudformation": "no such resource type"})
+    not_applicable: dict = field(default_factory=dict)
 
     @property
     def doc(self) -> str:
@@ -57,8 +62,11 @@ _REGISTRY: dict[str, CheckMeta] = {}
 
 
 def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str,
-          controls: Iterable[str] = (), bad: dict | None = None, good: dict | None = None):
-    """Register a check function. ``bad``/``good`` map a format name to an example snippet."""
+          controls: Iterable[str] = (), bad: dict | None = None, good: dict | None = None,
+          example_settings: dict | None = None, not_applicable: dict | None = None):
+    """Register a check function. ``bad``/``good`` map a format name to an example snippet;
+    ``example_settings`` are the settings under which the examples behave as documented;
+    ``not_applicable`` maps a format without examples to the reason."""
     if family not in FAMILIES:
         raise ValueError(f"check {id}: unknown family {family!r}")
     if severity not in SEVERITIES:
@@ -68,7 +76,9 @@ def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str
         if id in _REGISTRY and _REGISTRY[id].func.__module__ != func.__module__:
             raise UsageError(f"check id {id} is defined twice ({_REGISTRY[id].func.__module__} and {func.__module__})")
         _REGISTRY[id] = CheckMeta(id, family, severity, title, why.strip(), fix.strip(), tuple(controls),
-                                  func, dict(bad or {}), dict(good or {}), origin=_current_origin)
+                                  func, dict(bad or {}), dict(good or {}), origin=_current_origin,
+                                  example_settings=dict(example_settings or {}),
+                                  not_applicable=dict(not_applicable or {}))
         return func
 
     return register
@@ -118,6 +128,11 @@ def load_checks(extra_dirs: Iterable[str | Path] = ()) -> dict[str, CheckMeta]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def registered_checks() -> dict[str, CheckMeta]:
+    """Every check registered so far (built-in and loaded ``--checks-dir`` ones), by id."""
+    return dict(sorted(_REGISTRY.items()))
+
+
 @dataclass
 class Finding:
     rule_id: str
@@ -135,6 +150,11 @@ class Finding:
     suppressed: bool = False
     baselined: bool = False
     suppression_reason: str | None = None
+    # With --diff-base: "new", "worse" (more severe than in the base) or "unchanged" (blocks not)
+    diff: str | None = None
+    # The canonical risky content (normalized statement) behind the fingerprint; not in output
+    content: Any = field(default=None, repr=False, compare=False)
+    construct_path: str | None = None  # CDK `aws:cdk:path` of the resource, when synthesized by CDK
 
     def as_dict(self) -> dict:
         out = {
@@ -153,18 +173,68 @@ class Finding:
             out["evidence"] = self.evidence
         if self.path:
             out["path"] = self.path
+        if self.construct_path:
+            out["construct_path"] = self.construct_path
         if self.suppressed:
             out["suppressed"] = True
             if self.suppression_reason:
                 out["suppression_reason"] = self.suppression_reason
         if self.baselined:
             out["baselined"] = True
+        if self.diff:
+            out["diff"] = self.diff
         return out
 
 
-def fingerprint(rule_id: str, scope: str, resource: str, key: str) -> str:
-    """Stable across unrelated edits: no line numbers, only what the finding is about."""
-    return hashlib.sha256("\x1f".join((rule_id, scope, resource, key)).encode()).hexdigest()[:32]
+def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str = "") -> str:
+    """Stable across unrelated edits: no line numbers, only what the finding is about.
+
+    ``content`` is the canonical risky content (see ``canonical_content``): when given, the
+    fingerprint follows what the statement says, not where it is written."""
+    parts = (rule_id, scope, resource, key) + ((content,) if content else ())
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+# A statement position inside a key (``policy-id#3``): meaningless once the content is known, and
+# it changes when statements are reordered. Account ids and other long numbers are not positions.
+_POSITION_IN_KEY = re.compile(r"#\d{1,4}(?=$|[#/:|@<>])")
+
+
+def is_statement_like(value: Any) -> bool:
+    """A policy statement as written: a mapping with Effect and Action or NotAction."""
+    return isinstance(value, dict) and "Effect" in value and ("Action" in value or "NotAction" in value)
+
+
+def canonical_content(content: Any) -> str:
+    """Canonical JSON text of a finding's risky content.
+
+    A policy statement (a parsed ``Statement`` or a mapping as written) becomes its normalized
+    form (``iam.policy.normalize``: sorted, de-duplicated, lowercased actions) without its Sid, so
+    reformatting, reordering values or renaming the Sid keeps it, and any change to effect,
+    actions, resources, principals or conditions changes it. Anything else is its plain JSON with
+    sorted keys."""
+    import json
+
+    from .values import to_plain
+
+    statement = None
+    if hasattr(content, "effect") and hasattr(content, "conditions"):
+        statement = content
+    elif is_statement_like(content):
+        from .iam.policy import parse_policy
+
+        parsed = parse_policy({"Version": "2012-10-17", "Statement": [content]})
+        statement = parsed.statements[0] if len(parsed.statements) == 1 else None
+    if statement is not None:
+        from .iam.policy import PolicyDocument, normalize
+
+        canonical = normalize(PolicyDocument([statement], None, 0))["Statement"][0]
+        if isinstance(canonical, dict):
+            canonical = {k: v for k, v in canonical.items() if k != "Sid"}
+            if any(p.is_anyone for p in statement.principals or ()):
+                canonical["Principal"] = "*"  # {"AWS": "*"} is "*"
+        return json.dumps(canonical, sort_keys=True, default=str)
+    return json.dumps(to_plain(content), sort_keys=True, default=str)
 
 
 class CheckContext:
@@ -181,14 +251,27 @@ class CheckContext:
         return self.model.graph
 
     def report(self, resource: Any, message: str, *, line: int | None = None, evidence: Any = None,
-               severity: str | None = None, path: list | None = None, key: str = "") -> Finding:
+               severity: str | None = None, path: list | None = None, key: str = "",
+               content: Any = None) -> Finding:
         """Record a finding on a loaded ``Resource`` (or anything with address/type/file/line).
 
         ``key`` distinguishes several findings of one rule on one resource (the statement or
         action concerned) and feeds the fingerprint; ``line`` points at the statement when it is
         in the same file as the resource.
+
+        ``content``: what the finding is about (the policy statement, a setting's value). When it
+        is not given and ``evidence`` is a policy statement, the statement is the content. With a
+        content, the fingerprint uses its canonical form and drops statement positions
+        (``#3``) from ``key``: the fingerprint survives reordered statements and reformatting and
+        changes when the risky content changes.
         """
         scope = resource.group if resource.source != "cloudformation" else resource.file
+        if content is None and is_statement_like(evidence):
+            content = evidence
+        canonical = ""
+        if content is not None:
+            canonical = canonical_content(content)
+            key = _POSITION_IN_KEY.sub("", key)
         finding = Finding(
             rule_id=self.meta.id,
             family=self.meta.family,
@@ -199,9 +282,18 @@ class CheckContext:
             resource_type=resource.type,
             file=resource.file,
             line=line or resource.line,
-            fingerprint=fingerprint(self.meta.id, scope, resource.address, key),
+            fingerprint=fingerprint(self.meta.id, scope, resource.address, key, canonical),
             evidence=evidence,
             path=path,
+            construct_path=_cdk_path(resource),
         )
+        finding.content = content
         self._sink.append(finding)
         return finding
+
+
+def _cdk_path(resource: Any) -> str | None:
+    """The CDK construct path (``aws:cdk:path`` metadata) of a synthesized resource."""
+    metadata = getattr(resource, "metadata", None)
+    value = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None

@@ -11,6 +11,13 @@ Edges are typed with ``kind``:
 * ``grants``      protected resource -> principal its resource policy allows
 * ``bounded_by``  principal -> its permissions boundary policy
 
+Added on demand by the escalation analysis (``add_escalation_edges``, iam/escalation.py), each
+with ``via`` (the permission that makes it, in words):
+
+* ``can_become``  principal -> principal it can act as (sts:AssumeRole, iam:CreateAccessKey ...)
+* ``can_pass``    principal -> role it can hand to a service that then acts as that role
+* ``can_modify``  principal -> principal whose permissions it can change
+
 Each node carries ``kind`` and, when it comes from a template, ``file``/``line``/``address``.
 """
 
@@ -109,3 +116,9 @@ def _principal_node(graph, model, resource, ref) -> str:
     if node not in graph:
         graph.add_node(node, **attrs)
     return node
+
+
+def add_escalation_edges(graph: Any, edges: list[tuple[str, str, str, dict]]) -> None:
+    """Add typed escalation edges ``(source, target, kind, attributes)`` between principal nodes."""
+    for source, target, kind, attributes in edges:
+        graph.add_edge(source, target, kind=kind, **attributes)

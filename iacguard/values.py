@@ -166,6 +166,17 @@ class Encoded(str):
         obj.value = value
         return obj
 
+    def __reduce__(self) -> tuple:
+        # The default str pickling would call __new__ with the JSON text and encode it again;
+        # --jobs sends loaded resources between processes.
+        return (_restore_encoded, (str(self), self.value))
+
+
+def _restore_encoded(text: str, value: Any) -> Encoded:
+    obj = str.__new__(Encoded, text)
+    obj.value = value
+    return obj
+
 
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)

@@ -234,8 +234,8 @@ def test_symlink_loop_to_ancestor_is_reported_once_and_walk_finishes(repo: Path)
     os.symlink(".", repo / "cfn" / "self")
     result = discover([repo])
     assert sorted(messages(result)) == [
-        ("cfn/self", f"symlink loop: points back to ancestor directory {repo / 'cfn'}"),
-        ("infra/iam/back", f"symlink loop: points back to ancestor directory {repo}"),
+        ("cfn/self", "symlink loop: points back to ancestor directory cfn"),  # relative to the root
+        ("infra/iam/back", "symlink loop: points back to ancestor directory ."),
     ]
     assert rel(result, result.cloudformation)[2:5] == ["cfn/bucket.json", "cfn/queue.template", "cfn/roles.yaml"]
     assert len(result.cloudformation) == 6

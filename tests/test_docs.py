@@ -19,21 +19,24 @@ def test_every_check_has_complete_metadata():
     for meta in load_checks().values():
         assert meta.title and meta.why and meta.fix and meta.doc, meta.id
         assert meta.controls, f"{meta.id} maps to no AWS control"
-        assert set(meta.bad_example) == {"cloudformation", "terraform"}, meta.id
-        assert set(meta.good_example) == {"cloudformation", "terraform"}, meta.id
+        # a format may be left out only with a reason (no such resource type in that format)
+        assert set(meta.bad_example) | set(meta.not_applicable) == {"cloudformation", "terraform"}, meta.id
+        assert set(meta.good_example) | set(meta.not_applicable) == {"cloudformation", "terraform"}, meta.id
+        assert not set(meta.bad_example) & set(meta.not_applicable), meta.id
 
 
-def _findings_for(tmp_path, fmt: str, snippet: str) -> set[str]:
+def _findings_for(tmp_path, fmt: str, snippet: str, example_settings: dict | None = None) -> set[str]:
     import textwrap
 
     from iacguard.engine import scan
+    from iacguard.settings import validate
 
     if fmt == "cloudformation":
         (tmp_path / "t.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
                                          + textwrap.indent(snippet, "  "))
     else:
         (tmp_path / "main.tf").write_text(snippet)
-    return {f.rule_id for f in scan([str(tmp_path)]).findings}
+    return {f.rule_id for f in scan([str(tmp_path)], validate(example_settings or {}, "example")).findings}
 
 
 def test_documented_examples_fail_and_pass_as_documented(tmp_path):
@@ -41,8 +44,10 @@ def test_documented_examples_fail_and_pass_as_documented(tmp_path):
         for fmt, snippet in meta.bad_example.items():
             case = tmp_path / f"{meta.id}-bad-{fmt}"
             case.mkdir()
-            assert meta.id in _findings_for(case, fmt, snippet), f"{meta.id} bad {fmt} example passes"
+            assert meta.id in _findings_for(case, fmt, snippet, meta.example_settings), \
+                f"{meta.id} bad {fmt} example passes"
         for fmt, snippet in meta.good_example.items():
             case = tmp_path / f"{meta.id}-good-{fmt}"
             case.mkdir()
-            assert meta.id not in _findings_for(case, fmt, snippet), f"{meta.id} good {fmt} example fails"
+            assert meta.id not in _findings_for(case, fmt, snippet, meta.example_settings), \
+                f"{meta.id} good {fmt} example fails"

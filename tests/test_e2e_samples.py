@@ -79,7 +79,7 @@ def test_text_format_groups_by_file():
     out = proc.stdout
     assert out.index("cloudformation/admin_and_public.yaml") < out.index("terraform/app/iam.tf")
     assert "CRITICAL IAG-LP-001 aws_iam_role_policy_attachment.app_admin" in out
-    assert "FAILED: 13 blocking at fail-on high" in out
+    assert "FAILED: 16 blocking at fail-on high" in out
 
 
 @pytest.mark.parametrize("fail_on,code", [("critical", 1), ("none", 0), ("low", 1)])
@@ -165,7 +165,10 @@ Resources:
             Action: sns:Publish
             Resource: !Ref Topic
 """)
+    # the default principal is an account outside the zone of trust until it is declared ours
     report, _ = scan_json(str(tmp_path))
+    assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [("IAG-EXT-002", 14)]
+    report, _ = scan_json(str(tmp_path), "--deploy-account", "111122223333")
     assert report["findings"] == []
     report, _ = scan_json(str(tmp_path), "--parameter", "Principal=*")
     assert [(f["rule_id"], f["line"]) for f in report["findings"]] == [("IAG-EXT-001", 14)]
@@ -179,7 +182,7 @@ def test_terraform_variables_from_the_command_line(tmp_path):
     (tmp_path / "main.tf").write_text("""\
 variable "actions" {
   type    = list(string)
-  default = ["s3:GetObject"]
+  default = ["s3:ListAllMyBuckets"]  # accepts only "*": no finding
 }
 resource "aws_iam_policy" "p" {
   name   = "p"

@@ -151,7 +151,7 @@ def test_single_object_normalisation() -> None:
 def test_statement_unknown_entry() -> None:
     parsed = parse_policy(doc(allow(), Unknown("var.extra_statement")))
     assert len(parsed.statements) == 1
-    assert parsed.unresolved and "Statement 1" in parsed.unresolved
+    assert parsed.unresolved and "statement 2" in parsed.unresolved
 
 
 def test_statement_list_unknown() -> None:
@@ -593,7 +593,7 @@ def test_normalize_idempotent_on_arbitrary_input(raw) -> None:
 
 def test_all_problems_prefixes_statements() -> None:
     parsed = parse_policy(doc(allow(["s3GetObject"], Sid="X")), line=4)
-    assert any(line == 4 and message.startswith("Statement 0 (X):") for line, message in parsed.all_problems())
+    assert any(line == 4 and message.startswith("statement 1 (X):") for line, message in parsed.all_problems())
 
 
 def test_statement_raw_kept() -> None:

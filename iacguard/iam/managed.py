@@ -67,6 +67,134 @@ KNOWN: dict[str, tuple[dict, str]] = {
     ),
 }
 
+# More broad AWS managed policies, summarised from AWS's published policy documents. Each
+# summary keeps the grants that make the policy broad (service-wide wildcards, PassRole and its
+# condition); read-only side statements (Describe/List of neighbouring services) are left out.
+KNOWN.update({
+    "AWSOrganizationsFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["organizations:*"], "Resource": "*"},
+        ]},
+        "every Organizations action: member accounts, SCPs and the organization itself",
+    ),
+    "AWSKeyManagementServicePowerUser": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [
+                "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+                "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+                "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+            ], "Resource": "*"},
+        ]},
+        "creating, disabling, deleting and re-writing the key policy of every KMS key "
+        "(kms:PutKeyPolicy lets the holder grant itself decryption)",
+    ),
+    "AmazonSSMFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ssm:*", "ec2messages:*", "logs:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}}},
+        ]},
+        "every Systems Manager action: running commands on every managed instance and reading "
+        "every parameter, including SecureString values",
+    ),
+    "AWSLambda_FullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["lambda:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+        ]},
+        "every Lambda action: replacing any function's code and passing any role to Lambda",
+    ),
+    "AmazonSageMakerFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sagemaker:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
+        ]},
+        "every SageMaker action, including notebooks and jobs that run with any role passed to SageMaker",
+    ),
+    "AmazonDynamoDBFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["dynamodb:*", "dax:*"], "Resource": "*"},
+        ]},
+        "reading, changing and deleting every DynamoDB table and its resource policy",
+    ),
+    "AmazonRDSFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["rds:*"], "Resource": "*"},
+        ]},
+        "every RDS action: resetting master passwords, sharing snapshots, deleting databases",
+    ),
+    "AWSCloudFormationFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["cloudformation:*"], "Resource": "*"},
+        ]},
+        "every CloudFormation action on every stack, including deleting them",
+    ),
+    "AmazonSNSFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sns:*"], "Resource": "*"},
+        ]},
+        "every SNS action, including rewriting topic policies",
+    ),
+    "AmazonSQSFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sqs:*"], "Resource": "*"},
+        ]},
+        "every SQS action: reading every queue's messages and rewriting queue policies",
+    ),
+    "AmazonEC2ContainerRegistryFullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ecr:*"], "Resource": "*"},
+        ]},
+        "every ECR action: replacing any image and rewriting repository policies",
+    ),
+    "AWSCloudTrail_FullAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["cloudtrail:*"], "Resource": "*"},
+        ]},
+        "every CloudTrail action, including stopping and deleting the trails that record activity",
+    ),
+})
+
+# AWS managed policies too broad to attach to a workload or a person's everyday identity:
+# name -> severity when attached. AdministratorAccess is IAG-LP-001's (every action on every
+# resource); a policy named here without a document in KNOWN is described in PRIVILEGED_WHY.
+PRIVILEGED: dict[str, str] = {
+    "IAMFullAccess": "critical",  # may grant itself any permission
+    "PowerUserAccess": "high",
+    "AWSOrganizationsFullAccess": "high",
+    "AmazonS3FullAccess": "high",
+    "AmazonEC2FullAccess": "high",
+    "SecretsManagerReadWrite": "high",
+    "AWSKeyManagementServicePowerUser": "high",
+    "AmazonSSMFullAccess": "high",
+    "AWSLambda_FullAccess": "high",
+    "AmazonSageMakerFullAccess": "high",
+    "AmazonDynamoDBFullAccess": "high",
+    "AWSCloudShellFullAccess": "medium",  # Security Hub IAM.27
+    "AmazonRDSFullAccess": "medium",
+    "AWSCloudFormationFullAccess": "medium",
+    "AmazonSNSFullAccess": "medium",
+    "AmazonSQSFullAccess": "medium",
+    "AmazonEC2ContainerRegistryFullAccess": "medium",
+    "AWSCloudTrail_FullAccess": "medium",
+    "ReadOnlyAccess": "medium",
+}
+PRIVILEGED_WHY: dict[str, str] = {
+    "ReadOnlyAccess": "reading every resource of the account, including the contents of every S3 object "
+                      "and DynamoDB item",
+}
+
+
+def privileged(name: str) -> tuple[str, str] | None:
+    """(severity, what it grants) for a broad AWS managed policy; None for any other name."""
+    severity = PRIVILEGED.get(name)
+    if severity is None:
+        return None
+    why = PRIVILEGED_WHY.get(name) or (KNOWN[name][1] if name in KNOWN else "broad access")
+    return severity, why
+
 
 def managed_policy_name(arn: str) -> str | None:
     """'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess' -> 'ViewOnlyAccess'; None if not AWS managed."""

@@ -250,6 +250,8 @@ class IamModel:
         self.resource_policies: list[ResourcePolicy] = []
         self.scps: list[PolicyNode] = []
         self.permission_sets: list[PolicyNode] = []
+        # (managed policy, the resource that attaches it to a permission set)
+        self.permission_set_attachments: list[tuple[PolicyNode, Resource]] = []
         self.access_keys: list[Resource] = []
         self.login_profiles: list[Resource] = []
         self.unresolved: list[Unresolved] = []
@@ -273,8 +275,18 @@ class IamModel:
         return f"{resource.group}::{resource.address}"
 
     def resources_of(self, *types: str) -> Iterator[Resource]:
-        wanted = set(types)
-        return (r for r in self.resources if r.type in wanted)
+        # Indexed by type (in scan order): checks call this per resource, and a scan of every
+        # resource each time grew with the square of the corpus.
+        index = self.__dict__.get("_resources_by_type")
+        if index is None or index[0] != len(self.resources):
+            by_type: dict[str, list[tuple[int, Resource]]] = {}
+            for position, resource in enumerate(self.resources):
+                by_type.setdefault(resource.type, []).append((position, resource))
+            index = self._resources_by_type = (len(self.resources), by_type)
+        found = [entry for t in set(types) for entry in index[1].get(t, ())]
+        if len(set(types)) > 1:
+            found.sort(key=lambda entry: entry[0])  # scan order across the types
+        return (resource for _, resource in found)
 
     def referenced(self, resource: Resource, value: Any) -> list[Resource]:
         """The template resources a value refers to (through Ref/Unknown refs)."""
@@ -518,9 +530,11 @@ class IamModel:
             if managed_prop:
                 for node in self.managed_policy_for(resource, resource.get(managed_prop)):
                     self.permission_sets.append(node)
+                    self.permission_set_attachments.append((node, resource))
         elif rtype in SSO_MANAGED_ATTACHMENT_TYPES:
             for node in self.managed_policy_for(resource, resource.get(SSO_MANAGED_ATTACHMENT_TYPES[rtype])):
                 self.permission_sets.append(node)
+                self.permission_set_attachments.append((node, resource))
         if rtype in ("AWS::IAM::User",):
             for group in self._principals_for(resource, "group", resource.get("Groups")):
                 self._add_membership(self._principal_by_resource[id(resource)], group)

@@ -73,9 +73,10 @@ class EventBuilderMixin:
         self.file = file
         self.text = text
 
-    def build_document(self) -> Any:
+    def build_document(self, max_depth: int = MAX_DEPTH,
+                       max_alias_nodes: int = MAX_ALIAS_NODES) -> Any:
         """The single document of the stream, or None for an empty stream."""
-        builder = _Builder(self.file, self.text)
+        builder = _Builder(self.file, self.text, max_depth, max_alias_nodes)
         documents = 0
         while True:
             event = self.get_event()
@@ -114,8 +115,11 @@ class _Frame:
 
 
 class _Builder:
-    def __init__(self, file: str, text: str):
+    def __init__(self, file: str, text: str, max_depth: int = MAX_DEPTH,
+                 max_alias_nodes: int = MAX_ALIAS_NODES):
         self.file = file
+        self.max_depth = max_depth
+        self.max_alias_nodes = max_alias_nodes
         self.lines = text.splitlines()
         self.stack: list[_Frame] = []
         # anchor -> (value, expanded node count, nesting height)
@@ -144,17 +148,19 @@ class _Builder:
                 raise self.error(f"alias *{event.anchor} refers to an undefined anchor", line)
             value, size, height = self.anchors[event.anchor]
             self.alias_nodes += size
-            if self.alias_nodes > MAX_ALIAS_NODES:
-                raise self.error(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes; "
-                                 "refusing (possible billion-laughs document)", line)
-            if len(self.stack) + height > MAX_DEPTH:
-                raise self.error(f"alias *{event.anchor} nests deeper than {MAX_DEPTH} levels",
-                                 line)
+            if self.alias_nodes > self.max_alias_nodes:
+                raise self.error(f"YAML aliases expand to more than {self.max_alias_nodes} nodes; "
+                                 "refusing (possible billion-laughs document); "
+                                 "raise the limit with --max-alias-nodes", line)
+            if len(self.stack) + height > self.max_depth:
+                raise self.error(f"alias *{event.anchor} nests deeper than {self.max_depth} levels; "
+                                 "raise the limit with --max-nesting-depth", line)
             self._add(value, line, size, height, line,
                       key_text=value if isinstance(value, str) else None)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(self.stack) >= MAX_DEPTH:
-                raise self.error(f"nesting deeper than {MAX_DEPTH} levels", line)
+            if len(self.stack) >= self.max_depth:
+                raise self.error(f"nesting deeper than {self.max_depth} levels; "
+                                 "raise the limit with --max-nesting-depth", line)
             if event.tag not in (None, "!", _YAML_TAG + "map", _YAML_TAG + "seq") \
                     and event.tag not in SHORT_FORM_TAGS:
                 raise self.error(f"unsupported YAML tag {event.tag}", line)
@@ -263,7 +269,10 @@ def _plain_scalar(text: str) -> Any:
     if lowered == "false":
         return False
     if _INT.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # over Python's 4300-digit conversion limit: keep what was written
+            return text
     if _FLOAT.fullmatch(text):
         return float(text)
     return text
@@ -294,13 +303,14 @@ def _wrap_tag(value: Any, tag: str | None, line: int, builder: _Builder) -> Any:
     return wrapped
 
 
-def load_yaml(text: str, file: str, loader_class: type = CfnYamlLoader) -> Any:
+def load_yaml(text: str, file: str, loader_class: type = CfnYamlLoader, *,
+              max_depth: int = MAX_DEPTH, max_alias_nodes: int = MAX_ALIAS_NODES) -> Any:
     """Parse one YAML document into PDict/PList/scalars; None when the stream is empty."""
     loader: Any = None
     try:
         # The pure-Python reader already validates characters in the constructor.
         loader = loader_class(text, file)
-        return loader.build_document()
+        return loader.build_document(max_depth, max_alias_nodes)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)

@@ -8,30 +8,28 @@ intrinsic functions (see ``cfn_intrinsics``) and returns one ``Resource`` per de
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from ..errors import InputError
 from ..jsonpos import loads_positioned
+from ..limits import check_json_depth
 from ..resource import CLOUDFORMATION, LoadResult, Resource
 from ..values import PDict, line_of
 from .cfn_intrinsics import TemplateResolver, scalar_text
-from .cfn_yaml import MAX_DEPTH, YamlDict, load_yaml
+from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, load_yaml
 
 __all__ = ["parse_document", "looks_like_cloudformation", "build_resources",
            "load_parameter_file"]
 
 _BOM = "\ufeff"
-# A JSON string literal (unrolled loop: linear time on long strings).
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
-def parse_document(text: str, file: str) -> Any:
+def parse_document(text: str, file: str, *, max_depth: int = MAX_DEPTH,
+                   max_alias_nodes: int = MAX_ALIAS_NODES) -> Any:
     """Parse YAML or JSON template text into PDict/PList/scalars with 1-based lines.
 
     Returns None for an empty document. Raises InputError (with the line where known) on any
-    syntax problem."""
+    syntax problem or when nesting or YAML alias expansion exceeds the limits."""
     if text.startswith(_BOM):
         text = text[1:]
     stripped = text.lstrip()
@@ -39,33 +37,21 @@ def parse_document(text: str, file: str) -> Any:
         return None
     if stripped[0] in "{[":
         try:
-            return _load_json(text, file)
+            return _load_json(text, file, max_depth)
         except json.JSONDecodeError as exc:
             # YAML flow style allows literal tabs/control characters inside quoted strings where
             # JSON does not; that is the one JSON failure worth a YAML attempt.
             if "control character" not in exc.msg:
                 raise InputError(f"JSON syntax error: {exc.msg}", file=file,
                                  line=exc.lineno) from None
-    return load_yaml(text, file)
+        except ValueError as exc:  # a number over Python's 4300-digit conversion limit
+            raise InputError(f"JSON cannot be read: {exc}", file=file) from None
+    return load_yaml(text, file, max_depth=max_depth, max_alias_nodes=max_alias_nodes)
 
 
-def _load_json(text: str, file: str) -> Any:
-    _check_json_depth(text, file)
+def _load_json(text: str, file: str, max_depth: int = MAX_DEPTH) -> Any:
+    check_json_depth(text, file, max_depth)
     return loads_positioned(text)
-
-
-def _check_json_depth(text: str, file: str) -> None:
-    """Refuse deep nesting before the (recursive) JSON scanner sees it."""
-    without_strings = _JSON_STRING.sub('""', text)
-    depth = 0
-    for match in _JSON_BRACKET.finditer(without_strings):
-        if match.group() in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = without_strings.count("\n", 0, match.start()) + 1
-                raise InputError(f"nesting deeper than {MAX_DEPTH} levels", file=file, line=line)
-        else:
-            depth -= 1
 
 
 def looks_like_cloudformation(data: Any) -> bool:
@@ -83,8 +69,15 @@ def looks_like_cloudformation(data: Any) -> bool:
 
 
 def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None = None,
-                    pseudo: dict[str, str] | None = None, group: str | None = None) -> LoadResult:
+                    pseudo: dict[str, str] | None = None, group: str | None = None,
+                    template_values: bool = False) -> LoadResult:
     """Resolve the template and return one Resource per deployed resource.
+
+    With ``template_values``, the template's parameters and outputs are added too, as Resources
+    with mode/type "parameter" (properties: the declaration as written, address
+    ``Parameters.<Name>``) and "output" (properties: the resolved declaration, address
+    ``Outputs.<Name>``). They are not deployed resources; the IAM model ignores them, checks
+    look at them for credentials written into templates and secrets exposed in outputs.
 
     Problems inside the template go into ``LoadResult.errors``; only a template that is not a
     mapping or whose ``Resources`` is not a mapping raises InputError."""
@@ -100,6 +93,15 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
     if not isinstance(section, dict):
         raise InputError("Resources must be a mapping", file=file,
                          line=line_of(section, line_of(data)) or None)
+    from .sam import expand, uses_serverless_transform  # samtranslator is imported only for SAM
+
+    if uses_serverless_transform(data):
+        try:
+            data = expand(data, file, parameters)
+        except InputError as exc:
+            result.errors.append(exc)
+            return result
+        section = data.get("Resources")
     resolver = TemplateResolver(data, file, result.errors, parameters=parameters, pseudo=pseudo)
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
     for logical_id, body in section.items():
@@ -108,7 +110,34 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
                               result.errors)
         if resource is not None:
             result.resources.append(resource)
+    if template_values:
+        result.resources.extend(_template_values(data, resolver, file, group or file))
     return result
+
+
+def _template_values(data: PDict, resolver: TemplateResolver, file: str, group: str) -> list[Resource]:
+    """Parameters (as written: a default is text in the template) and Outputs (resolved, so a
+    ``!GetAtt Key.SecretAccessKey`` stays a Ref the checks can follow)."""
+    found: list[Resource] = []
+    top_lines = data.key_lines if isinstance(data, YamlDict) else {}
+    for section_name, mode in (("Parameters", "parameter"), ("Outputs", "output")):
+        section = data.get(section_name)
+        if not isinstance(section, dict):
+            continue  # a malformed section is already reported by the resolver
+        section_line = top_lines.get(section_name) or line_of(section, line_of(data))
+        key_lines = section.key_lines if isinstance(section, YamlDict) else {}
+        for name, body in section.items():
+            if not isinstance(body, dict):
+                continue
+            line = key_lines.get(name) or line_of(body, section_line)
+            properties = body if mode == "parameter" else resolver.resolve_value(body, line)
+            if not isinstance(properties, dict):
+                continue
+            address = f"{section_name}.{name}"
+            found.append(Resource(address=address, type=mode, properties=properties, file=file, line=line,
+                                  end_line=max(line, _last_line(body)), source=CLOUDFORMATION,
+                                  base_address=address, mode=mode, group=group))
+    return found
 
 
 def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str, line: int,

@@ -157,7 +157,9 @@ class _Walker:
                 target = os.path.realpath(link)
                 container = os.path.realpath(link.parent)
                 if container == target or container.startswith(target.rstrip(os.sep) + os.sep):
-                    self.error(link, f"symlink loop: points back to ancestor directory {target}")
+                    shown = (Path(os.path.relpath(target, os.path.realpath(self.root))).as_posix()
+                             if _within(target, self.root) else "outside the scan root")
+                    self.error(link, f"symlink loop: points back to ancestor directory {shown}")
                     continue
                 pending.append((link, in_cdk))
                 continue
@@ -220,6 +222,10 @@ class _Walker:
                 os.stat(path)
             except OSError as exc:
                 self.error(path, _describe_stat_error(exc))
+                return None
+        if is_terraform_file(entry.name) or entry.name.lower().endswith(CANDIDATE_SUFFIXES):
+            # a FIFO/socket/device under a template name: reading it could block forever
+            self.error(path, "not a regular file (a FIFO, socket or device); not read")
         return None
 
     @staticmethod
@@ -314,6 +320,13 @@ class _Walker:
         }
         result.errors = self.errors
         return result
+
+
+def _within(path: str, root: Path) -> bool:
+    try:
+        return os.path.commonpath([path, os.path.realpath(root)]) == os.path.realpath(root)
+    except ValueError:
+        return False
 
 
 def _sort_key(path: Path) -> str:

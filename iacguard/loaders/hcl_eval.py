@@ -23,6 +23,37 @@ class EvalError(Exception):
     """Something Terraform would reject; turned into an Unknown where it is caught."""
 
 
+class ValueTooLarge(EvalError):
+    """A value over the size limits below; reported as an error, never silently unknown."""
+
+
+# A few lines of locals that reference each other twice per level describe a value of 2^n
+# elements or characters (Terraform's "billion laughs"); every walk over it would never end.
+MAX_VALUE_NODES = 100_000
+MAX_VALUE_CHARS = 20 * 1024 * 1024
+
+
+def check_size(value: Any) -> None:
+    """Raise ValueTooLarge when ``value`` counted as a tree (shared parts counted each time
+    they appear, as every consumer walks them) exceeds the limits. Stops at the limit, so it
+    costs at most MAX_VALUE_NODES steps however large the value is."""
+    nodes, chars = 0, 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        nodes += 1
+        if isinstance(item, str):
+            chars += len(item)
+        elif isinstance(item, dict):
+            chars += sum(len(k) for k in item if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        if nodes > MAX_VALUE_NODES or chars > MAX_VALUE_CHARS:
+            raise ValueTooLarge(f"value has more than {MAX_VALUE_NODES} elements or "
+                                f"{MAX_VALUE_CHARS // (1024 * 1024)} MB of text; refusing to expand it")
+
+
 class _Indeterminate(Exception):
     """Raised by a function whose result depends on an Unknown inside its arguments."""
 
@@ -85,7 +116,12 @@ def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
 def evaluate(expr: Expr, ctx: Context) -> Any:
     """Evaluate one attribute's expression; Terraform-level errors become Unknown."""
     try:
-        return _eval(expr, ctx)
+        value = _eval(expr, ctx)
+        check_size(value)  # every stored value (local, output, attribute) passes through here
+        return value
+    except ValueTooLarge as exc:
+        ctx.error(str(exc), expr.line)
+        return Unknown(expr.text[:200], reason=str(exc))
     except EvalError as exc:
         return Unknown(expr.text, reason=str(exc))
     except RecursionError:
@@ -288,6 +324,8 @@ def _template(expr: Template, ctx: Context) -> Any:
         if expr.content_line != expr.line:  # a heredoc: JSON policies with ${...} holes keep lines
             result.line = expr.content_line
         return result
+    if sum(len(p) for p in out) > MAX_VALUE_CHARS:
+        raise ValueTooLarge(f"template result is over {MAX_VALUE_CHARS // (1024 * 1024)} MB; refusing")
     if expr.content_line != expr.line:  # a heredoc: keep where its content starts (JSON policies)
         return PStr("".join(out), expr.content_line)
     return "".join(out)
@@ -555,6 +593,7 @@ def _call(expr: Call, ctx: Context) -> Any:
         return _file_function(expr, ctx)
     func = _FUNCTIONS.get(name)
     args = [_eval(a, ctx) for a in expr.args]
+    check_size(args)  # before anything walks or encodes them
     if expr.expand_last and args:
         last = args.pop()
         if isinstance(last, Unknown):
@@ -585,6 +624,8 @@ def _try_can(expr: Call, ctx: Context) -> Any:
             raise EvalError("can() takes one argument")
         try:
             value = _eval(expr.args[0], ctx)
+        except ValueTooLarge:
+            raise  # a refused value is an error, not a "cannot"
         except EvalError:
             return False
         return unknown(expr.text, value) if contains_unknown(value) else True
@@ -592,6 +633,8 @@ def _try_can(expr: Call, ctx: Context) -> Any:
     for arg in expr.args:
         try:
             value = _eval(arg, ctx)
+        except ValueTooLarge:
+            raise
         except EvalError:
             continue
         if not contains_unknown(value):

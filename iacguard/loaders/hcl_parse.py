@@ -16,6 +16,11 @@ from typing import Any
 
 from ..errors import InputError
 
+# Refuse blocks/expressions nested deeper than this (the converter and evaluator recurse).
+MAX_DEPTH = 200
+# Tree-sitter node types that add one level of nesting a user can see.
+_NESTING_NODES = frozenset({"expression", "block", "operation", "template_interpolation"})
+
 # --------------------------------------------------------------------------------------------
 # AST
 
@@ -244,26 +249,46 @@ def _first_error(node) -> Any:
     return None
 
 
-def parse_hcl(text: str, file: str, *, line_offset: int = 0) -> ParsedFile:
-    """Parse native-syntax HCL. Raises InputError at the first syntax error."""
+def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MAX_DEPTH) -> ParsedFile:
+    """Parse native-syntax HCL. Raises InputError at the first syntax error or when blocks and
+    expressions nest deeper than ``max_depth``."""
     source = text.encode("utf-8")
     tree = _parser().parse(source)
     bad = _first_error(tree.root_node)
     if bad is not None:
         raise InputError(_syntax_message(source, bad), file=file, line=bad.start_point[0] + 1 + line_offset)
+    comments = _check_nesting(tree.root_node, file, line_offset, max_depth, source)
     conv = _Converter(source, file, line_offset)
     body_node = next((c for c in tree.root_node.children if c.type == "body"), None)
-    body = conv.body(body_node) if body_node is not None else Body()
-    comments = []
-    stack = [tree.root_node]
-    while stack:  # comments may hang off any node
-        node = stack.pop()
-        if node.type == "comment":
-            comments.append((node.start_point[0] + 1 + line_offset, conv.text(node)))
-        else:
-            stack.extend(node.children)
+    try:
+        body = conv.body(body_node) if body_node is not None else Body()
+    except StopIteration:  # a node the grammar accepted without a part we need
+        raise InputError("HCL syntax error: an incomplete expression", file=file) from None
     comments.sort()
     return ParsedFile(body, comments)
+
+
+def _check_nesting(root, file: str, line_offset: int, max_depth: int, source: bytes) -> list[tuple[int, str]]:
+    """Iteratively measure nesting before the recursive converter sees the tree, and collect the
+    comments (they may hang off any node) in the same pass: each walk over every node of every
+    file was a tenth of a corpus scan."""
+    comments: list[tuple[int, str]] = []
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        kind = node.type
+        if kind == "comment":
+            comments.append((node.start_point[0] + 1 + line_offset,
+                             source[node.start_byte:node.end_byte].decode("utf-8", "replace")))
+            continue
+        if kind in _NESTING_NODES:
+            depth += 1
+            if depth > max_depth:
+                raise InputError(f"nesting deeper than {max_depth} levels; raise the limit with "
+                                 "--max-nesting-depth", file=file,
+                                 line=node.start_point[0] + 1 + line_offset)
+        stack.extend((child, depth) for child in node.children)
+    return comments
 
 
 def _syntax_message(source: bytes, node) -> str:
@@ -553,7 +578,10 @@ class _Converter:
 
     def template_part(self, node, heredoc: bool, indent: int) -> tuple:
         if node.type == "template_interpolation":
-            expr_node = next(c for c in node.children if c.type == "expression")
+            expr_node = next((c for c in node.children if c.type == "expression"), None)
+            if expr_node is None:  # the grammar accepts "${}"; Terraform does not
+                raise InputError("HCL syntax error: empty interpolation ${}", file=self.file,
+                                 line=self.line(node))
             left, right = self._strips(node)
             return self.expr(expr_node), left, right
         inner = node.children[0]
@@ -750,8 +778,11 @@ _JSON_META_BLOCKS = {"lifecycle", "provisioner", "connection", "dynamic", "conte
                      "precondition", "postcondition"}
 
 
-def parse_tf_json(text: str, file: str) -> ParsedFile:
+def parse_tf_json(text: str, file: str, *, max_depth: int = MAX_DEPTH) -> ParsedFile:
     """Parse a ``.tf.json`` file into the same Body shape as native syntax."""
+    from ..limits import check_json_depth
+
+    check_json_depth(text, file, max_depth)
     decoder = _JsonDecoder(text)
     try:
         start = json.decoder.WHITESPACE.match(text, 0).end()
@@ -760,6 +791,8 @@ def parse_tf_json(text: str, file: str) -> ParsedFile:
             raise json.JSONDecodeError("Extra data", text, end)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno) from None
+    except ValueError as exc:  # a number over Python's 4300-digit conversion limit
+        raise InputError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", file=file) from None
     if not isinstance(root, _JVal) or not isinstance(root.value, _Pairs):

@@ -42,9 +42,15 @@ def looks_like_plan(data: Any) -> bool:
             and ("planned_values" in data or "resource_changes" in data))
 
 
-def load_plan(data: Any, file: str, *, group: str | None = None) -> LoadResult:
-    """Resources of one plan. Malformed parts become ``InputError``s; the rest still loads."""
-    return _PlanLoader(file, group or file).load(data)
+def load_plan(data: Any, file: str, *, group: str | None = None, config_values: bool = False) -> LoadResult:
+    """Resources of one plan. Malformed parts become ``InputError``s; the rest still loads.
+
+    With ``config_values``, provider blocks, variable declarations and root outputs of the
+    configuration are added as Resources with mode "provider" / "variable" / "output", as the
+    HCL loader gives them (not deployed; the IAM model ignores them)."""
+    loader = _PlanLoader(file, group or file)
+    loader.config_values = config_values
+    return loader.load(data)
 
 
 def strip_instance_keys(address: str) -> str:
@@ -105,6 +111,7 @@ class _PlanLoader:
         self.resources: dict[str, Resource] = {}
         self.changes: dict[str, _Change] = {}
         self.top: Any = None  # the plan object, for positioning errors about its direct members
+        self.config_values = False  # also load providers, variables and outputs (see load_plan)
 
     def error(self, message: str, where: Any, near: Any = None) -> None:
         """``where`` is the offending value; a scalar has no line, so ``near`` (its container)
@@ -135,6 +142,8 @@ class _PlanLoader:
         self.load_changed_only()
         self.load_prior_data_sources(data.get("prior_state"))
         self.recover_references(data.get("configuration"))
+        if self.config_values:
+            self.load_configuration_values(data.get("configuration"), planned)
 
         result.resources = list(self.resources.values())
         result.files = [self.file]
@@ -299,6 +308,74 @@ class _PlanLoader:
             by_base.setdefault(resource.base_address, []).append(resource)
         self.config_module(configuration.get("root_module"), "", by_base)
 
+    def load_configuration_values(self, configuration: Any, planned: Any) -> None:
+        """Providers, variable declarations and root outputs, as Resources with mode (and type)
+        "provider" / "variable" / "output" like the HCL loader makes: they are not deployed, but
+        credentials written into them and secrets they expose are findings. Malformed parts were
+        reported by ``recover_references`` or are skipped (nothing to analyse there)."""
+        if not isinstance(configuration, dict):
+            return
+        providers = configuration.get("provider_config")
+        if isinstance(providers, dict):
+            for key, config in providers.items():
+                if not isinstance(config, dict):
+                    continue
+                expressions = config.get("expressions")
+                properties = _expression_values(expressions if isinstance(expressions, dict) else {}, "")
+                alias = config.get("alias")
+                if isinstance(alias, str):
+                    properties["alias"] = alias
+                module = config.get("module_address")
+                prefix = f"{module}." if isinstance(module, str) and module else ""
+                name = config.get("name") if isinstance(config.get("name"), str) else str(key).split(".")[0]
+                local = f"provider.{name}" + (f".{alias}" if isinstance(alias, str) else "")
+                self.add_config_value(prefix + local, "provider", properties, config)
+        root = configuration.get("root_module")
+        planned_outputs = planned.get("outputs") if isinstance(planned, dict) else None
+        self.config_module_values(root, "", planned_outputs if isinstance(planned_outputs, dict) else {})
+
+    def config_module_values(self, module: Any, prefix: str, planned_outputs: dict) -> None:
+        if not isinstance(module, dict):
+            return
+        variables = module.get("variables")
+        if isinstance(variables, dict):
+            for name, declaration in variables.items():
+                if isinstance(declaration, dict):
+                    properties = PDict({k: _copy(v) for k, v in declaration.items()}, line=line_of(declaration))
+                    self.add_config_value(f"{prefix}var.{name}", "variable", properties, declaration)
+        outputs = module.get("outputs")
+        if isinstance(outputs, dict) and not prefix:  # only root outputs leave the configuration
+            for name, declaration in outputs.items():
+                if not isinstance(declaration, dict):
+                    continue
+                properties = PDict(line=line_of(declaration))
+                expression = declaration.get("expression")
+                planned_value = planned_outputs.get(name)
+                if isinstance(expression, dict) and expression.get("references"):
+                    properties.update(_expression_values({"value": expression}, prefix))
+                elif isinstance(planned_value, dict) and "value" in planned_value:
+                    properties["value"] = _copy(planned_value["value"])
+                elif isinstance(expression, dict) and "constant_value" in expression:
+                    properties["value"] = _copy(expression["constant_value"])
+                sensitive = declaration.get("sensitive")
+                if not isinstance(sensitive, bool) and isinstance(planned_value, dict):
+                    sensitive = planned_value.get("sensitive")
+                properties["sensitive"] = sensitive is True
+                self.add_config_value(f"{prefix}output.{name}", "output", properties, declaration)
+        calls = module.get("module_calls")
+        if isinstance(calls, dict):
+            for name, call in calls.items():
+                if isinstance(call, dict):
+                    self.config_module_values(call.get("module"), f"{prefix}module.{name}.", planned_outputs)
+
+    def add_config_value(self, address: str, kind: str, properties: dict, position: Any) -> None:
+        if address in self.resources:
+            return
+        line = line_of(position) or line_of(self.top)
+        self.resources[address] = Resource(
+            address=address, type=kind, properties=properties, file=self.file, line=line, end_line=line,
+            source=TERRAFORM_PLAN, base_address=strip_instance_keys(address), mode=kind, group=self.group)
+
     def config_module(self, module: Any, prefix: str, by_base: dict[str, list[Resource]]) -> None:
         if module is None:
             return
@@ -356,6 +433,24 @@ class _PlanLoader:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+def _expression_values(expressions: dict, prefix: str) -> PDict:
+    """Attribute values of configuration expressions: a constant as written; references as a
+    ``Ref`` (one resource attribute) or an ``Unknown`` naming the resources it mentions."""
+    values = PDict(line=line_of(expressions))
+    for attr, expression in expressions.items():
+        if not isinstance(attr, str) or not _is_leaf_expression(expression):
+            continue
+        if "constant_value" in expression:
+            values[attr] = _copy(expression["constant_value"])
+            continue
+        references = expression.get("references") or []
+        if references:
+            refs, exact = _resource_references(references)
+            objects = _ref_objects(refs, prefix)
+            values[attr] = objects[0] if exact else Unknown(" ".join(references), objects, "expression")
+    return values
+
 
 def _is_data_address(address: str) -> bool:
     parts = strip_instance_keys(address).split(".")
@@ -504,6 +599,12 @@ def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: boo
 
     if current is _MISSING or (isinstance(current, Unknown) and not isinstance(current, Ref)):
         container[key] = resolved(current)
+    elif isinstance(current, dict):
+        # a map attribute (environment variables, tags) with unknown entries: each unknown
+        # entry may come from any resource the map expression mentions
+        for entry_key, previous in list(current.items()):
+            if isinstance(previous, Unknown) and not isinstance(previous, Ref):
+                current[entry_key] = Unknown(previous.text, objects, previous.reason)
     elif isinstance(current, list):
         unknown_at = [i for i, v in enumerate(current) if isinstance(v, Unknown) and not isinstance(v, Ref)]
         if exact is not None and len(unknown_at) == 1:

@@ -22,6 +22,7 @@ from . import hcl_eval
 from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
 from .hcl_parse import (Block, GetAttr, Index, ParsedFile, Splat, parse_expression_text,
                         parse_hcl, parse_tf_json)
+from .hcl_parse import MAX_DEPTH as hcl_parse_max_depth
 
 MAX_READ_BYTES = 5 * 1024 * 1024  # file()/templatefile() limit
 MAX_SOURCE_BYTES = 20 * 1024 * 1024  # a .tf / .tfvars file
@@ -38,12 +39,14 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
                      variables: dict[str, str] | None = None,
                      var_files: list[Path] = (),
                      max_module_depth: int = 20,
-                     max_instances: int = 1000) -> LoadResult:
+                     max_instances: int = 1000,
+                     max_nesting_depth: int = hcl_parse_max_depth) -> LoadResult:
     """Load a root module (its ``.tf``/``.tf.json`` ``files``) and every local module it calls.
 
     Never raises for bad input: problems are returned in ``LoadResult.errors``.
     """
     loader = _Loader(Path(module_dir), Path(scan_root), max_module_depth, max_instances)
+    loader.max_nesting_depth = max_nesting_depth
     root_files = sorted((Path(f) for f in files if _is_config_file(Path(f))), key=lambda p: p.name)
     source = loader.module_source(Path(module_dir), root_files)
     root = _Instance(loader, source, prefix="", base_prefix="", inputs=None, depth=0,
@@ -104,11 +107,13 @@ class _Loader:
         self.scan_root_real = os.path.realpath(self.scan_root)
         self.max_depth = max_depth
         self.max_instances = max_instances
+        self.max_nesting_depth = hcl_parse_max_depth
         self.result = LoadResult()
         self.group = self.rel(self.root_dir) if self.root_dir != self.scan_root else "."
         self._sources: dict[str, _ModuleSource] = {}
         self._active: set = set()  # evaluations in progress (cycle detection)
         self._instances_exceeded = False
+        self.module_instances = 0  # across the tree: module count/for_each multiply
         self._reported: set = set()
 
     # -- paths and errors ------------------------------------------------------------------------
@@ -125,11 +130,16 @@ class _Loader:
             self.result.errors.append(InputError(message, file=file, line=line))
 
     def read_bytes(self, path: Path, limit: int, what: str, file: str | None, line: int | None,
-                   *, require_inside: bool, quiet_missing: bool = False) -> bytes | None:
+                   *, require_inside: bool, quiet_missing: bool = False,
+                   written: str | None = None) -> bytes | None:
         """Read a regular file without ever opening FIFOs/devices or following a symlink out
-        of the scan root. Reports and returns None when refused."""
-        shown = str(path)
+        of the scan root. Reports and returns None when refused. Messages show the path
+        relative to the scan root, or as ``written`` in the configuration when outside it."""
         real = os.path.realpath(path)
+        if _inside(os.path.abspath(path), str(self.scan_root)):  # not resolved: as laid out
+            shown = Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
+        else:
+            shown = written if written is not None else str(path)
         if require_inside and not _inside(real, self.scan_root_real):
             self.error(f"{what} path escapes the scan root: {shown}", file, line)
             return None
@@ -174,15 +184,16 @@ class _Loader:
             os.close(fd)
 
     def read_text(self, path: Path, limit: int, what: str, file: str | None, line: int | None, *,
-                  require_inside: bool, quiet_missing: bool = False) -> str | None:
+                  require_inside: bool, quiet_missing: bool = False,
+                  written: str | None = None) -> str | None:
         data = self.read_bytes(path, limit, what, file, line, require_inside=require_inside,
-                               quiet_missing=quiet_missing)
+                               quiet_missing=quiet_missing, written=written)
         if data is None:
             return None
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            self.error(f"{what} file is not UTF-8 text: {path}", file, line)
+            self.error(f"{what} file is not UTF-8 text: {written or self.rel(path)}", file, line)
             return None
 
     # -- parsing ---------------------------------------------------------------------------------
@@ -206,8 +217,8 @@ class _Loader:
             if text is None:
                 continue
             try:
-                parsed = parse_tf_json(text, rel) if path.name.endswith(".json") \
-                    else parse_hcl(text, rel)
+                parsed = parse_tf_json(text, rel, max_depth=self.max_nesting_depth) \
+                    if path.name.endswith(".json") else parse_hcl(text, rel, max_depth=self.max_nesting_depth)
             except InputError as exc:
                 self.error(exc.message, exc.file, exc.line)
                 continue
@@ -286,6 +297,9 @@ class _Loader:
             except json.JSONDecodeError as exc:
                 self.error(f"invalid JSON: {exc.msg}", rel, exc.lineno)
                 return {}
+            except ValueError as exc:  # a number over Python's 4300-digit conversion limit
+                self.error(f"invalid JSON: {exc}", rel)
+                return {}
             except RecursionError:
                 self.error("JSON nested too deeply", rel)
                 return {}
@@ -294,7 +308,7 @@ class _Loader:
                 return {}
             return dict(data)
         try:
-            parsed = parse_hcl(text, rel)
+            parsed = parse_hcl(text, rel, max_depth=self.max_nesting_depth)
         except InputError as exc:
             self.error(exc.message, exc.file, exc.line)
             return {}
@@ -342,7 +356,7 @@ class _Loader:
             if not self._instances_exceeded:
                 self._instances_exceeded = True
                 self.error(f"more than {self.max_instances} resource instances; the rest are "
-                           "not loaded", resource.file, resource.line)
+                           "not loaded; raise the limit with --max-instances", resource.file, resource.line)
             return False
         self.result.resources.append(resource)
         return True
@@ -392,7 +406,8 @@ class _Instance(Resolver):
         if not target.is_absolute():
             target = self.loader.root_dir / target  # Terraform resolves from the working dir
         text = self.loader.read_text(target, MAX_READ_BYTES, f"{function}()", ctx.file, line,
-                                     require_inside=True, quiet_missing=function == "fileexists")
+                                     require_inside=True, quiet_missing=function == "fileexists",
+                                     written=path)
         if text is None:
             return Unknown(f'{function}("{path}")', reason="file not readable")
         return text
@@ -522,8 +537,8 @@ class _Instance(Resolver):
             if not isinstance(count, int) or count < 0:
                 return None
             if count > limit:  # expand only what the limit allows; never allocate the rest
-                self.loader.error(f"{what}: count {count} exceeds the limit of {limit} instances",
-                                  decl.file, attrs["count"].line)
+                self.loader.error(f"{what}: count {count} exceeds the limit of {limit} instances; "
+                                  "raise it with --max-instances", decl.file, attrs["count"].line)
                 count = limit
             return [(i, {"count": PDict({"index": i})}) for i in range(count)]
         if "for_each" in attrs:
@@ -540,7 +555,8 @@ class _Instance(Resolver):
                 return None
             if len(items) > limit:
                 self.loader.error(f"{what}: for_each has {len(items)} elements, over the limit of "
-                                  f"{limit} instances", decl.file, attrs["for_each"].line)
+                                  f"{limit} instances; raise it with --max-instances",
+                                  decl.file, attrs["for_each"].line)
                 items = items[:limit]
             return [(k, {"each": PDict({"key": k, "value": v})}) for k, v in items]
         return [(None, {})]
@@ -784,12 +800,21 @@ class _Instance(Resolver):
             self.loader.error(f"module {name!r} calls itself (cycle through {src})", decl.file, line)
             return {}
         if self.depth + 1 > self.loader.max_depth:
-            self.loader.error(f"module nesting deeper than {self.loader.max_depth} at {name!r}",
-                              decl.file, line)
+            self.loader.error(f"module nesting deeper than {self.loader.max_depth} at {name!r}; "
+                              "raise the limit with --max-module-depth", decl.file, line)
             return {}
+        if self.loader.module_instances > self.loader.max_instances:
+            return {}  # over the limit already (reported once): load no more modules
         source = self.loader.module_source(Path(target))
         expansion = self.expansion(decl, f"module.{name}")
         keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
+        self.loader.module_instances += len(keys)
+        if self.loader.module_instances > self.loader.max_instances:
+            # nested count/for_each multiply: 1000 x 1000 instances would never finish
+            self.loader.error(f"more than {self.loader.max_instances} module instances; module "
+                              f"{name!r} is not loaded; raise the limit with --max-instances",
+                              decl.file, decl.block.line)
+            return {}
         children: dict = {}
         for key, bindings in keys:
             ctx = self.ctx(decl.file, bindings)

@@ -25,6 +25,8 @@ def summary(result: Any, settings: Any) -> dict:
         "unresolved": len(result.unresolved),
         "fail_on": settings.fail_on,
         "exit_code": result.exit_code(settings),
+        **({"baseline": result.baseline} if getattr(result, "baseline", None) else {}),
+        **({"diff": result.diff} if getattr(result, "diff", None) else {}),
     }
 
 

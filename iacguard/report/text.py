@@ -16,8 +16,14 @@ def render(result: Any, settings: Any) -> str:
         lines.append(file)
         for f in sorted(by_file[file], key=lambda f: (f.line, -severity_rank(f.severity), f.rule_id)):
             tag = " (suppressed)" if f.suppressed else " (baselined)" if f.baselined else ""
+            if getattr(f, "diff", None):
+                tag += f" [{f.diff}]"
             lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {f.rule_id:<8} {f.resource}{tag}")
             lines.append(f"         {f.message}")
+            if f.suppressed and f.suppression_reason:
+                lines.append(f"         suppressed by {f.suppression_reason}")
+            if getattr(f, "construct_path", None):
+                lines.append(f"         CDK construct: {f.construct_path}")
         lines.append("")
     problems = [("error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
     if problems:
@@ -33,6 +39,15 @@ def render(result: Any, settings: Any) -> str:
                        for s in ("critical", "high", "medium", "low"))
     lines.append(f"{len(result.files)} files, {len(result.resources)} resources: {len(active)} findings ({counts}); "
                  f"{len(result.errors)} errors, {len(result.unresolved)} unresolved")
+    suppressed = sum(1 for f in result.findings if f.suppressed)
+    baselined = sum(1 for f in result.findings if f.baselined)
+    if suppressed or baselined or getattr(result, "baseline", None):
+        lines.append(f"not counted above: {suppressed} suppressed inline, {baselined} baselined"
+                     + (f" (baseline {result.baseline})" if getattr(result, "baseline", None) else ""))
+    diff = getattr(result, "diff", None)
+    if diff:
+        lines.append(f"against {diff['base']}: {diff['new']} new, {diff['worse']} worse, "
+                     f"{diff['unchanged']} unchanged (not blocking), {diff['fixed']} fixed")
     blocking = len(result.blocking(settings.fail_on))
     verdict = "FAILED" if result.exit_code(settings) else "PASSED"
     lines.append(f"{verdict}: {blocking} blocking at fail-on {settings.fail_on}")

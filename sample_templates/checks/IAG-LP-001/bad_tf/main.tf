@@ -30,3 +30,9 @@ resource "aws_ssoadmin_permission_set_inline_policy" "admins" {
   permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"
   inline_policy      = jsonencode({ Statement = [{ Effect = "Allow", Action = ["*"], Resource = ["*"] }] })
 }
+
+resource "aws_ssoadmin_managed_policy_attachment" "admins" {
+  instance_arn       = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+  managed_policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+  permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"
+}

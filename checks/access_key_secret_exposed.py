@@ -1,0 +1,109 @@
+"""IAG-AK-002: an access key's secret is exposed in an output, an SSM String parameter or an environment variable."""
+
+from iacguard.checks_api import check
+from iacguard.iam.credentials import environment_scopes, secret_references
+
+BAD_CFN = """\
+CiKey:
+  Type: AWS::IAM::AccessKey
+  Properties:
+    UserName: !Ref CiUser
+CiKeySecret:
+  Type: AWS::SSM::Parameter
+  Properties:
+    Type: String
+    Value: !GetAtt CiKey.SecretAccessKey
+"""
+GOOD_CFN = """\
+CiKey:
+  Type: AWS::IAM::AccessKey
+  Properties:
+    UserName: !Ref CiUser
+CiKeySecret:
+  Type: AWS::SecretsManager::Secret
+  Properties:
+    SecretString: !Sub '{"id": "${CiKey}", "secret": "${CiKey.SecretAccessKey}"}'
+"""
+BAD_TF = """\
+resource "aws_iam_access_key" "ci" {
+  user = aws_iam_user.ci.name
+}
+
+output "ci_secret" {
+  value = aws_iam_access_key.ci.secret
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_access_key" "ci" {
+  user    = aws_iam_user.ci.name
+  pgp_key = "keybase:ci-admin"
+}
+
+output "ci_encrypted_secret" {
+  value = aws_iam_access_key.ci.encrypted_secret
+}
+"""
+
+# SSM parameter types -> (type property, value properties); CloudFormation has no SecureString type
+SSM_PARAMETER_TYPES = {"aws_ssm_parameter": ("type", ("value", "insecure_value")),
+                       "AWS::SSM::Parameter": ("Type", ("Value",))}
+
+
+@check(
+    "IAG-AK-002",
+    family="access-keys",
+    severity="high",
+    title="Access key secret exposed",
+    why="""The secret access key is the credential. Put in a stack or Terraform output it is shown
+to everyone who can describe the stack or read outputs; in an SSM String parameter to everyone
+with ssm:GetParameter; in an environment variable to everyone who can read the function or task
+configuration. Each is a copy nobody rotates.""",
+    fix="""Do not pass the secret around: give workloads roles instead of keys. If a key is
+unavoidable, store it in Secrets Manager (or an SSM SecureString written outside the template)
+and, in Terraform, set `pgp_key` and output only `encrypted_secret`.""",
+    controls=("Security Hub IAM.3", "CIS AWS 1.14", "AWS Well-Architected SEC02-BP03"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def access_key_secret_exposed(ctx):
+    """Follows references to the clear secret of an access key (`aws_iam_access_key.*.secret`
+    or `ses_smtp_password_v4`, `!GetAtt Key.SecretAccessKey`) into: Terraform and CloudFormation
+    outputs (high; a Terraform output marked `sensitive` is medium, since it is still in the state
+    and in `terraform output`), SSM parameters of type String/StringList (CloudFormation's
+    AWS::SSM::Parameter cannot be a SecureString), and Lambda or ECS environment variables. Values
+    built from the secret (a string or map that includes it) count. `encrypted_secret` and Secrets
+    Manager secrets are not exposure."""
+    model = ctx.model
+    for resource in model.all_resources:
+        for label, path, value, severity in _places(resource):
+            for ref in secret_references(model, resource, value, path=path):
+                built = "" if ref.exact else " (part of a larger value)"
+                ctx.report(resource, f"{resource.address}: {label} exposes the secret access key of {ref.key.address} "
+                                     f"({ref.attribute} at {ref.path}){built}",
+                           line=getattr(value, "line", 0) or resource.line, severity=severity,
+                           key=f"{ref.path}<-{ref.key.address}.{ref.attribute}")
+
+
+def _places(resource):
+    """(label, path, value, severity) of the places of one resource where a secret is exposed."""
+    if resource.mode == "output":
+        value = resource.get("value", resource.get("Value"))
+        sensitive = resource.get("sensitive") is True
+        label = "the sensitive output" if sensitive else "the output"
+        return [(label, "value" if "value" in resource.properties else "Value", value,
+                 "medium" if sensitive else None)]
+    if resource.mode != "managed":
+        return []
+    places = []
+    ssm = SSM_PARAMETER_TYPES.get(resource.type)
+    if ssm:
+        type_prop, value_props = ssm
+        kind = resource.get(type_prop)
+        if not (isinstance(kind, str) and kind == "SecureString"):
+            for prop in value_props:
+                if resource.get(prop) is not None:
+                    places.append((f"the SSM parameter (type {kind if isinstance(kind, str) else 'String'})",
+                                   prop, resource.get(prop), None))
+    for path, value in environment_scopes(resource):
+        places.append((f"the environment ({path})", path, value, None))
+    return places

@@ -1,0 +1,93 @@
+"""IAG-LP-004: an identity policy allows actions on every resource except a list (Allow with
+NotResource)."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.grants import (allow_statements, condition_clause, expanded_actions, holders, lower_severity,
+                                 resource_scope, restrictable, statement_label, summarize)
+
+BAD_CFN = """\
+AppPolicy:
+  Type: AWS::IAM::ManagedPolicy
+  Properties:
+    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: ["s3:GetObject", "s3:PutObject"]
+          NotResource: "arn:aws:s3:::payroll/*"
+"""
+GOOD_CFN = """\
+AppPolicy:
+  Type: AWS::IAM::ManagedPolicy
+  Properties:
+    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: ["s3:GetObject", "s3:PutObject"]
+          Resource: "arn:aws:s3:::app-data/*"
+"""
+BAD_TF = """\
+resource "aws_iam_user_policy" "app" {
+  user   = aws_iam_user.app.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:PutObject", NotResource = "arn:aws:s3:::payroll/*" }]
+  })
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_user_policy" "app" {
+  user   = aws_iam_user.app.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:PutObject", Resource = "arn:aws:s3:::app-data/*" }]
+  })
+}
+"""
+
+
+@check(
+    "IAG-LP-004",
+    family="least-privilege",
+    severity="medium",
+    title="Identity policy allows actions on every resource except a list (Allow with NotResource)",
+    why="""An Allow statement with `NotResource` grants its actions on every resource that is not
+listed: every bucket, key and role that exists today or is created later, in every account the
+ARN patterns do not exclude. It reads like a restriction but works as `Resource: "*"`.""",
+    fix="""Name the resources the workload uses in `Resource`. To protect specific resources from a
+broad grant, add a Deny statement for them instead.""",
+    controls=("cfn_nag W21-W23",),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def allow_not_resource(ctx):
+    """Reports each Allow statement of an identity policy (inline, customer managed, SSO
+    permission set) that uses NotResource, naming its actions and the excluded resources. A
+    condition that narrows the grant lowers the severity one step and is named. Not reported: a
+    NotResource that excludes every resource, statements whose actions all accept only `*`
+    (they cannot be scoped to resources anyway), statements that allow everything
+    (IAG-LP-001), and Deny statements."""
+    model = ctx.model
+    for node, statement in allow_statements(model):
+        if statement.not_resources is None:
+            continue
+        scope = resource_scope(statement)
+        if not scope.every and not scope.unknown:
+            continue  # NotResource "*": no resource is left
+        if statement.actions is not None:
+            names, unknown = expanded_actions(statement)
+            if not unknown and names and all(restrictable(a) is False for a in names):
+                continue  # only actions that accept "*" alone
+            actions = summarize(names + [str(u) for u in unknown], 6)
+        else:
+            actions = "every action except " + summarize([str(a) for a in statement.not_actions or ()], 6)
+        severity = "medium"
+        conditions, narrowed = condition_clause(statement)
+        if narrowed:
+            severity = lower_severity(severity)
+        excluded = summarize([str(r) for r in statement.not_resources], 4) or "nothing"
+        message = (f"{node.resource.address}: {statement_label(statement)} allows {actions} on every resource "
+                   f"except {excluded} (NotResource){holders(model, node)}{conditions}")
+        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
+                   evidence=statement_evidence(statement), key=f"{node.id}#{statement.index}")

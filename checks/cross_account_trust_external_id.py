@@ -1,0 +1,107 @@
+"""IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.external import OUTSIDE, Zone, policy_exposures, zone_for
+
+BAD_CFN = """\
+VendorRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: { AWS: arn:aws:iam::444455556666:root }
+          Action: sts:AssumeRole
+"""
+GOOD_CFN = """\
+VendorRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: { AWS: arn:aws:iam::444455556666:root }
+          Action: sts:AssumeRole
+          Condition:
+            StringEquals: { sts:ExternalId: 7f3c2a91-acme-vendor }
+"""
+BAD_TF = """\
+resource "aws_iam_role" "vendor" {
+  name = "vendor"
+  assume_role_policy = jsonencode({
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+                   Principal = { AWS = "arn:aws:iam::444455556666:role/scanner" } }]
+  })
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_role" "vendor" {
+  name = "vendor"
+  assume_role_policy = jsonencode({
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+                   Principal = { AWS = "arn:aws:iam::444455556666:role/scanner" },
+                   Condition = { StringEquals = { "sts:ExternalId" = "7f3c2a91-acme-vendor" } } }]
+  })
+}
+"""
+
+
+@check(
+    "IAG-EXT-007",
+    family="external-access",
+    severity="medium",
+    title="Cross-account role trust without sts:ExternalId",
+    why="""A role that another company's account may assume, with no `sts:ExternalId` condition,
+is open to the confused-deputy problem: any other customer of that vendor can ask the vendor to
+act on "their" role ARN -- yours -- and the vendor's account will be allowed in.""",
+    fix="""Add `"StringEquals": {"sts:ExternalId": "<secret id the vendor gave you>"}` to the trust
+statement. For people of your own other accounts, require MFA
+(`"Bool": {"aws:MultiFactorAuthPresent": "true"}`) or list those accounts in `deploy_accounts`.""",
+    controls=("IAM best practice: external ID for third parties", "CIS AWS 1.20"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def cross_account_trust_external_id(ctx):
+    """For every role trust statement that lets an account other than the deploying accounts
+    (`deploy_accounts`, `${AWS::AccountId}`, `data.aws_caller_identity`) -- including partners in
+    `trusted_accounts`, which are exactly the third parties an external id is for -- call
+    sts:AssumeRole: reports it unless the statement requires `sts:ExternalId` (a positive String
+    operator, no IfExists, a value that is not only wildcards) or MFA (`aws:MultiFactorAuthPresent`
+    true). Public trust is IAG-EXT-001; unresolvable accounts are reported by IAG-EXT-002."""
+    model = ctx.model
+    full = zone_for(model, ctx.settings)
+    own = Zone(full.deploy_accounts, frozenset(), full.organization_id)
+    for principal in model.principals.values():
+        node = principal.trust
+        if node is None or node.document is None:
+            continue
+        for exposure in policy_exposures(node.document, own, "trust"):
+            party, statement = exposure.party, exposure.statement
+            if party.status != OUTSIDE or party.account is None or "sts:AssumeRole" not in exposure.actions:
+                continue
+            if _has_external_id(statement) or _requires_mfa(statement):
+                continue
+            partner = " (a trusted partner)" if party.account in full.trusted_accounts else ""
+            ctx.report(node.resource,
+                       f"{node.resource.address}: {statement.where} lets {party.label}{partner} assume role "
+                       f"{principal.address} with no sts:ExternalId condition; closed by: "
+                       '"StringEquals": {"sts:ExternalId": "<id agreed with the account owner>"}',
+                       line=node.statement_line(statement), evidence=statement_evidence(statement),
+                       key=f"{node.id}#{statement.index}#{party.account}")
+
+
+def _has_external_id(statement):
+    for condition in statement.conditions:
+        if condition.key_lc != "sts:externalid" or condition.negated or condition.if_exists:
+            continue
+        if condition.base not in ("StringEquals", "StringLike", "StringEqualsIgnoreCase") or \
+                condition.set_op == "ForAllValues" or not condition.values:
+            continue
+        if all(not isinstance(v, str) or str(v).replace("*", "").replace("?", "") for v in condition.values):
+            return True
+    return False
+
+
+def _requires_mfa(statement):
+    return any(c.key_lc == "aws:multifactorauthpresent" and c.base == "Bool" and not c.if_exists
+               and c.values and all(str(v).lower() == "true" for v in c.values) for c in statement.conditions)

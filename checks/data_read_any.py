@@ -1,0 +1,125 @@
+"""IAG-LP-007: data-access reads (objects, secrets, parameters, KMS decryption) on every
+resource."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, condition_clause, denied_everywhere, holders,
+                                 lower_severity, resource_scope, statement_label)
+
+BAD_CFN = """\
+AppRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: { Service: lambda.amazonaws.com }
+          Action: sts:AssumeRole
+    Policies:
+      - PolicyName: config
+        PolicyDocument:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: ["secretsmanager:GetSecretValue", "kms:Decrypt"]
+              Resource: "*"
+"""
+GOOD_CFN = """\
+AppRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: { Service: lambda.amazonaws.com }
+          Action: sts:AssumeRole
+    Policies:
+      - PolicyName: config
+        PolicyDocument:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: secretsmanager:GetSecretValue
+              Resource: !Ref AppSecret
+            - Effect: Allow
+              Action: kms:Decrypt
+              Resource: !GetAtt AppKey.Arn
+AppSecret:
+  Type: AWS::SecretsManager::Secret
+AppKey:
+  Type: AWS::KMS::Key
+"""
+BAD_TF = """\
+resource "aws_iam_role_policy" "app" {
+  role   = aws_iam_role.app.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["ssm:GetParameter*", "s3:GetObject"], Resource = "*" }]
+  })
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_role_policy" "app" {
+  role   = aws_iam_role.app.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameter*"]
+      Resource = "arn:aws:ssm:eu-west-1:111122223333:parameter/app/*"
+    }]
+  })
+}
+"""
+
+
+@check(
+    "IAG-LP-007",
+    family="least-privilege",
+    severity="high",
+    title="Data reads (objects, secrets, parameters, KMS decryption) on every resource",
+    why="""`s3:GetObject`, `secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt` and
+`kms:ReEncryptFrom` hand out the data itself. On `Resource: "*"` a single compromised workload can
+read every object, secret and parameter of the account, and decrypt everything encrypted with
+any key whose key policy defers to IAM.""",
+    fix="""Scope `Resource` to the buckets, secrets, parameters (`parameter/app/*`) and keys the
+workload reads. For KMS, name the key ARNs or add a `kms:ViaService` / `kms:EncryptionContext:*`
+condition.""",
+    controls=("Security Hub KMS.1", "Security Hub KMS.2", "checkov CKV_AWS_108/288"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def data_read_any(ctx):
+    """Reports each Allow statement of an identity policy (inline, customer managed, SSO
+    permission set) that allows, on every resource (`*`, or NotResource), any of
+    `s3:GetObject`, `s3:GetObjectVersion`, `secretsmanager:GetSecretValue`,
+    `ssm:GetParameter`/`GetParameters`/`GetParametersByPath`/`GetParameterHistory`,
+    `kms:Decrypt` or `kms:ReEncryptFrom` (also when granted by wildcard or NotAction), listing
+    them. A condition that narrows the grant (`kms:ViaService`, resource tags, source VPC ...)
+    lowers the severity to medium and is named; an unconditional Deny in the same policy that
+    leaves the action only on named resources removes it. A Resource that could not be resolved
+    and might be `*` gives a low finding that says so. Statements that allow everything are
+    IAG-LP-001's."""
+    model = ctx.model
+    for node, statement in allow_statements(model):
+        reads = [a for a in DATA_READ_ACTIONS
+                 if statement.action_match(a) is True and not denied_everywhere(node.document, a)]
+        if not reads:
+            continue
+        scope = resource_scope(statement)
+        if not scope.every and not scope.unknown:
+            continue
+        severity = "high"
+        conditions, narrowed = condition_clause(statement)
+        if narrowed:
+            severity = lower_severity(severity)
+        if scope.every:
+            where = scope.label
+        else:
+            severity = "low"
+            where = (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
+                     f"(reported in case it is \"*\")")
+        message = (f"{node.resource.address}: {statement_label(statement)} allows reading data with "
+                   f"{', '.join(reads)} on {where}{holders(model, node)}{conditions}")
+        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
+                   evidence={"statement": statement_evidence(statement), "actions": reads},
+                   key=f"{node.id}#{statement.index}")

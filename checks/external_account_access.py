@@ -1,0 +1,108 @@
+"""IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
+the zone of trust."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.external import OUTSIDE, UNKNOWN, exposed_policies, policy_exposures, zone_for
+
+BAD_CFN = """\
+ArtifactsKey:
+  Type: AWS::KMS::Key
+  Properties:
+    KeyPolicy:
+      Statement:
+        - Sid: VendorDecrypt
+          Effect: Allow
+          Principal: { AWS: arn:aws:iam::444455556666:root }
+          Action: kms:Decrypt
+          Resource: "*"
+"""
+GOOD_CFN = """\
+ArtifactsKey:
+  Type: AWS::KMS::Key
+  Properties:
+    KeyPolicy:
+      Statement:
+        - Sid: AccountAdmins
+          Effect: Allow
+          Principal: { AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" }
+          Action: kms:*
+          Resource: "*"
+"""
+BAD_TF = """\
+resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.id
+  policy = jsonencode({
+    Statement = [{
+      Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = aws_sqs_queue.jobs.arn
+      Condition = { StringEquals = { "aws:PrincipalAccount" = "444455556666" } }
+    }]
+  })
+}
+"""
+GOOD_TF = """\
+data "aws_caller_identity" "current" {}
+
+resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.id
+  policy = jsonencode({
+    Statement = [{
+      Effect = "Allow", Principal = { AWS = data.aws_caller_identity.current.account_id },
+      Action = "sqs:SendMessage", Resource = aws_sqs_queue.jobs.arn
+    }]
+  })
+}
+"""
+
+
+@check(
+    "IAG-EXT-002",
+    family="external-access",
+    severity="high",
+    title="Policy grants access to an account outside the zone of trust",
+    why="""A resource policy or role trust policy that names another AWS account, a role or user
+in it, or another organisation -- in `Principal` or through a condition such as
+`aws:PrincipalAccount`, `aws:PrincipalOrgID` or `aws:SourceAccount` -- lets that account act on
+the resource. Unless the account is one you deploy into or a partner you chose, that is data or
+control shared outside your organisation, which IAM Access Analyzer would only tell you about
+after deployment.""",
+    fix="""Remove the account from the policy, or, if it is yours or a partner's, list it in
+`deploy_accounts` / `trusted_accounts` (or set `organization_id`) in `.iacguard.yaml` so the
+scan knows your zone of trust. Give account ids as values the scan can resolve (parameter
+defaults, variable values).""",
+    controls=("IAM Access Analyzer external access", "Security Hub S3.6", "Security Hub KMS.5",
+              "Security Hub SNS.4", "Security Hub SQS.3", "Security Hub Lambda.1"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def external_account_access(ctx):
+    """For every resource policy and role trust policy: each Allow statement that, after its
+    conditions and the Deny statements of the same policy, lets in a named account, role, user
+    or organisation outside the zone of trust (`deploy_accounts`, `trusted_accounts`,
+    `organization_id`; by default only the deploying account: `${AWS::AccountId}`,
+    `data.aws_caller_identity` and the template's own resources). Grants to anyone are IAG-EXT-001.
+    A grant to a whole other organisation is medium severity; with no `organization_id` set, a grant
+    restricted to one organisation is taken to be to the deployer's own and not reported; an account, role or organisation
+    that could not be resolved before deploy (a parameter without value, a variable) is reported
+    at low severity and said so, never passed silently."""
+    model = ctx.model
+    zone = zone_for(model, ctx.settings)
+    for policy in exposed_policies(model):
+        node = policy.node
+        for exposure in policy_exposures(node.document, zone, policy.service):
+            party = exposure.party
+            if party.status not in (OUTSIDE, UNKNOWN):
+                continue
+            statement = exposure.statement
+            severity = "low" if party.status == UNKNOWN else ("medium" if party.org else None)
+            who = party.label if party.status == OUTSIDE else f"a principal whose account is unknown ({party.label})"
+            if party.org and not zone.organization_id:
+                # no organisation configured: restricting to an organisation is the fix this tool
+                # recommends, so it is taken to be the deployer's own
+                continue
+            ctx.report(node.resource,
+                       f"{node.resource.address}: {statement.where} lets {who} perform "
+                       f"{exposure.actions_text()} on {policy.label}, "
+                       f"{'outside the zone of trust' if party.status == OUTSIDE else 'which could not be checked against the zone of trust'}; "
+                       f"closed by: {exposure.closing}",
+                       line=node.statement_line(statement), evidence=statement_evidence(statement),
+                       severity=severity, key=f"{node.id}#{statement.index}#{party.label}")

@@ -1,0 +1,103 @@
+"""IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.external import ANYONE, OUTSIDE, UNKNOWN, condition_effect, zone_for
+
+BAD_CFN = """\
+FromUploads:
+  Type: AWS::Lambda::Permission
+  Properties:
+    FunctionName: !Ref Resize
+    Action: lambda:InvokeFunction
+    Principal: s3.amazonaws.com
+"""
+GOOD_CFN = """\
+FromUploads:
+  Type: AWS::Lambda::Permission
+  Properties:
+    FunctionName: !Ref Resize
+    Action: lambda:InvokeFunction
+    Principal: s3.amazonaws.com
+    SourceArn: !GetAtt Uploads.Arn
+    SourceAccount: !Ref AWS::AccountId
+"""
+BAD_TF = """\
+resource "aws_lambda_permission" "from_events" {
+  function_name = aws_lambda_function.handler.function_name
+  action        = "lambda:InvokeFunction"
+  principal     = "events.amazonaws.com"
+}
+"""
+GOOD_TF = """\
+resource "aws_lambda_permission" "from_events" {
+  function_name = aws_lambda_function.handler.function_name
+  action        = "lambda:InvokeFunction"
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.nightly.arn
+}
+"""
+_SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths"}
+_PERMISSION_TYPES = {"aws_lambda_permission", "AWS::Lambda::Permission"}
+
+
+@check(
+    "IAG-EXT-006",
+    family="external-access",
+    severity="high",
+    title="Lambda permission for an AWS service without a source restriction",
+    why="""A permission that lets a service principal (`s3.amazonaws.com`, `events.amazonaws.com`,
+`sns.amazonaws.com` ...) invoke a function, without `SourceArn` or `SourceAccount`, lets that
+service invoke it on behalf of a bucket, rule or topic in any AWS account: the confused-deputy
+problem. Anyone can point their own resource at your function.""",
+    fix="""Add `SourceArn` (the bucket, rule, topic or API that should invoke the function) and,
+for S3 whose ARNs carry no account, `SourceAccount`.""",
+    controls=("CT.LAMBDA.PR.2", "Security Hub Lambda.1"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def lambda_service_permission(ctx):
+    """Reports every `aws_lambda_permission` / `AWS::Lambda::Permission` whose principal is an AWS
+    service and that has no SourceArn/SourceAccount (nor source organisation) restricting which
+    resources the service acts for, or whose source is in an account outside the zone of trust.
+    A wildcard-only source (`arn:aws:s3:::*`, `*`) restricts nothing. Public (`*`) and account
+    principals are IAG-EXT-001/IAG-EXT-002."""
+    model = ctx.model
+    zone = zone_for(model, ctx.settings)
+    for policy in model.resource_policies:
+        node = policy.node
+        if node.resource.type not in _PERMISSION_TYPES or node.document is None:
+            continue
+        for statement in node.document.statements:
+            services = [p for p in statement.principals or () if p.is_service]
+            if not statement.is_allow or not services:
+                continue
+            effects = [condition_effect(c, zone) for c in statement.conditions if c.key_lc in _SOURCE_KEYS]
+            credited = [e for e in effects if e is not None and e.credited]
+            service = ", ".join(str(p.value) for p in services)
+            function = policy.target.address if policy.target is not None else \
+                f"function {', '.join(str(r) for r in statement.resources or ()) or '(unknown)'}"
+            if not credited:
+                weak = [e.reason for e in effects if e is not None and e.reason]
+                detail = f" ({'; '.join(weak)})" if weak else ""
+                ctx.report(node.resource,
+                           f"{node.resource.address}: lets {service} invoke {function} on behalf of resources in any "
+                           f"account: no SourceArn or SourceAccount{detail}; closed by: SourceArn of the invoking "
+                           "resource and SourceAccount", line=node.statement_line(statement),
+                           evidence=statement_evidence(statement), key=f"{node.id}#source")
+                continue
+            if any(e.closes for e in credited):
+                continue
+            outside = [p for e in credited for p in e.parties if p.status in (OUTSIDE, ANYONE)]
+            if outside:
+                ctx.report(node.resource,
+                           f"{node.resource.address}: lets {service} invoke {function} on behalf of {outside[0].label}, "
+                           "outside the zone of trust; closed by: a SourceArn/SourceAccount of your own",
+                           line=node.statement_line(statement), evidence=statement_evidence(statement),
+                           key=f"{node.id}#outside")
+            else:
+                unknown = [p for e in credited for p in e.parties if p.status == UNKNOWN]
+                if unknown:
+                    ctx.report(node.resource,
+                               f"{node.resource.address}: lets {service} invoke {function} on behalf of a source that "
+                               f"could not be checked ({unknown[0].label})", severity="low",
+                               line=node.statement_line(statement), key=f"{node.id}#unknown")

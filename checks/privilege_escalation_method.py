@@ -1,0 +1,126 @@
+"""IAG-PE-001: a principal's effective permissions let it use a known privilege-escalation method."""
+
+from iacguard.checks_api import check
+from iacguard.iam.escalation import analysis_for, describe_grant_conditions, statement_name
+
+BAD_CFN = """\
+Developer:
+  Type: AWS::IAM::User
+  Properties:
+    Policies:
+      - PolicyName: self-service
+        PolicyDocument:
+          Statement:
+            - Effect: Allow
+              Action: iam:CreatePolicyVersion
+              Resource: "*"
+"""
+GOOD_CFN = """\
+Developer:
+  Type: AWS::IAM::User
+  Properties:
+    Policies:
+      - PolicyName: self-service
+        PolicyDocument:
+          Statement:
+            # rotating one's own key is not an escalation
+            - Effect: Allow
+              Action: iam:CreateAccessKey
+              Resource: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/${!aws:username}"
+"""
+BAD_TF = """\
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy" "ci" {
+  role = aws_iam_role.ci.id
+  policy = jsonencode({ Statement = [
+    { Effect = "Allow", Action = "iam:PassRole", Resource = "*" },
+    { Effect = "Allow", Action = ["lambda:CreateFunction", "lambda:InvokeFunction"], Resource = "*" },
+  ] })
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "codebuild.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+# PassRole is limited to ECS tasks, so the Lambda method does not apply.
+resource "aws_iam_role_policy" "ci" {
+  role = aws_iam_role.ci.id
+  policy = jsonencode({ Statement = [
+    { Effect = "Allow", Action = "iam:PassRole", Resource = "*",
+      Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } } },
+    { Effect = "Allow", Action = ["lambda:CreateFunction", "lambda:InvokeFunction"], Resource = "*" },
+  ] })
+}
+"""
+
+
+@check(
+    "IAG-PE-001",
+    family="privilege-escalation",
+    severity="high",
+    title="Principal can escalate its privileges",
+    why="""Some IAM permissions let their holder give itself more: write a new version of a policy
+it holds, attach AdministratorAccess to itself, create an access key for another user, or hand a
+more powerful role to a service (Lambda, EC2, Glue, CloudFormation, CodeBuild, SageMaker, ECS ...)
+and run code as that role. Whoever controls the principal then controls everything it can reach.""",
+    fix="""Remove the escalation permissions from workload principals, or scope them: name the exact
+roles in `iam:PassRole` and add an `iam:PassedToService` condition, restrict `iam:Put*Policy` /
+`iam:Attach*Policy` to resources that are not the principal itself, and require a permissions
+boundary (`iam:PermissionsBoundary` condition) on anything that creates or changes roles.""",
+    controls=("AWS Well-Architected SEC03-BP02",),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def privilege_escalation_method(ctx):
+    """For every user, role, and group without members in the scan, on its effective permissions
+    (inline, managed, attached and group policies, minus explicit Denies, capped by its permissions
+    boundary): each known escalation method (the Rhino Security Labs set and the newer
+    pathfinding.cloud/PMapper paths) whose actions are all allowed together, on resources that make
+    it work. `iam:PassRole` counts only for roles whose trust policy lets the method's service
+    assume them (roles outside the scan count, and the message says their trust is unknown) and
+    only when `iam:PassedToService` allows that service. Self-service actions on the caller itself
+    (its own access key) do not count; changing its own permissions does. One finding per principal
+    and method, naming every action, the policy statement that allows it, and the targets; a
+    condition on a grant lowers the severity to medium and is named. Principals that already have
+    full administrator access are left to IAG-LP-001."""
+    analysis = analysis_for(ctx.model, ctx.settings)
+    for principal in analysis.subjects():
+        if analysis.full_admin(principal).allowed:
+            continue
+        eff = analysis.effective(principal)
+        for use in analysis.methods_for(principal):
+            parts = []
+            evidence = {"method": use.method.name, "actions": {}}
+            line = None
+            for action in use.actions:
+                sources = []
+                for statement in action.grant.allow_statements:
+                    node = eff.node_of(statement)
+                    if node is None:
+                        continue
+                    label = f"policy {node.name} statement {statement_name(statement)}"
+                    if label not in sources:
+                        sources.append(label)
+                    if line is None and node.resource is principal.resource:
+                        line = node.statement_line(statement)
+                parts.append(f"{action.action} on {action.where()} ({'; '.join(sources[:3]) or 'its policies'})")
+                evidence["actions"][action.action] = {"on": action.where(), "allowed_by": sources}
+            message = (f"{principal.label} can escalate privileges by {use.method.name} "
+                       f"({use.method.gives}): " + ", ".join(parts))
+            conditions = "; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions if a.grant.conditional) if c)
+            if use.conditional:
+                message += f"; only when {conditions or 'a condition holds'}"
+            notes = [f"{t.label}: {t.note}" for t in use.key_targets if t.note]
+            if eff.boundary_unknown:
+                notes.append(f"its permissions boundary {principal.boundary.name} is not known and may limit this")
+            if notes:
+                message += " (" + "; ".join(notes) + ")"
+            ctx.report(principal.resource, message, line=line, evidence=evidence,
+                       severity="medium" if use.conditional else None,
+                       key=f"{principal.id}#{use.method.name}")

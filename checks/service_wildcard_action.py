@@ -1,0 +1,100 @@
+"""IAG-LP-002: an identity policy grants every action of a service (`s3:*`, `*`)."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.actions import expand_actions
+from iacguard.iam.grants import (allow_statements, condition_clause, holders, lower_severity, resource_scope,
+                                 resources_text, service_wide_wildcard, services_of_pattern, statement_label)
+
+BAD_CFN = """\
+DeployPolicy:
+  Type: AWS::IAM::ManagedPolicy
+  Properties:
+    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: ["s3:*", "dynamodb:*"]
+          Resource: "*"
+"""
+GOOD_CFN = """\
+DeployPolicy:
+  Type: AWS::IAM::ManagedPolicy
+  Properties:
+    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: ["s3:GetObject", "s3:PutObject", "ec2:Describe*"]
+          Resource: "*"
+"""
+BAD_TF = """\
+resource "aws_iam_role_policy" "deploy" {
+  role   = aws_iam_role.deploy.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }]
+  })
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_role_policy" "deploy" {
+  role   = aws_iam_role.deploy.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = "*" }]
+  })
+}
+"""
+
+
+@check(
+    "IAG-LP-002",
+    family="least-privilege",
+    severity="high",
+    title="Identity policy grants every action of a service",
+    why="""`s3:*`, `ec2:*` or `*` grant every action of a service, today and every action AWS adds
+later: deleting data, rewriting resource policies, turning off logging. Nobody reviewed that
+list, and a workload never needs all of it.""",
+    fix="""List the actions the workload calls (`s3:GetObject`, `s3:PutObject` ...). Prefix wildcards
+such as `ec2:Describe*` are fine when the whole family is wanted.""",
+    controls=("Security Hub IAM.21", "CT.IAM.PR.3", "CT.IAM.PR.5"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def service_wildcard_action(ctx):
+    """Reports each Allow statement of an identity policy (inline, customer managed, SSO
+    permission set) whose Action holds a service-wide wildcard (`*`, `*:*`, `s3:*`, `s3*`),
+    once per statement, naming the wildcards and the services they cover. High when the
+    statement reaches every resource, medium when its Resource is scoped; a condition that
+    narrows the grant lowers it one step and is named. Statements that allow everything are
+    IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported."""
+    model = ctx.model
+    for node, statement in allow_statements(model):
+        if statement.actions is None:
+            continue  # NotAction: IAG-LP-003
+        wildcards = [str(a).strip() for a in statement.actions if service_wide_wildcard(a)]
+        if not wildcards:
+            continue
+        scope = resource_scope(statement)
+        severity = "high" if scope.every else "medium"
+        conditions, narrowed = condition_clause(statement)
+        if narrowed:
+            severity = lower_severity(severity)
+        described = "; ".join(_describe(w) for w in dict.fromkeys(wildcards))
+        message = (f"{node.resource.address}: {statement_label(statement)} grants every action of a service "
+                   f"({described}) on {resources_text(statement)}{holders(model, node)}{conditions}")
+        if scope.unknown and not scope.every:
+            message += f"; Resource {', '.join(map(str, scope.unknown))} could not be resolved"
+        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
+                   evidence={"statement": statement_evidence(statement), "wildcards": wildcards},
+                   key=f"{node.id}#{statement.index}")
+
+
+def _describe(pattern: str) -> str:
+    services = services_of_pattern(pattern)
+    count = len(expand_actions(pattern))
+    if not services:
+        return f"{pattern}: a service the action catalogue does not know"
+    if len(services) > 5:
+        return f"{pattern}: every action of {len(services)} services, {count} actions"
+    return f"{pattern}: every {'/'.join(services)} action, {count} actions"

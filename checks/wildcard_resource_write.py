@@ -1,0 +1,136 @@
+"""IAG-LP-005: write or permissions-management actions that support resource-level permissions
+are granted on `Resource: "*"`."""
+
+from iacguard.checks_api import check, statement_evidence
+from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, condition_clause,
+                                 denied_everywhere, expanded_actions, holders, lower_severity, resource_scope,
+                                 restrictable, statement_label, summarize)
+
+# reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
+_OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
+_LEVELS = ("Write", "Permissions management")
+
+BAD_CFN = """\
+BuildRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: { Service: codebuild.amazonaws.com }
+          Action: sts:AssumeRole
+    Policies:
+      - PolicyName: publish
+        PolicyDocument:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: ["s3:PutObject", "s3:DeleteObject", "ecr:PutImage"]
+              Resource: "*"
+"""
+GOOD_CFN = """\
+BuildRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument:
+      Statement:
+        - Effect: Allow
+          Principal: { Service: codebuild.amazonaws.com }
+          Action: sts:AssumeRole
+    Policies:
+      - PolicyName: publish
+        PolicyDocument:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: ["s3:PutObject", "s3:DeleteObject"]
+              Resource: !Sub "arn:${AWS::Partition}:s3:::${ArtifactBucket}/*"
+            - Effect: Allow
+              Action: ["s3:ListAllMyBuckets", "ecr:GetAuthorizationToken", "logs:CreateLogDelivery"]
+              Resource: "*"
+"""
+BAD_TF = """\
+resource "aws_iam_role_policy" "build" {
+  role   = aws_iam_role.build.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:PutObject", "s3:DeleteObject"], Resource = "*" }]
+  })
+}
+"""
+GOOD_TF = """\
+resource "aws_iam_role_policy" "build" {
+  role   = aws_iam_role.build.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["s3:PutObject", "s3:DeleteObject"], Resource = "${aws_s3_bucket.artifacts.arn}/*" },
+      { Effect = "Allow", Action = ["s3:ListAllMyBuckets", "ecr:GetAuthorizationToken"], Resource = "*" },
+    ]
+  })
+}
+"""
+
+
+@check(
+    "IAG-LP-005",
+    family="least-privilege",
+    severity="high",
+    title="Write or permissions-management actions granted on every resource",
+    why="""Actions such as `s3:PutObject`, `sqs:DeleteQueue` or `s3:PutBucketPolicy` can be limited to
+named resources. Granted on `Resource: "*"`, they reach every bucket, queue or key of the
+account, including ones created later for other teams, so one compromised workload can destroy
+or expose everything of that kind.""",
+    fix="""Put the ARNs of the resources the workload writes to in `Resource` (wildcards inside an
+ARN, like `arn:aws:logs:*:*:log-group:/app/*`, are fine). Actions that only accept `*` (such as
+`s3:ListAllMyBuckets` or `logs:CreateLogDelivery`) may stay on `*`: they are never reported.""",
+    controls=("checkov CKV_AWS_111/290", "checkov CKV_AWS_109/289", "checkov CKV_AWS_355/356",
+              "cfn_nag W11-W13"),
+    bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
+    good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
+)
+def wildcard_resource_write(ctx):
+    """Reports each Allow statement of an identity policy (inline, customer managed, SSO
+    permission set) with an `Action` list whose Resource is `*` (or an ARN naming no service
+    and no resource, or NotResource) and that grants actions of the Write or Permissions
+    management access level which support resource-level permissions, listing those actions
+    (wildcards expanded from the action catalogue). Actions that accept only `*` are never
+    counted. High with permissions-management actions, medium with write actions only; a
+    condition that narrows the grant lowers it one step and is named; an unconditional Deny of
+    the same policy that leaves the action only on named resources removes it. A Resource that
+    could not be resolved and might be `*` gives a low finding that says so. PassRole
+    (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
+    everything (IAG-LP-001) are left to their own checks."""
+    model = ctx.model
+    for node, statement in allow_statements(model):
+        if statement.actions is None:
+            continue
+        scope = resource_scope(statement)
+        if not scope.every and not scope.unknown:
+            continue
+        names, _ = expanded_actions(statement)
+        concerned = [a for a in names
+                     if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
+                     and not denied_everywhere(node.document, a)]
+        if not concerned:
+            continue
+        management = [a for a in concerned if access_level(a) == "Permissions management"]
+        severity = "high" if management else "medium"
+        conditions, narrowed = condition_clause(statement)
+        if narrowed:
+            severity = lower_severity(severity)
+        kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
+            "permissions-management" if management else "write")
+        listed = summarize(management + [a for a in concerned if a not in management])
+        if scope.every:
+            where = scope.label
+        else:
+            severity = "low"
+            where = (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
+                     f"(reported in case it is \"*\")")
+        message = (f"{node.resource.address}: {statement_label(statement)} grants {len(concerned)} {kinds} "
+                   f"action{'s' if len(concerned) != 1 else ''} that can be scoped to resources on {where}: "
+                   f"{listed}{holders(model, node)}{conditions}")
+        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
+                   evidence={"statement": statement_evidence(statement), "actions": concerned[:200]},
+                   key=f"{node.id}#{statement.index}")

@@ -1,0 +1,573 @@
+"""Privilege escalation: the known methods, who can use them, and paths between principals.
+
+A method is a set of actions that must *all* be allowed together (one allowed action of a
+combination is not an escalation). Each action is evaluated on the resources that make the
+method work:
+
+* actions on IAM principals or policies (``iam:CreateAccessKey`` on a user, ``iam:PutRolePolicy``
+  on a role, ``iam:CreatePolicyVersion`` on a policy ...) on each user/group/role/customer managed
+  policy of the scan, and on "one outside the scanned files" (only a pattern that matches every
+  name covers it). Methods that let the caller *become* another principal do not count on the
+  caller itself (a user rotating its own key); methods that *change permissions* do;
+* ``iam:PassRole`` on each role whose trust policy lets the method's service assume it, with
+  ``iam:PassedToService`` set to that service. A role the service cannot assume does not count;
+  a role whose trust policy is not known (outside the scan) counts, and the finding says so;
+* any other action (``lambda:CreateFunction``, ``ec2:RunInstances``) on some resource the caller
+  can choose.
+
+Only the actions in the method table are evaluated, never an expansion of ``*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+import weakref
+
+from ..values import Unknown
+from .access import Grant
+from .effective import EffectiveIndex, EffectivePermissions, outside_arn, policy_arn, principal_arn
+
+__all__ = ["Method", "METHODS", "ActionUse", "MethodUse", "Hop", "EscalationAnalysis", "analysis_for",
+           "trusts_service", "describe_grant_conditions", "statement_name"]
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    actions: tuple[str, ...]  # all must be allowed together
+    gives: str  # what the caller gains, for messages
+    services: tuple[str, ...] = ()  # iam:PassRole methods: service principals the passed role must trust
+    on_self: bool = True  # acting on the caller's own user/role/group/policy counts
+
+    @property
+    def passes_role(self) -> bool:
+        return "iam:PassRole" in self.actions
+
+
+_EC2 = ("ec2.amazonaws.com",)
+_LAMBDA = ("lambda.amazonaws.com",)
+_GLUE = ("glue.amazonaws.com",)
+_CFN = ("cloudformation.amazonaws.com",)
+_CODEBUILD = ("codebuild.amazonaws.com",)
+_SAGEMAKER = ("sagemaker.amazonaws.com",)
+_ECS = ("ecs-tasks.amazonaws.com",)
+
+# The Rhino Security Labs set, the paths added since (pathfinding.cloud, cloudsplaining, PMapper)
+# and iacguard's own additions. Names are ours; action sets are AWS facts.
+METHODS: tuple[Method, ...] = (
+    Method("CreatePolicyVersion", ("iam:CreatePolicyVersion",), "write a new default version of a customer managed policy"),
+    Method("SetDefaultPolicyVersion", ("iam:SetDefaultPolicyVersion",), "switch a policy back to an older, broader version"),
+    Method("CreateAccessKey", ("iam:CreateAccessKey",), "create an access key for another user and act as that user", on_self=False),
+    Method("CreateLoginProfile", ("iam:CreateLoginProfile",), "set a console password for another user", on_self=False),
+    Method("UpdateLoginProfile", ("iam:UpdateLoginProfile",), "reset another user's console password", on_self=False),
+    Method("AttachUserPolicy", ("iam:AttachUserPolicy",), "attach any managed policy (AdministratorAccess) to a user"),
+    Method("AttachGroupPolicy", ("iam:AttachGroupPolicy",), "attach any managed policy to a group"),
+    Method("AttachRolePolicy", ("iam:AttachRolePolicy",), "attach any managed policy to a role"),
+    Method("PutUserPolicy", ("iam:PutUserPolicy",), "write any inline policy on a user"),
+    Method("PutGroupPolicy", ("iam:PutGroupPolicy",), "write any inline policy on a group"),
+    Method("PutRolePolicy", ("iam:PutRolePolicy",), "write any inline policy on a role"),
+    Method("AddUserToGroup", ("iam:AddUserToGroup",), "join a group and gain its permissions"),
+    Method("UpdateAssumeRolePolicy", ("iam:UpdateAssumeRolePolicy",), "rewrite a role's trust policy and assume the role",
+           on_self=False),
+    Method("PassRoleToEC2", ("iam:PassRole", "ec2:RunInstances"), "start an instance with the role and use its credentials", _EC2),
+    Method("PassRoleToEC2Spot", ("iam:PassRole", "ec2:RequestSpotInstances"), "start a spot instance with the role", _EC2),
+    Method("PassRoleToExistingEC2", ("iam:PassRole", "ec2:AssociateIamInstanceProfile"),
+           "give a running instance the role", _EC2),
+    Method("PassRoleToAutoScaling", ("iam:PassRole", "autoscaling:CreateAutoScalingGroup",
+                                     "autoscaling:CreateLaunchConfiguration"),
+           "launch instances with the role through Auto Scaling", _EC2),
+    Method("PassRoleToAutoScalingLaunchTemplate", ("iam:PassRole", "autoscaling:CreateAutoScalingGroup",
+                                                   "ec2:CreateLaunchTemplate"),
+           "launch instances with the role from a new launch template", _EC2),
+    Method("PassRoleToLambdaInvoke", ("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"),
+           "run code as the role in a new Lambda function", _LAMBDA),
+    Method("PassRoleToLambdaEventSource", ("iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
+           "run code as the role in a new Lambda function triggered by a stream or queue", _LAMBDA),
+    Method("PassRoleToLambdaNewDynamoTrigger", ("iam:PassRole", "lambda:CreateFunction",
+                                                "lambda:CreateEventSourceMapping", "dynamodb:CreateTable",
+                                                "dynamodb:PutItem"),
+           "run code as the role in a new Lambda function triggered by a new DynamoDB stream", _LAMBDA),
+    Method("PassRoleToLambdaAddPermission", ("iam:PassRole", "lambda:CreateFunction", "lambda:AddPermission"),
+           "run code as the role in a new Lambda function the caller lets itself invoke", _LAMBDA),
+    Method("UpdateLambdaCode", ("lambda:UpdateFunctionCode",), "replace the code of an existing function and run as its role"),
+    Method("PassRoleToGlueDevEndpoint", ("iam:PassRole", "glue:CreateDevEndpoint"),
+           "open a Glue development endpoint with the role", _GLUE),
+    Method("UpdateGlueDevEndpoint", ("glue:UpdateDevEndpoint",), "put an SSH key on an existing Glue endpoint and use its role"),
+    Method("PassRoleToGlueJob", ("iam:PassRole", "glue:CreateJob", "glue:StartJobRun"), "run a new Glue job as the role", _GLUE),
+    Method("PassRoleToGlueJobTrigger", ("iam:PassRole", "glue:CreateJob", "glue:CreateTrigger"),
+           "run a new Glue job as the role from a trigger", _GLUE),
+    Method("PassRoleToUpdatedGlueJob", ("iam:PassRole", "glue:UpdateJob", "glue:StartJobRun"),
+           "change an existing Glue job to run as the role", _GLUE),
+    Method("PassRoleToUpdatedGlueJobTrigger", ("iam:PassRole", "glue:UpdateJob", "glue:CreateTrigger"),
+           "change an existing Glue job to run as the role from a trigger", _GLUE),
+    Method("PassRoleToCloudFormation", ("iam:PassRole", "cloudformation:CreateStack"),
+           "create a stack that acts as the role", _CFN),
+    Method("PassRoleToCloudFormationStackSet", ("iam:PassRole", "cloudformation:CreateStackSet",
+                                                "cloudformation:CreateStackInstances"),
+           "create a stack set that acts as the role", _CFN),
+    Method("PassRoleToUpdatedCloudFormationStackSet", ("iam:PassRole", "cloudformation:UpdateStackSet"),
+           "change a stack set to act as the role", _CFN),
+    Method("UpdateCloudFormationStack", ("cloudformation:UpdateStack",), "change a stack that acts with its service role"),
+    Method("ExecuteCloudFormationChangeSet", ("cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"),
+           "run a change set on a stack that acts with its service role"),
+    Method("PassRoleToDataPipeline", ("iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"),
+           "run pipeline activities as the role", ("datapipeline.amazonaws.com", "elasticmapreduce.amazonaws.com")),
+    Method("PassRoleToCodeBuild", ("iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"),
+           "run a build as the role", _CODEBUILD),
+    Method("PassRoleToCodeBuildBatch", ("iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuildBatch"),
+           "run a batch build as the role", _CODEBUILD),
+    Method("UpdateCodeBuildProject", ("codebuild:UpdateProject", "codebuild:StartBuild"),
+           "change an existing project's build commands and run them as its role"),
+    Method("PassRoleToSageMakerNotebook", ("iam:PassRole", "sagemaker:CreateNotebookInstance"),
+           "open a notebook instance with the role", _SAGEMAKER),
+    Method("PassRoleToSageMakerTraining", ("iam:PassRole", "sagemaker:CreateTrainingJob"),
+           "run a training job as the role", _SAGEMAKER),
+    Method("PassRoleToSageMakerProcessing", ("iam:PassRole", "sagemaker:CreateProcessingJob"),
+           "run a processing job as the role", _SAGEMAKER),
+    Method("SageMakerPresignedNotebookUrl", ("sagemaker:CreatePresignedNotebookInstanceUrl",),
+           "open an existing notebook and use its role"),
+    Method("UpdateSageMakerNotebookLifecycle", ("sagemaker:CreateNotebookInstanceLifecycleConfig",
+                                                "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance",
+                                                "sagemaker:StartNotebookInstance"),
+           "run a start-up script in an existing notebook with its role"),
+    Method("PassRoleToECSRunTask", ("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"),
+           "run a task as the role", _ECS),
+    Method("PassRoleToECSStartTask", ("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:StartTask"),
+           "start a task as the role", _ECS),
+    Method("PassRoleToECSService", ("iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:CreateService"),
+           "run a service whose tasks act as the role", _ECS),
+    Method("ECSExecuteCommand", ("ecs:ExecuteCommand", "ecs:DescribeTasks"), "open a shell in a running task and use its role"),
+    Method("PassRoleToAppRunner", ("iam:PassRole", "apprunner:CreateService"), "run a service as the role",
+           ("tasks.apprunner.amazonaws.com",)),
+    Method("PassRoleToBedrockCodeInterpreter", ("iam:PassRole", "bedrock-agentcore:CreateCodeInterpreter",
+                                                "bedrock-agentcore:StartCodeInterpreterSession",
+                                                "bedrock-agentcore:InvokeCodeInterpreter"),
+           "run code as the role in a new code interpreter", ("bedrock-agentcore.amazonaws.com",)),
+    Method("ModifyEC2UserData", ("ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"),
+           "replace an instance's user data and run it as the instance's role"),
+    Method("ModifyEC2LaunchTemplate", ("ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"),
+           "change the launch template of instances that carry a role"),
+    Method("EC2InstanceConnect", ("ec2-instance-connect:SendSSHPublicKey", "ec2:DescribeInstances"),
+           "log in to an instance and use its role"),
+    Method("SSMSendCommand", ("ssm:SendCommand",), "run commands on instances and use their role"),
+    Method("SSMStartSession", ("ssm:StartSession",), "open a shell on instances and use their role"),
+)
+
+# What the resource of each principal- or policy-targeting action is.
+_TARGET_KIND = {
+    "iam:createaccesskey": "user", "iam:createloginprofile": "user", "iam:updateloginprofile": "user",
+    "iam:attachuserpolicy": "user", "iam:putuserpolicy": "user",
+    "iam:attachgrouppolicy": "group", "iam:putgrouppolicy": "group", "iam:addusertogroup": "group",
+    "iam:attachrolepolicy": "role", "iam:putrolepolicy": "role", "iam:updateassumerolepolicy": "role",
+    "iam:createpolicyversion": "policy", "iam:setdefaultpolicyversion": "policy",
+    "iam:passrole": "role", "sts:assumerole": "role",
+}
+# Methods whose use on a target lets the caller act as that target (graph edge can_become)
+_BECOME = {"CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy", "AddUserToGroup"}
+# Methods that change the permissions of their target (graph edge can_modify)
+_MODIFY = {"AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy", "PutUserPolicy", "PutGroupPolicy",
+           "PutRolePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion"}
+
+
+@dataclass
+class Target:
+    label: str
+    principal: Any = None  # the scanned principal, when the target is one
+    policy: Any = None  # the customer managed policy node, for policy targets
+    note: str | None = None  # e.g. "trust policy not known"
+
+
+@dataclass
+class ActionUse:
+    """One action of a method as the caller holds it."""
+
+    action: str
+    grant: Grant
+    targets: list[Target] = field(default_factory=list)
+    resource: str | None = None  # the resource pattern, for actions on a resource the caller chooses
+
+    def where(self) -> str:
+        if self.targets:
+            return ", ".join(t.label for t in self.targets)
+        return "any resource" if self.resource in (None, "*") else f"{self.resource}"
+
+
+@dataclass
+class MethodUse:
+    method: Method
+    actions: list[ActionUse]
+
+    @property
+    def conditional(self) -> bool:
+        return any(use.grant.conditional for use in self.actions)
+
+    @property
+    def key_targets(self) -> list[Target]:
+        """The targets of the method's principal-targeting action (the passed role, the user)."""
+        for use in self.actions:
+            if use.targets:
+                return use.targets
+        return []
+
+
+@dataclass
+class Hop:
+    """One edge of an escalation path: ``source`` can act as (or change) ``target``."""
+
+    source: Any
+    target: Any
+    kind: str  # can_become | can_pass | can_modify
+    via: str  # the permission that makes it, in words
+    conditional: bool = False
+
+
+def statement_name(statement: Any) -> str:
+    """How messages name a statement: its Sid, else its 1-based number."""
+    return str(statement.sid) if statement.sid else str(statement.index + 1)
+
+
+def describe_grant_conditions(grant: Grant) -> str:
+    """The conditions of the Allow statements behind a grant (and of uncertain Denies)."""
+    parts: list[str] = []
+    for statement in grant.allow_statements + grant.deny_statements:
+        for condition in statement.conditions:
+            values = ", ".join(str(v) for v in condition.values)
+            text = f"{condition.operator} {condition.key} [{values}]"
+            if text not in parts:
+                parts.append(text)
+    return "; ".join(parts)
+
+
+def trusts_service(role: Any, services: Iterable[str]) -> bool | None:
+    """Does the role's trust policy let one of these services assume it? None when the trust
+    policy is not known (a role outside the scan) or could decide either way."""
+    wanted = {s.lower() for s in services}
+    trust = role.trust
+    if trust is None or trust.document is None:
+        return None
+    doc = trust.document
+    result: bool | None = None if (doc.unknown_statements or doc.unknown_document is not None) else False
+    for statement in doc.statements:
+        if statement.action_match("sts:AssumeRole") is False:
+            continue
+        for principal in statement.principals or ():
+            if principal.is_anyone or (principal.kind == "Service" and isinstance(principal.value, str)
+                                       and principal.value.strip().lower() in wanted):
+                if statement.is_deny and not statement.conditions:
+                    return False
+                if statement.is_allow:
+                    result = True
+            elif principal.kind == "Service" and isinstance(principal.value, Unknown) and result is False:
+                result = None
+    return result
+
+
+def _trust_names(model: Any, role: Any, source: Any) -> tuple[str, Any] | None:
+    """How the role's trust policy lets ``source`` assume it: ("direct", statement) when it names
+    the source, ("account", statement) when it names the account or anyone (then the source also
+    needs sts:AssumeRole in its own policies)."""
+    if role.trust is None or role.trust.document is None:
+        return None
+    best: tuple[str, Any] | None = None
+    source_arn = principal_arn(source)
+    for statement in role.trust.document.statements:
+        if not statement.is_allow or statement.action_match("sts:AssumeRole") is not True:
+            continue
+        for principal in statement.principals or ():
+            if principal.kind not in ("AWS", "*"):
+                continue
+            if isinstance(principal.value, Unknown):
+                if any(t is source.resource for t in model.referenced(role.resource, principal.value)):
+                    return "direct", statement
+                text = principal.value.text
+                if ":root" in text and ("AWS::AccountId" in text or "account_id" in text):
+                    best = best or ("account", statement)
+                continue
+            if principal.is_anyone or principal.is_account:
+                best = best or ("account", statement)
+            elif principal.arn_type in ("user", "role") and isinstance(source.name, str):
+                name = principal.value.strip().rsplit("/", 1)[-1]
+                if principal.arn_type == source.kind and name == source.name:
+                    return "direct", statement
+    return best
+
+
+class EscalationAnalysis:
+    """Methods per principal and escalation edges and paths, computed once per model."""
+
+    def __init__(self, model: Any, deploy_accounts: Iterable[str] = ()):
+        self.model = model
+        self.index = EffectiveIndex(model, deploy_accounts)
+        principals = model.all_principals()
+        self.by_kind: dict[str, list[Any]] = {"user": [], "group": [], "role": []}
+        for principal in principals:
+            self.by_kind.setdefault(principal.kind, []).append(principal)
+        self.customer_policies = [n for n in model.policies.values() if policy_arn(n)]
+        self._methods: dict[str, list[MethodUse]] = {}
+        self._admin: dict[str, Grant] = {}
+        self._hops: list[Hop] | None = None
+        # Indexes so per-principal work looks only at its own group, never at every principal of
+        # the scan (that made a scan of 2,000 templates take 4x the time of 1,000); order kept.
+        self._position = {p.id: index for index, p in enumerate(principals)}
+        self._principal_by_id = {p.id: p for p in principals}
+        self._by_kind_group: dict[tuple[str, str], list[Any]] = {}
+        for principal in principals:
+            self._by_kind_group.setdefault((principal.kind, principal.resource.group), []).append(principal)
+        self._policies_by_group: dict[str, list[Any]] = {}
+        for node in self.customer_policies:
+            self._policies_by_group.setdefault(node.resource.group, []).append(node)
+        self._hops_from: dict[str, list[Hop]] = {}
+        self._is_admin: dict[str, bool] = {}
+
+    # --- per principal ------------------------------------------------------------------------
+
+    def effective(self, principal: Any) -> EffectivePermissions:
+        return self.index.of(principal)
+
+    def full_admin(self, principal: Any) -> Grant:
+        found = self._admin.get(principal.id)
+        if found is None:
+            found = self._admin[principal.id] = self.effective(principal).full_admin()
+        return found
+
+    def subjects(self) -> list[Any]:
+        """Who the per-principal analyses report on: users, roles, and groups with no member in
+        the scan (their members are elsewhere); members of a group report for themselves."""
+        return [p for p in self.model.all_principals() if p.kind != "group" or not p.members]
+
+    def methods_for(self, principal: Any) -> list[MethodUse]:
+        """Every method the principal can use; a method is left out when one with a subset of its
+        actions is usable already (it adds nothing)."""
+        found = self._methods.get(principal.id)
+        if found is not None:
+            return found
+        eff = self.effective(principal)
+        usable = []
+        for method in METHODS:
+            use = self._method_use(principal, eff, method)
+            if use is not None:
+                usable.append(use)
+        names = [set(u.method.actions) for u in usable]
+        found = [u for u, actions in zip(usable, names) if not any(other < actions for other in names)]
+        self._methods[principal.id] = found
+        return found
+
+    def _method_use(self, principal: Any, eff: EffectivePermissions, method: Method) -> MethodUse | None:
+        if not all(eff.mentions(action) for action in method.actions):
+            return None
+        uses = []
+        for action in method.actions:
+            use = self._action_use(principal, eff, method, action)
+            if use is None:
+                return None
+            uses.append(use)
+        return MethodUse(method, uses)
+
+    def _action_use(self, principal: Any, eff: EffectivePermissions, method: Method, action: str) -> ActionUse | None:
+        kind = _TARGET_KIND.get(action.lower())
+        if kind is None:
+            grant, pattern = eff.grant_somewhere(action)
+            return ActionUse(action, grant, resource=pattern) if grant.allowed else None
+        context = None
+        if action.lower() == "iam:passrole":
+            context = {"iam:PassedToService": list(method.services)}
+        targets: list[Target] = []
+        grants: list[Grant] = []
+        for target in self._candidates(kind, principal.resource.group):
+            subject = target.principal
+            if subject is not None and not method.on_self and subject is principal:
+                continue
+            if subject is not None and method.passes_role:
+                trusted = trusts_service(subject, method.services)
+                if trusted is False:
+                    continue  # the service cannot assume this role
+                if trusted is None:
+                    target = Target(target.label, subject, note="its trust policy is not known")
+            arn = (principal_arn(subject) if subject is not None
+                   else policy_arn(target.policy) if target.policy is not None else outside_arn(kind))
+            grant = eff.grant(action, arn, context)
+            if grant.allowed:
+                targets.append(target)
+                grants.append(grant)
+        if not targets:
+            return None
+        conditional = all(g.conditional for g in grants)
+        merged = Grant(True, conditional, [s for g in grants for s in g.allow_statements],
+                       [s for g in grants for s in g.deny_statements] if conditional else [])
+        return ActionUse(action, merged, targets)
+
+    def _candidates(self, kind: str, group: str) -> list[Target]:
+        """The principals (or policies) of the caller's own template, module tree or plan, and one
+        standing for every other: only what deploys together is known to share an account."""
+        if kind == "policy":
+            found = [Target(f"policy {n.resource.address}", policy=n) for n in self._policies_by_group.get(group, [])]
+            return found + [Target("any customer managed policy outside this template or module")]
+        found = [Target(p.label, p) for p in self._by_kind_group.get((kind, group), [])]
+        outside = f"any {kind} outside this template or module"
+        if kind == "role":
+            outside += " (whose trust policy cannot be checked)"
+        return found + [Target(outside)]
+
+    # --- between principals -------------------------------------------------------------------
+
+    def hops(self) -> list[Hop]:
+        """Every edge: who can act as whom (can_become, can_pass) and who can change whose
+        permissions (can_modify), between principals of the scan."""
+        if self._hops is not None:
+            return self._hops
+        hops: list[Hop] = []
+        for source in self.model.all_principals():
+            if source.kind == "group":
+                continue
+            for use in self.methods_for(source):
+                name = use.method.name
+                kind = ("can_pass" if use.method.passes_role else "can_become" if name in _BECOME
+                        else "can_modify" if name in _MODIFY else None)
+                if kind is None:
+                    continue
+                via = self._via(use)
+                if use.conditional:
+                    via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
+                                                                  if a.grant.conditional) if c) or "a condition holds")
+                for target in use.key_targets:
+                    holders = [target.principal] if target.principal is not None else []
+                    if target.policy is not None:
+                        holders = sorted((self._principal_by_id[i] for i in set(target.policy.attached_to)
+                                          if i in self._principal_by_id), key=lambda p: self._position[p.id])
+                    for holder in holders:
+                        if kind != "can_modify" and holder is source:
+                            continue
+                        hops.append(Hop(source, holder, kind, via, use.conditional))
+            hops.extend(self._assume_hops(source))
+        self._hops = hops
+        for hop in hops:
+            self._hops_from.setdefault(hop.source.id, []).append(hop)
+        return hops
+
+    def _assume_hops(self, source: Any) -> list[Hop]:
+        found = []
+        eff = self.effective(source)
+        for role in self._by_kind_group.get(("role", source.resource.group), []):
+            if role is source:
+                continue
+            how = _trust_names(self.model, role, source)
+            if how is None:
+                continue
+            mode, statement = how
+            trust_where = f"the trust policy of {role.label} (statement {statement_name(statement)}) "
+            trust_conditions = describe_grant_conditions(Grant(True, True, [statement]))
+            if mode == "direct":
+                via = "sts:AssumeRole: " + trust_where + "names it"
+                if trust_conditions:
+                    via += f" only when {trust_conditions}"
+                found.append(Hop(source, role, "can_become", via, bool(statement.conditions)))
+                continue
+            grant = eff.grant("sts:AssumeRole", principal_arn(role))
+            if grant.allowed:
+                via = ("sts:AssumeRole: " + trust_where + "trusts its account, and "
+                       + _grant_source(eff, grant) + " allows sts:AssumeRole on it")
+                conditions = "; ".join(c for c in (trust_conditions, describe_grant_conditions(grant) if
+                                                   grant.conditional else "") if c)
+                if conditions:
+                    via += f" only when {conditions}"
+                found.append(Hop(source, role, "can_become", via, grant.conditional or bool(statement.conditions)))
+        return found
+
+    def _via(self, use: MethodUse) -> str:
+        parts = []
+        for action in use.actions:
+            if action.action == "iam:PassRole":
+                parts.append(f"iam:PassRole to {' or '.join(use.method.services)}")
+            else:
+                parts.append(action.action)
+        return f"{use.method.name}: " + " + ".join(parts)
+
+    def is_admin(self, principal: Any) -> bool:
+        """Full administrator, or able to change its own permissions (PMapper's test)."""
+        known = self._is_admin.get(principal.id)
+        if known is not None:
+            return known
+        if self.full_admin(principal).allowed:
+            found = True
+        else:
+            own = {principal.id} | {g.id for g in principal.groups}
+            self.hops()
+            found = any(h.kind == "can_modify" and h.source is principal and h.target.id in own
+                        for h in self._hops_from.get(principal.id, ()))
+        self._is_admin[principal.id] = found
+        return found
+
+    def paths_to_admin(self, source: Any) -> list[list[Hop]]:
+        """Shortest escalation paths from ``source`` to each administrator it can reach through
+        can_become/can_pass edges; a path stops at the first administrator. A principal the
+        source can both reach and modify counts as an administrator for it."""
+        self.hops()
+        if not any(h.kind in ("can_become", "can_pass") for h in self._hops_from.get(source.id, ())):
+            return []  # no edge leaves it: no path, and no need to import networkx and build the graph
+        graph = self.graph()
+        import networkx as nx
+
+        self.hops()
+        modified = {h.target.id for h in self._hops_from.get(source.id, ()) if h.kind == "can_modify" and h.source is source}
+        view = nx.subgraph_view(graph, filter_edge=lambda u, v, k: graph.edges[u, v, k].get("kind") in
+                                ("can_become", "can_pass"))
+        principals = self._principal_by_id
+        parents: dict[str, tuple[str, Any]] = {}
+        results: list[list[Hop]] = []
+        frontier = [source.id]
+        seen = {source.id}
+        while frontier:
+            following = []
+            for node in frontier:
+                for _, target, data in view.out_edges(node, data=True):
+                    if target in seen or target not in principals:
+                        continue
+                    seen.add(target)
+                    parents[target] = (node, data["hop"])
+                    reached = principals[target]
+                    if self.is_admin(reached) or target in modified:
+                        chain = []
+                        step = target
+                        while step != source.id:
+                            previous, hop = parents[step]
+                            chain.append(hop)
+                            step = previous
+                        results.append(list(reversed(chain)))
+                    else:
+                        following.append(target)
+            frontier = following
+        return results
+
+    def graph(self):
+        """The model's graph with the escalation edges added (once)."""
+        graph = self.model.graph
+        if not graph.graph.get("escalation_edges"):
+            from ..graph import add_escalation_edges
+
+            add_escalation_edges(graph, [(h.source.id, h.target.id, h.kind, {"via": h.via, "hop": h,
+                                                                              "conditional": h.conditional})
+                                         for h in self.hops()])
+            graph.graph["escalation_edges"] = True
+        return graph
+
+
+def _grant_source(eff: EffectivePermissions, grant: Grant) -> str:
+    for statement in grant.allow_statements:
+        node = eff.node_of(statement)
+        if node is not None:
+            return f"policy {node.name} (statement {statement_name(statement)})"
+    return "its policies"
+
+
+_ANALYSES: "weakref.WeakKeyDictionary[Any, EscalationAnalysis]" = weakref.WeakKeyDictionary()
+
+
+def analysis_for(model: Any, settings: Any = None) -> EscalationAnalysis:
+    """The escalation analysis of a model, shared by the checks of one scan."""
+    found = _ANALYSES.get(model)
+    if found is None:
+        accounts = getattr(settings, "deploy_accounts", ()) or ()
+        found = _ANALYSES[model] = EscalationAnalysis(model, accounts)
+    return found
+

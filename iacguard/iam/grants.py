@@ -1,0 +1,321 @@
+"""How broad one Allow statement of an identity policy is: its actions, its resources and the
+conditions that narrow it. Shared by the least-privilege checks.
+
+* ``every_resource_entry``: a Resource pattern that names no resource at all (``*``,
+  ``arn:aws:*:*:*:*``). Scoped ARNs that merely contain wildcards
+  (``arn:aws:logs:*:*:log-group:/app/*``, ``arn:aws:s3:::bucket/*/*.log``) are not.
+* ``resource_scope``: does the statement reach every resource (a ``*`` entry, or NotResource),
+  and which Unknown entries could still turn out to be ``*``.
+* ``service_wide_wildcard``: ``*``, ``s3:*``, ``s3*``, ``*:*`` (CT.IAM.PR.3/5, Security Hub
+  IAM.21), as opposed to ``ec2:Describe*``.
+* ``constraining_conditions``: the conditions that really narrow a grant (resource tags,
+  ``aws:RequestedRegion``, source VPC ...), as opposed to ones that hold for almost any request
+  (``aws:SecureTransport``, IfExists, negated operators, wildcard values).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..values import Ref, Unknown
+from .actions import action_info, expand_actions, known_services, service_of
+from .conditions import Condition
+
+__all__ = [
+    "ResourceScope", "every_action_entry", "every_resource_entry", "might_be_every_resource", "resource_scope",
+    "service_wide_wildcard", "services_of_pattern", "expanded_actions", "constraining_conditions",
+    "loose_conditions", "describe_condition", "lower_severity", "summarize", "denied_everywhere",
+    "DATA_READ_ACTIONS",
+]
+
+SEVERITY_ORDER = ("low", "medium", "high", "critical")
+
+# Reads that hand out the data itself (object contents, secret values, parameter values,
+# plaintext of KMS-encrypted data). Actions that accept only "*" (BatchGetSecretValue) are
+# absent: they need the per-secret GetSecretValue permission anyway.
+DATA_READ_ACTIONS = (
+    "s3:GetObject", "s3:GetObjectVersion",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
+    "kms:Decrypt", "kms:ReEncryptFrom",
+)
+
+# Condition keys that are present on (nearly) every request or say nothing about which
+# resources or requests the grant covers: they do not narrow it.
+_NON_NARROWING_KEYS = frozenset(k.lower() for k in (
+    "aws:SecureTransport", "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:UserAgent",
+    "aws:Referer", "aws:TokenIssueTime", "aws:CurrentTime", "aws:EpochTime", "aws:ViaAWSService",
+    "aws:PrincipalType", "aws:PrincipalIsAWSService",
+))
+_HOLE = re.compile(r"\$\{([^}]*)\}")
+
+
+# ---------------------------------------------------------------- resources
+
+def every_resource_entry(entry: Any) -> bool:
+    """A Resource pattern that matches every resource: made only of ``*``, or an ARN whose
+    service and resource parts are only wildcards (``arn:*``, ``arn:aws:*:*:*:*``,
+    ``arn:aws:*:eu-west-1:111122223333:*``). An ARN naming a service (``arn:aws:s3:::*``) or a
+    resource (``log-group:/app/*``) is scoped."""
+    if not isinstance(entry, str) or isinstance(entry, Unknown):
+        return False
+    text = entry.strip()
+    if text and set(text) <= {"*"}:
+        return True
+    parts = text.split(":", 5)
+    if parts[0] != "arn" or len(parts) < 2:
+        return False
+    if len(parts) == 2:
+        return _only_star(parts[1])  # "arn:*"
+    if len(parts) < 6:
+        # matched as one string: "arn:aws:*" matches every ARN when what follows the
+        # partition is wildcards only
+        return all(_only_star(part) for part in parts[2:])
+    service, resource = parts[2], parts[5]
+    return _only_star(service) and _only_star(resource)
+
+
+def _only_star(part: str) -> bool:
+    return bool(part) and set(part) == {"*"}
+
+
+def might_be_every_resource(entry: Any) -> bool:
+    """An Unknown Resource entry that could be ``*`` once deployed: a variable or parameter
+    (``var.arn``, ``!Ref ResourceArn``) or a template made only of such holes. A reference to a
+    template resource's attribute (``aws_s3_bucket.b.arn``) and a template with literal text
+    (``arn:aws:s3:::${var.bucket}/*``) name specific resources."""
+    if not isinstance(entry, Unknown) or isinstance(entry, Ref):
+        return False
+    text = entry.text or ""
+    holes = _HOLE.findall(text) if "${" in text else [text]
+    literal = _HOLE.sub("", text) if "${" in text else ""
+    if literal and set(literal.strip()) - {"*"}:
+        return False
+    ref_texts = {ref.text for ref in entry.refs}
+    if holes and ref_texts and all(hole.strip() in ref_texts for hole in holes):
+        return False  # every part is an attribute of a resource of the template
+    return True
+
+
+@dataclass
+class ResourceScope:
+    every: bool  # the statement reaches every resource (a "*" entry or NotResource)
+    via_not_resource: bool  # ... because of NotResource
+    unknown: list = field(default_factory=list)  # Unknown entries that might be "*"
+    label: str = ""  # "every resource (*)" / "every resource except ..."
+
+
+def resource_scope(statement: Any) -> ResourceScope:
+    if statement.resources is not None:
+        stars = [str(e).strip() for e in statement.resources if every_resource_entry(e)]
+        unknown = [e for e in statement.resources if might_be_every_resource(e)]
+        label = f"every resource ({stars[0]})" if stars else ""
+        return ResourceScope(bool(stars), False, unknown, label)
+    if statement.not_resources is not None:
+        excluded = list(statement.not_resources)
+        if any(every_resource_entry(e) for e in excluded):
+            return ResourceScope(False, True)  # excludes everything: grants nothing
+        unknown = [e for e in excluded if isinstance(e, Unknown) and not isinstance(e, Ref)]
+        if unknown:
+            # an unknown exclusion might be "*" (nothing granted): say so, never assume
+            return ResourceScope(False, True, unknown, "")
+        shown = ", ".join(str(e) for e in excluded) or "nothing"
+        return ResourceScope(True, True, [], f"every resource except {shown}")
+    return ResourceScope(False, False)
+
+
+def denied_everywhere(document: Any, action: str) -> bool:
+    """An unconditional Deny of the same document removes ``action`` from every resource that
+    is not named (a Deny on ``*``, or a Deny with NotResource that leaves only named ARNs)."""
+    for statement in getattr(document, "statements", ()):
+        if statement.is_deny and not statement.conditions and statement.action_match(action) is True \
+                and statement.resource_match("*") is True:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- actions
+
+def every_action_entry(entry: Any) -> bool:
+    """``*`` or ``*:*``: an Action pattern that matches every action."""
+    if not isinstance(entry, str) or isinstance(entry, Unknown):
+        return False
+    parts = entry.strip().split(":")
+    return len(parts) <= 2 and all(_only_star(part) for part in parts)
+
+
+def service_wide_wildcard(entry: Any) -> bool:
+    """``*``, ``*:*``, ``s3:*``, ``s3*``: a pattern that grants every action of one or more
+    services. ``ec2:Describe*`` and ``*:Get*`` are narrower and do not count."""
+    if not isinstance(entry, str) or isinstance(entry, Unknown):
+        return False
+    text = entry.strip()
+    if ":" in text:
+        action = text.split(":", 1)[1]
+        return _only_star(action)
+    return text.endswith("*") and _only_star(text[len(text.rstrip("*")):]) and \
+        not any(c in text.rstrip("*") for c in "?")
+
+
+def services_of_pattern(pattern: str) -> list[str]:
+    """The service prefixes a service-wide pattern covers (``s3*`` -> s3, s3express, ...)."""
+    text = pattern.strip().lower()
+    service = text.split(":", 1)[0] if ":" in text else text
+    from .actions import glob_match
+
+    return sorted(s for s in known_services() if glob_match(service, s))
+
+
+def expanded_actions(statement: Any) -> tuple[list[str], list[Unknown]]:
+    """The catalogued actions an ``Action`` statement names (wildcards expanded), sorted, and
+    its Unknown entries. Entries naming no catalogued action (typos, brand-new actions) are
+    kept as written, so they are never dropped silently."""
+    names: set[str] = set()
+    unknown: list[Unknown] = []
+    for entry in statement.actions or ():
+        if isinstance(entry, Unknown):
+            unknown.append(entry)
+            continue
+        if not isinstance(entry, str):
+            continue
+        found = expand_actions(entry)
+        if found:
+            names.update(found)
+        elif not any(c in entry for c in "*?"):
+            names.add(entry.strip())
+    return sorted(names, key=str.lower), unknown
+
+
+def restrictable(action: str) -> bool | None:
+    """Does the action support resource-level permissions? None when it is not catalogued."""
+    info = action_info(action)
+    return None if info is None else not info.accepts_only_star
+
+
+def access_level(action: str) -> str | None:
+    info = action_info(action)
+    return info.access_level if info else None
+
+
+# ---------------------------------------------------------------- conditions
+
+def _specific_value(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True  # chosen at deploy time; still one specific value
+    text = str(value).strip()
+    return bool(text.replace("*", "").replace("?", ""))
+
+
+def constraining_conditions(statement: Any) -> list[Condition]:
+    """Conditions that narrow the grant to some resources or requests: a positive operator
+    (not IfExists, not ForAllValues, not negated, not Null) on a key that varies between
+    requests, with values that are not only wildcards. Unknown condition blocks are not
+    credited (they might not narrow anything)."""
+    credited = []
+    for condition in statement.conditions:
+        if condition.is_unknown or condition.negated or condition.if_exists:
+            continue
+        if condition.base == "Null" or condition.set_op == "ForAllValues":
+            continue
+        if condition.key_lc in _NON_NARROWING_KEYS:
+            continue
+        if condition.values and all(_specific_value(v) for v in condition.values):
+            credited.append(condition)
+    return credited
+
+
+def loose_conditions(statement: Any) -> list[Condition]:
+    """The statement's conditions that are not credited as narrowing it."""
+    credited = {id(c) for c in constraining_conditions(statement)}
+    return [c for c in statement.conditions if id(c) not in credited]
+
+
+def describe_condition(condition: Condition) -> str:
+    if condition.is_unknown:
+        return f"{condition.operator or 'Condition'} (not known before deploy)".strip()
+    values = ", ".join(str(v) for v in condition.values)
+    return f"{condition.operator} {condition.key} [{values}]"
+
+
+def condition_clause(statement: Any, exclude_keys: Iterable[str] = ()) -> tuple[str, bool]:
+    """(text to append to a message, whether the grant is narrowed by a condition). Conditions
+    on ``exclude_keys`` (lowercase) are never credited: the caller judges those itself."""
+    excluded = set(exclude_keys)
+    credited = [c for c in constraining_conditions(statement) if c.key_lc not in excluded]
+    loose = [c for c in statement.conditions if all(c is not k for k in credited)]
+    text = ""
+    if credited:
+        text += ", only when " + "; ".join(describe_condition(c) for c in credited)
+    if loose:
+        text += (" (condition " if len(loose) == 1 else " (conditions ") + \
+            "; ".join(describe_condition(c) for c in loose) + " do" + ("es" if len(loose) == 1 else "") + \
+            " not narrow the grant)"
+    return text, bool(credited)
+
+
+def resources_text(statement: Any, limit: int = 3) -> str:
+    """How the statement's resources read in a message."""
+    scope = resource_scope(statement)
+    if scope.label:
+        return scope.label
+    if statement.resources is not None:
+        return summarize((str(r) for r in statement.resources), limit)
+    return "every resource except " + summarize((str(r) for r in statement.not_resources or ()), limit)
+
+
+def lower_severity(severity: str, steps: int = 1) -> str:
+    index = max(0, SEVERITY_ORDER.index(severity) - steps)
+    return SEVERITY_ORDER[index]
+
+
+# ---------------------------------------------------------------- messages
+
+def summarize(names: Iterable[str], limit: int = 8) -> str:
+    """``a, b, c and 12 more``."""
+    items = list(names)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def statement_label(statement: Any) -> str:
+    return f"statement {statement.sid or statement.index + 1}"
+
+
+def holders(model: Any, node: Any) -> str:
+    """`` (granted to role app, user bob)`` or ``""``."""
+    principals = {p.id: p for p in model.all_principals()}
+    labels = sorted({principals[p].label for p in node.attached_to if p in principals})
+    return " (granted to " + ", ".join(labels) + ")" if labels else ""
+
+
+def granting_policies(model: Any) -> list:
+    """Identity policies whose statements the least-privilege checks read: inline, customer
+    managed and permission-set documents. AWS managed policies are judged by their attachment
+    (IAG-LP-008); a managed policy used only as a permissions boundary grants nothing."""
+    boundaries = {id(p.boundary) for p in model.all_principals() if p.boundary is not None}
+    result = []
+    for node in model.identity_policies():
+        if node.kind == "aws-managed" or node.document is None:
+            continue
+        if id(node) in boundaries and not node.attached_to:
+            continue
+        result.append(node)
+    return result
+
+
+def allow_statements(model: Any) -> Iterable[tuple[Any, Any]]:
+    """(policy node, Allow statement) for every granting policy, leaving out statements that
+    allow every action on every resource: IAG-LP-001 reports those, once."""
+    from .access import statement_allows_everything
+
+    for node in granting_policies(model):
+        for statement in node.document.statements:
+            if statement.is_allow and not statement_allows_everything(statement):
+                yield node, statement
+
+
+def unresolved_text(entries: Iterable[Any]) -> str:
+    return ", ".join(str(e) for e in entries)

@@ -1,0 +1,256 @@
+"""Identity semantics shared by the MFA, access-key and guardrail checks.
+
+* ``privileged_grant``: does a set of identity policies (capped by a permissions boundary)
+  make its holder *privileged*? Privileged means: full administrator (an Allow on every action
+  and resource), or some **Permissions management** action allowed on ``*`` (IAM, KMS grants,
+  resource policies: the holder can give itself or others more access), or a whole service's
+  **Write** actions (``s3:*``, ``*``, NotAction) on ``*`` where they support resource-level
+  permissions, or ``iam:PassRole`` on ``*`` (it hands roles to services). One write action on
+  ``*`` (``logs:CreateLogStream``) does not make a workload
+  privileged, and actions that accept only ``*`` (``cloudwatch:PutMetricData``) never count. Access levels come from the
+  action catalogue. A grant that holds only under conditions is still a grant
+  (``Privilege.conditional``); one that depends on unknown values is not counted.
+* ``mfa_enforcing_deny``: a Deny that refuses (almost) everything to a caller without MFA.
+* ``mfa_required``: an Allow (a trust statement) that holds only for callers signed in with MFA.
+* ``person_principal``: whether a trust-policy principal stands for people (an account or an
+  IAM user) rather than a service or a federated identity provider.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..values import Unknown
+from .access import evaluate, statement_allows_everything
+from .actions import action_info, expand_actions
+from .policy import PolicyDocument, Statement
+
+__all__ = ["Privilege", "privileged_grant", "mfa_enforcing_deny", "mfa_required", "mfa_if_exists_only",
+           "person_principal", "covers_assume_role", "MFA_KEY"]
+
+MFA_KEY = "aws:multifactorauthpresent"
+MFA_AGE_KEY = "aws:multifactorauthage"
+_LEVEL_ORDER = {"Permissions management": 0, "Write": 1}
+# Actions of unrelated services a Deny must cover to count as "deny everything without MFA";
+# AWS's own example policy exempts only the IAM/STS calls needed to enrol a device.
+_BROAD_SAMPLE = ("s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "iam:AttachRolePolicy",
+                 "lambda:InvokeFunction", "dynamodb:Scan", "sts:AssumeRole")
+
+
+@dataclass(frozen=True)
+class Privilege:
+    kind: str  # 'admin' | 'permissions-management' | 'write'
+    action: str  # '*' for admin, else the witness action
+    statement: Statement | None  # the Allow statement that grants it
+    conditional: bool  # granted only under conditions
+
+    def describe(self) -> str:
+        if self.kind == "admin":
+            text = "every action on every resource (administrator)"
+        elif self.kind == "permissions-management":
+            text = f"the permissions-management action {self.action} on every resource"
+        else:
+            text = f"the write action {self.action} on every resource"
+        return text + (" (under conditions)" if self.conditional else "")
+
+
+def _candidates(docs: Iterable[PolicyDocument]) -> set[str]:
+    """Concrete catalogue actions some Allow statement of ``docs`` may grant."""
+    names: set[str] = set()
+    every: frozenset[str] | None = None
+    for doc in docs:
+        for statement in doc.statements:
+            if not statement.is_allow:
+                continue
+            if statement.actions is not None:
+                for entry in statement.actions:
+                    if isinstance(entry, str) and not isinstance(entry, Unknown):
+                        names |= expand_actions(entry)
+            elif statement.not_actions is not None:
+                every = every if every is not None else expand_actions("*")
+                names |= {a for a in every if statement.action_match(a) is not False}
+    return names
+
+
+def _privileged_level(action: str) -> str | None:
+    info = action_info(action)
+    if info is None:
+        return None
+    if info.access_level == "Permissions management":
+        return info.access_level
+    if info.access_level == "Write" and not info.accepts_only_star:
+        return info.access_level
+    return None
+
+
+def _service_wide(statement: Statement | None) -> bool:
+    if statement is None:
+        return False
+    if statement.not_actions is not None:
+        return True
+    return any(isinstance(a, str) and (a.strip() == "*" or a.strip().endswith(":*")) for a in statement.actions or ())
+
+
+def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocument] | None = None
+                     ) -> Privilege | None:
+    """The strongest privilege ``docs`` grant (see the module docstring), or None. Deterministic:
+    administrator first, then permissions management, then write, each by action name."""
+    docs = [d for d in docs if d is not None]
+    has_deny = any(s.is_deny or s.effect_unknown for d in docs for s in d.statements)
+    if boundary_docs is None and not has_deny:
+        for doc in docs:
+            for statement in doc.statements:
+                if statement_allows_everything(statement):
+                    return Privilege("admin", "*", statement, bool(statement.conditions))
+    candidates = _candidates(docs)
+    if boundary_docs is not None:
+        candidates &= _candidates(boundary_docs)
+    ranked = sorted((_LEVEL_ORDER[level], name) for name in candidates
+                    for level in (_privileged_level(name),) if level)
+    for rank, name in ranked:
+        grant = evaluate(docs, name, "*", boundary_docs=boundary_docs)
+        if grant.allowed is True:
+            statement = next((s for s in grant.allow_statements if s.is_allow), None)
+            if rank == 1 and name.lower() != "iam:passrole" and not _service_wide(statement):
+                # one scoped-able write action on * (logs:CreateLogStream) is not privilege; a
+                # whole service's writes on every resource (s3:*, NotAction) is
+                continue
+            kind = "permissions-management" if rank == 0 else "write"
+            if statement is not None and statement_allows_everything(statement) and boundary_docs is None:
+                kind, name = "admin", "*"
+            return Privilege(kind, name, statement, grant.conditional)
+    return None
+
+
+def _mfa_conditions(statement: Statement) -> list:
+    return [c for c in statement.conditions if c.key_lc in (MFA_KEY, MFA_AGE_KEY)]
+
+
+def _values_are(condition: Any, wanted: str) -> bool:
+    return bool(condition.values) and all(isinstance(v, str) and not isinstance(v, Unknown)
+                                          and v.strip().lower() == wanted for v in condition.values)
+
+
+def mfa_enforcing_deny(statement: Statement) -> bool:
+    """A Deny on every resource and on (nearly) every action, applied when the caller did not
+    sign in with MFA: ``Bool`` or ``BoolIfExists`` ``aws:MultiFactorAuthPresent: false`` (the
+    IfExists form also catches access-key calls, where the key is absent), with no other
+    condition that could keep it from applying."""
+    if not statement.is_deny or statement.resource_match("*") is not True:
+        return False
+    if not all(statement.action_match(action) is True for action in _BROAD_SAMPLE):
+        return False
+    mfa = [c for c in statement.conditions if c.key_lc == MFA_KEY and c.base == "Bool" and c.set_op is None
+           and _values_are(c, "false")]
+    return bool(mfa) and len(statement.conditions) == len(mfa)
+
+
+def mfa_required(statement: Statement) -> bool:
+    """An Allow that holds only for MFA sessions: ``Bool aws:MultiFactorAuthPresent: true`` or
+    ``NumericLessThan(Equals) aws:MultiFactorAuthAge`` without IfExists (IfExists lets a caller
+    without the key, such as an access key, through)."""
+    for condition in _mfa_conditions(statement):
+        if condition.if_exists or condition.set_op is not None:
+            continue
+        if condition.key_lc == MFA_KEY and condition.base == "Bool" and _values_are(condition, "true"):
+            return True
+        if condition.key_lc == MFA_AGE_KEY and condition.base in ("NumericLessThan", "NumericLessThanEquals"):
+            return True
+    return False
+
+
+def mfa_if_exists_only(statement: Statement) -> bool:
+    """The statement asks for MFA only with ``BoolIfExists`` (true when the key is absent)."""
+    return any(c.key_lc == MFA_KEY and c.base == "Bool" and c.if_exists and _values_are(c, "true")
+               for c in statement.conditions)
+
+
+_ACCOUNT_TEXT = re.compile(r"^arn:[^:]*:iam::[^:]*:root$")
+_USER_TEXT = re.compile(r"^arn:[^:]*:iam::[^:]*:user/.+$")
+
+
+def person_principal(principal: Any) -> str | None:
+    """'account' or 'user' for a trust principal that people sign in as (an account delegates to
+    its IAM users and roles), None for services, federation, roles and anyone (``*``), and
+    'unknown' for an AWS principal whose value is not known before deploy and whose written
+    form does not show what it is. Unknown ARNs built from known parts
+    (``arn:${AWS::Partition}:iam::${AWS::AccountId}:root``) are read from their text."""
+    if principal.kind != "AWS" or principal.is_anyone:
+        return None
+    if principal.is_unknown:
+        text = str(principal.value.text if isinstance(principal.value, Unknown) else principal.value).strip()
+        text = re.sub(r"\$\{[^}]*\}", "x", text)
+        if _ACCOUNT_TEXT.match(text):
+            return "account"
+        if _USER_TEXT.match(text):
+            return "user"
+        if text.startswith("arn:") and (":role/" in text or ":assumed-role/" in text):
+            return None
+        return "unknown"
+    kind = principal.arn_type
+    if kind == "root":
+        return "account"
+    if kind == "user":
+        return "user"
+    return None
+
+
+def covers_assume_role(statement: Statement) -> bool | None:
+    """The trust statement lets its principals call sts:AssumeRole (the call people make)."""
+    return statement.action_match("sts:AssumeRole")
+
+
+
+# --- principals ---------------------------------------------------------------------------------
+
+BOUNDARY_PROPERTIES = ("PermissionsBoundary", "permissions_boundary")
+
+
+def declares_boundary(principal: Any) -> bool:
+    """A permissions boundary is set on the principal, even one whose policy could not be read."""
+    if getattr(principal, "boundary", None) is not None:
+        return True
+    properties = principal.resource.properties if principal.resource is not None else {}
+    return any(properties.get(name) not in (None, "") for name in BOUNDARY_PROPERTIES)
+
+
+def unknown_policies(principal: Any) -> list[str]:
+    """Names of what grants or may deny this principal's permissions but cannot be read: policies
+    with unknown content (an AWS managed policy not in our table, a policy defined elsewhere, an
+    unresolved document), groups not defined in the scan, and the principal itself when it is
+    defined elsewhere (its other policies are not in the scan)."""
+    found: list[str] = []
+    if principal.external:
+        found.append(f"{principal.kind} {principal.name} is not defined in the scanned files")
+    for group in principal.groups:
+        if group.external:
+            found.append(f"group {group.name} is not defined in the scanned files")
+    for node in principal.identity_policies():
+        document = node.document
+        if document is None:
+            found.append(f"policy {node.name} has unknown content")
+        elif document.unresolved or document.unknown_statements or document.unknown_document is not None:
+            found.append(f"policy {node.name} could not be resolved")
+    return found
+
+
+def principal_privilege(principal: Any) -> Privilege | None:
+    """The strongest privilege the principal's own and group policies give it, capped by its
+    permissions boundary when that is known (see ``privileged_grant``)."""
+    docs = [node.document for node in principal.identity_policies() if node.document is not None]
+    boundary = principal.boundary
+    boundary_docs = [boundary.document] if boundary is not None and boundary.document is not None else None
+    return privileged_grant(docs, boundary_docs)
+
+
+def policy_of(principal: Any, statement: Statement | None) -> Any:
+    """The policy node of the principal that holds ``statement``."""
+    for node in principal.identity_policies():
+        if node.document is not None and statement is not None and any(s is statement for s in node.document.statements):
+            return node
+    return None
+
+
+__all__ += ["declares_boundary", "unknown_policies", "principal_privilege", "policy_of", "BOUNDARY_PROPERTIES"]

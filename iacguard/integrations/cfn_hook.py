@@ -1,0 +1,357 @@
+"""AWS Lambda handler for an ``AWS::CloudFormation::LambdaHook``: iacguard as a proactive control.
+
+CloudFormation calls :func:`handler` before it provisions:
+
+* RESOURCE (and CLOUD_CONTROL) targets: ``requestData.targetModel.resourceProperties`` holds one
+  resource with every intrinsic already resolved. Booleans may arrive as the strings
+  ``"true"``/``"false"``; outside policy documents they are turned back into booleans.
+* STACK and CHANGE_SET targets: ``requestData.payload`` is a presigned S3 URL whose JSON object
+  holds the raw template text (``template``). The whole template is evaluated, so
+  cross-resource analyses (a policy attached to a role elsewhere in the stack) work.
+
+The answer is the documented response: ``hookStatus`` SUCCESS or FAILED, ``errorCode``
+NonCompliant (evaluated and rejected) or InternalFailure (could not evaluate: the hook's
+FailureMode then decides), a ``message`` in Control Tower's ``[ID]: title [FIX]: remediation``
+style within the caller's limit, and ``clientRequestToken`` echoed. The handler never raises.
+
+Configuration (Lambda environment): ``IACGUARD_FAIL_ON`` (default ``high``),
+``IACGUARD_SETTINGS`` (the ``.iacguard.yaml`` content, YAML or JSON) and
+``IACGUARD_PAYLOAD_TIMEOUT`` (seconds for the payload download, default 10).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+MESSAGE_LIMIT = 4096            # CloudFormation truncates longer hook messages
+CLOUD_CONTROL_MESSAGE_LIMIT = 1024
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+DEFAULT_PAYLOAD_TIMEOUT = 10.0  # the hook waits 30 s for the whole invocation
+MAX_ANNOTATIONS = 50
+_ANNOTATION_TEXT_LIMIT = 16384
+# Presigned payload URLs point at S3 in the commercial, China and GovCloud partitions.
+_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+_SEVERITY_LEVEL = {"critical": "CRITICAL", "high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
+
+# Test-only: lets the tests serve the payload from a local plain-HTTP server on 127.0.0.1.
+# Nothing in the handler sets it; production requests are https to an AWS host only.
+_TEST_ALLOW_LOOPBACK_HTTP = False
+
+
+class HookInputError(Exception):
+    """The event or the payload is not what the hook contract describes."""
+
+
+def handler(event: Any, context: Any = None) -> dict:
+    """Lambda entry point. Always returns a response dict; never raises."""
+    token = ""
+    try:
+        if isinstance(event, dict):
+            raw_token = event.get("clientRequestToken") or event.get("clientRequesttoken") or ""
+            token = raw_token if isinstance(raw_token, str) else str(raw_token)
+        return _evaluate(event, token)
+    except Exception as exc:  # noqa: BLE001 - the hook must always get an answer
+        return _internal_failure(token, f"iacguard could not evaluate this request: {type(exc).__name__}: {exc}")
+
+
+# -- request handling ----------------------------------------------------------------------------
+
+def _evaluate(event: Any, token: str) -> dict:
+    if not isinstance(event, dict):
+        raise HookInputError("the event is not a JSON object")
+    request = event.get("requestData")
+    if not isinstance(request, dict):
+        raise HookInputError("the event has no requestData object")
+    stack_id = event.get("stackId") or event.get("stackID") or ""
+    limit = MESSAGE_LIMIT if stack_id else CLOUD_CONTROL_MESSAGE_LIMIT
+    invocation_point = str(event.get("actionInvocationPoint") or "")
+    target_name = str(request.get("targetName") or "")
+    target_type = str(request.get("targetType") or "")
+    kind = target_name if target_name in ("STACK", "CHANGE_SET") else (
+        target_type if target_type in ("STACK", "CHANGE_SET") else "RESOURCE")
+
+    if invocation_point.startswith("DELETE"):
+        return _success(token, "iacguard: deletions are not evaluated", limit)
+    settings = _settings()
+    pseudo = deployment_context(event)
+    account = pseudo.get("AWS::AccountId")
+    if account and account not in settings.deploy_accounts:
+        settings.deploy_accounts.append(account)  # the account being deployed to is its own zone of trust
+    if kind == "RESOURCE":
+        result, label = _resource_result(request, target_name, settings, pseudo)
+    else:
+        payload = _fetch_payload(request.get("payload"))
+        template = payload.get("template")
+        if not isinstance(template, str):
+            raise HookInputError("the payload has no template text")
+        if not template.strip():
+            return _success(token, "iacguard: empty template, nothing to evaluate", limit)
+        label = str(request.get("targetLogicalId") or kind.lower())
+        result = _template_result(template, f"{kind.lower()}:{label}", settings, pseudo)
+    if result.errors:
+        problems = "; ".join(str(e) for e in result.errors[:5])
+        return _internal_failure(token, f"iacguard could not read the {kind.lower()} {label}: {problems}", limit)
+    return _verdict(token, result, settings, limit)
+
+
+def _settings():
+    from ..errors import UsageError
+    from ..settings import Settings, validate
+
+    text = os.environ.get("IACGUARD_SETTINGS", "").strip()
+    if text:
+        import yaml
+
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"IACGUARD_SETTINGS is not valid YAML/JSON: {exc}") from None
+        settings = validate(raw, "IACGUARD_SETTINGS")
+        if not (isinstance(raw, dict) and ("allow_unresolved" in raw or "allow-unresolved" in raw)):
+            settings.allow_unresolved = True
+    else:
+        # Stack payloads carry no parameter values, so policies built from parameters are often
+        # unresolved there; resource targets see them resolved. Block on them only when asked.
+        settings = Settings(allow_unresolved=True)
+    fail_on = os.environ.get("IACGUARD_FAIL_ON", "").strip().lower()
+    if fail_on:
+        if fail_on not in ("low", "medium", "high", "critical", "none"):
+            raise UsageError(f"IACGUARD_FAIL_ON: unknown severity {fail_on!r}")
+        settings.fail_on = fail_on
+    return settings
+
+
+def deployment_context(event: dict) -> dict[str, str]:
+    """Pseudo parameter values the event reveals: account, partition, Region, stack id and name."""
+    import re
+
+    values: dict[str, str] = {}
+    account = event.get("awsAccountId")
+    if isinstance(account, str) and re.fullmatch(r"\d{12}", account):
+        values["AWS::AccountId"] = account
+    stack_id = event.get("stackId") or event.get("stackID")
+    match = re.fullmatch(r"arn:(aws[a-z-]*):cloudformation:([a-z0-9-]+):(\d{12}):stack/([^/]+)/.+",
+                         stack_id if isinstance(stack_id, str) else "")
+    if match:
+        values.update({"AWS::Partition": match.group(1), "AWS::Region": match.group(2),
+                       "AWS::StackId": stack_id, "AWS::StackName": match.group(4)})
+        values.setdefault("AWS::AccountId", match.group(3))
+    return values
+
+
+def _resource_result(request: dict, target_name: str, settings: Any, pseudo: dict[str, str]):
+    model = request.get("targetModel")
+    if not isinstance(model, dict):
+        raise HookInputError("a resource target needs requestData.targetModel")
+    properties = model.get("resourceProperties")
+    if properties in (None, ""):
+        properties = {}
+    if isinstance(properties, str):  # some callers send the properties as a JSON string
+        try:
+            properties = json.loads(properties)
+        except ValueError:
+            raise HookInputError("resourceProperties is not a JSON object") from None
+    if not isinstance(properties, dict):
+        raise HookInputError("resourceProperties is not an object")
+    if not target_name or target_name.count("::") != 2:
+        raise HookInputError(f"unexpected resource target name {target_name!r}")
+    logical_id = str(request.get("targetLogicalId") or "Resource")
+    template = {"Resources": {logical_id: {"Type": target_name, "Properties": normalize_scalars(properties)}}}
+    return _evaluate_template_data(_positioned(template), f"resource:{logical_id}", settings, pseudo), logical_id
+
+
+def _template_result(text: str, file: str, settings: Any, pseudo: dict[str, str]):
+    from ..engine import ScanResult
+    from ..errors import IacguardError
+    from ..loaders.cloudformation import looks_like_cloudformation, parse_document
+
+    try:
+        data = parse_document(text, file)
+    except IacguardError as exc:
+        return ScanResult(root=Path("."), errors=[exc])
+    if data is None or not looks_like_cloudformation(data):
+        from ..errors import InputError
+
+        return ScanResult(root=Path("."), errors=[InputError("not a CloudFormation template", file=file)])
+    return _evaluate_template_data(data, file, settings, pseudo)
+
+
+def _evaluate_template_data(data: Any, file: str, settings: Any, pseudo: dict[str, str]):
+    from ..engine import ScanResult, run_checks
+    from ..loaders.cloudformation import build_resources
+
+    result = ScanResult(root=Path("."))
+    loaded = build_resources(data, file, parameters=dict(settings.parameters), pseudo=pseudo)
+    result.resources.extend(loaded.resources)
+    result.errors.extend(loaded.errors)
+    result.files.append(file)
+    run_checks(result, settings)
+    return result
+
+
+def _positioned(value: Any) -> Any:
+    """Plain JSON data as the loaders' positioned types (no lines: the event has none)."""
+    from ..values import PDict, PList
+
+    if isinstance(value, dict):
+        return PDict({str(k): _positioned(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return PList([_positioned(v) for v in value])
+    return value
+
+
+def normalize_scalars(value: Any, in_policy: bool = False) -> Any:
+    """Turn ``"true"``/``"false"`` back into booleans, as CloudFormation may stringify them for
+    hooks. Inside policy documents (any mapping with a ``Statement``) strings are kept: condition
+    values are strings there. Numbers stay strings: account ids and the like must not change."""
+    if isinstance(value, dict):
+        inside = in_policy or "Statement" in value
+        return {k: normalize_scalars(v, inside) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize_scalars(v, in_policy) for v in value]
+    if not in_policy and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+# -- payload download ----------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could lead away from S3; the presigned URL itself must answer."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        raise HookInputError(f"the payload URL redirected (HTTP {code}); redirects are not followed")
+
+
+def check_payload_url(url: Any) -> str:
+    """The URL if it may be fetched: https to an AWS host on the default port, no credentials
+    in the authority. Raises HookInputError otherwise."""
+    if not isinstance(url, str) or not url:
+        raise HookInputError("the request has no payload URL")
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.username or parts.password:
+        raise HookInputError("the payload URL carries credentials")
+    try:
+        port = parts.port
+    except ValueError:
+        raise HookInputError("the payload URL has an invalid port") from None
+    if _TEST_ALLOW_LOOPBACK_HTTP and parts.scheme == "http" and host == "127.0.0.1":
+        return url
+    if parts.scheme != "https":
+        raise HookInputError(f"the payload URL must use https, not {parts.scheme or 'no scheme'}")
+    if port not in (None, 443):
+        raise HookInputError("the payload URL must use the default https port")
+    if not any(host.endswith(suffix) for suffix in _AWS_HOST_SUFFIXES):
+        raise HookInputError(f"the payload URL host {host!r} is not an AWS host")
+    return url
+
+
+def _fetch_payload(url: Any) -> dict:
+    checked = check_payload_url(url)
+    try:
+        timeout = float(os.environ.get("IACGUARD_PAYLOAD_TIMEOUT") or DEFAULT_PAYLOAD_TIMEOUT)
+    except ValueError:
+        timeout = DEFAULT_PAYLOAD_TIMEOUT
+    handlers: list = [_NoRedirect()]
+    if _TEST_ALLOW_LOOPBACK_HTTP:
+        handlers.append(urllib.request.ProxyHandler({}))  # the local test server, never a proxy
+    opener = urllib.request.build_opener(*handlers)
+    request = urllib.request.Request(checked, headers={"Accept": "application/json"})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            body = response.read(MAX_PAYLOAD_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise HookInputError(f"the payload download failed: HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise HookInputError(f"the payload download failed: {reason}") from None
+    if len(body) > MAX_PAYLOAD_BYTES:
+        raise HookInputError(f"the payload is larger than {MAX_PAYLOAD_BYTES} bytes")
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise HookInputError("the payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise HookInputError("the payload is not a JSON object")
+    return payload
+
+
+# -- responses -----------------------------------------------------------------------------------
+
+def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
+    from ..framework import severity_rank
+
+    blocking = result.blocking(settings.fail_on)
+    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    unresolved_blocks = bool(result.unresolved) and not settings.allow_unresolved
+    notes = [f"could not resolve before deployment: {e.message}" for e in result.unresolved]
+    if not blocking and not unresolved_blocks:
+        text = f"iacguard: {len(active)} findings, none at or above {settings.fail_on}"
+        if notes:
+            text += "; " + "; ".join(notes)
+        return _success(token, text, limit)
+    ordered = sorted(blocking, key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.rule_id))
+    entries = [_control_tower_entry(f, result) for f in ordered]
+    if unresolved_blocks:
+        entries += [f"[IACGUARD-UNRESOLVED]: {n}" for n in notes]
+    header = f"iacguard: {len(ordered)} blocking findings at fail-on {settings.fail_on}"
+    response = {"hookStatus": "FAILED", "errorCode": "NonCompliant",
+                "message": _join_within(header, entries, limit), "clientRequestToken": token}
+    annotations = [_annotation(f, result) for f in ordered[:MAX_ANNOTATIONS]]
+    if annotations:
+        response["annotations"] = annotations
+    return response
+
+
+def _fix_text(finding: Any, result: Any) -> str:
+    from ..report.ci_common import first_sentence
+
+    meta = (getattr(result, "checks", None) or {}).get(finding.rule_id)
+    return first_sentence(meta.fix, 400) if meta is not None else "see `iacguard explain " + finding.rule_id + "`"
+
+
+def _control_tower_entry(finding: Any, result: Any) -> str:
+    return f"[{finding.rule_id}]: {finding.title}: {finding.message} [FIX]: {_fix_text(finding, result)}"
+
+
+def _annotation(finding: Any, result: Any) -> dict:
+    return {
+        "annotationName": finding.rule_id[:1024],
+        "status": "FAILED",
+        "statusMessage": finding.message[:_ANNOTATION_TEXT_LIMIT],
+        "remediationMessage": _fix_text(finding, result)[:_ANNOTATION_TEXT_LIMIT],
+        "severityLevel": _SEVERITY_LEVEL.get(finding.severity, "HIGH"),
+    }
+
+
+def _join_within(header: str, entries: list[str], limit: int) -> str:
+    """Header and as many whole entries as fit in ``limit`` characters, then how many are left."""
+    text = header
+    for index, entry in enumerate(entries):
+        remaining = len(entries) - index
+        tail = f"\n... and {remaining} more" if remaining else ""
+        candidate = text + "\n" + entry
+        reserve = len(f"\n... and {remaining - 1} more") if remaining > 1 else 0
+        if len(candidate) + reserve > limit:
+            if index == 0:  # not even one entry fits: cut it rather than show none
+                room = limit - len(text) - 1 - len(tail)
+                return (text + "\n" + entry[: max(room - 1, 0)] + "…" + tail)[:limit]
+            return (text + tail)[:limit]
+        text = candidate
+    return text[:limit]
+
+
+def _success(token: str, message: str, limit: int = MESSAGE_LIMIT) -> dict:
+    return {"hookStatus": "SUCCESS", "message": message[:limit], "clientRequestToken": token}
+
+
+def _internal_failure(token: str, message: str, limit: int = MESSAGE_LIMIT) -> dict:
+    return {"hookStatus": "FAILED", "errorCode": "InternalFailure", "message": message[:limit],
+            "clientRequestToken": token}

@@ -1,0 +1,60 @@
+"""Entry point of the pre-commit hook (``iacguard-pre-commit``, see ``.pre-commit-hooks.yaml``).
+
+pre-commit passes every changed file that matches the hook's ``files`` pattern, which includes
+YAML and JSON that are not infrastructure (workflows, Kubernetes manifests, package.json).
+Given explicitly, ``iacguard scan`` treats such a file as an error, so this wrapper keeps only
+what iacguard analyses: Terraform files (their whole module directory is scanned), a
+``.tfvars`` file's module, and files that sniff as CloudFormation or a Terraform plan. Then it
+runs ``iacguard scan`` with the hook's arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _is_iac(path: Path) -> Path | None:
+    """The path to scan for a changed file, or None when it is not infrastructure code."""
+    from ..loaders.discover import SNIFF_BYTES, decode_bytes, is_terraform_file, sniff
+
+    name = path.name
+    if is_terraform_file(name):
+        return path
+    if name.endswith(".tfvars") or name.endswith(".tfvars.json"):
+        module_files = sorted(p for p in path.parent.glob("*.tf") if p.is_file())
+        return module_files[0] if module_files else None  # the module that reads these values
+    try:
+        with open(path, "rb") as handle:
+            head = decode_bytes(handle.read(SNIFF_BYTES))
+    except OSError:
+        return path  # let the scan report why it cannot be read
+    return path if sniff(path, head) else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..cli import build_parser, main as cli_main
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args, _ = parser.parse_known_args(["scan", *argv])
+        files = list(args.paths)
+    except SystemExit:  # no file at all: nothing changed that the hook looks at
+        return 0
+    # pre-commit appends the file names after the hook's own args
+    options = argv[:-len(files)] if argv[-len(files):] == files else [a for a in argv if a not in set(files)]
+    selected: list[str] = []
+    for file in files:
+        target = _is_iac(Path(file))
+        if target is not None and str(target) not in selected:
+            selected.append(str(target))
+    if not selected:
+        print(f"iacguard: none of the {len(files)} changed files is a CloudFormation template, "
+              "Terraform module or plan")
+        return 0
+    return cli_main(["scan", *options, *selected])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

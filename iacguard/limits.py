@@ -1,0 +1,94 @@
+"""Per-file resource limits that keep a hostile input from hanging the gate.
+
+Size, nesting, alias expansion, module depth and instance counts are enforced inside the
+loaders (they know where in the file the limit was hit); ``ScanLimits`` carries the settings
+to them. This module adds the JSON nesting pre-check shared by templates, plans and
+``.tf.json``, and the one limit a loader cannot enforce on itself: wall-clock time per file.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any, Iterator
+
+from .errors import InputError
+
+DEFAULT_MAX_DEPTH = 200
+# A JSON string literal (unrolled loop: linear time on long strings).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def check_json_depth(text: str, file: str, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``max_depth`` before a recursive scanner sees it, with
+    the line of the first container past the limit."""
+    without_strings = _JSON_STRING.sub('""', text)
+    depth = 0
+    for match in _JSON_BRACKET.finditer(without_strings):
+        if match.group() in "[{":
+            depth += 1
+            if depth > max_depth:
+                line = without_strings.count("\n", 0, match.start()) + 1
+                raise InputError(f"nesting deeper than {max_depth} levels; raise the limit with "
+                                 "--max-nesting-depth", file=file, line=line)
+        else:
+            depth -= 1
+
+
+class _Expired(BaseException):
+    """Raised by the alarm handler. A BaseException so that no loader's ``except Exception``
+    can swallow it and carry on past the deadline."""
+
+
+def time_limit_supported() -> bool:
+    """SIGALRM timers exist only on Unix and fire only in the main thread."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_limit(seconds: float, file: str) -> Iterator[None]:
+    """Stop the enclosed work after ``seconds`` and raise InputError naming ``file``.
+
+    ``seconds`` <= 0 disables the limit. Where timers are unavailable (Windows, worker threads)
+    the work runs unbounded; the other limits still apply there.
+    """
+    if seconds <= 0 or not time_limit_supported():
+        yield
+        return
+    state = {"armed": True}
+
+    def on_alarm(signum: int, frame: object) -> None:
+        if state["armed"]:  # the alarm may land just after the work finished
+            raise _Expired()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        try:
+            yield
+        finally:
+            state["armed"] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    except _Expired:
+        raise InputError(f"reading this file took longer than the limit of {seconds:g} seconds; "
+                         "raise it with --max-seconds-per-file", file=file) from None
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    """The limits one load needs, small and picklable so worker processes get them too."""
+
+    max_nesting_depth: int = DEFAULT_MAX_DEPTH
+    max_alias_nodes: int = 10_000
+    max_module_depth: int = 20
+    max_instances: int = 1000
+    max_seconds_per_file: float = 10
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ScanLimits":
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})

@@ -1,0 +1,169 @@
+"""AWS SAM templates (``Transform: AWS::Serverless-2016-10-31``) expanded with samtranslator.
+
+SAM writes IAM in shorthand: ``Policies`` (managed policy names, policy templates, inline
+statements), ``Events`` (each one a Lambda permission) and ``FunctionUrlConfig`` (a function URL
+and its permission). The translator turns them into the CloudFormation resources the IAM model
+understands. It runs offline; it is imported only for templates that use the transform.
+
+Positions: resources the translator generates (``FnRole``, ``FnUrlPublicPermissions``) take the
+line of the SAM resource they came from (the longest SAM logical id that prefixes theirs);
+statements copied from the template keep their own lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from ..values import PDict, PList, line_of
+
+SERVERLESS_TRANSFORM = "AWS::Serverless-2016-10-31"
+# Properties whose local paths the translator rejects (it expects S3 locations); what they point
+# at (code, layer content, API definitions) has no bearing on IAM.
+_LOCAL_PATH_PROPERTIES = {
+    "AWS::Serverless::Function": ("CodeUri",),
+    "AWS::Serverless::LayerVersion": ("ContentUri",),
+    "AWS::Serverless::Api": ("DefinitionUri",),
+    "AWS::Serverless::HttpApi": ("DefinitionUri",),
+    "AWS::Serverless::StateMachine": ("DefinitionUri",),
+}
+_PLACEHOLDER_BUCKET = "iacguard-local-artifact"
+
+
+def uses_serverless_transform(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    transform = data.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return any(isinstance(name, str) and name == SERVERLESS_TRANSFORM for name in names)
+
+
+def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> PDict:
+    """The CloudFormation template the SAM transform produces, with positions mapped back.
+
+    Raises InputError (with the SAM resource's line where known) when samtranslator is missing
+    or rejects the template."""
+    try:
+        from samtranslator.model.exceptions import InvalidDocumentException
+        from samtranslator.parser.parser import Parser
+        from samtranslator.translator.translator import Translator
+    except ImportError:
+        raise InputError("template uses the AWS::Serverless-2016-10-31 transform; install the SAM support "
+                         "to analyse it: pip install 'iacguard[sam]'", file=file, line=line_of(data) or None) from None
+    import boto3
+
+    resources = data.get("Resources")
+    if not isinstance(resources, dict):
+        raise InputError("Resources must be a mapping", file=file, line=line_of(data) or None)
+    sam_lines = _sam_resource_lines(resources)
+    template = _with_s3_locations(data)
+    # An explicit Region keeps the translator off the network and off the caller's AWS config.
+    session = boto3.session.Session(region_name="us-east-1")
+    translator = Translator(managed_policy_map=None, sam_parser=Parser(), boto_session=session)
+    try:
+        output = translator.translate(sam_template=template, parameter_values=dict(parameters or {}),
+                                      passthrough_metadata=True)
+    except InvalidDocumentException as exc:
+        causes = getattr(exc, "causes", None) or [exc]
+        first = causes[0]
+        logical_id = getattr(first, "_logical_id", None)  # InvalidResourceException keeps it private
+        if isinstance(logical_id, list):
+            logical_id = logical_id[0] if logical_id else None
+        message = "; ".join(str(getattr(c, "message", c)) for c in causes[:5])
+        raise InputError(f"SAM transform failed: {message}", file=file,
+                         line=sam_lines.get(logical_id) or line_of(data) or None) from None
+    except Exception as exc:  # the translator raises assorted errors on malformed input
+        raise InputError(f"SAM transform failed: {type(exc).__name__}: {exc}", file=file,
+                         line=line_of(data) or None) from None
+    return _positioned_output(output, resources, sam_lines, line_of(resources, line_of(data)))
+
+
+def _sam_resource_lines(resources: dict) -> dict[str, int]:
+    key_lines = getattr(resources, "key_lines", {}) or {}
+    return {str(name): key_lines.get(name) or line_of(body, line_of(resources))
+            for name, body in resources.items()}
+
+
+def _with_s3_locations(data: PDict) -> dict:
+    """A copy of the template where local artifact paths are replaced by placeholder S3
+    locations (``sam build``/``sam package`` do the same before deployment)."""
+    copied = dict(data)
+    resources = PDict(line=line_of(data.get("Resources")))
+    for name, body in data["Resources"].items():
+        properties = body.get("Properties") if isinstance(body, dict) else None
+        names = _LOCAL_PATH_PROPERTIES.get(body.get("Type")) if isinstance(body, dict) else None
+        if names and isinstance(properties, dict):
+            fixed = _replace_local_paths(properties, names)
+            if fixed is not properties:
+                body = _copy_with(body, "Properties", fixed)
+        resources[name] = body
+    copied["Resources"] = resources
+    globals_section = data.get("Globals")
+    if isinstance(globals_section, dict):
+        fixed_globals = dict(globals_section)
+        for section, names in (("Function", ("CodeUri",)), ("Api", ("DefinitionUri",)),
+                               ("HttpApi", ("DefinitionUri",))):
+            if isinstance(globals_section.get(section), dict):
+                fixed_globals[section] = _replace_local_paths(globals_section[section], names)
+        copied["Globals"] = fixed_globals
+    return copied
+
+
+def _replace_local_paths(properties: dict, names: tuple[str, ...]) -> dict:
+    result = properties
+    for name in names:
+        value = properties.get(name)
+        if isinstance(value, str) and not value.startswith("s3://"):
+            if result is properties:
+                result = _copy_with(properties, name, None)
+            result[name] = f"s3://{_PLACEHOLDER_BUCKET}/{value.strip('./') or 'code'}"
+    return result
+
+
+def _copy_with(mapping: dict, key: str, value: Any) -> PDict:
+    copied = PDict(mapping, line=line_of(mapping))
+    if value is not None:
+        copied[key] = value
+    return copied
+
+
+def _origin_line(logical_id: str, sam_lines: dict[str, int], default: int) -> int:
+    if logical_id in sam_lines:
+        return sam_lines[logical_id]
+    owners = [name for name in sam_lines if logical_id.startswith(name)]
+    return sam_lines[max(owners, key=len)] if owners else default
+
+
+def _positioned_output(output: dict, original: dict, sam_lines: dict[str, int], section_line: int) -> PDict:
+    template = PDict(line=1)
+    for key, value in output.items():
+        if key != "Resources":
+            template[key] = _position(value, 1)
+    resources = PDict(line=section_line)
+    for logical_id, body in (output.get("Resources") or {}).items():
+        line = _origin_line(str(logical_id), sam_lines, section_line)
+        resources[logical_id] = _position(body, line, top=True)
+        if logical_id not in original:
+            # CloudFormation metadata of a generated resource: where in the template it came from
+            metadata = resources[logical_id].setdefault("Metadata", PDict(line=line))
+            if isinstance(metadata, dict):
+                owner = next((n for n in sorted(sam_lines, key=len, reverse=True) if str(logical_id).startswith(n)),
+                             None)
+                if owner:
+                    metadata.setdefault("SamResourceId", owner)
+    template["Resources"] = resources
+    return template
+
+
+def _position(value: Any, line: int, top: bool = False) -> Any:
+    """Plain translator output as PDict/PList. Dicts the translator copied from the template
+    keep their lines; everything new takes the line of its nearest positioned parent."""
+    if isinstance(value, dict):
+        own = line_of(value)
+        here = line if top or not own else own
+        return PDict({k: _position(v, here) for k, v in value.items()}, line=here)
+    if isinstance(value, list):
+        own = line_of(value)
+        here = own or line
+        return PList([_position(v, here) for v in value], line=here)
+    return value

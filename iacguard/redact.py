@@ -1,0 +1,66 @@
+"""Keep secrets written in templates out of reports.
+
+Reports quote template text (error snippets, unresolved expressions, evidence). A credential in
+that text is shown as its first 4 characters and a short SHA-256, enough to find it in the
+template and to tell two secrets apart, never enough to use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+# An AWS secret access key: 40 base64 characters with upper case, lower case and a digit (a
+# 40-character hex digest has no upper case and is left alone).
+_AWS_SECRET = r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
+_PATTERNS = re.compile("|".join((
+    _AWS_SECRET,
+    r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",                          # access key ids
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+    r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b",
+    r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b",                                # Slack tokens
+)))
+# Attribute names whose string values are secrets whatever they look like.
+_SECRET_KEY = re.compile(r"(?i)(secret|password|passwd|token|private_?key|credential)")
+
+
+def mask(secret: str) -> str:
+    """``wJal[redacted sha256:1a2b3c4d]``: the first 4 characters and a short hash (ASCII, so
+    JSON output shows it as it is)."""
+    digest = hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:8]
+    return f"{secret[:4]}[redacted sha256:{digest}]"
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential-shaped token masked."""
+    if not isinstance(text, str) or not text:
+        return text
+    return _PATTERNS.sub(lambda match: mask(match.group(0)), text)
+
+
+def redact_value(value: Any, key: str | None = None) -> Any:
+    """A copy of a JSON-like value (finding evidence) with secrets masked: every string under
+    a secret-named key, and credential-shaped tokens in any other string."""
+    if isinstance(value, str):
+        if key is not None and _SECRET_KEY.search(key) and value:
+            return mask(value)
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_value(v, key) for v in value]
+    return value
+
+
+def redact_result(result: Any) -> None:
+    """Mask secrets in a ScanResult's findings (message, evidence) and errors, in place."""
+    for finding in result.findings:
+        finding.message = redact_text(finding.message)
+        if finding.evidence is not None:
+            finding.evidence = redact_value(finding.evidence)
+    for error in list(result.errors) + list(result.unresolved):
+        redacted = redact_text(error.message)
+        if redacted != error.message:
+            error.message = redacted
+            error.args = (redacted,)

@@ -1,0 +1,150 @@
+"""GitHub Actions output: workflow-command annotations and a Markdown step summary.
+
+GitHub shows at most 10 error and 10 warning annotations per step, so the most severe
+blocking findings (and input errors) become ``::error``, the most severe other findings
+``::warning``, and one ``::notice`` says how many were left out. The full list goes to the
+Markdown step summary (``$GITHUB_STEP_SUMMARY``, capped below GitHub's 1 MiB per step) when
+that variable is set, and to SARIF for code scanning.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..framework import severity_rank
+from .ci_common import active, construct_suffix, display_path, first_sentence
+
+MAX_ERRORS = 10
+MAX_WARNINGS = 10
+# GitHub refuses step summaries over 1 MiB; keep a margin for what other steps append.
+SUMMARY_LIMIT = 900 * 1024
+_ERROR_RANK = len(("low", "medium", "high", "critical"))  # input errors sort above critical
+
+
+def escape_data(text: str) -> str:
+    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, **properties: Any) -> str:
+    """One workflow command line: ``::error file=a.tf,line=3,title=X::message``."""
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items()
+                     if value not in (None, ""))
+    return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def annotations(result: Any, settings: Any) -> list[str]:
+    root = getattr(result, "root", None)
+    blocking_ids = {id(f) for f in result.blocking(settings.fail_on)}
+    errors: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = []
+    for finding in active(result.findings):
+        text = f"{finding.message}{construct_suffix(finding)}"
+        line = command("error" if id(finding) in blocking_ids else "warning", text,
+                       file=display_path(finding.file, root), line=max(int(finding.line or 1), 1),
+                       title=f"{finding.rule_id} ({finding.severity}): {finding.title}")
+        target = errors if id(finding) in blocking_ids else warnings
+        target.append((severity_rank(finding.severity), line))
+    for kind, problems in (("input error", result.errors), ("unresolved", result.unresolved)):
+        for problem in problems:
+            errors.append((_ERROR_RANK, command(
+                "error", problem.message, file=display_path(problem.file, root) if problem.file else None,
+                line=problem.line or None, title=f"iacguard {kind}")))
+    # stable sort: most severe first, report order (file, line) within a severity
+    errors.sort(key=lambda item: -item[0])
+    warnings.sort(key=lambda item: -item[0])
+    lines = [text for _, text in errors[:MAX_ERRORS]] + [text for _, text in warnings[:MAX_WARNINGS]]
+    left_out = max(0, len(errors) - MAX_ERRORS) + max(0, len(warnings) - MAX_WARNINGS)
+    if left_out:
+        lines.append(command("notice", f"{left_out} more iacguard annotations were left out (GitHub shows "
+                                       f"{MAX_ERRORS} errors and {MAX_WARNINGS} warnings per step); "
+                                       "see the step summary or the SARIF report",
+                             title="iacguard"))
+    return lines
+
+
+def _cell(text: Any) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> str:
+    root = getattr(result, "root", None)
+    findings = active(result.findings)
+    blocking = result.blocking(settings.fail_on)
+    exit_code = result.exit_code(settings)
+    verdict = "❌ failed" if exit_code else "✅ passed"
+    parts = [f"## iacguard: {verdict}\n",
+             f"{len(result.files)} files, {len(result.resources)} resources: **{len(findings)} findings**, "
+             f"{len(blocking)} blocking at fail-on `{settings.fail_on}`; {len(result.errors)} input errors, "
+             f"{len(result.unresolved)} unresolved policies.\n",
+             "| Critical | High | Medium | Low | Suppressed |", "|---:|---:|---:|---:|---:|",
+             "| " + " | ".join(str(sum(1 for f in findings if f.severity == s))
+                              for s in ("critical", "high", "medium", "low"))
+             + f" | {len(result.findings) - len(findings)} |\n"]
+    rows: list[str] = []
+    if findings:
+        rows += ["| Severity | Check | Resource | Location | Finding |", "|---|---|---|---|---|"]
+        ordered = sorted(findings, key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.rule_id))
+        for finding in ordered:
+            resource = finding.resource + (f" (`{finding.construct_path}`)" if finding.construct_path else "")
+            rows.append(f"| {finding.severity} | {finding.rule_id} | {_cell(resource)} | "
+                        f"`{_cell(display_path(finding.file, root))}:{finding.line}` | {_cell(finding.message)} |")
+    problems = [("input error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
+    if problems:
+        rows += ["", "### Errors", ""]
+        for kind, problem in problems:
+            where = display_path(problem.file, root) if problem.file else "input"
+            where += f":{problem.line}" if problem.line else ""
+            rows.append(f"- `{_cell(where)}` {kind}: {_cell(problem.message)}")
+    text = "\n".join(parts)
+    used = len(text.encode("utf-8"))
+    for index, row in enumerate(rows):
+        size = len(row.encode("utf-8")) + 1
+        if used + size > limit - 200:
+            text += f"\n\n… {len(rows) - index} more lines left out (GitHub limits step summaries to 1 MiB); " \
+                    "see the SARIF or JSON report."
+            break
+        text += "\n" + row
+        used += size
+    fixes = sorted({(f.rule_id, f.title) for f in blocking})
+    if fixes and used < limit - 4096:
+        text += "\n\n<details><summary>How to fix</summary>\n\n"
+        metas = getattr(result, "checks", None) or {}
+        for rule_id, title in fixes[:30]:
+            meta = metas.get(rule_id)
+            fix = first_sentence(meta.fix) if meta is not None else ""
+            text += f"- **{rule_id}** {_cell(title)}: {_cell(fix)}\n"
+        text += "\n</details>"
+    return text + "\n"
+
+
+def write_step_summary(result: Any, settings: Any, path: str | None = None) -> str | None:
+    """Append the Markdown summary to ``path`` (default ``$GITHUB_STEP_SUMMARY``).
+    Returns an error text when the file cannot be written, else None."""
+    path = path or os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return None
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(result, settings))
+    except OSError as exc:
+        return f"could not write the step summary to {path}: {exc.strerror or exc}"
+    return None
+
+
+def render(result: Any, settings: Any) -> str:
+    """Annotations and a one-line verdict for the step log; writes the step summary as a side
+    effect when ``$GITHUB_STEP_SUMMARY`` is set (as it is in every Actions step)."""
+    lines = annotations(result, settings)
+    problem = write_step_summary(result, settings)
+    if problem:
+        lines.append(command("warning", problem, title="iacguard"))
+    active_count = len(active(result.findings))
+    blocking = len(result.blocking(settings.fail_on))
+    lines.append(f"iacguard: {len(result.files)} files, {active_count} findings, {blocking} blocking at fail-on "
+                 f"{settings.fail_on}, {len(result.errors)} errors, {len(result.unresolved)} unresolved")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,143 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+One run, one rule per check that reported (or could have reported) in this scan, one result per
+finding. Suppressed and baselined findings stay in the log with ``suppressions`` so viewers
+show them as dismissed rather than losing them. Input errors and unresolved policies become
+tool execution notifications: they are not findings about the code, but the run was not clean.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import __version__
+from .ci_common import SECURITY_SEVERITY, check_metadata, construct_suffix, display_path
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/iacguard/iacguard"
+# GitHub keeps at most 25,000 results per run; more are dropped by the upload, so we say so.
+MAX_RESULTS = 25_000
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+_TEXT_LIMIT = 1024  # GitHub's limit for rule short/full descriptions
+
+
+def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rule(rule_id: str, meta: Any, sample: Any) -> dict:
+    """A reportingDescriptor from the check's metadata, or from a finding of a foreign rule
+    (cfn-lint) that has no CheckMeta."""
+    if meta is not None:
+        severity, family, title = meta.severity, meta.family, meta.title
+        why, fix, controls = meta.why, meta.fix, list(meta.controls)
+    else:
+        severity, family, title = sample.severity, sample.family, sample.title
+        why, fix, controls = sample.title, "See the rule's documentation.", []
+    markdown = f"**{title}**\n\n{why}\n\n**Fix:** {fix}"
+    if controls:
+        markdown += "\n\n**Controls:** " + ", ".join(controls)
+    tags = ["security", family] + controls[:8]
+    return {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.replace("-", " ").split()),
+        "shortDescription": {"text": _clip(title) or rule_id},
+        "fullDescription": {"text": _clip(why) or rule_id},
+        "help": {"text": f"{why}\n\nFix: {fix}".strip(), "markdown": markdown},
+        "defaultConfiguration": {"level": _LEVEL[severity]},
+        "properties": {
+            "tags": tags,
+            "precision": "high",
+            "security-severity": SECURITY_SEVERITY[severity],
+        },
+    }
+
+
+def _result(finding: Any, rule_index: int, root: Any) -> dict:
+    uri = display_path(finding.file, root)
+    line = max(int(finding.line or 1), 1)
+    message = finding.message + construct_suffix(finding)
+    result: dict = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": message},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
+            "logicalLocations": [{"name": finding.resource, "kind": "resource",
+                                  "fullyQualifiedName": f"{finding.resource_type}/{finding.resource}"}],
+        }],
+        # The fingerprint survives line moves, so alerts follow the finding, not the line.
+        "partialFingerprints": {"primaryLocationLineHash": finding.fingerprint,
+                                "iacguard/v1": finding.fingerprint},
+        "properties": {"severity": finding.severity, "family": finding.family,
+                       "resource": finding.resource, "resourceType": finding.resource_type},
+    }
+    if finding.construct_path:
+        result["properties"]["cdkPath"] = finding.construct_path
+    suppressions = []
+    if finding.suppressed:
+        suppression = {"kind": "inSource", "status": "accepted"}
+        if finding.suppression_reason:
+            suppression["justification"] = finding.suppression_reason
+        suppressions.append(suppression)
+    if finding.baselined:
+        suppressions.append({"kind": "external", "status": "accepted",
+                             "justification": "accepted in the baseline"})
+        result["baselineState"] = "unchanged"
+    if suppressions:
+        result["suppressions"] = suppressions
+    return result
+
+
+def _notification(error: Any, kind: str, root: Any) -> dict:
+    notification: dict = {"level": "error", "message": {"text": f"{kind}: {error.message}"},
+                          "descriptor": {"id": f"iacguard/{kind}"}}
+    if error.file:
+        region = {"startLine": int(error.line)} if error.line else None
+        location: dict = {"physicalLocation": {"artifactLocation": {"uri": display_path(error.file, root)}}}
+        if region:
+            location["physicalLocation"]["region"] = region
+        notification["locations"] = [location]
+    return notification
+
+
+def as_document(result: Any, settings: Any) -> dict:
+    metas = check_metadata(result)
+    findings = list(result.findings)[:MAX_RESULTS]
+    root = getattr(result, "root", None)
+    rules: list[dict] = []
+    rule_index: dict[str, int] = {}
+    samples = {}
+    for finding in findings:
+        samples.setdefault(finding.rule_id, finding)
+    # Every enabled check is a rule, so a fixed finding's rule stays known to the viewer.
+    for rule_id in sorted(set(metas) | set(samples)):
+        meta = metas.get(rule_id)
+        if meta is not None and rule_id not in samples and not settings.check_enabled(meta.id, meta.family):
+            continue
+        rule_index[rule_id] = len(rules)
+        rules.append(_rule(rule_id, meta, samples.get(rule_id)))
+    notifications = [_notification(e, "input-error", root) for e in result.errors]
+    notifications += [_notification(e, "unresolved", root) for e in result.unresolved]
+    if len(result.findings) > MAX_RESULTS:
+        notifications.append({"level": "warning", "message": {
+            "text": f"{len(result.findings) - MAX_RESULTS} more findings are not in this SARIF log "
+                    f"(code scanning keeps {MAX_RESULTS} per run); see the JSON report"}})
+    run = {
+        "tool": {"driver": {"name": "iacguard", "semanticVersion": __version__, "version": __version__,
+                            "informationUri": INFORMATION_URI, "rules": rules}},
+        "automationDetails": {"id": "iacguard/"},
+        "invocations": [{"executionSuccessful": not result.errors,
+                         "exitCode": result.exit_code(settings),
+                         "toolExecutionNotifications": notifications}],
+        "results": [_result(f, rule_index[f.rule_id], root) for f in findings],
+        "columnKind": "unicodeCodePoints",
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(result: Any, settings: Any) -> str:
+    return json.dumps(as_document(result, settings), indent=2) + "\n"

@@ -1,0 +1,13 @@
+resource "aws_iam_user" "erin" {
+  name = "erin"
+}
+
+resource "aws_iam_group" "developers" {
+  name = "developers"
+}
+
+resource "aws_iam_group_membership" "developers" {
+  name  = "developers"
+  group = aws_iam_group.developers.name
+  users = [aws_iam_user.erin.name]
+}

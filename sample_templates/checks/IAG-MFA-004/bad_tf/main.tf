@@ -1,0 +1,8 @@
+resource "aws_iam_user" "bob" {
+  name = "bob"
+}
+
+resource "aws_iam_user_login_profile" "bob" {
+  user                    = aws_iam_user.bob.name
+  password_reset_required = true
+}

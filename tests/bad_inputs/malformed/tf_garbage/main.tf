@@ -1,0 +1,4 @@
+resource "aws_iam_user" "u" {
+  name = "u"
+}
+}}}} resource = = "x" {{

@@ -1,0 +1,5 @@
+resource "aws_iam_policy" "p" {
+  name = "p"
+  policy = jsonencode({
+    Statement = [{
+      Action = "s3:*",

@@ -1,0 +1,7 @@
+module "again" {
+  source = "./"
+}
+
+resource "aws_iam_user" "me" {
+  name = "me"
+}

@@ -1,0 +1,366 @@
+"""The CloudFormation Lambda hook handler, fed the documented event shapes; a local HTTP server
+stands in for S3 behind the handler's test-only loopback switch."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from helpers import ROOT, run_cli
+from iacguard.integrations import cfn_hook
+
+EVENTS = ROOT / "tests" / "fixtures" / "integrations" / "hook_events"
+
+STACK_BAD = """\
+Resources:
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { Service: codebuild.amazonaws.com }
+            Action: sts:AssumeRole
+  DeployPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: deploy
+      Roles: [!Ref DeployRole]
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: '*'
+            Resource: '*'
+"""
+STACK_GOOD = STACK_BAD.replace("Action: '*'\n            Resource: '*'",
+                               "Action: s3:GetObject\n            Resource: !Sub 'arn:${AWS::Partition}:s3:::reports/*'")
+
+
+def event(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+class _S3Stand(BaseHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802
+        status, body, headers = self.routes.get(self.path.split("?")[0], (404, b"missing", {}))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """A loopback HTTP server; ``serve(path, obj)`` returns the URL to put in the event."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _S3Stand)
+    _S3Stand.routes = {}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(cfn_hook, "_TEST_ALLOW_LOOPBACK_HTTP", True)
+
+    def serve(path: str, payload, status: int = 200, headers: dict | None = None) -> str:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        _S3Stand.routes[path] = (status, body, headers or {})
+        return f"http://127.0.0.1:{server.server_address[1]}{path}?X-Amz-Signature=abc"
+
+    yield serve
+    server.shutdown()
+    server.server_close()
+
+
+def with_payload(name: str, url: str) -> dict:
+    ev = event(name)
+    ev["requestData"]["payload"] = url
+    return ev
+
+
+# -- RESOURCE targets ----------------------------------------------------------------------------
+
+def test_resource_target_public_bucket_policy_is_non_compliant():
+    response = cfn_hook.handler(event("resource_bucket_policy.json"), None)
+    assert response["hookStatus"] == "FAILED"
+    assert response["errorCode"] == "NonCompliant"
+    assert response["clientRequestToken"] == "9b2f6c1e-2d7a-4f0e-8a51-3c4d5e6f7a80"
+    first = response["message"].splitlines()[1]
+    assert first.startswith("[IAG-EXT-001]: ") and " [FIX]: " in first
+    assert "AnyoneCanRead" in first
+    annotation = response["annotations"][0]
+    assert annotation["annotationName"] == "IAG-EXT-001" and annotation["status"] == "FAILED"
+    assert annotation["severityLevel"] in ("HIGH", "CRITICAL") and annotation["remediationMessage"]
+
+
+def test_resource_target_scoped_bucket_policy_succeeds():
+    ev = event("resource_bucket_policy.json")
+    statement = ev["requestData"]["targetModel"]["resourceProperties"]["PolicyDocument"]["Statement"][0]
+    statement["Principal"] = {"AWS": "arn:aws:iam::111122223333:root"}
+    response = cfn_hook.handler(ev, None)
+    assert response["hookStatus"] == "SUCCESS", response
+    assert "errorCode" not in response
+    assert response["clientRequestToken"] == ev["clientRequestToken"]
+
+
+def test_resource_target_with_lowercase_token_spelling_and_stringified_scalars():
+    response = cfn_hook.handler(event("resource_role_stringified.json"), None)
+    assert response["clientRequestToken"] == "5c1d2e3f-0000-4abc-9def-111122223333"
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant"
+    assert "[IAG-LP-001]: " in response["message"] and "AdministratorAccess" in response["message"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ({"Enabled": "true", "Count": "3"}, {"Enabled": True, "Count": "3"}),
+    ({"BlockPublicPolicy": "FALSE"}, {"BlockPublicPolicy": False}),
+    ({"Tags": [{"Key": "x", "Value": "true"}]}, {"Tags": [{"Key": "x", "Value": True}]}),
+    # inside a policy document condition values stay strings
+    ({"PolicyDocument": {"Statement": [{"Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}},
+     {"PolicyDocument": {"Statement": [{"Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}),
+    ({"AccountId": "012345678901"}, {"AccountId": "012345678901"}),
+    ("truthy", "truthy"),
+])
+def test_normalize_scalars(value, expected):
+    assert cfn_hook.normalize_scalars(value) == expected
+
+
+def test_delete_is_not_evaluated():
+    ev = event("resource_bucket_policy.json")
+    ev["actionInvocationPoint"] = "DELETE_PRE_PROVISION"
+    ev["requestData"]["targetModel"]["resourceProperties"] = {}
+    response = cfn_hook.handler(ev, None)
+    assert response["hookStatus"] == "SUCCESS"
+
+
+def admin_policy_event(statements: int, sid_padding: int = 0) -> dict:
+    """A RESOURCE event for a managed policy with many allow-everything statements."""
+    ev = event("resource_bucket_policy.json")
+    ev["requestData"].update(targetName="AWS::IAM::ManagedPolicy", targetType="AWS::IAM::ManagedPolicy",
+                             targetLogicalId="Everything")
+    ev["requestData"]["targetModel"]["resourceProperties"] = {"PolicyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"All{i:03d}" + "x" * sid_padding, "Effect": "Allow", "Action": "*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": f"region-{i}"}}}
+        for i in range(statements)]}}
+    return ev
+
+
+def test_cloud_control_message_limit_is_1024():
+    ev = admin_policy_event(60, sid_padding=40)
+    ev["stackId"] = ""  # Cloud Control API callers have no stack
+    response = cfn_hook.handler(ev, None)
+    assert response["errorCode"] == "NonCompliant"
+    assert len(response["message"]) <= 1024
+    assert response["message"].splitlines()[-1].startswith("... and ")
+
+
+def test_message_stays_within_4096_and_says_how_many_are_left_out():
+    response = cfn_hook.handler(admin_policy_event(200), None)
+    assert response["errorCode"] == "NonCompliant"
+    lines = response["message"].splitlines()
+    assert 3000 < len(response["message"]) <= 4096
+    assert lines[0] == "iacguard: 200 blocking findings at fail-on high"
+    assert all(line.startswith("[IAG-LP-001]: ") and " [FIX]: " in line for line in lines[1:-1])
+    shown = len(lines) - 2
+    assert lines[-1] == f"... and {200 - shown} more"
+    assert len(response["annotations"]) == cfn_hook.MAX_ANNOTATIONS
+
+
+def test_one_huge_finding_is_cut_not_dropped():
+    response = cfn_hook.handler(admin_policy_event(1, sid_padding=5000), None)
+    assert len(response["message"]) <= 4096 and "[IAG-LP-001]: " in response["message"]
+
+
+def test_deploying_account_and_stack_become_pseudo_parameters():
+    context = cfn_hook.deployment_context(event("stack.json"))
+    assert context == {"AWS::AccountId": "111122223333", "AWS::Partition": "aws", "AWS::Region": "eu-west-1",
+                       "AWS::StackName": "reports-stack",
+                       "AWS::StackId": event("stack.json")["stackId"]}
+    assert cfn_hook.deployment_context({"awsAccountId": "12", "stackId": "nonsense"}) == {}
+
+
+def test_fail_on_from_environment(monkeypatch):
+    monkeypatch.setenv("IACGUARD_FAIL_ON", "none")
+    assert cfn_hook.handler(event("resource_bucket_policy.json"), None)["hookStatus"] == "SUCCESS"
+    monkeypatch.setenv("IACGUARD_FAIL_ON", "bogus")
+    response = cfn_hook.handler(event("resource_bucket_policy.json"), None)
+    assert response["errorCode"] == "InternalFailure" and "IACGUARD_FAIL_ON" in response["message"]
+
+
+def test_settings_from_environment_disable_a_check(monkeypatch):
+    monkeypatch.setenv("IACGUARD_SETTINGS", "disable: [IAG-EXT-001, external-access]")
+    assert cfn_hook.handler(event("resource_bucket_policy.json"), None)["hookStatus"] == "SUCCESS"
+    monkeypatch.setenv("IACGUARD_SETTINGS", "no_such_setting: 1")
+    assert cfn_hook.handler(event("resource_bucket_policy.json"), None)["errorCode"] == "InternalFailure"
+
+
+# -- STACK and CHANGE_SET targets ----------------------------------------------------------------
+
+def test_stack_target_evaluates_the_whole_template(s3):
+    url = s3("/stack/bad", {"template": STACK_BAD, "previousTemplate": ""})
+    response = cfn_hook.handler(with_payload("stack.json", url), None)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant", response
+    # the policy's finding names the role it is attached to elsewhere in the template
+    assert "[IAG-LP-001]: " in response["message"] and "DeployRole" in response["message"]
+    assert response["clientRequestToken"] == "4e8d0a77-1b2c-4d3e-9f80-a1b2c3d4e5f6"
+
+
+def test_stack_target_good_template_succeeds(s3):
+    url = s3("/stack/good", {"template": STACK_GOOD, "previousTemplate": STACK_BAD})
+    response = cfn_hook.handler(with_payload("stack.json", url), None)
+    assert response["hookStatus"] == "SUCCESS", response
+
+
+def test_stack_target_json_template_and_empty_template(s3):
+    template = json.dumps({"Resources": {"Everything": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}}})
+    response = cfn_hook.handler(with_payload("stack.json", s3("/json", {"template": template})), None)
+    assert response["errorCode"] == "NonCompliant"
+    response = cfn_hook.handler(with_payload("stack.json", s3("/empty", {"template": "", "previousTemplate": ""})), None)
+    assert response["hookStatus"] == "SUCCESS"
+
+
+def test_change_set_target(s3):
+    payload = {"template": STACK_BAD, "changedResources": [
+        {"logicalResourceId": "DeployPolicy", "resourceType": "AWS::IAM::Policy", "action": "CREATE",
+         "lineNumber": 11, "beforeContext": None,
+         "afterContext": json.dumps({"Properties": {"PolicyName": "deploy"}})}]}
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs", payload)), None)
+    assert response["errorCode"] == "NonCompliant" and "[IAG-LP-001]: " in response["message"]
+    good = dict(payload, template=STACK_GOOD)
+    assert cfn_hook.handler(with_payload("change_set.json", s3("/cs-good", good)), None)["hookStatus"] == "SUCCESS"
+
+
+def test_sam_stack_payload_is_expanded(s3):
+    template = (ROOT / "tests" / "fixtures" / "integrations" / "sam_app.yaml").read_text()
+    response = cfn_hook.handler(with_payload("stack.json", s3("/sam", {"template": template})), None)
+    assert response["errorCode"] == "NonCompliant"
+    assert "WorkerRole" in response["message"]
+
+
+@pytest.mark.parametrize("payload, status, headers, fragment", [
+    (b"not json", 200, {}, "not JSON"),
+    (b"[1, 2]", 200, {}, "not a JSON object"),
+    (json.dumps({"previousTemplate": "x"}).encode(), 200, {}, "no template"),
+    (json.dumps({"template": "Resources: [unclosed"}).encode(), 200, {}, "could not read"),
+    (json.dumps({"template": "just: yaml"}).encode(), 200, {}, "not a CloudFormation template"),
+    (b"denied", 403, {}, "HTTP 403"),
+    (b"", 302, {"Location": "https://evil.example/steal"}, "redirect"),
+])
+def test_payload_problems_are_internal_failures(s3, payload, status, headers, fragment):
+    url = s3("/p", payload, status, headers)
+    response = cfn_hook.handler(with_payload("stack.json", url), None)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "InternalFailure"
+    assert fragment in response["message"]
+    assert response["clientRequestToken"] == "4e8d0a77-1b2c-4d3e-9f80-a1b2c3d4e5f6"
+
+
+def test_payload_timeout_is_an_internal_failure(monkeypatch):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection, never answers
+    monkeypatch.setattr(cfn_hook, "_TEST_ALLOW_LOOPBACK_HTTP", True)
+    monkeypatch.setenv("IACGUARD_PAYLOAD_TIMEOUT", "0.5")
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+        response = cfn_hook.handler(with_payload("stack.json", url), None)
+    finally:
+        listener.close()
+    assert response["errorCode"] == "InternalFailure" and "download failed" in response["message"]
+
+
+@pytest.mark.parametrize("url, allowed", [
+    ("https://hooks-bucket.s3.eu-west-1.amazonaws.com/x?X-Amz-Signature=1", True),
+    ("https://s3.amazonaws.com/bucket/x", True),
+    ("https://bucket.s3.cn-north-1.amazonaws.com.cn/x", True),
+    ("https://hooks-bucket.s3.amazonaws.com:443/x", True),
+    ("http://hooks-bucket.s3.eu-west-1.amazonaws.com/x", False),      # plain http
+    ("https://amazonaws.com.evil.example/x", False),
+    ("https://evilamazonaws.com/x", False),
+    ("https://s3.amazonaws.com@evil.example/x", False),
+    ("https://user:pw@bucket.s3.amazonaws.com/x", False),
+    ("https://bucket.s3.amazonaws.com:8443/x", False),
+    ("http://127.0.0.1:8000/x", False),                                 # loopback only behind the test switch
+    ("file:///etc/passwd", False),
+    ("", False),
+    (None, False),
+])
+def test_payload_url_policy(url, allowed):
+    assert cfn_hook._TEST_ALLOW_LOOPBACK_HTTP is False
+    if allowed:
+        assert cfn_hook.check_payload_url(url) == url
+    else:
+        with pytest.raises(cfn_hook.HookInputError):
+            cfn_hook.check_payload_url(url)
+
+
+def test_non_aws_payload_url_is_never_fetched():
+    response = cfn_hook.handler(with_payload("stack.json", "https://example.com/template.json"), None)
+    assert response["errorCode"] == "InternalFailure" and "not an AWS host" in response["message"]
+
+
+@pytest.mark.parametrize("bad_event", [
+    None, [], "text", {}, {"requestData": None}, {"requestData": {"targetName": "AWS::IAM::Role"}},
+    {"clientRequestToken": 12, "requestData": {"targetName": "AWS::IAM::Role", "targetModel": {
+        "resourceProperties": ["not", "a", "mapping"]}}},
+    {"requestData": {"targetName": "Weird", "targetModel": {"resourceProperties": {}}}},
+    {"requestData": {"targetName": "STACK"}},
+    {"requestData": {"targetName": "AWS::IAM::Policy", "targetModel": {"resourceProperties": {
+        "PolicyDocument": {"Statement": {"Effect": ["?"], "Action": {"x": 1}}}}}}},
+])
+def test_malformed_events_answer_instead_of_raising(bad_event):
+    response = cfn_hook.handler(bad_event, None)
+    assert response["hookStatus"] in ("FAILED", "SUCCESS")
+    if response["hookStatus"] == "FAILED":
+        assert response["errorCode"] in ("InternalFailure", "NonCompliant")
+    assert isinstance(response["clientRequestToken"], str)
+    assert len(response["message"]) <= 4096
+
+
+def test_internal_errors_are_internal_failures(monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(cfn_hook, "_resource_result", boom)
+    response = cfn_hook.handler(event("resource_bucket_policy.json"), None)
+    assert response == {"hookStatus": "FAILED", "errorCode": "InternalFailure",
+                        "message": "iacguard could not evaluate this request: RuntimeError: model exploded",
+                        "clientRequestToken": "9b2f6c1e-2d7a-4f0e-8a51-3c4d5e6f7a80"}
+
+
+# -- the deployable template -----------------------------------------------------------------------
+
+TEMPLATE = ROOT / "integrations" / "cloudformation-hook" / "template.yaml"
+
+
+def test_hook_template_shape():
+    from iacguard.loaders.cloudformation import parse_document
+
+    data = parse_document(TEMPLATE.read_text(), "template.yaml")
+    resources = data["Resources"]
+    types = {body["Type"] for body in resources.values()}
+    assert {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::CloudFormation::LambdaHook"} <= types
+    hook = next(b for b in resources.values() if b["Type"] == "AWS::CloudFormation::LambdaHook")["Properties"]
+    assert set(hook["TargetOperations"]) == {"RESOURCE", "STACK", "CHANGE_SET"}
+    assert {"Alias", "ExecutionRole", "FailureMode", "HookStatus", "LambdaFunction"} <= set(hook)
+    names = hook["TargetFilters"]["TargetNames"]
+    assert "AWS::IAM::*" in names and "AWS::S3::BucketPolicy" in names and len(names) <= 50
+    function = next(b for b in resources.values() if b["Type"] == "AWS::Lambda::Function")["Properties"]
+    assert function["Handler"] == "iacguard.integrations.cfn_hook.handler"
+    assert function["Timeout"] < 30  # the hook waits 30 s
+
+
+def test_hook_template_passes_iacguard_itself():
+    proc = run_cli("scan", str(TEMPLATE), "--format", "json", "--fail-on", "low")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["findings"] == [] and report["errors"] == []

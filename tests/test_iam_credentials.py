@@ -1,0 +1,109 @@
+"""iacguard.iam.credentials: credentials written in values, masking, secret references."""
+
+from __future__ import annotations
+
+import pytest
+
+from iacguard.iam.credentials import (environment_scopes, find_credentials, is_documentation_example, mask,
+                                      secret_references)
+from iacguard.iam.model import IamModel
+from iacguard.resource import Resource
+from iacguard.values import Encoded, PDict, Ref, Unknown
+
+KEY = "AKIA2E4G6J2L4N6P2R4T"
+SESSION_KEY = "ASIA7Q3M5K2J4H6G2F4D"
+SECRET = "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"
+SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+CAMEL = "ReportGeneratorForQuarterlyFinanceTeamsX"
+
+
+@pytest.mark.parametrize("value, path, expected", [
+    # (value, base path, [(kind, path, example)])
+    ({"access_key": KEY, "secret_key": SECRET}, "",
+     [("access-key-id", "access_key", False), ("secret-access-key", "secret_key", False)]),
+    ({"AWS_SECRET_ACCESS_KEY": SECRET}, "", [("secret-access-key", "AWS_SECRET_ACCESS_KEY", False)]),
+    ({"TOKEN": SECRET}, "", []),  # 40 characters, no key id, name says nothing: not a secret
+    ({"id": KEY, "other": SECRET}, "", [("access-key-id", "id", False), ("secret-access-key", "other", False)]),
+    ({"id": SESSION_KEY}, "", [("access-key-id", "id", False)]),
+    ({"id": KEY, "commit": SHA1, "class": CAMEL}, "", [("access-key-id", "id", False)]),  # hex / CamelCase
+    ({"secret": SHA1}, "", []),
+    ({"url": f"https://{KEY}:{SECRET}@host"}, "", [("access-key-id", "url", False), ("secret-access-key", "url", False)]),
+    ({"id": "AKIAIOSFODNN7EXAMPLE", "secret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, "",
+     [("access-key-id", "id", True), ("secret-access-key", "secret", True)]),
+    ([{"Name": "UPLOAD_SECRET", "Value": SECRET}], "env", [("secret-access-key", "env[0].UPLOAD_SECRET", False)]),
+    ([{"name": "KEY_ID", "value": KEY}], "", [("access-key-id", "[0].KEY_ID", False)]),
+    (SECRET, "deploy_secret_key", [("secret-access-key", "deploy_secret_key", False)]),
+    (SECRET, "deploy_token", []),
+    ({"k": Unknown(f"prefix-{KEY}-${{var.x}}")}, "", [("access-key-id", "k", False)]),  # literal part of a template
+    ({"k": Ref("aws_iam_access_key.x", "secret")}, "", []),  # a reference is not a written credential
+    ({"k": "AKIA2E4G6J2L4N6P2R4TX"}, "", []),  # too long: not a key id
+    ({"k": "AKIA2E4G6J2L4N6P2R41"}, "", []),  # 1 is not base-32
+    ({"k": "xAKIA2E4G6J2L4N6P2R4T"}, "", []),  # inside a longer word
+    ({"a": KEY, "b": KEY}, "", [("access-key-id", "a", False)]),  # reported once
+])
+def test_find_credentials(value, path, expected):
+    hits = find_credentials(value, path=path)
+    assert [(h.kind, h.path, h.example) for h in hits] == expected
+
+
+def test_hits_never_carry_the_value_and_keep_lines():
+    value = PDict({"secret_key": SECRET, "access_key": KEY}, line=7)
+    hits = find_credentials(value)
+    for hit in hits:
+        assert SECRET not in repr(hit) and KEY not in repr(hit)
+        assert hit.line == 7
+    assert mask(SECRET).startswith("q8Rk…#") and len(mask(SECRET)) == len("q8Rk…#") + 8
+    assert mask(SECRET) != mask(KEY)
+
+
+@pytest.mark.parametrize("text, example", [
+    ("AKIAIOSFODNN7EXAMPLE", True), ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", True), (KEY, False), (SECRET, False),
+])
+def test_documentation_examples(text, example):
+    assert is_documentation_example(text) is example
+
+
+def _resource(address, rtype, props, mode="managed", group="g"):
+    return Resource(address=address, type=rtype, properties=props, file="f", line=1, end_line=1,
+                    source="terraform", mode=mode, group=group)
+
+
+@pytest.mark.parametrize("rtype, props, expected_paths", [
+    ("aws_lambda_function", {"environment": [{"variables": {"A": "1"}}]}, ["environment.variables"]),
+    ("aws_lambda_function", {"environment": {"variables": {"A": "1"}}}, ["environment.variables"]),
+    ("aws_lambda_function", {}, []),
+    ("AWS::Lambda::Function", {"Environment": {"Variables": {"A": "1"}}}, ["Environment.Variables"]),
+    ("AWS::ECS::TaskDefinition", {"ContainerDefinitions": [{"Name": "app", "Environment": [{"Name": "A", "Value": "1"}]}]},
+     ["ContainerDefinitions[app].Environment"]),
+    ("aws_ecs_task_definition", {"container_definitions": '[{"name": "web", "environment": []}]'},
+     ["container_definitions[web].environment"]),
+    ("aws_ecs_task_definition", {"container_definitions": Encoded([{"environment": [{"name": "A", "value": "1"}]}])},
+     ["container_definitions[0].environment"]),
+    ("aws_ecs_task_definition", {"container_definitions": "not json"}, []),
+    ("aws_ecs_task_definition", {"container_definitions": Unknown("file(x)")}, []),
+    ("aws_s3_bucket", {"bucket": "b"}, []),
+])
+def test_environment_scopes(rtype, props, expected_paths):
+    assert [path for path, _ in environment_scopes(_resource("r", rtype, props))] == expected_paths
+
+
+def test_secret_references_follow_refs_to_access_keys_only():
+    key = _resource("aws_iam_access_key.ci", "aws_iam_access_key", {"user": "ci"})
+    role = _resource("aws_iam_role.r", "aws_iam_role", {"name": "r", "assume_role_policy": "{}"})
+    output = _resource("output.x", "output", {}, mode="output")
+    model = IamModel([key, role, output])
+    cases = [
+        (Ref("aws_iam_access_key.ci", "secret"), [("v", "secret", True)]),
+        (Ref("aws_iam_access_key.ci", "ses_smtp_password_v4"), [("v", "ses_smtp_password_v4", True)]),
+        (Ref("aws_iam_access_key.ci", "encrypted_secret"), []),
+        (Ref("aws_iam_access_key.ci", "id"), []),
+        (Ref("aws_iam_role.r", "secret"), []),  # not an access key
+        (Ref("aws_iam_access_key.other", "secret"), []),  # not in the group
+        (Unknown("${a}:${b}", [Ref("aws_iam_access_key.ci", "id"), Ref("aws_iam_access_key.ci", "secret")]),
+         [("v", "secret", False)]),
+        ({"inner": Ref("aws_iam_access_key.ci", "secret")}, [("v.inner", "secret", True)]),
+    ]
+    for value, expected in cases:
+        found = secret_references(model, output, value, path="v")
+        assert [(r.path, r.attribute, r.exact) for r in found] == expected, value
+        assert all(r.key is key for r in found)

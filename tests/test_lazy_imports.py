@@ -1,0 +1,39 @@
+"""A pre-commit scan of one small file must not pay for modules it does not use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT, SAMPLES
+
+_PROBE = """
+import json, sys
+from iacguard.cli import main
+code = main(sys.argv[1:])
+heavy = ("networkx", "samtranslator", "cfnlint", "tree_sitter", "tree_sitter_hcl", "hcl2")
+print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}), file=sys.stderr)
+"""
+
+
+def _loaded(*args: str) -> list[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", _PROBE, "scan", *args, "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, 1), proc.stderr
+    return report["loaded"]
+
+
+@pytest.mark.parametrize("template", ["scoped.json", "least_privilege.yaml", "admin_and_public.yaml"])
+def test_small_cloudformation_scan_imports_no_heavy_module(template):
+    assert _loaded(str(SAMPLES / "cloudformation" / template)) == []
+
+
+def test_terraform_scan_loads_the_hcl_grammar_but_not_networkx_without_escalation():
+    loaded = _loaded(str(SAMPLES / "terraform" / "scoped"))
+    assert "tree_sitter" in loaded and "networkx" not in loaded and "samtranslator" not in loaded

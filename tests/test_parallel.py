@@ -1,0 +1,201 @@
+"""--jobs: loaded values survive pickling, and a parallel scan gives byte-identical output."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import ROOT, SAMPLES, run_cli
+
+from iacguard import engine
+from iacguard.errors import InputError
+from iacguard.report import json_report, text
+from iacguard.settings import Settings
+from iacguard.values import Choice, Encoded, PDict, PList, PStr, Ref, Unknown
+
+sys.path.insert(0, str(ROOT / "bench"))
+import generate  # noqa: E402  (bench/generate.py: the deterministic corpus)
+
+_VALUE_SLOTS = ("line", "file", "text", "reason", "target", "attr", "key")
+
+
+def same(a: Any, b: Any, where: str = "$") -> None:
+    """Assert two loaded values are equal in type, content and every position attribute."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    for name in _VALUE_SLOTS:
+        assert getattr(a, name, None) == getattr(b, name, None), f"{where}.{name}"
+    if isinstance(a, Encoded):
+        assert str(a) == str(b), where
+        same(a.value, b.value, where + ".value")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for key in a:
+            same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for index, (x, y) in enumerate(zip(a, b)):
+            same(x, y, f"{where}[{index}]")
+    elif isinstance(a, Unknown):
+        if isinstance(a, Choice):
+            same(a.options, b.options, where + ".options")
+        elif not isinstance(a, Ref):  # a Ref's refs is itself
+            same(a.refs, b.refs, where + ".refs")
+    else:
+        assert a == b, where
+
+
+def roundtrip(value: Any) -> Any:
+    return pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _positioned() -> PDict:
+    statement = PDict({"Effect": "Allow", "Action": PList(["s3:GetObject"], line=4)}, line=3)
+    doc = PDict({"Version": "2012-10-17", "Statement": PList([statement], line=2)}, line=1)
+    doc.file = "policies.tf"
+    return doc
+
+
+VALUES = [
+    ("PDict with file", _positioned()),
+    ("PList", PList([1, "a", None], line=9)),
+    ("PStr", PStr('{"Statement": []}', line=12)),
+    ("Unknown", Unknown("var.account_id", reason="variable without default", line=5)),
+    ("Unknown with refs", Unknown("${aws_iam_role.a.arn}/x", refs=[Ref("aws_iam_role.a", "arn")])),
+    ("Ref", Ref("aws_iam_role.app", "arn")),
+    ("Ref keyed", Ref("aws_iam_user.bots", "name", key="build")),
+    ("Ref CloudFormation", Ref("AppRole")),
+    ("Choice", Choice([Ref("A", "Arn"), "*", PDict({"AWS": "*"}, line=3)], text="Fn::If")),
+    ("Encoded", Encoded(_positioned())),
+    ("nested", PDict({"policy": Encoded(_positioned()), "x": PList([Unknown("u")], line=2)}, line=1)),
+]
+
+
+@pytest.mark.parametrize("name,value", VALUES, ids=[name for name, _ in VALUES])
+def test_values_pickle_with_positions(name, value):
+    copy = roundtrip(value)
+    same(value, copy)
+    if isinstance(value, Ref):
+        assert copy.refs == (copy,) and copy.refs[0] is copy
+    if isinstance(value, Encoded):
+        assert str(copy) == str(value)  # not JSON-encoded a second time
+
+
+def test_errors_pickle_with_file_and_line():
+    copy = roundtrip(InputError("bad thing", file="a.yaml", line=7))
+    assert (type(copy), copy.message, copy.file, copy.line, str(copy)) == \
+        (InputError, "bad thing", "a.yaml", 7, "a.yaml:7: bad thing")
+
+
+def _resources(paths: list[str], root: Path) -> list:
+    return engine.load_resources(paths, Settings(), root=root, jobs=1).resources
+
+
+def test_loaded_sample_resources_survive_pickling():
+    resources = _resources([str(SAMPLES)], SAMPLES)
+    assert len(resources) > 20
+    copies = roundtrip(resources)
+    for original, copy in zip(resources, copies):
+        for f in dataclasses.fields(original):
+            same(getattr(original, f.name), getattr(copy, f.name), f"{original.address}.{f.name}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("corpus")
+    generate.write_corpus(directory, 80, 3, clean=True)
+    return directory
+
+
+def _outputs(path: Path, jobs: int | None) -> tuple[str, str, int]:
+    settings = Settings()
+    result = engine.scan([str(path)], settings, root=path, jobs=jobs)
+    return json_report.render(result, settings), text.render(result, settings), result.exit_code(settings)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_parallel_scan_is_byte_identical_on_samples(jobs):
+    assert _outputs(SAMPLES, jobs) == _outputs(SAMPLES, 1)
+
+
+def test_parallel_scan_is_byte_identical_on_a_generated_corpus(corpus):
+    sequential = _outputs(corpus, 1)
+    assert '"findings": [' in sequential[0] and sequential[0].count('"rule_id"') > 3
+    assert _outputs(corpus, 2) == sequential
+
+
+def test_units_are_split_and_reassembled_in_order(corpus):
+    """More workers than batches, uneven unit sizes: the order must still be the unit order."""
+    sequential = engine.load_resources([str(corpus)], Settings(), root=corpus, jobs=1)
+    parallel = engine.load_resources([str(corpus)], Settings(), root=corpus, jobs=4)
+    assert [r.address + r.file for r in parallel.resources] == [r.address + r.file for r in sequential.resources]
+    assert parallel.files == sequential.files
+    assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
+
+
+class _NoPool:
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("a process pool was started")
+
+
+def test_auto_jobs_stays_in_process_for_small_input(monkeypatch):
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _NoPool)
+    assert _outputs(SAMPLES, None) == _outputs(SAMPLES, 1)
+
+
+def test_auto_jobs_uses_workers_above_the_threshold(monkeypatch, corpus):
+    import concurrent.futures
+
+    started = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers=None, **kwargs):
+            started.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(engine, "available_cpus", lambda: 2)
+    assert _outputs(corpus, None) == _outputs(corpus, 1)
+    assert started == [2]
+
+
+def test_falls_back_to_one_process_when_no_pool_can_start(monkeypatch):
+    import concurrent.futures
+
+    class Unavailable:
+        def __init__(self, *args, **kwargs):
+            raise OSError("no semaphores in this sandbox")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Unavailable)
+    assert _outputs(SAMPLES, 2) == _outputs(SAMPLES, 1)
+
+
+def test_broken_files_are_reported_the_same_in_parallel(tmp_path):
+    (tmp_path / "ok.yaml").write_text("Resources:\n  R:\n    Type: AWS::IAM::User\n")
+    (tmp_path / "broken.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n")
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = \n')
+    (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": {,}}')
+    sequential = _outputs(tmp_path, 1)
+    assert _outputs(tmp_path, 3) == sequential
+    assert sequential[2] == 2 and "broken.yaml" in sequential[0] and "main.tf" in sequential[0]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_cli_rejects_bad_jobs(value):
+    proc = run_cli("scan", str(SAMPLES), "--jobs", value)
+    assert proc.returncode == 2 and "--jobs" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_jobs_output_identical():
+    one = run_cli("scan", str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--format", "json", "-j", "1")
+    two = run_cli("scan", str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--format", "json", "-j", "2")
+    assert one.returncode == two.returncode and one.returncode in (0, 1)
+    assert one.stdout == two.stdout and one.stdout.startswith("{")
