@@ -13,9 +13,10 @@ from pathlib import Path
 from . import __version__
 from .errors import IacguardError, UsageError
 
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github", "html")
 # --format name -> module under iacguard/report with render(result, settings); imported only when used
-_REPORTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "github": "github"}
+_REPORTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "github": "github",
+              "html": "html"}
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -86,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     for action in scan._actions:  # every scan input and settings option, kept in sync
         if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
             baseline._add_action(action)
+    graph = sub.add_parser("graph", help="draw principals, external principals and the edges behind findings")
+    graph.add_argument("paths", nargs="+", help="files or directories")
+    graph.add_argument("--format", "-f", choices=("mermaid", "dot", "json"), default="mermaid")
+    graph.add_argument("--output", "-o", help="write the graph to this file instead of stdout")
+    graph.add_argument("--focus", metavar="RESOURCE", help="keep only the paths through this node (an address)")
+    for action in scan._actions:  # the same inputs and settings as scan
+        if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
+            graph._add_action(action)
     init = sub.add_parser("init", help="write a commented starter .iacguard.yaml")
     init.add_argument("directory", nargs="?", default=".", help="where to write it (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing .iacguard.yaml")
@@ -250,6 +259,25 @@ def _write(file: str, text: str) -> None:
         raise UsageError(f"cannot write report {file}: {exc.strerror or exc}") from None
 
 
+def _graph(args: argparse.Namespace) -> int:
+    from .engine import scan
+    from .report.graph_view import render_graph
+
+    for path in args.paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"path not found: {path}")
+    settings = _settings_for(args)
+    result = scan(args.paths, settings, jobs=args.jobs)
+    for problem in list(result.errors) + list(result.unresolved):
+        print(f"iacguard: {problem}", file=sys.stderr)
+    output = render_graph(result, settings, args.format, args.focus)
+    if args.output:
+        _write(args.output, output)
+    else:
+        sys.stdout.write(output)
+    return 2 if result.errors else 0
+
+
 def _list_checks(args: argparse.Namespace) -> int:
     from .framework import load_checks
 
@@ -285,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         handler = {"scan": _scan, "list-checks": _list_checks, "explain": _explain, "baseline": _baseline,
-                   "init": _init}[args.command]
+                   "init": _init, "graph": _graph}[args.command]
         return handler(args)
     except IacguardError as exc:
         print(f"iacguard: error: {exc}", file=sys.stderr)

@@ -379,8 +379,6 @@ def test_hook_never_succeeds_on_a_policy_it_could_only_read_in_part(document) ->
         assert response["errorCode"] in ("InternalFailure", "NonCompliant")
 
 
-@pytest.mark.xfail(strict=True, reason="cfn_hook sets allow_unresolved for resource targets, so a policy "
-                   "that is not valid JSON is answered SUCCESS with a note; issue 8 wants FAILED")
 def test_hook_fails_on_a_policy_string_that_is_not_json() -> None:
     from iacguard.integrations.cfn_hook import handler
 

@@ -196,6 +196,10 @@ LAMBDA_PERMISSION_TYPES = {
                                             "OrganizationId", None, "lambda-layer"),
 }
 
+# EventBridge bus permissions: one statement each (the legacy Principal/Action/Condition form, or
+# a whole Statement object in CloudFormation)
+EVENT_BUS_PERMISSION_TYPES = {"AWS::Events::EventBusPolicy", "aws_cloudwatch_event_permission"}
+
 MEMBERSHIP_TYPES = {
     # type: (user property(s), group property(s), users-is-list, groups-is-list)
     "aws_iam_user_group_membership": ("user", "groups"),
@@ -504,6 +508,8 @@ class IamModel:
                 self.resource_policies.append(ResourcePolicy(node, service, target))
         elif rtype in LAMBDA_PERMISSION_TYPES:
             self._add_lambda_permission(resource, *LAMBDA_PERMISSION_TYPES[rtype])
+        elif rtype in EVENT_BUS_PERMISSION_TYPES:
+            self._add_event_bus_permission(resource)
         elif rtype in ACCESS_KEY_TYPES:
             self.access_keys.append(resource)
             for user in self._principals_for(resource, "user", resource.get(ACCESS_KEY_TYPES[rtype])):
@@ -556,6 +562,35 @@ class IamModel:
             user.groups.append(group)
         if user not in group.members:
             group.members.append(user)
+
+    def _add_event_bus_permission(self, resource: Resource) -> None:
+        bus_prop = "EventBusName" if resource.source == CLOUDFORMATION else "event_bus_name"
+        statement = resource.get("Statement") if resource.source == CLOUDFORMATION else None
+        if not isinstance(statement, dict):
+            principal = resource.get("Principal", resource.get("principal"))
+            statement = PDict({"Effect": "Allow",
+                               "Action": resource.get("Action", resource.get("action", "events:PutEvents")),
+                               "Resource": "*"}, line=resource.line)
+            if isinstance(principal, str) and principal != "*":
+                statement["Principal"] = {"AWS": principal}
+            else:
+                statement["Principal"] = principal if principal is not None else Unknown("missing principal")
+            condition = resource.get("Condition", resource.get("condition"))
+            if isinstance(condition, list):  # Terraform: a block list
+                condition = condition[0] if condition else None
+            if isinstance(condition, dict):
+                key = condition.get("Key", condition.get("key"))
+                operator = condition.get("Type", condition.get("type"))
+                value = condition.get("Value", condition.get("value"))
+                if isinstance(key, str) and isinstance(operator, str):
+                    statement["Condition"] = {operator: {key: value}}
+        raw = PDict({"Version": "2012-10-17", "Statement": PList([statement], line=resource.line)},
+                    line=resource.line)
+        doc = self._document(resource, raw)
+        node = self._add_policy(PolicyNode(self.node_id(resource) + "#policy", f"{resource.address} permission",
+                                           "resource", resource, doc))
+        target = next(iter(self.referenced(resource, resource.get(bus_prop))), None)
+        self.resource_policies.append(ResourcePolicy(node, "events", target))
 
     def _add_lambda_permission(self, resource: Resource, principal_prop: str, action_prop: str, function_prop: str,
                                source_arn_prop: str | None, source_account_prop: str | None, org_prop: str | None,

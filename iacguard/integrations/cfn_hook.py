@@ -78,7 +78,11 @@ def _evaluate(event: Any, token: str) -> dict:
 
     if invocation_point.startswith("DELETE"):
         return _success(token, "iacguard: deletions are not evaluated", limit)
-    settings = _settings()
+    settings, unresolved_configured = _settings()
+    if kind == "RESOURCE" and not unresolved_configured:
+        # resource properties arrive resolved: a policy still unresolved there is unreadable
+        # (not JSON, wrong types), and a gate never passes what it could not read
+        settings.allow_unresolved = False
     pseudo = deployment_context(event)
     account = pseudo.get("AWS::AccountId")
     if account and account not in settings.deploy_accounts:
@@ -100,7 +104,8 @@ def _evaluate(event: Any, token: str) -> dict:
     return _verdict(token, result, settings, limit)
 
 
-def _settings():
+def _settings() -> tuple[Any, bool]:
+    """The hook's settings, and whether allow_unresolved was set explicitly."""
     from ..errors import UsageError
     from ..settings import Settings, validate
 
@@ -113,18 +118,20 @@ def _settings():
         except yaml.YAMLError as exc:
             raise UsageError(f"IACGUARD_SETTINGS is not valid YAML/JSON: {exc}") from None
         settings = validate(raw, "IACGUARD_SETTINGS")
-        if not (isinstance(raw, dict) and ("allow_unresolved" in raw or "allow-unresolved" in raw)):
+        configured = isinstance(raw, dict) and ("allow_unresolved" in raw or "allow-unresolved" in raw)
+        if not configured:
             settings.allow_unresolved = True
     else:
         # Stack payloads carry no parameter values, so policies built from parameters are often
         # unresolved there; resource targets see them resolved. Block on them only when asked.
         settings = Settings(allow_unresolved=True)
+        configured = False
     fail_on = os.environ.get("IACGUARD_FAIL_ON", "").strip().lower()
     if fail_on:
         if fail_on not in ("low", "medium", "high", "critical", "none"):
             raise UsageError(f"IACGUARD_FAIL_ON: unknown severity {fail_on!r}")
         settings.fail_on = fail_on
-    return settings
+    return settings, configured
 
 
 def deployment_context(event: dict) -> dict[str, str]:

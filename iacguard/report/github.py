@@ -119,7 +119,43 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
             fix = first_sentence(meta.fix) if meta is not None else ""
             text += f"- **{rule_id}** {_cell(title)}: {_cell(fix)}\n"
         text += "\n</details>"
-    return text + "\n"
+    return text + _diagrams(result, settings, findings, limit - len(text.encode("utf-8"))) + "\n"
+
+
+MAX_DIAGRAMS = 10
+MAX_DIAGRAM_NODES = 12
+
+
+def _diagrams(result: Any, settings: Any, findings: list, room: int) -> str:
+    """A Mermaid picture per escalation path and external grant (GitHub renders them), most
+    severe first, at most MAX_DIAGRAMS of MAX_DIAGRAM_NODES nodes, within the size left."""
+    if getattr(result, "model", None) is None:
+        return ""
+    from .graph_view import finding_view, is_pictured, render_mermaid
+
+    pictured = sorted((f for f in findings if is_pictured(f)),
+                      key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.rule_id))
+    blocks: list[str] = []
+    used = 0
+    for finding in pictured:
+        if len(blocks) == MAX_DIAGRAMS:
+            break
+        view = finding_view(result, settings, finding)
+        if not view.edges:
+            continue
+        block = (f"\n**{finding.rule_id}** {_cell(finding.resource)}: {_cell(finding.message)}\n\n"
+                 f"```mermaid\n{render_mermaid(view, MAX_DIAGRAM_NODES)}```\n")
+        size = len(block.encode("utf-8"))
+        if used + size > room - 4096:
+            break
+        blocks.append(block)
+        used += size
+    if not blocks:
+        return ""
+    left_out = sum(1 for f in pictured) - len(blocks)
+    head = "\n\n### Paths and grants\n"
+    tail = f"\n… {left_out} more findings with a path or grant; `iacguard graph` draws them all.\n" if left_out else ""
+    return head + "".join(blocks) + tail
 
 
 def write_step_summary(result: Any, settings: Any, path: str | None = None) -> str | None:

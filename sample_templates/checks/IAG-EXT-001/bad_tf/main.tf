@@ -39,3 +39,8 @@ resource "aws_glacier_vault" "archive" {
 }
 EOF
 }
+
+resource "aws_cloudwatch_event_permission" "everyone" {
+  principal    = "*"
+  statement_id = "everyone"
+}

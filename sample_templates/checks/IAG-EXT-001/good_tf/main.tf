@@ -25,3 +25,13 @@ resource "aws_lambda_layer_version_permission" "org" {
   principal       = "*"
   organization_id = "o-a1b2c3d4e5"
 }
+
+resource "aws_cloudwatch_event_permission" "org" {
+  principal    = "*"
+  statement_id = "org"
+  condition {
+    key   = "aws:PrincipalOrgID"
+    type  = "StringEquals"
+    value = "o-a1b2c3d4e5"
+  }
+}
