@@ -12,7 +12,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import IacguardError, InputError
 from .framework import CheckContext, CheckMeta, Finding, load_checks, severity_rank
@@ -112,7 +112,14 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
 
     limits = ScanLimits.from_settings(settings)
     units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
-    for loaded in _load_units(units, jobs):
+    from .progress import Progress
+
+    progress = Progress(len(units), label="iacguard: loading")
+    try:
+        loaded_units = _load_units(units, jobs, progress.advance)
+    finally:
+        progress.close()
+    for loaded in loaded_units:
         result.resources.extend(loaded.resources)
         result.errors.extend(loaded.errors)
         result.files.extend(loaded.files)
@@ -120,8 +127,8 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
     return result
 
 
-# Below this much input, starting worker processes costs more than it saves (measured with
-# bench/run.py on 2 CPUs: about 2 MB of templates is where two workers start to win).
+# Below this much Terraform, starting worker processes costs more than it saves (measured with
+# bench/run.py on 2 CPUs: about 2 MB of .tf files is where two workers start to win).
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 # Batches per worker: enough to balance uneven units, few enough to keep pickling overhead low.
 _BATCHES_PER_WORKER = 4
@@ -145,40 +152,61 @@ def _unit_bytes(unit: tuple) -> int:
     return total
 
 
-def _load_units(units: list[tuple], jobs: int | None) -> list[LoadResult]:
-    """Load every unit, in this process or across ``jobs`` processes; results in unit order."""
-    if len(units) < 2 or jobs == 1:
-        return [_load_unit(unit) for unit in units]
-    sizes = [_unit_bytes(unit) for unit in units]
+def _load_here(units: list[tuple], advance: Callable[[int], None]) -> list[LoadResult]:
+    loaded = []
+    for unit in units:
+        loaded.append(_load_unit(unit))
+        advance(1)
+    return loaded
+
+
+def _load_units(units: list[tuple], jobs: int | None,
+                advance: Callable[[int], None] = lambda count: None) -> list[LoadResult]:
+    """Load every unit, in this process or across ``jobs`` processes; results in unit order.
+
+    Terraform modules go to the workers: HCL costs several times more per line than YAML or JSON
+    (bench/run.py's loader throughput), while sending a loaded template back costs about as much
+    as loading it again. CloudFormation templates and plans load here meanwhile."""
+    remote = [i for i, unit in enumerate(units) if unit[0] == "terraform"]
+    if len(remote) < 2 or jobs == 1:
+        return _load_here(units, advance)
+    sizes = {i: _unit_bytes(units[i]) for i in remote}
     if jobs is None:
-        if sum(sizes) < PARALLEL_MIN_BYTES:
-            return [_load_unit(unit) for unit in units]
+        if sum(sizes.values()) < PARALLEL_MIN_BYTES:
+            return _load_here(units, advance)
         jobs = available_cpus()
-    jobs = min(jobs, len(units))
+    jobs = min(jobs, len(remote))
     if jobs < 2:
-        return [_load_unit(unit) for unit in units]
+        return _load_here(units, advance)
     # Largest units first into the currently lightest batch, so no worker is left with the tail.
-    batch_count = min(len(units), jobs * _BATCHES_PER_WORKER)
+    batch_count = min(len(remote), jobs * _BATCHES_PER_WORKER)
     batches: list[list[int]] = [[] for _ in range(batch_count)]
     load = [0] * batch_count
-    for index in sorted(range(len(units)), key=lambda i: (-sizes[i], i)):
+    for index in sorted(remote, key=lambda i: (-sizes[i], i)):
         lightest = load.index(min(load))
         batches[lightest].append(index)
         load[lightest] += sizes[index] + 1
+    batches = [batch for batch in batches if batch]
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     results: list[LoadResult | None] = [None] * len(units)
+    remote_set = set(remote)
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_load_batch, [units[i] for i in batch]) for batch in batches if batch]
-            for batch, future in zip([b for b in batches if b], futures):
+            futures = [pool.submit(_load_batch, [units[i] for i in batch]) for batch in batches]
+            for index, unit in enumerate(units):
+                if index not in remote_set:
+                    results[index] = _load_unit(unit)
+                    advance(1)
+            for batch, future in zip(batches, futures):
                 for index, loaded in zip(batch, future.result()):
                     results[index] = loaded
+                advance(len(batch))
     except (OSError, BrokenProcessPool, NotImplementedError):
         # No usable process pool here (sandbox without semaphores, a killed worker): the same
         # work in this process gives the same result.
-        return [_load_unit(unit) for unit in units]
+        return [result if result is not None else _load_unit(unit) for unit, result in zip(units, results)]
     return results  # type: ignore[return-value]
 
 
