@@ -2,8 +2,9 @@
 resource."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, condition_clause, denied_everywhere, holders,
-                                 lower_severity, resource_scope, statement_label)
+from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, condition_clause, denied_everywhere,
+                                 holders, lower_severity, resource_scope, statement_label,
+                                 unresolved_resources_text)
 
 BAD_CFN = """\
 AppRole:
@@ -116,8 +117,7 @@ def data_read_any(ctx):
             where = scope.label
         else:
             severity = "low"
-            where = (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
-                     f"(reported in case it is \"*\")")
+            where = unresolved_resources_text(scope)
         message = (f"{node.resource.address}: {statement_label(statement)} allows reading data with "
                    f"{', '.join(reads)} on {where}{holders(model, node)}{conditions}")
         ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,

@@ -2,8 +2,8 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.actions import glob_match
-from iacguard.iam.grants import (allow_statements, condition_clause, denied_everywhere, holders, lower_severity,
-                                 resource_scope, statement_label)
+from iacguard.iam.grants import (allow_statements, condition_clause, denied_everywhere, holders,
+                                 lower_severity, resource_scope, statement_label, unresolved_resources_text)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
@@ -108,8 +108,7 @@ def pass_role_any(ctx):
             where = scope.label.replace("every resource", "every role", 1)
         else:
             severity = "low"
-            where = (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
-                     f"(reported in case it is \"*\")")
+            where = unresolved_resources_text(scope)
         message = (f"{node.resource.address}: {statement_label(statement)} allows iam:PassRole{_granted_by(statement)} "
                    f"on {where} "
                    f"without an iam:PassedToService condition, so any role can be handed to any service"

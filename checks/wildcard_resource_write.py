@@ -3,8 +3,9 @@ are granted on `Resource: "*"`."""
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, condition_clause,
-                                 denied_everywhere, expanded_actions, holders, lower_severity, resource_scope,
-                                 restrictable, statement_label, summarize)
+                                 denied_everywhere, expanded_actions, holders, lower_severity,
+                                 resource_scope, restrictable, statement_label, summarize,
+                                 unresolved_resources_text)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -126,8 +127,7 @@ def wildcard_resource_write(ctx):
             where = scope.label
         else:
             severity = "low"
-            where = (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
-                     f"(reported in case it is \"*\")")
+            where = unresolved_resources_text(scope)
         message = (f"{node.resource.address}: {statement_label(statement)} grants {len(concerned)} {kinds} "
                    f"action{'s' if len(concerned) != 1 else ''} that can be scoped to resources on {where}: "
                    f"{listed}{holders(model, node)}{conditions}")

@@ -265,6 +265,13 @@ def resources_text(statement: Any, limit: int = 3) -> str:
     return "every resource except " + summarize((str(r) for r in statement.not_resources or ()), limit)
 
 
+def unresolved_resources_text(scope: Any) -> str:
+    """Where a grant applies when its Resource could not be resolved and might be ``*``
+    (such findings are reported at low severity)."""
+    return (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
+            f"(reported in case it is \"*\")")
+
+
 def lower_severity(severity: str, steps: int = 1) -> str:
     index = max(0, SEVERITY_ORDER.index(severity) - steps)
     return SEVERITY_ORDER[index]
