@@ -133,13 +133,21 @@ class _Builder:
 
     def feed(self, event: Any) -> None:
         line = event.start_mark.line + 1
-        if isinstance(event, yaml.ScalarEvent):
+        if type(event) is yaml.ScalarEvent:
+            tag = event.tag
+            if tag is None and not event.style and event.anchor is None and self.stack:
+                # the common case, kept short: a plain untagged scalar inside a collection
+                text = event.value
+                mark = event.end_mark
+                end = mark.line if mark.column == 0 and mark.line >= line else mark.line + 1
+                self._add(_plain_scalar(text), line, 1, 0, end, key_text=text)
+                return
             value = self._scalar(event, line)
-            value = _wrap_tag(value, event.tag, line, self)
+            value = _wrap_tag(value, tag, line, self)
             end = self._scalar_end_line(event)
             if event.anchor:
-                self.anchors[event.anchor] = (value, 1, _scalar_height(event.tag))
-            self._add(value, line, 1, _scalar_height(event.tag), end,
+                self.anchors[event.anchor] = (value, 1, _scalar_height(tag))
+            self._add(value, line, 1, _scalar_height(tag), end,
                       key_text=event.value if _plain_key(event) else None)
         elif isinstance(event, yaml.AliasEvent):
             if event.anchor in self.open_anchors:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import json.decoder
+import sys
 import json.scanner
 import bisect
 from dataclasses import dataclass, field
@@ -257,37 +258,45 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MA
     bad = _first_error(tree.root_node)
     if bad is not None:
         raise InputError(_syntax_message(source, bad), file=file, line=bad.start_point[0] + 1 + line_offset)
-    comments = _check_nesting(tree.root_node, file, line_offset, max_depth, source)
-    conv = _Converter(source, file, line_offset)
+    conv = _Converter(source, text, file, line_offset, max_depth)
     body_node = next((c for c in tree.root_node.children if c.type == "body"), None)
+    # The converter takes up to ~6 Python frames per nesting level: make room for max_depth
+    # levels so that the limit, not Python's recursion limit, decides (Python-to-Python calls
+    # do not grow the C stack in 3.11+).
+    recursion_limit = sys.getrecursionlimit()
+    needed = 8 * max_depth + 400
+    if recursion_limit < needed:
+        sys.setrecursionlimit(needed)
     try:
         body = conv.body(body_node) if body_node is not None else Body()
     except StopIteration:  # a node the grammar accepted without a part we need
         raise InputError("HCL syntax error: an incomplete expression", file=file) from None
+    finally:
+        if recursion_limit < needed:
+            sys.setrecursionlimit(recursion_limit)
+    return ParsedFile(body, _comments(tree.root_node, source, line_offset))
+
+
+_COMMENT_QUERY = None
+
+
+def _comments(root, source: bytes, line_offset: int) -> list[tuple[int, str]]:
+    """(line, text) of every comment, in source order. Comments may hang off any node, so they
+    are found by a tree-sitter query (run in C) rather than a walk over every node in Python."""
+    if b"#" not in source and b"//" not in source and b"/*" not in source:
+        return []
+    global _COMMENT_QUERY
+    from tree_sitter import Query, QueryCursor
+
+    if _COMMENT_QUERY is None:
+        import tree_sitter_hcl
+        from tree_sitter import Language
+
+        _COMMENT_QUERY = Query(Language(tree_sitter_hcl.language()), "(comment) @comment")
+    found = QueryCursor(_COMMENT_QUERY).captures(root).get("comment", [])
+    comments = [(node.start_point[0] + 1 + line_offset,
+                 source[node.start_byte:node.end_byte].decode("utf-8", "replace")) for node in found]
     comments.sort()
-    return ParsedFile(body, comments)
-
-
-def _check_nesting(root, file: str, line_offset: int, max_depth: int, source: bytes) -> list[tuple[int, str]]:
-    """Iteratively measure nesting before the recursive converter sees the tree, and collect the
-    comments (they may hang off any node) in the same pass: each walk over every node of every
-    file was a tenth of a corpus scan."""
-    comments: list[tuple[int, str]] = []
-    stack = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        kind = node.type
-        if kind == "comment":
-            comments.append((node.start_point[0] + 1 + line_offset,
-                             source[node.start_byte:node.end_byte].decode("utf-8", "replace")))
-            continue
-        if kind in _NESTING_NODES:
-            depth += 1
-            if depth > max_depth:
-                raise InputError(f"nesting deeper than {max_depth} levels; raise the limit with "
-                                 "--max-nesting-depth", file=file,
-                                 line=node.start_point[0] + 1 + line_offset)
-        stack.extend((child, depth) for child in node.children)
     return comments
 
 
@@ -306,12 +315,27 @@ def _snippet(source: bytes, node) -> str:
 
 
 class _Converter:
-    def __init__(self, source: bytes, file: str, line_offset: int):
+    def __init__(self, source: bytes, text: str, file: str, line_offset: int, max_depth: int = MAX_DEPTH):
         self.src = source
+        # tree-sitter gives byte offsets; when every character is one byte they index the str
+        # directly and no slice needs decoding (most Terraform is ASCII)
+        self.ascii_text = text if len(text) == len(source) else None
         self.file = file
         self.offset = line_offset
+        self.max_depth = max_depth
+        self.depth = 0  # nesting nodes (_NESTING_NODES) on the path from the root
+
+    def enter(self, node) -> None:
+        """Count one nesting level; the converter and the evaluator recurse, so refuse input
+        deeper than the limit before Python's recursion limit is reached."""
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise InputError(f"nesting deeper than {self.max_depth} levels; raise the limit with "
+                             "--max-nesting-depth", file=self.file, line=self.line(node))
 
     def text(self, node) -> str:
+        if self.ascii_text is not None:
+            return self.ascii_text[node.start_byte:node.end_byte]
         return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def line(self, node) -> int:
@@ -335,6 +359,7 @@ class _Converter:
         return result
 
     def block(self, node) -> Block:
+        self.enter(node)
         labels = []
         type_name = ""
         inner = Body()
@@ -348,13 +373,17 @@ class _Converter:
                 labels.append(self._string_lit(child))
             elif child.type == "body":
                 inner = self.body(child)
+        self.depth -= 1
         return Block(type_name, labels, inner, self.line(node), self.end_line(node))
 
     # -- expressions ---------------------------------------------------------------------------
     def expr(self, node) -> Expr:
         """Convert an ``expression`` (or any expression-like) node."""
         if node.type == "expression":
-            return self.sequence(node.children, node)
+            self.enter(node)
+            converted = self.sequence(node.children, node)
+            self.depth -= 1
+            return converted
         return self.sequence([node], node)
 
     def sequence(self, nodes: list, whole) -> Expr:
@@ -402,17 +431,18 @@ class _Converter:
 
     def term(self, node) -> Expr:
         kind = node.type
-        line, text = self.line(node), self.text(node)
-        if kind == "expression":
-            return self.expr(node)
+        # pass-through kinds first: they need neither the line nor the text of this node
         if kind == "literal_value":
             return self.literal(node.children[0])
-        if kind == "variable_expr":
-            return Var(self.text(node.children[0]), line, text)
-        if kind == "template_expr":
-            return self.template(node.children[0])
         if kind == "collection_value":
             return self.term(node.children[0])
+        if kind == "expression":
+            return self.expr(node)
+        if kind == "template_expr":
+            return self.template(node.children[0])
+        line, text = self.line(node), self.text(node)
+        if kind == "variable_expr":
+            return Var(self.text(node.children[0]), line, text)
         if kind == "tuple":
             items = [self.expr(c) for c in node.children if c.type == "expression"]
             return TupleExpr(items, line, text)
@@ -438,7 +468,10 @@ class _Converter:
             parts = [self.expr(c) for c in node.children if c.type == "expression"]
             return Cond(parts[0], parts[1], parts[2], line, text)
         if kind == "operation":
-            return self.term(node.children[0])
+            self.enter(node)
+            converted = self.term(node.children[0])
+            self.depth -= 1
+            return converted
         if kind == "unary_operation":
             return UnOp(node.children[0].type, self.sequence(node.children[1:], node), line, text)
         if kind == "binary_operation":
@@ -583,7 +616,10 @@ class _Converter:
                 raise InputError("HCL syntax error: empty interpolation ${}", file=self.file,
                                  line=self.line(node))
             left, right = self._strips(node)
-            return self.expr(expr_node), left, right
+            self.enter(node)
+            converted = self.expr(expr_node)
+            self.depth -= 1
+            return converted, left, right
         inner = node.children[0]
         line, text = self.line(inner), self.text(inner)
         if inner.type == "template_if":
@@ -647,6 +683,8 @@ _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 def unescape_quoted(raw: str) -> str:
     """Quoted-string escapes: backslash sequences plus ``$${`` and ``%%{``."""
+    if "\\" not in raw and "$${" not in raw and "%%{" not in raw:
+        return raw  # nearly every string: nothing to unescape
     out = []
     i, n = 0, len(raw)
     while i < n:
