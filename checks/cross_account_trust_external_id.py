@@ -69,12 +69,12 @@ def cross_account_trust_external_id(ctx):
     operator, no IfExists, a value that is not only wildcards) or MFA (`aws:MultiFactorAuthPresent`
     true). Public trust is IAG-EXT-001; unresolvable accounts are reported by IAG-EXT-002."""
     model = ctx.model
-    full = zone_for(model, ctx.settings)
-    own = Zone(full.deploy_accounts, frozenset(), full.organization_id)
     for principal in model.principals.values():
         node = principal.trust
         if node is None or node.document is None:
             continue
+        full = zone_for(model, ctx.settings, node.resource.group)
+        own = Zone(full.deploy_accounts, frozenset(), full.organization_id)
         for exposure in policy_exposures(node.document, own, "trust"):
             party, statement = exposure.party, exposure.statement
             if party.status != OUTSIDE or party.account is None or "sts:AssumeRole" not in exposure.actions:

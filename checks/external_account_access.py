@@ -85,9 +85,9 @@ def external_account_access(ctx):
     that could not be resolved before deploy (a parameter without value, a variable) is reported
     at low severity and said so, never passed silently."""
     model = ctx.model
-    zone = zone_for(model, ctx.settings)
     for policy in exposed_policies(model):
         node = policy.node
+        zone = zone_for(model, ctx.settings, node.resource.group)
         for exposure in policy_exposures(node.document, zone, policy.service):
             party = exposure.party
             if party.status not in (OUTSIDE, UNKNOWN):

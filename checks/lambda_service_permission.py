@@ -62,11 +62,11 @@ def lambda_service_permission(ctx):
     A wildcard-only source (`arn:aws:s3:::*`, `*`) restricts nothing. Public (`*`) and account
     principals are IAG-EXT-001/IAG-EXT-002."""
     model = ctx.model
-    zone = zone_for(model, ctx.settings)
     for policy in model.resource_policies:
         node = policy.node
         if node.resource.type not in _PERMISSION_TYPES or node.document is None:
             continue
+        zone = zone_for(model, ctx.settings, node.resource.group)
         for statement in node.document.statements:
             services = [p for p in statement.principals or () if p.is_service]
             if not statement.is_allow or not services:

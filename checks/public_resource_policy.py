@@ -82,10 +82,10 @@ def public_resource_policy(ctx):
     in its effective public access block is reported at low severity: the block, not the
     policy, is what keeps the bucket private then."""
     model = ctx.model
-    zone = zone_for(model, ctx.settings)
     blocks = {id(b.bucket): b.block for b in bucket_exposures(model)}
     for policy in exposed_policies(model):
         node = policy.node
+        zone = zone_for(model, ctx.settings, node.resource.group)
         for exposure in policy_exposures(node.document, zone, policy.service):
             if not exposure.public:
                 continue

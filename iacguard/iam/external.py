@@ -588,21 +588,26 @@ def policy_exposures(document: PolicyDocument | None, zone: Zone, service: str) 
 
 # ---------------------------------------------------------------- the model's policies
 
-def deploying_accounts(model: Any) -> set[str]:
+def deploying_accounts(model: Any, group: str | None = None) -> set[str]:
     """Accounts a plan was made in: the ``account_id`` that a plan recorded for
-    ``data.aws_caller_identity`` (HCL gives an Unknown there, already inside the zone)."""
+    ``data.aws_caller_identity`` (HCL gives an Unknown there, already inside the zone). With a
+    ``group``, only that group's: a plan says where its own resources deploy, nothing about the
+    other templates of a scan."""
     found: set[str] = set()
-    for resource in getattr(model, "resources", ()):
-        if resource.type == "aws_caller_identity":
+    candidates = (model.resources_of("aws_caller_identity") if hasattr(model, "resources_of")
+                  else getattr(model, "resources", ()))
+    for resource in candidates:
+        if resource.type == "aws_caller_identity" and (group is None or resource.group == group):
             value = resource.get("account_id")
             if isinstance(value, str) and not isinstance(value, Unknown) and _ACCOUNT.fullmatch(value):
                 found.add(value)
     return found
 
 
-def zone_for(model: Any, settings: Any) -> Zone:
-    """The zone of trust of one scan: settings plus the accounts plans were made in."""
-    return Zone.from_settings(settings, deploying_accounts(model))
+def zone_for(model: Any, settings: Any, group: str | None = None) -> Zone:
+    """The zone of trust of one group (a template, a root module tree, a plan): the settings
+    plus the account its plan was made in. Without ``group``: plus every plan's account."""
+    return Zone.from_settings(settings, deploying_accounts(model, group))
 
 
 @dataclass
