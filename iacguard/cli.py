@@ -17,6 +17,9 @@ FORMATS = ("text", "json", "sarif", "junit", "github", "html")
 # --format name -> module under iacguard/report with render(result, settings); imported only when used
 _REPORTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "github": "github",
               "html": "html"}
+# Reports that draw the IAM graph need the model; the others only findings, so a parallel scan
+# can leave resources and model in its workers.
+_MODEL_FORMATS = {"github", "html"}
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -65,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="do not fail (exit 2) on policies that cannot be resolved before deploy")
     scan.add_argument("--max-file-size", type=int, metavar="BYTES", help="largest file read (default 20 MiB)")
     scan.add_argument("--jobs", "-j", type=_jobs, metavar="N",
-                      help="processes that load templates and modules (default: the number of CPUs "
+                      help="processes that scan templates and modules (default: the number of CPUs "
                            "when the input is large enough to pay for them, else 1); same output for any N")
     scan.add_argument("--max-nesting-depth", type=int, metavar="N",
                       help="deepest nesting of mappings, lists and expressions (default 200)")
@@ -181,7 +184,9 @@ def _scan(args: argparse.Namespace) -> int:
     for report_format, _ in args.report:
         if report_format not in _REPORTERS:
             raise UsageError(f"--report: unknown format {report_format!r} (choose from {', '.join(FORMATS)})")
-    result = scan(args.paths, settings, jobs=args.jobs)
+    formats = {args.format} | {report_format for report_format, _ in args.report}
+    result = scan(args.paths, settings, jobs=args.jobs,
+                  keep_model=bool(formats & _MODEL_FORMATS or args.diff_base or args.cfn_lint))
     if args.cfn_lint:
         from .integrations.cfn_lint import add_cfn_lint_findings
 
@@ -220,7 +225,7 @@ def _baseline(args: argparse.Namespace) -> int:
         if not os.path.lexists(path):
             raise UsageError(f"path not found: {path}")
     settings = _settings_for(args)
-    result = scan(args.paths, settings, jobs=args.jobs)
+    result = scan(args.paths, settings, jobs=args.jobs, keep_model=bool(args.cfn_lint))
     if args.cfn_lint:  # the same findings `scan --cfn-lint` would report
         from .integrations.cfn_lint import add_cfn_lint_findings
 

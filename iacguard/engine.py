@@ -37,6 +37,13 @@ class ScanResult:
     # With --diff-base: {"base": REF, "new": n, "worse": n, "unchanged": n, "fixed": n}
     diff: dict | None = None
     baseline: str | None = None  # the baseline file applied, if any
+    # Resources loaded by partition workers (their Resource objects stay in the workers)
+    resource_count: int = 0
+
+    @property
+    def resource_total(self) -> int:
+        """How many resources were scanned, wherever they were loaded."""
+        return len(self.resources) + self.resource_count
 
     def blocking(self, fail_on: str) -> list[Finding]:
         """Active findings at or above ``fail_on``. Suppressed, baselined and (with --diff-base)
@@ -80,6 +87,13 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
     ``jobs``: worker processes for loading (1 loads in this process; None picks the CPU count
     when the input is large enough to pay for the processes). Each template, plan or root module
     is loaded on its own, so the result does not depend on how the work was split."""
+    result, units = _prepare_units(paths, settings, root)
+    return _load_prepared(result, units, jobs)
+
+
+def _prepare_units(paths: list[str], settings: Settings, root: Path | None) -> tuple[ScanResult, list[tuple]]:
+    """Discovery: the ScanResult so far (discovery errors) and the load units, each a template,
+    a plan or a root module tree with everything its loader needs (picklable)."""
     from .loaders import discover
 
     found = discover.discover([Path(p) for p in paths], root=root, max_file_bytes=settings.max_file_size)
@@ -111,7 +125,10 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
                       var_files + [Path(v) for e in entries for v in e.get("var_files", ())]))
 
     limits = ScanLimits.from_settings(settings)
-    units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
+    return result, [unit + (limits,) for unit in units]  # last element of every unit: its limits
+
+
+def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> ScanResult:
     from .progress import Progress
 
     progress = Progress(len(units), label="iacguard: loading")
@@ -351,19 +368,26 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
 
 
 def run_checks(result: ScanResult, settings: Settings) -> None:
-    from .iam.model import IamModel
-
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
-    model = IamModel(result.resources)
-    result.model = model
+    result.model = _analyse(result, result.resources, settings, result.checks)
+    _finish(result)
+
+
+def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, checks: dict) -> Any:
+    """Model ``resources`` and run the enabled checks on them; findings, unreadable policies and
+    unresolved values go into ``result``. Returns the model."""
+    from .iam.model import IamModel
+
+    model = IamModel(resources)
     _stage_done()
     for unresolved in model.unresolved:
         result.unresolved.append(InputError(unresolved.message, file=unresolved.resource.file, line=unresolved.line))
     from .failclosed import unreadable_policy_errors
 
     result.errors.extend(unreadable_policy_errors(model))  # never a silent pass on dropped content
-    for meta in result.checks.values():
+    findings: list[Finding] = []
+    for meta in checks.values():
         if not settings.check_enabled(meta.id, meta.family):
             continue
         sink: list[Finding] = []
@@ -372,9 +396,16 @@ def run_checks(result: ScanResult, settings: Settings) -> None:
         for finding in sink:
             if override:
                 finding.severity = override
-        result.findings.extend(sink)
+        findings.extend(sink)
+    findings = _dedupe(findings)
+    apply_suppressions(findings, resources, checks)
+    result.findings.extend(findings)
+    return model
+
+
+def _finish(result: ScanResult) -> None:
+    """The order every report relies on, and secrets masked, whichever way the work was split."""
     result.findings = _dedupe(result.findings)
-    apply_suppressions(result.findings, result.resources, result.checks)
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource, f.fingerprint))
     result.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     result.unresolved.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
@@ -395,15 +426,129 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def scan(paths: list[str], settings: Settings | None = None, root: Path | None = None,
-         jobs: int | None = 1) -> ScanResult:
-    """``jobs`` as in ``load_resources``; the model and the checks always run in this process, over
-    every loaded resource, so analyses across templates see the whole picture."""
+         jobs: int | None = 1, keep_model: bool = True) -> ScanResult:
+    """``jobs`` as in ``load_resources``. With ``keep_model`` (the default), the model and the
+    checks run in this process over every loaded resource, and the result keeps the resources
+    and the model (the graph, HTML and GitHub reports and --diff-base need them). Without it,
+    and with more than one job, each worker loads, models and checks whole groups (templates,
+    root module trees, plans: what can refer to each other) and sends back only findings and
+    errors, so the checks run in parallel too; the findings are the same."""
     settings = settings or Settings()
     with _long_lived_stages():
+        if not keep_model and jobs != 1:
+            partitioned = _scan_partitioned(paths, settings, root, jobs)
+            if partitioned is not None:
+                return partitioned
         result = load_resources(paths, settings, root, jobs=jobs)
         _stage_done()
         run_checks(result, settings)
     return result
+
+
+# Below this much input (bytes, Terraform weighted as costlier per byte than YAML or JSON),
+# a scan is over before forked workers pay for themselves (measured with bench/run.py on 2 CPUs).
+PARTITION_MIN_COST = 400 * 1024
+# How much more a byte of HCL costs to load and evaluate than a byte of YAML or JSON.
+_TERRAFORM_COST_FACTOR = 3
+# Settings and checks for forked partition workers: inherited through fork, never pickled
+# (checks loaded from --checks-dir are not importable by name in a fresh process).
+_PARTITION_STATE: tuple[Settings, dict] | None = None
+
+
+def _unit_cost(unit: tuple) -> int:
+    return _unit_bytes(unit) * (_TERRAFORM_COST_FACTOR if unit[0] == "terraform" else 1)
+
+
+def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
+                      jobs: int | None) -> ScanResult | None:
+    """The whole scan split by group across forked workers; None when it does not pay (small
+    input, one CPU, no fork on this platform): the caller then scans in this process."""
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork (Windows): spawned workers could not inherit --checks-dir checks
+        return None
+    result, units = _prepare_units(paths, settings, root)
+    costs = [_unit_cost(unit) for unit in units]
+    if jobs is None:
+        jobs = available_cpus() if sum(costs) >= PARTITION_MIN_COST else 1
+    jobs = min(jobs, len(units))
+    if jobs < 2:
+        _load_prepared(result, units, 1)
+        _stage_done()
+        run_checks(result, settings)
+        return result
+    result.checks = load_checks(settings.checks_dirs)
+    check_references(settings, result.checks)
+    # Largest units first into the currently lightest batch, so no worker is left with the tail.
+    batch_count = min(len(units), jobs * _BATCHES_PER_WORKER)
+    batches: list[list[int]] = [[] for _ in range(batch_count)]
+    load = [0] * batch_count
+    for index in sorted(range(len(units)), key=lambda i: (-costs[i], i)):
+        lightest = load.index(min(load))
+        batches[lightest].append(index)
+        load[lightest] += costs[index] + 1
+    batches = [sorted(batch) for batch in batches if batch]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from .progress import Progress
+
+    global _PARTITION_STATE
+    parts: list[PartialScan | None] = [None] * len(batches)
+    progress = Progress(len(units), label="iacguard: scanning")
+    _PARTITION_STATE = (settings, result.checks)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_scan_partition, [units[i] for i in batch]) for batch in batches]
+            for number, future in enumerate(futures):
+                parts[number] = future.result()
+                progress.advance(len(batches[number]))
+    except (OSError, BrokenProcessPool, NotImplementedError):
+        pass  # no usable process pool (a sandbox without semaphores, a killed worker): below
+    finally:
+        _PARTITION_STATE = None
+    try:
+        for number, batch in enumerate(batches):
+            if parts[number] is None:  # the same work here gives the same findings
+                parts[number] = _scan_partition([units[i] for i in batch], (settings, result.checks))
+                progress.advance(len(batch))
+    finally:
+        progress.close()
+    for part in parts:
+        assert part is not None
+        result.findings.extend(part.findings)
+        result.errors.extend(part.errors)
+        result.unresolved.extend(part.unresolved)
+        result.files.extend(part.files)
+        result.resource_count += part.resource_count
+    result.files = sorted(set(result.files))
+    _finish(result)
+    return result
+
+
+@dataclass
+class PartialScan:
+    """What a partition worker sends back: never the resources or the model, only what reports
+    print."""
+
+    findings: list[Finding]
+    errors: list[IacguardError]
+    unresolved: list[IacguardError]
+    files: list[str]
+    resource_count: int
+
+
+def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = None) -> PartialScan:
+    """Load, model and check some whole units (worker entry point; also the in-process fallback)."""
+    settings, checks = state or _PARTITION_STATE  # type: ignore[misc]
+    part = ScanResult(root=Path("."))
+    for loaded in (_load_unit(unit) for unit in units):
+        part.resources.extend(loaded.resources)
+        part.errors.extend(loaded.errors)
+        part.files.extend(loaded.files)
+    _analyse(part, part.resources, settings, checks)
+    return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources))
 
 
 _FREEZING = False

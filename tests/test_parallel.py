@@ -199,3 +199,128 @@ def test_cli_jobs_output_identical():
     two = run_cli("scan", str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--format", "json", "-j", "2")
     assert one.returncode == two.returncode and one.returncode in (0, 1)
     assert one.stdout == two.stdout and one.stdout.startswith("{")
+
+
+# --- partitioned scans: workers load, model and check whole groups --------------------------
+
+_ALL_FORMATS = ("json_report", "text", "sarif", "junit")
+
+
+def _rendered(path: Path, jobs: int | None, keep_model: bool, settings: Settings | None = None) -> tuple:
+    import importlib
+
+    settings = settings or Settings()
+    result = engine.scan([str(path)], settings, root=path, jobs=jobs, keep_model=keep_model)
+    return tuple(importlib.import_module(f"iacguard.report.{name}").render(result, settings)
+                 for name in _ALL_FORMATS) + (result.exit_code(settings),)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_partitioned_scan_is_byte_identical_on_samples(jobs):
+    assert _rendered(SAMPLES, jobs, keep_model=False) == _rendered(SAMPLES, 1, keep_model=True)
+
+
+def test_partitioned_scan_is_byte_identical_on_a_generated_corpus(corpus):
+    sequential = _rendered(corpus, 1, keep_model=True)
+    assert sequential[0].count('"rule_id"') > 3
+    assert _rendered(corpus, 2, keep_model=False) == sequential
+
+
+def test_partitioned_scan_keeps_no_resources_and_counts_them(corpus):
+    whole = engine.scan([str(corpus)], Settings(), root=corpus, jobs=1)
+    split = engine.scan([str(corpus)], Settings(), root=corpus, jobs=2, keep_model=False)
+    assert split.resources == [] and split.model is None
+    assert split.resource_total == whole.resource_total == len(whole.resources) > 100
+
+
+def test_every_check_judges_within_one_group():
+    """The contract partitioned scans rely on: scanning each template, plan and root module tree
+    on its own finds exactly what scanning them all together finds (every per-check sample)."""
+    settings = Settings()
+    whole = engine.scan([str(SAMPLES)], settings, root=SAMPLES, jobs=1)
+    result, units = engine._prepare_units([str(SAMPLES)], settings, SAMPLES)
+    checks = engine.load_checks(settings.checks_dirs)
+    alone = []
+    for unit in units:
+        alone.extend(engine._scan_partition([unit], (settings, checks)).findings)
+    key = lambda f: (f.file, f.line, f.rule_id, f.resource, f.fingerprint, f.message, f.severity)  # noqa: E731
+    assert len(units) > 200
+    assert sorted(map(key, engine._dedupe(alone))) == sorted(map(key, whole.findings))
+
+
+def test_partitioned_errors_are_the_same(tmp_path):
+    (tmp_path / "ok.yaml").write_text("Resources:\n  R:\n    Type: AWS::IAM::User\n")
+    (tmp_path / "broken.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n")
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = \n')
+    (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": {,}}')
+    (tmp_path / "unresolved.tf").write_text(
+        'variable "doc" {}\nresource "aws_iam_policy" "p" {\n  policy = var.doc\n}\n')
+    sequential = _rendered(tmp_path, 1, keep_model=True)
+    assert _rendered(tmp_path, 3, keep_model=False) == sequential
+    assert sequential[-1] == 2 and "broken.yaml" in sequential[0] and "could not be resolved" in sequential[0]
+
+
+def test_partitioned_scan_falls_back_to_one_process(monkeypatch, corpus):
+    import concurrent.futures
+
+    class Unavailable:
+        def __init__(self, *args, **kwargs):
+            raise OSError("no semaphores in this sandbox")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Unavailable)
+    assert _rendered(corpus, 2, keep_model=False) == _rendered(corpus, 1, keep_model=True)
+
+
+def test_partitioned_auto_jobs_stays_in_process_for_small_input(monkeypatch):
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _NoPool)
+    assert _rendered(SAMPLES / "terraform", None, keep_model=False) == \
+        _rendered(SAMPLES / "terraform", 1, keep_model=True)
+
+
+def test_partitioned_auto_jobs_uses_every_cpu_above_the_threshold(monkeypatch, corpus):
+    import concurrent.futures
+
+    started = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers=None, **kwargs):
+            started.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(engine, "PARTITION_MIN_COST", 1)
+    monkeypatch.setattr(engine, "available_cpus", lambda: 2)
+    assert _rendered(corpus, None, keep_model=False) == _rendered(corpus, 1, keep_model=True)
+    assert started == [2]
+
+
+def test_cli_custom_checks_run_in_parallel_workers(tmp_path):
+    """Checks from --checks-dir reach forked workers without being importable by name."""
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "acme.py").write_text('''
+from iacguard.checks_api import check
+
+@check("ACME-002", family="guardrails", severity="high", title="Users are counted",
+       why="Test check.", fix="None.")
+def every_user(ctx):
+    """Every IAM user."""
+    for principal in ctx.model.principals.values():
+        if principal.kind == "user":
+            ctx.report(principal.resource, f"{principal.address} is a user")
+''')
+    args = ("scan", str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--checks-dir", str(checks),
+            "--format", "json")
+    one = run_cli(*args, "-j", "1")
+    two = run_cli(*args, "-j", "2")
+    assert one.stdout == two.stdout and one.returncode == two.returncode
+    assert one.stdout.count('"ACME-002"') >= 2 and "Traceback" not in two.stderr
+
+
+@pytest.mark.parametrize("fmt", ["html", "github"])
+def test_graph_reports_keep_the_model_with_jobs(fmt):
+    args = ("scan", str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--format", fmt)
+    assert run_cli(*args, "-j", "2").stdout == run_cli(*args, "-j", "1").stdout

@@ -78,7 +78,7 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
     exit_code = result.exit_code(settings)
     verdict = "❌ failed" if exit_code else "✅ passed"
     parts = [f"## iacguard: {verdict}\n",
-             f"{len(result.files)} files, {len(result.resources)} resources: **{len(findings)} findings**, "
+             f"{len(result.files)} files, {result.resource_total} resources: **{len(findings)} findings**, "
              f"{len(blocking)} blocking at fail-on `{settings.fail_on}`; {len(result.errors)} input errors, "
              f"{len(result.unresolved)} unresolved policies.\n",
              "| Critical | High | Medium | Low | Suppressed |", "|---:|---:|---:|---:|---:|",

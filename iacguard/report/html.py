@@ -179,7 +179,7 @@ def render(result: Any, settings: Any) -> str:
             "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
             "<title>iacguard report</title>"
             f"<style>{_CSS}</style></head><body>"
-            f"<header><h1>iacguard: {verdict}</h1><div>{len(result.files)} files, {len(result.resources)} "
+            f"<header><h1>iacguard: {verdict}</h1><div>{len(result.files)} files, {result.resource_total} "
             f"resources: {len(findings)} findings ({counts}); {len(result.errors)} input errors, "
             f"{len(result.unresolved)} unresolved</div></header>"
             '<div class="controls"><label>Family <select id="family"><option value="">all</option>'

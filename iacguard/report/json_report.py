@@ -14,7 +14,7 @@ def summary(result: Any, settings: Any) -> dict:
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     return {
         "files_scanned": len(result.files),
-        "resources": len(result.resources),
+        "resources": result.resource_total,
         "findings": len(active),
         "suppressed": sum(1 for f in result.findings if f.suppressed),
         "baselined": sum(1 for f in result.findings if f.baselined),

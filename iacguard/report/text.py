@@ -37,7 +37,7 @@ def render(result: Any, settings: Any) -> str:
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
                        for s in ("critical", "high", "medium", "low"))
-    lines.append(f"{len(result.files)} files, {len(result.resources)} resources: {len(active)} findings ({counts}); "
+    lines.append(f"{len(result.files)} files, {result.resource_total} resources: {len(active)} findings ({counts}); "
                  f"{len(result.errors)} errors, {len(result.unresolved)} unresolved")
     suppressed = sum(1 for f in result.findings if f.suppressed)
     baselined = sum(1 for f in result.findings if f.baselined)
