@@ -2,6 +2,10 @@
 
 Built-in checks and users' own checks (``--checks-dir``) use only this module, so it is the
 stable surface of the check framework.
+
+A check judges each group (``Resource.group``: a CloudFormation template, a plan, a Terraform
+root module tree) on its own: parallel scans (``--jobs``) hand each worker's checks a model of
+some whole groups only, and expect the same findings as one model of everything.
 """
 
 from __future__ import annotations
