@@ -112,7 +112,8 @@ def _prepare_units(paths: list[str], settings: Settings, root: Path | None) -> t
 
     units: list[tuple] = []
     for path in found.cloudformation:
-        units.append(("cloudformation", path, discover.relpath(path, found.root), path.resolve() in explicit,
+        units.append(("cloudformation", path, discover.relpath(path, found.root),
+                      bool(explicit) and path.resolve() in explicit,
                       _path_parameters(settings, path, parameters, result.errors)))
     for path in found.plans:
         units.append(("plan", path, discover.relpath(path, found.root)))
@@ -335,6 +336,14 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
     """
     called: set[Path] = set()
     calls: dict[Path, set[Path]] = {}
+    resolved: dict[Path, Path] = {}
+
+    def real(path: Path) -> Path:  # each directory is resolved once, not once per use
+        found = resolved.get(path)
+        if found is None:
+            found = resolved[path] = path.resolve()
+        return found
+
     for directory, files in dirs.items():
         for file in files:
             if file.suffix != ".tf":
@@ -344,21 +353,21 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
             except OSError:
                 continue
             for source in _LOCAL_MODULE_SOURCE.findall(text):
-                target = (directory / source).resolve()
-                if target != directory.resolve():
+                target = real(directory / source)
+                if target != real(directory):
                     called.add(target)
-                    calls.setdefault(directory.resolve(), set()).add(target)
+                    calls.setdefault(real(directory), set()).add(target)
     explicit_dirs = {p.parent for p in explicit}
-    roots = [d for d in sorted(dirs) if d.resolve() not in called or d.resolve() in explicit_dirs]
+    roots = [d for d in sorted(dirs) if real(d) not in called or real(d) in explicit_dirs]
     # Modules that only call each other in a cycle have no caller outside it: load the first
     # of each such group as a root (its loader reports the cycle) instead of never.
     reached: set[Path] = set()
     for directory in roots + sorted(dirs):
-        if directory.resolve() in reached:
+        if real(directory) in reached:
             continue
         if directory not in roots:
             roots.append(directory)
-        pending = [directory.resolve()]
+        pending = [real(directory)]
         while pending:
             current = pending.pop()
             if current not in reached:

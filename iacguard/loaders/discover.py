@@ -120,6 +120,10 @@ class _Walker:
         self.terraform_keys: dict[str, Path] = {}  # real module dir -> its key in self.terraform
         self.visited_dirs: set[str] = set()
         self.errors: list[InputError] = []
+        self.known_real: dict[str, str] = {}  # path as walked -> real path, for plain files
+
+    def realpath(self, path: Path) -> str:
+        return self.known_real.get(str(path)) or os.path.realpath(path)
 
     def error(self, path: Path, message: str) -> None:
         self.errors.append(InputError(message, file=relpath(path, self.root)))
@@ -176,6 +180,10 @@ class _Walker:
             for entry in children:
                 child = directory / entry.name
                 kind = self.entry_kind(entry, child)
+                if kind == "file" and not entry.is_symlink():
+                    # a plain file's real path is its real directory's plus its name: no
+                    # realpath() walk (one lstat per path component) per file
+                    self.known_real[str(child)] = os.path.join(real, entry.name)
                 if kind in ("dir", "dirlink"):
                     if self.skip_dir(entry.name, in_cdk):
                         continue
@@ -255,12 +263,12 @@ class _Walker:
         for path in files:
             if self.too_large(path):
                 continue
-            module.setdefault(os.path.realpath(path), path)
+            module.setdefault(self.realpath(path), path)
 
     # -- templates and plans --------------------------------------------------------------------
 
     def consider_file(self, path: Path, *, explicit: bool) -> None:
-        real = os.path.realpath(path)
+        real = self.realpath(path)
         if real in self.cloudformation or real in self.plans:
             return
         try:
