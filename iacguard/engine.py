@@ -408,6 +408,12 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
         findings.extend(sink)
     findings = _dedupe(findings)
     apply_suppressions(findings, resources, checks)
+    from .redact import redact_value, redact_text
+
+    for finding in findings:  # here, so that partition workers share the work
+        finding.message = redact_text(finding.message)
+        if finding.evidence is not None:
+            finding.evidence = redact_value(finding.evidence)
     result.findings.extend(findings)
     return model
 
@@ -420,7 +426,9 @@ def _finish(result: ScanResult) -> None:
     result.unresolved.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     from .redact import redact_result
 
-    redact_result(result)  # credentials quoted from templates never reach a report in full
+    # credentials quoted from templates never reach a report in full (findings were masked by
+    # _analyse already; masking is idempotent)
+    redact_result(result, findings=False)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
