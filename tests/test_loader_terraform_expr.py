@@ -37,7 +37,9 @@ def ev(tmp_path: Path, expr: str, extra: str = ""):
     ('"plain"', "plain"),
     ("42", 42),
     ("1.5", 1.5),
-    ("1.5e3", 1500),  # (tree-sitter-hcl rejects "1e3" without a fraction)
+    ("1.5e3", 1500),
+    ("1e3", 1000),  # tree-sitter-hcl wants a fraction before an exponent; HCL does not
+    ("2E-2", 0.02),
     ("true", True),
     ("null", None),
     ("-7", -7),
@@ -290,3 +292,28 @@ def test_dynamic_blocks_in_resources(tmp_path):
     props = next(r for r in result.resources if r.address == "t_x.r").properties
     assert props["static"] == [{"v": 0}, {"name": "a", "port": 80}, {"name": "b", "port": 443}]
     assert [b.line for b in props["static"]] == [4, 8, 8]
+
+
+def test_exponent_rewrite_leaves_strings_heredocs_and_comments_alone(tmp_path):
+    result = load(tmp_path, """
+        # 1e3 in a comment
+        resource "t_x" "r" {
+          a = 5e2 /* 7e7 */
+          b = "3e4"
+          c = <<EOF
+        6e6 and 1e3
+        EOF
+          d = 1e3 // 2e2
+        }
+        """)
+    assert not result.errors, result.errors
+    (res,) = result.resources
+    assert (res.properties["a"], res.properties["b"], res.properties["c"], res.properties["d"]) == \
+        (500, "3e4", "6e6 and 1e3\n", 1000)
+
+
+@pytest.mark.parametrize("number", ["0x10", "1" * 5000, "1" + "0" * 400 + ".5"])
+def test_numbers_hcl_does_not_allow_are_errors_with_a_line(tmp_path, number):
+    result = load(tmp_path, f'resource "t_x" "r" {{\n  a = 1\n  v = {number}\n}}\n')
+    assert [(e.file, e.line) for e in result.errors] == [("main.tf", 3)]
+    assert "invalid number" in result.errors[0].message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import json.decoder
+import re
 import sys
 import json.scanner
 import bisect
@@ -256,6 +257,12 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MA
     source = text.encode("utf-8")
     tree = _parser().parse(source)
     bad = _first_error(tree.root_node)
+    if bad is not None and _BARE_EXPONENT.search(text):
+        # tree-sitter-hcl wants a decimal point before an exponent; HCL does not (``1e3``)
+        text = _point_exponents(text)
+        source = text.encode("utf-8")
+        tree = _parser().parse(source)
+        bad = _first_error(tree.root_node)
     if bad is not None:
         raise InputError(_syntax_message(source, bad), file=file, line=bad.start_point[0] + 1 + line_offset)
     conv = _Converter(source, text, file, line_offset, max_depth)
@@ -275,6 +282,34 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MA
         if recursion_limit < needed:
             sys.setrecursionlimit(recursion_limit)
     return ParsedFile(body, _comments(tree.root_node, source, line_offset))
+
+
+_BARE_EXPONENT = re.compile(r"(?<![\w.])[0-9]+[eE][-+]?[0-9]+(?![\w.])")
+# What may hold a number-like text that is not a number: comments, heredocs, quoted strings.
+_NOT_CODE = re.compile(
+    r"\#[^\n]*|//[^\n]*|/\*.*?\*/"  # comments
+    r"|<<-?([A-Za-z_][\w-]*)[ \t]*\r?\n.*?^[ \t]*\1[ \t]*\r?$"  # heredocs
+    r'|"(?:[^"\\\n]|\\.)*"',  # quoted strings
+    re.S | re.M)
+
+
+def _point_exponents(text: str) -> str:
+    """``1e3`` -> ``1.0e3`` in code (not in strings, heredocs or comments); lines stay put.
+    Interpolations count as string here: ``"${1e3}"`` stays a syntax error."""
+    out = []
+    position = 0
+    for match in _NOT_CODE.finditer(text):
+        out.append(_BARE_EXPONENT.sub(_with_point, text[position:match.start()]))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(_BARE_EXPONENT.sub(_with_point, text[position:]))
+    return "".join(out)
+
+
+def _with_point(match: re.Match) -> str:
+    number = match.group(0)
+    cut = next(i for i, ch in enumerate(number) if ch in "eE")
+    return number[:cut] + ".0" + number[cut:]
 
 
 _COMMENT_QUERY = None
@@ -508,7 +543,11 @@ class _Converter:
     def literal(self, node) -> Expr:
         line, text = self.line(node), self.text(node)
         if node.type == "numeric_lit":
-            return Lit(parse_number(text), line, text)
+            try:
+                return Lit(parse_number(text), line, text)
+            except ValueError:
+                raise InputError(f"HCL syntax error: invalid number {text[:40]!r}", file=self.file,
+                                 line=line) from None
         if node.type == "bool_lit":
             return Lit(text == "true", line, text)
         if node.type == "null_lit":
@@ -671,10 +710,19 @@ def _dedent(raw: str, indent: int, at_line_start: bool) -> str:
     return "\n".join(out)
 
 
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
 def parse_number(text: str) -> int | float:
-    if all(ch.isdigit() for ch in text):
-        return int(text)
+    """An HCL number literal; ValueError for what HCL does not allow (``0x10``, ``1_000``) or
+    Python cannot hold."""
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(f"invalid number {text!r}")
+    if text.isdigit():
+        return int(text)  # ValueError past Python's 4,300-digit limit
     value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number out of range {text[:20]!r}")
     return int(value) if value.is_integer() and abs(value) < 2 ** 63 else value
 
 
