@@ -238,6 +238,121 @@ def test_change_set_target(s3):
     assert cfn_hook.handler(with_payload("change_set.json", s3("/cs-good", good)), None)["hookStatus"] == "SUCCESS"
 
 
+QUEUE = """\
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: jobs
+"""
+
+
+def test_stack_update_blocks_only_what_the_change_adds(s3):
+    """An admin policy the deployed stack already has does not block an unrelated change; the
+    message says it is there. A previous template without it makes it block."""
+    url = s3("/stack/existing", {"template": STACK_BAD + QUEUE, "previousTemplate": STACK_BAD})
+    response = cfn_hook.handler(with_payload("stack.json", url), None)
+    assert response["hookStatus"] == "SUCCESS", response
+    assert "none new or worse at or above high" in response["message"]
+    assert "already in the deployed stack" in response["message"]
+    url = s3("/stack/added", {"template": STACK_BAD + QUEUE, "previousTemplate": STACK_GOOD})
+    response = cfn_hook.handler(with_payload("stack.json", url), None)
+    assert response["errorCode"] == "NonCompliant" and "[IAG-LP-001]: " in response["message"]
+
+
+def test_stack_update_with_an_unreadable_previous_template_blocks_everything(s3):
+    url = s3("/stack/broken-previous", {"template": STACK_BAD, "previousTemplate": "Resources: [\n"})
+    assert cfn_hook.handler(with_payload("stack.json", url), None)["errorCode"] == "NonCompliant"
+
+
+def _change(logical_id: str, action: str, before: dict | None, resource_type: str = "AWS::IAM::Policy") -> dict:
+    return {"logicalResourceId": logical_id, "resourceType": resource_type, "action": action,
+            "lineNumber": None if action == "DELETE" else 1,
+            "beforeContext": json.dumps(before) if before is not None else None, "afterContext": None}
+
+
+_SCOPED_POLICY = {"Properties": {"PolicyName": "deploy", "Roles": ["DeployRole"], "PolicyDocument": {
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                            "Resource": "arn:aws:s3:::reports/*"}]}}}
+
+
+def test_change_set_blocks_only_what_it_changes(s3):
+    # the admin policy is deployed already; the change set only creates a queue
+    unrelated = {"template": STACK_BAD + QUEUE, "changedResources": [
+        _change("Queue", "CREATE", None, "AWS::SQS::Queue")]}
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs-unrelated", unrelated)), None)
+    assert response["hookStatus"] == "SUCCESS", response
+    assert "already in the deployed stack" in response["message"]
+    # the change set widens the deployed policy to everything: blocks
+    widened = {"template": STACK_BAD, "changedResources": [_change("DeployPolicy", "UPDATE", _SCOPED_POLICY)]}
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs-widened", widened)), None)
+    assert response["errorCode"] == "NonCompliant" and "[IAG-LP-001]: " in response["message"]
+    assert "already in the deployed stack" not in response["message"]
+
+
+def test_change_set_deleting_a_resource_rebuilds_it_from_its_before_context(s3):
+    admin = {"Properties": {"PolicyName": "deploy", "Roles": ["DeployRole"], "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}
+    template = STACK_GOOD.replace("DeployPolicy:", "ReadPolicy:")
+    payload = {"template": template, "changedResources": [
+        _change("DeployPolicy", "DELETE", admin), _change("ReadPolicy", "CREATE", None)]}
+    deployed = cfn_hook.deployed_template(template, payload["changedResources"], "cs")
+    assert sorted(deployed["Resources"]) == ["DeployPolicy", "DeployRole"]
+    assert deployed["Resources"]["DeployPolicy"]["Type"] == "AWS::IAM::Policy"
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs-delete", payload)), None)
+    assert response["hookStatus"] == "SUCCESS", response
+
+
+@pytest.mark.parametrize("changes", [
+    [_change("DeployPolicy", "UPDATE", None)],             # no beforeContext to undo the update
+    [{"logicalResourceId": "DeployPolicy", "action": "IMPORT"}],  # an action we cannot undo
+    "not a list",
+])
+def test_change_set_that_cannot_be_undone_blocks_everything(s3, changes):
+    payload = {"template": STACK_BAD + QUEUE, "changedResources": changes}
+    assert cfn_hook.deployed_template(payload["template"], changes, "cs") is None
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs-unknown", payload)), None)
+    assert response["errorCode"] == "NonCompliant" and "[IAG-LP-001]: " in response["message"]
+
+
+def test_change_set_before_context_scalars_are_strings(s3):
+    """beforeContext stringifies numbers and booleans; the rebuilt policy still matches."""
+    before = {"Properties": {"PolicyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
+            "Bool": {"aws:SecureTransport": "true"}, "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}}]}}}
+    template = """\
+Resources:
+  Everything:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: '*'
+            Resource: '*'
+            Condition:
+              Bool: {aws:SecureTransport: true}
+              NumericLessThan: {aws:MultiFactorAuthAge: 3600}
+""" + QUEUE
+    payload = {"template": template, "changedResources": [
+        _change("Queue", "CREATE", None, "AWS::SQS::Queue"),
+        _change("Everything", "UPDATE", before, "AWS::IAM::ManagedPolicy")]}
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs-strings", payload)), None)
+    assert response["hookStatus"] == "SUCCESS", response
+    assert "already in the deployed stack" in response["message"]
+
+
+def test_change_set_rebuilt_references_that_no_longer_match_still_block(s3):
+    """beforeContext holds resolved values (a role's physical name where the template has
+    !Ref): when the deployed finding cannot be matched for sure, it blocks."""
+    before = {"Properties": {"PolicyName": "deploy", "Roles": ["stack-DeployRole-1A2B3C"], "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}
+    payload = {"template": STACK_BAD + QUEUE, "changedResources": [
+        _change("Queue", "CREATE", None, "AWS::SQS::Queue"), _change("DeployPolicy", "UPDATE", before)]}
+    response = cfn_hook.handler(with_payload("change_set.json", s3("/cs-physical", payload)), None)
+    assert response["errorCode"] == "NonCompliant"
+
+
 def test_sam_stack_payload_is_expanded(s3):
     template = (ROOT / "tests" / "fixtures" / "integrations" / "sam_app.yaml").read_text()
     response = cfn_hook.handler(with_payload("stack.json", s3("/sam", {"template": template})), None)

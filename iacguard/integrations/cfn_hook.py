@@ -7,7 +7,12 @@ CloudFormation calls :func:`handler` before it provisions:
   ``"true"``/``"false"``; outside policy documents they are turned back into booleans.
 * STACK and CHANGE_SET targets: ``requestData.payload`` is a presigned S3 URL whose JSON object
   holds the raw template text (``template``). The whole template is evaluated, so
-  cross-resource analyses (a policy attached to a role elsewhere in the stack) work.
+  cross-resource analyses (a policy attached to a role elsewhere in the stack) work. Like a
+  resource hook, which only sees what is created or updated, only what the change adds or makes
+  worse blocks: findings the deployed stack already had (the STACK payload's
+  ``previousTemplate``; for a change set, the template with ``changedResources`` put back to
+  their ``beforeContext``) are compared as ``--diff-base`` does and named, not blocking. When the
+  deployed state cannot be rebuilt, every finding blocks.
 
 The answer is the documented response: ``hookStatus`` SUCCESS or FAILED, ``errorCode``
 NonCompliant (evaluated and rejected) or InternalFailure (could not evaluate: the hook's
@@ -98,6 +103,8 @@ def _evaluate(event: Any, token: str) -> dict:
             return _success(token, "iacguard: empty template, nothing to evaluate", limit)
         label = str(request.get("targetLogicalId") or kind.lower())
         result = _template_result(template, f"{kind.lower()}:{label}", settings, pseudo)
+        if not result.errors:
+            _compare_with_deployed(result, kind, payload, template, f"{kind.lower()}:{label}", settings, pseudo)
     if result.errors:
         problems = "; ".join(str(e) for e in result.errors[:5])
         return _internal_failure(token, f"iacguard could not read the {kind.lower()} {label}: {problems}", limit)
@@ -187,6 +194,80 @@ def _template_result(text: str, file: str, settings: Any, pseudo: dict[str, str]
 
         return ScanResult(root=Path("."), errors=[InputError("not a CloudFormation template", file=file)])
     return _evaluate_template_data(data, file, settings, pseudo)
+
+
+def _compare_with_deployed(result: Any, kind: str, payload: dict, template: str, file: str, settings: Any,
+                           pseudo: dict[str, str]) -> None:
+    """Mark each finding new, worse or unchanged against the stack as deployed, when that state
+    can be rebuilt from the payload; otherwise leave every finding blocking."""
+    if kind == "STACK":
+        previous = payload.get("previousTemplate")
+        if not isinstance(previous, str) or not previous.strip():
+            return  # a new stack: everything is new
+        base = _template_result(previous, file, settings, pseudo)
+    else:
+        data = deployed_template(template, payload.get("changedResources"), file)
+        if data is None:
+            return
+        base = _evaluate_template_data(data, file, settings, pseudo)
+    if base.errors:
+        return
+    from ..gate import compare
+
+    compare(result, base, "the deployed stack")
+
+
+def deployed_template(template: str, changes: Any, file: str) -> Any:
+    """The change set's template as it was before the change: created resources removed, updated
+    and deleted ones rebuilt from ``beforeContext`` (scalars there are strings). None when a
+    change cannot be undone from what the payload says."""
+    from ..errors import IacguardError
+    from ..loaders.cloudformation import parse_document
+    from ..values import PDict
+
+    try:
+        data = parse_document(template, file)
+    except IacguardError:
+        return None
+    if not isinstance(data, dict) or not isinstance(changes, list):
+        return None
+    resources = data.get("Resources")
+    previous = PDict(resources if isinstance(resources, dict) else {}, line=getattr(resources, "line", 1))
+    for change in changes:
+        if not isinstance(change, dict) or not isinstance(change.get("logicalResourceId"), str):
+            return None
+        logical_id, action = change["logicalResourceId"], change.get("action")
+        if action == "CREATE":
+            previous.pop(logical_id, None)
+            continue
+        if action not in ("UPDATE", "DELETE"):
+            return None
+        before = _context_properties(change.get("beforeContext"))
+        if before is None:
+            return None
+        current = previous.get(logical_id)
+        resource_type = current.get("Type") if isinstance(current, dict) else change.get("resourceType")
+        if not isinstance(resource_type, str):
+            return None
+        rebuilt = dict(current) if isinstance(current, dict) else {}
+        rebuilt.update({"Type": resource_type, "Properties": _positioned(normalize_scalars(before))})
+        previous[logical_id] = PDict(rebuilt, line=getattr(current, "line", 1))
+    rebuilt_template = PDict(data, line=getattr(data, "line", 1))
+    rebuilt_template["Resources"] = previous
+    return rebuilt_template
+
+
+def _context_properties(context: Any) -> dict | None:
+    """The resource properties in a change's before/after context (a JSON string)."""
+    if not isinstance(context, str):
+        return None
+    try:
+        value = json.loads(context)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("Properties"), dict):
+        return value["Properties"]
+    return value if isinstance(value, dict) else None
 
 
 def _evaluate_template_data(data: Any, file: str, settings: Any, pseudo: dict[str, str]):
@@ -300,7 +381,12 @@ def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
     unresolved_blocks = bool(result.unresolved) and not settings.allow_unresolved
     notes = [f"could not resolve before deployment: {e.message}" for e in result.unresolved]
     if not blocking and not unresolved_blocks:
-        text = f"iacguard: {len(active)} findings, none at or above {settings.fail_on}"
+        existing = sum(1 for f in active if f.diff == "unchanged")
+        if existing:
+            text = (f"iacguard: {len(active)} findings, none new or worse at or above {settings.fail_on} "
+                    f"({existing} already in the deployed stack)")
+        else:
+            text = f"iacguard: {len(active)} findings, none at or above {settings.fail_on}"
         if notes:
             text += "; " + "; ".join(notes)
         return _success(token, text, limit)
@@ -309,6 +395,9 @@ def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
     if unresolved_blocks:
         entries += [f"[IACGUARD-UNRESOLVED]: {n}" for n in notes]
     header = f"iacguard: {len(ordered)} blocking findings at fail-on {settings.fail_on}"
+    existing = sum(1 for f in active if f.diff == "unchanged")
+    if existing:
+        header += f" ({existing} more already in the deployed stack do not block)"
     response = {"hookStatus": "FAILED", "errorCode": "NonCompliant",
                 "message": _join_within(header, entries, limit), "clientRequestToken": token}
     annotations = [_annotation(f, result) for f in ordered[:MAX_ANNOTATIONS]]
