@@ -29,7 +29,7 @@ from typing import Iterable
 from .conditions import _and3
 from .policy import PolicyDocument, Statement
 
-__all__ = ["Grant", "evaluate", "allowed_actions", "is_full_admin_statement", "statement_allows_everything"]
+__all__ = ["Grant", "PolicyEvaluator", "evaluate", "allowed_actions", "is_full_admin_statement", "statement_allows_everything"]
 
 # Allow states of one policy layer, in increasing strength.
 _NO, _MAYBE, _CONDITIONAL, _YES = 0, 1, 2, 3
@@ -45,76 +45,100 @@ class Grant:
     deny_statements: list[Statement] = field(default_factory=list)  # Denies that match or may
 
 
-def _statement_match(statement: Statement, action: str, resource: str) -> bool | None:
-    return _and3((statement.action_match(action), statement.resource_match(resource)))
-
-
 def _has_unknown_parts(doc: PolicyDocument) -> bool:
     return bool(doc.unknown_statements) or doc.unknown_document is not None
 
 
-def _allow_state(docs: Iterable[PolicyDocument], action: str, resource: str,
-                 matched: list[Statement] | None) -> int:
-    state = _NO
-    for doc in docs:
-        if _has_unknown_parts(doc):
-            state = max(state, _MAYBE)
-        for statement in doc.statements:
-            if not (statement.is_allow or statement.effect_unknown):
-                continue
-            match = _statement_match(statement, action, resource)
-            if match is False:
-                continue
-            if matched is not None:
-                matched.append(statement)
-            if match is True and statement.is_allow:
-                state = max(state, _CONDITIONAL if statement.conditions else _YES)
-            else:
-                state = max(state, _MAYBE)
-    return state
+def _may_allow(statement: Statement) -> bool:
+    return statement.is_allow or statement.effect_unknown
 
 
-def _deny_state(docs: Iterable[PolicyDocument], action: str, resource: str,
-                matched: list[Statement]) -> tuple[bool, bool]:
-    """(an unconditional Deny applies, a Deny might apply)."""
-    hard = soft = False
-    for doc in docs:
-        if _has_unknown_parts(doc):
-            soft = True
-        for statement in doc.statements:
-            if not (statement.is_deny or statement.effect_unknown):
-                continue
-            match = _statement_match(statement, action, resource)
+def _may_deny(statement: Statement) -> bool:
+    return statement.is_deny or statement.effect_unknown
+
+
+class PolicyEvaluator:
+    """``evaluate`` for one fixed set of policies, asked about many (action, resource) pairs.
+
+    The statements that may allow or deny are listed once, in document order; per action, those
+    whose Action element certainly does not cover it are set aside once (they can never match,
+    whatever the resource), so each further question compares resources of the few that remain.
+    """
+
+    def __init__(self, identity_docs: Iterable[PolicyDocument] | None, *,
+                 boundary_docs: Iterable[PolicyDocument] | None = None,
+                 deny_docs: Iterable[PolicyDocument] | None = None):
+        identity = list(identity_docs or [])
+        boundary = None if boundary_docs is None else list(boundary_docs)
+        deny_sources = identity + list(boundary or []) + list(deny_docs or [])
+        # A document with statements (or itself) not known before deploy may allow or deny.
+        self._deny_unknown = any(_has_unknown_parts(doc) for doc in deny_sources)
+        self._identity_unknown = any(_has_unknown_parts(doc) for doc in identity)
+        self._boundary_unknown = boundary is not None and any(_has_unknown_parts(doc) for doc in boundary)
+        self._has_boundary = boundary is not None
+        self._denies = [st for doc in deny_sources for st in doc.statements if _may_deny(st)]
+        self._allows = [st for doc in identity for st in doc.statements if _may_allow(st)]
+        self._boundary_allows = [st for doc in boundary or [] for st in doc.statements if _may_allow(st)]
+        self._by_action: dict[str, tuple[list, list, list]] = {}
+
+    def _for_action(self, action: str) -> tuple[list, list, list]:
+        found = self._by_action.get(action)
+        if found is None:
+            found = self._by_action[action] = tuple(  # type: ignore[assignment]
+                [(st, matched) for st in statements if (matched := st.action_match(action)) is not False]
+                for statements in (self._denies, self._allows, self._boundary_allows))
+        return found  # type: ignore[return-value]
+
+    def evaluate(self, action: str, resource: str = "*") -> Grant:
+        """Decide one action on one resource (see the module docstring for the rules)."""
+        denies_for, allows_for, boundary_for = self._for_action(action)
+        allows: list[Statement] = []
+        denies: list[Statement] = []
+        hard_deny, soft_deny = False, self._deny_unknown
+        for statement, action_matched in denies_for:
+            match = _and3((action_matched, statement.resource_match(resource)))
             if match is False:
                 continue
-            matched.append(statement)
+            denies.append(statement)
             if match is True and statement.is_deny and not statement.conditions:
-                hard = True
+                hard_deny = True
             else:
-                soft = True
-    return hard, soft
+                soft_deny = True
+        identity_state = _allow_state(allows_for, self._identity_unknown, resource, allows)
+        if hard_deny:
+            return Grant(False, False, allows, denies)
+        states = [identity_state]
+        if self._has_boundary:
+            states.append(_allow_state(boundary_for, self._boundary_unknown, resource, None))
+        if _NO in states:
+            return Grant(False, False, allows, denies)
+        allowed: bool | None = None if _MAYBE in states else True
+        conditional = _CONDITIONAL in states or soft_deny
+        return Grant(allowed, conditional, allows, denies)
+
+
+def _allow_state(candidates: list[tuple[Statement, bool | None]], unknown_parts: bool, resource: str,
+                 matched: list[Statement] | None) -> int:
+    """The strongest allow among statements (with their action match) for one resource."""
+    state = _MAYBE if unknown_parts else _NO
+    for statement, action_matched in candidates:
+        match = _and3((action_matched, statement.resource_match(resource)))
+        if match is False:
+            continue
+        if matched is not None:
+            matched.append(statement)
+        if match is True and statement.is_allow:
+            state = max(state, _CONDITIONAL if statement.conditions else _YES)
+        else:
+            state = max(state, _MAYBE)
+    return state
 
 
 def evaluate(identity_docs: list[PolicyDocument], action: str, resource: str = "*", *,
              boundary_docs: list[PolicyDocument] | None = None,
              deny_docs: list[PolicyDocument] | None = None) -> Grant:
     """Decide one action on one resource (see the module docstring for the rules)."""
-    identity_docs = list(identity_docs or [])
-    allows: list[Statement] = []
-    denies: list[Statement] = []
-    deny_sources = identity_docs + list(boundary_docs or []) + list(deny_docs or [])
-    hard_deny, soft_deny = _deny_state(deny_sources, action, resource, denies)
-    identity_state = _allow_state(identity_docs, action, resource, allows)
-    if hard_deny:
-        return Grant(False, False, allows, denies)
-    states = [identity_state]
-    if boundary_docs is not None:
-        states.append(_allow_state(boundary_docs, action, resource, None))
-    if _NO in states:
-        return Grant(False, False, allows, denies)
-    allowed: bool | None = None if _MAYBE in states else True
-    conditional = _CONDITIONAL in states or soft_deny
-    return Grant(allowed, conditional, allows, denies)
+    return PolicyEvaluator(identity_docs, boundary_docs=boundary_docs, deny_docs=deny_docs).evaluate(action, resource)
 
 
 def allowed_actions(identity_docs: list[PolicyDocument], *, boundary_docs: list[PolicyDocument] | None = None,

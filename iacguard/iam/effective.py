@@ -33,7 +33,7 @@ import re
 from typing import Any, Iterable
 
 from ..values import Ref, Unknown
-from .access import Grant, evaluate
+from .access import Grant, PolicyEvaluator
 from .policy import PolicyDocument, Statement
 
 __all__ = ["ACCOUNT", "PARTITION", "EffectivePermissions", "EffectiveIndex", "principal_arn", "policy_arn",
@@ -214,36 +214,91 @@ class EffectivePermissions:
         self.unknown_policies = unknown_policies
         self.boundary_unknown = boundary_unknown
         self._by_statement = {(id(st.raw), st.index, st.line): node for node, doc in policies for st in doc.statements}
-        self._context_docs: dict[tuple, tuple[list[PolicyDocument], list[PolicyDocument] | None]] = {}
+        self._context_docs: dict[tuple, tuple[list[PolicyDocument], list[PolicyDocument] | None, PolicyEvaluator]] = {}
         self._cache: dict[tuple, Grant] = {}
+        self._mentions: dict[str, bool] = {}
+        self._services: frozenset[str] | None = None
+        self._services_known = False
 
     def node_of(self, statement: Statement) -> Any:
         """The policy node a statement (or a context-adjusted copy of it) comes from."""
         return self._by_statement.get((id(statement.raw), statement.index, statement.line))
 
     def _docs(self, context: dict[str, Any] | None) -> tuple[list[PolicyDocument], list[PolicyDocument] | None]:
-        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in (context or {}).items()))
-        docs = self._context_docs.get(key)
-        if docs is None:
+        return self._prepared(context)[:2]  # type: ignore[return-value]
+
+    def _prepared(self, context: dict[str, Any] | None) -> tuple[list[PolicyDocument], list[PolicyDocument] | None,
+                                                                PolicyEvaluator]:
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in context.items())) if context else ()
+        prepared = self._context_docs.get(key)
+        if prepared is None:
             identity = [apply_context(doc, context or {}) for _, doc in self.policies]
             boundary = [apply_context(self.boundary[1], context or {})] if self.boundary else None
-            docs = self._context_docs[key] = (identity, boundary)
-        return docs
+            prepared = self._context_docs[key] = (identity, boundary, PolicyEvaluator(identity, boundary_docs=boundary))
+        return prepared
 
     def mentions(self, action: str) -> bool:
         """Could any Allow statement of its policies cover the action (whatever the resource)?
         A cheap filter before evaluating targets."""
+        found = self._mentions.get(action)
+        if found is None:
+            services = self.allowed_services()
+            if services is not None and action.isascii() and action.split(":", 1)[0].lower() not in services:
+                found = False  # no Allow names this action's service: nothing to match
+            else:
+                found = self._mentions_uncached(action)
+            self._mentions[action] = found
+        return found
+
+    def allowed_services(self) -> frozenset[str] | None:
+        """Lowercase service prefixes the Allow statements' actions can match; None when some
+        entry could match any service (a wildcard in the service part, NotAction, Unknown)."""
+        if self._services_known:
+            return self._services
+        services: set[str] | None = set()
+        for _, doc in self.policies:
+            for statement in doc.statements:
+                if not (statement.is_allow or statement.effect_unknown):
+                    continue
+                if statement.actions is None:
+                    services = None  # NotAction (or no action element): any service may match
+                    break
+                for entry in statement.actions:
+                    if isinstance(entry, Unknown):
+                        services = None
+                        break
+                    if not isinstance(entry, str):
+                        continue  # never matches
+                    service = entry.strip().split(":", 1)[0]
+                    # IAM patterns match case-insensitively; kept to ASCII, where lowercasing
+                    # agrees with the regex engine's case folding
+                    if "*" in service or "?" in service or not service.isascii():
+                        services = None
+                        break
+                    services.add(service.lower())
+                if services is None:
+                    break
+            if services is None:
+                break
+        self._services = frozenset(services) if services is not None else None
+        self._services_known = True
+        return self._services
+
+    def _mentions_uncached(self, action: str) -> bool:
         return any((st.is_allow or st.effect_unknown) and st.action_match(action) is not False
                    for _, doc in self.policies for st in doc.statements)
 
     def grant(self, action: str, resource: str = "*", context: dict[str, Any] | None = None) -> Grant:
         """The decision for one action on one resource ARN (see ``access.evaluate``)."""
-        context = {k.lower(): v for k, v in (context or {}).items()}
-        key = (action.lower(), resource, tuple(sorted((k, str(v)) for k, v in context.items())))
+        if context:
+            context = {k.lower(): v for k, v in context.items()}
+            context_key = tuple(sorted((k, str(v)) for k, v in context.items()))
+        else:
+            context, context_key = {}, ()
+        key = (action.lower(), resource, context_key)
         cached = self._cache.get(key)
         if cached is None:
-            identity, boundary = self._docs(context)
-            cached = self._cache[key] = evaluate(identity, action, resource, boundary_docs=boundary)
+            cached = self._cache[key] = self._prepared(context)[2].evaluate(action, resource)
         return cached
 
     def resource_patterns(self, action: str) -> list[str]:

@@ -154,6 +154,18 @@ METHODS: tuple[Method, ...] = (
     Method("SSMStartSession", ("ssm:StartSession",), "open a shell on instances and use their role"),
 )
 
+# Derived once from METHODS for methods_for: each method's actions as a set, the methods whose
+# actions are a strict subset of its own (when one of those is usable it adds nothing), and every
+# action any method needs.
+_METHOD_ACTION_SETS = tuple(frozenset(m.actions) for m in METHODS)
+_SMALLER_METHODS = tuple(tuple(j for j, other in enumerate(_METHOD_ACTION_SETS) if other < mine)
+                         for mine in _METHOD_ACTION_SETS)
+_METHOD_ACTIONS = tuple(dict.fromkeys(a for m in METHODS for a in m.actions))
+_METHOD_ACTIONS_BY_SERVICE: dict[str, list[str]] = {}
+for _action in _METHOD_ACTIONS:
+    _METHOD_ACTIONS_BY_SERVICE.setdefault(_action.split(":", 1)[0].lower(), []).append(_action)
+del _action
+
 # What the resource of each principal- or policy-targeting action is.
 _TARGET_KIND = {
     "iam:createaccesskey": "user", "iam:createloginprofile": "user", "iam:updateloginprofile": "user",
@@ -343,19 +355,26 @@ class EscalationAnalysis:
         if found is not None:
             return found
         eff = self.effective(principal)
-        usable = []
-        for method in METHODS:
+        # the cheap filter first: most principals mention few of the methods' actions
+        services = eff.allowed_services()
+        pool = _METHOD_ACTIONS if services is None else [
+            action for service in services for action in _METHOD_ACTIONS_BY_SERVICE.get(service, ())]
+        mentioned = {action for action in pool if eff.mentions(action)}
+        usable: dict[int, MethodUse] = {}
+        for index, method in enumerate(METHODS):
+            if not _METHOD_ACTION_SETS[index] <= mentioned:
+                continue
             use = self._method_use(principal, eff, method)
             if use is not None:
-                usable.append(use)
-        names = [set(u.method.actions) for u in usable]
-        found = [u for u, actions in zip(usable, names) if not any(other < actions for other in names)]
+                usable[index] = use
+        found = [use for index, use in usable.items()
+                 if not any(smaller in usable for smaller in _SMALLER_METHODS[index])]
         self._methods[principal.id] = found
         return found
 
     def _method_use(self, principal: Any, eff: EffectivePermissions, method: Method) -> MethodUse | None:
-        if not all(eff.mentions(action) for action in method.actions):
-            return None
+        """How the principal can use the method (every action allowed on a target that makes it
+        work), or None. Callers have checked that its policies mention every action."""
         uses = []
         for action in method.actions:
             use = self._action_use(principal, eff, method, action)
@@ -418,31 +437,41 @@ class EscalationAnalysis:
             return self._hops
         hops: list[Hop] = []
         for source in self.model.all_principals():
-            if source.kind == "group":
-                continue
-            for use in self.methods_for(source):
-                name = use.method.name
-                kind = ("can_pass" if use.method.passes_role else "can_become" if name in _BECOME
-                        else "can_modify" if name in _MODIFY else None)
-                if kind is None:
-                    continue
-                via = self._via(use)
-                if use.conditional:
-                    via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
-                                                                  if a.grant.conditional) if c) or "a condition holds")
-                for target in use.key_targets:
-                    holders = [target.principal] if target.principal is not None else []
-                    if target.policy is not None:
-                        holders = sorted((self._principal_by_id[i] for i in set(target.policy.attached_to)
-                                          if i in self._principal_by_id), key=lambda p: self._position[p.id])
-                    for holder in holders:
-                        if kind != "can_modify" and holder is source:
-                            continue
-                        hops.append(Hop(source, holder, kind, via, use.conditional))
-            hops.extend(self._assume_hops(source))
+            hops.extend(self.hops_from(source))
         self._hops = hops
-        for hop in hops:
-            self._hops_from.setdefault(hop.source.id, []).append(hop)
+        return hops
+
+    def hops_from(self, source: Any) -> list[Hop]:
+        """The edges leaving one principal (none for a group: its members act, not the group).
+        Computed on demand: the checks need them only for principals that are not full
+        administrators already, and the methods of an administrator are the costly ones."""
+        found = self._hops_from.get(source.id)
+        if found is None:
+            found = self._hops_from[source.id] = [] if source.kind == "group" else self._source_hops(source)
+        return found
+
+    def _source_hops(self, source: Any) -> list[Hop]:
+        hops: list[Hop] = []
+        for use in self.methods_for(source):
+            name = use.method.name
+            kind = ("can_pass" if use.method.passes_role else "can_become" if name in _BECOME
+                    else "can_modify" if name in _MODIFY else None)
+            if kind is None:
+                continue
+            via = self._via(use)
+            if use.conditional:
+                via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
+                                                              if a.grant.conditional) if c) or "a condition holds")
+            for target in use.key_targets:
+                holders = [target.principal] if target.principal is not None else []
+                if target.policy is not None:
+                    holders = sorted((self._principal_by_id[i] for i in set(target.policy.attached_to)
+                                      if i in self._principal_by_id), key=lambda p: self._position[p.id])
+                for holder in holders:
+                    if kind != "can_modify" and holder is source:
+                        continue
+                    hops.append(Hop(source, holder, kind, via, use.conditional))
+        hops.extend(self._assume_hops(source))
         return hops
 
     def _assume_hops(self, source: Any) -> list[Hop]:
@@ -492,9 +521,8 @@ class EscalationAnalysis:
             found = True
         else:
             own = {principal.id} | {g.id for g in principal.groups}
-            self.hops()
             found = any(h.kind == "can_modify" and h.source is principal and h.target.id in own
-                        for h in self._hops_from.get(principal.id, ()))
+                        for h in self.hops_from(principal))
         self._is_admin[principal.id] = found
         return found
 
@@ -502,16 +530,10 @@ class EscalationAnalysis:
         """Shortest escalation paths from ``source`` to each administrator it can reach through
         can_become/can_pass edges; a path stops at the first administrator. A principal the
         source can both reach and modify counts as an administrator for it."""
-        self.hops()
-        if not any(h.kind in ("can_become", "can_pass") for h in self._hops_from.get(source.id, ())):
+        leaving = self.hops_from(source)
+        if not any(h.kind in ("can_become", "can_pass") for h in leaving):
             return []  # no edge leaves it: no path, and no need to import networkx and build the graph
-        graph = self.graph()
-        import networkx as nx
-
-        self.hops()
-        modified = {h.target.id for h in self._hops_from.get(source.id, ()) if h.kind == "can_modify" and h.source is source}
-        view = nx.subgraph_view(graph, filter_edge=lambda u, v, k: graph.edges[u, v, k].get("kind") in
-                                ("can_become", "can_pass"))
+        modified = {h.target.id for h in leaving if h.kind == "can_modify" and h.source is source}
         principals = self._principal_by_id
         parents: dict[str, tuple[str, Any]] = {}
         results: list[list[Hop]] = []
@@ -520,11 +542,11 @@ class EscalationAnalysis:
         while frontier:
             following = []
             for node in frontier:
-                for _, target, data in view.out_edges(node, data=True):
+                for target, hop in self._path_edges(principals[node]):
                     if target in seen or target not in principals:
                         continue
                     seen.add(target)
-                    parents[target] = (node, data["hop"])
+                    parents[target] = (node, hop)
                     reached = principals[target]
                     if self.is_admin(reached) or target in modified:
                         chain = []
@@ -538,6 +560,23 @@ class EscalationAnalysis:
                         following.append(target)
             frontier = following
         return results
+
+    def _path_edges(self, source: Any) -> list[tuple[str, Hop]]:
+        """The can_become/can_pass edges leaving ``source`` as (target id, hop), in the order the
+        escalation graph lists them (``graph().out_edges``), without computing every principal's
+        edges: a MultiDiGraph lists a node's targets in the order each was first linked from it
+        (the model's own edges come first, then the escalation edges in ``hops`` order), and the
+        edges to one target in the order they were added."""
+        hops = self.hops_from(source)
+        by_target: dict[str, list[Hop]] = {}
+        for hop in hops:
+            if hop.kind in ("can_become", "can_pass"):
+                by_target.setdefault(hop.target.id, []).append(hop)
+        if not by_target:
+            return []
+        order = dict.fromkeys(self.model.graph.successors(source.id))
+        order.update(dict.fromkeys(hop.target.id for hop in hops))
+        return [(target, hop) for target in order for hop in by_target.get(target, ())]
 
     def graph(self):
         """The model's graph with the escalation edges added (once)."""

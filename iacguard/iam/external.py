@@ -30,6 +30,7 @@ resolve ..."), never a guess that they are dangerous, never a silent pass.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -402,16 +403,38 @@ def service_actions(service: str) -> list[str]:
     """The catalogued actions of a resource policy's service (``s3``, ``kms``, ``trust`` ...) that
     act on a resource; actions that accept only ``*`` (``sns:ListTopics``) cannot be granted by
     a policy attached to one resource."""
+    return list(_resource_actions(service))
+
+
+@functools.lru_cache(maxsize=256)
+def _resource_actions(service: str) -> tuple[str, ...]:
+    # read from the catalogue alone; every resource policy of a service asks again
     prefix = SERVICE_PREFIX.get(service, service)
     names = sorted(expand_actions(f"{prefix}:*"))
     scoped = [n for n in names if (info := action_info(n)) is None or info.resource_types]
-    return scoped or names
+    return tuple(scoped or names)
+
+
+def _catalogue_matches(statement: Statement, service: str) -> list[str]:
+    """The service's catalogued actions the statement certainly covers."""
+    try:
+        return list(_catalogue_matches_cached(statement.actions, statement.not_actions, service))
+    except TypeError:  # an unhashable entry (a mapping where a string belongs): no cache
+        return [a for a in _resource_actions(service) if statement.action_match(a) is True]
+
+
+# Policies of a corpus repeat the same few Action lists; matching one against a whole service's
+# catalogue costs hundreds of matches. The answer depends on the entries and the service only.
+@functools.lru_cache(maxsize=4096)
+def _catalogue_matches_cached(actions: tuple | None, not_actions: tuple | None, service: str) -> tuple[str, ...]:
+    probe = Statement(0, None, "Allow", actions, not_actions, None, None, None, None, (), 0)
+    return tuple(a for a in _resource_actions(service) if probe.action_match(a) is True)
 
 
 def _allowed_actions(statement: Statement, service: str) -> tuple[list[str], list[str]]:
     """(expanded actions of the service the statement allows, patterns as written)."""
     written = [str(a) for a in (statement.actions if statement.actions is not None else statement.not_actions or ())]
-    expanded = [a for a in service_actions(service) if statement.action_match(a) is True]
+    expanded = _catalogue_matches(statement, service)
     if not expanded:
         # actions of another service or missing from the catalogue: keep them as written
         expanded = [a for a in written if statement.actions is not None]

@@ -15,6 +15,7 @@ conditions that narrow it. Shared by the least-privilege checks.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -161,11 +162,17 @@ def service_wide_wildcard(entry: Any) -> bool:
 
 def services_of_pattern(pattern: str) -> list[str]:
     """The service prefixes a service-wide pattern covers (``s3*`` -> s3, s3express, ...)."""
+    return list(_services_of_pattern(pattern))
+
+
+@functools.lru_cache(maxsize=1024)
+def _services_of_pattern(pattern: str) -> tuple[str, ...]:
+    # every known service is matched against the pattern: once per pattern is enough
     text = pattern.strip().lower()
     service = text.split(":", 1)[0] if ":" in text else text
     from .actions import glob_match
 
-    return sorted(s for s in known_services() if glob_match(service, s))
+    return tuple(sorted(s for s in known_services() if glob_match(service, s)))
 
 
 def expanded_actions(statement: Any) -> tuple[list[str], list[Unknown]]:
@@ -293,15 +300,35 @@ def statement_label(statement: Any) -> str:
 
 def holders(model: Any, node: Any) -> str:
     """`` (granted to role app, user bob)`` or ``""``."""
-    principals = {p.id: p for p in model.all_principals()}
+    principals = _principals_by_id(model)
     labels = sorted({principals[p].label for p in node.attached_to if p in principals})
     return " (granted to " + ", ".join(labels) + ")" if labels else ""
+
+
+def _principals_by_id(model: Any) -> dict[str, Any]:
+    # kept on the model: several checks ask for every policy they report on
+    found = model.__dict__.get("_grants_principals_by_id")
+    if found is None:
+        found = model._grants_principals_by_id = {p.id: p for p in model.all_principals()}
+    return found
 
 
 def granting_policies(model: Any) -> list:
     """Identity policies whose statements the least-privilege checks read: inline, customer
     managed and permission-set documents. AWS managed policies are judged by their attachment
     (IAG-LP-008); a managed policy used only as a permissions boundary grants nothing."""
+    return list(_granting_policies(model))
+
+
+def _granting_policies(model: Any) -> tuple:
+    # six checks read the same policies; kept on the model, which does not change once built
+    found = model.__dict__.get("_grants_granting_policies")
+    if found is None:
+        found = model._grants_granting_policies = tuple(_find_granting_policies(model))
+    return found
+
+
+def _find_granting_policies(model: Any) -> list:
     boundaries = {id(p.boundary) for p in model.all_principals() if p.boundary is not None}
     result = []
     for node in model.identity_policies():
@@ -316,12 +343,14 @@ def granting_policies(model: Any) -> list:
 def allow_statements(model: Any) -> Iterable[tuple[Any, Any]]:
     """(policy node, Allow statement) for every granting policy, leaving out statements that
     allow every action on every resource: IAG-LP-001 reports those, once."""
-    from .access import statement_allows_everything
+    found = model.__dict__.get("_grants_allow_statements")
+    if found is None:
+        from .access import statement_allows_everything
 
-    for node in granting_policies(model):
-        for statement in node.document.statements:
-            if statement.is_allow and not statement_allows_everything(statement):
-                yield node, statement
+        found = model._grants_allow_statements = tuple(
+            (node, statement) for node in _granting_policies(model) for statement in node.document.statements
+            if statement.is_allow and not statement_allows_everything(statement))
+    return iter(found)
 
 
 def unresolved_text(entries: Iterable[Any]) -> str:

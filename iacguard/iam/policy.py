@@ -51,6 +51,14 @@ class Statement:
     problems: list[str] = field(default_factory=list)
     raw: Any = None
 
+    def __post_init__(self) -> None:
+        # Answers per action and per resource ARN. The analyses ask each statement about the
+        # same few dozen actions and ARNs many times; the answers depend only on the
+        # Action/Resource elements, which are never changed after parsing (a changed copy made
+        # with dataclasses.replace starts with empty caches).
+        self._action_matches: dict[str, bool | None] = {}
+        self._resource_matches: dict[str, bool | None] = {}
+
     @property
     def is_allow(self) -> bool:
         return self.effect == "Allow"
@@ -65,6 +73,15 @@ class Statement:
 
     def action_match(self, action: str) -> bool | None:
         """Does the statement cover this action? None when an Unknown entry could decide."""
+        try:
+            return self._action_matches[action]
+        except KeyError:
+            found = self._action_matches[action] = self._action_match(action)
+            return found
+        except TypeError:  # not a string: never cached
+            return self._action_match(action)
+
+    def _action_match(self, action: str) -> bool | None:
         if self.actions is not None:
             return _entries_match(self.actions, action)
         if self.not_actions is not None:
@@ -76,6 +93,15 @@ class Statement:
         (trust policies, some resource policies) the statement covers its own resource: True.
         ARN matching is case-sensitive; ``*``/``?`` stay inside one colon-separated part except in
         the resource part. Policy variables make a possible match None."""
+        try:
+            return self._resource_matches[arn]
+        except KeyError:
+            found = self._resource_matches[arn] = self._resource_match(arn)
+            return found
+        except TypeError:  # not a string: never cached
+            return self._resource_match(arn)
+
+    def _resource_match(self, arn: str) -> bool | None:
         if self.resources is not None:
             return _or3(_resource_entry_match(e, arn) for e in self.resources)
         if self.not_resources is not None:
@@ -187,6 +213,9 @@ def _value_list(raw: Any, name: str, problems: list[str]) -> tuple:
 
 
 def _collect_values(raw: Any, name: str, problems: list[str], found: list[Any], depth: int) -> None:
+    if isinstance(raw, str):  # the common case first; no string is an Unknown
+        found.append(raw)
+        return
     if isinstance(raw, Choice):
         for option in raw.options:
             if option is not None:
@@ -250,9 +279,12 @@ def _parse_effect(raw: Any, ctx: _Context, where: str) -> tuple[str | Unknown | 
                   "AWS rejects it, statement ignored")
 
 
+_BY_LOWER = {names: {name.lower(): name for name in names} for names in (_STATEMENT_ELEMENTS, _DOCUMENT_ELEMENTS)}
+
+
 def _canonical_keys(raw: dict, allowed: tuple[str, ...], what: str, problems: list[str]) -> dict[str, Any]:
     """Map the element names of a statement/document to AWS's spelling; report others."""
-    by_lower = {name.lower(): name for name in allowed}
+    by_lower = _BY_LOWER.get(allowed) or {name.lower(): name for name in allowed}
     result: dict[str, Any] = {}
     for key_raw, value in raw.items():
         key = str(key_raw)
