@@ -85,42 +85,71 @@ def privilege_escalation_method(ctx):
     it work. `iam:PassRole` counts only for roles whose trust policy lets the method's service
     assume them (roles outside the scan count, and the message says their trust is unknown) and
     only when `iam:PassedToService` allows that service. Self-service actions on the caller itself
-    (its own access key) do not count; changing its own permissions does. One finding per principal
-    and method, naming every action, the policy statement that allows it, and the targets; a
-    condition on a grant lowers the severity to medium and is named. Principals that already have
-    full administrator access are left to IAG-LP-001."""
+    (its own access key) do not count; changing its own permissions does. One finding per
+    principal, naming each method with every action, the policy statement that allows it, and the
+    targets (the first three in full, then the names of the rest; all in the evidence). When every
+    method holds only under a condition, the severity is medium and the conditions are named.
+    Principals that already have full administrator access are left to IAG-LP-001."""
     analysis = analysis_for(ctx.model, ctx.settings)
     for principal in analysis.subjects():
         if analysis.full_admin(principal).allowed:
             continue
+        uses = analysis.methods_for(principal)
+        if not uses:
+            continue
         eff = analysis.effective(principal)
-        for use in analysis.methods_for(principal):
-            parts = []
-            evidence = {"method": use.method.name, "actions": {}}
-            line = None
-            for action in use.actions:
-                sources = []
-                for statement in action.grant.allow_statements:
-                    node = eff.node_of(statement)
-                    if node is None:
-                        continue
-                    label = f"policy {node.name} statement {statement_name(statement)}"
-                    if label not in sources:
-                        sources.append(label)
-                    if line is None and node.resource is principal.resource:
-                        line = node.statement_line(statement)
-                parts.append(f"{action.action} on {action.where()} ({'; '.join(sources[:3]) or 'its policies'})")
-                evidence["actions"][action.action] = {"on": action.where(), "allowed_by": sources}
-            message = (f"{principal.label} can escalate privileges by {use.method.name} "
-                       f"({use.method.gives}): " + ", ".join(parts))
-            conditions = "; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions if a.grant.conditional) if c)
-            if use.conditional:
-                message += f"; only when {conditions or 'a condition holds'}"
-            notes = [f"{t.label}: {t.note}" for t in use.key_targets if t.note]
-            if eff.boundary_unknown:
-                notes.append(f"its permissions boundary {principal.boundary.name} is not known and may limit this")
-            if notes:
-                message += " (" + "; ".join(notes) + ")"
-            ctx.report(principal.resource, message, line=line, evidence=evidence,
-                       severity="medium" if use.conditional else None,
-                       key=f"{principal.id}#{use.method.name}")
+        described = []
+        evidence = {"methods": {}}
+        line = None
+        for use in uses:
+            text, actions, found_line = _describe_use(principal, eff, use)
+            described.append(text)
+            evidence["methods"][use.method.name] = {"gives": use.method.gives, "actions": actions,
+                                                     "conditional": use.conditional}
+            if line is None:
+                line = found_line
+        shown = described[:_SHOWN_IN_FULL]
+        rest = [use.method.name for use in uses[_SHOWN_IN_FULL:]]
+        count = f"{len(uses)} methods" if len(uses) > 1 else "one method"
+        message = f"{principal.label} can escalate privileges by {count}: " + "; ".join(shown)
+        if rest:
+            message += f"; and {', '.join(rest)}"
+        notes = sorted({f"{t.label}: {t.note}" for use in uses for t in use.key_targets if t.note})
+        if eff.boundary_unknown:
+            notes.append(f"its permissions boundary {principal.boundary.name} is not known and may limit this")
+        if notes:
+            message += " (" + "; ".join(notes) + ")"
+        conditional = all(use.conditional for use in uses)
+        ctx.report(principal.resource, message, line=line, evidence=evidence,
+                   severity="medium" if conditional else None, key=principal.id)
+
+
+# Methods described in full in a message; the rest are named (all are in the evidence).
+_SHOWN_IN_FULL = 3
+
+
+def _describe_use(principal, eff, use) -> tuple[str, dict, int | None]:
+    """(the method in words, its actions for the evidence, the line of a statement in the
+    principal's own resource that allows one of them)."""
+    parts = []
+    actions = {}
+    line = None
+    for action in use.actions:
+        sources = []
+        for statement in action.grant.allow_statements:
+            node = eff.node_of(statement)
+            if node is None:
+                continue
+            label = f"policy {node.name} statement {statement_name(statement)}"
+            if label not in sources:
+                sources.append(label)
+            if line is None and node.resource is principal.resource:
+                line = node.statement_line(statement)
+        parts.append(f"{action.action} on {action.where()} ({'; '.join(sources[:3]) or 'its policies'})")
+        actions[action.action] = {"on": action.where(), "allowed_by": sources}
+    text = f"{use.method.name} ({use.method.gives}): " + ", ".join(parts)
+    if use.conditional:
+        conditions = "; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
+                                           if a.grant.conditional) if c)
+        text += f" only when {conditions or 'a condition holds'}"
+    return text, actions, line
