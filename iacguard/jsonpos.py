@@ -12,6 +12,7 @@ import bisect
 import json
 import json.decoder
 import json.scanner
+import re
 from typing import Any
 
 from .values import PDict, PList
@@ -25,6 +26,7 @@ class PositionedDecoder(json.JSONDecoder):
         self.parse_object = self._object
         self.parse_array = self._array
         self.memo: dict = {}
+        self.parse_constant = _not_json
         self.scan_once = json.scanner.py_make_scanner(self)
 
     def _line(self, offset: int) -> int:
@@ -56,11 +58,27 @@ def loads_positioned(text: str, first_line: int = 1) -> Any:
     in a heredoc or a YAML block). Raises ``json.JSONDecodeError`` like ``json.loads``.
     """
     decoder = PositionedDecoder(text, first_line)
-    value, end = decoder.raw_decode(text, _skip_ws(text))
+    try:
+        value, end = decoder.raw_decode(text, _skip_ws(text))
+    except _NonStandardConstant as exc:
+        found = _CONSTANT.search(text)
+        raise json.JSONDecodeError(f"{exc} is not JSON (CloudFormation, Terraform and IAM reject it)",
+                                   text, found.start() if found else 0) from None
     rest = _skip_ws(text, end)
     if rest != len(text):
         raise json.JSONDecodeError("Extra data", text, rest)
     return value
+
+
+class _NonStandardConstant(ValueError):
+    pass
+
+
+_CONSTANT = re.compile(r'(?<![\w"])(?:-?Infinity|NaN)(?![\w"])')
+
+
+def _not_json(name: str) -> Any:
+    raise _NonStandardConstant(name)
 
 
 def _skip_ws(text: str, pos: int = 0) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from iacguard.engine import scan
 from iacguard.errors import IacguardError, InputError
@@ -125,6 +125,8 @@ _good_documents = st.fixed_dictionaries({"Version": st.just("2012-10-17"),
 @given(st.lists(st.tuples(st.sampled_from([0, 3]), st.one_of(_good_documents, _documents)), min_size=1, max_size=3))
 def test_yaml_template_and_its_json_reserialisation_give_the_same_findings(tmp_path, resources) -> None:
     template = _template(resources)
+    # NaN and infinities have no JSON form (json.dumps writes NaN/Infinity, which we reject)
+    assume("NaN" not in json.dumps(template) and "Infinity" not in json.dumps(template))
     for old in tmp_path.glob("*/t.*"):
         old.unlink()
     (tmp_path / "yaml").mkdir(exist_ok=True)

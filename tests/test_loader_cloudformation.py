@@ -851,3 +851,15 @@ def test_block_scalar_end_line_ignores_trailing_blank_lines() -> None:
     a, b = build_resources(data, "t.yaml").resources
     assert (a.line, a.end_line) == (2, 6)
     assert (b.line, b.end_line) == (10, 11)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_templates_with_non_standard_constants_are_errors_with_a_line(tmp_path, constant):
+    """json.loads accepts NaN/Infinity; CloudFormation, Terraform and IAM do not."""
+    (tmp_path / "t.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09",\n "Resources": {"Q": {\n'
+                                     f'  "Type": "AWS::SQS::Queue", "Properties": {{"DelaySeconds": {constant}}}}}}}}}\n')
+    from iacguard.engine import scan
+
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert [(e.file, e.line) for e in result.errors] == [("t.json", 3)]
+    assert f"{constant} is not JSON" in result.errors[0].message

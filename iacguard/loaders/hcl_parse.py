@@ -826,6 +826,7 @@ class _JsonDecoder(json.JSONDecoder):
         self.parse_object = self._object
         self.parse_array = self._array
         self.parse_string = self._string
+        self.parse_constant = _reject_constant
         self.memo: dict = {}
         self.scan_once = json.scanner.py_make_scanner(self)
 
@@ -862,6 +863,10 @@ _LABEL_DEPTH = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 
 # Nested blocks we must recognise inside JSON bodies even without a provider schema.
 _JSON_META_BLOCKS = {"lifecycle", "provisioner", "connection", "dynamic", "content", "validation",
                      "precondition", "postcondition"}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_tf_json(text: str, file: str, *, max_depth: int = MAX_DEPTH) -> ParsedFile:
