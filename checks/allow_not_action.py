@@ -1,8 +1,8 @@
 """IAG-LP-003: an identity policy allows every action except a list (Allow with NotAction)."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (allow_statements, condition_clause, every_action_entry, holders, lower_severity,
-                                 resource_scope, resources_text, statement_label, summarize)
+from iacguard.iam.grants import (allow_statements, every_action_entry, report_statement, resource_scope,
+                                 resources_text, summarize)
 
 BAD_CFN = """\
 Operators:
@@ -85,8 +85,7 @@ def allow_not_action(ctx):
     one step and is named. A NotAction that excludes every action grants nothing and is not
     reported; an empty NotAction on every resource is IAG-LP-001's. Deny statements with
     NotAction are the recommended guardrail and are never reported."""
-    model = ctx.model
-    for node, statement in allow_statements(model):
+    for node, statement in allow_statements(ctx.model):
         if statement.not_actions is None:
             continue
         if any(every_action_entry(a) for a in statement.not_actions):
@@ -94,12 +93,7 @@ def allow_not_action(ctx):
         scope = resource_scope(statement)
         if statement.not_resources is not None and not scope.every and not scope.unknown:
             continue  # NotResource "*": no resource is left
-        severity = "high" if scope.every else "medium"
-        conditions, narrowed = condition_clause(statement)
-        if narrowed:
-            severity = lower_severity(severity)
         excluded = summarize([str(a) for a in statement.not_actions], 6) or "nothing"
-        message = (f"{node.resource.address}: {statement_label(statement)} allows every action except "
-                   f"{excluded} (NotAction) on {resources_text(statement)}{holders(model, node)}{conditions}")
-        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
-                   evidence=statement_evidence(statement), key=f"{node.id}#{statement.index}")
+        report_statement(ctx, node, statement,
+                         f"allows every action except {excluded} (NotAction) on {resources_text(statement)}",
+                         "high" if scope.every else "medium", statement_evidence(statement))

@@ -2,8 +2,8 @@
 NotResource)."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (allow_statements, condition_clause, expanded_actions, holders, lower_severity,
-                                 resource_scope, restrictable, statement_label, summarize)
+from iacguard.iam.grants import (allow_statements, expanded_actions, report_statement, resource_scope,
+                                 restrictable, summarize)
 
 BAD_CFN = """\
 AppPolicy:
@@ -68,8 +68,7 @@ def allow_not_resource(ctx):
     NotResource that excludes every resource, statements whose actions all accept only `*`
     (they cannot be scoped to resources anyway), statements that allow everything
     (IAG-LP-001), and Deny statements."""
-    model = ctx.model
-    for node, statement in allow_statements(model):
+    for node, statement in allow_statements(ctx.model):
         if statement.not_resources is None:
             continue
         scope = resource_scope(statement)
@@ -82,12 +81,7 @@ def allow_not_resource(ctx):
             actions = summarize(names + [str(u) for u in unknown], 6)
         else:
             actions = "every action except " + summarize([str(a) for a in statement.not_actions or ()], 6)
-        severity = "medium"
-        conditions, narrowed = condition_clause(statement)
-        if narrowed:
-            severity = lower_severity(severity)
         excluded = summarize([str(r) for r in statement.not_resources], 4) or "nothing"
-        message = (f"{node.resource.address}: {statement_label(statement)} allows {actions} on every resource "
-                   f"except {excluded} (NotResource){holders(model, node)}{conditions}")
-        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
-                   evidence=statement_evidence(statement), key=f"{node.id}#{statement.index}")
+        report_statement(ctx, node, statement,
+                         f"allows {actions} on every resource except {excluded} (NotResource)", "medium",
+                         statement_evidence(statement))

@@ -2,9 +2,8 @@
 resource."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, condition_clause, denied_everywhere,
-                                 holders, lower_severity, resource_scope, statement_label,
-                                 unresolved_resources_text)
+from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, denied_everywhere, report_statement,
+                                 resource_scope, scope_where)
 
 BAD_CFN = """\
 AppRole:
@@ -100,8 +99,7 @@ def data_read_any(ctx):
     leaves the action only on named resources removes it. A Resource that could not be resolved
     and might be `*` gives a low finding that says so. Statements that allow everything are
     IAG-LP-001's."""
-    model = ctx.model
-    for node, statement in allow_statements(model):
+    for node, statement in allow_statements(ctx.model):
         reads = [a for a in DATA_READ_ACTIONS
                  if statement.action_match(a) is True and not denied_everywhere(node.document, a)]
         if not reads:
@@ -109,17 +107,6 @@ def data_read_any(ctx):
         scope = resource_scope(statement)
         if not scope.every and not scope.unknown:
             continue
-        severity = "high"
-        conditions, narrowed = condition_clause(statement)
-        if narrowed:
-            severity = lower_severity(severity)
-        if scope.every:
-            where = scope.label
-        else:
-            severity = "low"
-            where = unresolved_resources_text(scope)
-        message = (f"{node.resource.address}: {statement_label(statement)} allows reading data with "
-                   f"{', '.join(reads)} on {where}{holders(model, node)}{conditions}")
-        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
-                   evidence={"statement": statement_evidence(statement), "actions": reads},
-                   key=f"{node.id}#{statement.index}")
+        where, severity = scope_where(scope, "high")
+        report_statement(ctx, node, statement, f"allows reading data with {', '.join(reads)} on {where}", severity,
+                         {"statement": statement_evidence(statement), "actions": reads})

@@ -2,8 +2,8 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.actions import glob_match
-from iacguard.iam.grants import (allow_statements, condition_clause, denied_everywhere, holders,
-                                 lower_severity, resource_scope, statement_label, unresolved_resources_text)
+from iacguard.iam.grants import (allow_statements, denied_everywhere, report_statement, resource_scope,
+                                 scope_where)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
@@ -91,8 +91,7 @@ def pass_role_any(ctx):
     named. An unconditional Deny of PassRole in the same policy removes it. A Resource that
     could not be resolved and might be `*` gives a low finding that says so. Statements that
     allow everything are IAG-LP-001's."""
-    model = ctx.model
-    for node, statement in allow_statements(model):
+    for node, statement in allow_statements(ctx.model):
         if statement.action_match("iam:PassRole") is not True:
             continue
         scope = resource_scope(statement)
@@ -100,21 +99,11 @@ def pass_role_any(ctx):
             continue
         if _limits_services(statement) or denied_everywhere(node.document, "iam:PassRole"):
             continue
-        severity = "high"
-        conditions, narrowed = condition_clause(statement, exclude_keys=(_PASSED_TO_SERVICE,))
-        if narrowed:
-            severity = lower_severity(severity)
-        if scope.every:
-            where = scope.label.replace("every resource", "every role", 1)
-        else:
-            severity = "low"
-            where = unresolved_resources_text(scope)
-        message = (f"{node.resource.address}: {statement_label(statement)} allows iam:PassRole{_granted_by(statement)} "
-                   f"on {where} "
-                   f"without an iam:PassedToService condition, so any role can be handed to any service"
-                   f"{holders(model, node)}{conditions}")
-        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
-                   evidence=statement_evidence(statement), key=f"{node.id}#{statement.index}")
+        where, severity = scope_where(scope, "high", scope.label.replace("every resource", "every role", 1))
+        report_statement(ctx, node, statement,
+                         f"allows iam:PassRole{_granted_by(statement)} on {where} without an iam:PassedToService "
+                         "condition, so any role can be handed to any service", severity,
+                         statement_evidence(statement), exclude_keys=(_PASSED_TO_SERVICE,))
 
 
 def _granted_by(statement) -> str:

@@ -2,8 +2,8 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.actions import expand_actions
-from iacguard.iam.grants import (allow_statements, condition_clause, holders, lower_severity, resource_scope,
-                                 resources_text, service_wide_wildcard, services_of_pattern, statement_label)
+from iacguard.iam.grants import (allow_statements, report_statement, resource_scope, resources_text,
+                                 service_wide_wildcard, services_of_pattern)
 
 BAD_CFN = """\
 DeployPolicy:
@@ -68,26 +68,20 @@ def service_wildcard_action(ctx):
     statement reaches every resource, medium when its Resource is scoped; a condition that
     narrows the grant lowers it one step and is named. Statements that allow everything are
     IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported."""
-    model = ctx.model
-    for node, statement in allow_statements(model):
+    for node, statement in allow_statements(ctx.model):
         if statement.actions is None:
             continue  # NotAction: IAG-LP-003
         wildcards = [str(a).strip() for a in statement.actions if service_wide_wildcard(a)]
         if not wildcards:
             continue
         scope = resource_scope(statement)
-        severity = "high" if scope.every else "medium"
-        conditions, narrowed = condition_clause(statement)
-        if narrowed:
-            severity = lower_severity(severity)
         described = "; ".join(_describe(w) for w in dict.fromkeys(wildcards))
-        message = (f"{node.resource.address}: {statement_label(statement)} grants every action of a service "
-                   f"({described}) on {resources_text(statement)}{holders(model, node)}{conditions}")
-        if scope.unknown and not scope.every:
-            message += f"; Resource {', '.join(map(str, scope.unknown))} could not be resolved"
-        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
-                   evidence={"statement": statement_evidence(statement), "wildcards": wildcards},
-                   key=f"{node.id}#{statement.index}")
+        unresolved = (f"; Resource {', '.join(map(str, scope.unknown))} could not be resolved"
+                      if scope.unknown and not scope.every else "")
+        report_statement(ctx, node, statement,
+                         f"grants every action of a service ({described}) on {resources_text(statement)}",
+                         "high" if scope.every else "medium",
+                         {"statement": statement_evidence(statement), "wildcards": wildcards}, after=unresolved)
 
 
 def _describe(pattern: str) -> str:

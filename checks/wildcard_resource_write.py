@@ -2,10 +2,9 @@
 are granted on `Resource: "*"`."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, condition_clause,
-                                 denied_everywhere, expanded_actions, holders, lower_severity,
-                                 resource_scope, restrictable, statement_label, summarize,
-                                 unresolved_resources_text)
+from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, denied_everywhere,
+                                 expanded_actions, report_statement, resource_scope, restrictable,
+                                 scope_where, summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -102,8 +101,7 @@ def wildcard_resource_write(ctx):
     could not be resolved and might be `*` gives a low finding that says so. PassRole
     (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
     everything (IAG-LP-001) are left to their own checks."""
-    model = ctx.model
-    for node, statement in allow_statements(model):
+    for node, statement in allow_statements(ctx.model):
         if statement.actions is None:
             continue
         scope = resource_scope(statement)
@@ -116,21 +114,11 @@ def wildcard_resource_write(ctx):
         if not concerned:
             continue
         management = [a for a in concerned if access_level(a) == "Permissions management"]
-        severity = "high" if management else "medium"
-        conditions, narrowed = condition_clause(statement)
-        if narrowed:
-            severity = lower_severity(severity)
         kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
             "permissions-management" if management else "write")
         listed = summarize(management + [a for a in concerned if a not in management])
-        if scope.every:
-            where = scope.label
-        else:
-            severity = "low"
-            where = unresolved_resources_text(scope)
-        message = (f"{node.resource.address}: {statement_label(statement)} grants {len(concerned)} {kinds} "
-                   f"action{'s' if len(concerned) != 1 else ''} that can be scoped to resources on {where}: "
-                   f"{listed}{holders(model, node)}{conditions}")
-        ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
-                   evidence={"statement": statement_evidence(statement), "actions": concerned[:200]},
-                   key=f"{node.id}#{statement.index}")
+        where, severity = scope_where(scope, "high" if management else "medium")
+        report_statement(ctx, node, statement,
+                         f"grants {len(concerned)} {kinds} action{'s' if len(concerned) != 1 else ''} that can "
+                         f"be scoped to resources on {where}: {listed}", severity,
+                         {"statement": statement_evidence(statement), "actions": concerned[:200]})

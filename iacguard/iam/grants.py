@@ -284,6 +284,28 @@ def lower_severity(severity: str, steps: int = 1) -> str:
     return SEVERITY_ORDER[index]
 
 
+def scope_where(scope: Any, severity: str, every_label: str | None = None) -> tuple[str, str]:
+    """(where a statement applies, the severity that follows) for a statement that applies to
+    every resource (its own severity) or might (low, saying what could not be resolved)."""
+    if scope.every:
+        return every_label or scope.label, severity
+    return unresolved_resources_text(scope), "low"
+
+
+def report_statement(ctx: Any, node: Any, statement: Any, text: str, severity: str, evidence: Any, *,
+                     exclude_keys: Iterable[str] = (), after: str = "") -> None:
+    """Report one statement of a granting policy the way every least-privilege check does:
+    ``<policy>: statement N <text>`` plus whom it is granted to and the conditions that narrow it
+    (each lowers the severity one step), at the statement's line, one finding per statement."""
+    conditions, narrowed = condition_clause(statement, exclude_keys)
+    if narrowed:
+        severity = lower_severity(severity)
+    message = (f"{node.resource.address}: {statement_label(statement)} {text}{holders(ctx.model, node)}"
+               f"{conditions}{after}")
+    ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
+               evidence=evidence, key=f"{node.id}#{statement.index}")
+
+
 # ---------------------------------------------------------------- messages
 
 def summarize(names: Iterable[str], limit: int = 8) -> str:
