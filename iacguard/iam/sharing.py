@@ -95,9 +95,8 @@ def _ssm_document(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
     if kind is not None and not isinstance(kind, Unknown) and str(kind).strip().lower() != "share":
         return
     accounts = permissions.get("account_ids")
-    if isinstance(accounts, Unknown):
-        yield _share(resource, "permissions.account_ids", Party(UNKNOWN, f"could not resolve accounts {accounts}"),
-                     accounts)
+    if isinstance(accounts, Unknown):  # one reference (the deploying account...) or not known
+        yield _share(resource, "permissions.account_ids", account_party(accounts, zone), permissions)
         return
     for text in str(accounts or "").split(","):
         if text.strip():

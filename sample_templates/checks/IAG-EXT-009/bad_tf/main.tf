@@ -2,6 +2,8 @@ variable "partner_account" {
   type = string
 }
 
+data "aws_caller_identity" "current" {}
+
 # Public AMI: every AWS account can launch it and copy its snapshots.
 resource "aws_ami_launch_permission" "golden_public" {
   image_id = "ami-0123456789abcdef0"
@@ -27,7 +29,7 @@ resource "aws_db_snapshot" "nightly" {
 resource "aws_db_cluster_snapshot" "weekly" {
   db_cluster_identifier          = "orders"
   db_cluster_snapshot_identifier = "orders-weekly"
-  shared_accounts                = ["111122223333", "444455556666"]
+  shared_accounts                = [data.aws_caller_identity.current.account_id, "444455556666"]
 }
 
 resource "aws_ssm_document" "bootstrap" {

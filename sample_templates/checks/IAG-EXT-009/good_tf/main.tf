@@ -22,6 +22,6 @@ resource "aws_ssm_document" "bootstrap" {
   content       = jsonencode({ schemaVersion = "2.2", mainSteps = [] })
   permissions = {
     type        = "Share"
-    account_ids = "111122223333"
+    account_ids = data.aws_caller_identity.current.account_id
   }
 }
