@@ -65,18 +65,21 @@ Manager or SSM SecureString, referenced at run time.""",
 def credentials_in_code(ctx):
     """Looks for AWS access key ids (`AKIA`/`ASIA` + 16 characters) and secret access keys
     (40 characters) in Terraform `provider` blocks, variable defaults, CloudFormation parameter
-    defaults, Lambda environment variables and ECS container environments (Terraform, plan JSON
-    and CloudFormation alike). A 40-character string counts as a secret only under a name that
+    defaults, Lambda environment variables, ECS container environments and anywhere else in a
+    resource's configuration (EC2 user data, launch templates, build variables...), in Terraform,
+    plan JSON and CloudFormation alike. A 40-character string counts as a secret only under a name that
     says so or next to a key id. Critical when a secret is written, medium for a key id alone,
     low when every value is one of AWS's documentation examples (`AKIAIOSFODNN7EXAMPLE`, values
     ending in `EXAMPLE`/`EXAMPLEKEY`), which are reported so they do not hide a real key copied
     beside them. Messages show only the first four characters and a short hash of each value.
     Values that are references or unknown before deploy are not credentials written in code."""
     for resource in ctx.model.all_resources:
+        reported: set[str] = set()  # a credential found in a narrower scope is not reported again
         for label, path, value in _scopes(resource):
-            hits = find_credentials(value, path=path, line=resource.line)
+            hits = [h for h in find_credentials(value, path=path, line=resource.line) if h.digest not in reported]
             if not hits:
                 continue
+            reported.update(h.digest for h in hits)
             real = [h for h in hits if not h.example]
             secrets = [h for h in real if h.kind == "secret-access-key"]
             severity = "critical" if secrets else ("medium" if real else "low")
@@ -102,4 +105,8 @@ def _scopes(resource):
         return [(f"the {_SOURCES[resource.mode]} {name}", name, default)]
     if resource.mode != "managed":
         return []
-    return [(f"the environment ({path})", path, value) for path, value in environment_scopes(resource)]
+    scopes = [(f"the environment ({path})", path, value) for path, value in environment_scopes(resource)]
+    # then the whole configuration: EC2 user data, launch templates, CodeBuild variables, Glue job
+    # arguments, an SSM parameter or secret value... wherever a key was pasted
+    scopes.append(("its configuration", "", resource.properties))
+    return scopes

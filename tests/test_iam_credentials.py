@@ -107,3 +107,79 @@ def test_secret_references_follow_refs_to_access_keys_only():
         found = secret_references(model, output, value, path="v")
         assert [(r.path, r.attribute, r.exact) for r in found] == expected, value
         assert all(r.key is key for r in found)
+
+
+# --- IAG-ROOT-002 end to end: keys pasted anywhere in a resource's configuration ---------------
+
+_KEY_ID, _SECRET = "AKIAZ7QWERTYUIOPASDF", "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm12"
+
+
+def _root_002(tmp_path, name: str, text: str) -> list[tuple]:
+    import textwrap
+
+    from iacguard.engine import scan
+
+    (tmp_path / name).write_text(textwrap.dedent(text))
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert not result.errors, result.errors
+    found = [f for f in result.findings if f.rule_id == "IAG-ROOT-002"]
+    assert all(_KEY_ID not in f.message and _SECRET not in f.message for f in found)  # masked
+    return sorted((f.resource, f.severity, f.message.count("AKIA…"), f.message.count("Zx9Q…")) for f in found)
+
+
+def test_keys_in_ec2_user_data_terraform(tmp_path):
+    got = _root_002(tmp_path, "main.tf", f'''
+        resource "aws_instance" "app" {{
+          ami           = "ami-12345678"
+          instance_type = "t3.micro"
+          user_data = <<EOF
+        #!/bin/bash
+        export AWS_ACCESS_KEY_ID={_KEY_ID}
+        export AWS_SECRET_ACCESS_KEY={_SECRET}
+        EOF
+        }}
+        resource "aws_launch_template" "lt" {{
+          user_data = base64encode("aws configure set aws_access_key_id {_KEY_ID}")
+        }}
+        resource "aws_codebuild_project" "build" {{
+          environment {{
+            environment_variable {{
+              name  = "AWS_SECRET_ACCESS_KEY"
+              value = "{_SECRET}"
+            }}
+          }}
+        }}
+    ''')
+    assert got == [("aws_codebuild_project.build", "critical", 0, 1), ("aws_instance.app", "critical", 1, 1),
+                   ("aws_launch_template.lt", "medium", 1, 0)]
+
+
+def test_keys_in_cloudformation_user_data_and_no_second_report_for_the_environment(tmp_path):
+    got = _root_002(tmp_path, "t.yaml", f'''
+        Resources:
+          Instance:
+            Type: AWS::EC2::Instance
+            Properties:
+              ImageId: ami-12345678
+              UserData:
+                Fn::Base64: |
+                  #!/bin/bash
+                  export AWS_ACCESS_KEY_ID={_KEY_ID}
+                  export AWS_SECRET_ACCESS_KEY={_SECRET}
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties:
+              Role: arn:aws:iam::111122223333:role/fn
+              Environment:
+                Variables:
+                  AWS_ACCESS_KEY_ID: {_KEY_ID}
+                  AWS_SECRET_ACCESS_KEY: {_SECRET}
+    ''')
+    assert got == [("Fn", "critical", 1, 1), ("Instance", "critical", 1, 1)]
+
+
+def test_secret_after_an_equals_sign_but_not_base64_padding():
+    text = f"AWS_ACCESS_KEY_ID={_KEY_ID} AWS_SECRET_ACCESS_KEY={_SECRET}"
+    assert [h.kind for h in find_credentials({"script": text})] == ["access-key-id", "secret-access-key"]
+    padded = f"id {_KEY_ID} blob {_SECRET}=="  # the tail of a base64 blob, not a secret
+    assert [h.kind for h in find_credentials({"script": padded})] == ["access-key-id"]

@@ -30,7 +30,8 @@ __all__ = ["CredentialHit", "SecretReference", "find_credentials", "mask", "is_d
            "secret_references", "SECRET_ATTRIBUTES"]
 
 ACCESS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
-SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# '=' may precede a secret (``AWS_SECRET_ACCESS_KEY=...`` in a script) but not follow it (base64 padding)
+SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _HEX = re.compile(r"[0-9a-fA-F]{40}")
 _SECRET_NAME = re.compile(r"secret", re.IGNORECASE)
 
@@ -100,6 +101,26 @@ def _strings(value: Any, path: str, line: int) -> Iterator[tuple[str, str, int]]
             yield from _strings(item, _join(path, index), inner)
     elif isinstance(value, str):
         yield path, str(value), line
+        decoded = _base64_text(value)
+        if decoded is not None:  # user data is often written base64-encoded (base64encode, Fn::Base64)
+            yield path, decoded, line
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+def _base64_text(text: str) -> str | None:
+    """The text a base64 string encodes, when it is base64 of printable UTF-8 text."""
+    if len(text) % 4 or len(text) > 1_000_000 or not _BASE64.fullmatch(text):
+        return None
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if decoded.isprintable() or all(c.isprintable() or c in "\n\r\t" for c in decoded) else None
 
 
 def _names_secret(path: str) -> bool:
