@@ -112,24 +112,44 @@ def privilege_escalation_path(ctx):
     may assume it (a whole PassRole method), create an access key or login profile for a user,
     rewrite a role's trust policy, or add itself to a group. An administrator is a principal with
     every action on every resource, or one that can change its own permissions; a principal the
-    source can both reach and change counts too. The finding's `path` lists each hop with the
-    permission that makes it; a condition on a hop lowers the severity to high and is named."""
+    source can both reach and change counts too. One finding per source: its `path` is the shortest
+    path (one without conditions when there is one), with each hop and the permission that makes
+    it; the other administrators it can reach are named, and every path is in the evidence. When
+    every path has a hop that holds only under a condition, the severity is high and that is said."""
     analysis = analysis_for(ctx.model, ctx.settings)
     for source in analysis.subjects():
         if analysis.is_admin(source):
             continue
-        for hops in analysis.paths_to_admin(source):
-            target = hops[-1].target
-            path = [{"node": source.id, "label": source.label}]
-            for hop in hops:
-                step = {"node": hop.target.id, "label": hop.target.label, "edge": hop.kind, "via": hop.via}
-                if hop.conditional:
-                    step["conditional"] = True
-                path.append(step)
-            chain = " -> ".join(f"{hop.target.label} [{hop.via}]" for hop in hops)
-            conditional = any(hop.conditional for hop in hops)
-            message = f"{source.label} can become the administrator {target.label}: {source.label} -> {chain}"
-            if conditional:
-                message += " (a hop holds only under the conditions of its policy)"
-            ctx.report(source.resource, message, path=path, severity="high" if conditional else None,
-                       key=f"{source.id}->{target.id}")
+        paths = analysis.paths_to_admin(source)
+        if not paths:
+            continue
+        # the shortest unconditional path leads; paths_to_admin gives shortest first per target
+        ordered = sorted(paths, key=lambda hops: (any(h.conditional for h in hops), len(hops)))
+        lead = ordered[0]
+        conditional = any(hop.conditional for hop in lead)
+        path = [{"node": source.id, "label": source.label}]
+        for hop in lead:
+            step = {"node": hop.target.id, "label": hop.target.label, "edge": hop.kind, "via": hop.via}
+            if hop.conditional:
+                step["conditional"] = True
+            path.append(step)
+        message = (f"{source.label} can become the administrator {lead[-1].target.label}: "
+                   f"{source.label} -> {_chain(lead)}")
+        if conditional:
+            message += " (a hop holds only under the conditions of its policy)"
+        others = list(dict.fromkeys(hops[-1].target.label for hops in ordered[1:]
+                                    if hops[-1].target is not lead[-1].target))
+        if others:
+            shown = ", ".join(others[:_OTHERS_SHOWN]) + (f" and {len(others) - _OTHERS_SHOWN} more"
+                                                         if len(others) > _OTHERS_SHOWN else "")
+            message += f"; also the administrator{'s' if len(others) > 1 else ''} {shown}"
+        evidence = {"paths": [f"{source.label} -> {_chain(hops)}" for hops in ordered]}
+        ctx.report(source.resource, message, path=path, evidence=evidence,
+                   severity="high" if conditional else None, key=source.id)
+
+
+_OTHERS_SHOWN = 5
+
+
+def _chain(hops) -> str:
+    return " -> ".join(f"{hop.target.label} [{hop.via}]" for hop in hops)
