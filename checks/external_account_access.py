@@ -83,26 +83,46 @@ def external_account_access(ctx):
     A grant to a whole other organisation is medium severity; with no `organization_id` set, a grant
     restricted to one organisation is taken to be to the deployer's own and not reported; an account, role or organisation
     that could not be resolved before deploy (a parameter without value, a variable) is reported
-    at low severity and said so, never passed silently."""
+    at low severity and said so, never passed silently. One finding per statement, naming every
+    party it lets in, at the severity of the worst."""
     model = ctx.model
     for policy in exposed_policies(model):
         node = policy.node
         zone = zone_for(model, ctx.settings, node.resource.group)
+        by_statement: dict[int, list] = {}
         for exposure in policy_exposures(node.document, zone, policy.service):
             party = exposure.party
             if party.status not in (OUTSIDE, UNKNOWN):
                 continue
-            statement = exposure.statement
-            severity = "low" if party.status == UNKNOWN else ("medium" if party.org else None)
-            who = party.label if party.status == OUTSIDE else f"a principal whose account is unknown ({party.label})"
             if party.org and not zone.organization_id:
                 # no organisation configured: restricting to an organisation is the fix this tool
                 # recommends, so it is taken to be the deployer's own
                 continue
-            ctx.report(node.resource,
-                       f"{node.resource.address}: {statement.where} lets {who} perform "
-                       f"{exposure.actions_text()} on {policy.label}, "
-                       f"{'outside the zone of trust' if party.status == OUTSIDE else 'which could not be checked against the zone of trust'}; "
-                       f"closed by: {exposure.closing}",
-                       line=node.statement_line(statement), evidence=statement_evidence(statement),
-                       severity=severity, key=f"{node.id}#{statement.index}#{party.label}")
+            by_statement.setdefault(id(exposure.statement), []).append(exposure)
+        for exposures in by_statement.values():
+            _report_statement(ctx, policy, exposures)
+
+
+_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def _report_statement(ctx, policy, exposures) -> None:
+    """One finding for the parties outside the zone that one statement lets in."""
+    node, statement = policy.node, exposures[0].statement
+    parts, closings = [], []
+    severity = "low"
+    for exposure in exposures:
+        party = exposure.party
+        level = "low" if party.status == UNKNOWN else ("medium" if party.org else "high")
+        severity = max(severity, level, key=_RANK.__getitem__)
+        who = party.label if party.status == OUTSIDE else f"a principal whose account is unknown ({party.label})"
+        verdict = ("outside the zone of trust" if party.status == OUTSIDE
+                   else "which could not be checked against the zone of trust")
+        parts.append(f"{who} perform {exposure.actions_text()} on {policy.label}, {verdict}")
+        if exposure.closing not in closings:
+            closings.append(exposure.closing)
+    ctx.report(node.resource,
+               f"{node.resource.address}: {statement.where} lets " + "; and ".join(parts)
+               + "; closed by: " + "; or ".join(closings),
+               line=node.statement_line(statement), evidence=statement_evidence(statement),
+               severity=severity, key=f"{node.id}#{statement.index}")
