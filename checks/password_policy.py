@@ -68,20 +68,21 @@ IAM Identity Center and keep no IAM user passwords at all.""",
                                       "or a custom resource."},
 )
 def password_policy(ctx):
-    """For each `aws_iam_account_password_policy` (Terraform HCL and plan), one finding per
-    setting below Security Hub's values: upper case (IAM.11), lower case (IAM.12), symbols
+    """For each `aws_iam_account_password_policy` (Terraform HCL and plan), the settings below
+    Security Hub's values: upper case (IAM.11), lower case (IAM.12), symbols
     (IAM.13), numbers (IAM.14), minimum length 14 (IAM.15), reuse prevention 24 (IAM.16) and
     maximum age 1-90 days (IAM.17). An unset attribute takes AWS's default (no requirement,
-    length 6). A value not known before deploy is reported at low severity as unresolved.
+    length 6). A value not known before deploy is named as unresolved (low severity when it is
+    the only problem). One finding per policy, naming every setting below those values.
     CloudFormation has no password-policy resource type, so templates cannot be checked."""
     for resource in ctx.model.resources_of(*PASSWORD_POLICY_TYPES):
+        weak, unresolved, controls = [], [], []
         for attribute, (control, requirement, passes, default) in REQUIREMENTS.items():
             raw = resource.get(attribute)
             value = default if raw is None else _typed(raw, default)
             if isinstance(value, Unknown):
-                ctx.report(resource, f"{resource.address}: could not resolve {attribute} ({value}); passwords "
-                                     f"must {requirement} (Security Hub {control})",
-                           severity="low", key=attribute)
+                unresolved.append(f"could not resolve {attribute} ({value}); passwords must {requirement}")
+                controls.append(control)
                 continue
             ok = False
             if value is not None and not isinstance(value, str):
@@ -91,5 +92,11 @@ def password_policy(ctx):
                     ok = False
             if not ok:
                 shown = "not set" if raw is None else repr(raw) if isinstance(raw, str) else str(raw).lower()
-                ctx.report(resource, f"{resource.address}: {attribute} is {shown}; passwords must {requirement} "
-                                     f"(Security Hub {control})", key=attribute)
+                weak.append(f"{attribute} is {shown}; passwords must {requirement}")
+                controls.append(control)
+        if weak or unresolved:
+            # one finding per policy: the settings are one decision, reviewed together
+            ctx.report(resource, f"{resource.address}: " + "; ".join(weak + unresolved)
+                       + f" (Security Hub {', '.join(controls)})",
+                       severity=None if weak else "low", key="password-policy",
+                       evidence={"weak": weak, "unresolved": unresolved})
