@@ -3,7 +3,7 @@ resource."""
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, denied_everywhere, report_statement,
-                                 resource_scope, scope_where)
+                                 resource_scope)
 
 BAD_CFN = """\
 AppRole:
@@ -96,8 +96,8 @@ def data_read_any(ctx):
     `kms:Decrypt` or `kms:ReEncryptFrom` (also when granted by wildcard or NotAction), listing
     them. A condition that narrows the grant (`kms:ViaService`, resource tags, source VPC ...)
     lowers the severity to medium and is named; an unconditional Deny in the same policy that
-    leaves the action only on named resources removes it. A Resource that could not be resolved
-    and might be `*` gives a low finding that says so. Statements that allow everything are
+    leaves the action only on named resources removes it. A Resource given only at deploy
+    time (a variable, a parameter) names specific resources and is not reported. Statements that allow everything are
     IAG-LP-001's."""
     for node, statement in allow_statements(ctx.model):
         reads = [a for a in DATA_READ_ACTIONS
@@ -105,8 +105,8 @@ def data_read_any(ctx):
         if not reads:
             continue
         scope = resource_scope(statement)
-        if not scope.every and not scope.unknown:
+        if not scope.every:
             continue
-        where, severity = scope_where(scope, "high")
+        where, severity = scope.label, "high"
         report_statement(ctx, node, statement, f"allows reading data with {', '.join(reads)} on {where}", severity,
                          {"statement": statement_evidence(statement), "actions": reads})

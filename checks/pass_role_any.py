@@ -2,8 +2,7 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.actions import glob_match
-from iacguard.iam.grants import (allow_statements, denied_everywhere, report_statement, resource_scope,
-                                 scope_where)
+from iacguard.iam.grants import (allow_statements, denied_everywhere, report_statement, resource_scope)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
@@ -88,18 +87,19 @@ def pass_role_any(ctx):
     `iam:Pass*`, or through NotAction) on every resource (`*`, or NotResource) without a
     positive `iam:PassedToService` condition naming a service. Another condition that narrows
     the grant (role tags, `iam:AssociatedResourceArn` ...) lowers the severity to medium and is
-    named. An unconditional Deny of PassRole in the same policy removes it. A Resource that
-    could not be resolved and might be `*` gives a low finding that says so. Statements that
+    named. An unconditional Deny of PassRole in the same policy removes it. A Resource given
+    only at deploy time (a variable, a parameter) names specific roles and is not reported.
+    Statements that
     allow everything are IAG-LP-001's."""
     for node, statement in allow_statements(ctx.model):
         if statement.action_match("iam:PassRole") is not True:
             continue
         scope = resource_scope(statement)
-        if not scope.every and not scope.unknown:
+        if not scope.every:
             continue
         if _limits_services(statement) or denied_everywhere(node.document, "iam:PassRole"):
             continue
-        where, severity = scope_where(scope, "high", scope.label.replace("every resource", "every role", 1))
+        where, severity = scope.label.replace("every resource", "every role", 1), "high"
         report_statement(ctx, node, statement,
                          f"allows iam:PassRole{_granted_by(statement)} on {where} without an iam:PassedToService "
                          "condition, so any role can be handed to any service", severity,

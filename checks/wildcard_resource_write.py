@@ -4,7 +4,7 @@ are granted on `Resource: "*"`."""
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, denied_everywhere,
                                  expanded_actions, report_statement, resource_scope, restrictable,
-                                 scope_where, summarize)
+                                 summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -97,15 +97,16 @@ def wildcard_resource_write(ctx):
     (wildcards expanded from the action catalogue). Actions that accept only `*` are never
     counted. High with permissions-management actions, medium with write actions only; a
     condition that narrows the grant lowers it one step and is named; an unconditional Deny of
-    the same policy that leaves the action only on named resources removes it. A Resource that
-    could not be resolved and might be `*` gives a low finding that says so. PassRole
+    the same policy that leaves the action only on named resources removes it. A Resource given
+    only at deploy time (a variable, a parameter) names specific resources and is not reported.
+    PassRole
     (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
     everything (IAG-LP-001) are left to their own checks."""
     for node, statement in allow_statements(ctx.model):
         if statement.actions is None:
             continue
         scope = resource_scope(statement)
-        if not scope.every and not scope.unknown:
+        if not scope.every:
             continue
         names, _ = expanded_actions(statement)
         concerned = [a for a in names
@@ -117,7 +118,7 @@ def wildcard_resource_write(ctx):
         kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
             "permissions-management" if management else "write")
         listed = summarize(management + [a for a in concerned if a not in management])
-        where, severity = scope_where(scope, "high" if management else "medium")
+        where, severity = scope.label, "high" if management else "medium"
         report_statement(ctx, node, statement,
                          f"grants {len(concerned)} {kinds} action{'s' if len(concerned) != 1 else ''} that can "
                          f"be scoped to resources on {where}: {listed}", severity,

@@ -13,7 +13,7 @@ resource "aws_iam_role_policy" "build" {
     Version = "2012-10-17"
     Statement = [
       { Sid = "Publish", Effect = "Allow", Action = ["s3:Put*", "s3:ListAllMyBuckets"], Resource = "*" },
-      { Effect = "Allow", Action = "sqs:SendMessage", Resource = var.queue_arn },
+      { Effect = "Allow", Action = "sqs:SendMessage", Resource = var.queue_arn }, # deploy-time ARN: not reported
     ]
   })
 }

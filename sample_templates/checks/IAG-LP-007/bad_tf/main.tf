@@ -13,7 +13,7 @@ resource "aws_iam_role_policy" "app" {
     Version = "2012-10-17"
     Statement = [
       { Sid = "Config", Effect = "Allow", Action = ["ssm:GetParameter*", "s3:GetObject"], Resource = "*" },
-      { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = var.secret_arn },
+      { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = var.secret_arn }, # deploy-time ARN: not reported
     ]
   })
 }
