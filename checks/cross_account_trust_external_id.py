@@ -2,6 +2,7 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.external import OUTSIDE, Zone, policy_exposures, zone_for
+from iacguard.iam.identity import requires_external_id
 
 BAD_CFN = """\
 VendorRole:
@@ -79,7 +80,7 @@ def cross_account_trust_external_id(ctx):
             party, statement = exposure.party, exposure.statement
             if party.status != OUTSIDE or party.account is None or "sts:AssumeRole" not in exposure.actions:
                 continue
-            if _has_external_id(statement) or _requires_mfa(statement):
+            if requires_external_id(statement) or _requires_mfa(statement):
                 continue
             partner = " (a trusted partner)" if party.account in full.trusted_accounts else ""
             ctx.report(node.resource,
@@ -88,18 +89,6 @@ def cross_account_trust_external_id(ctx):
                        '"StringEquals": {"sts:ExternalId": "<id agreed with the account owner>"}',
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
                        key=f"{node.id}#{statement.index}#{party.account}")
-
-
-def _has_external_id(statement):
-    for condition in statement.conditions:
-        if condition.key_lc != "sts:externalid" or condition.negated or condition.if_exists:
-            continue
-        if condition.base not in ("StringEquals", "StringLike", "StringEqualsIgnoreCase") or \
-                condition.set_op == "ForAllValues" or not condition.values:
-            continue
-        if all(not isinstance(v, str) or str(v).replace("*", "").replace("?", "") for v in condition.values):
-            return True
-    return False
 
 
 def _requires_mfa(statement):

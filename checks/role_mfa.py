@@ -2,7 +2,7 @@
 
 from iacguard.checks_api import check
 from iacguard.iam.identity import (covers_assume_role, mfa_if_exists_only, mfa_required, person_principal,
-                                   policy_of, principal_privilege, unknown_policies)
+                                   policy_of, principal_privilege, requires_external_id, unknown_policies)
 
 BAD_CFN = """\
 BreakGlass:
@@ -83,7 +83,8 @@ def role_mfa(ctx):
     without a Deny of the trust policy that refuses sts:AssumeRole without MFA), when the role is
     privileged: its policies (capped by its boundary) allow every action, a permissions-management
     action on `*`, or a write action that supports resource-level permissions on `*`. Services,
-    federated providers (their IdP does MFA) and roles as principals are not people. A principal
+    federated providers (their IdP does MFA), roles as principals and a third party's service
+    (a statement that requires `sts:ExternalId`) are not people. A principal
     not known before deploy is reported at medium severity, saying so; a role whose policies
     cannot all be read and show no privilege is reported at low severity."""
     for role in ctx.model.principals.values():
@@ -97,6 +98,8 @@ def role_mfa(ctx):
         for statement in document.statements:
             if not statement.is_allow or covers_assume_role(statement) is not True or mfa_required(statement):
                 continue
+            if requires_external_id(statement):
+                continue  # a third party's service with the agreed ExternalId, not people signing in
             kinds = [(p, person_principal(p)) for p in statement.principals or ()]
             people = [str(p.value) for p, kind in kinds if kind in ("account", "user")]
             unresolved = [str(p.value) for p, kind in kinds if kind == "unknown"]

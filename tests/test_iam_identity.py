@@ -175,3 +175,34 @@ def test_filter_pattern_matches_root(pattern, expected):
 ])
 def test_denies_root_user(statement, expected):
     assert denies_root_user(_statement(**statement)) is expected
+
+
+def test_role_mfa_leaves_third_party_trust_with_an_external_id_to_iag_ext_004(tmp_path):
+    """An ExternalId means a vendor's service assumes the role; MFA cannot apply to it."""
+    from iacguard.engine import scan
+
+    (tmp_path / "t.yaml").write_text("""\
+Resources:
+  Vendor:
+    Type: AWS::IAM::Role
+    Properties:
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: arn:aws:iam::444455556666:root}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {sts:ExternalId: vendor-7f3a}}
+  People:
+    Type: AWS::IAM::Role
+    Properties:
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: arn:aws:iam::444455556666:root}
+            Action: sts:AssumeRole
+            Condition: {StringEqualsIfExists: {sts:ExternalId: vendor-7f3a}}
+""")
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert sorted(f.resource for f in result.findings if f.rule_id == "IAG-MFA-002") == ["People"]

@@ -147,6 +147,21 @@ def mfa_enforcing_deny(statement: Statement) -> bool:
     return bool(mfa) and len(statement.conditions) == len(mfa)
 
 
+def requires_external_id(statement: Statement) -> bool:
+    """A positive ``sts:ExternalId`` condition (no IfExists, not negated, a value that is not only
+    wildcards): the trust is for a third party's service acting on the customer's behalf (the
+    confused-deputy guard), not for people signing in."""
+    for condition in statement.conditions:
+        if condition.key_lc != "sts:externalid" or condition.negated or condition.if_exists:
+            continue
+        if condition.base not in ("StringEquals", "StringLike", "StringEqualsIgnoreCase") or \
+                condition.set_op == "ForAllValues" or not condition.values:
+            continue
+        if all(not isinstance(v, str) or str(v).replace("*", "").replace("?", "") for v in condition.values):
+            return True
+    return False
+
+
 def mfa_required(statement: Statement) -> bool:
     """An Allow that holds only for MFA sessions: ``Bool aws:MultiFactorAuthPresent: true`` or
     ``NumericLessThan(Equals) aws:MultiFactorAuthAge`` without IfExists (IfExists lets a caller
@@ -253,4 +268,5 @@ def policy_of(principal: Any, statement: Statement | None) -> Any:
     return None
 
 
-__all__ += ["declares_boundary", "unknown_policies", "principal_privilege", "policy_of", "BOUNDARY_PROPERTIES"]
+__all__ += ["declares_boundary", "unknown_policies", "principal_privilege", "policy_of", "BOUNDARY_PROPERTIES",
+            "requires_external_id"]
