@@ -1,7 +1,7 @@
 """IAG-ROOT-002: AWS credentials are written into infrastructure code."""
 
 from iacguard.checks_api import check
-from iacguard.iam.credentials import environment_scopes, find_credentials
+from iacguard.iam.credentials import environment_scopes, find_credentials, might_hold_credentials
 
 BAD_CFN = """\
 Worker:
@@ -75,6 +75,8 @@ def credentials_in_code(ctx):
     Values that are references or unknown before deploy are not credentials written in code."""
     for resource in ctx.model.all_resources:
         reported: set[str] = set()  # a credential found in a narrower scope is not reported again
+        if not might_hold_credentials(resource.properties):
+            continue
         for label, path, value in _scopes(resource):
             hits = [h for h in find_credentials(value, path=path, line=resource.line) if h.digest not in reported]
             if not hits:

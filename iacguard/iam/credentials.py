@@ -154,6 +154,34 @@ def _pair_names(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+def might_hold_credentials(value: Any) -> bool:
+    """A cheap first look: does any text in ``value`` (or base64 text it encodes) have the shape
+    of a key id or a secret? Most resources have neither, and ``find_credentials`` need not walk
+    them with paths."""
+    texts: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Unknown):
+            options = getattr(item, "options", None)
+            if options is not None:
+                pending.extend(options)
+            elif item.text:
+                texts.append(item.text)
+        elif isinstance(item, str):
+            texts.append(item)
+            decoded = _base64_text(item) if len(item) >= 24 else None
+            if decoded is not None:
+                texts.append(decoded)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+            texts.extend(k for k in item if isinstance(k, str))
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    joined = "\n".join(texts)
+    return bool(ACCESS_KEY_ID.search(joined) or SECRET_SHAPE.search(joined))
+
+
 def find_credentials(value: Any, *, path: str = "", line: int = 0) -> list[CredentialHit]:
     """Access key ids and secret access keys written in ``value`` (see the module docstring).
     The value is one scope: a key id anywhere in it makes every secret-shaped string in it a
@@ -280,4 +308,4 @@ def environment_scopes(resource: Any) -> list[tuple[str, Any]]:
     return scopes
 
 
-__all__ += ["environment_scopes", "LAMBDA_ENVIRONMENT", "ECS_CONTAINER_DEFINITIONS"]
+__all__ += ["environment_scopes", "LAMBDA_ENVIRONMENT", "ECS_CONTAINER_DEFINITIONS", "might_hold_credentials"]
