@@ -2,8 +2,8 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.actions import expand_actions
-from iacguard.iam.grants import (allow_statements, report_statement, resource_scope, resources_text,
-                                 service_wide_wildcard, services_of_pattern)
+from iacguard.iam.grants import (allow_statements, pattern_denied_everywhere, report_statement, resource_scope,
+                                 resources_text, service_wide_wildcard, services_of_pattern)
 
 BAD_CFN = """\
 DeployPolicy:
@@ -67,11 +67,14 @@ def service_wildcard_action(ctx):
     once per statement, naming the wildcards and the services they cover. High when the
     statement reaches every resource, medium when its Resource is scoped; a condition that
     narrows the grant lowers it one step and is named. Statements that allow everything are
-    IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported."""
+    IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported, nor a wildcard that an
+    unconditional Deny of the same policy takes away again (an explicit Deny overrides the
+    Allow)."""
     for node, statement in allow_statements(ctx.model):
         if statement.actions is None:
             continue  # NotAction: IAG-LP-003
-        wildcards = [str(a).strip() for a in statement.actions if service_wide_wildcard(a)]
+        wildcards = [str(a).strip() for a in statement.actions if service_wide_wildcard(a)
+                     and not pattern_denied_everywhere(node.document, str(a))]
         if not wildcards:
             continue
         scope = resource_scope(statement)

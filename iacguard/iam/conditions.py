@@ -16,6 +16,14 @@ Evaluation follows the IAM User Guide:
 
 Results are three-valued: ``None`` when the answer depends on something unknown before deploy
 (an ``Unknown`` policy value, a policy variable such as ``${aws:username}``, an unknown operator).
+
+``never_true`` tells when a statement's conditions can hold for no request made from now on: a
+statement that never applies grants (or denies) nothing. It knows what every request after the
+scan looks like for a few keys only: ``aws:CurrentTime``/``aws:EpochTime`` are present and not
+earlier than now; ``aws:TokenIssueTime`` is absent (long-term keys) or not earlier than now minus
+the longest life of a temporary credential; a key that ``Null: true`` requires to be absent has
+no value; a boolean key is absent, ``true`` or ``false``. Each key is judged with all of its
+conditions together (IfExists, ForAnyValue/ForAllValues and negation as in ``matches``).
 """
 
 from __future__ import annotations
@@ -27,13 +35,14 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from ..values import Unknown, line_of
 
-__all__ = ["Condition", "parse_conditions", "arn_match", "as_unknown", "OPERATORS"]
+__all__ = ["Condition", "parse_conditions", "arn_match", "as_unknown", "OPERATORS", "never_true",
+           "MAX_TOKEN_LIFETIME"]
 
 # Canonical spelling of every base operator (IfExists and set prefixes stripped).
 OPERATORS = {
@@ -493,3 +502,105 @@ def _type_name(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     return type(value).__name__
+
+
+# ---------------------------------------------------------------- conditions that never hold
+
+# The longest a temporary credential lives (GetSessionToken and GetFederationToken: 36 hours;
+# role sessions: 12). A token used after now was issued at most this long before now.
+MAX_TOKEN_LIFETIME = timedelta(hours=36)
+# Later than any request a deployment will ever see; stands for "any time from now on".
+_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=timezone.utc)
+# time key -> (how much earlier than now its value can be, whether it can be absent)
+_TIME_KEYS = {
+    "aws:currenttime": (timedelta(0), False),
+    "aws:epochtime": (timedelta(0), False),
+    "aws:tokenissuetime": (MAX_TOKEN_LIFETIME, True),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _time_text(key_lc: str, moment: datetime) -> str:
+    if key_lc == "aws:epochtime":
+        return str(int(moment.timestamp()))
+    return moment.isoformat()
+
+
+def _policy_moment(condition: Condition, value: Any) -> datetime | None | bool:
+    """The moment a policy value names; None when it cannot be read; False for an Unknown."""
+    if isinstance(value, Unknown) or (isinstance(value, str) and _VARIABLE.search(value)):
+        return False
+    if not isinstance(value, str):
+        return None
+    if condition.base.startswith("Numeric"):
+        number = _number(value)
+        if number is None:
+            return None
+        try:
+            return datetime.fromtimestamp(float(number), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return _date(value)
+
+
+def _time_key_never_true(key_lc: str, group: list[Condition], now: datetime) -> bool:
+    """Do the conditions on one time key fail for every request from ``now`` on?"""
+    lag, may_be_absent = _TIME_KEYS[key_lc]
+    earliest = now - lag
+    numeric_ok = key_lc == "aws:epochtime"
+    moments = [earliest, _FAR_FUTURE]
+    for condition in group:
+        if condition.base == "Null":
+            continue
+        if not (condition.base.startswith("Date") or (numeric_ok and condition.base.startswith("Numeric"))):
+            return False  # string or other comparisons of a time: not judged here
+        for value in condition.values:
+            moment = _policy_moment(condition, value)
+            if moment is False or moment is None:
+                return False  # unknown or unreadable: no claim
+            if moment >= earliest:
+                step = timedelta(seconds=1) if numeric_ok else timedelta(microseconds=1)
+                moments.extend((moment, moment + step))
+    # The answer changes only at the policy values, so these points stand for every moment.
+    contexts: list[list[str] | None] = [[_time_text(key_lc, m)] for m in moments if m >= earliest]
+    if may_be_absent:
+        contexts.append(None)
+    return all(_and3(c.matches(context) for c in group) is False for context in contexts)
+
+
+def _group_never_true(group: list[Condition]) -> bool:
+    """Null/Bool conditions on one (non-time) key that no request satisfies."""
+    requires_absent = any(c.base == "Null" and c.values and
+                          all(isinstance(v, str) and v.strip().lower() == "true" for v in c.values) for c in group)
+    if requires_absent:
+        return _and3(c.matches(None) for c in group) is False  # absent is the only way Null: true holds
+    if all(c.base in ("Null", "Bool") for c in group):
+        # a boolean key is single-valued: absent, true or false
+        return all(_and3(c.matches(context) for c in group) is False for context in (None, ["true"], ["false"]))
+    return False
+
+
+def never_true(conditions: Iterable[Condition], now: datetime | None = None) -> str | None:
+    """Why the conditions (ANDed, as in one statement) hold for no request made from ``now``
+    (default: the current time) on, or None when some request may satisfy them."""
+    by_key: dict[str, list[Condition]] = {}
+    for condition in conditions:
+        if not condition.is_unknown and condition.key_lc:
+            by_key.setdefault(condition.key_lc, []).append(condition)
+    if not by_key:
+        return None
+    moment = now or _now()
+    for key_lc, group in by_key.items():
+        if key_lc in _TIME_KEYS:
+            failed = _time_key_never_true(key_lc, group, moment)
+        else:
+            failed = _group_never_true(group)
+        if failed:
+            written = "; ".join(f"{c.operator} {c.key} [{', '.join(str(v) for v in c.values)}]" for c in group)
+            if key_lc in _TIME_KEYS:
+                return f"{written} holds for no request made after {moment.date().isoformat()}"
+            return f"{written} holds for no request"
+    return None

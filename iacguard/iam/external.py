@@ -43,7 +43,7 @@ from .principals import PrincipalRef
 
 __all__ = [
     "Zone", "Party", "Exposure", "ConditionEffect", "INSIDE", "OUTSIDE", "ANYONE", "UNKNOWN", "NOBODY",
-    "IDENTITY_KEYS", "account_party", "org_party", "arn_party", "principal_party", "condition_effect",
+    "IDENTITY_KEYS", "ELB_LOG_DELIVERY_ACCOUNTS", "is_caller_identity", "account_party", "org_party", "arn_party", "principal_party", "condition_effect",
     "deny_applies", "statement_exposures", "policy_exposures", "service_actions", "SERVICE_PREFIX",
 ]
 
@@ -55,7 +55,25 @@ NOBODY = "nobody"      # a value no caller can have (StringEquals "*")
 
 _ACCOUNT = re.compile(r"\d{12}")
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_CALLER_IDENTITY = re.compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*data\.aws_caller_identity\.[\w-]+(\[[^\]]*\])?\.account_id")
+# data.aws_caller_identity is the identity running the deployment: its account (account_id,
+# id), its ARN and its unique id all lie in the deploying account, inside the zone of trust.
+_CALLER_IDENTITY = re.compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*data\.aws_caller_identity\.[\w-]+(\[[^\]]*\])?"
+                              r"\.(account_id|id|arn|user_id)")
+# The AWS-owned accounts that Elastic Load Balancing writes Application and Classic Load Balancer
+# access logs from, per region (Elastic Load Balancing user guides, "Enable access logs":
+# regions opened before August 2022; newer ones use the logdelivery.elasticloadbalancing
+# service principal). A bucket policy naming one lets AWS deliver logs, like a service principal.
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "127311923021": "us-east-1", "033677994240": "us-east-2", "027434742980": "us-west-1",
+    "797873946194": "us-west-2", "098369216593": "af-south-1", "754344448648": "ap-east-1",
+    "589379963580": "ap-southeast-3", "718504428378": "ap-south-1", "383597477331": "ap-northeast-3",
+    "600734575887": "ap-northeast-2", "114774131450": "ap-southeast-1", "783225319266": "ap-southeast-2",
+    "582318560864": "ap-northeast-1", "985666609251": "ca-central-1", "054676820928": "eu-central-1",
+    "156460612806": "eu-west-1", "652711504416": "eu-west-2", "635631232127": "eu-south-1",
+    "009996457667": "eu-west-3", "897822967062": "eu-north-1", "076674570225": "me-south-1",
+    "507241528517": "sa-east-1", "048591011584": "us-gov-west-1", "190560391635": "us-gov-east-1",
+    "638102146993": "cn-north-1", "037604701340": "cn-northwest-1",
+}
 _SELF_ACCOUNT_TOKENS = ("AWS::AccountId", "aws:ResourceAccount")
 _SELF_ORG_TOKENS = ("aws:ResourceOrgID",)
 
@@ -140,6 +158,15 @@ def _is_template_reference(value: Any) -> bool:
     return isinstance(value, Unknown) and bool(_RESOURCE_ATTRIBUTE.fullmatch(value.text.strip()))
 
 
+def is_caller_identity(value: Any) -> bool:
+    """A value that is exactly an attribute of ``data.aws_caller_identity`` (bare, or as the
+    only ``${...}`` of a template), possibly of a called module, possibly passed through a
+    variable (the loader gives the variable's expression)."""
+    text = _text_of(value).strip()
+    whole = _VARIABLE.fullmatch(text)
+    return bool(_CALLER_IDENTITY.fullmatch(whole.group(1).strip() if whole else text))
+
+
 def _variable_party(inner: str, self_tokens: tuple[str, ...], what: str) -> Party:
     """A ``${...}`` inside a value: the deploying account/org, or a policy variable that the
     caller controls (restricts nothing), or a deploy-time unknown."""
@@ -203,6 +230,8 @@ def arn_party(value: Any, zone: Zone) -> Party:
     if isinstance(value, Unknown) and (_is_template_reference(value) or
                                        (value.refs and "${" not in value.text and ":" not in value.text)):
         return Party(INSIDE, "a resource of this template")
+    if isinstance(value, Unknown) and is_caller_identity(value):
+        return Party(INSIDE, "the deploying identity (aws_caller_identity)")
     text = _text_of(value).strip()
     if not text.replace("*", "").replace("?", ""):
         return _ANYONE
@@ -240,9 +269,13 @@ def principal_party(principal: PrincipalRef, zone: Zone) -> Party | None:
     value = principal.value
     if isinstance(value, Unknown):
         text = value.text
+        if is_caller_identity(value):
+            return Party(INSIDE, "the deploying identity (aws_caller_identity)")
         if text.startswith("arn:") or "arn:" in text:
             return arn_party(value, zone)
         return account_party(value, zone)
+    if principal.account and principal.is_account and principal.account in ELB_LOG_DELIVERY_ACCOUNTS:
+        return None  # AWS's own log-delivery account for a region: an AWS service, not a party
     if principal.account:
         arn_kind = principal.arn_type
         if principal.is_account:
@@ -274,6 +307,8 @@ class ConditionEffect:
 
 
 def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
+    if isinstance(value, Unknown) and is_caller_identity(value):
+        return Party(INSIDE, "the deploying identity (aws_caller_identity)")  # its account, ARN or user id
     if kind == "account":
         return account_party(value, zone, wildcards=wildcards)
     if kind == "org":

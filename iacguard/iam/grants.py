@@ -9,8 +9,12 @@ conditions that narrow it. Shared by the least-privilege checks.
 * ``service_wide_wildcard``: ``*``, ``s3:*``, ``s3*``, ``*:*`` (CT.IAM.PR.3/5, Security Hub
   IAM.21), as opposed to ``ec2:Describe*``.
 * ``constraining_conditions``: the conditions that really narrow a grant (resource tags,
-  ``aws:RequestedRegion``, source VPC ...), as opposed to ones that hold for almost any request
-  (``aws:SecureTransport``, IfExists, negated operators, wildcard values).
+  ``aws:RequestedRegion``, source VPC, the KMS request keys ``kms:ViaService``,
+  ``kms:RequestAlias``, ``kms:EncryptionContext:*`` ...), as opposed to ones that hold for almost
+  any request (``aws:SecureTransport``, IfExists, negated operators, wildcard values).
+* ``denied_everywhere`` / ``pattern_denied_everywhere``: what an unconditional Deny of the same
+  document takes away again (an explicit Deny overrides any Allow); ``allow_statements`` leaves
+  out Allow statements such a Deny cancels on every resource.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ __all__ = [
     "ResourceScope", "every_action_entry", "every_resource_entry", "might_be_every_resource", "resource_scope",
     "service_wide_wildcard", "services_of_pattern", "expanded_actions", "constraining_conditions",
     "loose_conditions", "describe_condition", "lower_severity", "summarize", "denied_everywhere",
-    "DATA_READ_ACTIONS",
+    "pattern_denied_everywhere", "cancelled_by_deny", "denies_everything", "DATA_READ_ACTIONS",
 ]
 
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
@@ -135,6 +139,58 @@ def denied_everywhere(document: Any, action: str) -> bool:
                 and statement.resource_match("*") is True:
             return True
     return False
+
+
+def _unconditional_denies(document: Any, *, every_resource: bool) -> list:
+    """Deny statements of the document without conditions; with ``every_resource`` only those
+    whose Resource is ``*`` (or absent), not a NotResource that spares named resources."""
+    found = []
+    for statement in getattr(document, "statements", ()):
+        if not statement.is_deny or statement.conditions:
+            continue
+        if every_resource and not (
+                (statement.resources is None and statement.not_resources is None)
+                or any(every_resource_entry(e) for e in statement.resources or ())):
+            continue
+        if statement.resource_match("*") is True:
+            found.append(statement)
+    return found
+
+
+def _pattern_denied(denies: list, pattern: str) -> bool:
+    # The pattern itself (so actions AWS adds later are denied too) and each catalogued action
+    # it stands for (so a "?" in a Deny cannot pass for a whole run of characters).
+    def denied(action: str) -> bool:
+        return any(deny.action_match(action) is True for deny in denies)
+
+    text = pattern.strip()
+    return bool(text) and denied(text) and all(denied(action) for action in expand_actions(text))
+
+
+def pattern_denied_everywhere(document: Any, pattern: str) -> bool:
+    """Like ``denied_everywhere`` for an Action pattern (``iam:*``): an unconditional Deny of the
+    same document covers the pattern and every action it matches."""
+    return _pattern_denied(_unconditional_denies(document, every_resource=False), pattern)
+
+
+def cancelled_by_deny(document: Any, statement: Any) -> bool:
+    """An Allow statement that an unconditional Deny of the same document takes away on every
+    resource: every Action entry (or, for NotAction, every action at all) is denied on ``*``."""
+    denies = _unconditional_denies(document, every_resource=True)
+    if not denies or not statement.is_allow:
+        return False
+    if statement.actions is None:
+        return any(any(every_action_entry(a) for a in deny.actions or ()) for deny in denies)
+    entries = list(statement.actions)
+    if not entries or any(not isinstance(e, str) or isinstance(e, Unknown) for e in entries):
+        return False
+    return all(_pattern_denied(denies, entry) for entry in entries)
+
+
+def denies_everything(document: Any) -> bool:
+    """The document has an unconditional Deny of every action on every resource."""
+    return any(any(every_action_entry(a) for a in deny.actions or ())
+               for deny in _unconditional_denies(document, every_resource=True))
 
 
 # ---------------------------------------------------------------- actions
@@ -272,24 +328,9 @@ def resources_text(statement: Any, limit: int = 3) -> str:
     return "every resource except " + summarize((str(r) for r in statement.not_resources or ()), limit)
 
 
-def unresolved_resources_text(scope: Any) -> str:
-    """Where a grant applies when its Resource could not be resolved and might be ``*``
-    (such findings are reported at low severity)."""
-    return (f"Resource {', '.join(map(str, scope.unknown))}, which could not be resolved "
-            f"(reported in case it is \"*\")")
-
-
 def lower_severity(severity: str, steps: int = 1) -> str:
     index = max(0, SEVERITY_ORDER.index(severity) - steps)
     return SEVERITY_ORDER[index]
-
-
-def scope_where(scope: Any, severity: str, every_label: str | None = None) -> tuple[str, str]:
-    """(where a statement applies, the severity that follows) for a statement that applies to
-    every resource (its own severity) or might (low, saying what could not be resolved)."""
-    if scope.every:
-        return every_label or scope.label, severity
-    return unresolved_resources_text(scope), "low"
 
 
 def report_statement(ctx: Any, node: Any, statement: Any, text: str, severity: str, evidence: Any, *,
@@ -321,10 +362,22 @@ def statement_label(statement: Any) -> str:
 
 
 def holders(model: Any, node: Any) -> str:
-    """`` (granted to role app, user bob)`` or ``""``."""
+    """`` (granted to role app, user bob)`` or ``""``. Principals whose own or group policies deny
+    every action on every resource get nothing from the policy, so they are named apart."""
     principals = _principals_by_id(model)
-    labels = sorted({principals[p].label for p in node.attached_to if p in principals})
-    return " (granted to " + ", ".join(labels) + ")" if labels else ""
+    attached = [principals[p] for p in node.attached_to if p in principals]
+    granted = sorted({p.label for p in attached if not _denied_everything(p)})
+    blocked = sorted({p.label for p in attached if _denied_everything(p)})
+    text = " (granted to " + ", ".join(granted) + ")" if granted else ""
+    if blocked:
+        text += (" (also attached to " if granted else " (attached only to ") + ", ".join(blocked) + \
+            ", whose policies deny every action" + (")" if granted else ", so it grants nothing)")
+    return text
+
+
+def _denied_everything(principal: Any) -> bool:
+    return any(node.document is not None and denies_everything(node.document)
+               for node in principal.identity_policies())
 
 
 def _principals_by_id(model: Any) -> dict[str, Any]:
@@ -364,14 +417,16 @@ def _find_granting_policies(model: Any) -> list:
 
 def allow_statements(model: Any) -> Iterable[tuple[Any, Any]]:
     """(policy node, Allow statement) for every granting policy, leaving out statements that
-    allow every action on every resource: IAG-LP-001 reports those, once."""
+    allow every action on every resource (IAG-LP-001 reports those, once) and statements that
+    an unconditional Deny of the same policy cancels on every resource (they grant nothing)."""
     found = model.__dict__.get("_grants_allow_statements")
     if found is None:
         from .access import statement_allows_everything
 
         found = model._grants_allow_statements = tuple(
             (node, statement) for node in _granting_policies(model) for statement in node.document.statements
-            if statement.is_allow and not statement_allows_everything(statement))
+            if statement.is_allow and not statement_allows_everything(statement)
+            and not cancelled_by_deny(node.document, statement))
     return iter(found)
 
 

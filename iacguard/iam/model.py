@@ -234,6 +234,24 @@ def _as_list(value: Any) -> list:
     return [value]
 
 
+def _module_path(resource: Resource) -> str:
+    """``module.a.module.b.`` for a resource of a called Terraform module, ``""`` otherwise: the
+    scope in which a variable or local in a name template means the same value."""
+    parts = resource.base_address.split(".")
+    index = 0
+    while index + 2 < len(parts) and parts[index] == "module":
+        index += 2
+    return ".".join(parts[:index]) + "." if index else ""
+
+
+def _template_text(value: Any) -> str | None:
+    """The expression text of a name not known before deploy (``mgmt_${var.id}``,
+    ``random_pet.p.id``); None for anything else or for a Choice, whose text names no value."""
+    if isinstance(value, Unknown) and not isinstance(value, Choice) and value.text.strip():
+        return value.text.strip()
+    return None
+
+
 def _name_from_arn(text: str, kind: str) -> str | None:
     """'arn:aws:iam::1:role/path/app' -> 'app' for kind role."""
     marker = f":{kind}/"
@@ -261,9 +279,14 @@ class IamModel:
         self.unresolved: list[Unresolved] = []
         self._by_address: dict[tuple[str, str], list[Resource]] = {}
         self._principal_by_name: dict[tuple[str, str, str], Principal] = {}
+        # principals whose name is a template not known before deploy, by (group, module path,
+        # kind, expression text): AWS binds inline policies, attachments and memberships by name,
+        # so a reference written as the same unresolved text in the same module names the same one
+        self._principal_by_template: dict[tuple[str, str, str, str], Principal] = {}
         self._principal_by_resource: dict[int, Principal] = {}
         self._managed_by_resource: dict[int, PolicyNode] = {}
         self._managed_by_name: dict[tuple[str, str], PolicyNode] = {}
+        self._managed_by_template: dict[tuple[str, str, str], PolicyNode] = {}
         self._graph = None
         # managed-policy ARNs and boundaries named on principals are linked once every policy is known
         self._pending_managed: list[tuple[Principal, Resource, Any]] = []
@@ -319,7 +342,8 @@ class IamModel:
                         result.append(principal)
                         found = True
                 if not found:
-                    result.append(self._external(resource, kind, item.text))
+                    named = self._principal_named_by_template(resource, kind, item)
+                    result.append(named or self._external(resource, kind, item.text))
                 continue
             if not isinstance(item, str):
                 continue
@@ -327,6 +351,16 @@ class IamModel:
             principal = self._principal_by_name.get((resource.group, kind, name or ""))
             result.append(principal or self._external(resource, kind, name or item))
         return result
+
+    def _principal_named_by_template(self, resource: Resource, kind: str, value: Unknown) -> Principal | None:
+        """The principal of this kind whose unresolved name (or the name part of an unresolved
+        ARN) is written exactly as ``value`` in the same module of the same group."""
+        text = _template_text(value)
+        if text is None:
+            return None
+        if text.startswith("arn:"):
+            text = _name_from_arn(text, kind) or ""
+        return self._principal_by_template.get((resource.group, _module_path(resource), kind, text))
 
     def _external(self, resource: Resource, kind: str, name: str) -> Principal:
         key = f"{resource.group}::external-{kind}:{name}"
@@ -379,6 +413,9 @@ class IamModel:
         self._principal_by_resource[id(resource)] = principal
         if isinstance(name, str):
             self._principal_by_name[(resource.group, kind, name)] = principal
+        elif (template := _template_text(resource.get(name_prop))) is not None:
+            self._principal_by_template.setdefault((resource.group, _module_path(resource), kind, template),
+                                                   principal)
         # inline policies written in the principal itself
         props = resource.properties
         if resource.source == CLOUDFORMATION:
@@ -416,6 +453,8 @@ class IamModel:
         self._managed_by_resource[id(resource)] = node
         if isinstance(name, str):
             self._managed_by_name[(resource.group, name)] = node
+        elif (template := _template_text(name)) is not None:
+            self._managed_by_template.setdefault((resource.group, _module_path(resource), template), node)
         for kind, prop in attachments:
             for principal in self._principals_for(resource, kind, resource.get(prop)):
                 self._attach(principal, node, None)
@@ -450,7 +489,11 @@ class IamModel:
                 nodes.append(self._aws_managed(resource, aws_name, text))
                 continue
             if ":policy/" in text:
-                customer = self._managed_by_name.get((resource.group, text.rsplit("/", 1)[-1]))
+                policy_name = text.rsplit("/", 1)[-1]
+                customer = self._managed_by_name.get((resource.group, policy_name))
+                if customer is None and isinstance(item, Unknown):
+                    # the same unresolved name template as a policy of this module
+                    customer = self._managed_by_template.get((resource.group, _module_path(resource), policy_name))
                 if customer:
                     nodes.append(customer)
                     continue

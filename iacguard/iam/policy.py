@@ -10,6 +10,12 @@ Structurally invalid statements that AWS rejects outright (Effect other than exa
 ``statements`` and explained in ``PolicyDocument.problems``. Anything that decides access but
 is not known before deploy (the document, a statement, an Effect, an Action entry) sets
 ``unresolved`` so no caller can mistake it for a pass.
+
+A statement whose Condition can hold for no request made from now on (``DateLessThan
+aws:CurrentTime`` a past date, ``Bool`` true and false on one key; see
+``conditions.never_true``) grants or denies nothing: it is kept in
+``PolicyDocument.inert_statements`` with the reason in ``Statement.never_applies``, not in
+``statements``, so no analysis counts it. ``normalize`` and ``all_problems`` still include it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from typing import Any
 
 from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, line_of
 from .actions import glob_match
-from .conditions import Condition, _not3, _or3, _and3, arn_match, as_unknown, is_intrinsic, parse_conditions
+from .conditions import (Condition, _not3, _or3, _and3, arn_match, as_unknown, is_intrinsic, never_true,
+                         parse_conditions)
 from .principals import (PrincipalRef, parse_principal, principal_covers, principal_identity_chain,
                          principal_listed)
 
@@ -50,6 +57,8 @@ class Statement:
     line: int
     problems: list[str] = field(default_factory=list)
     raw: Any = None
+    # why the Condition holds for no request from now on (the statement then applies to nothing)
+    never_applies: str | None = None
 
     def __post_init__(self) -> None:
         # Answers per action and per resource ARN. The analyses ask each statement about the
@@ -138,11 +147,13 @@ class PolicyDocument:
     # Statements (or whole Choice options) not known before deploy; kept for normalize.
     unknown_statements: list[Unknown] = field(default_factory=list)
     unknown_document: Unknown | None = None
+    # statements whose Condition never holds: written, valid, but granting or denying nothing
+    inert_statements: list[Statement] = field(default_factory=list)
 
     def all_problems(self) -> list[tuple[int, str]]:
         """Document and statement problems as (line, message), statement ones prefixed."""
         found = [(self.line, p) for p in self.problems]
-        for statement in self.statements:
+        for statement in sorted(self.statements + self.inert_statements, key=lambda s: s.index):
             found.extend((statement.line, f"{statement.where}: {p}") for p in statement.problems)
         return found
 
@@ -191,6 +202,7 @@ class _Context:
         self.unresolved: list[str] = []
         self.problems: list[str] = []
         self.unknown_statements: list[Unknown] = []
+        self.inert_statements: list[Statement] = []
         self.inside_template = False  # parsing a JSON template's filled holes: never again
 
 
@@ -382,6 +394,7 @@ def _parse_statement(raw: dict, index: int, doc_line: int, ctx: _Context) -> Sta
         resources=resources, not_resources=not_resources,
         principals=principals, not_principals=not_principals,
         conditions=tuple(conditions), line=line, problems=problems, raw=raw,
+        never_applies=never_true(conditions),
     )
 
 
@@ -406,7 +419,7 @@ def _statement_items(raw: Any, index: int, doc_line: int, ctx: _Context, out: li
     if isinstance(raw, dict):
         statement = _parse_statement(raw, index, doc_line, ctx)
         if statement is not None:
-            out.append(statement)
+            (ctx.inert_statements if statement.never_applies else out).append(statement)
         return
     if isinstance(raw, list):
         ctx.problems.append(f"statement {index + 1} is a nested list; AWS rejects it, its statements are still considered")
@@ -618,6 +631,7 @@ def parse_policy(raw: Any, *, line: int = 0) -> PolicyDocument:
         statements=statements, version=version, line=start, problems=ctx.problems,
         unresolved="; ".join(dict.fromkeys(ctx.unresolved)) or None, raw=raw,
         unknown_statements=ctx.unknown_statements, unknown_document=unknown_document,
+        inert_statements=ctx.inert_statements,
     )
 
 
@@ -707,9 +721,10 @@ def normalize(doc: PolicyDocument) -> dict:
     keys lowercased; statements sorted and de-duplicated; Unknowns as ``{"unknown": text}``.
     Statements AWS would reject (and so were ignored) are not included. Idempotent:
     ``normalize(parse_policy(normalize(doc))) == normalize(doc)``."""
-    if doc.unknown_document is not None and not doc.statements and not doc.unknown_statements:
+    if doc.unknown_document is not None and not doc.statements and not doc.unknown_statements \
+            and not doc.inert_statements:
         return _marker(doc.unknown_document)
-    statements = [_canonical_statement(s) for s in doc.statements]
+    statements = [_canonical_statement(s) for s in doc.statements + doc.inert_statements]
     statements.extend(_marker(u) for u in doc.unknown_statements)
     unique = {_sort_key(s): s for s in statements}
     out: dict[str, Any] = {}
