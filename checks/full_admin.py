@@ -1,6 +1,7 @@
 """IAG-LP-001: an identity policy allows every action on every resource."""
 
 from iacguard.checks_api import check, describe_conditions, statement_allows_everything, statement_evidence
+from iacguard.iam.grants import granted_to_nobody, holders
 
 BAD_CFN = """\
 AdminPolicy:
@@ -63,7 +64,9 @@ def full_admin(ctx):
     statement whose Action matches every action and whose Resource is `*`, and every attachment
     of an AWS managed policy that grants the same (AdministratorAccess) to a principal or an
     SSO permission set. A condition on the
-    statement lowers the severity to high and is named in the message; it does not silence it."""
+    statement lowers the severity to high and is named in the message; it does not silence it. A
+    policy attached only to principals whose policies deny every action grants nothing yet: medium,
+    and the message says so."""
     model = ctx.model
     for node in model.identity_policies():
         if node.kind == "aws-managed" or node.document is None:
@@ -71,14 +74,17 @@ def full_admin(ctx):
         for statement in node.document.statements:
             if not statement_allows_everything(statement):
                 continue
-            where = _holder(model, node)
+            where = holders(model, node)
             conditions = describe_conditions(statement)
             message = (f"{node.resource.address}: statement {statement.sid or statement.index + 1} allows every "
                        f"action on every resource{where}")
             if conditions:
                 message += f", only when {conditions}"
+            severity = "high" if conditions else None
+            if granted_to_nobody(model, node):
+                severity = "medium"  # every holder denies everything: dangerous once attached elsewhere
             ctx.report(node.resource, message, line=node.statement_line(statement),
-                       severity="high" if conditions else None, evidence=statement_evidence(statement),
+                       severity=severity, evidence=statement_evidence(statement),
                        key=f"{node.id}#{statement.index}")
     for principal in model.all_principals():
         for node, via in principal.attachments:
@@ -96,11 +102,3 @@ def full_admin(ctx):
                             "Center permission set, which allows every action on every resource in every "
                             "account it is assigned to",
                        evidence={"policy_arn": str(node.arn)}, key=f"permission-set<-{node.name}")
-
-
-def _holder(model, node):
-    principals = {p.id: p for p in model.all_principals()}
-    holders = [principals[p].label for p in node.attached_to if p in principals]
-    if not holders:
-        return ""
-    return " (granted to " + ", ".join(sorted(holders)) + ")"

@@ -474,3 +474,31 @@ def test_scan_kms_request_alias_lowers_severity(tmp_path):
     assert [(f.resource, f.line, f.severity) for f in plain] == [("Role", 17, "medium")]
     assert [(f.resource, f.line, f.severity) for f in narrowed] == [("Role", 17, "low")]
     assert "only when StringEquals kms:RequestAlias [alias/replication]" in narrowed[0].message
+
+
+def test_full_admin_policy_attached_only_to_principals_that_deny_everything_is_medium(tmp_path):
+    from iacguard.engine import scan
+
+    (tmp_path / "main.tf").write_text('''
+resource "aws_iam_user" "u" { name = "u" }
+resource "aws_iam_policy" "allow_all" {
+  name   = "allow-all"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}
+resource "aws_iam_policy" "deny_all" {
+  name   = "deny-all"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Deny", Action = "*", Resource = "*" }] })
+}
+resource "aws_iam_user_policy_attachment" "a" {
+  user       = aws_iam_user.u.name
+  policy_arn = aws_iam_policy.allow_all.arn
+}
+resource "aws_iam_user_policy_attachment" "d" {
+  user       = aws_iam_user.u.name
+  policy_arn = aws_iam_policy.deny_all.arn
+}
+''')
+    result = scan([str(tmp_path)], root=tmp_path)
+    (finding,) = [f for f in result.findings if f.rule_id == "IAG-LP-001"]
+    assert (finding.resource, finding.line, finding.severity) == ("aws_iam_policy.allow_all", 5, "medium")
+    assert "attached only to user aws_iam_user.u, whose policies deny every action" in finding.message

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..values import Ref, Unknown
-from .actions import action_info, expand_actions, known_services, service_of
+from .actions import action_info, expand_actions, known_services
 from .conditions import Condition
 
 __all__ = [
@@ -373,6 +373,13 @@ def holders(model: Any, node: Any) -> str:
         text += (" (also attached to " if granted else " (attached only to ") + ", ".join(blocked) + \
             ", whose policies deny every action" + (")" if granted else ", so it grants nothing)")
     return text
+
+
+def granted_to_nobody(model: Any, node: Any) -> bool:
+    """Attached, but only to principals whose policies deny every action on every resource."""
+    principals = _principals_by_id(model)
+    attached = [principals[p] for p in node.attached_to if p in principals]
+    return bool(attached) and all(_denied_everything(p) for p in attached)
 
 
 def _denied_everything(principal: Any) -> bool:
