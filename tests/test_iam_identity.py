@@ -206,3 +206,14 @@ Resources:
 """)
     result = scan([str(tmp_path)], root=tmp_path)
     assert sorted(f.resource for f in result.findings if f.rule_id == "IAG-MFA-002") == ["People"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("aws_iam_user.dev.arn", "user"), ("${aws_iam_user.dev.arn}", "user"), ("module.m.aws_iam_user.x[0].arn", "user"),
+    ("aws_iam_role.ci.arn", None), ("data.aws_iam_role.ci.arn", None), ("var.trusted", "unknown"),
+])
+def test_person_principal_reads_the_type_of_a_referenced_principal(text, expected):
+    from iacguard.iam.principals import PrincipalRef
+    from iacguard.values import Unknown
+
+    assert person_principal(PrincipalRef("AWS", Unknown(text))) == expected

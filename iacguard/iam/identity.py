@@ -186,6 +186,10 @@ _ACCOUNT_TEXT = re.compile(r"^arn:[^:]*:iam::[^:]*:root$")
 _USER_TEXT = re.compile(r"^arn:[^:]*:iam::[^:]*:user/.+$")
 
 
+_REFERENCED_TYPE = re.compile(r"^\$?\{?\s*(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_iam_(user|role)\."
+                              r"[\w-]+(?:\[[^\]]*\])?\.(?:arn|unique_id)\s*\}?$")
+
+
 def person_principal(principal: Any) -> str | None:
     """'account' or 'user' for a trust principal that people sign in as (an account delegates to
     its IAM users and roles), None for services, federation, roles and anyone (``*``), and
@@ -196,6 +200,9 @@ def person_principal(principal: Any) -> str | None:
         return None
     if principal.is_unknown:
         text = str(principal.value.text if isinstance(principal.value, Unknown) else principal.value).strip()
+        referenced = _REFERENCED_TYPE.match(text)  # aws_iam_user.dev.arn, data.aws_iam_role.ci.arn
+        if referenced:
+            return "user" if referenced.group(1) == "user" else None
         text = re.sub(r"\$\{[^}]*\}", "x", text)
         if _ACCOUNT_TEXT.match(text):
             return "account"
