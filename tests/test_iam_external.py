@@ -289,3 +289,38 @@ def test_trust_policy_actions_and_unknown_account():
 def test_unknown_org_parameter_is_unresolved_not_public():
     statement = _with({"StringEquals": {"aws:PrincipalOrgID": Unknown("OrgId")}})
     assert [s for s, _, _ in _who([statement])] == [UNKNOWN]
+
+
+def test_more_resource_policy_types_are_judged(tmp_path):
+    """DynamoDB, Kinesis, CloudWatch Logs, CodeArtifact, ECR registry... resource policies go
+    through the same exposure analysis (a nested ResourcePolicy.PolicyDocument included)."""
+    import json as _json
+
+    from iacguard.engine import scan
+
+    template = {"Resources": {
+        "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "ResourcePolicy": {"PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"}]}}}},
+        "Domain": {"Type": "AWS::CodeArtifact::Domain", "Properties": {
+            "DomainName": "d", "PermissionsPolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+                 "Action": "codeartifact:ReadFromRepository", "Resource": "*"}]}}},
+        "Logs": {"Type": "AWS::Logs::ResourcePolicy", "Properties": {
+            "PolicyName": "es", "PolicyDocument": _json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "es.amazonaws.com"},
+                 "Action": "logs:PutLogEvents", "Resource": "*"}]})}},
+    }}
+    (tmp_path / "t.json").write_text(_json.dumps(template, indent=1))
+    (tmp_path / "main.tf").write_text(f'''
+resource "aws_kinesis_resource_policy" "stream" {{
+  resource_arn = "arn:aws:kinesis:us-east-1:{ME}:stream/s"
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow",
+    Principal = {{ AWS = "arn:aws:iam::{OTHER}:root" }}, Action = "kinesis:GetRecords", Resource = "*" }}] }})
+}}
+''')
+    result = scan([str(tmp_path)], Settings(deploy_accounts=[ME]), root=tmp_path)
+    got = sorted((f.rule_id, f.resource) for f in result.findings if f.rule_id in ("IAG-EXT-001", "IAG-EXT-002"))
+    assert got == [("IAG-EXT-001", "Table"), ("IAG-EXT-002", "Domain"),
+                   ("IAG-EXT-002", "aws_kinesis_resource_policy.stream")]

@@ -167,6 +167,17 @@ RESOURCE_POLICY_TYPES = {
     "aws_cloudwatch_event_bus_policy": ("policy", "event_bus_name", "events"),
     "aws_api_gateway_rest_api": ("policy", None, "execute-api"),
     "aws_api_gateway_rest_api_policy": ("policy", "rest_api_id", "execute-api"),
+    "aws_dynamodb_resource_policy": ("policy", "resource_arn", "dynamodb"),
+    "aws_kinesis_resource_policy": ("policy", "resource_arn", "kinesis"),
+    "aws_glue_resource_policy": ("policy", None, "glue"),
+    "aws_cloudwatch_log_resource_policy": ("policy_document", None, "logs"),
+    "aws_cloudwatch_log_destination_policy": ("access_policy", "destination_name", "logs"),
+    "aws_codeartifact_domain_permissions_policy": ("policy_document", "domain", "codeartifact"),
+    "aws_codeartifact_repository_permissions_policy": ("policy_document", "repository", "codeartifact"),
+    "aws_ecr_registry_policy": ("policy", None, "ecr"),
+    "aws_ecrpublic_repository_policy": ("policy", "repository_name", "ecr-public"),
+    "aws_s3control_object_lambda_access_point_policy": ("policy", "name", "s3-object-lambda"),
+    "aws_acmpca_policy": ("policy", "resource_arn", "acm-pca"),
     "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket", "s3"),
     "AWS::S3::AccessPoint": ("Policy", "Bucket", "s3"),
     "AWS::KMS::Key": ("KeyPolicy", None, "kms"),
@@ -181,6 +192,19 @@ RESOURCE_POLICY_TYPES = {
     "AWS::Backup::BackupVault": ("AccessPolicy", None, "backup"),
     "AWS::Events::EventBus": ("Policy", None, "events"),
     "AWS::ApiGateway::RestApi": ("Policy", None, "execute-api"),
+    "AWS::DynamoDB::Table": ("ResourcePolicy.PolicyDocument", None, "dynamodb"),
+    "AWS::Kinesis::ResourcePolicy": ("ResourcePolicy", "ResourceArn", "kinesis"),
+    "AWS::Kinesis::Stream": ("ResourcePolicy.PolicyDocument", None, "kinesis"),
+    "AWS::Logs::ResourcePolicy": ("PolicyDocument", None, "logs"),
+    "AWS::Logs::Destination": ("DestinationPolicy", None, "logs"),
+    "AWS::CodeArtifact::Domain": ("PermissionsPolicyDocument", None, "codeartifact"),
+    "AWS::CodeArtifact::Repository": ("PermissionsPolicyDocument", None, "codeartifact"),
+    "AWS::ECR::RegistryPolicy": ("PolicyText", None, "ecr"),
+    "AWS::ECR::PublicRepository": ("RepositoryPolicyText", None, "ecr-public"),
+    "AWS::S3::MultiRegionAccessPointPolicy": ("Policy", "MrapName", "s3"),
+    "AWS::S3ObjectLambda::AccessPointPolicy": ("PolicyDocument", "ObjectLambdaAccessPoint", "s3-object-lambda"),
+    "AWS::S3Express::BucketPolicy": ("PolicyDocument", "Bucket", "s3express"),
+    "AWS::SSM::ResourcePolicy": ("Policy", "ResourceArn", "ssm"),
 }
 
 # Lambda permissions are not documents; they are turned into one-statement resource policies.
@@ -216,6 +240,16 @@ PERMISSION_SET_TYPES = {
     "AWS::SSO::PermissionSet": ("InlinePolicy", "ManagedPolicies"),
 }
 SSO_MANAGED_ATTACHMENT_TYPES = {"aws_ssoadmin_managed_policy_attachment": "managed_policy_arn"}
+
+
+def _dig(properties: Any, path: str) -> Any:
+    """A property, or a nested one (``ResourcePolicy.PolicyDocument``)."""
+    value = properties
+    for step in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return value
 
 
 def _as_list(value: Any) -> list:
@@ -542,7 +576,7 @@ class IamModel:
                     self._add_membership(user, group)
         elif rtype in RESOURCE_POLICY_TYPES:
             policy_prop, target_prop, service = RESOURCE_POLICY_TYPES[rtype]
-            raw = resource.get(policy_prop)
+            raw = _dig(resource.properties, policy_prop)
             if raw is not None:
                 doc = self._document(resource, raw)
                 node = self._add_policy(PolicyNode(self.node_id(resource) + "#policy", f"{resource.address} policy",
