@@ -1,4 +1,4 @@
-"""IAG-GR-000: an inline suppression without a reason, or naming a rule iacguard does not know."""
+"""IAG-GR-000: a suppression addressed to iacguard without a reason or naming an unknown rule."""
 
 from iacguard.checks_api import check, registered_checks, resource_suppressions
 
@@ -57,32 +57,41 @@ resource "aws_iam_role" "app" {
     severity="high",
     title="Suppression without a reason or for an unknown rule",
     why="""A suppression silences a finding in the gate. Without a reason nobody can later tell
-whether the exception is still justified, and one naming a rule iacguard does not know (a typo,
-a foreign tool's rule with no iacguard equivalent) silences nothing while looking as if it did.
-Such a suppression is ignored (the finding it meant stays active) and reported here; this
-finding blocks at every `fail_on` except `none`.""",
+whether the exception is still justified, and one naming a rule iacguard does not know (a typo in
+an iacguard id or family) silences nothing while looking as if it did. Such a suppression is
+ignored (the finding it meant stays active) and reported here; this finding blocks at every
+`fail_on` except `none`. Suppressions written for other tools (cfn_nag, cfn-guard, checkov) are
+read too: those of rules that mean one of our checks work like ours, and those of rules with no
+iacguard meaning are not addressed to iacguard, suppress nothing of ours and are not reported.""",
     fix="""Give every suppression a reason (`# iacguard:ignore IAG-LP-001 why...` in the Terraform
-block; `reason:` in CloudFormation `Metadata`), and name an iacguard check id or family
-(`iacguard list-checks`). Remove suppressions of foreign rules that have no iacguard meaning,
-or keep them out of the `iacguard`/`cfn_nag`/`guard` Metadata that iacguard reads.""",
+block; `reason:` in CloudFormation `Metadata`, also for cfn_nag `rules_to_suppress` entries and
+checkov skips of rules iacguard maps), and name an existing iacguard check id or family
+(`iacguard list-checks`). cfn-guard `SuppressedRules` has no reason field and needs none.""",
     controls=("iacguard gate hygiene",),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
 def broken_suppressions(ctx):
-    """Reports every inline suppression (Terraform `iacguard:ignore` comment inside a resource
-    block; CloudFormation `Metadata` `iacguard.ignore`, `cfn_nag.rules_to_suppress`,
-    `guard.SuppressedRules`) that has no reason, is malformed, names no rule, names a rule or
-    family that is not a registered check, names a cfn_nag/guard rule with no iacguard equivalent,
-    or tries to suppress this check. Reported once per block (not per count/for_each instance).
-    Plans carry no comments or Metadata, so there is nothing to read there."""
+    """Reports every inline suppression addressed to iacguard that suppresses nothing: iacguard's
+    own (Terraform `iacguard:ignore` comment inside a resource block, CloudFormation `Metadata`
+    `iacguard.ignore`) when malformed, without a reason, naming no rule, naming a rule or family
+    that is not a registered check, or trying to suppress this check; and foreign ones (cfn_nag
+    `rules_to_suppress`, checkov `skip` Metadata or `checkov:skip=` comments) of rules iacguard
+    maps to its checks when they have no reason. cfn-guard `SuppressedRules` entries need no
+    reason (the format has no field for one). Foreign suppressions of rules iacguard does not map,
+    and malformed foreign Metadata, are never reported. Reported once per written suppression:
+    not again per count/for_each instance, nor on the resources the SAM transform generates from
+    a function and copies its Metadata onto. Plans carry no comments or Metadata, so there is
+    nothing to read there."""
     checks = registered_checks()
     seen = set()
-    for resource in ctx.model.all_resources:
+    # The template resource before what was generated from it, so the finding names the former.
+    resources = sorted(ctx.model.all_resources, key=lambda r: _origin(r) != r.base_address)
+    for resource in resources:
         for suppression in resource_suppressions(resource, checks):
-            if suppression.problem is None:
+            if suppression.problem is None or not suppression.reported:
                 continue
-            once = (resource.file, resource.base_address, suppression.line, suppression.rule, suppression.problem)
+            once = (resource.file, _origin(resource), suppression.line, suppression.rule, suppression.problem)
             if once in seen:
                 continue
             seen.add(once)
@@ -90,3 +99,11 @@ def broken_suppressions(ctx):
                                  f"it suppresses nothing",
                        line=suppression.line, key=f"{suppression.form}:{suppression.rule}:{suppression.problem}",
                        evidence={"form": suppression.form, "rule": suppression.rule, "reason": suppression.reason})
+
+
+def _origin(resource) -> str:
+    """The template resource a resource was written as: the SAM resource a generated one came
+    from (the loader records it as ``SamResourceId`` Metadata), else its own address."""
+    metadata = resource.metadata if isinstance(resource.metadata, dict) else {}
+    sam_id = metadata.get("SamResourceId") if resource.source == "cloudformation" else None
+    return sam_id if isinstance(sam_id, str) and sam_id else resource.base_address
