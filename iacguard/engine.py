@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,6 @@ from .limits import ScanLimits, check_json_depth, time_limit
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
 from .settings import Settings, check_references, path_inputs
-
-_LOCAL_MODULE_SOURCE = re.compile(r"""source\s*=\s*"(\.{1,2}/[^"]*)\"""")
 
 
 @dataclass
@@ -344,15 +341,19 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
             found = resolved[path] = path.resolve()
         return found
 
+    from .loaders.discover import local_module_sources
+
     for directory, files in dirs.items():
         for file in files:
-            if file.suffix != ".tf":
+            json_syntax = file.name.endswith(".tf.json")
+            if not json_syntax and file.suffix != ".tf":
                 continue
             try:
-                text = file.read_text(encoding="utf-8", errors="replace")
+                text = file.read_text(encoding="utf-8-sig", errors="replace")
             except OSError:
                 continue
-            for source in _LOCAL_MODULE_SOURCE.findall(text):
+            # only real module calls count: a commented-out call must not hide its directory
+            for source in local_module_sources(text, json_syntax):
                 target = real(directory / source)
                 if target != real(directory):
                     called.add(target)

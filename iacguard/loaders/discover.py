@@ -14,7 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from ..errors import InputError
 
@@ -375,3 +375,207 @@ def discover(paths: list[str | Path], *, root: Path | None = None,
     for path in absolute:
         walker.add_argument(path)
     return walker.finish()
+
+
+# -- local module calls ------------------------------------------------------------------------------
+#
+# Which Terraform directories are only called as modules is decided before any file is parsed,
+# so this is a small scanner, not a parser: it knows just enough HCL (comments, quoted strings
+# with interpolation, heredocs, bracket depth) to find `source` attributes of top-level `module`
+# blocks and nothing else. A commented-out call or a `source` argument of a resource must not
+# hide a directory from the scan.
+
+_HCL_TOKEN = re.compile(r"""
+    (?P<space>[ \t\r\f]+)
+  | (?P<newline>\n)
+  | (?P<comment>\#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z))
+  | (?P<heredoc><<-?[ \t]*(?P<marker>[A-Za-z_][\w-]*)[ \t]*\r?\n)
+  | (?P<simple>"[^"\\\n$%]*")
+  | (?P<quote>")
+  | (?P<ident>[A-Za-z_][\w-]*)
+  | (?P<open>[{\[(])
+  | (?P<close>[}\])])
+  | (?P<equals>=(?![=>]))
+  | (?P<other>[^\s"\#/{}\[\]()=A-Za-z_<]+|.)
+""", re.VERBOSE | re.DOTALL)
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _quoted_string(text: str, start: int) -> tuple[int, str | None]:
+    """Scan the quoted template starting at ``text[start] == '"'``.
+
+    Returns (index after it, its value), the value None when it interpolates (``${...}``,
+    ``%{...}``): Terraform requires a module source to be a literal. Interpolations may hold
+    strings that hold interpolations; an explicit stack keeps that iterative."""
+    stack: list[int | None] = [None]  # None: inside a string; int: open braces of an interpolation
+    chars: list[str] = []
+    literal = True
+    position = start + 1
+    length = len(text)
+    while position < length:
+        char = text[position]
+        if stack[-1] is None:
+            outermost = len(stack) == 1
+            if char == '"':
+                stack.pop()
+                position += 1
+                if not stack:
+                    return position, "".join(chars) if literal else None
+                continue
+            if char == "\n":  # a quoted string never spans lines: stop at the broken one
+                return position, None
+            if char == "\\" and position + 1 < length:
+                if outermost:
+                    escaped = text[position + 1]
+                    chars.append(_ESCAPES.get(escaped, "\\" + escaped))
+                position += 2
+                continue
+            if text.startswith(("$${", "%%{"), position):
+                if outermost:
+                    chars.append(text[position + 1:position + 3])
+                position += 3
+                continue
+            if text.startswith(("${", "%{"), position):
+                literal = False
+                stack.append(0)
+                position += 2
+                continue
+            if outermost:
+                chars.append(char)
+            position += 1
+            continue
+        depth = stack[-1]
+        if char == '"':
+            stack.append(None)
+        elif char == "{":
+            stack[-1] = depth + 1
+        elif char == "}":
+            if depth == 0:
+                stack.pop()
+            else:
+                stack[-1] = depth - 1
+        position += 1
+    return length, None
+
+
+def _hcl_tokens(text: str) -> Iterator[tuple[str, str | None]]:
+    """(kind, value) of each significant token: newline, open, close, equals, ident, string
+    (value None when interpolated) or other. Comments and heredoc bodies are skipped."""
+    position = 0
+    length = len(text)
+    while position < length:
+        match = _HCL_TOKEN.match(text, position)
+        kind = match.lastgroup
+        position = match.end()
+        if kind == "space":
+            continue
+        if kind == "comment":
+            if "\n" in match.group():
+                yield "newline", None  # a block comment over several lines ends the statement
+            continue
+        if kind in ("heredoc", "marker"):
+            closing = re.compile(r"^[ \t]*" + re.escape(match.group("marker")) + r"[ \t]*\r?$",
+                                 re.MULTILINE)
+            end = closing.search(text, position)
+            position = end.end() if end else length
+            yield "other", None
+        elif kind == "simple":
+            yield "string", match.group()[1:-1]
+        elif kind == "quote":
+            position, value = _quoted_string(text, match.start())
+            yield "string", value
+        else:
+            yield kind, match.group()
+
+
+def _hcl_module_sources(text: str) -> list[str]:
+    sources: list[str] = []
+    depth = 0
+    at_start = True  # the next token starts a statement (an attribute or a block)
+    # "module": a top-level statement starts with `module`; "labeled": it has its label;
+    # "body": inside a module block; "source" / "equals" / "value": reading `source = "..."`
+    # directly in that body
+    state = ""
+    pending: str | None = None
+    for kind, value in _hcl_tokens(text):
+        starts = at_start
+        at_start = kind in ("newline", "open", "close")
+        if state == "value":
+            if kind in ("newline", "close") and pending is not None:
+                sources.append(pending)
+            state = "body"
+        elif state == "equals":
+            if kind == "string":
+                pending, state = value, "value"
+                continue
+            state = "body"
+        elif state == "source":
+            if kind == "equals":
+                state = "equals"
+                continue
+            state = "body"
+        if kind == "open":
+            depth += 1
+            if state == "labeled" and depth == 1 and value == "{":
+                state = "body"
+            elif state in ("module", "labeled"):
+                state = ""
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+            if depth == 0:
+                state = ""
+        elif kind == "newline":
+            if state in ("module", "labeled"):
+                state = ""  # a block's opening brace is on the line of its labels
+        elif depth == 0:
+            if starts and kind == "ident":
+                state = "module" if value == "module" else ""
+            elif state == "module" and kind in ("string", "ident"):
+                state = "labeled"
+            else:
+                state = ""
+        elif state == "body" and depth == 1 and starts and kind == "ident" and value == "source":
+            state = "source"
+    if state == "value" and pending is not None:
+        sources.append(pending)  # `source = "..."` on the file's last line, without a newline
+    return sources
+
+
+def _json_module_sources(text: str) -> list[str]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return []  # the loader reports the syntax error
+    sources: list[str] = []
+    if not isinstance(data, dict):
+        return sources
+    # Terraform's JSON syntax allows a block type to hold an object or a list of objects, at
+    # the level of the block type and of each label
+    for calls in data.get("module") if isinstance(data.get("module"), list) else [data.get("module")]:
+        if not isinstance(calls, dict):
+            continue
+        for bodies in calls.values():
+            for body in bodies if isinstance(bodies, list) else [bodies]:
+                if isinstance(body, dict) and isinstance(body.get("source"), str):
+                    sources.append(body["source"])
+    return sources
+
+
+def local_module_sources(text: str, json_syntax: bool = False) -> list[str]:
+    """The local-path ``source`` of every ``module`` call in one Terraform file's text.
+
+    Only real top-level ``module`` blocks count: calls inside comments, strings and heredocs,
+    and ``source`` arguments of other blocks (an ``aws_s3_object`` uploading ``./files/x``)
+    do not. Registry, git and other remote sources are left out."""
+    if "module" not in text:
+        return []
+    found = _json_module_sources(text) if json_syntax else _hcl_module_sources(text)
+    return [source for source in found if is_local_module_source(source)]
+
+
+def is_local_module_source(source: str) -> bool:
+    """Terraform reads a module source as a local directory when it starts with ./ or ../."""
+    return source in (".", "..") or source.startswith(("./", "../", ".\\", "..\\"))
