@@ -130,11 +130,13 @@ def test_malformed_short_getatt_is_an_error() -> None:
 
 
 def test_unknown_tag_is_an_error() -> None:
-    with pytest.raises(InputError) as info:
-        parse_document("a: !Bogus x\n", "t.yaml")
-    assert info.value.line == 1
-    with pytest.raises(InputError):
-        parse_document("a: !Bogus [x]\n", "t.yaml")
+    # reported with its line, but only the tagged value is lost (read as Unknown)
+    data = parse_document("a: !Bogus x\nb: 1\n", "t.yaml")
+    assert [e.line for e in cfn_yaml.document_problems(data)] == [1]
+    assert isinstance(data["a"], Unknown) and data["b"] == 1
+    data = parse_document("a: 1\nb: !Bogus [x]\n", "t.yaml")
+    assert [e.line for e in cfn_yaml.document_problems(data)] == [2]
+    assert isinstance(data["b"], Unknown)
 
 
 def test_fixture_yaml_and_json_resolve_to_equal_resources() -> None:

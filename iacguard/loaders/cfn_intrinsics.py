@@ -35,6 +35,9 @@ _URL_SUFFIX_BY_PARTITION = {
     "aws-iso": "c2s.ic.gov",
     "aws-iso-b": "sc2s.sgov.gov",
 }
+# Sections that declare parameters: CloudFormation's, and `Inputs` of a rain module (a template
+# fragment that `rain pkg` inlines into its parent, which passes the inputs).
+PARAMETER_SECTIONS = ("Parameters", "Inputs")
 _CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"})
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 DYNAMIC_REFERENCE = "{{resolve:"
@@ -193,13 +196,26 @@ class TemplateResolver:
         return values
 
     def _parameter_values(self, template: dict, given: dict[str, Any]) -> dict[str, Any]:
-        section = self._section(template, "Parameters")
         key_lines = getattr(template, "key_lines", {})
-        section_line = key_lines.get("Parameters") or line_of(section, line_of(template))
         values: dict[str, Any] = {}
-        name_lines = getattr(section, "key_lines", {})
-        for name, spec in section.items():
-            spec_line = name_lines.get(name) or line_of(spec, section_line)
+        declared: dict[str, Any] = {}
+        section_line = 0
+        # A rain module declares what its parent template passes in under `Inputs`, in the
+        # shape of Parameters; read alone, it is a template whose parameters those are.
+        for section_name in PARAMETER_SECTIONS:
+            section = self._section(template, section_name)
+            this_line = key_lines.get(section_name) or line_of(section, line_of(template))
+            if section_name in template and not section_line:
+                section_line = this_line
+            name_lines = getattr(section, "key_lines", {})
+            for name, spec in section.items():
+                line = name_lines.get(name) or line_of(spec, this_line)
+                if name in declared:
+                    self.error(f"{name} is declared both as a parameter and as a module input", line)
+                    continue
+                declared[name] = (spec, line)
+        section_line = section_line or line_of(template)
+        for name, (spec, spec_line) in declared.items():
             if not isinstance(spec, dict):
                 self.error(f"parameter {name} must be a mapping", spec_line)
                 values[name] = Unknown(name, reason="invalid parameter declaration")
@@ -220,7 +236,7 @@ class TemplateResolver:
                 continue
             values[name] = self._parameter_value(name, raw, is_list, spec_line)
         for name in given:
-            if name not in section:
+            if name not in declared:
                 self.error(f"parameter {name!r} was given a value but the template does not "
                            "declare it", section_line)
         return values

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
-from ..values import PDict, PList
+from ..values import PDict, PList, Unknown
 
 # Refuse documents whose aliases would expand to more than this many extra nodes (billion laughs).
 MAX_ALIAS_NODES = 10_000
@@ -45,9 +45,13 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
 class YamlDict(PDict):
-    """A PDict read from YAML that also knows where each key is and where the block ends."""
+    """A PDict read from YAML that also knows where each key is and where the block ends.
 
-    __slots__ = ("key_lines", "end_line")
+    The document's root mapping may also carry ``problems``: errors found while reading that
+    did not stop the read (an unsupported tag, whose value was read as ``Unknown``). Read it
+    with ``document_problems``."""
+
+    __slots__ = ("key_lines", "end_line", "problems")
 
     def __init__(self, line: int = 0):
         super().__init__(line=line)
@@ -91,7 +95,14 @@ class EventBuilderMixin:
             if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
                 continue
             builder.feed(event)
+        if builder.problems and isinstance(builder.root, YamlDict):
+            builder.root.problems = builder.problems
         return builder.root
+
+
+def document_problems(document: Any) -> list[InputError]:
+    """Errors recorded while reading a YAML document that still yielded a value."""
+    return list(getattr(document, "problems", None) or ())
 
 
 class CfnYamlLoader(EventBuilderMixin, _LoaderBase):  # type: ignore[misc, valid-type]
@@ -127,6 +138,7 @@ class _Builder:
         self.open_anchors: set[str] = set()
         self.alias_nodes = 0
         self.root: Any = None
+        self.problems: list[InputError] = []  # errors that leave an Unknown in place
 
     def error(self, message: str, line: int) -> InputError:
         return InputError(message, file=self.file, line=line)
@@ -171,7 +183,7 @@ class _Builder:
                                  "raise the limit with --max-nesting-depth", line)
             if event.tag not in (None, "!", _YAML_TAG + "map", _YAML_TAG + "seq") \
                     and event.tag not in SHORT_FORM_TAGS:
-                raise self.error(f"unsupported YAML tag {event.tag}", line)
+                self.unsupported_tag(event.tag, line)  # the collection becomes Unknown when it ends
             container: YamlDict | YamlList = (
                 YamlDict(line) if isinstance(event, yaml.MappingStartEvent) else YamlList(line))
             if event.anchor:
@@ -183,7 +195,10 @@ class _Builder:
                 frame.end_line = max(frame.end_line, _end_line(event))
             frame.container.end_line = frame.end_line
             start = frame.container.line
-            value = _wrap_tag(frame.container, frame.tag, start, self)
+            if self.stack or frame.tag in SHORT_FORM_TAGS:
+                value = _wrap_tag(frame.container, frame.tag, start, self)
+            else:
+                value = frame.container  # a tagged document root: keep reading it as the template
             height = frame.height + (1 if frame.tag in SHORT_FORM_TAGS else 0)
             if frame.anchor:
                 self.open_anchors.discard(frame.anchor)
@@ -236,7 +251,8 @@ class _Builder:
         if tag in SHORT_FORM_TAGS:
             return text
         if not tag.startswith(_YAML_TAG):
-            raise self.error(f"unsupported YAML tag {tag}", line)
+            self.unsupported_tag(tag, line)
+            return _tagged_unknown(tag, text, line)
         kind = tag[len(_YAML_TAG):]
         if kind == "str" or kind in ("timestamp", "binary"):
             return text
@@ -253,7 +269,16 @@ class _Builder:
                 return float(text)
         except ValueError:
             raise self.error(f"!!{kind} value {text!r} is not a number", line) from None
-        raise self.error(f"unsupported YAML tag {tag}", line)
+        self.unsupported_tag(tag, line)
+        return _tagged_unknown(tag, text, line)
+
+    def unsupported_tag(self, tag: str, line: int) -> None:
+        # CloudFormation rejects the template, so this stays an error; but one pre-processor
+        # tag (rain's !Rain::Embed) must not hide every other resource of the template from
+        # the checks, so the tagged value is read as Unknown and the read goes on
+        self.problems.append(self.error(
+            f"unsupported YAML tag {_shown_tag(tag)} (CloudFormation rejects it; its value is read as "
+            "unknown and the rest of the template is still checked)", line))
 
 
 def _scalar_height(tag: str | None) -> int:
@@ -294,9 +319,23 @@ def _end_line(event: Any) -> int:
     return mark.line + 1
 
 
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
+
+
+def _tagged_unknown(tag: str, value: Any, line: int) -> Unknown:
+    shown = value if isinstance(value, str) else "[...]" if isinstance(value, list) else "{...}"
+    tag = _shown_tag(tag)
+    return Unknown(f"{tag} {shown}".rstrip(), reason=f"value of unsupported YAML tag {tag}", line=line)
+
+
 def _wrap_tag(value: Any, tag: str | None, line: int, builder: _Builder) -> Any:
-    """Turn a short-form intrinsic (``!GetAtt A.B``) into its long form as a PDict."""
+    """Turn a short-form intrinsic (``!GetAtt A.B``) into its long form as a PDict, and a
+    collection under an unsupported tag (already reported) into Unknown."""
     if tag is None or tag not in SHORT_FORM_TAGS:
+        if tag is not None and isinstance(value, (YamlDict, YamlList)) \
+                and tag not in ("!", _YAML_TAG + "map", _YAML_TAG + "seq"):
+            return _tagged_unknown(tag, value, line)
         return value
     key = SHORT_FORM_TAGS[tag]
     if key == "Fn::GetAtt" and isinstance(value, str):

@@ -15,8 +15,8 @@ from ..jsonpos import loads_positioned
 from ..limits import check_json_depth
 from ..resource import CLOUDFORMATION, LoadResult, Resource
 from ..values import PDict, line_of
-from .cfn_intrinsics import TemplateResolver, scalar_text
-from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, load_yaml
+from .cfn_intrinsics import PARAMETER_SECTIONS, TemplateResolver, scalar_text
+from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, document_problems, load_yaml
 
 __all__ = ["parse_document", "looks_like_cloudformation", "build_resources",
            "load_parameter_file"]
@@ -75,9 +75,10 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
 
     With ``template_values``, the template's parameters and outputs are added too, as Resources
     with mode/type "parameter" (properties: the declaration as written, address
-    ``Parameters.<Name>``) and "output" (properties: the resolved declaration, address
-    ``Outputs.<Name>``). They are not deployed resources; the IAM model ignores them, checks
-    look at them for credentials written into templates and secrets exposed in outputs.
+    ``Parameters.<Name>``, or ``Inputs.<Name>`` for a rain module's inputs) and "output"
+    (properties: the resolved declaration, address ``Outputs.<Name>``). They are not deployed
+    resources; the IAM model ignores them, checks look at them for credentials written into
+    templates and secrets exposed in outputs.
 
     Problems inside the template go into ``LoadResult.errors``; only a template that is not a
     mapping or whose ``Resources`` is not a mapping raises InputError."""
@@ -85,6 +86,9 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
         raise InputError("a CloudFormation template must be a mapping", file=file,
                          line=line_of(data) or None)
     result = LoadResult(files=[file])
+    # read errors that left an Unknown in place (an unsupported tag): reported, and the rest of
+    # the template is still resolved and checked
+    result.errors.extend(document_problems(data))
     section = data.get("Resources")
     if section is None:
         result.errors.append(InputError("template has no Resources section", file=file,
@@ -120,7 +124,8 @@ def _template_values(data: PDict, resolver: TemplateResolver, file: str, group: 
     ``!GetAtt Key.SecretAccessKey`` stays a Ref the checks can follow)."""
     found: list[Resource] = []
     top_lines = data.key_lines if isinstance(data, YamlDict) else {}
-    for section_name, mode in (("Parameters", "parameter"), ("Outputs", "output")):
+    sections = [(name, "parameter") for name in PARAMETER_SECTIONS] + [("Outputs", "output")]
+    for section_name, mode in sections:
         section = data.get(section_name)
         if not isinstance(section, dict):
             continue  # a malformed section is already reported by the resolver
