@@ -202,3 +202,116 @@ def managed_policy_name(arn: str) -> str | None:
     if marker not in arn:
         return None
     return arn.split(marker, 1)[1].rsplit("/", 1)[-1] or None
+
+
+# Where AWS keeps its managed policies: the ARN is arn:<partition>:iam::aws:policy<path><name>.
+# This is what lets a `data "aws_iam_policy"` looked up by name (`name = "AWSLambdaRole"`) be
+# resolved offline. Names are AWS's; only widely used policies are listed, and a name missing
+# here is treated as possibly a customer managed policy (unknown), never guessed.
+_PATHS_BY_PREFIX: dict[str, tuple[str, ...]] = {
+    "/": (
+        "AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "SecurityAudit",
+        "IAMFullAccess", "IAMReadOnlyAccess", "IAMUserChangePassword", "IAMUserSSHKeys",
+        "IAMSelfManageServiceSpecificCredentials", "IAMAccessAnalyzerReadOnlyAccess",
+        "AmazonS3FullAccess", "AmazonS3ReadOnlyAccess",
+        "AmazonEC2FullAccess", "AmazonEC2ReadOnlyAccess",
+        "AmazonSSMManagedInstanceCore", "AmazonSSMFullAccess", "AmazonSSMReadOnlyAccess",
+        "AmazonSSMPatchAssociation", "AmazonSSMDirectoryServiceAccess",
+        "AmazonDynamoDBFullAccess", "AmazonDynamoDBReadOnlyAccess",
+        "AmazonRDSFullAccess", "AmazonRDSReadOnlyAccess", "AmazonRDSDataFullAccess",
+        "AmazonSNSFullAccess", "AmazonSNSReadOnlyAccess",
+        "AmazonSQSFullAccess", "AmazonSQSReadOnlyAccess",
+        "AmazonKinesisFullAccess", "AmazonKinesisReadOnlyAccess", "AmazonKinesisFirehoseFullAccess",
+        "AWSLambdaExecute", "AWSLambda_FullAccess", "AWSLambda_ReadOnlyAccess",
+        "AWSLambdaInvocation-DynamoDB",
+        "AWSCloudFormationFullAccess", "AWSCloudFormationReadOnlyAccess",
+        "AmazonEC2ContainerRegistryFullAccess", "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonEC2ContainerRegistryPowerUser",
+        "AmazonECS_FullAccess",
+        "AmazonEKSClusterPolicy", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy",
+        "AmazonEKSServicePolicy", "AmazonEKSVPCResourceController",
+        "AWSCloudTrail_FullAccess", "AWSCloudTrail_ReadOnlyAccess",
+        "CloudWatchFullAccess", "CloudWatchReadOnlyAccess", "CloudWatchAgentServerPolicy",
+        "CloudWatchAgentAdminPolicy", "CloudWatchLogsFullAccess", "CloudWatchLogsReadOnlyAccess",
+        "CloudWatchEventsFullAccess",
+        "AWSXrayWriteOnlyAccess", "AWSXRayDaemonWriteAccess", "AWSXrayFullAccess",
+        "AWSXrayReadOnlyAccess",
+        "SecretsManagerReadWrite", "AWSKeyManagementServicePowerUser",
+        "AWSOrganizationsFullAccess", "AWSOrganizationsReadOnlyAccess",
+        "AWSCloudShellFullAccess", "AmazonSageMakerFullAccess", "AmazonSageMakerReadOnly",
+        "AmazonAPIGatewayAdministrator", "AmazonAPIGatewayInvokeFullAccess",
+        "AmazonCognitoReadOnly", "AmazonCognitoPowerUser",
+        "AmazonVPCFullAccess", "AmazonVPCReadOnlyAccess",
+        "AmazonRoute53FullAccess", "AmazonRoute53ReadOnlyAccess",
+        "AmazonElastiCacheFullAccess", "AmazonElastiCacheReadOnlyAccess",
+        "AWSCodeCommitFullAccess", "AWSCodeCommitPowerUser", "AWSCodeCommitReadOnly",
+        "AWSCodeBuildAdminAccess", "AWSCodeBuildDeveloperAccess", "AWSCodeBuildReadOnlyAccess",
+        "AWSCodePipeline_FullAccess", "AWSCodePipeline_ReadOnlyAccess",
+        "AWSCodeDeployFullAccess", "AWSCodeDeployReadOnlyAccess",
+        "AWSStepFunctionsFullAccess", "AWSStepFunctionsReadOnlyAccess",
+        "AWSGlueConsoleFullAccess", "AmazonAthenaFullAccess",
+        "AmazonEventBridgeFullAccess", "AmazonEventBridgeReadOnlyAccess",
+        "AWSBillingReadOnlyAccess", "AWSSupportAccess", "AWSHealthFullAccess",
+        "AWSConfigUserAccess", "AWSBackupFullAccess",
+        "AmazonESFullAccess", "AmazonOpenSearchServiceFullAccess",
+        "AmazonMSKFullAccess", "AmazonMSKReadOnlyAccess",
+        "AWSDirectConnectFullAccess", "AWSCertificateManagerFullAccess",
+        "AmazonGuardDutyFullAccess", "AmazonGuardDutyReadOnlyAccess",
+        "AWSSecurityHubFullAccess", "AWSSecurityHubReadOnlyAccess",
+        "AWSWAFFullAccess", "AWSWAFReadOnlyAccess",
+    ),
+    "/service-role/": (
+        "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaRole",
+        "AWSLambdaDynamoDBExecutionRole", "AWSLambdaKinesisExecutionRole",
+        "AWSLambdaSQSQueueExecutionRole", "AWSLambdaMSKExecutionRole", "AWSLambdaENIManagementAccess",
+        "AWS_ConfigRole", "AWSConfigRole",
+        "AmazonEC2ContainerServiceforEC2Role", "AmazonEC2ContainerServiceRole",
+        "AmazonECSTaskExecutionRolePolicy", "AmazonEC2ContainerServiceAutoscaleRole",
+        "AmazonEC2ContainerServiceEventsRole",
+        "AWSGlueServiceRole", "AWSGlueServiceNotebookRole",
+        "AmazonSSMAutomationRole", "AmazonEC2RoleforSSM", "AmazonEC2SpotFleetTaggingRole",
+        "AWSCodeDeployRole",
+        "AWSBatchServiceRole", "AmazonElasticMapReduceRole", "AmazonElasticMapReduceforEC2Role",
+        "AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores",
+        "AmazonAPIGatewayPushToCloudWatchLogs", "AWSAppSyncPushToCloudWatchLogs",
+        "AmazonRDSEnhancedMonitoringRole", "AWSDataPipelineRole", "AmazonEC2RoleforDataPipelineRole",
+        "AWSIoTLogging", "AWSIoTRuleActions", "AWSTransferLoggingAccess",
+        "AWSElasticBeanstalkEnhancedHealth", "CloudWatchEventsBuiltInTargetExecutionAccess",
+        "CloudWatchEventsInvocationAccess", "AmazonS3ObjectLambdaExecutionRolePolicy",
+    ),
+    "/job-function/": (
+        "ViewOnlyAccess", "Billing", "DatabaseAdministrator", "DataScientist",
+        "NetworkAdministrator", "SystemAdministrator", "SupportUser",
+    ),
+    "/aws-service-role/": (
+        "AWSSupportServiceRolePolicy", "AWSTrustedAdvisorServiceRolePolicy",
+        "AmazonEKSServiceRolePolicy", "AutoScalingServiceRolePolicy",
+        "AmazonSSMServiceRolePolicy", "AWSElasticLoadBalancingServiceRolePolicy",
+    ),
+}
+AWS_MANAGED_PATHS: dict[str, str] = {
+    name: path for path, names in _PATHS_BY_PREFIX.items() for name in names
+}
+
+
+def aws_managed_arn(name: str, path_prefix: str | None = None, partition: str = "aws") -> str | None:
+    """The ARN of the AWS managed policy ``name`` when it is known to be one (and lies under
+    ``path_prefix`` when given, as an ``aws_iam_policy`` lookup filters); None otherwise."""
+    path = AWS_MANAGED_PATHS.get(name)
+    if path is None:
+        return None
+    if path_prefix and not path.startswith(path_prefix if path_prefix.startswith("/") else "/" + path_prefix):
+        return None
+    return f"arn:{partition}:iam::aws:policy{path}{name}"
+
+
+def aws_managed_path(arn: str) -> str | None:
+    """'arn:aws:iam::aws:policy/service-role/AWSLambdaRole' -> '/service-role/'; None if not
+    an AWS managed policy ARN."""
+    marker = ":iam::aws:policy/"
+    if not arn.startswith("arn:") or marker not in arn:
+        return None
+    rest = arn.split(marker, 1)[1]
+    if not rest or rest.endswith("/"):
+        return None
+    return "/" + rest.rsplit("/", 1)[0] + "/" if "/" in rest else "/"

@@ -480,10 +480,20 @@ class IamModel:
     def _add_managed_policy(self, resource: Resource, policy_prop: str, name_prop: str,
                             attachments: tuple) -> None:
         raw = resource.get(policy_prop)
-        doc = self._document(resource, raw if raw is not None else Unknown("missing policy document"))
         name = resource.get(name_prop)
-        node = self._add_policy(PolicyNode(self.node_id(resource), name if isinstance(name, str) else resource.address,
-                                           "managed", resource, doc))
+        if resource.mode == "data":
+            # a lookup of a policy that already exists (data "aws_iam_policy"): the loader gives
+            # the ARN (and an AWS managed policy's document); its content is not part of this
+            # change, so an unknown one is not an unresolved policy of the scanned code
+            doc = None if raw is None or isinstance(raw, Unknown) else self._document(resource, raw)
+            arn = resource.get("arn")
+            node = self._add_policy(PolicyNode(self.node_id(resource), name if isinstance(name, str) else resource.address,
+                                               "managed", resource, doc,
+                                               arn=arn if isinstance(arn, str) and not isinstance(arn, Unknown) else None))
+        else:
+            doc = self._document(resource, raw if raw is not None else Unknown("missing policy document"))
+            node = self._add_policy(PolicyNode(self.node_id(resource), name if isinstance(name, str) else resource.address,
+                                               "managed", resource, doc))
         self._managed_by_resource[id(resource)] = node
         if isinstance(name, str):
             self._managed_by_name[(resource.group, name)] = node

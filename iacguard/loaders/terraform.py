@@ -673,6 +673,14 @@ class _Instance(Resolver):
             if type_name == "aws_iam_policy_document" and attr in ("json", "minified_json") \
                     and decl_ is not None:
                 return self.policy_document(decl_, key)
+            if type_name == "aws_iam_policy" and decl_ is not None:
+                known = self.iam_policy_lookup(decl_, key).get(attr)
+                if known is not None:
+                    return known
+                if attr in ("arn", "id"):
+                    # a policy read at plan time (customer managed, looked up by name): its ARN
+                    # still designates exactly that data source, which an attachment links to
+                    return Ref(base_, "arn", key=key)
             return Unknown(text, reason="data source read at plan time")
 
         if decl is None:
@@ -682,6 +690,50 @@ class _Instance(Resolver):
                 return Unknown(expr.text, reason="undeclared data source"), len(steps)
             return data_attr(None, base, None, attr, ctx), 3
         return self._instance_attr(decl, base, steps, 2, expr, ctx, data_attr)
+
+    def iam_policy_lookup(self, decl: _Decl, key: Any) -> dict[str, Any]:
+        """What a ``data "aws_iam_policy"`` reads that is known before deploy.
+
+        AWS managed policies have fixed ARNs (``arn:aws:iam::aws:policy/<path><name>``), so a
+        lookup of one by ``arn``, or by ``name`` (and ``path_prefix``) of a policy iacguard
+        knows, yields its arn, id, name, path and, when iacguard knows what it grants, its
+        document. A lookup by a literal ARN of a customer managed policy yields that ARN and
+        the name and path in it; its document stays unknown."""
+        cache_key = (id(decl.block), str(key), "aws_iam_policy")
+        found = self._policy_docs.get(cache_key)
+        if found is not None:
+            return found
+        from ..iam import managed as managed_policies  # only configurations that look one up
+
+        arn = self._configured_scalar(decl, key, "arn")
+        name = self._configured_scalar(decl, key, "name")
+        path_prefix = self._configured_scalar(decl, key, "path_prefix")
+        found = {}
+        if isinstance(arn, str) and arn.startswith("arn:") and ":policy/" in arn:
+            if managed_policies.managed_policy_name(arn) and managed_policies.aws_managed_path(arn):
+                name, path = managed_policies.managed_policy_name(arn), managed_policies.aws_managed_path(arn)
+            else:
+                resource_path = arn.split(":policy/", 1)[1]
+                name = resource_path.rsplit("/", 1)[-1]
+                path = "/" + resource_path[:-len(name)] if name and name != resource_path else "/"
+            if name:
+                found = {"arn": arn, "id": arn, "name": name, "path": path}
+        elif arn is None and isinstance(name, str) and name:
+            managed_arn = managed_policies.aws_managed_arn(
+                name, path_prefix if isinstance(path_prefix, str) else None)
+            if managed_arn is not None and (path_prefix is None or isinstance(path_prefix, str)):
+                found = {"arn": managed_arn, "id": managed_arn, "name": name,
+                         "path": managed_policies.aws_managed_path(managed_arn)}
+        if found and managed_policies.managed_policy_name(found["arn"]):
+            known = managed_policies.KNOWN.get(found["name"])
+            if known is not None:
+                found["policy"] = Encoded(_positioned(known[0]))
+            else:
+                found["policy"] = Unknown(f"data.aws_iam_policy.{decl.block.labels[1]}.policy",
+                                          reason=f"AWS managed policy {found['name']} "
+                                                 "whose document iacguard does not know")
+        self._policy_docs[cache_key] = found
+        return found
 
     def policy_document(self, decl: _Decl, key: Any) -> Any:
         cache_key = (id(decl.block), str(key))
@@ -844,6 +896,12 @@ class _Instance(Resolver):
                                       skip=_RESOURCE_META_ATTRS, skip_blocks=_RESOURCE_META_BLOCKS)
                 if kind == "data" and type_name == "aws_iam_policy_document":
                     props["json"] = self.policy_document(decl, key)
+                elif kind == "data" and type_name == "aws_iam_policy":
+                    # what the lookup identifies; not its `policy`: the data source does not
+                    # write or attach that document, so it is not reported as if it did
+                    for attr, value in self.iam_policy_lookup(decl, key).items():
+                        if attr != "policy":
+                            props.setdefault(attr, value)
                 resource = Resource(address=f"{self.prefix}{local}{_instance_suffix(key)}",
                                     type=type_name, properties=props,
                                     base_address=self.base_prefix + local, mode=kind,
@@ -890,6 +948,17 @@ def _normalize_key(sample: Any, key: Any) -> Any:
             number = int(number)
         return number
     return hcl_eval.to_string(key)
+
+
+def _positioned(value: Any) -> Any:
+    """A copy of a plain policy structure as PDict/PList without a line: an AWS managed
+    policy's document is written nowhere in the scan, so a finding on a resource that uses it
+    is reported at that resource's own line."""
+    if isinstance(value, dict):
+        return PDict((k, _positioned(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return PList(_positioned(v) for v in value)
+    return value
 
 
 def _is_local_source(src: str) -> bool:
