@@ -17,11 +17,13 @@ from typing import Any
 
 from .values import PDict, PList
 
+_NEWLINE = re.compile("\n")
+
 
 class PositionedDecoder(json.JSONDecoder):
     def __init__(self, text: str, first_line: int):
         super().__init__()
-        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self._newlines = [m.start() for m in _NEWLINE.finditer(text)]  # per line, not per character
         self._first_line = first_line
         self.parse_object = self._object
         self.parse_array = self._array

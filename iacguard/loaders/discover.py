@@ -564,6 +564,9 @@ def _json_module_sources(text: str) -> list[str]:
     return sources
 
 
+_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]*[\"\w-]", re.MULTILINE)
+
+
 def local_module_sources(text: str, json_syntax: bool = False) -> list[str]:
     """The local-path ``source`` of every ``module`` call in one Terraform file's text.
 
@@ -572,6 +575,8 @@ def local_module_sources(text: str, json_syntax: bool = False) -> list[str]:
     do not. Registry, git and other remote sources are left out."""
     if "module" not in text:
         return []
+    if not json_syntax and not _MODULE_LINE.search(text):
+        return []  # a module block starts a line; only then is the file worth tokenizing
     found = _json_module_sources(text) if json_syntax else _hcl_module_sources(text)
     return [source for source in found if is_local_module_source(source)]
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from ..errors import InputError
 
+_NEWLINE = re.compile("\n")
+
 # Refuse blocks/expressions nested deeper than this (the converter and evaluator recurse).
 MAX_DEPTH = 200
 # Tree-sitter node types that add one level of nesting a user can see.
@@ -383,13 +385,16 @@ class _Converter:
     def body(self, node) -> Body:
         result = Body()
         for child in node.children:
-            if child.type == "attribute":
-                name_node = child.children[0]
-                expr_node = next(c for c in child.children if c.type == "expression")
-                result.attributes[self.text(name_node)] = Attribute(
-                    self.text(name_node), self.expr(expr_node), self.line(child),
-                    self.end_line(child))
-            elif child.type == "block":
+            kind = child.type
+            if kind == "attribute":
+                kids = child.children  # identifier "=" expression, comments aside
+                name_node = kids[0]
+                expr_node = kids[2] if len(kids) > 2 and kids[2].type == "expression" else \
+                    next(c for c in kids if c.type == "expression")
+                name = self.text(name_node)
+                result.attributes[name] = Attribute(name, self.expr(expr_node), self.line(child),
+                                                    self.end_line(child))
+            elif kind == "block":
                 result.blocks.append(self.block(child))
         return result
 
@@ -822,7 +827,7 @@ class _JsonDecoder(json.JSONDecoder):
 
     def __init__(self, text: str):
         super().__init__()
-        self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self._newlines = [m.start() for m in _NEWLINE.finditer(text)]  # per line, not per character
         self.parse_object = self._object
         self.parse_array = self._array
         self.parse_string = self._string

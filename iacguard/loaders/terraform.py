@@ -109,6 +109,7 @@ class _Loader:
         self.max_instances = max_instances
         self.max_nesting_depth = hcl_parse_max_depth
         self.result = LoadResult()
+        self._real_dirs: dict[str, str] = {}  # directory -> its real path (see realpath)
         self.group = self.rel(self.root_dir) if self.root_dir != self.scan_root else "."
         self._sources: dict[str, _ModuleSource] = {}
         self._active: set = set()  # evaluations in progress (cycle detection)
@@ -117,9 +118,19 @@ class _Loader:
         self._reported: set = set()
 
     # -- paths and errors ------------------------------------------------------------------------
+    def realpath(self, path: Any) -> str:
+        """``os.path.realpath``, resolving each directory once per module tree: a file that is
+        not a symlink costs one lstat instead of one per path component."""
+        directory, name = os.path.split(os.path.abspath(path))
+        real_dir = self._real_dirs.get(directory)
+        if real_dir is None:
+            real_dir = self._real_dirs[directory] = os.path.realpath(directory)
+        candidate = os.path.join(real_dir, name)
+        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+
     def rel(self, path: Path) -> str:
         try:
-            return Path(os.path.relpath(Path(path).resolve(), self.scan_root)).as_posix()
+            return Path(os.path.relpath(self.realpath(path), self.scan_root)).as_posix()
         except ValueError:
             return Path(path).as_posix()
 
@@ -135,7 +146,7 @@ class _Loader:
         """Read a regular file without ever opening FIFOs/devices or following a symlink out
         of the scan root. Reports and returns None when refused. Messages show the path
         relative to the scan root, or as ``written`` in the configuration when outside it."""
-        real = os.path.realpath(path)
+        real = self.realpath(path)
         if _inside(os.path.abspath(path), str(self.scan_root)):  # not resolved: as laid out
             shown = Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
         else:
