@@ -171,6 +171,7 @@ def _load_here(units: list[tuple], advance: Callable[[int], None]) -> list[LoadR
     loaded = []
     for unit in units:
         loaded.append(_load_unit(unit))
+        _stage_done()  # each loaded unit lives until the scan ends: keep it out of full collections
         advance(1)
     return loaded
 
@@ -563,6 +564,7 @@ def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = No
     settings, checks = state or _PARTITION_STATE  # type: ignore[misc]
     part = ScanResult(root=Path("."))
     for loaded in (_load_unit(unit) for unit in units):
+        _stage_done()
         part.resources.extend(loaded.resources)
         part.errors.extend(loaded.errors)
         part.files.extend(loaded.files)
