@@ -469,6 +469,15 @@ def test_hook_template_shape():
     assert {"Alias", "ExecutionRole", "FailureMode", "HookStatus", "LambdaFunction"} <= set(hook)
     names = hook["TargetFilters"]["TargetNames"]
     assert "AWS::IAM::*" in names and "AWS::S3::BucketPolicy" in names and len(names) <= 50
+    # every CloudFormation type the model reads a resource policy or a share from is a target
+    import fnmatch
+
+    from iacguard.iam import model, sharing
+
+    modelled = {t for table in (model.RESOURCE_POLICY_TYPES, model.LAMBDA_PERMISSION_TYPES,
+                                model.EVENT_BUS_PERMISSION_TYPES, sharing.SHARING_TYPES, model.PRINCIPAL_TYPES)
+                for t in table if t.startswith("AWS::")}
+    assert modelled and not [t for t in modelled if not any(fnmatch.fnmatchcase(t, n) for n in names)]
     function = next(b for b in resources.values() if b["Type"] == "AWS::Lambda::Function")["Properties"]
     assert function["Handler"] == "iacguard.integrations.cfn_hook.handler"
     assert function["Timeout"] < 30  # the hook waits 30 s
