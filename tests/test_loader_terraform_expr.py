@@ -317,3 +317,18 @@ def test_numbers_hcl_does_not_allow_are_errors_with_a_line(tmp_path, number):
     result = load(tmp_path, f'resource "t_x" "r" {{\n  a = 1\n  v = {number}\n}}\n')
     assert [(e.file, e.line) for e in result.errors] == [("main.tf", 3)]
     assert "invalid number" in result.errors[0].message
+
+
+@pytest.mark.parametrize("expr, text", [
+    # a hole names what is really unknown when that is a plain reference
+    ('"arn:aws:iam::${local.me}:root"', "arn:aws:iam::${data.aws_caller_identity.c.account_id}:root"),
+    ('format("arn:aws:iam::%s:root", data.aws_caller_identity.c.account_id)',
+     "arn:aws:iam::${data.aws_caller_identity.c.account_id}:root"),
+    ('format("%s/%d-%v", var.nodef, 3, "x")', "${var.nodef}/3-x"),
+    # anything else stays the expression as written
+    ('format("%05d", var.nodef)', 'format("%05d", var.nodef)'),
+    ('"a-${var.nodef == "" ? "x" : var.nodef}"', 'a-${var.nodef == "" ? "x" : var.nodef}'),
+])
+def test_unknown_parts_keep_what_is_known(tmp_path, expr, text):
+    value = ev(tmp_path, expr, extra='data "aws_caller_identity" "c" {}\nlocals {\n  me = data.aws_caller_identity.c.account_id\n}\n')
+    assert isinstance(value, Unknown) and value.text == text

@@ -359,7 +359,10 @@ def _render(parts: list, ctx: Context, out: list, unknowns: list) -> None:
         else:
             value = _eval(part, ctx)
             if isinstance(value, Unknown):
-                piece = unknown(part.text, value, reason=value.reason)
+                # the hole names what is really unknown when that is a plain reference: a local or
+                # variable set to data.aws_caller_identity.x.account_id shows that, not its own name
+                text = value.text if _REFERENCE_TEXT.fullmatch(value.text or "") else part.text
+                piece = unknown(text, value, reason=value.reason)
                 out.append(piece)
                 unknowns.append(piece)
             else:
@@ -603,6 +606,11 @@ def _call(expr: Call, ctx: Context) -> Any:
         args.extend(last)
     if func is None:
         return unknown(expr.text, *args, reason=f"function {name}() not evaluated")
+    if name == "format" and args and not isinstance(args[0], Unknown) and \
+            any(isinstance(a, Unknown) for a in args[1:]):
+        partial = _format_with_holes(to_string(args[0]), args[1:])
+        if partial is not None:
+            return partial
     if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
         return unknown(expr.text, *args)
     try:
@@ -734,6 +742,38 @@ def _formatlist(fmt: Any, *args: Any) -> PList:
 
 
 _VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
+# A plain reference (var.x, local.y, data.aws_caller_identity.current.account_id, a[0].b)
+_REFERENCE_TEXT = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+|\[[\w\"-]*\])+")
+
+
+def _format_with_holes(fmt: str, args: list) -> Unknown | None:
+    """format() whose arguments are partly unknown: the known text with a ``${...}`` hole for each
+    unknown argument (as a template would give), so what is known stays readable; None for
+    anything but plain %s/%d/%v verbs."""
+    out: list[str] = []
+    pos = 0
+    index = 0
+    for match in _VERB.finditer(fmt):
+        flags, width, precision, verb = match.groups()
+        out.append(fmt[pos:match.start()])
+        pos = match.end()
+        if verb == "%":
+            out.append("%")
+            continue
+        if flags or width or precision or verb not in "sdv" or index >= len(args):
+            return None
+        value = args[index]
+        index += 1
+        if isinstance(value, Unknown):
+            if not _REFERENCE_TEXT.fullmatch(value.text or ""):
+                return None
+            out.append("${" + value.text + "}")
+        elif isinstance(value, (str, int, float, bool)) and not isinstance(value, Unknown):
+            out.append(to_string(value))
+        else:
+            return None
+    out.append(fmt[pos:])
+    return unknown("".join(out), *args, reason=next((a.reason for a in args if isinstance(a, Unknown)), ""))
 
 
 def format_string(fmt: str, args: list) -> str:
