@@ -6,11 +6,15 @@ import json
 
 import pytest
 
-from iacguard.engine import load_resources
+from pathlib import Path
+
+from iacguard.engine import load_resources, scan
 from iacguard.iam.actions import action_info
 from iacguard.iam.escalation import METHODS, EscalationAnalysis, trusts_service
 from iacguard.iam.model import IamModel
 from iacguard.settings import Settings
+
+ROOT_TESTS = Path(__file__).resolve().parent
 
 
 def _trust(*services, aws=None):
@@ -202,3 +206,32 @@ def test_principals_of_other_templates_are_not_linked(tmp_path):
     analysis = EscalationAnalysis(model)
     alice = next(p for p in model.principals.values() if p.address == "Alice")
     assert analysis.paths_to_admin(alice) == []
+
+
+def test_taking_over_existing_compute_leads_to_the_role_it_runs_with(tmp_path):
+    """ModifyEC2UserData on any instance reaches every instance-profile role of the module that
+    EC2 may assume; a user who can assume the operator role gets the chain (cloudgoat-like)."""
+    import shutil
+
+    source = ROOT_TESTS / "fixtures" / "escalation" / "existing_compute"
+    shutil.copytree(source, tmp_path / "m")
+    result = scan([str(tmp_path / "m")], root=tmp_path / "m")
+    got = sorted((f.rule_id, f.resource, f.severity) for f in result.findings if f.rule_id == "IAG-PE-002")
+    assert got == [("IAG-PE-002", "aws_iam_role.mgmt", "critical"), ("IAG-PE-002", "aws_iam_user.dev", "critical")]
+    (dev,) = [f for f in result.findings if f.rule_id == "IAG-PE-002" and f.resource == "aws_iam_user.dev"]
+    assert [step["label"] for step in dev.path] == ["user aws_iam_user.dev", "role aws_iam_role.mgmt",
+                                                    "role aws_iam_role.admin"]
+
+
+def test_compute_takeover_scoped_to_named_resources_is_not_followed(tmp_path):
+    import shutil
+
+    source = ROOT_TESTS / "fixtures" / "escalation" / "existing_compute"
+    shutil.copytree(source, tmp_path / "m")
+    main = tmp_path / "m" / "main.tf"
+    main.write_text(main.read_text().replace(
+        'Action = ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], Resource = "*"',
+        'Action = ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], '
+        'Resource = "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"'))
+    result = scan([str(tmp_path / "m")], root=tmp_path / "m")
+    assert not [f for f in result.findings if f.rule_id == "IAG-PE-002"]

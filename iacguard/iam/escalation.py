@@ -177,6 +177,15 @@ _TARGET_KIND = {
 }
 # Methods whose use on a target lets the caller act as that target (graph edge can_become)
 _BECOME = {"CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy", "AddUserToGroup"}
+# Methods that take over existing compute, and the service its roles must trust (can_become edges
+# to those roles; see EscalationAnalysis._existing_compute_hops)
+_EXISTING_COMPUTE = {
+    "UpdateLambdaCode": _LAMBDA, "UpdateGlueDevEndpoint": _GLUE, "UpdateCloudFormationStack": _CFN,
+    "ExecuteCloudFormationChangeSet": _CFN, "UpdateCodeBuildProject": _CODEBUILD,
+    "SageMakerPresignedNotebookUrl": _SAGEMAKER, "UpdateSageMakerNotebookLifecycle": _SAGEMAKER,
+    "ECSExecuteCommand": _ECS, "ModifyEC2UserData": _EC2, "ModifyEC2LaunchTemplate": _EC2,
+    "EC2InstanceConnect": _EC2, "SSMSendCommand": _EC2, "SSMStartSession": _EC2,
+}
 # Methods that change the permissions of their target (graph edge can_modify)
 _MODIFY = {"AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy", "PutUserPolicy", "PutGroupPolicy",
            "PutRolePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion"}
@@ -282,7 +291,6 @@ def _trust_names(model: Any, role: Any, source: Any) -> tuple[str, Any] | None:
     if role.trust is None or role.trust.document is None:
         return None
     best: tuple[str, Any] | None = None
-    source_arn = principal_arn(source)
     for statement in role.trust.document.statements:
         if not statement.is_allow or statement.action_match("sts:AssumeRole") is not True:
             continue
@@ -457,6 +465,7 @@ class EscalationAnalysis:
             kind = ("can_pass" if use.method.passes_role else "can_become" if name in _BECOME
                     else "can_modify" if name in _MODIFY else None)
             if kind is None:
+                hops.extend(self._existing_compute_hops(source, use))
                 continue
             via = self._via(use)
             if use.conditional:
@@ -473,6 +482,27 @@ class EscalationAnalysis:
                     hops.append(Hop(source, holder, kind, via, use.conditional))
         hops.extend(self._assume_hops(source))
         return hops
+
+    def _existing_compute_hops(self, source: Any, use: MethodUse) -> list[Hop]:
+        """Methods that take over compute already running with a role (change a function's code,
+        an instance's user data, a stack...): an edge to each role of the group such compute
+        can carry, when the caller may do it to any resource (a grant scoped to named resources
+        is not followed: which role those run with is not known)."""
+        services = _EXISTING_COMPUTE.get(use.method.name)
+        if not services or any(a.resource not in (None, "*") for a in use.actions):
+            return []
+        via = self._via(use)
+        if use.conditional:
+            via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
+                                                          if a.grant.conditional) if c) or "a condition holds")
+        found = []
+        for role in self._by_kind_group.get(("role", source.resource.group), []):
+            if role is source or trusts_service(role, services) is not True:
+                continue
+            if services == _EC2 and not role.instance_profiles:
+                continue  # only a role in an instance profile runs on instances
+            found.append(Hop(source, role, "can_become", via, use.conditional))
+        return found
 
     def _assume_hops(self, source: Any) -> list[Hop]:
         found = []
