@@ -465,9 +465,10 @@ def scan(paths: list[str], settings: Settings | None = None, root: Path | None =
 
 
 # Below this much input (bytes, Terraform weighted as costlier per byte than YAML or JSON),
-# a scan is over before forked workers pay for themselves: generated corpora on 2 CPUs broke
-# even at about 100 files (cost ~575 KB, 0.34 s); 50 files were 0.26 s alone, 0.36 s with two.
-PARTITION_MIN_COST = 600 * 1024
+# a scan is over before forked workers pay for themselves: generated corpora on 2 idle CPUs broke
+# even at about 50 files (cost ~340 KB: 0.199 s alone, 0.189 s with two); 100 files (~590 KB)
+# were 0.27 s alone, 0.21 s with two.
+PARTITION_MIN_COST = 400 * 1024
 # How much more a byte of HCL costs to load and evaluate than a byte of YAML or JSON.
 _TERRAFORM_COST_FACTOR = 3
 # Settings and checks for forked partition workers: inherited through fork, never pickled
