@@ -332,3 +332,13 @@ def test_numbers_hcl_does_not_allow_are_errors_with_a_line(tmp_path, number):
 def test_unknown_parts_keep_what_is_known(tmp_path, expr, text):
     value = ev(tmp_path, expr, extra='data "aws_caller_identity" "c" {}\nlocals {\n  me = data.aws_caller_identity.c.account_id\n}\n')
     assert isinstance(value, Unknown) and value.text == text
+
+
+def test_try_returns_the_first_argument_without_an_error_even_when_unknown(tmp_path):
+    """An unknown value is not an error: try(data.x[0].account_id, "") is that account id at
+    apply time, never "" (terraform-aws-modules write it everywhere)."""
+    value = ev(tmp_path, 'try(data.aws_caller_identity.c[0].account_id, "")',
+               extra='data "aws_caller_identity" "c" {\n  count = 1\n}\n')
+    assert isinstance(value, Unknown) and value.text == "data.aws_caller_identity.c[0].account_id"
+    assert ev(tmp_path, 'try(var.map["missing"], "fallback")') == "fallback"  # an error: next argument
+    assert isinstance(ev(tmp_path, 'try(var.nodef, "fallback")'), Unknown)

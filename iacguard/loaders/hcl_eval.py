@@ -637,20 +637,13 @@ def _try_can(expr: Call, ctx: Context) -> Any:
         except EvalError:
             return False
         return unknown(expr.text, value) if contains_unknown(value) else True
-    pending: list = []
     for arg in expr.args:
         try:
-            value = _eval(arg, ctx)
-        except ValueTooLarge:
-            raise
+            return _eval(arg, ctx)  # the first argument without an error, known or not (as
+        except ValueTooLarge:       # Terraform does: an unknown value is not an error, so
+            raise                   # try(data.x[0].account_id, "") is that account id, never "")
         except EvalError:
             continue
-        if not contains_unknown(value):
-            return value
-        # an Unknown argument might succeed at apply time: the result is one of them
-        pending.append(value)
-    if pending:
-        return unknown(expr.text, *pending)
     raise EvalError("no try() argument succeeded")
 
 
