@@ -339,6 +339,6 @@ def test_try_returns_the_first_argument_without_an_error_even_when_unknown(tmp_p
     apply time, never "" (terraform-aws-modules write it everywhere)."""
     value = ev(tmp_path, 'try(data.aws_caller_identity.c[0].account_id, "")',
                extra='data "aws_caller_identity" "c" {\n  count = 1\n}\n')
-    assert isinstance(value, Unknown) and value.text == "data.aws_caller_identity.c[0].account_id"
+    assert isinstance(value, Unknown) and value.text == "data.aws_caller_identity.c.account_id"
     assert ev(tmp_path, 'try(var.map["missing"], "fallback")') == "fallback"  # an error: next argument
     assert isinstance(ev(tmp_path, 'try(var.nodef, "fallback")'), Unknown)
