@@ -342,3 +342,40 @@ def test_try_returns_the_first_argument_without_an_error_even_when_unknown(tmp_p
     assert isinstance(value, Unknown) and value.text == "data.aws_caller_identity.c.account_id"
     assert ev(tmp_path, 'try(var.map["missing"], "fallback")') == "fallback"  # an error: next argument
     assert isinstance(ev(tmp_path, 'try(var.nodef, "fallback")'), Unknown)
+
+
+def test_replace_of_a_placeholder_with_an_unknown_reference_keeps_the_text(tmp_path):
+    value = ev(tmp_path, 'replace("arn=_ARN_/*", "_ARN_", aws_s3_bucket.b.arn)',
+               extra='resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    assert isinstance(value, Unknown) and value.text == "arn=${aws_s3_bucket.b.arn}/*"
+    assert ev(tmp_path, 'replace("no placeholder", "_ARN_", var.nodef)') == "no placeholder"
+    regex = ev(tmp_path, 'replace("a-b", "/-/", var.nodef)')  # a regular expression: not rewritten
+    assert isinstance(regex, Unknown) and regex.text.startswith("replace(")
+
+
+def test_policy_built_by_replacing_a_placeholder_is_judged(tmp_path):
+    from iacguard.engine import scan
+
+    (tmp_path / "main.tf").write_text(textwrap.dedent('''
+        resource "aws_s3_bucket" "b" {
+          bucket = "b"
+        }
+        data "aws_iam_policy_document" "p" {
+          statement {
+            principals {
+              type        = "*"
+              identifiers = ["*"]
+            }
+            actions   = ["s3:GetObject"]
+            resources = ["_S3_BUCKET_ARN_/*"]
+          }
+        }
+        resource "aws_s3_bucket_policy" "b" {
+          bucket = aws_s3_bucket.b.id
+          policy = replace(data.aws_iam_policy_document.p.json, "_S3_BUCKET_ARN_", aws_s3_bucket.b.arn)
+        }
+    '''))
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert not result.unresolved and not result.errors
+    assert [(f.rule_id, f.resource) for f in result.findings if f.rule_id == "IAG-EXT-001"] == \
+        [("IAG-EXT-001", "aws_s3_bucket_policy.b")]

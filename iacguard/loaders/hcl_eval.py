@@ -611,6 +611,11 @@ def _call(expr: Call, ctx: Context) -> Any:
         partial = _format_with_holes(to_string(args[0]), args[1:])
         if partial is not None:
             return partial
+    if name == "replace" and len(args) == 3 and isinstance(args[2], Unknown) and \
+            not any(isinstance(a, Unknown) for a in args[:2]):
+        partial = _replace_with_hole(args[0], args[1], args[2])
+        if partial is not None:
+            return partial
     if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
         return unknown(expr.text, *args)
     try:
@@ -737,6 +742,21 @@ def _formatlist(fmt: Any, *args: Any) -> PList:
 _VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
 # A plain reference (var.x, local.y, data.aws_caller_identity.current.account_id, a[0].b)
 _REFERENCE_TEXT = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+|\[[\w\"-]*\])+")
+
+
+def _replace_with_hole(text: Any, search: Any, replacement: Unknown) -> Any:
+    """replace(known text, "PLACEHOLDER", reference not known yet): the text with a ``${...}``
+    hole where the placeholder was (how terraform-aws-modules fill ARNs into a policy document),
+    so the policy around it stays readable. None when the search is a regular expression or the
+    replacement is not a plain reference."""
+    if not isinstance(search, str) or not search or (search.startswith("/") and search.endswith("/")):
+        return None
+    if not _REFERENCE_TEXT.fullmatch(replacement.text or ""):
+        return None
+    source = to_string(text)
+    if search not in source:
+        return source
+    return unknown(source.replace(search, "${" + replacement.text + "}"), replacement, reason=replacement.reason)
 
 
 def _format_with_holes(fmt: str, args: list) -> Unknown | None:
