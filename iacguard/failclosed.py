@@ -17,7 +17,7 @@ from .errors import InputError
 # Wording used by iam/policy.py for content it dropped or could not read at all. The corpus
 # test tests/test_bad_inputs.py::test_wrong_types fails if this drifts from that module.
 DROPPED_CONTENT = ("ignored", "must be a list or an object", "must be a JSON object",
-            "is a JSON string, not an object", "nested too deeply")
+            "is a JSON string, not an object", "nested too deeply", "cannot be read")
 
 
 def unreadable_policy_errors(model: Any) -> list[InputError]:

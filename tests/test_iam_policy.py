@@ -633,9 +633,19 @@ def test_json_template_with_a_hole_outside_a_string_stays_unresolved():
     assert doc.unresolved and doc.statements == []
 
 
-def test_invalid_json_policy_is_unresolved_not_a_pass():
+def test_invalid_json_policy_is_an_input_problem_not_a_pass():
+    """Text written in full that is not JSON: AWS rejects it whatever is deployed, so it is an
+    input error (iacguard.failclosed), which --allow-unresolved does not waive."""
+    from iacguard.failclosed import DROPPED_CONTENT
+
     doc = parse_policy('{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}')
-    assert doc.unresolved and "invalid JSON" in doc.unresolved
+    assert not doc.unresolved and doc.statements == []
+    assert any("invalid JSON" in p and any(m in p for m in DROPPED_CONTENT) for p in doc.problems)
+
+
+def test_invalid_json_in_a_template_with_holes_stays_unresolved():
+    doc = parse_policy(Unknown('{"Statement": [{"Effect": "Allow", "Action": "${var.a}" "Resource": "*"}]}'))
+    assert doc.unresolved
 
 
 def test_intrinsic_around_template_text_is_not_reparsed_forever():

@@ -479,6 +479,17 @@ def _parse_document(raw: dict, line: int, ctx: _Context) -> tuple[list[Statement
     return statements, version
 
 
+def _unreadable(ctx: _Context, message: str) -> None:
+    """Invalid JSON is never a silent pass. Text written in full is an input error (AWS rejects
+    it whatever is deployed: iacguard.failclosed reports "cannot be read" problems); a template
+    whose holes are filled at deploy time may only look broken here, so it is unresolved."""
+    if ctx.inside_template:
+        ctx.problems.append(message)
+        ctx.unresolved.append(f"the policy document cannot be read: {message}")
+    else:
+        ctx.problems.append(f"the policy document cannot be read: {message}")
+
+
 def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) -> tuple[str | None, Unknown | None]:
     """Parse raw into statements; returns (version, unknown_document)."""
     if isinstance(raw, Encoded):
@@ -518,12 +529,10 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
             parsed = loads_positioned(raw, first_line)
         except json.JSONDecodeError as exc:
             message = f"invalid JSON at line {first_line + exc.lineno - 1}: {exc.msg}"
-            ctx.problems.append(message)
-            ctx.unresolved.append(f"the policy document cannot be read: {message}")  # never a silent pass
+            _unreadable(ctx, message)
             return None, None
         except (ValueError, RecursionError) as exc:
-            ctx.problems.append(f"invalid JSON: {exc}")
-            ctx.unresolved.append(f"the policy document cannot be read: invalid JSON: {exc}")
+            _unreadable(ctx, f"invalid JSON: {exc}")
             return None, None
         if isinstance(parsed, str):
             ctx.problems.append("the policy document is a JSON string, not an object")
