@@ -324,3 +324,22 @@ resource "aws_kinesis_resource_policy" "stream" {{
     got = sorted((f.rule_id, f.resource) for f in result.findings if f.rule_id in ("IAG-EXT-001", "IAG-EXT-002"))
     assert got == [("IAG-EXT-001", "Table"), ("IAG-EXT-002", "Domain"),
                    ("IAG-EXT-002", "aws_kinesis_resource_policy.stream")]
+
+
+def test_ses_identity_policy_open_to_anyone(tmp_path):
+    from iacguard.engine import scan
+
+    (tmp_path / "main.tf").write_text('''
+resource "aws_ses_domain_identity" "main" {
+  domain = "example.com"
+}
+resource "aws_ses_identity_policy" "main" {
+  identity = aws_ses_domain_identity.main.arn
+  name     = "all"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { AWS = "*" },
+    Action = ["SES:SendEmail"], Resource = aws_ses_domain_identity.main.arn }] })
+}
+''')
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert [(f.rule_id, f.resource, f.line) for f in result.findings if f.rule_id == "IAG-EXT-001"] == \
+        [("IAG-EXT-001", "aws_ses_identity_policy.main", 8)]

@@ -178,6 +178,7 @@ RESOURCE_POLICY_TYPES = {
     "aws_ecrpublic_repository_policy": ("policy", "repository_name", "ecr-public"),
     "aws_s3control_object_lambda_access_point_policy": ("policy", "name", "s3-object-lambda"),
     "aws_acmpca_policy": ("policy", "resource_arn", "acm-pca"),
+    "aws_ses_identity_policy": ("policy", "identity", "ses"),
     "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket", "s3"),
     "AWS::S3::AccessPoint": ("Policy", "Bucket", "s3"),
     "AWS::KMS::Key": ("KeyPolicy", None, "kms"),
