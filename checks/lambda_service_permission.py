@@ -59,8 +59,9 @@ def lambda_service_permission(ctx):
     """Reports every `aws_lambda_permission` / `AWS::Lambda::Permission` whose principal is an AWS
     service and that has no SourceArn/SourceAccount (nor source organisation) restricting which
     resources the service acts for, or whose source is in an account outside the zone of trust.
-    A wildcard-only source (`arn:aws:s3:::*`, `*`) restricts nothing. Public (`*`) and account
-    principals are IAG-EXT-001/IAG-EXT-002."""
+    A wildcard-only source (`arn:aws:s3:::*`, `*`) restricts nothing. A permission restricted to
+    an organisation (`principal_org_id`) never matches a service principal and is left alone.
+    Public (`*`) and account principals are IAG-EXT-001/IAG-EXT-002."""
     model = ctx.model
     for policy in model.resource_policies:
         node = policy.node
@@ -71,6 +72,9 @@ def lambda_service_permission(ctx):
             services = [p for p in statement.principals or () if p.is_service]
             if not statement.is_allow or not services:
                 continue
+            if any(c.key_lc == "aws:principalorgid" and not c.negated and not c.if_exists
+                   for c in statement.conditions):
+                continue  # a service principal belongs to no organisation: this grants nothing
             effects = [condition_effect(c, zone) for c in statement.conditions if c.key_lc in _SOURCE_KEYS]
             credited = [e for e in effects if e is not None and e.credited]
             service = ", ".join(str(p.value) for p in services)

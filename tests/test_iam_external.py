@@ -343,3 +343,23 @@ resource "aws_ses_identity_policy" "main" {
     result = scan([str(tmp_path)], root=tmp_path)
     assert [(f.rule_id, f.resource, f.line) for f in result.findings if f.rule_id == "IAG-EXT-001"] == \
         [("IAG-EXT-001", "aws_ses_identity_policy.main", 8)]
+
+
+def test_lambda_service_permission_restricted_to_an_organisation_grants_nothing(tmp_path):
+    from iacguard.engine import scan
+
+    (tmp_path / "main.tf").write_text('''
+resource "aws_lambda_permission" "org" {
+  function_name    = "fn"
+  action           = "lambda:InvokeFunction"
+  principal        = "s3.amazonaws.com"
+  principal_org_id = "o-a1b2c3d4e5"
+}
+resource "aws_lambda_permission" "open" {
+  function_name = "fn"
+  action        = "lambda:InvokeFunction"
+  principal     = "s3.amazonaws.com"
+}
+''')
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert [f.resource for f in result.findings if f.rule_id == "IAG-EXT-006"] == ["aws_lambda_permission.open"]
