@@ -132,3 +132,14 @@ def test_cfn_lint_runs_only_on_cloudformation_and_is_lazy():
             "'--format', 'json', '-o', '/dev/null']); print('cfnlint' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr
+
+
+def test_sam_expansion_writes_nothing_to_stderr(tmp_path):
+    """samtranslator warns about unpublished metrics when its Metrics object is collected."""
+    pytest.importorskip("samtranslator")
+    template = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                "    Properties:\n      Runtime: python3.12\n      Handler: a.h\n      CodeUri: s3://b/k.zip\n")
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        (tmp_path / name).write_text(template)
+    proc = run_cli("scan", str(tmp_path), "--format", "json")
+    assert proc.stderr == "" and proc.returncode in (0, 1)

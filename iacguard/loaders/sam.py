@@ -59,7 +59,12 @@ def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> 
     template = _with_s3_locations(data)
     # An explicit Region keeps the translator off the network and off the caller's AWS config.
     session = boto3.session.Session(region_name="us-east-1")
-    translator = Translator(managed_policy_map=None, sam_parser=Parser(), boto_session=session)
+    from samtranslator.metrics.metrics import Metrics
+
+    # our own (unpublished, never sent) metrics: published below so the translator does not warn
+    # about them on stderr when they are garbage collected
+    metrics = Metrics()
+    translator = Translator(managed_policy_map=None, sam_parser=Parser(), boto_session=session, metrics=metrics)
     try:
         output = translator.translate(sam_template=template, parameter_values=dict(parameters or {}),
                                       passthrough_metadata=True)
@@ -75,6 +80,8 @@ def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> 
     except Exception as exc:  # the translator raises assorted errors on malformed input
         raise InputError(f"SAM transform failed: {type(exc).__name__}: {exc}", file=file,
                          line=line_of(data) or None) from None
+    finally:
+        metrics.publish()  # a DummyMetricsPublisher: nothing leaves the machine
     return _positioned_output(output, resources, sam_lines, line_of(resources, line_of(data)))
 
 
