@@ -25,7 +25,7 @@ ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 @pytest.mark.parametrize("statements, boundary, expected", [
     ([ALLOW_ALL], None, ("admin", "*")),
-    ([{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}], None, ("permissions-management", "iam:AttachGroupPolicy")),
+    ([{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}], None, ("permissions-management", "iam:AttachRolePolicy")),
     ([{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*"}], None, ("permissions-management", "iam:PutRolePolicy")),
     ([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}], None, ("permissions-management", None)),
     ([{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}], None, ("permissions-management", None)),

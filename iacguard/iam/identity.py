@@ -56,6 +56,22 @@ class Privilege:
         return text + (" (under conditions)" if self.conditional else "")
 
 
+# Well-known actions name a privilege better than the alphabetically first of a service's
+# (s3:PutObject, not s3:AbortMultipartUpload); the rest are ranked by name after these.
+_WITNESS_PREFERENCE = (
+    "iam:PassRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:AttachUserPolicy", "iam:PutUserPolicy",
+    "iam:CreatePolicyVersion", "iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "iam:CreateUser",
+    "sts:AssumeRole", "organizations:AttachPolicy", "kms:PutKeyPolicy", "s3:PutBucketPolicy", "s3:PutObject",
+    "s3:DeleteObject", "s3:DeleteBucket", "ec2:RunInstances", "ec2:TerminateInstances",
+    "ec2:AuthorizeSecurityGroupIngress", "lambda:UpdateFunctionCode", "lambda:CreateFunction",
+    "lambda:AddPermission", "dynamodb:PutItem", "dynamodb:DeleteTable", "rds:DeleteDBInstance",
+    "sqs:SendMessage", "sns:Publish", "secretsmanager:PutSecretValue", "ssm:SendCommand",
+    "cloudformation:CreateStack", "logs:DeleteLogGroup", "cloudwatch:PutMetricAlarm",
+    "cloudtrail:StopLogging", "ecr:PutImage", "ecs:RunTask", "glue:CreateJob",
+)
+_WITNESS_RANK = {name.lower(): index for index, name in enumerate(_WITNESS_PREFERENCE)}
+
+
 def _candidates(docs: Iterable[PolicyDocument]) -> set[str]:
     """Concrete catalogue actions some Allow statement of ``docs`` may grant."""
     names: set[str] = set()
@@ -107,9 +123,9 @@ def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocum
     candidates = _candidates(docs)
     if boundary_docs is not None:
         candidates &= _candidates(boundary_docs)
-    ranked = sorted((_LEVEL_ORDER[level], name) for name in candidates
-                    for level in (_privileged_level(name),) if level)
-    for rank, name in ranked:
+    ranked = sorted((_LEVEL_ORDER[level], _WITNESS_RANK.get(name.lower(), len(_WITNESS_RANK)), name)
+                    for name in candidates for level in (_privileged_level(name),) if level)
+    for rank, _, name in ranked:
         grant = evaluate(docs, name, "*", boundary_docs=boundary_docs)
         if grant.allowed is True:
             statement = next((s for s in grant.allow_statements if s.is_allow), None)
