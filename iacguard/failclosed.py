@@ -29,9 +29,13 @@ def unreadable_policy_errors(model: Any) -> list[InputError]:
         document = node.document
         if document is None or document.unresolved:
             continue
+        elsewhere = _written_elsewhere(node)
         for line, problem in document.all_problems():
             if not any(marker in problem for marker in DROPPED_CONTENT):
                 continue
+            if elsewhere:  # its lines are in another file (a policy document data source...)
+                problem += f" ({elsewhere}:{line})" if line else f" ({elsewhere})"
+                line = node.resource.line
             key = (node.resource.file, line, node.resource.address, problem)
             if key in seen:  # one document attached to several principals
                 continue
@@ -40,3 +44,13 @@ def unreadable_policy_errors(model: Any) -> list[InputError]:
                                      f"only in part (AWS rejects it): {problem}",
                                      file=node.resource.file, line=line or node.resource.line))
     return errors
+
+
+def _written_elsewhere(node: Any) -> str | None:
+    """The file the node's statements were written in, when it is not the resource's own."""
+    document = node.document
+    for statement in list(document.statements) + list(getattr(document, "inert_statements", ())):
+        written = getattr(statement.raw, "file", None)
+        if written and written != node.resource.file:
+            return written
+    return None

@@ -145,3 +145,23 @@ def test_documents_in_modules_and_with_count(tmp_path):
     assert isinstance(policy, Encoded) and policy.value["Statement"][0]["Action"] == ["s3:B"]
     assert res["module.m.data.aws_iam_policy_document.d[0]"].base_address == \
         "module.m.data.aws_iam_policy_document.d"
+
+
+def test_errors_in_a_policy_document_written_in_another_file_point_at_the_resource(tmp_path):
+    """The statement lines of a document data source in policy.tf are not lines of main.tf."""
+    from iacguard.engine import scan
+
+    (tmp_path / "main.tf").write_text('resource "aws_iam_policy" "controller" {\n  name   = "c"\n'
+                                      '  policy = data.aws_iam_policy_document.controller[0].json\n}\n')
+    (tmp_path / "policy.tf").write_text('\n' * 10 + '''data "aws_iam_policy_document" "controller" {
+  count = 1
+  statement {
+    sid       = "Bad"
+    actions   = ["sqs:ReceiveMessage"]
+    resources = [null]
+  }
+}
+''')
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert [(e.file, e.line) for e in result.errors] == [("main.tf", 1)]
+    assert "(policy.tf:" in result.errors[0].message
