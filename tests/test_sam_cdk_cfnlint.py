@@ -143,3 +143,26 @@ def test_sam_expansion_writes_nothing_to_stderr(tmp_path):
         (tmp_path / name).write_text(template)
     proc = run_cli("scan", str(tmp_path), "--format", "json")
     assert proc.stderr == "" and proc.returncode in (0, 1)
+
+
+def test_sam_api_resource_policy_in_the_openapi_body_is_judged(tmp_path):
+    """SAM writes Auth.ResourcePolicy into the generated RestApi's OpenAPI body."""
+    pytest.importorskip("samtranslator")
+    (tmp_path / "t.yaml").write_text("""\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        ResourcePolicy:
+          CustomStatements:
+            - Effect: Allow
+              Principal: "*"
+              Action: execute-api:Invoke
+              Resource: execute-api:/Prod/*/*
+""")
+    report, _ = scan_json(str(tmp_path))
+    assert [(f["rule_id"], f["resource"]) for f in report["findings"] if f["rule_id"] == "IAG-EXT-001"] == \
+        [("IAG-EXT-001", "Api")]

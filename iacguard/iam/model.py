@@ -192,7 +192,8 @@ RESOURCE_POLICY_TYPES = {
     "AWS::EFS::FileSystem": ("FileSystemPolicy", None, "elasticfilesystem"),
     "AWS::Backup::BackupVault": ("AccessPolicy", None, "backup"),
     "AWS::Events::EventBus": ("Policy", None, "events"),
-    "AWS::ApiGateway::RestApi": ("Policy", None, "execute-api"),
+    # an OpenAPI body may carry the policy instead (SAM writes Auth.ResourcePolicy there)
+    "AWS::ApiGateway::RestApi": ("Policy|Body.x-amazon-apigateway-policy", None, "execute-api"),
     "AWS::DynamoDB::Table": ("ResourcePolicy.PolicyDocument", None, "dynamodb"),
     "AWS::Kinesis::ResourcePolicy": ("ResourcePolicy", "ResourceArn", "kinesis"),
     "AWS::Kinesis::Stream": ("ResourcePolicy.PolicyDocument", None, "kinesis"),
@@ -244,7 +245,14 @@ SSO_MANAGED_ATTACHMENT_TYPES = {"aws_ssoadmin_managed_policy_attachment": "manag
 
 
 def _dig(properties: Any, path: str) -> Any:
-    """A property, or a nested one (``ResourcePolicy.PolicyDocument``)."""
+    """A property, or a nested one (``ResourcePolicy.PolicyDocument``); ``a|b``: the first of
+    several places that is set."""
+    if "|" in path:
+        for alternative in path.split("|"):
+            found = _dig(properties, alternative)
+            if found is not None:
+                return found
+        return None
     value = properties
     for step in path.split("."):
         if not isinstance(value, dict):
