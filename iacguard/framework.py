@@ -55,7 +55,9 @@ class CheckMeta:
 
     @property
     def doc(self) -> str:
-        return (self.func.__doc__ or "").strip()
+        import inspect
+
+        return inspect.cleandoc(self.func.__doc__ or "")  # docstring indentation is not text
 
 
 _REGISTRY: dict[str, CheckMeta] = {}
