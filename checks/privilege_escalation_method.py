@@ -1,7 +1,8 @@
 """IAG-PE-001: a principal's effective permissions let it use a known privilege-escalation method."""
 
 from iacguard.checks_api import check
-from iacguard.iam.escalation import analysis_for, describe_grant_conditions, statement_name
+from iacguard.iam.escalation import (analysis_for, changes_its_own_permissions, describe_grant_conditions,
+                                     statement_name)
 
 BAD_CFN = """\
 Developer:
@@ -85,7 +86,9 @@ def privilege_escalation_method(ctx):
     it work. `iam:PassRole` counts only for roles whose trust policy lets the method's service
     assume them (roles outside the scan count, and the message says their trust is unknown) and
     only when `iam:PassedToService` allows that service. Self-service actions on the caller itself
-    (its own access key) do not count; changing its own permissions does. One finding per
+    (its own access key) do not count; changing its own permissions does, and changing only other
+    principals' permissions (a policy attached to a role the caller is not) is left to the paths of
+    IAG-PE-002. One finding per
     principal, naming each method with every action, the policy statement that allows it, and the
     targets (the first three in full, then the names of the rest; all in the evidence). When every
     method holds only under a condition, the severity is medium and the conditions are named.
@@ -94,7 +97,7 @@ def privilege_escalation_method(ctx):
     for principal in analysis.subjects():
         if analysis.full_admin(principal).allowed:
             continue
-        uses = analysis.methods_for(principal)
+        uses = [use for use in analysis.methods_for(principal) if changes_its_own_permissions(principal, use)]
         if not uses:
             continue
         eff = analysis.effective(principal)

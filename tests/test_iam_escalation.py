@@ -235,3 +235,60 @@ def test_compute_takeover_scoped_to_named_resources_is_not_followed(tmp_path):
         'Resource = "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"'))
     result = scan([str(tmp_path / "m")], root=tmp_path / "m")
     assert not [f for f in result.findings if f.rule_id == "IAG-PE-002"]
+
+
+def test_actions_on_resources_of_another_service_are_not_escalation(tmp_path):
+    """cloudformation:UpdateStack / iam:PassRole on an S3 ARN name no stack and no role."""
+    (tmp_path / "t.yaml").write_text("""\
+Resources:
+  PipelineRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: codepipeline.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [cloudformation:UpdateStack, iam:PassRole, lambda:UpdateFunctionCode]
+                Resource: arn:aws:s3:::codepipeline-artifacts*
+""")
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert not [f for f in result.findings if f.family == "privilege-escalation"]
+
+
+def test_changing_only_another_roles_policy_is_not_self_escalation(tmp_path):
+    (tmp_path / "t.yaml").write_text("""\
+Resources:
+  TargetRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]
+  TargetPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: [!Ref TargetRole]
+      PolicyDocument:
+        Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::b/*"}]
+  ManagerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: iam:CreatePolicyVersion
+                Resource: !Ref TargetPolicy
+""")
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert not [f for f in result.findings if f.rule_id == "IAG-PE-001"]
+    # the same permission on a policy attached to the manager itself is self-escalation
+    text = (tmp_path / "t.yaml").read_text().replace("Roles: [!Ref TargetRole]", "Roles: [!Ref ManagerRole]")
+    (tmp_path / "t.yaml").write_text(text)
+    result = scan([str(tmp_path)], root=tmp_path)
+    assert [f.resource for f in result.findings if f.rule_id == "IAG-PE-001"] == ["ManagerRole"]

@@ -169,3 +169,34 @@ def expand_actions(pattern: str) -> frozenset[str]:
     if not isinstance(pattern, str) or not pattern.strip():
         return frozenset()
     return _expand(pattern.strip().lower())
+
+
+@functools.lru_cache(maxsize=512)
+def _resource_type_arns(service: str) -> dict[str, str]:
+    """Resource type name -> ARN format of one service's catalogue (its own types and the other
+    services' types its actions act on), lowercase names."""
+    path = os.path.join(os.path.dirname(_actions_dir()), "resourceTypes", service + ".json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return {str(name).lower(): str(entry.get("arn", "")) for name, entry in data.items()
+            if isinstance(entry, dict)}
+
+
+def resource_services(action: str) -> frozenset[str] | None:
+    """The services whose ARNs can name a resource of ``action`` (``ssm:SendCommand``: ssm, ec2,
+    s3; ``sts:AssumeRole``: iam). None when the catalogue does not say (unknown action, an action
+    that takes only ``*``, a type without an ARN format)."""
+    info = action_info(action)
+    if info is None or not info.resource_types:
+        return None
+    arns = _resource_type_arns(service_of(action))
+    services = set()
+    for name in info.resource_types:
+        parts = arns.get(name.lower(), "").split(":", 3)
+        if len(parts) < 3 or not parts[2] or "$" in parts[2]:
+            return None
+        services.add(parts[2].lower())
+    return frozenset(services)

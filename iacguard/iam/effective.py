@@ -34,6 +34,7 @@ from typing import Any, Iterable
 
 from ..values import Ref, Unknown
 from .access import Grant, PolicyEvaluator
+from .actions import resource_services
 from .policy import PolicyDocument, Statement
 
 __all__ = ["ACCOUNT", "PARTITION", "EffectivePermissions", "EffectiveIndex", "principal_arn", "policy_arn",
@@ -320,13 +321,16 @@ class EffectivePermissions:
         stack or instance, any existing one)? Each candidate pattern is evaluated as a resource:
         a Deny covering the pattern removes it. Returns the strongest grant and its resource."""
         best: tuple[Grant, str] | None = None
+        services = resource_services(action)
         for pattern in self.resource_patterns(action):
+            if services is not None and not _may_name(pattern, services):
+                continue  # cloudformation:UpdateStack on arn:aws:s3:::x names no stack
             grant = self.grant(action, pattern, context)
             if best is None or _strength(grant) > _strength(best[0]):
                 best = (grant, pattern)
             if grant.allowed and not grant.conditional:
                 break
-        assert best is not None
+        assert best is not None  # "*" is always a candidate
         return best
 
     def full_admin(self) -> Grant:
@@ -401,3 +405,14 @@ class EffectiveIndex:
         if doc is None:
             return None
         return EffectivePermissions(None, [(node, doc)], None, [], False)
+
+
+def _may_name(pattern: str, services: frozenset[str]) -> bool:
+    """Can a Resource pattern name a resource of one of these services (by its ARN's service
+    part)? A pattern that is not an ARN, or whose service part has a wildcard, may."""
+    if not pattern.startswith("arn:"):
+        return True
+    parts = pattern.split(":", 3)
+    if len(parts) < 3 or any(c in parts[2] for c in "*?$"):
+        return True
+    return parts[2].lower() in services

@@ -186,6 +186,23 @@ _EXISTING_COMPUTE = {
     "ECSExecuteCommand": _ECS, "ModifyEC2UserData": _EC2, "ModifyEC2LaunchTemplate": _EC2,
     "EC2InstanceConnect": _EC2, "SSMSendCommand": _EC2, "SSMStartSession": _EC2,
 }
+def changes_its_own_permissions(principal: Any, use: "MethodUse") -> bool:
+    """For a method that changes permissions (can_modify): can the caller change its own? (one
+    of the targets is the caller, one of its groups, a policy attached to them, or a principal or
+    policy outside the scan, which may be its own). Other methods: always True."""
+    if use.method.name not in _MODIFY:
+        return True
+    own = {principal.id} | {g.id for g in principal.groups}
+    for target in use.key_targets:
+        if target.principal is None and target.policy is None:
+            return True
+        if target.principal is not None and (target.principal.id in own or target.principal.external):
+            return True
+        if target.policy is not None and own & set(target.policy.attached_to):
+            return True
+    return False
+
+
 # Methods that change the permissions of their target (graph edge can_modify)
 _MODIFY = {"AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy", "PutUserPolicy", "PutGroupPolicy",
            "PutRolePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion"}
