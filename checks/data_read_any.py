@@ -2,8 +2,8 @@
 resource."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, denied_everywhere, report_statement,
-                                 resource_scope)
+from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, denied_everywhere, every_of_type,
+                                 report_statement, resource_scope)
 
 BAD_CFN = """\
 AppRole:
@@ -105,8 +105,13 @@ def data_read_any(ctx):
         if not reads:
             continue
         scope = resource_scope(statement)
-        if not scope.every:
-            continue
-        where, severity = scope.label, "high"
+        if scope.every:
+            where = scope.label
+        else:  # ARN wildcards as broad as "*" for the action (arn:aws:s3:::*/*)
+            reads = [a for a in reads if every_of_type(statement, a)]
+            if not reads:
+                continue
+            where = f"every resource of their type ({', '.join(dict.fromkeys(e for a in reads for e in every_of_type(statement, a)))})"
+        severity = "high"
         report_statement(ctx, node, statement, f"allows reading data with {', '.join(reads)} on {where}", severity,
                          {"statement": statement_evidence(statement), "actions": reads})

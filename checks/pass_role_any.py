@@ -2,7 +2,8 @@
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.actions import glob_match
-from iacguard.iam.grants import (allow_statements, denied_everywhere, report_statement, resource_scope)
+from iacguard.iam.grants import (allow_statements, denied_everywhere, every_of_type, report_statement,
+                                 resource_scope)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
@@ -95,11 +96,13 @@ def pass_role_any(ctx):
         if statement.action_match("iam:PassRole") is not True:
             continue
         scope = resource_scope(statement)
-        if not scope.every:
+        wide = every_of_type(statement, "iam:PassRole") if not scope.every else []
+        if not scope.every and not wide:
             continue
         if _limits_services(statement) or denied_everywhere(node.document, "iam:PassRole"):
             continue
-        where, severity = scope.label.replace("every resource", "every role", 1), "high"
+        where = scope.label.replace("every resource", "every role", 1) if scope.every else f"every role ({wide[0]})"
+        severity = "high"
         report_statement(ctx, node, statement,
                          f"allows iam:PassRole{_granted_by(statement)} on {where} without an iam:PassedToService "
                          "condition, so any role can be handed to any service", severity,

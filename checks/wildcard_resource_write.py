@@ -3,8 +3,8 @@ are granted on `Resource: "*"`."""
 
 from iacguard.checks_api import check, statement_evidence
 from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, denied_everywhere,
-                                 expanded_actions, report_statement, resource_scope, restrictable,
-                                 summarize)
+                                 every_of_type, expanded_actions, report_statement, resource_scope,
+                                 restrictable, summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -106,19 +106,23 @@ def wildcard_resource_write(ctx):
         if statement.actions is None:
             continue
         scope = resource_scope(statement)
-        if not scope.every:
+        if not scope.every and not any(isinstance(e, str) and "*" in e for e in statement.resources or ()):
             continue
         names, _ = expanded_actions(statement)
         concerned = [a for a in names
                      if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
                      and not denied_everywhere(node.document, a)]
+        if not scope.every:  # ARN wildcards as broad as "*" for the action (arn:aws:s3:::*)
+            concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:
             continue
         management = [a for a in concerned if access_level(a) == "Permissions management"]
         kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
             "permissions-management" if management else "write")
         listed = summarize(management + [a for a in concerned if a not in management])
-        where, severity = scope.label, "high" if management else "medium"
+        where = scope.label if scope.every else "every resource of their type (" + ", ".join(
+            dict.fromkeys(e for a in concerned for e in every_of_type(statement, a))) + ")"
+        severity = "high" if management else "medium"
         report_statement(ctx, node, statement,
                          f"grants {len(concerned)} {kinds} action{'s' if len(concerned) != 1 else ''} that can "
                          f"be scoped to resources on {where}: {listed}", severity,

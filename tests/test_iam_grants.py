@@ -201,3 +201,47 @@ def test_managed_summaries_name_catalogued_actions():
             actions = st.get("Action") or st.get("NotAction")
             for action in [actions] if isinstance(actions, str) else actions:
                 assert expand_actions(action), f"{name}: {action} matches no catalogued action"
+
+
+@pytest.mark.parametrize("pattern, action, every", [
+    ("arn:aws:s3:::*/*", "s3:GetObject", True), ("arn:aws:s3:::*", "s3:GetObject", True),
+    ("arn:aws:s3:::reports/*", "s3:GetObject", False), ("arn:aws:iam::*:role/*", "iam:PassRole", True),
+    ("arn:aws:iam::123456789012:role/*", "iam:PassRole", True),  # every role of the account
+    ("arn:aws:iam::123456789012:role/app-*", "iam:PassRole", False),
+    ("arn:aws:secretsmanager:*:*:secret:*", "secretsmanager:GetSecretValue", True),
+    ("arn:aws:ssm:us-east-1:123456789012:parameter/app/*", "ssm:GetParameter", False),
+    ("*", "s3:GetObject", False),  # not an ARN: resource_scope's own business
+])
+def test_names_every_resource(pattern, action, every):
+    from iacguard.iam.actions import names_every_resource
+
+    assert names_every_resource(pattern, action) is every
+
+
+def test_arn_wildcards_as_broad_as_star_are_reported(tmp_path):
+    from iacguard.engine import scan
+
+    (tmp_path / "t.yaml").write_text("""\
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [iam:PassRole]
+                Resource: arn:aws:iam::*:role/*
+              - Effect: Allow
+                Action: [s3:GetObject, s3:PutObject]
+                Resource: arn:aws:s3:::*/*
+              - Effect: Allow
+                Action: [s3:GetObject, s3:PutObject]
+                Resource: arn:aws:s3:::reports/*
+""")
+    result = scan([str(tmp_path)], root=tmp_path)
+    got = sorted((f.rule_id, f.line) for f in result.findings if f.rule_id in ("IAG-LP-005", "IAG-LP-006", "IAG-LP-007"))
+    assert got == [("IAG-LP-005", 14), ("IAG-LP-006", 11), ("IAG-LP-007", 14)]

@@ -200,3 +200,34 @@ def resource_services(action: str) -> frozenset[str] | None:
             return None
         services.add(parts[2].lower())
     return frozenset(services)
+
+
+_ARN_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+@functools.lru_cache(maxsize=8192)
+def names_every_resource(pattern: str, action: str) -> bool:
+    """Does a Resource pattern cover every resource of some resource type of ``action``, as
+    ``*`` would (``arn:aws:s3:::*/*`` for s3:GetObject, ``arn:aws:iam::*:role/*`` or a whole
+    account's ``role/*`` for iam:PassRole, ``arn:aws:secretsmanager:*:*:secret:*``)? Tested
+    against two instances of each ARN format that differ in every name part; a pattern that
+    names some of them (``arn:aws:s3:::reports/*``) does not."""
+    if not isinstance(pattern, str) or not pattern.startswith("arn:"):
+        return False
+    info = action_info(action)
+    if info is None or not info.resource_types:
+        return False
+    parts = pattern.split(":", 5)
+    account = parts[4] if len(parts) > 4 and _ACCOUNT_ID.fullmatch(parts[4]) else "111122223333"
+    arns = _resource_type_arns(service_of(action))
+    fixed = {"partition": "aws", "region": "us-east-1", "account": account}
+    for name in info.resource_types:
+        fmt = arns.get(name.lower())
+        if not fmt:
+            continue
+        samples = [_ARN_VARIABLE.sub(lambda m: fixed.get(m.group(1).lower(), filler), fmt)
+                   for filler in ("q1x", "z9y/w8v")]
+        if all(glob_match(pattern, sample, case_sensitive=True) for sample in samples):
+            return True
+    return False

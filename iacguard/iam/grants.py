@@ -131,6 +131,15 @@ def resource_scope(statement: Any) -> ResourceScope:
     return ResourceScope(False, False)
 
 
+def every_of_type(statement: Any, action: str) -> list[str]:
+    """The statement's Resource entries that cover every resource of a type of ``action`` the
+    way ``*`` does (``arn:aws:s3:::*/*``, ``arn:aws:iam::*:role/*``): as broad, only longer."""
+    from .actions import names_every_resource
+
+    return [str(e).strip() for e in statement.resources or ()
+            if isinstance(e, str) and not isinstance(e, Unknown) and names_every_resource(str(e).strip(), action)]
+
+
 def denied_everywhere(document: Any, action: str) -> bool:
     """An unconditional Deny of the same document removes ``action`` from every resource that
     is not named (a Deny on ``*``, or a Deny with NotResource that leaves only named ARNs)."""
