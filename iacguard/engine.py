@@ -194,15 +194,7 @@ def _load_units(units: list[tuple], jobs: int | None,
     jobs = min(jobs, len(remote))
     if jobs < 2:
         return _load_here(units, advance)
-    # Largest units first into the currently lightest batch, so no worker is left with the tail.
-    batch_count = min(len(remote), jobs * _BATCHES_PER_WORKER)
-    batches: list[list[int]] = [[] for _ in range(batch_count)]
-    load = [0] * batch_count
-    for index in sorted(remote, key=lambda i: (-sizes[i], i)):
-        lightest = load.index(min(load))
-        batches[lightest].append(index)
-        load[lightest] += sizes[index] + 1
-    batches = [batch for batch in batches if batch]
+    batches = _balanced_batches(remote, sizes, jobs * _BATCHES_PER_WORKER)
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -224,6 +216,19 @@ def _load_units(units: list[tuple], jobs: int | None,
         # work in this process gives the same result.
         return [result if result is not None else _load_unit(unit) for unit, result in zip(units, results)]
     return results  # type: ignore[return-value]
+
+
+def _balanced_batches(indices: Any, weights: dict[int, int], count: int) -> list[list[int]]:
+    """At most ``count`` non-empty batches of ``indices``: the largest first into the currently
+    lightest batch, so no worker is left with the tail."""
+    indices = list(indices)
+    batches: list[list[int]] = [[] for _ in range(min(len(indices), count))]
+    load = [0] * len(batches)
+    for index in sorted(indices, key=lambda i: (-weights[i], i)):
+        lightest = load.index(min(load))
+        batches[lightest].append(index)
+        load[lightest] += weights[index] + 1
+    return [batch for batch in batches if batch]
 
 
 def _load_batch(units: list[tuple]) -> list[LoadResult]:
@@ -502,15 +507,8 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
         return result
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
-    # Largest units first into the currently lightest batch, so no worker is left with the tail.
-    batch_count = min(len(units), jobs * _BATCHES_PER_WORKER)
-    batches: list[list[int]] = [[] for _ in range(batch_count)]
-    load = [0] * batch_count
-    for index in sorted(range(len(units)), key=lambda i: (-costs[i], i)):
-        lightest = load.index(min(load))
-        batches[lightest].append(index)
-        load[lightest] += costs[index] + 1
-    batches = [sorted(batch) for batch in batches if batch]
+    batches = [sorted(batch) for batch in
+               _balanced_batches(range(len(units)), dict(enumerate(costs)), jobs * _BATCHES_PER_WORKER)]
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     from .progress import Progress
