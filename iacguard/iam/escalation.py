@@ -485,9 +485,6 @@ class EscalationAnalysis:
                 hops.extend(self._existing_compute_hops(source, use))
                 continue
             via = self._via(use)
-            if use.conditional:
-                via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
-                                                              if a.grant.conditional) if c) or "a condition holds")
             for target in use.key_targets:
                 holders = [target.principal] if target.principal is not None else []
                 if target.policy is not None:
@@ -509,9 +506,6 @@ class EscalationAnalysis:
         if not services or any(a.resource not in (None, "*") for a in use.actions):
             return []
         via = self._via(use)
-        if use.conditional:
-            via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
-                                                          if a.grant.conditional) if c) or "a condition holds")
         found = []
         for role in self._by_kind_group.get(("role", source.resource.group), []):
             if role is source or trusts_service(role, services) is not True:
@@ -557,7 +551,11 @@ class EscalationAnalysis:
                 parts.append(f"iam:PassRole to {' or '.join(use.method.services)}")
             else:
                 parts.append(action.action)
-        return f"{use.method.name}: " + " + ".join(parts)
+        via = f"{use.method.name}: " + " + ".join(parts)
+        if use.conditional:
+            via += " only when " + ("; ".join(c for c in (describe_grant_conditions(a.grant) for a in use.actions
+                                                          if a.grant.conditional) if c) or "a condition holds")
+        return via
 
     def is_admin(self, principal: Any) -> bool:
         """Full administrator, or able to change its own permissions (PMapper's test)."""
