@@ -37,6 +37,12 @@ class ScanResult:
     # Resources loaded by partition workers (their Resource objects stay in the workers)
     resource_count: int = 0
 
+    def add(self, loaded: LoadResult) -> None:
+        """What one load unit gave: its resources, its errors and the files it read."""
+        self.resources.extend(loaded.resources)
+        self.errors.extend(loaded.errors)
+        self.files.extend(loaded.files)
+
     @property
     def resource_total(self) -> int:
         """How many resources were scanned, wherever they were loaded."""
@@ -135,9 +141,7 @@ def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> 
     finally:
         progress.close()
     for loaded in loaded_units:
-        result.resources.extend(loaded.resources)
-        result.errors.extend(loaded.errors)
-        result.files.extend(loaded.files)
+        result.add(loaded)
     result.files = sorted(set(result.files))
     return result
 
@@ -562,11 +566,8 @@ def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = No
     """Load, model and check some whole units (worker entry point; also the in-process fallback)."""
     settings, checks = state or _PARTITION_STATE  # type: ignore[misc]
     part = ScanResult(root=Path("."))
-    for loaded in (_load_unit(unit) for unit in units):
-        _stage_done()
-        part.resources.extend(loaded.resources)
-        part.errors.extend(loaded.errors)
-        part.files.extend(loaded.files)
+    for loaded in _load_here(units, lambda count: None):
+        part.add(loaded)
     _analyse(part, part.resources, settings, checks)
     return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources))
 
