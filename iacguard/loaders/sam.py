@@ -46,6 +46,7 @@ def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> 
     try:
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser
+        from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
         from samtranslator.translator.translator import Translator
     except ImportError:
         raise InputError("template uses the AWS::Serverless-2016-10-31 transform; install the SAM support "
@@ -64,7 +65,8 @@ def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> 
     # our own (unpublished, never sent) metrics: published below so the translator does not warn
     # about them on stderr when they are garbage collected
     metrics = Metrics()
-    translator = Translator(managed_policy_map=None, sam_parser=Parser(), boto_session=session, metrics=metrics)
+    translator = Translator(managed_policy_map=None, sam_parser=Parser(), boto_session=session, metrics=metrics,
+                            plugins=[ServerlessAppPlugin(sar_client_creator=_no_network, parameters=parameters)])
     try:
         output = translator.translate(sam_template=template, parameter_values=dict(parameters or {}),
                                       passthrough_metadata=True)
@@ -98,6 +100,8 @@ def _with_s3_locations(data: PDict) -> dict:
     resources = PDict(line=line_of(data.get("Resources")))
     for name, body in data["Resources"].items():
         properties = body.get("Properties") if isinstance(body, dict) else None
+        if isinstance(body, dict) and body.get("Type") == "AWS::Serverless::Application" and isinstance(properties, dict):
+            body = _offline_application(body, properties)
         names = _LOCAL_PATH_PROPERTIES.get(body.get("Type")) if isinstance(body, dict) else None
         if names and isinstance(properties, dict):
             fixed = _replace_local_paths(properties, names)
@@ -114,6 +118,25 @@ def _with_s3_locations(data: PDict) -> dict:
                 fixed_globals[section] = _replace_local_paths(globals_section[section], names)
         copied["Globals"] = fixed_globals
     return copied
+
+
+def _no_network():
+    """The Serverless Application Repository client the translator would create: a scan never
+    calls AWS (applications are rewritten to template URLs before translation)."""
+    raise RuntimeError("the Serverless Application Repository is not called during a scan")
+
+
+def _offline_application(body: dict, properties: dict) -> dict:
+    """An application from the Serverless Application Repository (``Location: {ApplicationId,
+    SemanticVersion}``) becomes a nested stack whose TemplateURL names it: the translator would
+    otherwise ask the repository (over the network) for the template. The nested stack is
+    reported as not analysed, like any template that is not a local file."""
+    location = properties.get("Location")
+    if not isinstance(location, dict):
+        return body
+    app_id, version = location.get("ApplicationId"), location.get("SemanticVersion")
+    named = f"{app_id}@{version}" if isinstance(app_id, str) and isinstance(version, str) else "application"
+    return _copy_with(body, "Properties", _copy_with(properties, "Location", f"serverlessrepo:{named}"))
 
 
 def _replace_local_paths(properties: dict, names: tuple[str, ...]) -> dict:

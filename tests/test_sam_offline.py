@@ -1,0 +1,43 @@
+"""SAM templates are expanded without the network: an application from the Serverless
+Application Repository is never looked up (the translator would call AWS with the caller's
+credentials), and the translator's own tracebacks never reach the user."""
+
+from __future__ import annotations
+
+import os
+
+from helpers import ROOT, run_cli
+
+FIXTURE = ROOT / "tests" / "fixtures" / "sam_offline" / "sar_application.yaml"
+
+_GUARD = '''
+import socket
+
+def _refuse(self, address, *args, **kwargs):
+    with open({log!r}, "a") as handle:
+        handle.write(repr(address) + "\\n")
+    raise OSError("network disabled by the test")
+
+socket.socket.connect = _refuse
+socket.socket.connect_ex = _refuse
+'''
+
+
+def test_serverless_application_is_not_fetched_from_the_network(tmp_path):
+    log = tmp_path / "connections.log"
+    (tmp_path / "sitecustomize.py").write_text(_GUARD.format(log=str(log)))
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)]),
+        # a CI runner with credentials and a Region: the translator would otherwise call AWS
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "not-a-real-secret-key-for-tests-only-000",
+    }
+    proc = run_cli("scan", str(FIXTURE), "--format", "json", env=env)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert not log.exists(), log.read_text()
+    import json
+
+    report = json.loads(proc.stdout)
+    # the function beside the application is still analysed: its role is a full administrator
+    assert ("IAG-LP-001", "WorkerRole", 19) in {(f["rule_id"], f["resource"], f["line"]) for f in report["findings"]}
