@@ -71,7 +71,7 @@ def test_module_instantiated_by_a_caller_is_reported_through_it_only():
     assert report["summary"]["unresolved"] == 0  # not analysed alone: var.name is the caller's
 
 
-def test_terraform_aws_modules_layout(tmp_path):
+def test_terraform_aws_modules_layout():
     """examples/complete calls ../../ (required variables without defaults): the module is judged
     through the example, not alone; its sub-module that the example never enables (count =
     var.flag ? 1 : 0, false by default) is judged on its own."""
@@ -83,6 +83,22 @@ def test_terraform_aws_modules_layout(tmp_path):
     assert report["summary"]["unresolved"] == 0
 
 
+def test_uninstantiated_module_policy_from_a_required_variable_is_unresolved(tmp_path):
+    """Alone, a variable without a default is unknown: a policy built from it is an unresolved
+    error naming the module's file and line (exit 2), never a pass."""
+    write(tmp_path, {
+        "main.tf": 'module "m" {\n  source  = "./m"\n  count   = 0\n  actions = ["*"]\n}\n',
+        "m/main.tf": ADMIN.replace('Action = "*"', "Action = var.actions") +
+        'variable "actions" {\n  type = list(string)\n}\n',
+    })
+    report, proc = scan_json(str(tmp_path))
+    assert report["findings"] == []
+    assert [(e["file"], e["line"], e["kind"], e["message"]) for e in report["errors"]] == [
+        ("m/main.tf", 7, "unresolved", "policy of aws_iam_policy.admin could not be resolved: "
+                                       "statement 1: Action entry var.actions is not known before deploy")]
+    assert proc.returncode == 2
+
+
 def test_uninstantiated_module_reaches_the_modules_it_calls(tmp_path):
     """Rounds: root -(count 0)-> a -> b -(count 0)-> c. a is a root of its own, which makes b
     an instance (module.b); c, never instantiated anywhere, is a root too."""
@@ -92,7 +108,7 @@ def test_uninstantiated_module_reaches_the_modules_it_calls(tmp_path):
         "b/main.tf": ADMIN + 'module "c" {\n  source = "../c"\n  count  = 0\n  name   = "c"\n}\n',
         "c/main.tf": ADMIN,
     })
-    report, proc = scan_json(str(tmp_path))
+    report, _ = scan_json(str(tmp_path))
     assert report["errors"] == [] and report["summary"]["unresolved"] == 0
     assert triples(report) == {
         ("IAG-LP-001", "module.b.aws_iam_policy.admin", "b/main.tf", 9),
