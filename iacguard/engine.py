@@ -90,13 +90,19 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
     ``jobs``: worker processes for loading (1 loads in this process; None picks the CPU count
     when the input is large enough to pay for the processes). Each template, plan or root module
     is loaded on its own, so the result does not depend on how the work was split."""
-    result, units = _prepare_units(paths, settings, root)
-    return _load_prepared(result, units, jobs)
+    result, units, planner = _prepare_units(paths, settings, root)
+    while units:
+        for loaded in _load_prepared(result, units, jobs):
+            planner.record(loaded.modules)
+        units = planner.next_units()
+    return result
 
 
-def _prepare_units(paths: list[str], settings: Settings, root: Path | None) -> tuple[ScanResult, list[tuple]]:
-    """Discovery: the ScanResult so far (discovery errors) and the load units, each a template,
-    a plan or a root module tree with everything its loader needs (picklable)."""
+def _prepare_units(paths: list[str], settings: Settings,
+                   root: Path | None) -> tuple[ScanResult, list[tuple], "_RootPlanner"]:
+    """Discovery: the ScanResult so far (discovery errors), the first load units, each a
+    template, a plan or a root module tree with everything its loader needs (picklable), and
+    the planner that gives the Terraform roots only loading can reveal (``_RootPlanner``)."""
     from .loaders import discover
 
     found = discover.discover([Path(p) for p in paths], root=root, max_file_bytes=settings.max_file_size)
@@ -120,19 +126,31 @@ def _prepare_units(paths: list[str], settings: Settings, root: Path | None) -> t
                       _path_parameters(settings, path, parameters, result.errors)))
     for path in found.plans:
         units.append(("plan", path, discover.relpath(path, found.root)))
-    variables = dict(settings.variables)
-    var_files = [Path(v) for v in settings.var_files]
-    for directory in _root_modules(found.terraform_dirs, explicit):
-        entries = path_inputs(settings, directory)  # settings `paths` entries for this module
-        units.append(("terraform", directory, found.terraform_dirs[directory], found.root,
-                      {**variables, **{k: v for e in entries for k, v in e.get("variables", {}).items()}},
-                      var_files + [Path(v) for e in entries for v in e.get("var_files", ())]))
-
     limits = ScanLimits.from_settings(settings)
-    return result, [unit + (limits,) for unit in units]  # last element of every unit: its limits
+    planner = _RootPlanner(found.terraform_dirs, explicit, settings, found.root, limits)
+    units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
+    return result, units + planner.next_units(), planner
 
 
-def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> ScanResult:
+def _terraform_unit(directory: Path, files: list[Path], scan_root: Path, settings: Settings,
+                    limits: ScanLimits) -> tuple:
+    variables, var_files = _terraform_inputs(directory, settings)
+    return ("terraform", directory, files, scan_root, variables, var_files, limits)
+
+
+def _terraform_inputs(directory: Path, settings: Settings) -> tuple[dict, list[Path]]:
+    """The variables and var-files of a root: the global ones, then the settings `paths` entries
+    for this module directory."""
+    entries = path_inputs(settings, directory)
+    variables = {**settings.variables,
+                 **{k: v for e in entries for k, v in e.get("variables", {}).items()}}
+    var_files = [Path(v) for v in settings.var_files] + \
+        [Path(v) for e in entries for v in e.get("var_files", ())]
+    return variables, var_files
+
+
+def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> list[LoadResult]:
+    """Load ``units`` into ``result``; returns what each unit gave."""
     from .progress import Progress
 
     progress = Progress(len(units), label="iacguard: loading")
@@ -143,7 +161,7 @@ def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> 
     for loaded in loaded_units:
         result.add(loaded)
     result.files = sorted(set(result.files))
-    return result
+    return loaded_units
 
 
 # Below this much Terraform, starting worker processes costs more than it saves (measured with
@@ -335,24 +353,20 @@ def _path_parameters(settings: Settings, path: Path, parameters: dict, errors: l
     return merged
 
 
-def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Path]:
-    """Directories that are not only called as local modules by another scanned directory.
-
-    A module directory is analysed through its callers (with their inputs); scanning it again
-    on its own would report its resources twice and without the values its callers pass.
-    """
-    called: set[Path] = set()
-    calls: dict[Path, set[Path]] = {}
-    resolved: dict[Path, Path] = {}
+def _module_calls(dirs: dict[Path, list[Path]]) -> tuple[dict[Path, Path], dict[Path, set[Path]]]:
+    """The real path of each scanned directory, and the local module calls between directories
+    (real caller -> real called directories), read from the files' text before any parsing."""
+    real_of: dict[Path, Path] = {}
 
     def real(path: Path) -> Path:  # each directory is resolved once, not once per use
-        found = resolved.get(path)
+        found = real_of.get(path)
         if found is None:
-            found = resolved[path] = path.resolve()
+            found = real_of[path] = path.resolve()
         return found
 
     from .loaders.discover import local_module_sources
 
+    calls: dict[Path, set[Path]] = {}
     for directory, files in dirs.items():
         for file in files:
             json_syntax = file.name.endswith(".tf.json")
@@ -366,25 +380,131 @@ def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Pat
             for source in local_module_sources(text, json_syntax):
                 target = real(directory / source)
                 if target != real(directory):
-                    called.add(target)
                     calls.setdefault(real(directory), set()).add(target)
+    return {d: real(d) for d in dirs}, calls
+
+
+def _root_modules(dirs: dict[Path, list[Path]], explicit: set[Path]) -> list[Path]:
+    """The roots known before loading: directories no other scanned directory calls as a local
+    module (and named .tf files). A called directory is analysed through its callers; whether
+    it is also a root of its own is known only once they are loaded (``_RootPlanner``)."""
+    real_of, calls = _module_calls(dirs)
+    return _uncalled_roots(dirs, explicit, real_of, calls)
+
+
+def _uncalled_roots(dirs: dict[Path, list[Path]], explicit: set[Path], real_of: dict[Path, Path],
+                    calls: dict[Path, set[Path]]) -> list[Path]:
+    called = {target for targets in calls.values() for target in targets}
     explicit_dirs = {p.parent for p in explicit}
-    roots = [d for d in sorted(dirs) if real(d) not in called or real(d) in explicit_dirs]
+    roots = [d for d in sorted(dirs) if real_of[d] not in called or real_of[d] in explicit_dirs]
     # Modules that only call each other in a cycle have no caller outside it: load the first
     # of each such group as a root (its loader reports the cycle) instead of never.
     reached: set[Path] = set()
     for directory in roots + sorted(dirs):
-        if real(directory) in reached:
+        if real_of[directory] in reached:
             continue
         if directory not in roots:
             roots.append(directory)
-        pending = [real(directory)]
+        pending = [real_of[directory]]
         while pending:
             current = pending.pop()
             if current not in reached:
                 reached.add(current)
                 pending.extend(calls.get(current, ()))
     return sorted(roots)
+
+
+def _merge_modules(into: dict, modules: dict) -> None:
+    """Merge ``LoadResult.modules``: a directory is instantiated when any tree made an instance."""
+    for real, info in modules.items():
+        before = into.get(real)
+        if before is None or (info[0] and not before[0]):
+            into[real] = info
+
+
+class _RootPlanner:
+    """Chooses the Terraform roots of a scan (README: "How the roots of a scan are chosen").
+
+    First the directories no other scanned directory calls. A called directory is analysed
+    through the callers that make an instance of it, and is also a root of its own when
+      - it can be applied alone: a `backend`/`cloud` block, or a value for every variable it
+        declares (a default, its own terraform.tfvars/*.auto.tfvars, --var, --var-file or the
+        settings `paths` entries for it), or
+      - no caller makes an instance of it (`count = 0`, an empty `for_each` in every call), so
+        its resources would otherwise never be judged.
+    Both depend on what loading finds, so roots come in rounds: ``record`` what the loaded
+    trees reached, then ``next_units`` until it returns none. The choice depends only on the
+    union of what every tree reached, never on how the work was split across processes.
+    """
+
+    def __init__(self, dirs: dict[Path, list[Path]], explicit: set[Path], settings: Settings,
+                 scan_root: Path, limits: ScanLimits):
+        self.dirs = dirs
+        self.settings = settings
+        self.scan_root = scan_root
+        self.limits = limits
+        self.real_of, calls = _module_calls(dirs) if dirs else ({}, {})
+        scanned = set(self.real_of.values())
+        self.callers: dict[Path, set[Path]] = {}
+        for caller, targets in calls.items():
+            for target in targets & scanned:
+                self.callers.setdefault(target, set()).add(caller)
+        self._first = _uncalled_roots(dirs, explicit, self.real_of, calls) if dirs else []
+        self.rooted: set[Path] = set()
+        # real directory -> (instantiated, backend, required variables), merged over all trees
+        self.modules: dict[Path, tuple] = {}
+        self._alone: dict[Path, bool] = {}  # whether a called directory can be applied alone
+
+    def record(self, modules: dict) -> None:
+        _merge_modules(self.modules, {Path(real): info for real, info in modules.items()})
+
+    def next_units(self) -> list[tuple]:
+        return [_terraform_unit(d, self.dirs[d], self.scan_root, self.settings, self.limits)
+                for d in self._next_roots()]
+
+    def _next_roots(self) -> list[Path]:
+        if self._first is not None:
+            roots, self._first = self._first, None
+            self.rooted.update(self.real_of[d] for d in roots)
+            return roots
+        pending = [d for d in sorted(self.dirs)
+                   if self.real_of[d] in self.callers and self.real_of[d] not in self.rooted]
+        roots = []
+        for directory in pending:
+            real = self.real_of[directory]
+            info = self.modules.get(real)
+            if info is not None and self._applies_alone(directory, info):
+                roots.append(directory)
+            elif not self._instantiated(real) and all(
+                    caller in self.rooted or self._instantiated(caller) for caller in self.callers[real]):
+                roots.append(directory)  # every caller was evaluated and none made an instance
+        if not roots:
+            # callers that are themselves never instantiated and call each other in a cycle:
+            # one of them is a root, so nothing stays unjudged
+            roots = [d for d in pending if not self._instantiated(self.real_of[d])][:1]
+        self.rooted.update(self.real_of[d] for d in roots)
+        return roots
+
+    def _instantiated(self, real: Path) -> bool:
+        info = self.modules.get(real)
+        return info is not None and info[0]
+
+    def _applies_alone(self, directory: Path, info: tuple) -> bool:
+        _, backend, required = info
+        if backend or not required:
+            return True
+        real = self.real_of[directory]
+        if real not in self._alone:  # a directory left pending is asked again every round
+            from .loaders.terraform import given_variable_names
+
+            variables, var_files = _terraform_inputs(directory, self.settings)
+            try:
+                given = given_variable_names(directory, self.scan_root, variables, var_files,
+                                             max_nesting_depth=self.limits.max_nesting_depth)
+            except (RecursionError, MemoryError, IacguardError):
+                given = set(required)  # unreadable values: loading it as a root reports why
+            self._alone[real] = set(required) <= given
+        return self._alone[real]
 
 
 def run_checks(result: ScanResult, settings: Settings) -> None:
@@ -431,8 +551,11 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
 
 def _finish(result: ScanResult) -> None:
     """The order every report relies on, and secrets masked, whichever way the work was split."""
-    result.findings = _dedupe(result.findings)
+    result.findings = _not_repeated_through_callers(_dedupe(result.findings))
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource, f.fingerprint))
+    # a module file read by its callers' trees and as a root of its own gives the same error
+    result.errors = _unique_errors(result.errors)
+    result.unresolved = _unique_errors(result.unresolved)
     result.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     result.unresolved.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     from .redact import redact_result
@@ -450,6 +573,35 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             continue
         seen.add(finding.fingerprint)
         unique.append(finding)
+    return unique
+
+
+def _not_repeated_through_callers(findings: list[Finding]) -> list[Finding]:
+    """Without the findings a module directory analysed as a root of its own repeats: the same
+    check on the same block (file and line) that another group reports through a module call
+    (``module.x.aws_iam_policy.p`` there, ``aws_iam_policy.p`` here). The address through the
+    caller is strictly longer, so of every such chain the one through the outermost caller
+    stays: nothing is hidden."""
+    at: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        at.setdefault((finding.rule_id, finding.file, finding.line), []).append(finding)
+    kept = []
+    for finding in findings:
+        tail = "." + finding.resource
+        if not any(other.group != finding.group and other.resource.endswith(tail)
+                   for other in at[(finding.rule_id, finding.file, finding.line)]):
+            kept.append(finding)
+    return kept
+
+
+def _unique_errors(errors: list[IacguardError]) -> list[IacguardError]:
+    seen: set[tuple] = set()
+    unique = []
+    for error in errors:
+        key = (type(error), error.file, error.line, error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
     return unique
 
 
@@ -499,18 +651,41 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork (Windows): spawned workers could not inherit --checks-dir checks
         return None
-    result, units = _prepare_units(paths, settings, root)
+    result, units, planner = _prepare_units(paths, settings, root)
     costs = [_unit_cost(unit) for unit in units]
     if jobs is None:
         jobs = available_cpus() if sum(costs) >= PARTITION_MIN_COST else 1
     jobs = min(jobs, len(units))
     if jobs < 2:
-        _load_prepared(result, units, 1)
+        while units:
+            for loaded in _load_prepared(result, units, 1):
+                planner.record(loaded.modules)
+            units = planner.next_units()
         _stage_done()
         run_checks(result, settings)
         return result
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
+    while units:
+        for part in _scan_round(units, jobs, context, settings, result.checks):
+            result.findings.extend(part.findings)
+            result.errors.extend(part.errors)
+            result.unresolved.extend(part.unresolved)
+            result.files.extend(part.files)
+            result.resource_count += part.resource_count
+            planner.record(part.modules)
+        units = planner.next_units()
+    result.files = sorted(set(result.files))
+    _finish(result)
+    return result
+
+
+def _scan_round(units: list[tuple], jobs: int, context: Any, settings: Settings,
+                checks: dict) -> list["PartialScan"]:
+    """Load, model and check ``units`` across forked workers (in this process when no pool is
+    available): what each batch found."""
+    costs = [_unit_cost(unit) for unit in units]
+    jobs = min(jobs, len(units))
     batches = [sorted(batch) for batch in
                _balanced_batches(range(len(units)), dict(enumerate(costs)), jobs * _BATCHES_PER_WORKER)]
     from concurrent.futures import ProcessPoolExecutor
@@ -520,13 +695,14 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
     global _PARTITION_STATE
     parts: list[PartialScan | None] = [None] * len(batches)
     progress = Progress(len(units), label="iacguard: scanning")
-    _PARTITION_STATE = (settings, result.checks)
+    _PARTITION_STATE = (settings, checks)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_scan_partition, [units[i] for i in batch]) for batch in batches]
-            for number, future in enumerate(futures):
-                parts[number] = future.result()
-                progress.advance(len(batches[number]))
+        if jobs > 1:  # a later round may hold a single root: it is scanned here, below
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = [pool.submit(_scan_partition, [units[i] for i in batch]) for batch in batches]
+                for number, future in enumerate(futures):
+                    parts[number] = future.result()
+                    progress.advance(len(batches[number]))
     except (OSError, BrokenProcessPool, NotImplementedError):
         pass  # no usable process pool (a sandbox without semaphores, a killed worker): below
     finally:
@@ -534,20 +710,11 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
     try:
         for number, batch in enumerate(batches):
             if parts[number] is None:  # the same work here gives the same findings
-                parts[number] = _scan_partition([units[i] for i in batch], (settings, result.checks))
+                parts[number] = _scan_partition([units[i] for i in batch], (settings, checks))
                 progress.advance(len(batch))
     finally:
         progress.close()
-    for part in parts:
-        assert part is not None
-        result.findings.extend(part.findings)
-        result.errors.extend(part.errors)
-        result.unresolved.extend(part.unresolved)
-        result.files.extend(part.files)
-        result.resource_count += part.resource_count
-    result.files = sorted(set(result.files))
-    _finish(result)
-    return result
+    return parts  # type: ignore[return-value]
 
 
 @dataclass
@@ -560,16 +727,19 @@ class PartialScan:
     unresolved: list[IacguardError]
     files: list[str]
     resource_count: int
+    modules: dict  # LoadResult.modules of every unit, merged
 
 
 def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = None) -> PartialScan:
     """Load, model and check some whole units (worker entry point; also the in-process fallback)."""
     settings, checks = state or _PARTITION_STATE  # type: ignore[misc]
     part = ScanResult(root=Path("."))
+    modules: dict = {}
     for loaded in _load_here(units, lambda count: None):
         part.add(loaded)
+        _merge_modules(modules, loaded.modules)
     _analyse(part, part.resources, settings, checks)
-    return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources))
+    return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources), modules)
 
 
 _FREEZING = False

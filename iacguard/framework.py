@@ -157,6 +157,8 @@ class Finding:
     # The canonical risky content (normalized statement) behind the fingerprint; not in output
     content: Any = field(default=None, repr=False, compare=False)
     construct_path: str | None = None  # CDK `aws:cdk:path` of the resource, when synthesized by CDK
+    # The group (template, plan, Terraform root) the finding was made in; not in output
+    group: str = field(default="", repr=False, compare=False)
 
     def as_dict(self) -> dict:
         out = {
@@ -290,6 +292,7 @@ class CheckContext:
             construct_path=_cdk_path(resource),
         )
         finding.content = content
+        finding.group = scope
         self._sink.append(finding)
         return finding
 

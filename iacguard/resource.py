@@ -57,3 +57,6 @@ class LoadResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list = field(default_factory=list)  # list[IacguardError]
     files: list[str] = field(default_factory=list)  # files read successfully (relative)
+    # Terraform: each local module directory a call reached, by real path ->
+    # (instantiated at least once, has a backend/cloud block, variables without a default)
+    modules: dict = field(default_factory=dict)

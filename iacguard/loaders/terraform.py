@@ -56,6 +56,17 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
     return loader.result
 
 
+def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str, str],
+                         var_files: list[Path], *, max_nesting_depth: int = hcl_parse_max_depth) -> set[str]:
+    """The variables a root in ``module_dir`` would get a value for from its own
+    terraform.tfvars/*.auto.tfvars, ``var_files`` and ``variables`` (--var). Files that cannot
+    be read give nothing here; the load of the root reports them."""
+    loader = _Loader(Path(module_dir), Path(scan_root), 0, 0)
+    loader.max_nesting_depth = max_nesting_depth
+    source = _ModuleSource(Path(module_dir), os.path.realpath(module_dir), [])
+    return set(loader.root_variable_values(source, variables, list(var_files)))
+
+
 def _is_config_file(path: Path) -> bool:
     return path.name.endswith(".tf") or path.name.endswith(".tf.json")
 
@@ -98,6 +109,7 @@ class _ModuleSource:
     outputs: dict = field(default_factory=dict)  # name -> _Decl
     ordered: list = field(default_factory=list)  # (kind, _Decl) in file order
     comments: dict = field(default_factory=dict)  # file -> [(line, text)]
+    backend: bool = False  # a `backend` or `cloud` block in `terraform {}`: only roots have one
 
 
 class _Loader:
@@ -267,6 +279,9 @@ class _Loader:
             elif block.type == "locals":
                 for name, attr in block.body.attributes.items():
                     source.locals[name] = (attr, rel)
+            elif block.type == "terraform":
+                source.backend = source.backend or any(
+                    inner.type in ("backend", "cloud") for inner in block.body.blocks)
 
     # -- root variables ----------------------------------------------------------------------------
     def root_variable_values(self, source: _ModuleSource, cli: dict[str, str],
@@ -360,6 +375,18 @@ class _Loader:
             return compute()
         finally:
             self._active.discard(key)
+
+    def note_module(self, source: _ModuleSource, instantiated: bool) -> None:
+        """What the scan needs to decide whether a called directory is also a root of its own
+        (engine._RootPlanner): whether this call made an instance of it, and whether it could
+        be applied alone."""
+        before = self.result.modules.get(source.real_dir)
+        if before is None:
+            required = tuple(sorted(name for name, decl in source.variables.items()
+                                    if "default" not in decl.block.body.attributes))
+            self.result.modules[source.real_dir] = (instantiated, source.backend, required)
+        elif instantiated and not before[0]:
+            self.result.modules[source.real_dir] = (True, *before[1:])
 
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
@@ -872,6 +899,10 @@ class _Instance(Resolver):
         expansion = self.expansion(decl, f"module.{name}")
         keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
         self.loader.module_instances += len(keys)
+        # count = 0 or an empty for_each makes no instance: then this call does not judge the
+        # module's resources, and the scan analyses the directory on its own
+        self.loader.note_module(source, instantiated=bool(keys) and
+                                self.loader.module_instances <= self.loader.max_instances)
         if self.loader.module_instances > self.loader.max_instances:
             # nested count/for_each multiply: 1000 x 1000 instances would never finish
             self.loader.error(f"more than {self.loader.max_instances} module instances; module "
