@@ -506,6 +506,9 @@ class Exposure:
     ignored_conditions: list[str] = field(default_factory=list)  # present but restricting nothing
     closing: str = ""  # what would have kept it inside the zone
     denied_actions: list[str] = field(default_factory=list)
+    # for an unknown party: (element, value) of each value of the statement not known before
+    # deploy that decides who gets in; empty when the party is unknown for another reason
+    unknowns: list[tuple[str, Unknown]] = field(default_factory=list)
 
     @property
     def public(self) -> bool:
@@ -585,7 +588,35 @@ def statement_exposures(statement: Statement, zone: Zone, service: str,
                 continue
             seen.add(party)
             found.append(Exposure(statement, party, remaining, written, resources, ignored,
-                                  _closing_hint(party, via_not_principal, zone, ignored), denied))
+                                  _closing_hint(party, via_not_principal, zone, ignored), denied,
+                                  deploy_time_unknowns(statement, zone) if party.status == UNKNOWN else []))
+    return found
+
+
+def deploy_time_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Unknown]]:
+    """The values of an Allow statement, not known before deploy, that decide who it lets in:
+    a Principal entry, or the value (or whole block) of a condition on a key that identifies the
+    caller. Values known to be the deploying account or a resource of the template are not
+    among them; neither are principals other checks judge (services, identity providers)."""
+    found: list[tuple[str, Unknown]] = []
+    for entry in statement.principals or ():
+        if isinstance(entry.value, Unknown):
+            party = principal_party(entry, zone)
+            if party is not None and party.status == UNKNOWN:
+                found.append((f"Principal.{entry.kind}", entry.value))
+    for condition in statement.conditions:
+        if condition.is_unknown:
+            if not condition.key_lc or condition.key_lc in IDENTITY_KEYS:
+                where = f"Condition {condition.operator}".strip() if condition.operator else "Condition"
+                found.extend((where, v) for v in condition.values if isinstance(v, Unknown))
+            continue
+        kind = IDENTITY_KEYS.get(condition.key_lc)
+        if kind is None or condition.negated:
+            continue  # a negated condition of an Allow already admits everyone not listed
+        wildcards = condition.base in _WILDCARD_BASES
+        for value in condition.values:
+            if isinstance(value, Unknown) and _value_party(kind, value, zone, wildcards).status == UNKNOWN:
+                found.append((f"Condition {condition.operator} {condition.key}", value))
     return found
 
 
