@@ -711,7 +711,7 @@ class ExposedPolicy:
 
 def exposed_policies(model: Any) -> list[ExposedPolicy]:
     """Every resource policy (with its protected resource) and every role trust policy."""
-    from .model import RESOURCE_POLICY_TYPES
+    from .model import RESOURCE_POLICY_TYPES, _dig
 
     found = []
     for rp in model.resource_policies:
@@ -720,7 +720,7 @@ def exposed_policies(model: Any) -> list[ExposedPolicy]:
             label = rp.target.address
         else:
             spec = RESOURCE_POLICY_TYPES.get(rp.node.resource.type)
-            named = rp.node.resource.get(spec[1]) if spec and spec[1] else None
+            named = _dig(rp.node.resource.properties, spec[1]) if spec and spec[1] else None
             if isinstance(named, str) and not isinstance(named, Unknown):
                 label = named  # a literal name or ARN of a resource outside the scanned files
         found.append(ExposedPolicy(rp.node, rp.service, rp.target, label))
