@@ -325,6 +325,8 @@ def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
     if _VARIABLE.search(text) and not isinstance(value, Unknown):
         return Party(ANYONE, f"any caller (policy variable in {text})")
     if kind == "network":
+        if is_deploy_input(value):  # chosen at deploy: could be any endpoint, or a wildcard
+            return Party(UNKNOWN, f"could not resolve network {text}")
         # A VPC or endpoint named in the template is the deployer's network path.
         return Party(INSIDE, f"network {text}")
     return Party(UNKNOWN, f"could not resolve the account of unique id {text}")  # aws:userid
@@ -593,14 +595,31 @@ def statement_exposures(statement: Statement, zone: Zone, service: str,
     return found
 
 
+_INPUT_REASONS = ("parameter without default", "SSM parameter resolved at deploy time", "variable without default")
+_TF_VARIABLE = re.compile(r"(?<![\w.])var\.\w")
+_SUB_PARAMETER = re.compile(r"\$\{\s*[A-Za-z0-9]+\s*\}")  # ${Name} of Fn::Sub: a parameter
+
+
+def is_deploy_input(value: Any) -> bool:
+    """An unknown that the person deploying chooses: a CloudFormation parameter or Terraform
+    variable given no value, or a dynamic reference (``{{resolve:...}}``). It could be ``*``.
+    A data source or an imported value names something that exists and is not among them."""
+    if not isinstance(value, Unknown):
+        return False
+    text = value.text
+    return ("{{resolve:" in text or value.reason in _INPUT_REASONS or bool(_TF_VARIABLE.search(text))
+            or bool(_SUB_PARAMETER.search(text)))
+
+
 def deploy_time_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Unknown]]:
-    """The values of an Allow statement, not known before deploy, that decide who it lets in:
-    a Principal entry, or the value (or whole block) of a condition on a key that identifies the
-    caller. Values known to be the deploying account or a resource of the template are not
-    among them; neither are principals other checks judge (services, identity providers)."""
+    """The values of an Allow statement chosen only at deploy time (``is_deploy_input``) that
+    decide who it lets in: a Principal entry, or the value (or whole block) of a condition on a
+    key that identifies the caller. Values known to be the deploying account or a resource of
+    the template are not among them; neither are principals other checks judge (services,
+    identity providers)."""
     found: list[tuple[str, Unknown]] = []
     for entry in statement.principals or ():
-        if isinstance(entry.value, Unknown):
+        if is_deploy_input(entry.value):
             party = principal_party(entry, zone)
             if party is not None and party.status == UNKNOWN:
                 found.append((f"Principal.{entry.kind}", entry.value))
@@ -608,14 +627,14 @@ def deploy_time_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Un
         if condition.is_unknown:
             if not condition.key_lc or condition.key_lc in IDENTITY_KEYS:
                 where = f"Condition {condition.operator}".strip() if condition.operator else "Condition"
-                found.extend((where, v) for v in condition.values if isinstance(v, Unknown))
+                found.extend((where, v) for v in condition.values if is_deploy_input(v))
             continue
         kind = IDENTITY_KEYS.get(condition.key_lc)
         if kind is None or condition.negated:
             continue  # a negated condition of an Allow already admits everyone not listed
         wildcards = condition.base in _WILDCARD_BASES
         for value in condition.values:
-            if isinstance(value, Unknown) and _value_party(kind, value, zone, wildcards).status == UNKNOWN:
+            if is_deploy_input(value) and _value_party(kind, value, zone, wildcards).status == UNKNOWN:
                 found.append((f"Condition {condition.operator} {condition.key}", value))
     return found
 
