@@ -96,3 +96,16 @@ def test_unknown_principal_is_unresolved_even_with_external_access_checks_disabl
     report, proc = scan_json(str(CFN), "--fail-on", "none", "--config", str(config))
     assert proc.returncode == 2
     assert len(_unresolved(report)) == 3
+
+
+def test_lambda_permission_source_from_parameter_without_value_is_unresolved():
+    report, proc = scan_json(str(ROOT / "tests" / "fixtures" / "unknown_access" / "lambda"), "--fail-on", "none")
+    assert proc.returncode == 2
+    # the source account of FromOwnBucket is the deploying account: its unknown bucket changes nothing
+    assert _unresolved(report) == [
+        ("template.yaml", 12, "FromBucket: statement 1 of the resource policy lets an AWS service invoke the "
+                              "function for a source not known before deployment (could be any account's): "
+                              "Condition ArnLike AWS:SourceArn comes from parameter SourceBucketArn, which has no "
+                              "value; pass --parameter SourceBucketArn=VALUE"),
+    ]
+    assert [f for f in report["findings"] if f["rule_id"] == "IAG-EXT-006"] == []

@@ -611,6 +611,30 @@ def is_deploy_input(value: Any) -> bool:
             or bool(_SUB_PARAMETER.search(text)))
 
 
+# Lambda function permissions for a service principal: what their source conditions decide is
+# judged by IAG-EXT-006 (confused deputy)
+FUNCTION_PERMISSION_TYPES = {"aws_lambda_permission", "AWS::Lambda::Permission"}
+SERVICE_SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid",
+                       "aws:sourceorgpaths"}
+
+
+def service_source_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Unknown]]:
+    """For an Allow to a service principal: the values chosen at deploy time of its source
+    conditions, when they alone decide whether the service acts only for the deployer's
+    resources (no other source condition closes it or names an outsider)."""
+    if not statement.is_allow or not any(p.is_service for p in statement.principals or ()):
+        return []
+    if any(c.key_lc == "aws:principalorgid" and not c.negated and not c.if_exists for c in statement.conditions):
+        return []  # a service belongs to no organisation: the permission grants nothing
+    effects = [condition_effect(c, zone) for c in statement.conditions if c.key_lc in SERVICE_SOURCE_KEYS]
+    credited = [e for e in effects if e is not None and e.credited]
+    if not credited or any(e.closes for e in credited) or \
+            any(p.status in (OUTSIDE, ANYONE) for e in credited for p in e.parties):
+        return []
+    return [(f"Condition {e.condition.operator} {e.condition.key}", v) for e in credited
+            for v in e.condition.values if is_deploy_input(v)]
+
+
 def deploy_time_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Unknown]]:
     """The values of an Allow statement chosen only at deploy time (``is_deploy_input``) that
     decide who it lets in: a Principal entry, or the value (or whole block) of a condition on a

@@ -16,7 +16,8 @@ from typing import Any
 from ..errors import InputError
 from ..resource import CLOUDFORMATION
 from ..values import Unknown
-from .external import exposed_policies, statement_exposures, zone_for
+from .external import (FUNCTION_PERMISSION_TYPES, exposed_policies, service_source_unknowns, statement_exposures,
+                       zone_for)
 
 _PART = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC = re.compile(r"\{\{resolve:[^}]*\}\}")
@@ -46,14 +47,17 @@ def unknown_access_errors(model: Any, settings: Any) -> list[InputError]:
             unknowns: list[tuple[str, Unknown]] = []
             for exposure in statement_exposures(statement, zone, policy.service, denies):
                 unknowns.extend(u for u in exposure.unknowns if u not in unknowns)
+            what = "lets in callers not known before deployment (could be anyone)"
+            if not unknowns and node.resource.type in FUNCTION_PERMISSION_TYPES:
+                unknowns = service_source_unknowns(statement, zone)
+                what = "lets an AWS service invoke the function for a source not known before deployment " \
+                       "(could be any account's)"
             if not unknowns:
                 continue
             resource = node.resource
             described = "; ".join(f"{where} {describe_unknown(value, resource.source)}" for where, value in unknowns)
-            errors.append(InputError(
-                f"{resource.address}: {statement.where} of the {_kind(node)} lets in callers not known before "
-                f"deployment (could be anyone): {described}",
-                file=resource.file, line=node.statement_line(statement)))
+            errors.append(InputError(f"{resource.address}: {statement.where} of the {_kind(node)} {what}: {described}",
+                                     file=resource.file, line=node.statement_line(statement)))
     return errors
 
 
