@@ -81,10 +81,11 @@ def external_account_access(ctx):
     `organization_id`; by default only the deploying account: `${AWS::AccountId}`,
     `data.aws_caller_identity` and the template's own resources). Grants to anyone are IAG-EXT-001.
     A grant to a whole other organisation is medium severity; with no `organization_id` set, a grant
-    restricted to one organisation is taken to be to the deployer's own and not reported; an account, role or organisation
-    that could not be resolved before deploy (a parameter without value, a variable) is reported
-    at low severity and said so, never passed silently. One finding per statement, naming every
-    party it lets in, at the severity of the worst."""
+    restricted to one organisation is taken to be to the deployer's own and not reported. A principal
+    or limiting condition that comes from a parameter or variable without a value, or from a
+    dynamic reference, is an `unresolved` error of the scan (exit 2 unless `--allow-unresolved`),
+    not a finding; a value written in full that names no account is reported at low severity.
+    One finding per statement, naming every party it lets in, at the severity of the worst."""
     model = ctx.model
     for policy in exposed_policies(model):
         node = policy.node
@@ -92,8 +93,8 @@ def external_account_access(ctx):
         by_statement: dict[int, list] = {}
         for exposure in policy_exposures(node.document, zone, policy.service):
             party = exposure.party
-            if party.status not in (OUTSIDE, UNKNOWN):
-                continue
+            if party.status not in (OUTSIDE, UNKNOWN) or exposure.unknowns:
+                continue  # a party decided at deploy time is an unresolved error, not a finding
             if party.org and not zone.organization_id:
                 # no organisation configured: restricting to an organisation is the fix this tool
                 # recommends, so it is taken to be the deployer's own

@@ -1,7 +1,8 @@
 """IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
 
 from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.external import ANYONE, OUTSIDE, UNKNOWN, condition_effect, zone_for
+from iacguard.iam.external import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN,
+                                   condition_effect, service_source_unknowns, zone_for)
 
 BAD_CFN = """\
 FromUploads:
@@ -36,8 +37,8 @@ resource "aws_lambda_permission" "from_events" {
   source_arn    = aws_cloudwatch_event_rule.nightly.arn
 }
 """
-_SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths"}
-_PERMISSION_TYPES = {"aws_lambda_permission", "AWS::Lambda::Permission"}
+_SOURCE_KEYS = SERVICE_SOURCE_KEYS
+_PERMISSION_TYPES = FUNCTION_PERMISSION_TYPES
 
 
 @check(
@@ -61,7 +62,9 @@ def lambda_service_permission(ctx):
     resources the service acts for, or whose source is in an account outside the zone of trust.
     A wildcard-only source (`arn:aws:s3:::*`, `*`) restricts nothing. A permission restricted to
     an organisation (`principal_org_id`) never matches a service principal and is left alone.
-    Public (`*`) and account principals are IAG-EXT-001/IAG-EXT-002."""
+    A source that alone decides and comes from a parameter or variable without a value is an
+    `unresolved` error of the scan; other sources not known before deploy are reported at low
+    severity. Public (`*`) and account principals are IAG-EXT-001/IAG-EXT-002."""
     model = ctx.model
     for policy in model.resource_policies:
         node = policy.node
@@ -100,7 +103,7 @@ def lambda_service_permission(ctx):
                            key=f"{node.id}#outside")
             else:
                 unknown = [p for e in credited for p in e.parties if p.status == UNKNOWN]
-                if unknown:
+                if unknown and not service_source_unknowns(statement, zone):  # else an unresolved error
                     ctx.report(node.resource,
                                f"{node.resource.address}: lets {service} invoke {function} on behalf of a source that "
                                f"could not be checked ({unknown[0].label})", severity="low",

@@ -72,7 +72,8 @@ condition such as `aws:PrincipalOrgID`, `aws:SourceArn`/`aws:SourceAccount` (for
 )
 def public_resource_policy(ctx):
     """For every resource policy (S3, KMS, SQS, SNS, Lambda function and layer permissions, ECR,
-    Secrets Manager, OpenSearch, Glacier, EFS, Backup, EventBridge, API Gateway) and role trust
+    Secrets Manager, OpenSearch, Glacier, EFS, Backup, EventBridge, API Gateway, DynamoDB, Bedrock,
+    S3 Tables and every other type of `RESOURCE_POLICY_TYPES` in iacguard/iam/model.py) and role trust
     policy: an Allow statement that lets anyone in -- Principal `*`/`{"AWS": "*"}`, or
     NotPrincipal -- with no condition that restricts the caller to named accounts, an
     organisation, a source or a network endpoint (see iacguard/iam/external.py for how operators,

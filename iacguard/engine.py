@@ -523,6 +523,10 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
     _stage_done()
     for unresolved in model.unresolved:
         result.unresolved.append(InputError(unresolved.message, file=unresolved.resource.file, line=unresolved.line))
+    from .iam.unknown_access import unknown_access_errors
+
+    # whoever a policy lets in must be known, whichever checks are enabled
+    result.unresolved.extend(unknown_access_errors(model, settings))
     from .failclosed import unreadable_policy_errors
 
     result.errors.extend(unreadable_policy_errors(model))  # never a silent pass on dropped content

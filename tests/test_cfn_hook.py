@@ -475,7 +475,9 @@ def test_hook_template_shape():
     from iacguard.iam import model, sharing
 
     modelled = {t for table in (model.RESOURCE_POLICY_TYPES, model.LAMBDA_PERMISSION_TYPES,
-                                model.EVENT_BUS_PERMISSION_TYPES, sharing.SHARING_TYPES, model.PRINCIPAL_TYPES)
+                                model.EVENT_BUS_PERMISSION_TYPES, sharing.SHARING_TYPES, model.PRINCIPAL_TYPES,
+                                model.INLINE_POLICY_TYPES, model.MANAGED_POLICY_TYPES, model.SCP_TYPES,
+                                model.PERMISSION_SET_TYPES)
                 for t in table if t.startswith("AWS::")}
     assert modelled and not [t for t in modelled if not any(fnmatch.fnmatchcase(t, n) for n in names)]
     function = next(b for b in resources.values() if b["Type"] == "AWS::Lambda::Function")["Properties"]

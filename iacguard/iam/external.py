@@ -325,6 +325,8 @@ def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
     if _VARIABLE.search(text) and not isinstance(value, Unknown):
         return Party(ANYONE, f"any caller (policy variable in {text})")
     if kind == "network":
+        if is_deploy_input(value):  # chosen at deploy: could be any endpoint, or a wildcard
+            return Party(UNKNOWN, f"could not resolve network {text}")
         # A VPC or endpoint named in the template is the deployer's network path.
         return Party(INSIDE, f"network {text}")
     return Party(UNKNOWN, f"could not resolve the account of unique id {text}")  # aws:userid
@@ -506,6 +508,9 @@ class Exposure:
     ignored_conditions: list[str] = field(default_factory=list)  # present but restricting nothing
     closing: str = ""  # what would have kept it inside the zone
     denied_actions: list[str] = field(default_factory=list)
+    # for an unknown party: (element, value) of each value of the statement not known before
+    # deploy that decides who gets in; empty when the party is unknown for another reason
+    unknowns: list[tuple[str, Unknown]] = field(default_factory=list)
 
     @property
     def public(self) -> bool:
@@ -585,7 +590,76 @@ def statement_exposures(statement: Statement, zone: Zone, service: str,
                 continue
             seen.add(party)
             found.append(Exposure(statement, party, remaining, written, resources, ignored,
-                                  _closing_hint(party, via_not_principal, zone, ignored), denied))
+                                  _closing_hint(party, via_not_principal, zone, ignored), denied,
+                                  deploy_time_unknowns(statement, zone) if party.status == UNKNOWN else []))
+    return found
+
+
+_INPUT_REASONS = ("parameter without default", "SSM parameter resolved at deploy time", "variable without default")
+_TF_VARIABLE = re.compile(r"(?<![\w.])var\.\w")
+_SUB_PARAMETER = re.compile(r"\$\{\s*[A-Za-z0-9]+\s*\}")  # ${Name} of Fn::Sub: a parameter
+
+
+def is_deploy_input(value: Any) -> bool:
+    """An unknown that the person deploying chooses: a CloudFormation parameter or Terraform
+    variable given no value, or a dynamic reference (``{{resolve:...}}``). It could be ``*``.
+    A data source or an imported value names something that exists and is not among them."""
+    if not isinstance(value, Unknown):
+        return False
+    text = value.text
+    return ("{{resolve:" in text or value.reason in _INPUT_REASONS or bool(_TF_VARIABLE.search(text))
+            or bool(_SUB_PARAMETER.search(text)))
+
+
+# Lambda function permissions for a service principal: what their source conditions decide is
+# judged by IAG-EXT-006 (confused deputy)
+FUNCTION_PERMISSION_TYPES = {"aws_lambda_permission", "AWS::Lambda::Permission"}
+SERVICE_SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid",
+                       "aws:sourceorgpaths"}
+
+
+def service_source_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Unknown]]:
+    """For an Allow to a service principal: the values chosen at deploy time of its source
+    conditions, when they alone decide whether the service acts only for the deployer's
+    resources (no other source condition closes it or names an outsider)."""
+    if not statement.is_allow or not any(p.is_service for p in statement.principals or ()):
+        return []
+    if any(c.key_lc == "aws:principalorgid" and not c.negated and not c.if_exists for c in statement.conditions):
+        return []  # a service belongs to no organisation: the permission grants nothing
+    effects = [condition_effect(c, zone) for c in statement.conditions if c.key_lc in SERVICE_SOURCE_KEYS]
+    credited = [e for e in effects if e is not None and e.credited]
+    if not credited or any(e.closes for e in credited) or \
+            any(p.status in (OUTSIDE, ANYONE) for e in credited for p in e.parties):
+        return []
+    return [(f"Condition {e.condition.operator} {e.condition.key}", v) for e in credited
+            for v in e.condition.values if is_deploy_input(v)]
+
+
+def deploy_time_unknowns(statement: Statement, zone: Zone) -> list[tuple[str, Unknown]]:
+    """The values of an Allow statement chosen only at deploy time (``is_deploy_input``) that
+    decide who it lets in: a Principal entry, or the value (or whole block) of a condition on a
+    key that identifies the caller. Values known to be the deploying account or a resource of
+    the template are not among them; neither are principals other checks judge (services,
+    identity providers)."""
+    found: list[tuple[str, Unknown]] = []
+    for entry in statement.principals or ():
+        if is_deploy_input(entry.value):
+            party = principal_party(entry, zone)
+            if party is not None and party.status == UNKNOWN:
+                found.append((f"Principal.{entry.kind}", entry.value))
+    for condition in statement.conditions:
+        if condition.is_unknown:
+            if not condition.key_lc or condition.key_lc in IDENTITY_KEYS:
+                where = f"Condition {condition.operator}".strip() if condition.operator else "Condition"
+                found.extend((where, v) for v in condition.values if is_deploy_input(v))
+            continue
+        kind = IDENTITY_KEYS.get(condition.key_lc)
+        if kind is None or condition.negated:
+            continue  # a negated condition of an Allow already admits everyone not listed
+        wildcards = condition.base in _WILDCARD_BASES
+        for value in condition.values:
+            if is_deploy_input(value) and _value_party(kind, value, zone, wildcards).status == UNKNOWN:
+                found.append((f"Condition {condition.operator} {condition.key}", value))
     return found
 
 
@@ -680,7 +754,7 @@ class ExposedPolicy:
 
 def exposed_policies(model: Any) -> list[ExposedPolicy]:
     """Every resource policy (with its protected resource) and every role trust policy."""
-    from .model import RESOURCE_POLICY_TYPES
+    from .model import RESOURCE_POLICY_TYPES, _dig
 
     found = []
     for rp in model.resource_policies:
@@ -689,7 +763,7 @@ def exposed_policies(model: Any) -> list[ExposedPolicy]:
             label = rp.target.address
         else:
             spec = RESOURCE_POLICY_TYPES.get(rp.node.resource.type)
-            named = rp.node.resource.get(spec[1]) if spec and spec[1] else None
+            named = _dig(rp.node.resource.properties, spec[1]) if spec and spec[1] else None
             if isinstance(named, str) and not isinstance(named, Unknown):
                 label = named  # a literal name or ARN of a resource outside the scanned files
         found.append(ExposedPolicy(rp.node, rp.service, rp.target, label))
