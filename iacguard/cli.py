@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--var", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                       help="Terraform variable value (repeatable)")
     scan.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file")
-    scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR", help="directory of extra checks")
+    scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR",
+                      help="directory of extra checks (repeatable; also IACGUARD_CHECKS_DIR); never from settings")
     scan.add_argument("--allow-unresolved", action="store_true",
                       help="do not fail (exit 2) on policies that cannot be resolved before deploy")
     scan.add_argument("--max-file-size", type=int, metavar="BYTES", help="largest file read (default 20 MiB)")
@@ -143,7 +144,7 @@ def _gate_overrides(args: argparse.Namespace) -> dict:
 
 
 def _settings_for(args: argparse.Namespace):
-    from .settings import find_settings_file, load_settings
+    from .settings import checks_dirs_from_environment, find_settings_file, load_settings
 
     config = Path(args.config) if args.config else find_settings_file(Path(args.paths[0]))
     if args.config and not config.is_file():
@@ -155,7 +156,7 @@ def _settings_for(args: argparse.Namespace):
     settings.parameter_files.extend(args.parameters_file)
     settings.variables.update(dict(args.var))
     settings.var_files.extend(args.var_file)
-    settings.checks_dirs.extend(args.checks_dir)
+    settings.checks_dirs.extend(checks_dirs_from_environment() + args.checks_dir)
     if args.allow_unresolved:
         settings.allow_unresolved = True
     if args.max_file_size:
@@ -285,8 +286,9 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _list_checks(args: argparse.Namespace) -> int:
     from .framework import load_checks
+    from .settings import checks_dirs_from_environment
 
-    checks = load_checks(args.checks_dir)
+    checks = load_checks(checks_dirs_from_environment() + args.checks_dir)
     if args.format == "json":
         import json
 
@@ -301,8 +303,9 @@ def _list_checks(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from .docs import render_check
     from .framework import load_checks
+    from .settings import checks_dirs_from_environment
 
-    checks = load_checks(args.checks_dir)
+    checks = load_checks(checks_dirs_from_environment() + args.checks_dir)
     meta = checks.get(args.check_id) or checks.get(args.check_id.upper())
     if meta is None:
         raise UsageError(f"unknown check {args.check_id!r}; `iacguard list-checks` prints them")

@@ -31,6 +31,7 @@ class Settings:
     variables: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     parameter_files: list[str] = field(default_factory=list)
+    # Only from --checks-dir or IACGUARD_CHECKS_DIR: a settings file never makes iacguard import code.
     checks_dirs: list[str] = field(default_factory=list)
     allow_unresolved: bool = False
     max_file_size: int = 20 * 1024 * 1024
@@ -58,7 +59,7 @@ _TYPES: dict[str, Any] = {
     "fail_on": str, "enable": list, "disable": list, "severity_overrides": dict,
     "deploy_accounts": list, "organization_id": str, "trusted_accounts": list,
     "require_permissions_boundary": bool, "profiles": list, "var_files": list, "variables": dict,
-    "parameters": dict, "parameter_files": list, "checks_dirs": list, "allow_unresolved": bool,
+    "parameters": dict, "parameter_files": list, "allow_unresolved": bool,
     "max_file_size": int, "max_nesting_depth": int, "max_alias_nodes": int, "max_module_depth": int,
     "max_instances": int, "max_seconds_per_file": int, "paths": dict, "baseline": str,
 }
@@ -69,6 +70,9 @@ PROFILES: dict[str, str] = {
     "account-baseline": "account-wide controls (root user, password policy, account-level guardrails) "
                         "for the repository that manages the AWS account itself",
 }
+# Keys that would load Python from the scanned tree: refused in every settings source.
+_CODE_KEYS = ("checks_dirs", "checks_dir")
+CHECKS_DIR_ENV = "IACGUARD_CHECKS_DIR"
 _LIMITS = ("max_file_size", "max_nesting_depth", "max_alias_nodes", "max_module_depth", "max_instances")
 
 
@@ -89,9 +93,13 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
         raw = {}
     if not isinstance(raw, dict):
         raise UsageError("settings must be a mapping", file=source)
-    known = {f.name for f in fields(Settings)} - {"source", "base_dir"}
+    known = {f.name for f in fields(Settings)} - {"source", "base_dir", "checks_dirs"}
     for key, value in raw.items():
         name = str(key).replace("-", "_")
+        if name in _CODE_KEYS:
+            raise UsageError(f"setting {key!r} is not allowed: settings never load code; custom checks load only "
+                             f"from --checks-dir DIR on the command line (or the {CHECKS_DIR_ENV} environment "
+                             f"variable)", file=source)
         if name not in known:
             raise UsageError(f"unknown setting {key!r}", file=source)
         value = _checked(str(key), value, _TYPES[name], source)
@@ -112,7 +120,7 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
 
 
 # Settings naming files or directories, resolved against the settings file's directory.
-_FILE_LISTS = ("var_files", "parameter_files", "checks_dirs")
+_FILE_LISTS = ("var_files", "parameter_files")
 
 
 def _checked(key: str, value: Any, expected: Any, source: str) -> Any:
@@ -198,6 +206,14 @@ def check_references(settings: Settings, checks: dict) -> None:
     for name in settings.severity_overrides:
         if name not in ids:
             raise UsageError(f"setting 'severity_overrides': unknown check {name!r}", file=settings.source)
+
+
+def checks_dirs_from_environment() -> list[str]:
+    """Directories of custom checks named by IACGUARD_CHECKS_DIR (separated like PATH): the CI
+    owner's channel, beside --checks-dir; never a file in the scanned tree."""
+    import os
+
+    return [d for d in os.environ.get(CHECKS_DIR_ENV, "").split(os.pathsep) if d.strip()]
 
 
 def path_inputs(settings: Settings, path: Path) -> list[dict[str, Any]]:

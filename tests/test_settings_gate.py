@@ -1,0 +1,61 @@
+"""The scanned tree cannot weaken or run the gate: settings never load code, name no file outside
+the repository, and with --diff-base a settings change that weakens the gate blocks (IAG-GR-005)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+from test_e2e_gate import ADMIN_TF, _git, _repo, _scan, _write
+
+# A check module whose import leaves a mark: it must never be imported from the scanned tree.
+MARKING_CHECK = """\
+from pathlib import Path
+Path(__file__).with_name("IMPORTED").write_text("imported")
+from iacguard.checks_api import check
+
+@check("ACME-001", family="guardrails", severity="high", title="Every role", why="w", fix="f")
+def every_role(ctx):
+    \"\"\"Reports every role.\"\"\"
+    for principal in ctx.model.principals.values():
+        if principal.kind == "role":
+            ctx.report(principal.resource, f"{principal.address}: custom finding")
+"""
+
+
+# ================================================================ settings never load code
+
+@pytest.mark.parametrize("settings_file, text, key", [
+    (".iacguard.yaml", "checks_dirs: [evil]\n", "'checks_dirs'"),
+    (".iacguard.yaml", "checks-dirs: [evil]\n", "'checks-dirs'"),
+    (".iacguard.yaml", "checks_dir: evil\n", "'checks_dir'"),
+    ("pyproject.toml", '[tool.iacguard]\nchecks_dirs = ["evil"]\n', "'checks_dirs'"),
+])
+def test_a_settings_key_that_would_load_code_is_an_error(tmp_path, settings_file, text, key):
+    repo = _repo(tmp_path, {"main.tf": ADMIN_TF, "evil/acme.py": MARKING_CHECK, settings_file: text})
+    for command in (["scan", "."], ["baseline", ".", "-o", "b.json"], ["graph", "."]):
+        proc = run_cli(*command, cwd=repo)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert f"{settings_file}: setting {key} is not allowed" in proc.stderr
+        assert "--checks-dir" in proc.stderr
+        assert not (repo / "evil" / "IMPORTED").exists()
+
+
+def test_custom_checks_load_from_the_environment_variable_of_the_ci_owner(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ADMIN_TF})
+    checks = tmp_path / "owner-checks"
+    checks.mkdir()
+    (checks / "acme.py").write_text(MARKING_CHECK)
+    env = {"IACGUARD_CHECKS_DIR": str(checks)}
+    proc = run_cli("scan", ".", "--format", "json", "--fail-on", "none", cwd=repo, env=env)
+    assert proc.returncode == 0, proc.stderr
+    custom = [(f["rule_id"], f["resource"], f["file"]) for f in json.loads(proc.stdout)["findings"]
+              if f["rule_id"] == "ACME-001"]
+    assert custom == [("ACME-001", "aws_iam_role.app", "main.tf")]
+    assert "ACME-001" in run_cli("list-checks", cwd=repo, env=env).stdout
+    assert "Every role" in run_cli("explain", "ACME-001", cwd=repo, env=env).stdout
+    missing = run_cli("scan", ".", cwd=repo, env={"IACGUARD_CHECKS_DIR": str(tmp_path / "nope")})
+    assert missing.returncode == 2 and "checks directory not found" in missing.stderr
