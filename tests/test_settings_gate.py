@@ -59,3 +59,25 @@ def test_custom_checks_load_from_the_environment_variable_of_the_ci_owner(tmp_pa
     assert "Every role" in run_cli("explain", "ACME-001", cwd=repo, env=env).stdout
     missing = run_cli("scan", ".", cwd=repo, env={"IACGUARD_CHECKS_DIR": str(tmp_path / "nope")})
     assert missing.returncode == 2 and "checks directory not found" in missing.stderr
+
+
+def test_cfn_lint_reads_no_cfnlintrc_from_the_scanned_checkout(tmp_path):
+    """cfn-lint's project config (.cfnlintrc in the working directory) could import rules written
+    in Python (append_rules) and hide its errors (ignore_checks); --cfn-lint reads none."""
+    repo = _repo(tmp_path, {
+        "stack.yaml": """\
+            AWSTemplateFormatVersion: "2010-09-09"
+            Resources:
+              Bucket:
+                Type: AWS::S3::Bucket
+                Properties:
+                  Nope: 1
+            """,
+        ".cfnlintrc": "append_rules: [rules]\nignore_checks: [E3002]\n",
+        "rules/evil.py": 'from pathlib import Path\nPath(__file__).with_name("IMPORTED").write_text("x")\n',
+    })
+    report, proc = _scan(repo, "stack.yaml", "--cfn-lint")
+    assert not (repo / "rules" / "IMPORTED").exists()
+    lint = [(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]
+            if f["family"] == "template-validity"]
+    assert lint == [("E3002", "Bucket", "stack.yaml", 6)] and proc.returncode == 1
