@@ -81,3 +81,60 @@ def test_cfn_lint_reads_no_cfnlintrc_from_the_scanned_checkout(tmp_path):
     lint = [(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]
             if f["family"] == "template-validity"]
     assert lint == [("E3002", "Bucket", "stack.yaml", 6)] and proc.returncode == 1
+
+
+# ================================================================ settings name no file outside the repository
+
+VARIABLE_TF = """\
+variable "action" {}
+
+resource "aws_iam_role" "app" {
+  name               = "app"
+  assume_role_policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "app" {
+  role   = aws_iam_role.app.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = var.action, Resource = "*" }] })
+}
+"""
+
+
+@pytest.mark.parametrize("settings_file, text, key, named", [
+    (".iacguard.yaml", "var_files: [../outside.tfvars]\n", "'var_files'", "'../outside.tfvars'"),
+    (".iacguard.yaml", "parameter_files: [../outside.json]\n", "'parameter_files'", "'../outside.json'"),
+    (".iacguard.yaml", "baseline: ../outside.json\n", "'baseline'", "'../outside.json'"),
+    (".iacguard.yaml", "paths:\n  infra: {var_files: [../../outside.tfvars]}\n", "'paths.infra.var_files'",
+     "'../../outside.tfvars'"),
+    (".iacguard.yaml", "paths:\n  infra: {parameter_files: [OUTSIDE/outside.json]}\n",
+     "'paths.infra.parameter_files'", "/outside.json'"),
+    (".iacguard.yaml", "var_files: [link.tfvars]\n", "'var_files'", "'link.tfvars'"),  # a symlink out
+    ("pyproject.toml", '[tool.iacguard]\nvar_files = ["../outside.tfvars"]\n', "'var_files'", "'../outside.tfvars'"),
+])
+def test_settings_may_not_name_files_outside_the_repository(tmp_path, settings_file, text, key, named):
+    outside = tmp_path  # the repository is tmp_path/repo
+    (outside / "outside.tfvars").write_text('action = "s3:GetObject"\n')
+    (outside / "outside.json").write_text('{"fingerprint": "x"}\n')
+    repo = _repo(tmp_path, {"infra/main.tf": VARIABLE_TF,
+                            settings_file: text.replace("OUTSIDE", str(outside))})
+    (repo / "link.tfvars").symlink_to(outside / "outside.tfvars")
+    for command in (["scan", "."], ["scan", "infra"], ["baseline", ".", "-o", "b.json"]):
+        proc = run_cli(*command, cwd=repo)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert f"{settings_file}: setting {key}: " in proc.stderr and named in proc.stderr, proc.stderr
+        assert "is outside the repository" in proc.stderr
+
+
+def test_settings_files_inside_the_repository_and_command_line_files_anywhere_are_read(tmp_path):
+    (tmp_path / "outside.tfvars").write_text('action = "*"\n')
+    repo = _repo(tmp_path, {"infra/main.tf": VARIABLE_TF, "infra/prod.tfvars": 'action = "*"\n',
+                            ".iacguard.yaml": "paths:\n  infra: {var_files: [infra/prod.tfvars]}\n"})
+    report, proc = _scan(repo, "infra")
+    assert [(f["rule_id"], f["resource"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"] == \
+        [("IAG-LP-001", "aws_iam_role_policy.app")]
+    _write(repo, {".iacguard.yaml": "fail_on: high\n"})
+    report, proc = _scan(repo, "infra", "--var-file", str(tmp_path / "outside.tfvars"))
+    assert [(f["rule_id"], f["resource"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"] == \
+        [("IAG-LP-001", "aws_iam_role_policy.app")]
