@@ -32,7 +32,7 @@ def lint_template(path: Path, regions: list[str] | None = None) -> list:
         from cfnlint.config import ConfigMixIn
         from cfnlint.runner import Runner
     except ImportError:
-        raise UsageError("--cfn-lint needs cfn-lint: pip install 'iacguard[cfn-lint]'") from None
+        raise UsageError("--cfn-lint needs cfn-lint: pip install 'iacguard-gate[cfn-lint]'") from None
 
     class WithoutConfigFiles(ConfigMixIn):
         # cfn-lint's own lint_file reads .cfnlintrc from the working directory (the scanned
