@@ -216,6 +216,30 @@ def _apply_gate(args: argparse.Namespace, result, settings) -> None:
 
         base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs)
         result.diff = compare(result, base, args.diff_base)
+        _report_weakened_settings(args, result, settings, baseline)
+
+
+def _report_weakened_settings(args: argparse.Namespace, result, settings, baseline: str | None) -> None:
+    """IAG-GR-005 with --diff-base: the settings file or baseline lets through what the base's
+    blocked. It runs whatever the settings say (they are what it judges) and a fail_on the file
+    raised gives way to the base's."""
+    from .engine import _finish
+    from .framework import SETTINGS_CHECK, CheckContext
+    from .gate import fail_on_raised, settings_changes
+
+    changes, base_settings = settings_changes(args.diff_base, args.paths, settings, result.checks, result.root,
+                                              config_given=bool(args.config), baseline=baseline,
+                                              baseline_given=bool(args.baseline))
+    if base_settings is not None and args.fail_on is None and fail_on_raised(base_settings.fail_on, settings.fail_on):
+        settings.fail_on = base_settings.fail_on
+    meta = result.checks[SETTINGS_CHECK]
+    sink: list = []
+    meta.func(CheckContext(meta, result.model, settings, sink, settings_changes=changes))
+    for finding in sink:
+        finding.diff = "new"
+        result.diff["new"] += 1
+    result.findings.extend(sink)
+    _finish(result)
 
 
 def _baseline(args: argparse.Namespace) -> int:

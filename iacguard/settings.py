@@ -282,12 +282,17 @@ def load_settings(path: Path | None, repository: Path | None = None) -> Settings
     name must be inside it."""
     if path is None:
         return Settings()
-    base_dir = path.resolve().parent
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise UsageError(f"cannot read settings file: {exc.strerror or exc}", file=str(path)) from None
-    if path.name == "pyproject.toml":
+    return validate(settings_table(text, path.name, str(path)), str(path), path.resolve().parent, repository)
+
+
+def settings_table(text: str, name: str, source: str) -> Any:
+    """The raw settings in the text of a settings file called ``name`` (`pyproject.toml`: its
+    [tool.iacguard] table; else YAML); a syntax error is a UsageError naming ``source``."""
+    if name == "pyproject.toml":
         try:
             import tomllib
         except ImportError:  # Python 3.10
@@ -296,20 +301,23 @@ def load_settings(path: Path | None, repository: Path | None = None) -> Settings
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"invalid TOML: {exc}", file=str(path)) from None
+            raise UsageError(f"invalid TOML: {exc}", file=source) from None
         table = data.get("tool", {}).get("iacguard", {})
         if not isinstance(table, dict):
-            raise UsageError("[tool.iacguard] must be a table", file=str(path))
-        return validate(table, str(path), base_dir, repository)
+            raise UsageError("[tool.iacguard] must be a table", file=source)
+        return table
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise UsageError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+        raise UsageError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source,
                          line=line + 1 if line is not None else None) from None
-    return validate(data, str(path), base_dir, repository)
+
+
+def has_settings_table(pyproject_text: str) -> bool:
+    return bool(_PYPROJECT_TABLE.search(pyproject_text))
 
 
 STARTER = """\

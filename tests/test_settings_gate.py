@@ -138,3 +138,152 @@ def test_settings_files_inside_the_repository_and_command_line_files_anywhere_ar
     report, proc = _scan(repo, "infra", "--var-file", str(tmp_path / "outside.tfvars"))
     assert [(f["rule_id"], f["resource"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"] == \
         [("IAG-LP-001", "aws_iam_role_policy.app")]
+
+
+# ================================================================ IAG-GR-005: settings that weaken the gate
+
+BASE_SETTINGS = """\
+fail_on: medium
+severity_overrides: {IAG-AK-001: critical}
+trusted_accounts: ["111122223333"]
+profiles: [account-baseline]
+require_permissions_boundary: true
+"""
+
+ACCESS_KEY_TF = """\
+resource "aws_iam_user" "ci" {
+  name = "ci"
+}
+
+resource "aws_iam_access_key" "ci" {
+  user = aws_iam_user.ci.name
+}
+"""
+
+
+def _weakenings(report: dict) -> list[tuple]:
+    return [(f["resource"], f["file"], f["line"], f["severity"], f["message"])
+            for f in report["findings"] if f["rule_id"] == "IAG-GR-005"]
+
+
+@pytest.mark.parametrize("head, expected", [
+    (BASE_SETTINGS.replace("fail_on: medium", "fail_on: critical"),
+     [("fail_on", 1, "fail_on: raised from medium to critical")]),
+    (BASE_SETTINGS.replace("fail_on: medium", "fail_on: none"),
+     [("fail_on", 1, "fail_on: raised from medium to none")]),
+    (BASE_SETTINGS + "disable: [access-keys]\n",
+     [("disable", 6, "disable: turns off IAG-AK-001, IAG-AK-002, IAG-AK-003")]),
+    (BASE_SETTINGS + "enable: [least-privilege]\n", None),  # every other check turned off by enable
+    (BASE_SETTINGS.replace("{IAG-AK-001: critical}", "{IAG-AK-001: low}"),
+     [("severity_overrides", 2, "severity_overrides: lowers IAG-AK-001 from critical to low")]),
+    (BASE_SETTINGS.replace('["111122223333"]', '["111122223333", "444455556666"]'),
+     [("trusted_accounts", 3, "trusted_accounts: adds 444455556666 to the zone of trust")]),
+    (BASE_SETTINGS + 'deploy_accounts: ["444455556666"]\n',
+     [("deploy_accounts", 6, "deploy_accounts: adds 444455556666 to the zone of trust")]),
+    (BASE_SETTINGS + "organization_id: o-a1b2c3d4e5\n",
+     [("organization_id", 6, "organization_id: trusts organization o-a1b2c3d4e5 (base: none)")]),
+    (BASE_SETTINGS.replace("profiles: [account-baseline]", "profiles: []"),
+     [("profiles", 4, "profiles: removes account-baseline (its checks stop running)")]),
+    (BASE_SETTINGS + "allow_unresolved: true\n",
+     [("allow_unresolved", 6, "allow_unresolved: turned on: policies that cannot be resolved no longer fail the run")]),
+    (BASE_SETTINGS.replace("require_permissions_boundary: true", "require_permissions_boundary: false"),
+     [("require_permissions_boundary", 5, "require_permissions_boundary: turned off")]),
+])
+def test_a_settings_change_that_weakens_the_gate_blocks(tmp_path, head, expected):
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": BASE_SETTINGS})
+    _write(repo, {".iacguard.yaml": head})
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    found = _weakenings(report)
+    if expected is None:  # enable: only least-privilege: every other check that ran is turned off
+        assert [(r, line) for r, _, line, _, _ in found] == [("enable", 6)]
+        evidence = next(f["evidence"] for f in report["findings"] if f["rule_id"] == "IAG-GR-005")
+        assert {"IAG-AK-001", "IAG-GR-005", "IAG-EXT-001"} <= set(evidence["checks"])
+        assert not any(c.startswith("IAG-LP-") for c in evidence["checks"])
+    else:
+        assert found == [(r, ".iacguard.yaml", line, "high", message) for r, line, message in expected]
+    assert all(f["diff"] == "new" for f in report["findings"] if f["rule_id"] == "IAG-GR-005")
+    assert proc.returncode == 1
+    # the same settings without --diff-base: nothing to compare with, no finding
+    report, _ = _scan(repo, ".")
+    assert _weakenings(report) == []
+
+
+def test_settings_cannot_turn_off_or_soften_the_rule_that_judges_them(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": BASE_SETTINGS})
+    _write(repo, {".iacguard.yaml": BASE_SETTINGS.replace("fail_on: medium", "fail_on: none")
+                  + "disable: [IAG-GR-005, guardrails, access-keys]\nseverity_overrides: {IAG-GR-005: low}\n"})
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert proc.returncode == 1, proc.stderr
+    found = {(r, line, severity) for r, _, line, severity, _ in _weakenings(report)}
+    assert found == {("fail_on", 1, "high"), ("disable", 6, "high")}
+    disabled = next(f for f in report["findings"] if f["rule_id"] == "IAG-GR-005" and f["resource"] == "disable")
+    assert {"IAG-GR-005", "IAG-GR-000", "IAG-AK-001"} <= set(disabled["evidence"]["checks"])
+    # fail_on raised by the file gives way to the base's: the summary says what decided
+    assert report["summary"]["fail_on"] == "medium"
+    # the CI owner's command line still decides: --fail-on none reports without blocking
+    report, proc = _scan(repo, ".", "--diff-base", "main", "--fail-on", "none")
+    assert proc.returncode == 0 and len(_weakenings(report)) == 2
+
+
+def test_stricter_or_unchanged_settings_are_no_finding(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": BASE_SETTINGS + "disable: [IAG-AK-002]\n"})
+    _write(repo, {".iacguard.yaml": "# reformatted, stricter\nfail_on: low\nseverity_overrides: {IAG-AK-001: critical, "
+                                    "IAG-GR-002: high}\ntrusted_accounts: []\nprofiles: [account-baseline]\n"
+                                    "require_permissions_boundary: true\n"})
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert _weakenings(report) == [] and proc.returncode == 0  # the access key is unchanged since the base
+
+
+@pytest.mark.parametrize("settings_file, text, line", [
+    (".iacguard.yaml", "# added by the pull request\ndisable: [access-keys]\n", 2),
+    ("pyproject.toml", '[project]\nname = "x"\n\n[tool.iacguard]\nfail_on = "none"\ndisable = ["access-keys"]\n', 6),
+])
+def test_a_settings_file_added_since_the_base_is_compared_with_the_defaults(tmp_path, settings_file, text, line):
+    repo = _repo(tmp_path, {"infra/main.tf": ACCESS_KEY_TF})
+    _write(repo, {settings_file: text})
+    report, proc = _scan(repo, "infra", "--diff-base", "main")
+    found = [(r, f, n) for r, f, n, _, _ in _weakenings(report)]
+    assert ("disable", f"../{settings_file}", line) in found, found
+    assert proc.returncode == 1
+
+
+def test_a_settings_file_deleted_since_the_base_is_compared_with_the_defaults(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": "fail_on: low\n"})
+    _write(repo, {".iacguard.yaml": None})
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert [(r, f, m) for r, f, _, _, m in _weakenings(report)] == \
+        [("fail_on", ".iacguard.yaml", "fail_on: raised from low to high")]
+
+
+def test_baseline_entries_added_since_the_base_block(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": "baseline: .iacguard-baseline.json\n",
+                            ".iacguard-baseline.json": '{"version": 1, "tool": "iacguard", "findings": []}\n'})
+    proc = run_cli("baseline", ".", "-o", ".iacguard-baseline.json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    recorded = json.loads((repo / ".iacguard-baseline.json").read_text())["findings"]
+    assert recorded and all(f["baselined"] for f in report["findings"] if f["rule_id"] != "IAG-GR-005")
+    found = [f for f in report["findings"] if f["rule_id"] == "IAG-GR-005"]
+    assert [(f["resource"], f["file"]) for f in found] == [("baseline", ".iacguard-baseline.json")]
+    text = (repo / ".iacguard-baseline.json").read_text()
+    first = text[: text.index(recorded[0]["fingerprint"])].count("\n") + 1
+    assert found[0]["line"] == first
+    assert sorted((e["rule_id"], e["resource"]) for e in found[0]["evidence"]["added"]) == \
+        sorted((e["rule_id"], e["resource"]) for e in recorded)
+    assert proc.returncode == 1
+    # the same baseline given on the command line is the pull request's file too
+    report, proc = _scan(repo, ".", "--diff-base", "main", "--baseline", ".iacguard-baseline.json")
+    assert [f["resource"] for f in report["findings"] if f["rule_id"] == "IAG-GR-005"] == ["baseline"]
+    # once the baseline is on the base branch, it hides the recorded findings and nothing blocks
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "baseline")
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert _weakenings(report) == [] and proc.returncode == 0, report
+
+
+def test_settings_and_baseline_from_outside_the_repository_are_the_ci_owners(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": "fail_on: low\n"})
+    owner = tmp_path / "owner.yaml"
+    owner.write_text("disable: [access-keys]\n")
+    report, proc = _scan(repo, ".", "--diff-base", "main", "--config", str(owner))
+    assert _weakenings(report) == [] and proc.returncode == 0, proc.stderr
