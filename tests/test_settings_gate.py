@@ -287,3 +287,34 @@ def test_settings_and_baseline_from_outside_the_repository_are_the_ci_owners(tmp
     owner.write_text("disable: [access-keys]\n")
     report, proc = _scan(repo, ".", "--diff-base", "main", "--config", str(owner))
     assert _weakenings(report) == [] and proc.returncode == 0, proc.stderr
+
+
+def test_the_documented_step_lets_the_base_branch_settings_decide(tmp_path):
+    """docs/github-actions.md: the step that puts the base branch's settings and baseline in place
+    of the pull request's, run as written; the scan then blocks as the base's settings would."""
+    import re
+    import subprocess
+
+    import yaml
+
+    from helpers import ROOT
+
+    doc = (ROOT / "docs" / "github-actions.md").read_text()
+    section = doc[doc.index("## The base branch's settings govern"):]
+    workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.DOTALL).group(1))
+    step = next(s for s in workflow["jobs"]["iacguard"]["steps"] if s.get("name") == "Gate settings from the base branch")
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": "fail_on: medium\n"})
+    _git(repo, "checkout", "-qb", "pr")
+    _write(repo, {".iacguard.yaml": "disable: [access-keys]\n",
+                  ".iacguard-baseline.json": '{"version": 1, "tool": "iacguard", "findings": []}\n'})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "weaken")
+    weakened, proc = _scan(repo, ".")
+    assert proc.returncode == 0 and not [f for f in weakened["findings"] if f["family"] == "access-keys"]
+    subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env={"BASE": "main", "PATH": "/usr/bin:/bin"},
+                   check=True)
+    assert (repo / ".iacguard.yaml").read_text() == "fail_on: medium\n"
+    assert not (repo / ".iacguard-baseline.json").exists()
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert proc.returncode == 0 and report["summary"]["fail_on"] == "medium" and _weakenings(report) == []
+    assert [f["rule_id"] for f in report["findings"] if f["family"] == "access-keys"]  # scanned again
