@@ -522,8 +522,7 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
         add("fail_on", f"raised from {base.fail_on} to {head.fail_on}", base=base.fail_on, head=head.fail_on)
     turned_off: dict[str, list[str]] = {}
     for meta in checks.values():
-        if meta.origin != "builtin" or not base.check_enabled(meta.id, meta.family) \
-                or head.check_enabled(meta.id, meta.family):
+        if not base.check_enabled(meta.id, meta.family) or head.check_enabled(meta.id, meta.family):
             continue
         key = "disable" if meta.id in head.disable or meta.family in head.disable else "enable"
         turned_off.setdefault(key, []).append(meta.id)
@@ -532,7 +531,7 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
             checks=ids)
     lowered = []
     for meta in checks.values():
-        if meta.origin != "builtin" or not head.check_enabled(meta.id, meta.family):
+        if not head.check_enabled(meta.id, meta.family):
             continue
         before = base.severity_overrides.get(meta.id, meta.severity)
         after = head.severity_overrides.get(meta.id, meta.severity)

@@ -318,3 +318,16 @@ def test_the_documented_step_lets_the_base_branch_settings_decide(tmp_path):
     report, proc = _scan(repo, ".", "--diff-base", "main")
     assert proc.returncode == 0 and report["summary"]["fail_on"] == "medium" and _weakenings(report) == []
     assert [f["rule_id"] for f in report["findings"] if f["family"] == "access-keys"]  # scanned again
+
+
+def test_turning_off_the_ci_owners_custom_check_is_a_weakening(tmp_path):
+    repo = _repo(tmp_path, {"main.tf": ADMIN_TF})
+    checks = tmp_path / "owner-checks"
+    checks.mkdir()
+    (checks / "acme.py").write_text(MARKING_CHECK)
+    _write(repo, {".iacguard.yaml": "severity_overrides: {ACME-001: low}\n\n\ndisable: [ACME-001]\n"})
+    proc = run_cli("scan", ".", "--diff-base", "main", "--format", "json", cwd=repo,
+                   env={"IACGUARD_CHECKS_DIR": str(checks)})
+    found = [(f["resource"], f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]
+             if f["rule_id"] == "IAG-GR-005"]
+    assert found == [("disable", 4, "disable: turns off ACME-001")] and proc.returncode == 1
