@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--var", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                       help="Terraform variable value (repeatable)")
     scan.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file")
-    scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR", help="directory of extra checks")
+    scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR",
+                      help="directory of extra checks (repeatable; also IACGUARD_CHECKS_DIR); never from settings")
     scan.add_argument("--allow-unresolved", action="store_true",
                       help="do not fail (exit 2) on policies that cannot be resolved before deploy")
     scan.add_argument("--max-file-size", type=int, metavar="BYTES", help="largest file read (default 20 MiB)")
@@ -143,19 +144,19 @@ def _gate_overrides(args: argparse.Namespace) -> dict:
 
 
 def _settings_for(args: argparse.Namespace):
-    from .settings import find_settings_file, load_settings
+    from .settings import checks_dirs_from_environment, find_settings_file, load_settings, repository_root
 
     config = Path(args.config) if args.config else find_settings_file(Path(args.paths[0]))
     if args.config and not config.is_file():
         raise UsageError(f"settings file not found: {args.config}")
-    settings = load_settings(config)
+    settings = load_settings(config, repository_root(Path(args.paths[0])))
     if args.fail_on:
         settings.fail_on = args.fail_on
     settings.parameters.update(dict(args.parameter))
     settings.parameter_files.extend(args.parameters_file)
     settings.variables.update(dict(args.var))
     settings.var_files.extend(args.var_file)
-    settings.checks_dirs.extend(args.checks_dir)
+    settings.checks_dirs.extend(checks_dirs_from_environment() + args.checks_dir)
     if args.allow_unresolved:
         settings.allow_unresolved = True
     if args.max_file_size:
@@ -215,6 +216,30 @@ def _apply_gate(args: argparse.Namespace, result, settings) -> None:
 
         base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs)
         result.diff = compare(result, base, args.diff_base)
+        _report_weakened_settings(args, result, settings, baseline)
+
+
+def _report_weakened_settings(args: argparse.Namespace, result, settings, baseline: str | None) -> None:
+    """IAG-GR-005 with --diff-base: the settings file or baseline lets through what the base's
+    blocked. It runs whatever the settings say (they are what it judges) and a fail_on the file
+    raised gives way to the base's."""
+    from .engine import _finish
+    from .framework import SETTINGS_CHECK, CheckContext
+    from .gate import fail_on_raised, settings_changes
+
+    changes, base_settings = settings_changes(args.diff_base, args.paths, settings, result.checks, result.root,
+                                              config_given=bool(args.config), baseline=baseline,
+                                              baseline_given=bool(args.baseline))
+    if base_settings is not None and args.fail_on is None and fail_on_raised(base_settings.fail_on, settings.fail_on):
+        settings.fail_on = base_settings.fail_on
+    meta = result.checks[SETTINGS_CHECK]
+    sink: list = []
+    meta.func(CheckContext(meta, result.model, settings, sink, settings_changes=changes))
+    for finding in sink:
+        finding.diff = "new"
+        result.diff["new"] += 1
+    result.findings.extend(sink)
+    _finish(result)
 
 
 def _baseline(args: argparse.Namespace) -> int:
@@ -285,8 +310,9 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _list_checks(args: argparse.Namespace) -> int:
     from .framework import load_checks
+    from .settings import checks_dirs_from_environment
 
-    checks = load_checks(args.checks_dir)
+    checks = load_checks(checks_dirs_from_environment() + args.checks_dir)
     if args.format == "json":
         import json
 
@@ -301,8 +327,9 @@ def _list_checks(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from .docs import render_check
     from .framework import load_checks
+    from .settings import checks_dirs_from_environment
 
-    checks = load_checks(args.checks_dir)
+    checks = load_checks(checks_dirs_from_environment() + args.checks_dir)
     meta = checks.get(args.check_id) or checks.get(args.check_id.upper())
     if meta is None:
         raise UsageError(f"unknown check {args.check_id!r}; `iacguard list-checks` prints them")

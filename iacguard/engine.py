@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import IacguardError, InputError
-from .framework import CheckContext, CheckMeta, Finding, load_checks, severity_rank
+from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_checks, severity_rank
 from .limits import ScanLimits, check_json_depth, time_limit
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
@@ -50,12 +50,13 @@ class ScanResult:
 
     def blocking(self, fail_on: str) -> list[Finding]:
         """Active findings at or above ``fail_on``. Suppressed, baselined and (with --diff-base)
-        unchanged findings never block; a broken suppression (the meta check) always does."""
+        unchanged findings never block; a broken suppression and settings weakened since the base
+        (the gate's own checks) always do."""
         if fail_on == "none":
             return []
         threshold = severity_rank(fail_on)
         return [f for f in self.findings
-                if (severity_rank(f.severity) >= threshold or f.rule_id == SUPPRESSION_CHECK)
+                if (severity_rank(f.severity) >= threshold or f.rule_id in (SUPPRESSION_CHECK, SETTINGS_CHECK))
                 and not f.suppressed and not f.baselined and f.diff != "unchanged"]
 
     def exit_code(self, settings: Settings) -> int:

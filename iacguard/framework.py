@@ -31,6 +31,10 @@ FAMILIES = (
 )
 
 
+# With --diff-base: settings or a baseline that let more through than the base's (checks/settings_weakened.py)
+SETTINGS_CHECK = "IAG-GR-005"
+
+
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
@@ -244,10 +248,14 @@ def canonical_content(content: Any) -> str:
 class CheckContext:
     """What a check sees: the IAM model (and its graph), settings, and a way to report."""
 
-    def __init__(self, meta: CheckMeta, model: Any, settings: Any, sink: list[Finding]):
+    def __init__(self, meta: CheckMeta, model: Any, settings: Any, sink: list[Finding],
+                 settings_changes: list | None = None):
         self.meta = meta
         self.model = model
         self.settings = settings
+        # With --diff-base, the gate stage's comparison of settings with the base (gate.SettingsChange);
+        # None while the checks run over the model
+        self.settings_changes = settings_changes
         self._sink = sink
 
     @property

@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -57,17 +58,22 @@ def load_baseline(path: Path) -> dict[str, str]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read baseline: {exc.strerror or exc}", file=str(path)) from None
+    return parse_baseline(text, str(path))
+
+
+def parse_baseline(text: str, source: str) -> dict[str, str]:
+    """{fingerprint: recorded severity} from the text of a baseline file."""
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"baseline is not valid JSON: {exc}", file=str(path)) from None
+        raise UsageError(f"baseline is not valid JSON: {exc}", file=source) from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
         raise UsageError(f"not an iacguard baseline (version {BASELINE_VERSION}); "
-                         f"write one with `iacguard baseline PATH... -o FILE`", file=str(path))
+                         f"write one with `iacguard baseline PATH... -o FILE`", file=source)
     recorded: dict[str, str] = {}
     for index, entry in enumerate(data["findings"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
-            raise UsageError(f"baseline entry {index + 1} has no fingerprint", file=str(path))
+            raise UsageError(f"baseline entry {index + 1} has no fingerprint", file=source)
         severity = entry.get("severity")
         recorded[entry["fingerprint"]] = severity if isinstance(severity, str) and severity in _RANKS else "critical"
     return recorded
@@ -105,10 +111,8 @@ def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def materialize(ref: str, paths: list[str], target: Path) -> tuple[Path, list[Path]]:
-    """Write the files under ``paths`` as they are at git revision ``ref`` into ``target``,
-    keeping their place relative to the repository root. Returns the repository root and the
-    paths inside ``target`` that correspond to ``paths`` (those that existed at ``ref``)."""
+def _revision(ref: str, paths: list[str]) -> tuple[Path, str]:
+    """The git top level of the scanned paths and the commit id ``ref`` names."""
     if not ref or ref.startswith("-"):
         raise UsageError(f"--diff-base: invalid revision {ref!r}")
     first = Path(paths[0]).resolve()
@@ -121,7 +125,14 @@ def materialize(ref: str, paths: list[str], target: Path) -> tuple[Path, list[Pa
         commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], toplevel)
     except UsageError:
         raise UsageError(f"--diff-base: unknown git revision {ref!r}") from None
-    commit_id = commit.decode().strip()
+    return toplevel, commit.decode().strip()
+
+
+def materialize(ref: str, paths: list[str], target: Path) -> tuple[Path, list[Path]]:
+    """Write the files under ``paths`` as they are at git revision ``ref`` into ``target``,
+    keeping their place relative to the repository root. Returns the repository root and the
+    paths inside ``target`` that correspond to ``paths`` (those that existed at ``ref``)."""
+    toplevel, commit_id = _revision(ref, paths)
     relatives: list[str] = []
     for path in paths:
         absolute = Path(path).resolve()
@@ -370,3 +381,244 @@ def _condition_set(statement: Any) -> set:
 def _canonical_without_sid(normalized: dict) -> Any:
     statements = normalized.get("Statement", []) if isinstance(normalized, dict) else []
     return [{k: v for k, v in s.items() if k != "Sid"} if isinstance(s, dict) else s for s in statements]
+
+
+# ---------------------------------------------------------------- settings that weaken the gate
+
+@dataclass
+class SettingsChange:
+    """One way the working tree's settings (or baseline) let more through than the base's did.
+    ``place`` has what a finding needs (address, type, file, line): the key in the settings file,
+    or the first added entry of the baseline file."""
+
+    setting: str
+    message: str
+    evidence: dict
+    place: Any
+
+
+def settings_changes(ref: str, paths: list[str], head: Any, checks: dict, root: Path, *,
+                     config_given: bool, baseline: str | None,
+                     baseline_given: bool) -> tuple[list[SettingsChange], Any]:
+    """Compare the settings file in effect (``head``, as loaded from its file: command-line
+    options are the CI owner's and not compared) and the baseline file with those at ``ref``.
+    Returns the weakenings and the base's settings. Files outside the repository (a settings file
+    or baseline given on the command line from elsewhere) are the CI owner's: not compared.
+    ``config_given``/``baseline_given``: named on the command line (then the base's is the same
+    file at ``ref``; else the base's own settings decide which)."""
+    from .settings import Settings, load_settings, repository_root
+
+    toplevel, commit = _revision(ref, paths)
+    head_file = Path(head.source).resolve() if head.source and Path(head.source).is_file() else None
+    if head_file is not None and not _inside_dir(head_file, toplevel):
+        return [], None
+    head_settings = load_settings(head_file, repository_root(Path(paths[0]))) if head_file else Settings()
+    base_file, base_settings = _base_settings(commit, ref, toplevel, paths, head_file,
+                                              explicit=config_given and head_file is not None)
+    changes: list[SettingsChange] = []
+    shown_file = head_file or base_file
+    lines = _key_lines(head_file) if head_file else {}
+    for setting, message, evidence in compare_settings(base_settings, head_settings, checks):
+        place = _Place(setting, "iacguard::Settings", _display(shown_file, root), lines.get(setting, 1))
+        changes.append(SettingsChange(setting, message, evidence, place))
+    if baseline:
+        base_baseline = Path(baseline) if baseline_given else \
+            Path(base_settings.baseline) if base_settings.baseline else None
+        change = _baseline_change(commit, ref, toplevel, Path(baseline), base_baseline, root)
+        if change is not None:
+            changes.append(change)
+    return changes, base_settings
+
+
+def _inside_dir(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _display(path: Path | None, root: Path) -> str:
+    if path is None:
+        return "."
+    try:  # a settings file above the scanned directory reads as ../.iacguard.yaml
+        return Path(os.path.relpath(path, Path(root).resolve())).as_posix()
+    except ValueError:  # another drive
+        return path.as_posix()
+
+
+@dataclass
+class _Place:
+    address: str
+    type: str
+    file: str
+    line: int
+    source: str = "settings"
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def group(self) -> str:
+        return self.file
+
+
+def _git_file(commit: str, relative: str, toplevel: Path) -> bytes | None:
+    """A file's content at ``commit`` (None when it is not a regular file there)."""
+    listing = _git(["ls-tree", "-z", "--full-tree", commit, "--", relative], toplevel)
+    for record in listing.split(b"\0"):
+        meta, _, name = record.partition(b"\t")
+        parts = meta.decode().split()
+        if len(parts) == 3 and parts[1] == "blob" and parts[0] in ("100644", "100755"):
+            return _git(["cat-file", "blob", parts[2]], toplevel)
+    return None
+
+
+def _base_settings(commit: str, ref: str, toplevel: Path, paths: list[str], head_file: Path | None,
+                   explicit: bool) -> tuple[Path | None, Any]:
+    """The settings the base revision used for the same scan: the same file when it was named
+    with --config, else the one the same discovery finds in the base's tree; defaults when none."""
+    from .settings import Settings, has_settings_table, settings_table, validate
+
+    if explicit:
+        candidates = [head_file]
+    else:
+        first = Path(paths[0]).resolve()
+        directory = first if first.is_dir() else first.parent
+        candidates = []
+        for folder in [directory, *directory.parents]:
+            if not _inside_dir(folder, toplevel):
+                break
+            candidates += [folder / ".iacguard.yaml", folder / "pyproject.toml"]
+    for candidate in candidates:
+        data = _git_file(commit, candidate.relative_to(toplevel).as_posix(), toplevel)
+        if data is None:
+            continue
+        text = data.decode("utf-8", "replace")
+        if candidate.name == "pyproject.toml" and not has_settings_table(text):
+            continue
+        source = f"{candidate.relative_to(toplevel).as_posix()} at {ref}"
+        raw = settings_table(text, candidate.name, source)
+        if isinstance(raw, dict):  # keys this version refuses say nothing about the gate's strength
+            raw = {k: v for k, v in raw.items() if str(k).replace("-", "_") not in ("checks_dirs", "checks_dir")}
+        try:
+            return candidate, validate(raw, source, candidate.parent)
+        except UsageError as exc:
+            raise UsageError(f"cannot tell whether the settings weaken the gate: the base's settings are not "
+                             f"valid: {exc.message}", file=exc.file) from None
+    return None, Settings()
+
+
+_FAIL_ON_RANKS = ("low", "medium", "high", "critical", "none")
+
+
+def fail_on_raised(base: str, head: str) -> bool:
+    """``head`` blocks on fewer severities than ``base`` (``none`` blocks on none)."""
+    return _FAIL_ON_RANKS.index(head) > _FAIL_ON_RANKS.index(base)
+
+
+def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str, dict]]:
+    """(setting, message, evidence) for each way ``head`` lets through what ``base`` blocked."""
+    changes: list[tuple[str, str, dict]] = []
+
+    def add(setting: str, message: str, **evidence: Any) -> None:
+        changes.append((setting, f"{setting}: {message}", {"setting": setting, **evidence}))
+
+    if fail_on_raised(base.fail_on, head.fail_on):
+        add("fail_on", f"raised from {base.fail_on} to {head.fail_on}", base=base.fail_on, head=head.fail_on)
+    turned_off: dict[str, list[str]] = {}
+    for meta in checks.values():
+        if not base.check_enabled(meta.id, meta.family) or head.check_enabled(meta.id, meta.family):
+            continue
+        key = "disable" if meta.id in head.disable or meta.family in head.disable else "enable"
+        turned_off.setdefault(key, []).append(meta.id)
+    for key, ids in turned_off.items():
+        add(key, f"turns off {', '.join(ids)}", base=list(getattr(base, key)), head=list(getattr(head, key)),
+            checks=ids)
+    lowered = []
+    for meta in checks.values():
+        if not head.check_enabled(meta.id, meta.family):
+            continue
+        before = base.severity_overrides.get(meta.id, meta.severity)
+        after = head.severity_overrides.get(meta.id, meta.severity)
+        if _RANKS.index(after) < _RANKS.index(before):
+            lowered.append({"check": meta.id, "base": before, "head": after})
+    if lowered:
+        add("severity_overrides", "lowers " + ", ".join(f"{c['check']} from {c['base']} to {c['head']}"
+                                                         for c in lowered), checks=lowered)
+    for key in ("trusted_accounts", "deploy_accounts"):
+        added = [a for a in getattr(head, key) if a not in getattr(base, key)]
+        if added:
+            add(key, f"adds {', '.join(added)} to the zone of trust", added=added)
+    if head.organization_id is not None and head.organization_id != base.organization_id:
+        add("organization_id", f"trusts organization {head.organization_id} (base: {base.organization_id or 'none'})",
+            base=base.organization_id, head=head.organization_id)
+    removed = [p for p in base.profiles if p not in head.profiles]
+    if removed:
+        add("profiles", f"removes {', '.join(removed)} (its checks stop running)", removed=removed)
+    if head.allow_unresolved and not base.allow_unresolved:
+        add("allow_unresolved", "turned on: policies that cannot be resolved no longer fail the run",
+            base=False, head=True)
+    if base.require_permissions_boundary and not head.require_permissions_boundary:
+        add("require_permissions_boundary", "turned off", base=True, head=False)
+    return changes
+
+
+def _baseline_change(commit: str, ref: str, toplevel: Path, path: Path, base_path: Path | None,
+                     root: Path) -> SettingsChange | None:
+    """Entries of the baseline in effect (``path``) that the base's baseline (``base_path`` as
+    it was at ``commit``; None: the base used none) did not have, or had at a lower severity:
+    each hides a finding the base would block on."""
+    path = path.resolve()
+    if not _inside_dir(path, toplevel):
+        return None  # the CI owner's file, not the pull request's
+    head_entries = load_baseline(path)
+    base_entries: dict[str, str] = {}
+    if base_path is not None and _inside_dir(base_path.resolve(), toplevel):
+        base_path = base_path.resolve()
+        data = _git_file(commit, base_path.relative_to(toplevel).as_posix(), toplevel)
+        if data is not None:
+            try:
+                base_entries = parse_baseline(data.decode("utf-8", "replace"), f"{base_path.name} at {ref}")
+            except UsageError:
+                base_entries = {}  # an unreadable base baseline hid nothing there: every entry is new
+    added = [fp for fp, severity in head_entries.items()
+             if fp not in base_entries or _RANKS.index(severity) > _RANKS.index(base_entries[fp])]
+    if not added:
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    entries = {e["fingerprint"]: e for e in json.loads(text)["findings"]}
+    offset = text.find(added[0])
+    line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
+    shown = [{k: entries[fp].get(k) for k in ("rule_id", "resource", "file", "severity", "fingerprint")}
+             for fp in added]
+    described = ", ".join(f"{e['rule_id']} on {e['resource']}" for e in shown[:5])
+    more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+    message = f"baseline: {len(added)} entr{'y' if len(added) == 1 else 'ies'} added since {ref} ({described}{more})"
+    return SettingsChange("baseline", message, {"setting": "baseline", "added": shown},
+                          _Place("baseline", "iacguard::Baseline", _display(path, root), line))
+
+
+def _key_lines(path: Path) -> dict[str, int]:
+    """Line of each top-level key of a settings file (its [tool.iacguard] table in pyproject.toml)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    lines: dict[str, int] = {}
+    if path.name == "pyproject.toml":
+        in_table = False
+        for number, line in enumerate(text.splitlines(), 1):
+            header = re.match(r"\s*\[([^\]]*)\]", line)
+            if header:
+                in_table = header.group(1).replace(" ", "").replace('"', "") == "tool.iacguard"
+            elif in_table:
+                key = re.match(r"\s*([A-Za-z_][\w-]*)\s*=", line)
+                if key:
+                    lines.setdefault(key.group(1).replace("-", "_"), number)
+        return lines
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return {}
+    if isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                lines.setdefault(str(key.value).replace("-", "_"), key.start_mark.line + 1)
+    return lines

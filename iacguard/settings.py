@@ -5,6 +5,7 @@ Unknown keys and wrong types are errors naming the key, never silently ignored.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -31,6 +32,7 @@ class Settings:
     variables: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     parameter_files: list[str] = field(default_factory=list)
+    # Only from --checks-dir or IACGUARD_CHECKS_DIR: a settings file never makes iacguard import code.
     checks_dirs: list[str] = field(default_factory=list)
     allow_unresolved: bool = False
     max_file_size: int = 20 * 1024 * 1024
@@ -47,6 +49,8 @@ class Settings:
     baseline: str | None = None  # baseline file applied by `scan` unless --baseline is given
     source: str | None = None  # where the settings came from
     base_dir: str | None = None  # directory relative file names in the settings resolve against
+    # Files a settings file names must be inside this directory (see ``repository_root``)
+    repository: str | None = None
 
     def check_enabled(self, check_id: str, family: str) -> bool:
         if self.enable and check_id not in self.enable and family not in self.enable:
@@ -58,7 +62,7 @@ _TYPES: dict[str, Any] = {
     "fail_on": str, "enable": list, "disable": list, "severity_overrides": dict,
     "deploy_accounts": list, "organization_id": str, "trusted_accounts": list,
     "require_permissions_boundary": bool, "profiles": list, "var_files": list, "variables": dict,
-    "parameters": dict, "parameter_files": list, "checks_dirs": list, "allow_unresolved": bool,
+    "parameters": dict, "parameter_files": list, "allow_unresolved": bool,
     "max_file_size": int, "max_nesting_depth": int, "max_alias_nodes": int, "max_module_depth": int,
     "max_instances": int, "max_seconds_per_file": int, "paths": dict, "baseline": str,
 }
@@ -69,13 +73,19 @@ PROFILES: dict[str, str] = {
     "account-baseline": "account-wide controls (root user, password policy, account-level guardrails) "
                         "for the repository that manages the AWS account itself",
 }
+# Keys that would load Python from the scanned tree: refused in every settings source.
+_CODE_KEYS = ("checks_dirs", "checks_dir")
+CHECKS_DIR_ENV = "IACGUARD_CHECKS_DIR"
 _LIMITS = ("max_file_size", "max_nesting_depth", "max_alias_nodes", "max_module_depth", "max_instances")
 
 
-def validate(raw: Any, source: str, base_dir: str | Path | None = None) -> Settings:
+def validate(raw: Any, source: str, base_dir: str | Path | None = None,
+             repository: str | Path | None = None) -> Settings:
     """Settings from a parsed settings file (or ``{}``); ``base_dir`` is where relative file names
-    in it resolve (the settings file's directory; the working directory when None)."""
-    settings = Settings(source=source, base_dir=str(base_dir) if base_dir is not None else None)
+    in it resolve (the settings file's directory; the working directory when None); with a
+    ``repository``, every file it names must be inside that directory."""
+    settings = Settings(source=source, base_dir=str(base_dir) if base_dir is not None else None,
+                        repository=str(repository) if repository is not None else None)
     apply_settings(settings, raw, source)
     return settings
 
@@ -89,18 +99,23 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
         raw = {}
     if not isinstance(raw, dict):
         raise UsageError("settings must be a mapping", file=source)
-    known = {f.name for f in fields(Settings)} - {"source", "base_dir"}
+    known = {f.name for f in fields(Settings)} - {"source", "base_dir", "repository", "checks_dirs"}
     for key, value in raw.items():
         name = str(key).replace("-", "_")
+        if name in _CODE_KEYS:
+            raise UsageError(f"setting {key!r} is not allowed: settings never load code; custom checks load only "
+                             f"from --checks-dir DIR on the command line (or the {CHECKS_DIR_ENV} environment "
+                             f"variable)", file=source)
         if name not in known:
             raise UsageError(f"unknown setting {key!r}", file=source)
         value = _checked(str(key), value, _TYPES[name], source)
+        inside = settings.repository if not extend else None  # the command line may name any file
         if name == "paths":
-            value = _path_entries(value, settings.base_dir, source)
+            value = _path_entries(value, settings.base_dir, source, inside)
         elif name in _FILE_LISTS:
-            value = [_resolve(v, settings.base_dir) for v in value]
+            value = [_resolve(v, settings.base_dir, str(key), source, inside) for v in value]
         elif name == "baseline":
-            value = _resolve(value, settings.base_dir)
+            value = _resolve(value, settings.base_dir, str(key), source, inside)
         current = getattr(settings, name)
         if extend and isinstance(current, list):
             value = current + [v for v in value if v not in current]
@@ -112,7 +127,7 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
 
 
 # Settings naming files or directories, resolved against the settings file's directory.
-_FILE_LISTS = ("var_files", "parameter_files", "checks_dirs")
+_FILE_LISTS = ("var_files", "parameter_files")
 
 
 def _checked(key: str, value: Any, expected: Any, source: str) -> Any:
@@ -130,14 +145,38 @@ _TYPE_NAMES = {str: "string", list: "list", dict: "mapping", bool: "boolean (tru
                float: "number", type(None): "nothing (empty value)"}
 
 
-def _resolve(name: str, base_dir: str | None) -> str:
+def _resolve(name: str, base_dir: str | None, key: str = "", source: str | None = None,
+             repository: str | None = None) -> str:
     path = Path(name).expanduser()
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
+    if repository is not None and not _inside(os.path.realpath(path), os.path.realpath(repository)):
+        # A pull request's settings could otherwise read any file of the CI machine as a tfvars,
+        # parameter or baseline file (a symlink out of the checkout counts as outside too).
+        raise UsageError(f"setting {key!r}: {name!r} is outside the repository {repository}; settings may name "
+                         f"only files inside it (name others on the command line)", file=source)
     return str(path)
 
 
-def _path_entries(raw: dict, base_dir: str | None, source: str) -> dict[str, dict]:
+def _inside(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # another drive
+        return False
+
+
+def repository_root(start: Path) -> Path:
+    """The repository a scan of ``start`` belongs to: the nearest directory at or above it with a
+    `.git` entry, else the working directory."""
+    start = Path(os.path.abspath(start))
+    directory = start if start.is_dir() else start.parent
+    for candidate in [directory, *directory.parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return Path.cwd()
+
+
+def _path_entries(raw: dict, base_dir: str | None, source: str, repository: str | None = None) -> dict[str, dict]:
     """``paths`` entries keyed by their absolute directory, each with checked inputs."""
     entries: dict[str, dict] = {}
     for path_key, entry in raw.items():
@@ -154,7 +193,7 @@ def _path_entries(raw: dict, base_dir: str | None, source: str) -> dict[str, dic
                                  f"(a path entry may set {', '.join(_PATH_TYPES)})", file=source)
             value = _checked(f"{where}.{key}", value, _PATH_TYPES[name], source)
             if name in _FILE_LISTS:
-                value = [_resolve(v, base_dir) for v in value]
+                value = [_resolve(v, base_dir, f"{where}.{key}", source, repository) for v in value]
             checked[name] = value
         entries[str(Path(_resolve(path_key, base_dir)).resolve())] = checked
     return entries
@@ -200,6 +239,12 @@ def check_references(settings: Settings, checks: dict) -> None:
             raise UsageError(f"setting 'severity_overrides': unknown check {name!r}", file=settings.source)
 
 
+def checks_dirs_from_environment() -> list[str]:
+    """Directories of custom checks named by IACGUARD_CHECKS_DIR (separated like PATH): the CI
+    owner's channel, beside --checks-dir; never a file in the scanned tree."""
+    return [d for d in os.environ.get(CHECKS_DIR_ENV, "").split(os.pathsep) if d.strip()]
+
+
 def path_inputs(settings: Settings, path: Path) -> list[dict[str, Any]]:
     """The ``paths`` entries that apply to a template file or module directory: every entry
     whose path is it or contains it, least specific first, so that applying them in order lets
@@ -232,15 +277,22 @@ def find_settings_file(start: Path) -> Path | None:
     return None
 
 
-def load_settings(path: Path | None) -> Settings:
+def load_settings(path: Path | None, repository: Path | None = None) -> Settings:
+    """Settings from ``path`` (defaults when None); with a ``repository``, the files the settings
+    name must be inside it."""
     if path is None:
         return Settings()
-    base_dir = path.resolve().parent
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise UsageError(f"cannot read settings file: {exc.strerror or exc}", file=str(path)) from None
-    if path.name == "pyproject.toml":
+    return validate(settings_table(text, path.name, str(path)), str(path), path.resolve().parent, repository)
+
+
+def settings_table(text: str, name: str, source: str) -> Any:
+    """The raw settings in the text of a settings file called ``name`` (`pyproject.toml`: its
+    [tool.iacguard] table; else YAML); a syntax error is a UsageError naming ``source``."""
+    if name == "pyproject.toml":
         try:
             import tomllib
         except ImportError:  # Python 3.10
@@ -249,20 +301,23 @@ def load_settings(path: Path | None) -> Settings:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"invalid TOML: {exc}", file=str(path)) from None
+            raise UsageError(f"invalid TOML: {exc}", file=source) from None
         table = data.get("tool", {}).get("iacguard", {})
         if not isinstance(table, dict):
-            raise UsageError("[tool.iacguard] must be a table", file=str(path))
-        return validate(table, str(path), base_dir)
+            raise UsageError("[tool.iacguard] must be a table", file=source)
+        return table
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise UsageError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+        raise UsageError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source,
                          line=line + 1 if line is not None else None) from None
-    return validate(data, str(path), base_dir)
+
+
+def has_settings_table(pyproject_text: str) -> bool:
+    return bool(_PYPROJECT_TABLE.search(pyproject_text))
 
 
 STARTER = """\

