@@ -1,0 +1,85 @@
+"""Nothing hidden in YAML or transforms.
+
+YAML merge keys (``<<: *anchor``) are expanded the way the packaging tools expand them, or
+refused with a line; never read as a literal ``<<`` key that hides the merged properties."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iacguard.errors import InputError
+from iacguard.loaders.cloudformation import parse_document
+
+from helpers import scan_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cfn"
+MERGE = FIXTURES / "yaml_merge"
+
+
+def _findings(report: dict) -> set[tuple]:
+    return {(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]}
+
+
+def _errors(report: dict) -> set[tuple]:
+    return {(e["kind"], e["file"], e["line"], e["message"]) for e in report["errors"]}
+
+
+# -- YAML merge keys ---------------------------------------------------------------------------
+
+def test_merge_key_expands_properties_from_an_anchor_end_to_end():
+    report, proc = scan_json("merged_role.yaml", "--fail-on", "critical", cwd=MERGE)
+    findings = _findings(report)
+    # the copy's admin policy came in through `<<: *role_props`; it was a literal key on main
+    assert ("IAG-LP-001", "Copy", "merged_role.yaml", 17) in findings
+    assert ("IAG-LP-001", "Base", "merged_role.yaml", 17) in findings
+    assert not any(f[1] == "Scoped" for f in findings)  # Deny from the first merged mapping
+    assert report["errors"] == []
+    assert proc.returncode == 1
+
+
+def test_merge_key_semantics_explicit_keys_win_then_the_earlier_merged_mapping():
+    data = parse_document((MERGE / "merged_role.yaml").read_text(), "merged_role.yaml")
+    copy = data["Resources"]["Copy"]["Properties"]
+    assert "<<" not in copy
+    assert copy["RoleName"] == "copy"
+    assert copy["Policies"] is data["Resources"]["Base"]["Properties"]["Policies"]
+    assert copy.key_lines["Policies"] == 13 and copy.key_lines["RoleName"] == 25
+    statement = data["Resources"]["Scoped"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert dict(statement) == {"Resource": "arn:aws:s3:::bucket/*", "Action": "s3:GetObject",
+                               "Effect": "Deny", "Sid": "FirstWins"}
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("a:\n  <<: 1\n", 2, "merge key '<<' must be given a mapping or a list of mappings"),
+    ("a:\n  x: 1\n  <<: [{b: 1}, 2]\n", 3, "merge key '<<' must be given a mapping or a list of mappings"),
+    ("a:\n  <<: !Ref Thing\n", 2, "merge key '<<' must be given a mapping or a list of mappings"),
+    ("a:\n  <<: {b: 1}\n  <<: {c: 1}\n", 3, "more than one merge key '<<' in mapping"),
+])
+def test_merge_of_a_non_mapping_is_an_error_with_its_line(text, line, message):
+    with pytest.raises(InputError) as raised:
+        parse_document(text, "t.yaml")
+    assert (raised.value.file, raised.value.line, raised.value.message) == ("t.yaml", line, message)
+
+
+def test_a_quoted_merge_key_and_a_json_merge_key_stay_literal_keys():
+    # YAML 1.1 merges only the plain `<<`; in JSON "<<" is an ordinary key
+    assert parse_document("a:\n  '<<': {b: 1}\n", "t.yaml") == {"a": {"<<": {"b": 1}}}
+    assert parse_document('{"a": {"<<": {"b": 1}}}', "t.json") == {"a": {"<<": {"b": 1}}}
+
+
+def test_merged_aliases_count_against_the_alias_limit(tmp_path: Path):
+    lines = ["base: &b {" + ", ".join(f"k{i}: {i}" for i in range(50)) + "}"]
+    lines += [f"m{i}: {{<<: *b}}" for i in range(300)]  # 300 x 51 nodes > 10,000
+    with pytest.raises(InputError) as raised:
+        parse_document("\n".join(lines) + "\n", "t.yaml")
+    assert "aliases expand to more than 10000 nodes" in raised.value.message
+
+
+def test_merge_of_a_non_mapping_fails_the_file_with_exit_2_and_other_files_are_scanned():
+    report, proc = scan_json("merge_scalar.yaml", "ok.yaml", cwd=MERGE)
+    assert _errors(report) == {("input", "merge_scalar.yaml", 6,
+                                "merge key '<<' must be given a mapping or a list of mappings")}
+    assert ("IAG-LP-001", "Admin", "ok.yaml", 7) in _findings(report)
+    assert proc.returncode == 2
