@@ -41,6 +41,7 @@ class ScanResult:
         """What one load unit gave: its resources, its errors and the files it read."""
         self.resources.extend(loaded.resources)
         self.errors.extend(loaded.errors)
+        self.unresolved.extend(loaded.unresolved)
         self.files.extend(loaded.files)
 
     @property
@@ -291,8 +292,7 @@ def _load_cloudformation(path: Path, rel: str, explicit: bool, parameters: dict,
         if explicit:
             return LoadResult(errors=[InputError("file is empty or not a CloudFormation template", file=rel)])
         return LoadResult()
-    loaded = cloudformation.build_resources(data, rel, parameters=parameters, template_values=True)
-    return LoadResult(loaded.resources, loaded.errors, [rel])
+    return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True)
 
 
 def _load_plan(path: Path, rel: str, limits: ScanLimits = ScanLimits()) -> LoadResult:

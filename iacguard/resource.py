@@ -57,3 +57,6 @@ class LoadResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list = field(default_factory=list)  # list[IacguardError]
     files: list[str] = field(default_factory=list)  # files read successfully (relative)
+    # what was read but cannot be analysed before deployment (a macro, an included snippet, a
+    # nested stack in S3): reported with kind `unresolved`, blocking unless --allow-unresolved
+    unresolved: list = field(default_factory=list)  # list[IacguardError]

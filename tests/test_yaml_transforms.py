@@ -83,3 +83,70 @@ def test_merge_of_a_non_mapping_fails_the_file_with_exit_2_and_other_files_are_s
                                 "merge key '<<' must be given a mapping or a list of mappings")}
     assert ("IAG-LP-001", "Admin", "ok.yaml", 7) in _findings(report)
     assert proc.returncode == 2
+
+
+# -- what CloudFormation expands only at deploy time is named "not analysed" ------------------
+
+TRANSFORMS = FIXTURES / "transforms"
+_MACRO_WHY = ("is not analysed: CloudFormation runs the macro when the stack is deployed, so what it adds or "
+              "changes is not known here")
+_INCLUDE_WHY = ("is not analysed: CloudFormation runs the transform when the stack is deployed, so what it "
+                "inserts (it may be a policy) is not known here")
+_FOR_EACH_WHY = "is not analysed: iacguard does not expand Fn::ForEach, so what the loop creates is not checked"
+
+
+def test_macros_includes_modules_and_remote_nested_stacks_are_named_not_analysed():
+    report, proc = scan_json("macros.yaml", cwd=TRANSFORMS)
+    assert _errors(report) == {
+        ("unresolved", "macros.yaml", 2, f"Transform MyCompany::PolicyMacro {_MACRO_WHY}"),
+        ("unresolved", "macros.yaml", 4, f"Transform AWS::Include (s3://shared-bucket/iam-snippet.yaml) {_MACRO_WHY}"),
+        ("unresolved", "macros.yaml", 8, "Fn::Transform AWS::Include (s3://shared-bucket/more-resources.yaml) "
+                                         f"at the top of Resources {_INCLUDE_WHY}"),
+        ("unresolved", "macros.yaml", 24, "resource Included: Fn::Transform AWS::Include "
+                                          f"(s3://shared-bucket/policy.yaml) in its properties {_INCLUDE_WHY}"),
+        ("unresolved", "macros.yaml", 28, "resource WholeBody: Fn::Transform AWS::Include "
+                                          f"(s3://shared-bucket/role.yaml) {_INCLUDE_WHY}"),
+        ("unresolved", "macros.yaml", 31, "resource Module: the registry module MyOrg::Iam::Roles::MODULE is not "
+                                          "analysed: CloudFormation expands a module from the registry when the "
+                                          "stack is deployed, so the resources it creates are not known here"),
+        ("unresolved", "macros.yaml", 34, "resource Child: the nested stack template "
+                                          "https://s3.amazonaws.com/bucket/child.yaml is not analysed: it is not a "
+                                          "local file inside the scan, so the resources it creates are not checked"),
+    }
+    # the rest of the template is still analysed
+    assert _findings(report) == {("IAG-LP-001", "Admin", "macros.yaml", 42)}
+    assert proc.returncode == 2
+
+
+def test_not_analysed_parts_pass_only_with_allow_unresolved():
+    report, proc = scan_json("macros.yaml", "--allow-unresolved", "--fail-on", "none", cwd=TRANSFORMS)
+    assert len(report["errors"]) == 7 and report["summary"]["unresolved"] == 7
+    assert proc.returncode == 0
+
+
+def test_language_extensions_loops_are_named_not_analysed_and_the_rest_is_checked():
+    report, proc = scan_json("foreach.yaml", cwd=TRANSFORMS)
+    assert _errors(report) == {
+        ("unresolved", "foreach.yaml", 4, f"Resources: the loop Fn::ForEach::Roles (AWS::LanguageExtensions) "
+                                          f"{_FOR_EACH_WHY}"),
+        ("unresolved", "foreach.yaml", 20, "resource Scoped: the loop Fn::ForEach::Tags (AWS::LanguageExtensions) "
+                                           f"in its properties {_FOR_EACH_WHY}"),
+    }
+    assert _findings(report) == {("IAG-LP-001", "Admin", "foreach.yaml", 28)}
+    assert proc.returncode == 2
+
+
+def test_an_include_in_a_sam_function_policy_names_the_generated_role():
+    report, proc = scan_json("sam_include.yaml", cwd=TRANSFORMS)
+    assert ("unresolved", "sam_include.yaml", 10, "resource FnRole: Fn::Transform AWS::Include "
+            f"(s3://shared-bucket/policy.yaml) in its properties {_INCLUDE_WHY}") in _errors(report)
+    assert proc.returncode == 2
+
+
+def test_a_malformed_transform_is_an_input_error(tmp_path: Path):
+    (tmp_path / "t.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nTransform: [1]\n"
+                                     "Resources:\n  T: {Type: AWS::SNS::Topic}\n")
+    report, proc = scan_json("t.yaml", cwd=tmp_path)
+    assert _errors(report) == {("input", "t.yaml", 2, "Transform must name a transform, be a mapping with a "
+                                                      "Name, or a list of those")}
+    assert proc.returncode == 2

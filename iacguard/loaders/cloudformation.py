@@ -8,7 +8,7 @@ intrinsic functions (see ``cfn_intrinsics``) and returns one ``Resource`` per de
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import InputError
 from ..jsonpos import loads_positioned
@@ -89,10 +89,12 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
     # read errors that left an Unknown in place (an unsupported tag): reported, and the rest of
     # the template is still resolved and checked
     result.errors.extend(document_problems(data))
+    language_extensions = _report_transforms(data, file, result)
     section = data.get("Resources")
     if section is None:
-        result.errors.append(InputError("template has no Resources section", file=file,
-                                        line=line_of(data) or None))
+        if not result.unresolved:  # else its resources come from a transform, named above
+            result.errors.append(InputError("template has no Resources section", file=file,
+                                            line=line_of(data) or None))
         return result
     if not isinstance(section, dict):
         raise InputError("Resources must be a mapping", file=file,
@@ -107,11 +109,14 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
             return result
         section = data.get("Resources")
     resolver = TemplateResolver(data, file, result.errors, parameters=parameters, pseudo=pseudo)
+    resolver.language_extensions = language_extensions
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
     for logical_id, body in section.items():
+        if logical_id == _TRANSFORM_FUNCTION:
+            continue  # reported by _report_transforms
         line = key_lines.get(logical_id) or line_of(body, line_of(section))
         resource = _build_one(resolver, str(logical_id), body, file, line, group or file,
-                              result.errors)
+                              result.errors, result.unresolved)
         if resource is not None:
             result.resources.append(resource)
     if template_values:
@@ -146,20 +151,33 @@ def _template_values(data: PDict, resolver: TemplateResolver, file: str, group: 
 
 
 def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str, line: int,
-               group: str, errors: list) -> Resource | None:
+               group: str, errors: list, unresolved: list) -> Resource | None:
     def error(message: str) -> None:
         errors.append(InputError(f"resource {logical_id}: {message}", file=file, line=line or None))
 
+    def not_analysed(what: str, why: str, where: int = 0) -> None:
+        unresolved.append(InputError(f"resource {logical_id}: {what} is not analysed: {why}", file=file,
+                                     line=where or line or None))
+
     if logical_id.startswith("Fn::ForEach::"):
-        error("Fn::ForEach (AWS::LanguageExtensions) is not supported; skipped")
+        unresolved.append(InputError(f"Resources: the loop {logical_id} (AWS::LanguageExtensions) is not "
+                                     f"analysed: {_FOR_EACH_WHY}", file=file, line=line or None))
         return None
     if not isinstance(body, dict):
         error("must be a mapping")
         return None
     resource_type = body.get("Type")
+    if _TRANSFORM_FUNCTION in body:
+        not_analysed(_describe_transform(_TRANSFORM_FUNCTION, body[_TRANSFORM_FUNCTION]), _INCLUDE_WHY,
+                     getattr(body, "key_lines", {}).get(_TRANSFORM_FUNCTION, 0))
+        if not isinstance(resource_type, str):
+            return None
     if not isinstance(resource_type, str):
         error("Type is missing or not a string")
         return None
+    if resource_type.endswith(_MODULE_SUFFIX):
+        not_analysed(f"the registry module {resource_type}", "CloudFormation expands a module from the "
+                     "registry when the stack is deployed, so the resources it creates are not known here")
     condition: str | None = None
     if "Condition" in body:
         decided = resolver.condition(body["Condition"], line)
@@ -170,10 +188,20 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
     raw_properties = body.get("Properties")
     properties: Any = PDict(line=line)
     if raw_properties is not None:
+        resolver.deploy_time_expansions = []
         properties = resolver.resolve_value(raw_properties, line_of(raw_properties, line))
+        for function, argument, where in resolver.deploy_time_expansions:
+            if function == _TRANSFORM_FUNCTION:
+                not_analysed(f"{_describe_transform(function, argument)} in its properties", _INCLUDE_WHY, where)
+            else:
+                not_analysed(f"the loop {function} (AWS::LanguageExtensions) in its properties", _FOR_EACH_WHY,
+                             where)
         if not isinstance(properties, dict):
-            error("Properties must be a mapping")
+            if not resolver.deploy_time_expansions:  # a whole included Properties is reported above
+                error("Properties must be a mapping")
             properties = PDict(line=line)
+    if resource_type == NESTED_STACK:
+        _report_nested_stack(logical_id, properties, not_analysed)
     metadata = body.get("Metadata")
     return Resource(
         address=logical_id,
@@ -188,6 +216,72 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
         metadata=metadata if isinstance(metadata, dict) else PDict(),
         condition=condition,
     )
+
+
+_TRANSFORM_FUNCTION = "Fn::Transform"
+_MODULE_SUFFIX = "::MODULE"
+NESTED_STACK = "AWS::CloudFormation::Stack"
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+_INCLUDE_WHY = ("CloudFormation runs the transform when the stack is deployed, so what it inserts "
+                "(it may be a policy) is not known here")
+_FOR_EACH_WHY = "iacguard does not expand Fn::ForEach, so what the loop creates is not checked"
+
+
+def _describe_transform(function: str, spec: Any) -> str:
+    """``Fn::Transform AWS::Include (s3://bucket/part.yaml)``: the transform and its location."""
+    name = spec.get("Name") if isinstance(spec, dict) else None
+    parameters = spec.get("Parameters") if isinstance(spec, dict) else None
+    location = parameters.get("Location") if isinstance(parameters, dict) else None
+    shown = function
+    if isinstance(name, str):
+        shown += f" {name}"
+    if isinstance(location, str):
+        shown += f" ({location})"
+    return shown
+
+
+def _report_transforms(data: PDict, file: str, result: LoadResult) -> bool:
+    """Name as not analysed (kind ``unresolved``) what CloudFormation expands only at deploy
+    time: a ``Transform`` macro other than SAM (expanded here) and AWS::LanguageExtensions (whose
+    Fn::ForEach loops are named where they are), and a ``Fn::Transform`` (AWS::Include) at the
+    top of the template or of one of its sections. The rest of the template is still analysed.
+    Returns whether the template declares AWS::LanguageExtensions."""
+    from .sam import SERVERLESS_TRANSFORM
+
+    top_lines = data.key_lines if isinstance(data, YamlDict) else {}
+    why = ("CloudFormation runs the macro when the stack is deployed, so what it adds or changes is "
+           "not known here")
+    language_extensions = False
+    transform = data.get("Transform")
+    if transform is not None:
+        line = top_lines.get("Transform") or line_of(transform, line_of(data)) or None
+        for entry in transform if isinstance(transform, list) else [transform]:
+            if entry in (SERVERLESS_TRANSFORM, LANGUAGE_EXTENSIONS):
+                language_extensions = language_extensions or entry == LANGUAGE_EXTENSIONS
+            elif isinstance(entry, str) or (isinstance(entry, dict) and isinstance(entry.get("Name"), str)):
+                shown = entry if isinstance(entry, str) else _describe_transform("", entry).strip()
+                result.unresolved.append(InputError(f"Transform {shown} is not analysed: {why}", file=file,
+                                                    line=line_of(entry, line or 0) or line))
+            else:
+                result.errors.append(InputError("Transform must name a transform, be a mapping with a Name, "
+                                                "or a list of those", file=file, line=line))
+    sections = [("the template", data)] + [(name, value) for name, value in data.items() if isinstance(value, dict)]
+    for where, section in sections:
+        if _TRANSFORM_FUNCTION in section:
+            spec = section[_TRANSFORM_FUNCTION]
+            line = getattr(section, "key_lines", {}).get(_TRANSFORM_FUNCTION) or line_of(spec, line_of(section))
+            result.unresolved.append(InputError(
+                f"{_describe_transform(_TRANSFORM_FUNCTION, spec)} at the top of {where} is not analysed: "
+                f"{_INCLUDE_WHY}", file=file, line=line or None))
+    return language_extensions
+
+
+def _report_nested_stack(logical_id: str, properties: dict, not_analysed: Callable[..., None]) -> None:
+    """A nested stack whose template is not a local file of the scan: named as not analysed."""
+    url = properties.get("TemplateURL")
+    shown = url if isinstance(url, str) else getattr(url, "text", None) or "not known before deployment"
+    not_analysed(f"the nested stack template {shown}", "it is not a local file inside the scan, so the "
+                 "resources it creates are not checked", line_of(url))
 
 
 def _last_line(value: Any) -> int:
