@@ -150,3 +150,66 @@ def test_a_malformed_transform_is_an_input_error(tmp_path: Path):
     assert _errors(report) == {("input", "t.yaml", 2, "Transform must name a transform, be a mapping with a "
                                                       "Name, or a list of those")}
     assert proc.returncode == 2
+
+
+# -- nested stacks with a local template ---------------------------------------------------------
+
+NESTED = FIXTURES / "nested"
+
+
+def test_a_local_nested_template_is_analysed_with_the_parameters_its_parent_passes():
+    report, proc = scan_json(".", cwd=NESTED)
+    # the parent passes Actions "*": the nested policy is an admin policy (alone, its default
+    # s3:GetObject was reported as IAG-LP-007 on main, and the parent's value never seen)
+    assert _findings(report) == {("IAG-LP-001", "Admin", "stacks/iam/admin.yaml", 12)}
+    why_remote = "is not analysed: it is not a local file inside the scan, so the resources it creates are not checked"
+    assert _errors(report) == {
+        ("input", "other/loop.yaml", 3, "resource Again: nested stack template loop.yaml nests itself "
+                                        "(other/loop.yaml -> other/loop.yaml)"),
+        ("unresolved", "stacks/parent.yaml", 17, "resource Remote: the nested stack template "
+                                                 f"https://s3.amazonaws.com/templates-prod/child.yaml {why_remote}"),
+        ("unresolved", "stacks/parent.yaml", 21, "resource Outside: the nested stack template "
+                                                 "../../../../../../../etc/child.yaml is not analysed: it is outside "
+                                                 "the scan root, which iacguard never reads"),
+    }
+    assert report["summary"]["files_scanned"] == 3
+    assert proc.returncode == 2
+
+
+def test_a_nested_template_outside_the_scan_root_is_not_read():
+    # scanning stacks/ alone: ../other/loop.yaml lies outside the scan root
+    report, _ = scan_json("parent.yaml", cwd=NESTED / "stacks")
+    assert ("unresolved", "parent.yaml", 25, "resource Sibling: the nested stack template ../other/loop.yaml is not "
+            "analysed: it is outside the scan root, which iacguard never reads") in _errors(report)
+    assert ("IAG-LP-001", "Admin", "iam/admin.yaml", 12) in _findings(report)
+
+
+def _nest(directory: Path, name: str, child: str | None, policy: bool = False) -> None:
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
+    if child:
+        lines += ["  Child:", "    Type: AWS::CloudFormation::Stack", f"    Properties: {{TemplateURL: {child}}}"]
+    if policy:
+        lines += ["  Admin:", "    Type: AWS::IAM::ManagedPolicy", "    Properties:",
+                  "      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}"]
+    (directory / name).write_text("\n".join(lines) + "\n")
+
+
+def test_nested_stacks_deeper_than_the_module_depth_limit_are_an_error(tmp_path: Path):
+    _nest(tmp_path, "a.yaml", "b.yaml")
+    _nest(tmp_path, "b.yaml", "c.yaml")
+    _nest(tmp_path, "c.yaml", None, policy=True)
+    report, proc = scan_json("a.yaml", "--max-module-depth", "1", cwd=tmp_path)
+    assert _errors(report) == {("input", "b.yaml", 3, "resource Child: nested stacks deeper than 1 levels; "
+                                                      "raise the limit with --max-module-depth")}
+    assert proc.returncode == 2
+    report, proc = scan_json("a.yaml", cwd=tmp_path)
+    assert _findings(report) == {("IAG-LP-001", "Admin", "c.yaml", 6)} and report["errors"] == []
+
+
+def test_a_missing_nested_template_is_an_error_at_the_nested_stack(tmp_path: Path):
+    _nest(tmp_path, "a.yaml", "gone.yaml", policy=True)
+    report, proc = scan_json("a.yaml", cwd=tmp_path)
+    assert _errors(report) == {("input", "a.yaml", 3, "resource Child: nested stack template gone.yaml: cannot read "
+                                                      "file: No such file or directory")}
+    assert _findings(report) == {("IAG-LP-001", "Admin", "a.yaml", 9)}
+    assert proc.returncode == 2

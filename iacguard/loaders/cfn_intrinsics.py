@@ -236,6 +236,9 @@ class TemplateResolver:
                 values[name] = Unknown(name, reason="SSM parameter resolved at deploy time")
                 continue
             is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
+            if name in given and isinstance(given[name], Unknown):
+                values[name] = given[name]  # a parent stack passes a value known only at deploy time
+                continue
             if name in given:
                 raw = given[name]
             elif "Default" in spec:

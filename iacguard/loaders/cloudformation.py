@@ -8,13 +8,15 @@ intrinsic functions (see ``cfn_intrinsics``) and returns one ``Resource`` per de
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import InputError
 from ..jsonpos import loads_positioned
 from ..limits import check_json_depth
 from ..resource import CLOUDFORMATION, LoadResult, Resource
-from ..values import PDict, line_of
+from ..values import PDict, Unknown, line_of
 from .cfn_intrinsics import PARAMETER_SECTIONS, TemplateResolver, scalar_text
 from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, document_problems, load_yaml
 
@@ -70,7 +72,7 @@ def looks_like_cloudformation(data: Any) -> bool:
 
 def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None = None,
                     pseudo: dict[str, str] | None = None, group: str | None = None,
-                    template_values: bool = False) -> LoadResult:
+                    template_values: bool = False, nested: NestedTemplates | None = None) -> LoadResult:
     """Resolve the template and return one Resource per deployed resource.
 
     With ``template_values``, the template's parameters and outputs are added too, as Resources
@@ -119,6 +121,8 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
                               result.errors, result.unresolved)
         if resource is not None:
             result.resources.append(resource)
+            if resource.type == NESTED_STACK:
+                _nested_stack(resource, nested, result, pseudo=pseudo, template_values=template_values)
     if template_values:
         result.resources.extend(_template_values(data, resolver, file, group or file))
     return result
@@ -200,8 +204,7 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
             if not resolver.deploy_time_expansions:  # a whole included Properties is reported above
                 error("Properties must be a mapping")
             properties = PDict(line=line)
-    if resource_type == NESTED_STACK:
-        _report_nested_stack(logical_id, properties, not_analysed)
+
     metadata = body.get("Metadata")
     return Resource(
         address=logical_id,
@@ -276,12 +279,112 @@ def _report_transforms(data: PDict, file: str, result: LoadResult) -> bool:
     return language_extensions
 
 
-def _report_nested_stack(logical_id: str, properties: dict, not_analysed: Callable[..., None]) -> None:
-    """A nested stack whose template is not a local file of the scan: named as not analysed."""
-    url = properties.get("TemplateURL")
-    shown = url if isinstance(url, str) else getattr(url, "text", None) or "not known before deployment"
-    not_analysed(f"the nested stack template {shown}", "it is not a local file inside the scan, so the "
-                 "resources it creates are not checked", line_of(url))
+@dataclass(frozen=True)
+class NestedTemplates:
+    """How to read the local templates of nested stacks (``TemplateURL: nested/iam.yaml``, as
+    written before ``aws cloudformation package``). ``read(path, rel)`` parses one template file
+    under the scan's limits and raises InputError; ``chain`` holds the resolved template files from
+    the scanned one down to the current one (the cycle guard); ``max_depth`` bounds its length."""
+
+    root: Path
+    read: Callable[[Path, str], Any]
+    max_depth: int
+    chain: tuple[Path, ...]
+
+
+def _nested_stack(stack: Resource, nested: NestedTemplates | None, result: LoadResult, *,
+                  pseudo: dict[str, str] | None, template_values: bool) -> None:
+    """Analyse the template of a nested stack when it is a local file inside the scan root (its
+    findings point at that file); otherwise name it as not analysed."""
+    url = stack.properties.get("TemplateURL")
+    line = line_of(url) or stack.line
+
+    def not_analysed(why: str) -> None:
+        shown = url if isinstance(url, str) else getattr(url, "text", None) or "(not given)"
+        result.unresolved.append(InputError(f"resource {stack.address}: the nested stack template {shown} is "
+                                            f"not analysed: {why}", file=stack.file, line=line))
+
+    if not isinstance(url, str) or not url:
+        not_analysed("it is known only at deploy time, so the resources it creates are not checked")
+        return
+    if not _is_local(url) or nested is None:
+        not_analysed("it is not a local file inside the scan, so the resources it creates are not checked")
+        return
+    from .discover import relpath
+
+    root = nested.root.resolve()
+    target = (nested.chain[-1].parent / url).resolve()
+    if target != root and root not in target.parents:
+        not_analysed("it is outside the scan root, which iacguard never reads")
+        return
+    rel = relpath(target, root)
+    if target in nested.chain:
+        cycle = " -> ".join(relpath(path, root) for path in nested.chain[nested.chain.index(target):])
+        result.errors.append(InputError(f"resource {stack.address}: nested stack template {url} nests itself "
+                                        f"({cycle} -> {rel})", file=stack.file, line=line))
+        return
+    if len(nested.chain) > nested.max_depth:
+        result.errors.append(InputError(f"resource {stack.address}: nested stacks deeper than {nested.max_depth} "
+                                        "levels; raise the limit with --max-module-depth", file=stack.file, line=line))
+        return
+    try:
+        data = nested.read(target, rel)
+    except InputError as exc:
+        if exc.line is None:  # the file itself could not be read: say which nested stack needs it
+            exc = InputError(f"resource {stack.address}: nested stack template {url}: {exc.message}",
+                             file=stack.file, line=line)
+        result.errors.append(exc)
+        return
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        result.errors.append(InputError(f"resource {stack.address}: nested stack template {url} is not a "
+                                        "CloudFormation template", file=stack.file, line=line))
+        return
+    child = build_resources(data, rel, parameters=_passed_parameters(stack), pseudo=pseudo,
+                            group=f"{stack.group}>{stack.address}", template_values=template_values,
+                            nested=NestedTemplates(nested.root, nested.read, nested.max_depth,
+                                                   nested.chain + (target,)))
+    result.resources.extend(child.resources)
+    result.errors.extend(child.errors)
+    result.unresolved.extend(child.unresolved)
+    result.files.extend(f for f in child.files if f not in result.files)
+
+
+def local_nested_templates(data: Any) -> list[str]:
+    """The local TemplateURLs (written as plain text) of a template's nested stacks."""
+    resources = data.get("Resources") if isinstance(data, dict) else None
+    if not isinstance(resources, dict):
+        return []
+    found = []
+    for body in resources.values():
+        if isinstance(body, dict) and body.get("Type") == NESTED_STACK and isinstance(body.get("Properties"), dict):
+            url = body["Properties"].get("TemplateURL")
+            if isinstance(url, str) and _is_local(url):
+                found.append(url)
+    return found
+
+
+def _is_local(url: str) -> bool:
+    return bool(url) and "://" not in url and not url.lower().startswith(("http:", "https:", "s3:"))
+
+
+def _passed_parameters(stack: Resource) -> dict[str, Any]:
+    """The nested template's parameter values as its parent passes them: text where the parent
+    decides it, Unknown for anything known only at deploy time (a reference to one of the
+    parent's resources means nothing inside the nested template)."""
+    given = stack.properties.get("Parameters")
+    if not isinstance(given, dict):
+        return {}
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        text = None if isinstance(value, Unknown) else scalar_text(value)
+        if isinstance(value, list) and not isinstance(value, Unknown):
+            items = [scalar_text(item) for item in value]
+            if all(item is not None for item in items):
+                text = ",".join(items)  # type: ignore[arg-type]
+        values[str(name)] = text if text is not None else Unknown(
+            getattr(value, "text", None) or f"parameter {name} of nested stack {stack.address}",
+            reason=f"value passed by the parent stack {stack.address}")
+    return values
 
 
 def _last_line(value: Any) -> int:
