@@ -213,3 +213,27 @@ def test_a_missing_nested_template_is_an_error_at_the_nested_stack(tmp_path: Pat
                                                       "file: No such file or directory")}
     assert _findings(report) == {("IAG-LP-001", "Admin", "a.yaml", 9)}
     assert proc.returncode == 2
+
+
+# -- policy element names that differ only in case -------------------------------------------------
+
+def test_policy_elements_differing_only_in_case_are_an_error_in_every_format():
+    report, proc = scan_json(".", cwd=FIXTURES / "policy_case")
+    prefix = "is not valid and was read only in part (AWS rejects it): "
+
+    def twice(element: str, first: str, second: str) -> str:
+        return (f"element {element!r} appears twice ({first!r} and {second!r}): one value would hide the other, "
+                "so the first one is ignored")
+
+    assert _errors(report) == {
+        ("input", "template.yaml", 8, f"policy of Yaml {prefix}statement 1: statement 1: "
+                                      + twice("Resource", "RESOURCE", "Resource")),
+        ("input", "template.yaml", 12, f"policy of JsonText {prefix}Policy: " + twice("Version", "Version", "VERSION")),
+        ("input", "template.json", 9, f"policy of Json {prefix}statement 1: statement 1: "
+                                      + twice("Action", "action", "Action")),
+        ("input", "main.tf", 6, f"policy of aws_iam_policy.heredoc {prefix}statement 1: statement 1: "
+                                + twice("NotResource", "NOTRESOURCE", "NotResource")),
+        ("input", "plan.json", 4, f"policy of aws_iam_policy.planned {prefix}statement 1: statement 1: "
+                                  + twice("Resource", "resource", "Resource")),
+    }
+    assert proc.returncode == 2
