@@ -237,3 +237,12 @@ def test_policy_elements_differing_only_in_case_are_an_error_in_every_format():
                                   + twice("Resource", "resource", "Resource")),
     }
     assert proc.returncode == 2
+
+
+def test_a_cdk_nested_stack_is_analysed_from_its_template_asset_in_cdk_out():
+    # cdk synth names the nested template beside its parent in the resource's metadata; the
+    # TemplateURL is its S3 location once published, so it must not be "not analysed"
+    report, proc = scan_json("cdk.out", cwd=FIXTURES / "cdk_nested")
+    assert _findings(report) == {("IAG-LP-001", "Admin", "AppStackIam5E6F7A8B.nested.template.json", 10)}
+    assert report["errors"] == []
+    assert proc.returncode == 1

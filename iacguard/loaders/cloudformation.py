@@ -298,6 +298,7 @@ def _nested_stack(stack: Resource, nested: NestedTemplates | None, result: LoadR
     findings point at that file); otherwise name it as not analysed."""
     url = stack.properties.get("TemplateURL")
     line = line_of(url) or stack.line
+    url = _cdk_template_asset(stack.metadata) or url  # CDK output: the template beside this one
 
     def not_analysed(why: str) -> None:
         shown = url if isinstance(url, str) else getattr(url, "text", None) or "(not given)"
@@ -356,11 +357,24 @@ def local_nested_templates(data: Any) -> list[str]:
         return []
     found = []
     for body in resources.values():
-        if isinstance(body, dict) and body.get("Type") == NESTED_STACK and isinstance(body.get("Properties"), dict):
-            url = body["Properties"].get("TemplateURL")
-            if isinstance(url, str) and _is_local(url):
-                found.append(url)
+        if not isinstance(body, dict) or body.get("Type") != NESTED_STACK:
+            continue
+        properties = body.get("Properties")
+        url = _cdk_template_asset(body.get("Metadata")) or (
+            properties.get("TemplateURL") if isinstance(properties, dict) else None)
+        if isinstance(url, str) and _is_local(url):
+            found.append(url)
     return found
+
+
+def _cdk_template_asset(metadata: Any) -> str | None:
+    """The local template of a CDK nested stack: cdk synth writes it beside its parent in
+    cdk.out and names it in the metadata; the TemplateURL is its S3 location after publishing."""
+    if isinstance(metadata, dict) and metadata.get("aws:asset:property") == "TemplateURL":
+        path = metadata.get("aws:asset:path")
+        if isinstance(path, str) and _is_local(path):
+            return path
+    return None
 
 
 def _is_local(url: str) -> bool:
