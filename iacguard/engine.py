@@ -374,7 +374,7 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
             data = path.read_bytes()
         except OSError:
             continue  # the unit reports it
-        if cloudformation.NESTED_STACK.encode() not in data:
+        if not any(kind.encode() in data for kind in cloudformation.NESTING_TYPES):
             continue
         try:
             document = cloudformation.parse_document(data.decode("utf-8-sig"), str(path),

@@ -246,3 +246,11 @@ def test_a_cdk_nested_stack_is_analysed_from_its_template_asset_in_cdk_out():
     assert _findings(report) == {("IAG-LP-001", "Admin", "AppStackIam5E6F7A8B.nested.template.json", 10)}
     assert report["errors"] == []
     assert proc.returncode == 1
+
+
+def test_a_sam_application_with_a_local_location_is_analysed_through_its_parent():
+    report, proc = scan_json(".", cwd=FIXTURES / "sam_nested")
+    # with the parent's Actions "*", and not again alone with its default s3:GetObject
+    assert _findings(report) == {("IAG-LP-001", "Admin", "child.yaml", 8)}
+    assert report["errors"] == []
+    assert proc.returncode == 1

@@ -224,6 +224,7 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
 _TRANSFORM_FUNCTION = "Fn::Transform"
 _MODULE_SUFFIX = "::MODULE"
 NESTED_STACK = "AWS::CloudFormation::Stack"
+NESTING_TYPES = (NESTED_STACK, "AWS::Serverless::Application")
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 _INCLUDE_WHY = ("CloudFormation runs the transform when the stack is deployed, so what it inserts "
                 "(it may be a policy) is not known here")
@@ -357,11 +358,14 @@ def local_nested_templates(data: Any) -> list[str]:
         return []
     found = []
     for body in resources.values():
-        if not isinstance(body, dict) or body.get("Type") != NESTED_STACK:
+        if not isinstance(body, dict) or body.get("Type") not in NESTING_TYPES:
             continue
         properties = body.get("Properties")
-        url = _cdk_template_asset(body.get("Metadata")) or (
-            properties.get("TemplateURL") if isinstance(properties, dict) else None)
+        properties = properties if isinstance(properties, dict) else {}
+        if body["Type"] == NESTED_STACK:
+            url = _cdk_template_asset(body.get("Metadata")) or properties.get("TemplateURL")
+        else:  # the SAM transform turns a local Location into the nested stack's TemplateURL
+            url = properties.get("Location")
         if isinstance(url, str) and _is_local(url):
             found.append(url)
     return found
