@@ -160,8 +160,8 @@ class TemplateResolver:
         self._too_deep_reported = False
         self.pseudo = self._pseudo_values(pseudo or {})
         self.params = self._parameter_values(template, parameters or {})
-        # (value, line) of each Fn::Transform met while resolving, and with the
-        # AWS::LanguageExtensions transform each Fn::ForEach loop key: what they produce is
+        # (function, argument, line) of each Fn::Transform met while resolving, and with the
+        # AWS::LanguageExtensions transform of each Fn::ForEach loop key: what they produce is
         # known only at deploy time, so the caller names them as not analysed
         self.deploy_time_expansions: list[tuple[str, Any, int]] = []
         self.language_extensions = False
