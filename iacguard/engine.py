@@ -41,6 +41,7 @@ class ScanResult:
         """What one load unit gave: its resources, its errors and the files it read."""
         self.resources.extend(loaded.resources)
         self.errors.extend(loaded.errors)
+        self.unresolved.extend(loaded.unresolved)
         self.files.extend(loaded.files)
 
     @property
@@ -121,10 +122,10 @@ def _prepare_units(paths: list[str], settings: Settings,
                 result.errors.append(exc)
 
     units: list[tuple] = []
-    for path in found.cloudformation:
+    for path in _root_templates(found.cloudformation, explicit, ScanLimits.from_settings(settings)):
         units.append(("cloudformation", path, discover.relpath(path, found.root),
                       bool(explicit) and path.resolve() in explicit,
-                      _path_parameters(settings, path, parameters, result.errors)))
+                      _path_parameters(settings, path, parameters, result.errors), found.root))
     for path in found.plans:
         units.append(("plan", path, discover.relpath(path, found.root)))
     limits = ScanLimits.from_settings(settings)
@@ -297,21 +298,44 @@ def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResul
                                       max_nesting_depth=limits.max_nesting_depth)
 
 
-def _load_cloudformation(path: Path, rel: str, explicit: bool, parameters: dict,
+def _load_cloudformation(path: Path, rel: str, explicit: bool, parameters: dict, root: Path,
                          limits: ScanLimits = ScanLimits()) -> LoadResult:
     from .loaders import cloudformation
 
-    try:
-        data = cloudformation.parse_document(_read_text(path, rel), rel, max_depth=limits.max_nesting_depth,
+    def read(template: Path, template_rel: str) -> Any:
+        return cloudformation.parse_document(_read_template(template, template_rel, limits), template_rel,
+                                             max_depth=limits.max_nesting_depth,
                                              max_alias_nodes=limits.max_alias_nodes)
+
+    try:
+        data = read(path, rel)
     except IacguardError as exc:
         return LoadResult(errors=[exc])
     if data is None or not cloudformation.looks_like_cloudformation(data):
         if explicit:
             return LoadResult(errors=[InputError("file is empty or not a CloudFormation template", file=rel)])
         return LoadResult()
-    loaded = cloudformation.build_resources(data, rel, parameters=parameters, template_values=True)
-    return LoadResult(loaded.resources, loaded.errors, [rel])
+    # local templates of nested stacks are read like this one, never outside the scan root, and
+    # nest at most as deep as Terraform local modules
+    nested = cloudformation.NestedTemplates(root, read, limits.max_module_depth, (path.resolve(),))
+    return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True, nested=nested)
+
+
+def _read_template(path: Path, rel: str, limits: ScanLimits) -> str:
+    """A template's text; a nested stack's template was not seen by discovery, so it is held to
+    the same rules here: a regular file within the size limit."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=rel) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file; not read", file=rel)
+    if info.st_size > limits.max_file_size:
+        raise InputError(f"file is {info.st_size} bytes, limit is {limits.max_file_size}; raise it with "
+                         "--max-file-size", file=rel)
+    return _read_text(path, rel)
 
 
 def _load_plan(path: Path, rel: str, limits: ScanLimits = ScanLimits()) -> LoadResult:
@@ -352,6 +376,53 @@ def _path_parameters(settings: Settings, path: Path, parameters: dict, errors: l
                     errors.append(exc)
         merged.update(entry.get("parameters", {}))
     return merged
+
+
+def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimits) -> list[Path]:
+    """Templates that are not only the local template of another scanned template's nested stack.
+
+    A nested template is analysed through its parent, with the parameters the parent passes;
+    alone it would be reported a second time with its defaults. Only templates that declare a
+    nested stack are parsed here. Templates nested only within a cycle are still loaded (their
+    loader reports the cycle)."""
+    from .loaders import cloudformation
+
+    calls: dict[Path, set[Path]] = {}
+    for path in templates:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # the unit reports it
+        if not any(kind.encode() in data for kind in cloudformation.NESTING_TYPES):
+            continue
+        try:
+            document = cloudformation.parse_document(data.decode("utf-8-sig"), str(path),
+                                                     max_depth=limits.max_nesting_depth,
+                                                     max_alias_nodes=limits.max_alias_nodes)
+        except (IacguardError, UnicodeDecodeError):
+            continue  # the unit reports it
+        parent = path.resolve()
+        children = {(parent.parent / url).resolve() for url in cloudformation.local_nested_templates(document)}
+        calls[parent] = {child for child in children if child != parent}
+    if not calls:
+        return templates
+    called = set().union(*calls.values())
+    roots = [path for path in templates if path.resolve() not in called or path.resolve() in explicit]
+    reached: set[Path] = set()
+    for path in roots + templates:
+        real = path.resolve()
+        if real in reached:
+            continue
+        if path not in roots:
+            roots.append(path)  # nested only by templates in a cycle with it
+        pending = [real]
+        while pending:
+            current = pending.pop()
+            if current not in reached:
+                reached.add(current)
+                pending.extend(calls.get(current, ()))
+    return sorted(roots)
+
 
 
 def _module_calls(dirs: dict[Path, list[Path]]) -> tuple[dict[Path, Path], dict[Path, set[Path]]]:

@@ -88,6 +88,7 @@ class ScanLimits:
     max_module_depth: int = 20
     max_instances: int = 1000
     max_seconds_per_file: float = 10
+    max_file_size: int = 20 * 1024 * 1024  # files discovery did not see (nested stack templates)
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ScanLimits":

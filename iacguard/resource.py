@@ -60,3 +60,6 @@ class LoadResult:
     # Terraform: each local module directory a call reached, by real path ->
     # (instantiated at least once, has a backend/cloud block, variables without a default)
     modules: dict = field(default_factory=dict)
+    # what was read but cannot be analysed before deployment (a macro, an included snippet, a
+    # nested stack in S3): reported with kind `unresolved`, blocking unless --allow-unresolved
+    unresolved: list = field(default_factory=list)  # list[IacguardError]

@@ -298,6 +298,7 @@ def _canonical_keys(raw: dict, allowed: tuple[str, ...], what: str, problems: li
     """Map the element names of a statement/document to AWS's spelling; report others."""
     by_lower = _BY_LOWER.get(allowed) or {name.lower(): name for name in allowed}
     result: dict[str, Any] = {}
+    written: dict[str, str] = {}
     for key_raw, value in raw.items():
         key = str(key_raw)
         canonical = by_lower.get(key.lower())
@@ -307,8 +308,12 @@ def _canonical_keys(raw: dict, allowed: tuple[str, ...], what: str, problems: li
         if canonical != key:
             problems.append(f"{what}: element {key!r} must be spelled {canonical!r}")
         if canonical in result:
-            problems.append(f"{what}: element {canonical!r} appears twice; the last one is used")
+            # names that differ only in case are the same element written twice, like a
+            # duplicate key: one value would hide the other (RESOURCE: "*" beside Resource)
+            problems.append(f"{what}: element {canonical!r} appears twice ({written[canonical]!r} and "
+                            f"{key!r}): one value would hide the other, so the first one is ignored")
         result[canonical] = value
+        written[canonical] = key
     return result
 
 

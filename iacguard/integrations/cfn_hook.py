@@ -278,6 +278,7 @@ def _evaluate_template_data(data: Any, file: str, settings: Any, pseudo: dict[st
     loaded = build_resources(data, file, parameters=dict(settings.parameters), pseudo=pseudo)
     result.resources.extend(loaded.resources)
     result.errors.extend(loaded.errors)
+    result.unresolved.extend(loaded.unresolved)
     result.files.append(file)
     run_checks(result, settings)
     return result

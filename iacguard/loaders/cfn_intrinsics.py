@@ -131,6 +131,10 @@ def for_list(value: Any) -> Any:
     return value
 
 
+def _key_line(mapping: dict, key: str, default: int) -> int:
+    return getattr(mapping, "key_lines", {}).get(key) or default
+
+
 def _intrinsic_name(value: dict) -> str | None:
     if len(value) != 1:
         return None
@@ -156,6 +160,11 @@ class TemplateResolver:
         self._too_deep_reported = False
         self.pseudo = self._pseudo_values(pseudo or {})
         self.params = self._parameter_values(template, parameters or {})
+        # (function, argument, line) of each Fn::Transform met while resolving, and with the
+        # AWS::LanguageExtensions transform of each Fn::ForEach loop key: what they produce is
+        # known only at deploy time, so the caller names them as not analysed
+        self.deploy_time_expansions: list[tuple[str, Any, int]] = []
+        self.language_extensions = False
         self._handlers: dict[str, Callable[[Any, int, int], Any]] = {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
@@ -227,6 +236,9 @@ class TemplateResolver:
                 values[name] = Unknown(name, reason="SSM parameter resolved at deploy time")
                 continue
             is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
+            if name in given and isinstance(given[name], Unknown):
+                values[name] = given[name]  # a parent stack passes a value known only at deploy time
+                continue
             if name in given:
                 raw = given[name]
             elif "Default" in spec:
@@ -270,6 +282,13 @@ class TemplateResolver:
             return self._too_deep(line)
         if isinstance(value, dict):
             line = line_of(value, line)
+            if "Fn::Transform" in value:
+                self.deploy_time_expansions.append(
+                    ("Fn::Transform", value["Fn::Transform"], _key_line(value, "Fn::Transform", line)))
+            if self.language_extensions:
+                self.deploy_time_expansions.extend(
+                    (key, None, _key_line(value, key, line)) for key in value
+                    if isinstance(key, str) and key.startswith("Fn::ForEach::"))
             name = _intrinsic_name(value)
             if name is not None:
                 return self._intrinsic(name, value[name], line, depth + 1)

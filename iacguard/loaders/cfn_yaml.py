@@ -109,9 +109,15 @@ class CfnYamlLoader(EventBuilderMixin, _LoaderBase):  # type: ignore[misc, valid
     """PyYAML's safe parser (libyaml when available) with our own event-driven builder."""
 
 
+# A plain ``<<`` key is YAML 1.1's merge key: the mappings it names are merged into the one
+# holding it (what ``aws cloudformation package`` and ``sam`` produce), never a literal key.
+_MERGE_KEY = "<<"
+_MERGING = object()  # pending_key marker: the next value is what ``<<`` merges
+
+
 class _Frame:
     __slots__ = ("container", "tag", "anchor", "size", "height", "pending_key", "flow",
-                 "end_line")
+                 "end_line", "merges")
 
     def __init__(self, container: YamlDict | YamlList, tag: str | None, anchor: str | None,
                  flow: bool):
@@ -123,6 +129,7 @@ class _Frame:
         self.pending_key: tuple[str, int] | None = None
         self.flow = flow
         self.end_line = container.line
+        self.merges: list[YamlDict] | None = None  # mappings merged in, earlier ones win
 
 
 class _Builder:
@@ -152,7 +159,7 @@ class _Builder:
                 text = event.value
                 mark = event.end_mark
                 end = mark.line if mark.column == 0 and mark.line >= line else mark.line + 1
-                self._add(_plain_scalar(text), line, 1, 0, end, key_text=text)
+                self._add(_plain_scalar(text), line, 1, 0, end, key_text=text, merge=text == _MERGE_KEY)
                 return
             value = self._scalar(event, line)
             value = _wrap_tag(value, tag, line, self)
@@ -160,7 +167,8 @@ class _Builder:
             if event.anchor:
                 self.anchors[event.anchor] = (value, 1, _scalar_height(tag))
             self._add(value, line, 1, _scalar_height(tag), end,
-                      key_text=event.value if _plain_key(event) else None)
+                      key_text=event.value if _plain_key(event) else None,
+                      merge=tag is None and not event.style and event.value == _MERGE_KEY)
         elif isinstance(event, yaml.AliasEvent):
             if event.anchor in self.open_anchors:
                 raise self.error(f"alias *{event.anchor} refers to a node that contains it", line)
@@ -191,6 +199,8 @@ class _Builder:
             self.stack.append(_Frame(container, event.tag, event.anchor, bool(event.flow_style)))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             frame = self.stack.pop()
+            if frame.merges:
+                _merge_into(frame.container, frame.merges)  # type: ignore[arg-type]
             if frame.flow:
                 frame.end_line = max(frame.end_line, _end_line(event))
             frame.container.end_line = frame.end_line
@@ -206,7 +216,7 @@ class _Builder:
             self._add(value, start, frame.size, height, frame.end_line, key_text=None)
 
     def _add(self, value: Any, line: int, size: int, height: int, end: int,
-             key_text: str | None) -> None:
+             key_text: str | None, merge: bool = False) -> None:
         if not self.stack:
             self.root = value
             return
@@ -219,6 +229,12 @@ class _Builder:
             container.append(value)
             return
         if frame.pending_key is None:
+            if merge:
+                if frame.merges is not None:
+                    raise self.error("more than one merge key '<<' in mapping", line)
+                frame.merges = []
+                frame.pending_key = (_MERGING, line)  # type: ignore[assignment]
+                return
             if key_text is None:
                 raise self.error("mapping keys must be plain scalars", line)
             if key_text in container:
@@ -228,8 +244,20 @@ class _Builder:
             return
         key, key_line = frame.pending_key
         frame.pending_key = None
+        if key is _MERGING:
+            frame.merges = self._merged_mappings(value, key_line)
+            return
         container[key] = value
         container.key_lines[key] = key_line
+
+    def _merged_mappings(self, value: Any, line: int) -> list[YamlDict]:
+        """What a merge key's value merges: one mapping or a list of mappings. Anything else is
+        refused: read as a literal key it would hide or invent properties."""
+        mappings = list(value) if isinstance(value, YamlList) else [value]
+        for mapping in mappings:
+            if not isinstance(mapping, YamlDict) or _is_short_form(mapping):
+                raise self.error("merge key '<<' must be given a mapping or a list of mappings", line)
+        return mappings
 
     def _scalar_end_line(self, event: Any) -> int:
         end = _end_line(event)
@@ -279,6 +307,31 @@ class _Builder:
         self.problems.append(self.error(
             f"unsupported YAML tag {_shown_tag(tag)} (CloudFormation rejects it; its value is read as "
             "unknown and the rest of the template is still checked)", line))
+
+
+def _merge_into(container: YamlDict, merges: list[YamlDict]) -> None:
+    """YAML 1.1 merge: keys written in the mapping win over merged ones, and of the merged
+    mappings the earlier wins. Merged keys keep the line where they were written."""
+    explicit = set(container)
+    merged: dict[Any, tuple[Any, int]] = {}
+    for mapping in merges:
+        for key, item in mapping.items():
+            if key not in explicit and key not in merged:
+                merged[key] = (item, mapping.key_lines.get(key, mapping.line))
+    for key, (item, key_line) in merged.items():
+        container[key] = item
+        container.key_lines[key] = key_line
+
+
+class _ShortForm(YamlDict):
+    """The long form of a short-form intrinsic (``!Ref x``): a function call, not a mapping
+    written in the template (a merge key refuses it)."""
+
+    __slots__ = ()
+
+
+def _is_short_form(mapping: YamlDict) -> bool:
+    return isinstance(mapping, _ShortForm)
 
 
 def _scalar_height(tag: str | None) -> int:
@@ -343,7 +396,7 @@ def _wrap_tag(value: Any, tag: str | None, line: int, builder: _Builder) -> Any:
         if not dot or not target or not attr:
             raise builder.error(f"!GetAtt {value!r} is not in the form Resource.Attribute", line)
         value = PList([target, attr], line=line)
-    wrapped = YamlDict(line)
+    wrapped = _ShortForm(line)
     wrapped[key] = value
     wrapped.key_lines[key] = line
     wrapped.end_line = getattr(value, "end_line", line)

@@ -8,13 +8,15 @@ intrinsic functions (see ``cfn_intrinsics``) and returns one ``Resource`` per de
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
 
 from ..errors import InputError
 from ..jsonpos import loads_positioned
 from ..limits import check_json_depth
 from ..resource import CLOUDFORMATION, LoadResult, Resource
-from ..values import PDict, line_of
+from ..values import PDict, Unknown, line_of
 from .cfn_intrinsics import PARAMETER_SECTIONS, TemplateResolver, scalar_text
 from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, document_problems, load_yaml
 
@@ -70,7 +72,7 @@ def looks_like_cloudformation(data: Any) -> bool:
 
 def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None = None,
                     pseudo: dict[str, str] | None = None, group: str | None = None,
-                    template_values: bool = False) -> LoadResult:
+                    template_values: bool = False, nested: NestedTemplates | None = None) -> LoadResult:
     """Resolve the template and return one Resource per deployed resource.
 
     With ``template_values``, the template's parameters and outputs are added too, as Resources
@@ -89,10 +91,12 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
     # read errors that left an Unknown in place (an unsupported tag): reported, and the rest of
     # the template is still resolved and checked
     result.errors.extend(document_problems(data))
+    language_extensions = _report_transforms(data, file, result)
     section = data.get("Resources")
     if section is None:
-        result.errors.append(InputError("template has no Resources section", file=file,
-                                        line=line_of(data) or None))
+        if not result.unresolved:  # else its resources come from a transform, named above
+            result.errors.append(InputError("template has no Resources section", file=file,
+                                            line=line_of(data) or None))
         return result
     if not isinstance(section, dict):
         raise InputError("Resources must be a mapping", file=file,
@@ -107,13 +111,18 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
             return result
         section = data.get("Resources")
     resolver = TemplateResolver(data, file, result.errors, parameters=parameters, pseudo=pseudo)
+    resolver.language_extensions = language_extensions
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
     for logical_id, body in section.items():
+        if logical_id == _TRANSFORM_FUNCTION:
+            continue  # reported by _report_transforms
         line = key_lines.get(logical_id) or line_of(body, line_of(section))
         resource = _build_one(resolver, str(logical_id), body, file, line, group or file,
-                              result.errors)
+                              result.errors, result.unresolved)
         if resource is not None:
             result.resources.append(resource)
+            if resource.type == NESTED_STACK:
+                _nested_stack(resource, nested, result, pseudo=pseudo, template_values=template_values)
     if template_values:
         result.resources.extend(_template_values(data, resolver, file, group or file))
     return result
@@ -146,20 +155,33 @@ def _template_values(data: PDict, resolver: TemplateResolver, file: str, group: 
 
 
 def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str, line: int,
-               group: str, errors: list) -> Resource | None:
+               group: str, errors: list, unresolved: list) -> Resource | None:
     def error(message: str) -> None:
         errors.append(InputError(f"resource {logical_id}: {message}", file=file, line=line or None))
 
+    def not_analysed(what: str, why: str, where: int = 0) -> None:
+        unresolved.append(InputError(f"resource {logical_id}: {what} is not analysed: {why}", file=file,
+                                     line=where or line or None))
+
     if logical_id.startswith("Fn::ForEach::"):
-        error("Fn::ForEach (AWS::LanguageExtensions) is not supported; skipped")
+        unresolved.append(InputError(f"Resources: the loop {logical_id} (AWS::LanguageExtensions) is not "
+                                     f"analysed: {_FOR_EACH_WHY}", file=file, line=line or None))
         return None
     if not isinstance(body, dict):
         error("must be a mapping")
         return None
     resource_type = body.get("Type")
+    if _TRANSFORM_FUNCTION in body:
+        not_analysed(_describe_transform(_TRANSFORM_FUNCTION, body[_TRANSFORM_FUNCTION]), _INCLUDE_WHY,
+                     getattr(body, "key_lines", {}).get(_TRANSFORM_FUNCTION, 0))
+        if not isinstance(resource_type, str):
+            return None
     if not isinstance(resource_type, str):
         error("Type is missing or not a string")
         return None
+    if resource_type.endswith(_MODULE_SUFFIX):
+        not_analysed(f"the registry module {resource_type}", "CloudFormation expands a module from the "
+                     "registry when the stack is deployed, so the resources it creates are not known here")
     condition: str | None = None
     if "Condition" in body:
         decided = resolver.condition(body["Condition"], line)
@@ -170,10 +192,19 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
     raw_properties = body.get("Properties")
     properties: Any = PDict(line=line)
     if raw_properties is not None:
+        resolver.deploy_time_expansions = []
         properties = resolver.resolve_value(raw_properties, line_of(raw_properties, line))
+        for function, argument, where in resolver.deploy_time_expansions:
+            if function == _TRANSFORM_FUNCTION:
+                not_analysed(f"{_describe_transform(function, argument)} in its properties", _INCLUDE_WHY, where)
+            else:
+                not_analysed(f"the loop {function} (AWS::LanguageExtensions) in its properties", _FOR_EACH_WHY,
+                             where)
         if not isinstance(properties, dict):
-            error("Properties must be a mapping")
+            if not resolver.deploy_time_expansions:  # a whole included Properties is reported above
+                error("Properties must be a mapping")
             properties = PDict(line=line)
+
     metadata = body.get("Metadata")
     return Resource(
         address=logical_id,
@@ -188,6 +219,190 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
         metadata=metadata if isinstance(metadata, dict) else PDict(),
         condition=condition,
     )
+
+
+_TRANSFORM_FUNCTION = "Fn::Transform"
+_MODULE_SUFFIX = "::MODULE"
+NESTED_STACK = "AWS::CloudFormation::Stack"
+NESTING_TYPES = (NESTED_STACK, "AWS::Serverless::Application")
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+_INCLUDE_WHY = ("CloudFormation runs the transform when the stack is deployed, so what it inserts "
+                "(it may be a policy) is not known here")
+_FOR_EACH_WHY = "iacguard does not expand Fn::ForEach, so what the loop creates is not checked"
+
+
+def _describe_transform(function: str, spec: Any) -> str:
+    """``Fn::Transform AWS::Include (s3://bucket/part.yaml)``: the transform and its location."""
+    name = spec.get("Name") if isinstance(spec, dict) else None
+    parameters = spec.get("Parameters") if isinstance(spec, dict) else None
+    location = parameters.get("Location") if isinstance(parameters, dict) else None
+    shown = function
+    if isinstance(name, str):
+        shown += f" {name}"
+    if isinstance(location, str):
+        shown += f" ({location})"
+    return shown
+
+
+def _report_transforms(data: PDict, file: str, result: LoadResult) -> bool:
+    """Name as not analysed (kind ``unresolved``) what CloudFormation expands only at deploy
+    time: a ``Transform`` macro other than SAM (expanded here) and AWS::LanguageExtensions (whose
+    Fn::ForEach loops are named where they are), and a ``Fn::Transform`` (AWS::Include) at the
+    top of the template or of one of its sections. The rest of the template is still analysed.
+    Returns whether the template declares AWS::LanguageExtensions."""
+    from .sam import SERVERLESS_TRANSFORM
+
+    top_lines = data.key_lines if isinstance(data, YamlDict) else {}
+    why = ("CloudFormation runs the macro when the stack is deployed, so what it adds or changes is "
+           "not known here")
+    language_extensions = False
+    transform = data.get("Transform")
+    if transform is not None:
+        line = top_lines.get("Transform") or line_of(transform, line_of(data)) or None
+        for entry in transform if isinstance(transform, list) else [transform]:
+            if entry in (SERVERLESS_TRANSFORM, LANGUAGE_EXTENSIONS):
+                language_extensions = language_extensions or entry == LANGUAGE_EXTENSIONS
+            elif isinstance(entry, str) or (isinstance(entry, dict) and isinstance(entry.get("Name"), str)):
+                shown = entry if isinstance(entry, str) else _describe_transform("", entry).strip()
+                result.unresolved.append(InputError(f"Transform {shown} is not analysed: {why}", file=file,
+                                                    line=line_of(entry, line or 0) or line))
+            else:
+                result.errors.append(InputError("Transform must name a transform, be a mapping with a Name, "
+                                                "or a list of those", file=file, line=line))
+    sections = [("the template", data)] + [(name, value) for name, value in data.items() if isinstance(value, dict)]
+    for where, section in sections:
+        if _TRANSFORM_FUNCTION in section:
+            spec = section[_TRANSFORM_FUNCTION]
+            line = getattr(section, "key_lines", {}).get(_TRANSFORM_FUNCTION) or line_of(spec, line_of(section))
+            result.unresolved.append(InputError(
+                f"{_describe_transform(_TRANSFORM_FUNCTION, spec)} at the top of {where} is not analysed: "
+                f"{_INCLUDE_WHY}", file=file, line=line or None))
+    return language_extensions
+
+
+@dataclass(frozen=True)
+class NestedTemplates:
+    """How to read the local templates of nested stacks (``TemplateURL: nested/iam.yaml``, as
+    written before ``aws cloudformation package``). ``read(path, rel)`` parses one template file
+    under the scan's limits and raises InputError; ``chain`` holds the resolved template files from
+    the scanned one down to the current one (the cycle guard); ``max_depth`` bounds its length."""
+
+    root: Path
+    read: Callable[[Path, str], Any]
+    max_depth: int
+    chain: tuple[Path, ...]
+
+
+def _nested_stack(stack: Resource, nested: NestedTemplates | None, result: LoadResult, *,
+                  pseudo: dict[str, str] | None, template_values: bool) -> None:
+    """Analyse the template of a nested stack when it is a local file inside the scan root (its
+    findings point at that file); otherwise name it as not analysed."""
+    url = stack.properties.get("TemplateURL")
+    line = line_of(url) or stack.line
+    url = _cdk_template_asset(stack.metadata) or url  # CDK output: the template beside this one
+
+    def not_analysed(why: str) -> None:
+        shown = url if isinstance(url, str) else getattr(url, "text", None) or "(not given)"
+        result.unresolved.append(InputError(f"resource {stack.address}: the nested stack template {shown} is "
+                                            f"not analysed: {why}", file=stack.file, line=line))
+
+    if not isinstance(url, str) or not url:
+        not_analysed("it is known only at deploy time, so the resources it creates are not checked")
+        return
+    if not _is_local(url) or nested is None:
+        not_analysed("it is not a local file inside the scan, so the resources it creates are not checked")
+        return
+    from .discover import relpath
+
+    root = nested.root.resolve()
+    target = (nested.chain[-1].parent / url).resolve()
+    if target != root and root not in target.parents:
+        not_analysed("it is outside the scan root, which iacguard never reads")
+        return
+    rel = relpath(target, root)
+    if target in nested.chain:
+        cycle = " -> ".join(relpath(path, root) for path in nested.chain[nested.chain.index(target):])
+        result.errors.append(InputError(f"resource {stack.address}: nested stack template {url} nests itself "
+                                        f"({cycle} -> {rel})", file=stack.file, line=line))
+        return
+    if len(nested.chain) > nested.max_depth:
+        result.errors.append(InputError(f"resource {stack.address}: nested stacks deeper than {nested.max_depth} "
+                                        "levels; raise the limit with --max-module-depth", file=stack.file, line=line))
+        return
+    try:
+        data = nested.read(target, rel)
+    except InputError as exc:
+        if exc.line is None:  # the file itself could not be read: say which nested stack needs it
+            exc = InputError(f"resource {stack.address}: nested stack template {url}: {exc.message}",
+                             file=stack.file, line=line)
+        result.errors.append(exc)
+        return
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        result.errors.append(InputError(f"resource {stack.address}: nested stack template {url} is not a "
+                                        "CloudFormation template", file=stack.file, line=line))
+        return
+    child = build_resources(data, rel, parameters=_passed_parameters(stack), pseudo=pseudo,
+                            group=f"{stack.group}>{stack.address}", template_values=template_values,
+                            nested=NestedTemplates(nested.root, nested.read, nested.max_depth,
+                                                   nested.chain + (target,)))
+    result.resources.extend(child.resources)
+    result.errors.extend(child.errors)
+    result.unresolved.extend(child.unresolved)
+    result.files.extend(f for f in child.files if f not in result.files)
+
+
+def local_nested_templates(data: Any) -> list[str]:
+    """The local TemplateURLs (written as plain text) of a template's nested stacks."""
+    resources = data.get("Resources") if isinstance(data, dict) else None
+    if not isinstance(resources, dict):
+        return []
+    found = []
+    for body in resources.values():
+        if not isinstance(body, dict) or body.get("Type") not in NESTING_TYPES:
+            continue
+        properties = body.get("Properties")
+        properties = properties if isinstance(properties, dict) else {}
+        if body["Type"] == NESTED_STACK:
+            url = _cdk_template_asset(body.get("Metadata")) or properties.get("TemplateURL")
+        else:  # the SAM transform turns a local Location into the nested stack's TemplateURL
+            url = properties.get("Location")
+        if isinstance(url, str) and _is_local(url):
+            found.append(url)
+    return found
+
+
+def _cdk_template_asset(metadata: Any) -> str | None:
+    """The local template of a CDK nested stack: cdk synth writes it beside its parent in
+    cdk.out and names it in the metadata; the TemplateURL is its S3 location after publishing."""
+    if isinstance(metadata, dict) and metadata.get("aws:asset:property") == "TemplateURL":
+        path = metadata.get("aws:asset:path")
+        if isinstance(path, str) and _is_local(path):
+            return path
+    return None
+
+
+def _is_local(url: str) -> bool:
+    return bool(url) and "://" not in url and not url.lower().startswith(("http:", "https:", "s3:"))
+
+
+def _passed_parameters(stack: Resource) -> dict[str, Any]:
+    """The nested template's parameter values as its parent passes them: text where the parent
+    decides it, Unknown for anything known only at deploy time (a reference to one of the
+    parent's resources means nothing inside the nested template)."""
+    given = stack.properties.get("Parameters")
+    if not isinstance(given, dict):
+        return {}
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        text = None if isinstance(value, Unknown) else scalar_text(value)
+        if isinstance(value, list) and not isinstance(value, Unknown):
+            items = [scalar_text(item) for item in value]
+            if all(item is not None for item in items):
+                text = ",".join(items)  # type: ignore[arg-type]
+        values[str(name)] = text if text is not None else Unknown(
+            getattr(value, "text", None) or f"parameter {name} of nested stack {stack.address}",
+            reason=f"value passed by the parent stack {stack.address}")
+    return values
 
 
 def _last_line(value: Any) -> int:
