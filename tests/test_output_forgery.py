@@ -219,3 +219,15 @@ def test_markdown_text():
     assert markdown_text("a|b`c<d>&e[f](g)*h_i~j$k\\l\nm") == \
         "a\\|b\\`c\\<d\\>\\&e\\[f\\](g)\\*h\\_i\\~j\\$k\\\\l\\\\x0am"
 
+
+def test_a_file_name_that_is_not_utf8_is_reported(tmp_path):
+    # os.listdir gives its undecodable bytes as lone surrogates, which no UTF-8 output can carry
+    name = b"admin\xff policy.json"
+    (tmp_path / name.decode("utf-8", "surrogateescape")).write_bytes((FIXTURES / "template.json").read_bytes())
+    text = run_cli("scan", str(tmp_path))
+    assert text.returncode == 1 and "internal error" not in text.stderr, text.stderr
+    assert text.stdout.startswith("admin\\udcff policy.json\n")
+    sarif = run_cli("scan", str(tmp_path), "--format", "sarif")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(sarif.stdout)["runs"][0]["results"]}
+    assert uris == {"admin%FF%20policy.json"}  # the file's own bytes, percent-encoded
