@@ -22,6 +22,14 @@ _REPORTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": 
 _MODEL_FORMATS = {"github", "html"}
 
 
+def _say(message: str) -> None:
+    """One line on stderr. Messages quote file names and template text: escaped like every
+    report (an Actions log reads commands on stderr too)."""
+    from .report.safe import inert_lines, visible
+
+    print(inert_lines(visible(message)), file=sys.stderr)
+
+
 def _key_value(text: str) -> tuple[str, str]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
@@ -259,12 +267,12 @@ def _baseline(args: argparse.Namespace) -> int:
     if problems:
         # A baseline over input that could not be read would hide nothing yet accept too much later.
         for problem in problems:
-            print(f"iacguard: {problem}", file=sys.stderr)
+            _say(f"iacguard: {problem}")
         print(f"iacguard: error: baseline not written: {len(problems)} unreadable or unresolved input(s) "
               f"(--allow-unresolved accepts unresolved policies)", file=sys.stderr)
         return 2
     count = write_baseline(result.findings, Path(args.output))
-    print(f"iacguard: wrote {count} findings to {args.output}", file=sys.stderr)
+    _say(f"iacguard: wrote {count} findings to {args.output}")
     return 0
 
 
@@ -299,7 +307,7 @@ def _graph(args: argparse.Namespace) -> int:
     settings = _settings_for(args)
     result = scan(args.paths, settings, jobs=args.jobs)
     for problem in list(result.errors) + list(result.unresolved):
-        print(f"iacguard: {problem}", file=sys.stderr)
+        _say(f"iacguard: {problem}")
     output = render_graph(result, settings, args.format, args.focus)
     if args.output:
         _write(args.output, output)
@@ -348,15 +356,14 @@ def main(argv: list[str] | None = None) -> int:
                    "init": _init, "graph": _graph}[args.command]
         return handler(args)
     except IacguardError as exc:
-        print(f"iacguard: error: {exc}", file=sys.stderr)
+        _say(f"iacguard: error: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for users; IACGUARD_DEBUG=1 shows it
         if os.environ.get("IACGUARD_DEBUG"):
             raise
-        print(f"iacguard: internal error: {type(exc).__name__}: {exc} (set IACGUARD_DEBUG=1 for details)",
-              file=sys.stderr)
+        _say(f"iacguard: internal error: {type(exc).__name__}: {exc} (set IACGUARD_DEBUG=1 for details)")
         return 2
 
 

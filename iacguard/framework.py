@@ -200,7 +200,8 @@ def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str 
     ``content`` is the canonical risky content (see ``canonical_content``): when given, the
     fingerprint follows what the statement says, not where it is written."""
     parts = (rule_id, scope, resource, key) + ((content,) if content else ())
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 keeps its bytes (and the same digest)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 # A statement position inside a key (``policy-id#3``): meaningless once the content is known, and

@@ -73,10 +73,29 @@ def parse_baseline(text: str, source: str) -> dict[str, str]:
     recorded: dict[str, str] = {}
     for index, entry in enumerate(data["findings"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
-            raise UsageError(f"baseline entry {index + 1} has no fingerprint", file=source)
-        severity = entry.get("severity")
-        recorded[entry["fingerprint"]] = severity if isinstance(severity, str) and severity in _RANKS else "critical"
+            problem = "has no fingerprint"
+        elif entry.get("severity") not in _RANKS:
+            # The recorded severity bounds what the entry accepts: guessing one would accept a
+            # finding that became more severe (or refuse one that did not).
+            problem = ("has no severity" if "severity" not in entry
+                       else f"has an unknown severity {entry['severity']!r}") + f" (one of {', '.join(_RANKS)})"
+        else:
+            recorded[entry["fingerprint"]] = entry["severity"]
+            continue
+        raise UsageError(f"baseline entry {index + 1} {problem}; write the baseline again with "
+                         f"`iacguard baseline PATH... -o FILE`", file=source, line=_entry_line(text, index))
     return recorded
+
+
+def _entry_line(text: str, index: int) -> int | None:
+    """The line where the ``index``-th baseline entry starts (parsed again only for an error)."""
+    from .jsonpos import loads_positioned
+
+    try:
+        entry = loads_positioned(text)["findings"][index]
+    except ValueError:  # NaN or Infinity, which json.loads accepts: the entry number must do
+        return None
+    return getattr(entry, "line", None) or None
 
 
 _RANKS = ("low", "medium", "high", "critical")

@@ -100,6 +100,20 @@ def test_resource_target_public_bucket_policy_is_non_compliant():
     assert annotation["severityLevel"] in ("HIGH", "CRITICAL") and annotation["remediationMessage"]
 
 
+def test_template_text_cannot_forge_the_hook_message():
+    # The message is one entry per line, shown in stack events (often in a terminal): a Sid
+    # with a line break and an ESC must not add an entry or drive the terminal.
+    ev = event("resource_bucket_policy.json")
+    statement = ev["requestData"]["targetModel"]["resourceProperties"]["PolicyDocument"]["Statement"][0]
+    statement["Sid"] = "Read\x1b[2J\n[IAG-LP-999]: forged entry\u0085\u202e"
+    response = cfn_hook.handler(ev, None)
+    assert response["hookStatus"] == "FAILED"
+    lines = response["message"].split("\n")
+    assert len(lines) == 2 and lines[1].startswith("[IAG-EXT-001]: "), lines
+    assert "Read\\x1b[2J\\x0a[IAG-LP-999]: forged entry\\x85\\u202e" in lines[1]
+    assert "Read\\x1b[2J\\x0a[IAG-LP-999]" in response["annotations"][0]["statusMessage"]
+
+
 def test_resource_target_scoped_bucket_policy_succeeds():
     ev = event("resource_bucket_policy.json")
     statement = ev["requestData"]["targetModel"]["resourceProperties"]["PolicyDocument"]["Statement"][0]

@@ -520,6 +520,28 @@ def test_a_bad_baseline_file_is_a_usage_error(tmp_path, content):
     assert proc.returncode == 2 and "missing.json" in proc.stderr
 
 
+@pytest.mark.parametrize("severity, problem", [(None, "has no severity"),
+                                               ("severe", "has an unknown severity 'severe'"),
+                                               (["high"], "has an unknown severity ['high']")])
+def test_a_baseline_entry_without_a_known_severity_is_an_error(tmp_path, severity, problem):
+    # The recorded severity is what an entry accepts: without one, the gate must not guess.
+    repo = _repo(tmp_path, {"main.tf": ADMIN_TF, "bucket.yaml": BUCKET_CFN})
+    assert run_cli("baseline", ".", "-o", "b.json", cwd=repo).returncode == 0
+    document = json.loads((repo / "b.json").read_text())
+    assert len(document["findings"]) >= 2
+    if severity is None:
+        del document["findings"][1]["severity"]
+    else:
+        document["findings"][1]["severity"] = severity
+    text = json.dumps(document, indent=2)
+    (repo / "b.json").write_text(text)
+    line = text.splitlines().index("    {", text.splitlines().index("    {") + 1) + 1  # second entry
+    proc = run_cli("scan", ".", "--baseline", "b.json", cwd=repo)
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert f"iacguard: error: b.json:{line}: baseline entry 2 {problem} (one of low, medium, high, critical)" \
+        in proc.stderr
+
+
 # ================================================================ 4. --diff-base
 
 ROLE_TF = """\

@@ -75,7 +75,8 @@ def test_graph_output_file(tmp_path, monkeypatch, capsys):
     ("a<b>c", "a#lt;b#gt;c"),
     ("#1", "#35;1"),
     ("x|y`z", "x#124;y#96;z"),
-    ("two\nlines", "two lines"),
+    ("two\nlines", "two\\x0alines"),
+    ("tab\tand  spaces", "tab\\x09and spaces"),
     ("${AWS::AccountId}", "${AWS::AccountId}"),
 ])
 def test_mermaid_label_escaping(text, expected):

@@ -147,7 +147,7 @@ def test_junit_passing_files_errors_skips_and_bad_characters(tmp_path):
     assert int(suite.get("skipped")) == 1 and int(suite.get("errors")) == 1
     passing = [c for c in suite.findall("testcase") if len(c) == 0]
     assert [c.get("classname").rsplit("/", 1)[-1] for c in passing] == ["queue.yaml"]
-    assert "control \ufffd character &amp; &lt;xml&gt;" in text
+    assert "control \\x01 character &amp; &lt;xml&gt;" in text  # shown, not dropped
     error = next(c for c in suite.findall("testcase") if c.find("error") is not None)
     assert error.find("error").get("type") == "unresolved" and error.find("error").text.endswith("policy built from var.x")
 
@@ -155,8 +155,9 @@ def test_junit_passing_files_errors_skips_and_bad_characters(tmp_path):
 # -- GitHub ------------------------------------------------------------------------------------------
 
 def test_annotation_escaping():
+    # one annotation is one line: a line break of the text is shown, not obeyed
     line = github.command("error", "50% done\nnext", file="a,b:c.tf", line=3, title="T: x, y")
-    assert line == "::error file=a%2Cb%3Ac.tf,line=3,title=T%3A x%2C y::50%25 done%0Anext"
+    assert line == "::error file=a%2Cb%3Ac.tf,line=3,title=T%3A x%2C y::50%25 done\\x0anext"
 
 
 def test_annotations_respect_github_limits():

@@ -380,7 +380,9 @@ def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
     blocking = result.blocking(settings.fail_on)
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     unresolved_blocks = bool(result.unresolved) and not settings.allow_unresolved
-    notes = [f"could not resolve before deployment: {e.message}" for e in result.unresolved]
+    from ..report.safe import visible
+
+    notes = [f"could not resolve before deployment: {visible(e.message)}" for e in result.unresolved]
     if not blocking and not unresolved_blocks:
         existing = sum(1 for f in active if f.diff == "unchanged")
         if existing:
@@ -415,14 +417,19 @@ def _fix_text(finding: Any, result: Any) -> str:
 
 
 def _control_tower_entry(finding: Any, result: Any) -> str:
-    return f"[{finding.rule_id}]: {finding.title}: {finding.message} [FIX]: {_fix_text(finding, result)}"
+    from ..report.safe import visible
+
+    # one entry per line: a line break or ESC quoted from the template is shown, not obeyed
+    return f"[{finding.rule_id}]: {finding.title}: {visible(finding.message)} [FIX]: {_fix_text(finding, result)}"
 
 
 def _annotation(finding: Any, result: Any) -> dict:
+    from ..report.safe import visible
+
     return {
         "annotationName": finding.rule_id[:1024],
         "status": "FAILED",
-        "statusMessage": finding.message[:_ANNOTATION_TEXT_LIMIT],
+        "statusMessage": visible(finding.message)[:_ANNOTATION_TEXT_LIMIT],
         "remediationMessage": _fix_text(finding, result)[:_ANNOTATION_TEXT_LIMIT],
         "severityLevel": _SEVERITY_LEVEL.get(finding.severity, "HIGH"),
     }

@@ -10,10 +10,12 @@ that variable is set, and to SARIF for code scanning.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from ..framework import severity_rank
 from .ci_common import active, construct_suffix, display_path, first_sentence
+from .safe import inert_legacy, markdown_text, visible
 
 MAX_ERRORS = 10
 MAX_WARNINGS = 10
@@ -23,7 +25,10 @@ _ERROR_RANK = len(("low", "medium", "high", "critical"))  # input errors sort ab
 
 
 def escape_data(text: str) -> str:
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Each annotation is one line of text: line breaks and every other control character (ESC
+    # colours the log) become visible escapes; %, CR and LF are what the runner unescapes.
+    # "##[" too: the runner reads the legacy form anywhere in a line it could not parse otherwise.
+    return inert_legacy(visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -68,7 +73,24 @@ def annotations(result: Any, settings: Any) -> list[str]:
 
 
 def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return markdown_text(text)
+
+
+def _doc_cell(text: str) -> str:
+    """Our own check documentation (Markdown meant to render) in one table-safe line."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _code(text: Any, in_table: bool = True) -> str:
+    """Literal text as a code span: HTML and emphasis mean nothing there, and a fence longer
+    than any run of backticks in the text keeps the span closed. A table cell still splits at
+    ``|`` unless it is written ``\\|``."""
+    flat = inert_legacy(" ".join(visible(text).split()))  # no escape works in a code span
+    if in_table:
+        flat = flat.replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    padding = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{padding}{flat}{padding}{fence}"
 
 
 def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> str:
@@ -90,16 +112,16 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
         rows += ["| Severity | Check | Resource | Location | Finding |", "|---|---|---|---|---|"]
         ordered = sorted(findings, key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.rule_id))
         for finding in ordered:
-            resource = finding.resource + (f" (`{finding.construct_path}`)" if finding.construct_path else "")
-            rows.append(f"| {finding.severity} | {finding.rule_id} | {_cell(resource)} | "
-                        f"`{_cell(display_path(finding.file, root))}:{finding.line}` | {_cell(finding.message)} |")
+            resource = _cell(finding.resource) + (f" ({_code(finding.construct_path)})" if finding.construct_path else "")
+            rows.append(f"| {finding.severity} | {_cell(finding.rule_id)} | {resource} | "
+                        f"{_code(f'{display_path(finding.file, root)}:{finding.line}')} | {_cell(finding.message)} |")
     problems = [("input error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
     if problems:
         rows += ["", "### Errors", ""]
         for kind, problem in problems:
             where = display_path(problem.file, root) if problem.file else "input"
             where += f":{problem.line}" if problem.line else ""
-            rows.append(f"- `{_cell(where)}` {kind}: {_cell(problem.message)}")
+            rows.append(f"- {_code(where, in_table=False)} {kind}: {_cell(problem.message)}")
     text = "\n".join(parts)
     used = len(text.encode("utf-8"))
     for index, row in enumerate(rows):
@@ -117,7 +139,7 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
         for rule_id, title in fixes[:30]:
             meta = metas.get(rule_id)
             fix = first_sentence(meta.fix) if meta is not None else ""
-            text += f"- **{rule_id}** {_cell(title)}: {_cell(fix)}\n"
+            text += f"- **{_cell(rule_id)}** {_doc_cell(title)}: {_doc_cell(fix)}\n"
         text += "\n</details>"
     return text + _diagrams(result, settings, findings, limit - len(text.encode("utf-8"))) + "\n"
 
@@ -143,7 +165,7 @@ def _diagrams(result: Any, settings: Any, findings: list, room: int) -> str:
         view = finding_view(result, settings, finding)
         if not view.edges:
             continue
-        block = (f"\n**{finding.rule_id}** {_cell(finding.resource)}: {_cell(finding.message)}\n\n"
+        block = (f"\n**{_cell(finding.rule_id)}** {_cell(finding.resource)}: {_cell(finding.message)}\n\n"
                  f"```mermaid\n{render_mermaid(view, MAX_DIAGRAM_NODES)}```\n")
         size = len(block.encode("utf-8"))
         if used + size > room - 4096:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..errors import UsageError
+from .safe import inert_json, inert_lines, visible
 
 # Edge kinds drawn; references and bounded_by add clutter without explaining a finding.
 DRAWN_EDGES = ("can_assume", "grants", "can_become", "can_pass", "can_modify", "member_of", "attached")
@@ -241,8 +242,8 @@ _MERMAID_SHAPES = {"user": ('["', '"]'), "role": ('["', '"]'), "group": ('[["', 
 
 def mermaid_text(text: str) -> str:
     """A label safe inside Mermaid double quotes: entity codes for the characters Mermaid or
-    Markdown would interpret."""
-    text = " ".join(str(text).split())
+    Markdown would interpret, and control or bidi characters as visible escapes."""
+    text = " ".join(visible(text).split())
     text = text.replace("#", "#35;")
     for char, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;"), ("|", "#124;")):
         text = text.replace(char, code)
@@ -287,7 +288,8 @@ _DOT_SHAPES = {"user": "box", "role": "box", "group": "box3d", "external": "elli
 
 
 def dot_text(text: str) -> str:
-    return '"' + " ".join(str(text).split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # inert_lines: a "##[" in a name is written "##\\x5b" (the DOT source is printed as it is)
+    return '"' + inert_lines(" ".join(visible(text).split())).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_dot(view: GraphView) -> str:
@@ -322,5 +324,7 @@ RENDERERS = {"mermaid": render_mermaid, "dot": render_dot, "json": render_json}
 
 
 def render_graph(result: Any, settings: Any, graph_format: str, focus: str | None = None) -> str:
-    return RENDERERS[graph_format](build_view(result, settings, focus))
+    text = RENDERERS[graph_format](build_view(result, settings, focus))
+    # Labels are escaped one by one; this keeps a printed graph from carrying workflow commands.
+    return inert_json(text) if graph_format == "json" else inert_lines(text)
 

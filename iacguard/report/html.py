@@ -9,11 +9,18 @@ the path drawn as inline SVG generated here (no drawing library).
 from __future__ import annotations
 
 import json
-from html import escape
+from html import escape as _escape_markup
 from typing import Any
 
 from ..framework import severity_rank
 from .ci_common import active
+from .safe import inert_markup, visible
+
+
+def escape(text: Any) -> str:
+    """Text for an HTML element or attribute: markup escaped, and control, bidi and separator
+    characters shown as visible escapes (a bidi override would reorder what the reader sees)."""
+    return _escape_markup(visible(text))
 
 SEVERITIES = ("critical", "high", "medium", "low")
 _BOX_W, _BOX_H, _COL, _ROW, _PAD = 210, 40, 290, 64, 12
@@ -139,7 +146,7 @@ def _finding_html(result: Any, settings: Any, finding: Any) -> str:
     evidence = ""
     if finding.evidence is not None:
         evidence = ("<details open><summary>Evidence</summary><pre>"
-                    + escape(json.dumps(finding.evidence, indent=2, default=str)) + "</pre></details>")
+                    + _escape_markup(json.dumps(finding.evidence, indent=2, default=str)) + "</pre></details>")
     drawing = ""
     if is_pictured(finding) and getattr(result, "model", None) is not None:
         drawing = path_svg(finding_view(result, settings, finding))
@@ -173,6 +180,9 @@ def render(result: Any, settings: Any) -> str:
             f"{escape(e.message)}</li>" for kind, e in problems) + "</ul></section>")
     family_options = "".join(f'<option value="{escape(f)}">{escape(f)}</option>' for f in families)
     severity_options = "".join(f'<option value="{s}">{s} and above</option>' for s in SEVERITIES)
+    # "##[" in a name is an Actions workflow command when the page is printed in a log; a
+    # character reference shows the same text (our own style and script need none).
+    main = inert_markup("".join(body))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             # the CSP forbids every fetch: the report must work offline and leak nothing
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -185,4 +195,4 @@ def render(result: Any, settings: Any) -> str:
             '<div class="controls"><label>Family <select id="family"><option value="">all</option>'
             f'{family_options}</select></label><label>Severity <select id="severity"><option value="">all</option>'
             f'{severity_options}</select></label><span id="shown"></span></div>'
-            f"<main>{''.join(body)}</main><script>{_JS}</script></body></html>\n")
+            f"<main>{main}</main><script>{_JS}</script></body></html>\n")

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..framework import SEVERITIES
+from .safe import inert_json
 
 VERSION = 1
 
@@ -49,4 +50,6 @@ def as_document(result: Any, settings: Any) -> dict:
 
 
 def render(result: Any, settings: Any) -> str:
-    return json.dumps(as_document(result, settings), indent=2, sort_keys=False, default=str) + "\n"
+    # JSON keeps every value exact: json.dumps writes controls and non-ASCII as \u escapes, and
+    # inert_json the "##[" an Actions log would read as a command.
+    return inert_json(json.dumps(as_document(result, settings), indent=2, sort_keys=False, default=str)) + "\n"

@@ -9,18 +9,16 @@ errors. Every scanned file without findings is one passing case, so a clean run 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from .ci_common import construct_suffix, display_path
-
-# Characters XML 1.0 cannot carry at all (user text may contain them).
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from .safe import inert_markup, visible
 
 
 def _text(value: Any) -> str:
-    return _INVALID_XML.sub("\ufffd", str(value))
+    # Also removes every character XML 1.0 cannot carry (a C0 control in a name, U+FFFE).
+    return visible(value)
 
 
 def _unique(name: str, seen: set) -> str:
@@ -53,19 +51,19 @@ def as_element(result: Any, settings: Any) -> ET.Element:
         path = display_path(finding.file, root)
         files_with_findings.add(finding.file)
         element = case(path, f"{finding.rule_id} {finding.resource}", path)
-        body = (f"{path}:{finding.line} {finding.resource} ({finding.resource_type})\n"
-                f"{finding.severity.upper()} {finding.rule_id}: {finding.title}\n"
-                f"{finding.message}{construct_suffix(finding)}")
+        body = (f"{_text(path)}:{finding.line} {_text(finding.resource)} ({_text(finding.resource_type)})\n"
+                f"{finding.severity.upper()} {_text(finding.rule_id)}: {_text(finding.title)}\n"
+                f"{_text(finding.message + construct_suffix(finding))}")
         if finding.suppressed or finding.baselined:
             reason = "baselined" if finding.baselined else f"suppressed: {finding.suppression_reason or 'no reason given'}"
-            ET.SubElement(element, "skipped", message=_text(reason)).text = _text(body)
+            ET.SubElement(element, "skipped", message=_text(reason)).text = body
             counts["skipped"] += 1
         elif id(finding) in blocking:
             ET.SubElement(element, "failure", message=_text(finding.message),
-                          type=finding.severity.upper()).text = _text(body)
+                          type=finding.severity.upper()).text = body
             counts["failures"] += 1
         else:
-            ET.SubElement(element, "system-out").text = _text(f"below fail-on {settings.fail_on}: {body}")
+            ET.SubElement(element, "system-out").text = f"below fail-on {settings.fail_on}: {body}"
     for kind, errors in (("input-error", result.errors), ("unresolved", result.unresolved)):
         for error in errors:
             path = display_path(error.file, root) if error.file else "iacguard"
@@ -90,4 +88,6 @@ def as_element(result: Any, settings: Any) -> ET.Element:
 def render(result: Any, settings: Any) -> str:
     element = as_element(result, settings)
     ET.indent(element)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(element, encoding="unicode") + "\n"
+    # A line of the body can start with a name ("::error::..." as a logical id): write such
+    # markers as character references, which any XML reader turns back into the same text.
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + inert_markup(ET.tostring(element, encoding="unicode")) + "\n"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from .. import __version__
 from .ci_common import SECURITY_SEVERITY, check_metadata, construct_suffix, display_path
+from .safe import inert_json, visible
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/iacguard/iacguard"
@@ -25,6 +27,13 @@ _TEXT_LIMIT = 1024  # GitHub's limit for rule short/full descriptions
 def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def artifact_uri(file: str, root: Any) -> str:
+    """A relative URI reference (RFC 3986) for a scanned file: every byte but the unreserved
+    characters and ``/`` percent-encoded (UTF-8), so a space, ``%``, ``#``, ``?``, a ``:`` in the
+    first segment or a control character cannot change what the URI points at."""
+    return quote(display_path(file, root), safe="/", errors="surrogateescape")
 
 
 def _rule(rule_id: str, meta: Any, sample: Any) -> dict:
@@ -56,9 +65,9 @@ def _rule(rule_id: str, meta: Any, sample: Any) -> dict:
 
 
 def _result(finding: Any, rule_index: int, root: Any) -> dict:
-    uri = display_path(finding.file, root)
+    uri = artifact_uri(finding.file, root)
     line = max(int(finding.line or 1), 1)
-    message = finding.message + construct_suffix(finding)
+    message = visible(finding.message + construct_suffix(finding))
     result: dict = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -66,22 +75,22 @@ def _result(finding: Any, rule_index: int, root: Any) -> dict:
         "message": {"text": message},
         "locations": [{
             "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
-            "logicalLocations": [{"name": finding.resource, "kind": "resource",
-                                  "fullyQualifiedName": f"{finding.resource_type}/{finding.resource}"}],
+            "logicalLocations": [{"name": visible(finding.resource), "kind": "resource",
+                                  "fullyQualifiedName": visible(f"{finding.resource_type}/{finding.resource}")}],
         }],
         # The fingerprint survives line moves, so alerts follow the finding, not the line.
         "partialFingerprints": {"primaryLocationLineHash": finding.fingerprint,
                                 "iacguard/v1": finding.fingerprint},
         "properties": {"severity": finding.severity, "family": finding.family,
-                       "resource": finding.resource, "resourceType": finding.resource_type},
+                       "resource": visible(finding.resource), "resourceType": visible(finding.resource_type)},
     }
     if finding.construct_path:
-        result["properties"]["cdkPath"] = finding.construct_path
+        result["properties"]["cdkPath"] = visible(finding.construct_path)
     suppressions = []
     if finding.suppressed:
         suppression = {"kind": "inSource", "status": "accepted"}
         if finding.suppression_reason:
-            suppression["justification"] = finding.suppression_reason
+            suppression["justification"] = visible(finding.suppression_reason)
         suppressions.append(suppression)
     if finding.baselined:
         suppressions.append({"kind": "external", "status": "accepted",
@@ -93,11 +102,11 @@ def _result(finding: Any, rule_index: int, root: Any) -> dict:
 
 
 def _notification(error: Any, kind: str, root: Any) -> dict:
-    notification: dict = {"level": "error", "message": {"text": f"{kind}: {error.message}"},
+    notification: dict = {"level": "error", "message": {"text": f"{kind}: {visible(error.message)}"},
                           "descriptor": {"id": f"iacguard/{kind}"}}
     if error.file:
         region = {"startLine": int(error.line)} if error.line else None
-        location: dict = {"physicalLocation": {"artifactLocation": {"uri": display_path(error.file, root)}}}
+        location: dict = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(error.file, root)}}}
         if region:
             location["physicalLocation"]["region"] = region
         notification["locations"] = [location]
@@ -140,4 +149,6 @@ def as_document(result: Any, settings: Any) -> dict:
 
 
 def render(result: Any, settings: Any) -> str:
-    return json.dumps(as_document(result, settings), indent=2) + "\n"
+    # Viewers show messages and names as text: those are escaped like the terminal's (visible);
+    # the JSON itself is ASCII, and inert for the Actions runner when printed in a log.
+    return inert_json(json.dumps(as_document(result, settings), indent=2)) + "\n"

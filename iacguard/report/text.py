@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..framework import severity_rank
+from .safe import inert_lines, visible
 
 
 def render(result: Any, settings: Any) -> str:
@@ -13,26 +14,26 @@ def render(result: Any, settings: Any) -> str:
     for finding in result.findings:
         by_file.setdefault(finding.file, []).append(finding)
     for file in sorted(by_file):
-        lines.append(file)
+        lines.append(visible(file))
         for f in sorted(by_file[file], key=lambda f: (f.line, -severity_rank(f.severity), f.rule_id)):
             tag = " (suppressed)" if f.suppressed else " (baselined)" if f.baselined else ""
             if getattr(f, "diff", None):
                 tag += f" [{f.diff}]"
-            lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {f.rule_id:<8} {f.resource}{tag}")
-            lines.append(f"         {f.message}")
+            lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {visible(f.rule_id):<8} {visible(f.resource)}{tag}")
+            lines.append(f"         {visible(f.message)}")
             if f.suppressed and f.suppression_reason:
-                lines.append(f"         suppressed by {f.suppression_reason}")
+                lines.append(f"         suppressed by {visible(f.suppression_reason)}")
             if getattr(f, "construct_path", None):
-                lines.append(f"         CDK construct: {f.construct_path}")
+                lines.append(f"         CDK construct: {visible(f.construct_path)}")
         lines.append("")
     problems = [("error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
     if problems:
         lines.append("Errors")
         for kind, error in problems:
-            where = error.file or "<input>"
+            where = visible(error.file) if error.file else "<input>"
             if error.line:
                 where += f":{error.line}"
-            lines.append(f"  {where}: {kind}: {error.message}")
+            lines.append(f"  {where}: {kind}: {visible(error.message)}")
         lines.append("")
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
@@ -43,12 +44,14 @@ def render(result: Any, settings: Any) -> str:
     baselined = sum(1 for f in result.findings if f.baselined)
     if suppressed or baselined or getattr(result, "baseline", None):
         lines.append(f"not counted above: {suppressed} suppressed inline, {baselined} baselined"
-                     + (f" (baseline {result.baseline})" if getattr(result, "baseline", None) else ""))
+                     + (f" (baseline {visible(result.baseline)})" if getattr(result, "baseline", None) else ""))
     diff = getattr(result, "diff", None)
     if diff:
-        lines.append(f"against {diff['base']}: {diff['new']} new, {diff['worse']} worse, "
+        lines.append(f"against {visible(diff['base'])}: {diff['new']} new, {diff['worse']} worse, "
                      f"{diff['unchanged']} unchanged (not blocking), {diff['fixed']} fixed")
     blocking = len(result.blocking(settings.fail_on))
     verdict = "FAILED" if result.exit_code(settings) else "PASSED"
     lines.append(f"{verdict}: {blocking} blocking at fail-on {settings.fail_on}")
-    return "\n".join(lines) + "\n"
+    # Every field above is one line; a name that starts a line (a file) or holds "##[" still
+    # must not read as a GitHub Actions workflow command.
+    return inert_lines("\n".join(lines)) + "\n"
