@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 __all__ = ["ANY_ONE", "ANY_RUN", "Glob", "compile_glob", "glob_match", "tokens_of"]
 
@@ -28,9 +28,9 @@ _Segment = Union[str, "re.Pattern[str]"]
 
 
 class Glob:
-    """A compiled IAM wildcard pattern; ``match`` answers for a whole text."""
+    """A compiled IAM wildcard pattern; ``match(text)`` answers for a whole text."""
 
-    __slots__ = ("_first", "_middle", "_last", "_length", "_has_run", "_fold")
+    __slots__ = ("_first", "_middle", "_last", "_length", "match")
 
     def __init__(self, tokens: Iterable[Token], *, ignore_case: bool = False) -> None:
         pieces: list[list[Token]] = [[]]
@@ -41,20 +41,30 @@ class Glob:
                 pieces[-1].extend(token.lower())  # as the text is lowered: some letters become two
             else:
                 pieces[-1].append(token)
-        self._fold = ignore_case
-        self._has_run = len(pieces) > 1
         segments = [(_segment(piece), len(piece)) for piece in pieces]
         self._first = segments[0]
         self._last = segments[-1]
         self._middle = [s for s in segments[1:-1] if s[1]]  # '**' is one '*'
         self._length = sum(length for _, length in segments)  # the fewest characters a match needs
+        match = self._matcher(len(pieces) > 1)
+        self.match: Callable[[str], bool] = (lambda text: match(text.lower())) if ignore_case else match
 
-    def match(self, text: str) -> bool:
-        if self._fold:
-            text = text.lower()
+    def _matcher(self, has_run: bool) -> Callable[[str], bool]:
+        # Most policy patterns are a literal, or a prefix and a suffix around one '*' (s3:Get*,
+        # arn:aws:s3:::bucket/*): plain string tests answer those (this runs for every action of
+        # a service an Action pattern is expanded against).
+        first, last, length = self._first[0], self._last[0], self._length
+        if isinstance(first, str) and isinstance(last, str) and not self._middle:
+            if not has_run:
+                return first.__eq__  # type: ignore[return-value]
+            return lambda text: len(text) >= length and text.startswith(first) and text.endswith(last)
+        return self._match_any if has_run else self._match_fixed
+
+    def _match_fixed(self, text: str) -> bool:
+        return len(text) == self._length and _fits_at(self._first[0], text, 0, self._length)
+
+    def _match_any(self, text: str) -> bool:
         size = len(text)
-        if not self._has_run:
-            return size == self._length and _fits_at(self._first[0], text, 0, size)
         if size < self._length:
             return False
         first, first_length = self._first
