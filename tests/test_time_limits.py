@@ -26,7 +26,7 @@ from iacguard.checks_api import check
 def spin_on_marked_role(ctx):
     """Spins for a long time on a role whose logical id is SpinRole."""
     if any(p.resource.address == "SpinRole" for p in ctx.model.principals.values()):
-        ends = time.monotonic() + 8
+        ends = time.monotonic() + 20
         while time.monotonic() < ends:
             time.sleep(0.02)
 '''
@@ -79,7 +79,7 @@ def test_checks_that_run_past_the_limit_are_an_error_naming_the_file(tree, jobs)
     # the other template is still judged, exactly as when it is scanned alone
     expected = triples(json.loads(alone.stdout))
     assert expected and triples(report) == expected
-    assert elapsed < 7  # the slow check alone would take 8 s
+    assert elapsed < 15  # the slow check alone takes 20 s
 
 
 def test_one_slow_group_among_many_is_found_and_the_rest_reported(tree) -> None:
@@ -168,7 +168,7 @@ def test_hook_answers_failed_before_the_lambda_times_out(monkeypatch) -> None:
     assert response["message"].startswith("iacguard could not finish the analysis in the 1.1 seconds left "
                                           "before the Lambda timeout")
     assert response["clientRequestToken"] == _resource_event()["clientRequestToken"]
-    assert elapsed < 1.5
+    assert elapsed < 3  # the slow step alone takes 4 s
 
 
 def test_hook_with_no_time_left_fails_at_once() -> None:
