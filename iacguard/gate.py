@@ -385,8 +385,10 @@ def _pattern_covers(broad: str, narrow: str) -> bool:
         return True
     if "?" in broad and ("*" in narrow or "?" in narrow):
         return False  # '?' matches one character; '*' in narrow may stand for many
-    pattern = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in broad)
-    return re.fullmatch(pattern, narrow, re.DOTALL) is not None
+    from .iam.wildcard import glob_match
+
+    # narrow's own '*' can only be matched by a '*' of broad: read as text, it is covered
+    return glob_match(broad, narrow, case_sensitive=True)
 
 
 def _condition_set(statement: Any) -> set:

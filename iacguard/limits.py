@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 from .errors import InputError
 
@@ -39,9 +40,17 @@ def check_json_depth(text: str, file: str, max_depth: int = DEFAULT_MAX_DEPTH) -
             depth -= 1
 
 
+class DeadlineExceeded(Exception):
+    """The work under ``deadline`` ran out of time."""
+
+
 class _Expired(BaseException):
-    """Raised by the alarm handler. A BaseException so that no loader's ``except Exception``
-    can swallow it and carry on past the deadline."""
+    """Raised by the alarm handler of one timer (``owner``). A BaseException so that no loader's
+    or check's ``except Exception`` can swallow it and carry on past the deadline."""
+
+    def __init__(self, owner: object) -> None:
+        super().__init__()
+        self.owner = owner
 
 
 def time_limit_supported() -> bool:
@@ -50,23 +59,32 @@ def time_limit_supported() -> bool:
 
 
 @contextmanager
-def time_limit(seconds: float, file: str) -> Iterator[None]:
-    """Stop the enclosed work after ``seconds`` and raise InputError naming ``file``.
-
-    ``seconds`` <= 0 disables the limit. Where timers are unavailable (Windows, worker threads)
-    the work runs unbounded; the other limits still apply there.
-    """
+def _timer(seconds: float, expired: Callable[[], Exception]) -> Iterator[None]:
+    """Raise ``expired()`` when the enclosed work runs past ``seconds``. Timers nest: an inner
+    one never moves an outer one's end (the hook's deadline around a file's time limit), and
+    when the outer ends first, the outer one is what expires."""
     if seconds <= 0 or not time_limit_supported():
         yield
         return
-    state = {"armed": True}
+    owner = object()
+    started = time.monotonic()
+    previous = signal.getsignal(signal.SIGALRM)
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0] if callable(previous) else 0.0
+    outer_first = 0 < outer_left <= seconds
+    state = {"armed": True, "outer_expired": False}
 
-    def on_alarm(signum: int, frame: object) -> None:
-        if state["armed"]:  # the alarm may land just after the work finished
-            raise _Expired()
+    def on_alarm(signum: int, frame: Any) -> None:
+        if not state["armed"]:  # the alarm may land just after the work finished
+            return
+        state["armed"] = False
+        if outer_first:
+            state["outer_expired"] = True
+            previous(signum, frame)  # type: ignore[operator]  # raises the outer timer's _Expired
+            return
+        raise _Expired(owner)
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, outer_left if outer_first else seconds)
     try:
         try:
             yield
@@ -74,9 +92,29 @@ def time_limit(seconds: float, file: str) -> Iterator[None]:
             state["armed"] = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    except _Expired:
-        raise InputError(f"reading this file took longer than the limit of {seconds:g} seconds; "
-                         "raise it with --max-seconds-per-file", file=file) from None
+            if outer_left and not state["outer_expired"]:  # what is left of the outer timer
+                signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - started), 0.001))
+    except _Expired as exc:
+        if exc.owner is not owner:
+            raise
+        raise expired() from None
+
+
+def deadline(seconds: float) -> ContextManager[None]:
+    """Raise DeadlineExceeded when the enclosed work runs past ``seconds`` (<= 0: no deadline;
+    unbounded where timers are unavailable)."""
+    return _timer(seconds, lambda: DeadlineExceeded(f"not finished within {seconds:g} seconds"))
+
+
+def time_limit(seconds: float, file: str, doing: str = "reading") -> ContextManager[None]:
+    """Stop the enclosed work after ``seconds`` and raise InputError naming ``file``; ``doing``
+    says what took too long (reading, analysing).
+
+    ``seconds`` <= 0 disables the limit. Where timers are unavailable (Windows, worker threads)
+    the work runs unbounded; the other limits still apply there.
+    """
+    return _timer(seconds, lambda: InputError(f"{doing} this file took longer than the limit of {seconds:g} "
+                                              "seconds; raise it with --max-seconds-per-file", file=file))
 
 
 @dataclass(frozen=True)

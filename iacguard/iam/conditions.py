@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from ..values import Unknown, line_of
+from .wildcard import ANY_RUN, Glob, tokens_of
 
 __all__ = ["Condition", "parse_conditions", "arn_match", "as_unknown", "OPERATORS", "never_true",
            "MAX_TOKEN_LIFETIME"]
@@ -138,35 +139,32 @@ def _not3(value: bool | None) -> bool | None:
 # ---------------------------------------------------------------- string and ARN matching
 
 @functools.lru_cache(maxsize=4096)
-def _value_regex(value: str, wildcards: bool, ignore_case: bool) -> tuple[re.Pattern[str], bool]:
-    """Regex for a policy string value and whether it holds a policy variable. Variables become
-    ``.*`` so a non-match is definite while a match only means "could match"."""
-    parts: list[str] = []
+def _value_glob(value: str, wildcards: bool, ignore_case: bool) -> tuple[Glob, bool]:
+    """Matcher for a policy string value and whether it holds a policy variable. Variables match
+    any run of characters, so a non-match is definite while a match only means "could match"."""
+    tokens: list = []
     has_variable = False
     position = 0
     for found in _VARIABLE.finditer(value):
-        parts.append(_literal_regex(value[position:found.start()], wildcards))
+        tokens.extend(_literal_tokens(value[position:found.start()], wildcards))
         inner = found.group(1)
         if inner in _ESCAPES:
-            parts.append(re.escape(_ESCAPES[inner]))
+            tokens.append(_ESCAPES[inner])
         else:
-            parts.append(".*")
+            tokens.append(ANY_RUN)
             has_variable = True
         position = found.end()
-    parts.append(_literal_regex(value[position:], wildcards))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(parts), flags), has_variable
+    tokens.extend(_literal_tokens(value[position:], wildcards))
+    return Glob(tokens, ignore_case=ignore_case), has_variable
 
 
-def _literal_regex(text: str, wildcards: bool) -> str:
-    if not wildcards:
-        return re.escape(text)
-    return "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
+def _literal_tokens(text: str, wildcards: bool) -> list:
+    return tokens_of(text) if wildcards else list(text)
 
 
 def _string_match(pattern: str, value: str, *, wildcards: bool, ignore_case: bool) -> bool | None:
-    regex, has_variable = _value_regex(pattern, wildcards, ignore_case)
-    if regex.fullmatch(value) is None:
+    glob, has_variable = _value_glob(pattern, wildcards, ignore_case)
+    if not glob.match(value):
         return False
     return None if has_variable else True
 

@@ -17,7 +17,9 @@ CloudFormation calls :func:`handler` before it provisions:
 The answer is the documented response: ``hookStatus`` SUCCESS or FAILED, ``errorCode``
 NonCompliant (evaluated and rejected) or InternalFailure (could not evaluate: the hook's
 FailureMode then decides), a ``message`` in Control Tower's ``[ID]: title [FIX]: remediation``
-style within the caller's limit, and ``clientRequestToken`` echoed. The handler never raises.
+style within the caller's limit, and ``clientRequestToken`` echoed. The handler never raises, and
+answers FAILED (InternalFailure) when the evaluation cannot finish in the invocation's remaining
+time (``context.get_remaining_time_in_millis()``, less a margin to answer).
 
 Configuration (Lambda environment): ``IACGUARD_FAIL_ON`` (default ``high``),
 ``IACGUARD_SETTINGS`` (the ``.iacguard.yaml`` content, YAML or JSON) and
@@ -27,6 +29,7 @@ Configuration (Lambda environment): ``IACGUARD_FAIL_ON`` (default ``high``),
 from __future__ import annotations
 
 import json
+import math
 import os
 import urllib.error
 import urllib.parse
@@ -38,6 +41,7 @@ MESSAGE_LIMIT = 4096            # CloudFormation truncates longer hook messages
 CLOUD_CONTROL_MESSAGE_LIMIT = 1024
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 DEFAULT_PAYLOAD_TIMEOUT = 10.0  # the hook waits 30 s for the whole invocation
+DEADLINE_MARGIN = 1.0  # seconds kept back from the Lambda's remaining time to answer
 MAX_ANNOTATIONS = 50
 _ANNOTATION_TEXT_LIMIT = 16384
 # Presigned payload URLs point at S3 in the commercial, China and GovCloud partitions.
@@ -54,15 +58,43 @@ class HookInputError(Exception):
 
 
 def handler(event: Any, context: Any = None) -> dict:
-    """Lambda entry point. Always returns a response dict; never raises."""
+    """Lambda entry point. Always returns a response dict, before the Lambda times out; never
+    raises."""
     token = ""
     try:
         if isinstance(event, dict):
             raw_token = event.get("clientRequestToken") or event.get("clientRequesttoken") or ""
             token = raw_token if isinstance(raw_token, str) else str(raw_token)
-        return _evaluate(event, token)
+        from ..limits import DeadlineExceeded, deadline
+
+        seconds = time_available(context)
+        if seconds is not None and seconds <= 0:
+            return _internal_failure(token, "iacguard could not evaluate this request: the Lambda had no time left")
+        try:
+            with deadline(seconds or 0):
+                return _evaluate(event, token)
+        except DeadlineExceeded:
+            return _internal_failure(token, f"iacguard could not finish the analysis in the {seconds:.1f} seconds "
+                                            "left before the Lambda timeout; raise the function's timeout "
+                                            "or split the template")
     except Exception as exc:  # noqa: BLE001 - the hook must always get an answer
         return _internal_failure(token, f"iacguard could not evaluate this request: {type(exc).__name__}: {exc}")
+
+
+def time_available(context: Any) -> float | None:
+    """Seconds the evaluation may take: the invocation's remaining time less what building and
+    returning the answer needs (DEADLINE_MARGIN, at most a quarter of it). None without a
+    Lambda context (local calls): no deadline."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        seconds = float(remaining()) / 1000
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(seconds):
+        return None
+    return seconds - min(DEADLINE_MARGIN, seconds / 4) if seconds > 0 else 0.0
 
 
 # -- request handling ----------------------------------------------------------------------------
