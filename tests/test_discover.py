@@ -44,6 +44,7 @@ def test_walk_keeps_candidates_and_skips(repo: Path):
     assert result.errors == []
     # every YAML/JSON file that names a key of a template or plan; the loader's parse decides
     assert rel(result, result.documents) == [
+        ".github/workflows/ci.yml",  # mentions AWSTemplateFormatVersion in a command
         "cdk.out/AppStack.template.json",
         "cdk.out/assembly-Prod/ProdAppStack.template.json",
         "cfn/bucket.json",
@@ -258,22 +259,34 @@ def test_symlink_loop_to_ancestor_is_reported_once_and_walk_finishes(repo: Path)
         ("cfn/self", "symlink loop: points back to ancestor directory cfn"),  # relative to the root
         ("infra/iam/back", "symlink loop: points back to ancestor directory ."),
     ]
-    assert rel(result, result.documents)[2:6] == ["cfn/bucket.json", "cfn/notes.yml", "cfn/queue.template",
+    assert rel(result, result.documents)[3:7] == ["cfn/bucket.json", "cfn/notes.yml", "cfn/queue.template",
                                                   "cfn/roles.yaml"]
-    assert len(result.documents) == 9
+    assert len(result.documents) == 10
 
 
-def test_symlinked_directory_elsewhere_is_followed_once(repo: Path, tmp_path: Path):
+def test_symlinked_directory_inside_the_root_is_followed_once(repo: Path):
+    os.symlink("sam", repo / "z-linked")
+    os.symlink("sam", repo / "z-linked-again")
+    result = discover([repo])
+    assert result.errors == []
+    found = rel(result, result.documents)
+    assert found.count("sam/template.yml") == 1
+    assert not any(path.startswith("z-linked") for path in found)
+
+
+def test_symlinks_leaving_the_scan_root_are_reported_not_followed(repo: Path, tmp_path: Path):
     shared = tmp_path / "shared-templates"
     shared.mkdir()
     (shared / "topic.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n")
     os.symlink(shared, repo / "linked")
-    os.symlink(shared, repo / "linked-again")
+    os.symlink(shared / "topic.yaml", repo / "cfn" / "topic.yaml")
+    os.symlink(shared / "topic.yaml", repo / "cfn" / "README")  # not a name discovery reads
     result = discover([repo])
-    assert result.errors == []
-    found = rel(result, result.documents)
-    assert found.count("linked/topic.yaml") == 1
-    assert "linked-again/topic.yaml" not in found
+    assert messages(result) == [
+        ("cfn/topic.yaml", "symlink to a file outside the scan root; not read"),
+        ("linked", "symlink to a directory outside the scan root; not followed"),
+    ]
+    assert not any("topic.yaml" in path for path in rel(result, result.documents))
 
 
 def test_real_directory_wins_over_link_that_sorts_first(repo: Path):

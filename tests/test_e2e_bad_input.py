@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -184,3 +185,51 @@ def test_named_tfvars_scans_the_module_that_reads_it(tmp_path):
                                                            "reads these values; pass them to a module with --var-file")]
     assert ("IAG-AK-001", "aws_iam_access_key.k", "app/main.tf") in {
         (f["rule_id"], f["resource"], f["file"]) for f in report["findings"]}
+
+
+# -- file-system edge cases --------------------------------------------------------------------------
+
+def test_non_utf8_names_are_errors_and_every_other_file_is_reported(tmp_path):
+    root = os.fsencode(tmp_path)
+    (tmp_path / "admin.yaml").write_text(ADMIN_USER)
+    with open(os.path.join(root, b"caf\xe9.yaml"), "w") as handle:
+        handle.write(ADMIN_USER)
+    os.mkdir(os.path.join(root, b"dir\xff"))
+    with open(os.path.join(root, b"dir\xff", b"t.yaml"), "w") as handle:
+        handle.write(ADMIN_USER)
+    with open(os.path.join(root, b"notes\xff.txt"), "w") as handle:  # not a file we read: no error
+        handle.write("x")
+    report, proc = scan_json(str(tmp_path))
+    assert proc.returncode == 2
+    assert _errors(report) == [
+        ("caf\\xe9.yaml", None, "file name is not valid UTF-8; not read (rename it)"),
+        ("dir\\xff", None, "directory name is not valid UTF-8; not scanned (rename it)"),
+    ]
+    assert {f["file"] for f in report["findings"]} == {"admin.yaml"}
+    sarif = run_cli("scan", str(tmp_path), "--format", "sarif")
+    assert sarif.returncode == 2 and "Traceback" not in sarif.stderr
+    assert "caf\\\\xe9.yaml" in sarif.stdout  # the name as JSON text: a backslash, then xe9
+    text = run_cli("scan", str(tmp_path))
+    assert "caf\\xe9.yaml: error: file name is not valid UTF-8" in text.stdout
+
+
+def test_dot_directories_are_scanned_except_tool_state(tmp_path):
+    for directory in (".github", ".cfn", ".aws-sam/build", ".terraform", ".venv/lib", ".git"):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "admin.yaml").write_text(ADMIN_USER)
+    report, proc = scan_json(str(tmp_path))
+    assert {f["file"] for f in report["findings"]} == {".cfn/admin.yaml", ".github/admin.yaml"}
+
+
+def test_directory_symlink_leaving_the_scan_root_is_reported_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "admin.yaml").write_text(ADMIN_USER)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "admin.yaml").write_text(ADMIN_USER)
+    os.symlink(outside, repo / "shared")
+    report, proc = scan_json(str(repo))
+    assert proc.returncode == 2
+    assert _errors(report) == [("shared", None, "symlink to a directory outside the scan root; not followed")]
+    assert {f["file"] for f in report["findings"]} == {"admin.yaml"}

@@ -22,8 +22,16 @@ from ..errors import InputError
 
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
-# Directories that hold tool state, dependencies or caches, never the user's own IaC.
-SKIPPED_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
+# Directories that hold version control, tool state, dependencies, caches or build copies, never
+# the user's own IaC (the README's "What is scanned" lists them). Other dot-directories
+# (.github, .cfn, ...) are scanned.
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn",                          # version control
+    ".terraform", ".terragrunt-cache",              # downloaded modules and providers
+    ".aws-sam",                                     # `sam build` copies of the templates
+    "node_modules", ".venv", ".tox", ".nox",        # dependencies
+    "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
+})
 CANDIDATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 CDK_OUT = "cdk.out"
 
@@ -117,6 +125,20 @@ def large_file_may_be_document(path: Path) -> bool:
             carried = text[-_CHUNK_OVERLAP:]
 
 
+def printable(name: str) -> str:
+    """``name`` with the bytes of a non-UTF-8 file name (``os.fsdecode``'s surrogate escapes)
+    written as ``\\xNN``, so reports can print it."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def relpath(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` in posix form, or ``path`` as given when outside root."""
     absolute = Path(os.path.abspath(path))
@@ -160,11 +182,14 @@ class _Walker:
         return self.known_real.get(str(path)) or os.path.realpath(path)
 
     def error(self, path: Path, message: str, line: int | None = None) -> None:
-        self.errors.append(InputError(message, file=relpath(path, self.root), line=line))
+        self.errors.append(InputError(message, file=printable(relpath(path, self.root)), line=line))
 
     # -- explicit arguments -------------------------------------------------------------------
 
     def add_argument(self, path: Path) -> None:
+        if not _utf8_name(str(path)):
+            self.error(path, "name is not valid UTF-8; not scanned (rename it)")
+            return
         if not os.path.lexists(path):
             self.error(path, "path does not exist")
             return
@@ -200,6 +225,9 @@ class _Walker:
             if not pending:
                 link, in_cdk = deferred_links.pop(0)
                 target = os.path.realpath(link)
+                if not _within(target, self.root):
+                    self.error(link, "symlink to a directory outside the scan root; not followed")
+                    continue
                 container = os.path.realpath(link.parent)
                 if container == target or container.startswith(target.rstrip(os.sep) + os.sep):
                     shown = (Path(os.path.relpath(target, os.path.realpath(self.root))).as_posix()
@@ -220,11 +248,18 @@ class _Walker:
             terraform_files: list[Path] = []
             for entry in children:
                 child = directory / entry.name
+                if not _utf8_name(entry.name):
+                    self.report_undecodable_name(entry, child, in_cdk)
+                    continue
                 kind = self.entry_kind(entry, child)
                 if kind == "file" and not entry.is_symlink():
                     # a plain file's real path is its real directory's plus its name: no
                     # realpath() walk (one lstat per path component) per file
                     self.known_real[str(child)] = os.path.join(real, entry.name)
+                elif kind == "file" and self.is_ours(entry.name, in_cdk) and \
+                        not _within(os.path.realpath(child), self.root):
+                    self.error(child, "symlink to a file outside the scan root; not read")
+                    continue
                 if kind in ("dir", "dirlink"):
                     if self.skip_dir(entry.name, in_cdk):
                         continue
@@ -279,10 +314,29 @@ class _Walker:
 
     @staticmethod
     def skip_dir(name: str, in_cdk: bool) -> bool:
-        if name in SKIPPED_DIRS or name.startswith("."):
+        if name in SKIPPED_DIRS:
             return True
         # CDK asset directories hold bundled code and copies of inputs, not stack templates.
         return in_cdk and name.startswith("asset.")
+
+    @staticmethod
+    def is_ours(name: str, in_cdk: bool) -> bool:
+        """Whether a file of this name is read when walked (templates, plans, Terraform)."""
+        if in_cdk:
+            return name.endswith(".template.json")
+        return is_terraform_file(name) or name.lower().endswith(CANDIDATE_SUFFIXES)
+
+    def report_undecodable_name(self, entry: os.DirEntry, path: Path, in_cdk: bool) -> None:
+        """A name that is not UTF-8 cannot be reported or passed on faithfully: the entry is an
+        error (shown with its bytes as \\xNN) when it is a directory or a file we would read."""
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if is_dir and not self.skip_dir(entry.name, in_cdk):
+            self.error(path, "directory name is not valid UTF-8; not scanned (rename it)")
+        elif not is_dir and self.is_ours(entry.name, in_cdk):
+            self.error(path, "file name is not valid UTF-8; not read (rename it)")
 
     # -- Terraform ------------------------------------------------------------------------------
 
@@ -291,7 +345,9 @@ class _Walker:
         files = [explicit_file] if explicit_file is not None else []
         children = self.list_dir(directory)
         for entry in children or ():
-            if is_terraform_file(entry.name) and not terraform_ignores(entry.name):
+            if not _utf8_name(entry.name):
+                self.report_undecodable_name(entry, directory / entry.name, False)
+            elif is_terraform_file(entry.name) and not terraform_ignores(entry.name):
                 child = directory / entry.name
                 if self.entry_kind(entry, child) == "file":
                     files.append(child)
