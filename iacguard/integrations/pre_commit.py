@@ -5,8 +5,8 @@ YAML and JSON that are not infrastructure (workflows, Kubernetes manifests, pack
 Given explicitly, ``iacguard scan`` treats such a file as an error, so this wrapper keeps only
 what iacguard analyses: Terraform files (their whole module directory is scanned), a
 ``.tfvars`` file's module, and files that parse as CloudFormation or a Terraform plan (or cannot
-be read or parsed, which the scan reports). Then it
-runs ``iacguard scan`` with the hook's arguments.
+be read or parsed, which the scan reports). Then it runs ``iacguard scan`` with the hook's
+arguments.
 """
 
 from __future__ import annotations
