@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from .errors import IacguardError, InputError
 from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_checks, severity_rank
-from .limits import DeadlineExceeded, ScanLimits, check_json_depth, deadline, time_limit, time_limit_supported
+from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
 from .settings import Settings, check_references, path_inputs
@@ -71,22 +71,16 @@ class ScanResult:
 
 
 def _read_text(path: Path, rel: str) -> str:
+    from .loaders.discover import UndecodableText, decode_text
+
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=rel) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise InputError("invalid UTF-16 text", file=rel) from None
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"not valid UTF-8 text (byte {exc.start})", file=rel, line=line) from None
+        return decode_text(data)
+    except UndecodableText as exc:
+        raise InputError(exc.message, file=rel, line=exc.line) from None
 
 
 def load_resources(paths: list[str], settings: Settings, root: Path | None = None,
@@ -126,12 +120,10 @@ def _prepare_units(paths: list[str], settings: Settings,
                 result.errors.append(exc)
 
     units: list[tuple] = []
-    for path in _root_templates(found.cloudformation, explicit, ScanLimits.from_settings(settings)):
-        units.append(("cloudformation", path, discover.relpath(path, found.root),
+    for path in _root_templates(found.documents, explicit, ScanLimits.from_settings(settings)):
+        units.append(("document", path, discover.relpath(path, found.root),
                       bool(explicit) and path.resolve() in explicit,
                       _path_parameters(settings, path, parameters, result.errors), found.root))
-    for path in found.plans:
-        units.append(("plan", path, discover.relpath(path, found.root)))
     limits = ScanLimits.from_settings(settings)
     planner = _RootPlanner(found.terraform_dirs, explicit, settings, found.root, limits)
     units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
@@ -293,10 +285,8 @@ def _load_unit(unit: tuple) -> LoadResult:
 
 
 def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResult:
-    if kind == "cloudformation":
-        return _load_cloudformation(*args, limits=limits)
-    if kind == "plan":
-        return _load_plan(*args, limits=limits)
+    if kind == "document":
+        return _load_document(*args, limits=limits)
     from .loaders import terraform
 
     directory, files, scan_root, variables, var_files = args
@@ -306,9 +296,17 @@ def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResul
                                       max_nesting_depth=limits.max_nesting_depth)
 
 
-def _load_cloudformation(path: Path, rel: str, explicit: bool, parameters: dict, root: Path,
-                         limits: ScanLimits = ScanLimits()) -> LoadResult:
-    from .loaders import cloudformation
+# What a named file can be, for the error when it is none of them.
+_EXPECTED = ("expected a CloudFormation template (a Resources mapping whose entries have a Type, or "
+             "AWSTemplateFormatVersion), a Terraform plan (terraform show -json), a .tf or a .tfvars file")
+
+
+def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root: Path,
+                   limits: ScanLimits = ScanLimits()) -> LoadResult:
+    """Parse a file discovery kept and load it as what its parsed top level says it is: a plan
+    or a CloudFormation template. Anything else is dropped in a directory scan (a Kubernetes
+    manifest is not ours) and an error when the file was named."""
+    from .loaders import cloudformation, plan
 
     def read(template: Path, template_rel: str) -> Any:
         return cloudformation.parse_document(_read_template(template, template_rel, limits), template_rel,
@@ -319,14 +317,21 @@ def _load_cloudformation(path: Path, rel: str, explicit: bool, parameters: dict,
         data = read(path, rel)
     except IacguardError as exc:
         return LoadResult(errors=[exc])
-    if data is None or not cloudformation.looks_like_cloudformation(data):
-        if explicit:
-            return LoadResult(errors=[InputError("file is empty or not a CloudFormation template", file=rel)])
+    if plan.looks_like_plan(data):
+        loaded = plan.load_plan(data, rel, config_values=True)
+        return LoadResult(loaded.resources, loaded.errors, [rel])
+    if cloudformation.looks_like_cloudformation(data):
+        # local templates of nested stacks are read like this one, never outside the scan root,
+        # and nest at most as deep as Terraform local modules
+        nested = cloudformation.NestedTemplates(root, read, limits.max_module_depth, (path.resolve(),))
+        return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True, nested=nested)
+    if not explicit:
         return LoadResult()
-    # local templates of nested stacks are read like this one, never outside the scan root, and
-    # nest at most as deep as Terraform local modules
-    nested = cloudformation.NestedTemplates(root, read, limits.max_module_depth, (path.resolve(),))
-    return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True, nested=nested)
+    if data is None:
+        return LoadResult(errors=[InputError(f"file is empty; {_EXPECTED}", file=rel)])
+    if isinstance(data, dict) and "format_version" in data and "values" in data:
+        return LoadResult(errors=[InputError(f"a Terraform state is not scanned; {_EXPECTED}", file=rel)])
+    return LoadResult(errors=[InputError(f"not a template or plan iacguard reads; {_EXPECTED}", file=rel)])
 
 
 def _read_template(path: Path, rel: str, limits: ScanLimits) -> str:
@@ -344,26 +349,6 @@ def _read_template(path: Path, rel: str, limits: ScanLimits) -> str:
         raise InputError(f"file is {info.st_size} bytes, limit is {limits.max_file_size}; raise it with "
                          "--max-file-size", file=rel)
     return _read_text(path, rel)
-
-
-def _load_plan(path: Path, rel: str, limits: ScanLimits = ScanLimits()) -> LoadResult:
-    from .jsonpos import loads_positioned
-    from .loaders import plan
-
-    try:
-        text = _read_text(path, rel)
-        check_json_depth(text, rel, limits.max_nesting_depth)
-        data = loads_positioned(text)
-    except IacguardError as exc:
-        return LoadResult(errors=[exc])
-    except ValueError as exc:
-        return LoadResult(errors=[InputError(f"invalid JSON: {exc}", file=rel, line=getattr(exc, "lineno", None))])
-    except RecursionError:
-        return LoadResult(errors=[InputError("JSON nested too deeply", file=rel)])
-    if not plan.looks_like_plan(data):
-        return LoadResult(errors=[InputError("not a Terraform plan (terraform show -json)", file=rel)])
-    loaded = plan.load_plan(data, rel, config_values=True)
-    return LoadResult(loaded.resources, loaded.errors, [rel])
 
 
 def _path_parameters(settings: Settings, path: Path, parameters: dict, errors: list) -> dict:

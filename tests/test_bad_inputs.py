@@ -176,8 +176,8 @@ def test_binary_and_bad_encodings(tmp_path, good_baseline) -> None:
     # a well-formed UTF-16 template with a BOM is read like any other
     assert ("IAG-LP-001", "AdminPolicy", "utf16_bom.yaml") in {
         (f["rule_id"], f["resource"], f["file"]) for f in report["findings"]}
-    # random bytes under a template name are not IaC: skipped when walked
-    assert "random.yaml" not in {e["file"] for e in report["errors"]}
+    # random bytes under a template name cannot be told from a broken template: reported when walked
+    assert_reported(report, "random.yaml", 1, "not valid UTF-8 text (byte 0)")
 
 
 def test_random_bytes_named_explicitly_do_not_crash(tmp_path) -> None:

@@ -208,8 +208,9 @@ def test_fixture_lines_json() -> None:
     ({"AWSTemplateFormatVersion": "2010-09-09"}, True),
     ({"Resources": {"A": {"Type": "AWS::S3::Bucket"}}}, True),
     ({"Resources": {"A": {"Type": "Custom::Thing"}, "B": {"Type": "AWS::SNS::Topic"}}}, True),
-    ({"Resources": {"A": {"Type": "Custom::Thing"}}}, False),
-    ({"Resources": {"A": {"Type": "Alexa::ASK::Skill"}}}, False),
+    ({"Resources": {"A": {"Type": "Custom::Thing"}}}, True),       # only custom resources
+    ({"Resources": {"A": {"Type": "Alexa::ASK::Skill"}}}, True),
+    ({"Resources": {"A": {"Type": "Thing"}}}, False),              # not a resource type name
     ({"Resources": {"A": {"Type": 5}}}, False),
     ({"Resources": ["AWS::S3::Bucket"]}, False),
     ({"resource": {"aws_iam_role": {}}}, False),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -57,6 +58,26 @@ def test_entry_point_keeps_only_infrastructure_files(tmp_path, monkeypatch, caps
     assert pre_commit.main(["--format", "json", "bad.yaml", "ci.yml", "package.json"]) == 1
     assert pre_commit.main(["--fail-on", "none", "bad.yaml"]) == 0
     assert pre_commit.main([]) == 0
+
+
+def test_entry_point_recognises_templates_by_parsing(tmp_path, monkeypatch, capsys):
+    # the decisive keys spelled with JSON escapes, after more than 64 KiB of other content
+    admin = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}
+    escaped = json.dumps({"Metadata": {"Notes": ["x" * 100] * 700}, "Resources": {"Admin": admin}})
+    (tmp_path / "bad.json").write_text(escaped.replace('"Resources"', '"\\u0052esources"'))
+    (tmp_path / "pod.yaml").write_text("kind: Pod\nResources: {limits: {cpu: 1}}\n")  # parses, not ours
+    (tmp_path / "broken.yaml").write_text("Resources:\n  R: [\n")
+    monkeypatch.chdir(tmp_path)
+    assert pre_commit.main(["pod.yaml"]) == 0
+    assert "none of the 1 changed files" in capsys.readouterr().out
+    assert pre_commit.main(["--format", "json", "bad.json", "pod.yaml"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["errors"] == [] and {f["file"] for f in report["findings"]} == {"bad.json"}
+    # what cannot be parsed may be a broken template: the scan reports it
+    assert pre_commit.main(["--format", "json", "broken.yaml", "pod.yaml"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["file"], e["line"]) for e in report["errors"]] == [("broken.yaml", 3)]
 
 
 @pytest.fixture(scope="module")

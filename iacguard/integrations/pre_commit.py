@@ -4,8 +4,9 @@ pre-commit passes every changed file that matches the hook's ``files`` pattern, 
 YAML and JSON that are not infrastructure (workflows, Kubernetes manifests, package.json).
 Given explicitly, ``iacguard scan`` treats such a file as an error, so this wrapper keeps only
 what iacguard analyses: Terraform files (their whole module directory is scanned), a
-``.tfvars`` file's module, and files that sniff as CloudFormation or a Terraform plan. Then it
-runs ``iacguard scan`` with the hook's arguments.
+``.tfvars`` file's module, and files that parse as CloudFormation or a Terraform plan (or cannot
+be read or parsed, which the scan reports). Then it runs ``iacguard scan`` with the hook's
+arguments.
 """
 
 from __future__ import annotations
@@ -15,21 +16,36 @@ from pathlib import Path
 
 
 def _is_iac(path: Path) -> Path | None:
-    """The path to scan for a changed file, or None when it is not infrastructure code."""
-    from ..loaders.discover import SNIFF_BYTES, decode_bytes, is_terraform_file, sniff
+    """The path to scan for a changed file, or None when it is not infrastructure code.
+
+    A YAML/JSON file is parsed as the scan parses it: kept when it is a template or a plan, or
+    when it cannot be read or parsed (the scan reports why); a file that parses as something
+    else (a workflow, a Kubernetes manifest) is not ours."""
+    from ..errors import IacguardError
+    from ..loaders.cloudformation import looks_like_cloudformation, parse_document
+    from ..loaders.discover import (DEFAULT_MAX_FILE_BYTES, UndecodableText, decode_text, is_terraform_file,
+                                    is_tfvars_file, large_file_may_be_document, may_be_document)
+    from ..loaders.plan import looks_like_plan
 
     name = path.name
     if is_terraform_file(name):
         return path
-    if name.endswith(".tfvars") or name.endswith(".tfvars.json"):
+    if is_tfvars_file(name):
         module_files = sorted(p for p in path.parent.glob("*.tf") if p.is_file())
         return module_files[0] if module_files else None  # the module that reads these values
     try:
-        with open(path, "rb") as handle:
-            head = decode_bytes(handle.read(SNIFF_BYTES))
-    except OSError:
+        if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:  # the scan reports the size (or reads it)
+            return path if large_file_may_be_document(path) else None
+        text = decode_text(path.read_bytes())
+    except (OSError, UndecodableText):
         return path  # let the scan report why it cannot be read
-    return path if sniff(path, head) else None
+    if not may_be_document(text):
+        return None
+    try:
+        data = parse_document(text, name)
+    except IacguardError:
+        return path
+    return path if looks_like_plan(data) or looks_like_cloudformation(data) else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,7 +58,8 @@ def _load_json(text: str, file: str, max_depth: int = MAX_DEPTH) -> Any:
 
 def looks_like_cloudformation(data: Any) -> bool:
     """True for a mapping with AWSTemplateFormatVersion, or a Resources mapping holding at least
-    one entry whose Type starts with 'AWS::' (Alexa::/Custom:: types alone are not enough)."""
+    one entry whose Type is a resource type name (``AWS::S3::Bucket``, ``Custom::Thing``,
+    ``Alexa::ASK::Skill``): a template of only custom resources is still a template."""
     if not isinstance(data, dict):
         return False
     if "AWSTemplateFormatVersion" in data:
@@ -67,7 +68,7 @@ def looks_like_cloudformation(data: Any) -> bool:
     if not isinstance(resources, dict):
         return False
     return any(isinstance(body, dict) and isinstance(body.get("Type"), str)
-               and body["Type"].startswith("AWS::") for body in resources.values())
+               and "::" in body["Type"] for body in resources.values())
 
 
 def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None = None,

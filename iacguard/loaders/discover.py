@@ -1,8 +1,10 @@
 """Find what to scan: CloudFormation templates, Terraform plan JSON and Terraform modules.
 
-Discovery never parses files; it sniffs the first bytes of template-like files and groups
-Terraform files by directory (a directory is one module). Everything it cannot read becomes
-an ``InputError`` in ``Discovered.errors`` so the run can still report what it could read.
+Discovery never parses files. It groups Terraform files by directory (a directory is one
+module) and keeps every YAML/JSON file that may be a template or a plan; the loader's parse
+decides what each one is (engine.py). A kept file that parses as neither is dropped quietly in a
+directory scan and an error when it was named. Everything discovery cannot read becomes an
+``InputError`` in ``Discovered.errors`` so the run can still report what it could read.
 """
 
 from __future__ import annotations
@@ -18,57 +20,123 @@ from typing import BinaryIO, Iterator
 
 from ..errors import InputError
 
-SNIFF_BYTES = 64 * 1024
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
-# Directories that hold tool state, dependencies or caches, never the user's own IaC.
-SKIPPED_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
+# Directories that hold version control, tool state, dependencies, caches or build copies, never
+# the user's own IaC (the README's "What is scanned" lists them). Other dot-directories
+# (.github, .cfn, ...) are scanned.
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn",                          # version control
+    ".terraform", ".terragrunt-cache",              # downloaded modules and providers
+    ".aws-sam",                                     # `sam build` copies of the templates
+    "node_modules", ".venv", ".tox", ".nox",        # dependencies
+    "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
+})
 CANDIDATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 CDK_OUT = "cdk.out"
 
-_PLAN_FORMAT = re.compile(r'"format_version"\s*:')
-_PLAN_BODY = re.compile(r'"(?:planned_values|resource_changes)"\s*:')
-_CFN_VERSION = re.compile(r"AWSTemplateFormatVersion")
-# `Resources:` as a YAML key (any indentation, optionally quoted) or a JSON key.
-_CFN_RESOURCES = re.compile(r"""(?m)(?:^[ \t]*|["'])Resources["']?[ \t]*:""")
-# `Type: AWS::…`, `Type: "AWS::…`, `"Type": "AWS::…` (and single quotes).
-_CFN_TYPE = re.compile(r"""(?:\bType|["']Type["'])[ \t]*:[ \t]*["']?AWS::""")
-# Weak hints that a truncated head may belong to a template whose decisive keys come later
-# (a long Parameters/Mappings section before Resources, large plan variables).
-_LATE_HINT = re.compile(
-    r'"format_version"|AWS::|\bResources\b'
-    r"""|(?m:^["']?(?:Parameters|Mappings|Conditions|Metadata|Transform|Outputs)["']?[ \t]*:)"""
-    r'|"(?:Parameters|Mappings|Conditions)"\s*:')
+# What the loader's parse looks for (cloudformation.looks_like_cloudformation, plan.looks_like_plan).
+_DOCUMENT_KEYS = ("Resources", "AWSTemplateFormatVersion", "format_version")
+# The only ways YAML or JSON spell a key without writing its letters out: JSON \uXXXX, YAML
+# double-quoted \xXX \uXXXX \UXXXXXXXX, and a YAML escaped line break, which joins the pieces of
+# a key written over two lines (PyYAML counts NEL, LS and PS as line breaks too).
+_KEY_ESCAPE = re.compile(r"\\[uxU\r\n\x85\u2028\u2029]")
+# chunks of a file too large to read whole overlap by the longest key above
+_CHUNK_OVERLAP = len("AWSTemplateFormatVersion")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 @dataclass
 class Discovered:
-    cloudformation: list[Path] = field(default_factory=list)
-    plans: list[Path] = field(default_factory=list)
+    # YAML/JSON files that may be CloudFormation templates or plans: the loader's parse decides
+    documents: list[Path] = field(default_factory=list)
     terraform_dirs: dict[Path, list[Path]] = field(default_factory=dict)
     errors: list[InputError] = field(default_factory=list)
     root: Path = field(default_factory=Path.cwd)
 
 
-def sniff(path: Path, head: str) -> str | None:
-    """Classify a file by its first characters: 'plan', 'cloudformation' or None.
+def may_be_document(text: str) -> bool:
+    """False only when no CloudFormation template or plan can be in ``text``: the keys the
+    parsers recognise them by are neither written out nor possibly spelled with escapes.
 
-    ``path`` matters only for CDK output (``cdk.out/*.template.json``). Plans are tested
-    first: a plan that deploys an ``aws_cloudformation_stack`` carries a
-    template body (with ``AWSTemplateFormatVersion``) inside a JSON string.
-    """
-    text = head.lstrip("\ufeff \t\r\n")
-    if not text:
-        return None
-    if path.name.endswith(".template.json") and CDK_OUT in path.parts:
-        return "cloudformation"  # CDK synth output; may lack AWSTemplateFormatVersion
-    if text.startswith("{") and _PLAN_FORMAT.search(text) and _PLAN_BODY.search(text):
-        return "plan"
-    if _CFN_VERSION.search(text):
-        return "cloudformation"
-    if _CFN_RESOURCES.search(text) and _CFN_TYPE.search(text):
-        return "cloudformation"
-    return None
+    Conservative by design (tests/test_discover.py proves it over generated layouts): a file it
+    keeps is parsed, and a kept file that is neither is dropped then."""
+    return any(key in text for key in _DOCUMENT_KEYS) or _KEY_ESCAPE.search(text) is not None
+
+
+class UndecodableText(ValueError):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _bom_encoding(data: bytes) -> tuple[str, int]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding, len(bom)
+    return "utf-8", 0
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a template or plan file: UTF-8, or UTF-8/16/32 after a byte-order mark
+    (PowerShell writes ``terraform show -json > plan.json`` as UTF-16).
+
+    Raises UndecodableText for invalid text and for a NUL character, which no YAML or JSON
+    document holds: binary data, or UTF-16/32 without a byte-order mark."""
+    encoding, start = _bom_encoding(data)
+    try:
+        text = data[start:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding == "utf-8":
+            position = start + exc.start
+            raise UndecodableText(f"not valid UTF-8 text (byte {position})",
+                                  data[:position].count(b"\n") + 1) from None
+        raise UndecodableText(f"invalid {encoding[:6].upper()} text after its byte-order mark "
+                              f"(byte {start + exc.start})") from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise UndecodableText("binary content, or UTF-16/32 text without a byte-order mark "
+                              "(a NUL character)", text.count("\n", 0, nul) + 1)
+    return text
+
+
+def large_file_may_be_document(path: Path) -> bool:
+    """``may_be_document`` over a file too large to read at once, in overlapping chunks."""
+    with _open_binary(path) as handle:
+        head = handle.read(4)
+        encoding, start = _bom_encoding(head)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        carried = decoder.decode(head[start:])
+        while True:
+            chunk = handle.read(1024 * 1024)
+            text = carried + decoder.decode(chunk, final=not chunk)
+            if may_be_document(text):
+                return True
+            if not chunk:
+                return False
+            carried = text[-_CHUNK_OVERLAP:]
+
+
+def printable(name: str) -> str:
+    """``name`` with the bytes of a non-UTF-8 file name (``os.fsdecode``'s surrogate escapes)
+    written as ``\\xNN``, so reports can print it."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def relpath(path: Path, root: Path) -> str:
@@ -80,23 +148,12 @@ def relpath(path: Path, root: Path) -> str:
         return Path(path).as_posix()
 
 
-def decode_bytes(data: bytes) -> str:
-    """Decode file bytes honouring a UTF-8/16/32 byte-order mark (PowerShell writes
-    ``terraform show -json > plan.json`` as UTF-16); otherwise UTF-8 with replacement."""
-    for bom, encoding in (
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace")
-    return data.decode("utf-8", errors="replace")
-
-
 def is_terraform_file(name: str) -> bool:
     return name.endswith(".tf") or name.endswith(".tf.json")
+
+
+def is_tfvars_file(name: str) -> bool:
+    return name.endswith(".tfvars") or name.endswith(".tfvars.json")
 
 
 def terraform_ignores(name: str) -> bool:
@@ -114,8 +171,7 @@ class _Walker:
         self.root = root
         self.max_file_bytes = max_file_bytes
         self.result = Discovered(root=root)
-        self.cloudformation: dict[str, Path] = {}  # real path -> path as discovered
-        self.plans: dict[str, Path] = {}
+        self.documents: dict[str, Path] = {}  # real path -> path as discovered
         self.terraform: dict[Path, dict[str, Path]] = {}  # module dir -> real path -> path
         self.terraform_keys: dict[str, Path] = {}  # real module dir -> its key in self.terraform
         self.visited_dirs: set[str] = set()
@@ -125,12 +181,15 @@ class _Walker:
     def realpath(self, path: Path) -> str:
         return self.known_real.get(str(path)) or os.path.realpath(path)
 
-    def error(self, path: Path, message: str) -> None:
-        self.errors.append(InputError(message, file=relpath(path, self.root)))
+    def error(self, path: Path, message: str, line: int | None = None) -> None:
+        self.errors.append(InputError(message, file=printable(relpath(path, self.root)), line=line))
 
     # -- explicit arguments -------------------------------------------------------------------
 
     def add_argument(self, path: Path) -> None:
+        if not _utf8_name(str(path)):
+            self.error(path, "name is not valid UTF-8; not scanned (rename it)")
+            return
         if not os.path.lexists(path):
             self.error(path, "path does not exist")
             return
@@ -145,6 +204,13 @@ class _Walker:
             self.error(path, "not a regular file")  # a FIFO or device would block the read
         elif is_terraform_file(path.name):
             self.add_terraform_dir(path.parent, explicit_file=path)
+        elif is_tfvars_file(path.name):
+            # values for the module beside it: that module is what gets scanned
+            self.add_terraform_dir(path.parent, explicit_file=None)
+            module = self.terraform_keys.get(os.path.realpath(path.parent))
+            if module is None or not self.terraform[module]:
+                self.error(path, "no Terraform configuration (.tf) in its directory reads these "
+                                 "values; pass them to a module with --var-file")
         else:
             self.consider_file(path, explicit=True)
 
@@ -159,6 +225,9 @@ class _Walker:
             if not pending:
                 link, in_cdk = deferred_links.pop(0)
                 target = os.path.realpath(link)
+                if not _within(target, self.root):
+                    self.error(link, "symlink to a directory outside the scan root; not followed")
+                    continue
                 container = os.path.realpath(link.parent)
                 if container == target or container.startswith(target.rstrip(os.sep) + os.sep):
                     shown = (Path(os.path.relpath(target, os.path.realpath(self.root))).as_posix()
@@ -179,11 +248,18 @@ class _Walker:
             terraform_files: list[Path] = []
             for entry in children:
                 child = directory / entry.name
+                if not _utf8_name(entry.name):
+                    self.report_undecodable_name(entry, child, in_cdk)
+                    continue
                 kind = self.entry_kind(entry, child)
                 if kind == "file" and not entry.is_symlink():
                     # a plain file's real path is its real directory's plus its name: no
                     # realpath() walk (one lstat per path component) per file
                     self.known_real[str(child)] = os.path.join(real, entry.name)
+                elif kind == "file" and self.is_ours(entry.name, in_cdk) and \
+                        not _within(os.path.realpath(child), self.root):
+                    self.error(child, "symlink to a file outside the scan root; not read")
+                    continue
                 if kind in ("dir", "dirlink"):
                     if self.skip_dir(entry.name, in_cdk):
                         continue
@@ -238,19 +314,40 @@ class _Walker:
 
     @staticmethod
     def skip_dir(name: str, in_cdk: bool) -> bool:
-        if name in SKIPPED_DIRS or name.startswith("."):
+        if name in SKIPPED_DIRS:
             return True
         # CDK asset directories hold bundled code and copies of inputs, not stack templates.
         return in_cdk and name.startswith("asset.")
 
+    @staticmethod
+    def is_ours(name: str, in_cdk: bool) -> bool:
+        """Whether a file of this name is read when walked (templates, plans, Terraform)."""
+        if in_cdk:
+            return name.endswith(".template.json")
+        return is_terraform_file(name) or name.lower().endswith(CANDIDATE_SUFFIXES)
+
+    def report_undecodable_name(self, entry: os.DirEntry, path: Path, in_cdk: bool) -> None:
+        """A name that is not UTF-8 cannot be reported or passed on faithfully: the entry is an
+        error (shown with its bytes as \\xNN) when it is a directory or a file we would read."""
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if is_dir and not self.skip_dir(entry.name, in_cdk):
+            self.error(path, "directory name is not valid UTF-8; not scanned (rename it)")
+        elif not is_dir and self.is_ours(entry.name, in_cdk):
+            self.error(path, "file name is not valid UTF-8; not read (rename it)")
+
     # -- Terraform ------------------------------------------------------------------------------
 
-    def add_terraform_dir(self, directory: Path, explicit_file: Path) -> None:
-        """An explicitly named .tf file brings its whole module (directory)."""
-        files = [explicit_file]
+    def add_terraform_dir(self, directory: Path, explicit_file: Path | None) -> None:
+        """An explicitly named .tf (or .tfvars) file brings its whole module (directory)."""
+        files = [explicit_file] if explicit_file is not None else []
         children = self.list_dir(directory)
         for entry in children or ():
-            if is_terraform_file(entry.name) and not terraform_ignores(entry.name):
+            if not _utf8_name(entry.name):
+                self.report_undecodable_name(entry, directory / entry.name, False)
+            elif is_terraform_file(entry.name) and not terraform_ignores(entry.name):
                 child = directory / entry.name
                 if self.entry_kind(entry, child) == "file":
                     files.append(child)
@@ -268,40 +365,39 @@ class _Walker:
     # -- templates and plans --------------------------------------------------------------------
 
     def consider_file(self, path: Path, *, explicit: bool) -> None:
+        """Keep a file the loader should parse. A named file is always kept (the loader reports
+        what it is not); a walked one only when it is text that may be a template or a plan."""
         real = self.realpath(path)
-        if real in self.cloudformation or real in self.plans:
+        if real in self.documents:
             return
         try:
             size = os.stat(path).st_size
+            if size > self.max_file_bytes:
+                # a huge data file is not ours: only one that may be a template is an error
+                if explicit or large_file_may_be_document(path):
+                    self.error(path, self.size_message(size))
+                return
             with _open_binary(path) as handle:
-                raw = handle.read(SNIFF_BYTES)
+                data = handle.read(self.max_file_bytes + 1)
         except OSError as exc:
             self.error(path, f"cannot read file: {exc.strerror or exc}")
             return
-        if not raw.strip():
+        if len(data) > self.max_file_bytes:  # grew since stat()
+            self.error(path, self.size_message(len(data)))
+            return
+        if not data.strip():
             if explicit:
                 self.error(path, "file is empty; expected a CloudFormation template or a Terraform plan")
             return
-        head = decode_bytes(raw)
-        kind = sniff(path, head)
-        truncated = size > len(raw)
-        if size > self.max_file_bytes:
-            # Only complain about files that are (or may be) IaC; a huge data file is not ours.
-            if kind or _LATE_HINT.search(head):
-                self.error(path, self.size_message(size))
-            return
-        if kind is None and truncated and _LATE_HINT.search(head):
-            # The decisive keys may sit after the sniff window (large variables or Parameters).
+        if not explicit:
             try:
-                with _open_binary(path) as handle:
-                    kind = sniff(path, decode_bytes(handle.read()))
-            except OSError as exc:
-                self.error(path, f"cannot read file: {exc.strerror or exc}")
+                text = decode_text(data)
+            except UndecodableText as exc:
+                self.error(path, exc.message, exc.line)
                 return
-        if kind == "plan":
-            self.plans[real] = path
-        elif kind == "cloudformation":
-            self.cloudformation[real] = path
+            if not may_be_document(text):
+                return
+        self.documents[real] = path
 
     def too_large(self, path: Path) -> bool:
         try:
@@ -319,8 +415,7 @@ class _Walker:
 
     def finish(self) -> Discovered:
         result = self.result
-        result.cloudformation = sorted(self.cloudformation.values(), key=_sort_key)
-        result.plans = sorted(self.plans.values(), key=_sort_key)
+        result.documents = sorted(self.documents.values(), key=_sort_key)
         result.terraform_dirs = {
             directory: sorted(self.terraform[directory].values(), key=_sort_key)
             for directory in sorted(self.terraform, key=_sort_key)
@@ -364,7 +459,8 @@ def default_root(paths: list[Path]) -> Path:
 
 def discover(paths: list[str | Path], *, root: Path | None = None,
              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Discovered:
-    """Find CloudFormation templates, plan JSON files and Terraform module directories.
+    """Find what may be CloudFormation templates or plan JSON files, and Terraform module
+    directories.
 
     Returned paths are absolute (symlinks not resolved, so they read the way the user laid the
     tree out); report them with ``relpath(path, result.root)``. Lists are sorted.
