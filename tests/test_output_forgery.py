@@ -220,14 +220,19 @@ def test_markdown_text():
         "a\\|b\\`c\\<d\\>\\&e\\[f\\](g)\\*h\\_i\\~j\\$k\\\\l\\\\x0am"
 
 
-def test_a_file_name_that_is_not_utf8_is_reported(tmp_path):
-    # os.listdir gives its undecodable bytes as lone surrogates, which no UTF-8 output can carry
+def test_a_file_name_that_is_not_utf8_is_an_error_and_the_rest_is_reported(tmp_path):
+    # os.listdir gives its undecodable bytes as lone surrogates, which no UTF-8 output can carry:
+    # the file is an error shown with its bytes as \\xNN, every other file is still reported
     name = b"admin\xff policy.json"
     (tmp_path / name.decode("utf-8", "surrogateescape")).write_bytes((FIXTURES / "template.json").read_bytes())
+    (tmp_path / "good.json").write_bytes((FIXTURES / "template.json").read_bytes())
     text = run_cli("scan", str(tmp_path))
-    assert text.returncode == 1 and "internal error" not in text.stderr, text.stderr
-    assert text.stdout.startswith("admin\\udcff policy.json\n")
+    assert text.returncode == 2 and "internal error" not in text.stderr, text.stderr
+    assert "admin\\xff policy.json: error: file name is not valid UTF-8" in text.stdout
+    assert text.stdout.startswith("good.json\n")
     sarif = run_cli("scan", str(tmp_path), "--format", "sarif")
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for r in json.loads(sarif.stdout)["runs"][0]["results"]}
-    assert uris == {"admin%FF%20policy.json"}  # the file's own bytes, percent-encoded
+    run = json.loads(sarif.stdout)["runs"][0]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris == {"good.json"}
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert any("file name is not valid UTF-8" in note for note in notes), notes
