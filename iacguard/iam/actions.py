@@ -20,6 +20,7 @@ __all__ = [
     "expand_actions",
     "glob_match",
     "known_services",
+    "star_match",
     "service_of",
 ]
 
@@ -48,7 +49,38 @@ def glob_match(pattern: str, value: str, *, case_sensitive: bool = False) -> boo
     (action names are case-insensitive; resource ARNs are not)."""
     if not isinstance(pattern, str) or not isinstance(value, str):
         return False
+    found = star_match(pattern, value, case_sensitive=case_sensitive)
+    if found is not None:
+        return found
     return _glob_regex(pattern, case_sensitive).fullmatch(value) is not None
+
+
+def star_match(pattern: str, value: str, *, case_sensitive: bool) -> bool | None:
+    """Match a pattern whose only wildcard is ``*`` without a regex; None for a pattern with
+    ``?`` or text whose case folding is more than ASCII ``lower``. A large policy lists
+    thousands of distinct ARNs and names: compiling a regex for each cost about a millisecond,
+    and a bounded regex cache forgot them anyway."""
+    if "?" in pattern:
+        return None
+    if not case_sensitive:
+        if not (pattern.isascii() and value.isascii()):
+            return None
+        pattern, value = pattern.lower(), value.lower()
+    chunks = pattern.split("*")
+    if len(chunks) == 1:
+        return pattern == value
+    first, last = chunks[0], chunks[-1]
+    if len(first) + len(last) > len(value) or not value.startswith(first) or not value.endswith(last):
+        return False
+    # each middle chunk at its earliest place after the one before: if any placement fits,
+    # this one does
+    position, end = len(first), len(value) - len(last)
+    for chunk in chunks[1:-1]:
+        found = value.find(chunk, position, end)
+        if found < 0:
+            return False
+        position = found + len(chunk)
+    return True
 
 
 @dataclass(frozen=True)
@@ -213,8 +245,8 @@ def names_every_resource(pattern: str, action: str) -> bool:
     account's ``role/*`` for iam:PassRole, ``arn:aws:secretsmanager:*:*:secret:*``)? Tested
     against two instances of each ARN format that differ in every name part; a pattern that
     names some of them (``arn:aws:s3:::reports/*``) does not."""
-    if not isinstance(pattern, str) or not pattern.startswith("arn:"):
-        return False
+    if not isinstance(pattern, str) or not pattern.startswith("arn:") or ("*" not in pattern and "?" not in pattern):
+        return False  # without a wildcard it names one resource, never two different ones
     info = action_info(action)
     if info is None or not info.resource_types:
         return False

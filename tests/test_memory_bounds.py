@@ -1,0 +1,107 @@
+"""Memory and time stay bounded on the largest inputs the limits allow: a policy of 16,000
+statements is judged in near-linear time, with the same findings a small one gets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+
+STATEMENTS = 16_000
+
+# Run the CLI from a fresh interpreter that reports the peak memory of everything it waited for
+# (the scan and any worker processes), so one measurement never sees another test's.
+_MEASURE = """
+import resource, subprocess, sys, time
+start = time.monotonic()
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.monotonic() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+sys.stderr.write(proc.stderr)
+sys.stdout.write(proc.stdout)
+sys.stderr.write(f"\\nMEASURED {seconds:.2f} {peak}\\n")
+sys.exit(proc.returncode)
+"""
+
+
+def scan_measured(*args: str, cwd: Path) -> tuple[dict, int, float, int]:
+    """(JSON report, exit code, seconds, peak RSS in MB) of one real CLI run."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "iacguard", "scan", *args,
+                           "--format", "json"], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    seconds, peak = proc.stderr.rsplit("MEASURED ", 1)[1].split()
+    return json.loads(proc.stdout), proc.returncode, float(seconds), int(peak)
+
+
+def _statements() -> list[dict]:
+    """Allows of distinct buckets and unconditional Denies of distinct actions on "*", every
+    Allow judged against every Deny, with four statements the checks must still tell apart."""
+    found = []
+    for i in range(STATEMENTS):
+        if i % 2:
+            found.append({"Sid": f"Deny{i}", "Effect": "Deny", "Action": f"ec2:Describe{i}*", "Resource": "*"})
+        else:
+            found.append({"Sid": f"Read{i}", "Effect": "Allow", "Action": "s3:GetObject",
+                          "Resource": f"arn:aws:s3:::bucket-{i}/*"})
+    found[4000] = {"Sid": "Cancelled", "Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"}
+    found[15001] = {"Sid": "NoCreate", "Effect": "Deny", "Action": "IAM:Create*", "Resource": "*"}
+    found[6000] = {"Sid": "Kept", "Effect": "Allow", "Action": "iam:DeleteUser", "Resource": "*"}
+    found[8000] = {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}
+    found[12000] = {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+    return found
+
+
+def _cloudformation(path: Path) -> tuple[str, str, int]:
+    lines = ['{"Resources": {"Pol": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": '
+             '{"Version": "2012-10-17", "Statement": [']
+    lines += [json.dumps(s) + ("," if k < STATEMENTS - 1 else "") for k, s in enumerate(_statements())]
+    lines.append("]}}}}}")
+    (path / "policy.json").write_text("\n".join(lines) + "\n")
+    return "policy.json", "Pol", 2  # statement k is on line k + 2
+
+
+def _terraform_jsonencode(path: Path) -> tuple[str, str, int]:
+    def hcl(statement: dict) -> str:
+        return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in statement.items()) + "}"
+
+    lines = ['resource "aws_iam_policy" "p" {', '  name = "p"',
+             '  policy = jsonencode({Version = "2012-10-17", Statement = [']
+    lines += [hcl(s) + ("," if k < STATEMENTS - 1 else "") for k, s in enumerate(_statements())]
+    lines += ["]})", "}"]
+    (path / "main.tf").write_text("\n".join(lines) + "\n")
+    return "main.tf", "aws_iam_policy.p", 4
+
+
+@pytest.mark.parametrize("write", [_cloudformation, _terraform_jsonencode])
+def test_sixteen_thousand_statements_are_judged_in_near_linear_time(tmp_path, write) -> None:
+    # Every Allow used to be compared with every statement of its policy, several times per
+    # check: on main this scan ran for minutes. Generous bounds for a loaded 2-core machine.
+    file, resource, first_line = write(tmp_path)
+    report, code, seconds, peak_mb = scan_measured(file, "--max-seconds-per-file", "0", cwd=tmp_path)
+    found = {(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]}
+    assert found == {
+        ("IAG-LP-005", resource, file, first_line + 6000),  # Kept: the Deny of iam:Create* spares it
+        ("IAG-LP-001", resource, file, first_line + 8000),
+        ("IAG-LP-006", resource, file, first_line + 12000),
+    }, report["findings"]
+    assert report["errors"] == [] and code == 1
+    assert seconds < 60, seconds
+    assert peak_mb < 1000, peak_mb
+
+
+def test_identical_statements_are_judged_once(tmp_path) -> None:
+    # 16,000 copies of one Allow and of one Deny that cancels it: nothing is granted
+    statements = [{"Effect": "Allow", "Action": "s3:DeleteBucket", "Resource": "*"}] * STATEMENTS + \
+        [{"Effect": "Deny", "Action": "s3:Delete*", "Resource": "*"}] * STATEMENTS
+    template = {"Resources": {"Pol": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}}}}
+    (tmp_path / "same.json").write_text(json.dumps(template))
+    report, code, seconds, _ = scan_measured("same.json", "--max-seconds-per-file", "0", cwd=tmp_path)
+    assert (report["findings"], report["errors"], code) == ([], [], 0)
+    assert seconds < 60, seconds
