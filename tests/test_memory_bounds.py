@@ -105,3 +105,54 @@ def test_identical_statements_are_judged_once(tmp_path) -> None:
     report, code, seconds, _ = scan_measured("same.json", "--max-seconds-per-file", "0", cwd=tmp_path)
     assert (report["findings"], report["errors"], code) == ([], [], 0)
     assert seconds < 60, seconds
+
+
+_HUGE_TEXT = {  # local name: (expression, error)
+    "wide": ('format("%999999999d", 1)', "format() would be over 20 MB of text; refusing"),
+    "star": ('format("%-${var.width}s", "x")', "format() would be over 20 MB of text; refusing"),
+    "prec": ('format("%.999999999f", 1.5)', "format() would be over 20 MB of text; refusing"),
+    "digits": ('format("%99999999999999999999s", "x")', "format() would be over 20 MB of text; refusing"),
+    "pieces": ('format("%-15000000s%-15000000s", "x", "y")', "format() would be over 20 MB of text; refusing"),
+    "rows": ('formatlist("%-30000s", range(1000))', "format() would be over 20 MB of text; refusing"),
+    "joined": ('join(format("%-30000s", "x"), range(1000))', "join() would be over 20 MB of text; refusing"),
+    "grown": ('replace(format("%-20000s", "x"), " ", format("%-2000s", "y"))',
+              "replace() would be over 20 MB of text; refusing"),
+    "regrown": ('replace(format("%-20000s", "x"), "/ /", format("%-2000s", "y"))',
+                "replace() would be over 20 MB of text; refusing"),
+    "chars": ('split("", format("%-200000s", "x"))', "split() would give more than 100000 elements; refusing"),
+}
+
+
+def test_functions_refuse_results_over_the_text_limit_before_building_them(tmp_path) -> None:
+    # A width, a separator or a replacement repeated many times described gigabytes in a few
+    # bytes of source; each is now refused at its line, and the policy using it is not judged.
+    lines = ['variable "width" {', "  default = 999999999", "}", "locals {"]
+    line_of = {}
+    for name, (expression, _) in _HUGE_TEXT.items():
+        lines.append(f"  {name} = {expression}")
+        line_of[name] = len(lines)
+    lines.append("}")
+    for name in _HUGE_TEXT:
+        lines += [f'resource "aws_iam_policy" "{name}" {{',
+                  '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", '
+                  f'Action = "s3:GetObject", Resource = local.{name}}}]}})', "}"]
+    (tmp_path / "main.tf").write_text("\n".join(lines) + "\n")
+    report, code, seconds, peak_mb = scan_measured(".", "--max-seconds-per-file", "0", cwd=tmp_path)
+    errors = {(e["file"], e["line"], e["message"]) for e in report["errors"]}
+    assert {("main.tf", line_of[name], message) for name, (_, message) in _HUGE_TEXT.items()} <= errors
+    assert code == 2
+    assert peak_mb < 500, peak_mb
+
+
+def test_distinct_is_not_quadratic(tmp_path) -> None:
+    # 99,000 elements, 49,500 of them distinct: comparing each with every kept one took hours
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  ids = flatten([for i in range(990) : [for j in range(100) : "${i % 495}-${j}"]])\n}\n'
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Resource = "*",\n'
+        '    Action = length(distinct(local.ids)) == 49500 ? "*" : "s3:GetObject"}]})\n}\n')
+    report, code, seconds, _ = scan_measured(".", "--max-seconds-per-file", "0", cwd=tmp_path)
+    assert {(f["rule_id"], f["resource"], f["line"]) for f in report["findings"]} == \
+        {("IAG-LP-001", "aws_iam_policy.p", 5)}  # the statement starts there
+    assert report["errors"] == [] and code == 1
+    assert seconds < 120, seconds
