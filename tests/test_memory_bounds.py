@@ -19,7 +19,7 @@ STATEMENTS = 16_000
 _MEASURE = """
 import resource, subprocess, sys, time
 start = time.monotonic()
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=280)  # killed, not left behind
 seconds = time.monotonic() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
 sys.stderr.write(proc.stderr)
@@ -156,3 +156,23 @@ def test_distinct_is_not_quadratic(tmp_path) -> None:
         {("IAG-LP-001", "aws_iam_policy.p", 5)}  # the statement starts there
     assert report["errors"] == [] and code == 1
     assert seconds < 120, seconds
+
+
+def test_a_tf_too_large_to_parse_is_refused_before_its_tree_fills_memory(tmp_path) -> None:
+    # 4 MB of one list of short numbers (the file limit allows 20 MiB): tree-sitter kept a node
+    # of a few hundred bytes per parser step (20 MiB: 4 GB, minutes). The file is an error at the
+    # line where parsing stopped; the other file is still judged.
+    elements = ",".join("1" for _ in range(2_000_000))
+    (tmp_path / "big.tf").write_text(f"locals {{\n  unused = [\n{elements}]\n}}\n")
+    (tmp_path / "admin.tf").write_text(
+        'resource "aws_iam_policy" "admin" {\n'
+        '  policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Action = "*", Resource = "*"}]})\n'
+        '}\n')
+    report, code, seconds, peak_mb = scan_measured(".", "--max-seconds-per-file", "0", cwd=tmp_path)
+    assert [(e["file"], e["line"], e["message"]) for e in report["errors"]] == [
+        ("big.tf", 3, "too large to parse: more than 5,000,000 parser steps (tree-sitter keeps memory for each); "
+                      "split the file")]
+    assert {(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]} == \
+        {("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 2)}
+    assert code == 2
+    assert peak_mb < 800, peak_mb
