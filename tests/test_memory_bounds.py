@@ -176,3 +176,35 @@ def test_a_tf_too_large_to_parse_is_refused_before_its_tree_fills_memory(tmp_pat
         {("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 2)}
     assert code == 2
     assert peak_mb < 800, peak_mb
+
+
+def test_resource_policy_of_sixteen_thousand_statements(tmp_path) -> None:
+    # Every Allow of a bucket policy was checked against every Deny (resources first): minutes.
+    # Allow k to account k, Deny of other actions in between; one Deny takes statement 4000's
+    # access away again and one Allow lets in anyone.
+    statements = []
+    for i in range(STATEMENTS):
+        if i % 2:
+            statements.append({"Sid": f"D{i}", "Effect": "Deny", "Principal": "*", "Action": f"s3:PutObject{i}*",
+                               "Resource": f"arn:aws:s3:::b/p{i}/*"})
+        else:
+            statements.append({"Sid": f"A{i}", "Effect": "Allow", "Principal": {"AWS": f"{222233330000 + i}"},
+                               "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b/p{i}/*"})
+    statements[8000] = {"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::b/*"}
+    statements[15001] = {"Sid": "NoReads", "Effect": "Deny", "Principal": "*", "Action": "s3:Get*",
+                         "Resource": "arn:aws:s3:::b/p4000/*"}
+    lines = ['{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b"}},',
+             '"P": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "b", "PolicyDocument": '
+             '{"Version": "2012-10-17", "Statement": [']
+    lines += [json.dumps(s) + ("," if k < STATEMENTS - 1 else "") for k, s in enumerate(statements)]
+    lines.append("]}}}}}")
+    (tmp_path / "bucket.json").write_text("\n".join(lines) + "\n")
+    report, code, seconds, peak_mb = scan_measured("bucket.json", "--max-seconds-per-file", "0", cwd=tmp_path)
+    found = {(f["rule_id"], f["line"]) for f in report["findings"] if f["resource"] == "P"}
+    expected = {("IAG-EXT-001", 3 + 8000)} | {("IAG-EXT-002", 3 + i) for i in range(0, STATEMENTS, 2)
+                                                if i not in (4000, 8000)}
+    assert found == expected
+    assert report["errors"] == [] and code == 1
+    assert seconds < 60, seconds
+    assert peak_mb < 1000, peak_mb

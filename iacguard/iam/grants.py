@@ -32,7 +32,7 @@ __all__ = [
     "ResourceScope", "every_action_entry", "every_resource_entry", "might_be_every_resource", "resource_scope",
     "service_wide_wildcard", "services_of_pattern", "expanded_actions", "constraining_conditions",
     "loose_conditions", "describe_condition", "lower_severity", "summarize", "denied_everywhere",
-    "pattern_denied_everywhere", "cancelled_by_deny", "denies_everything", "DATA_READ_ACTIONS",
+    "pattern_denied_everywhere", "cancelled_by_deny", "denies_everything", "DATA_READ_ACTIONS", "DenyIndex",
 ]
 
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
@@ -146,7 +146,7 @@ def denied_everywhere(document: Any, action: str) -> bool:
     return _deny_index(document, every_resource=False).denies(action)
 
 
-class _DenyIndex:
+class DenyIndex:
     """The unconditional Deny statements of one document, found by action without asking each.
 
     Every Allow statement is judged against the Denies of its document: asking every Deny for
@@ -157,8 +157,9 @@ class _DenyIndex:
     non-ASCII entries (whose case folding is not plain ``lower``) are asked every time.
     """
 
-    def __init__(self, denies: list) -> None:
+    def __init__(self, denies: list, *, dedupe: bool = True) -> None:
         self.statements = denies
+        self._position = {id(deny): n for n, deny in enumerate(denies)}
         # an Action entry "*" or "*:*": every action, including those AWS adds later
         self.every_action = any(every_action_entry(a) for deny in denies for a in deny.actions or ())
         self._by_prefix: dict[str, list] = {}
@@ -168,7 +169,7 @@ class _DenyIndex:
             entries = deny.actions
             key = (entries, deny.not_actions)
             try:
-                if key in seen:
+                if dedupe and key in seen:
                     continue
                 seen.add(key)
             except TypeError:  # an unhashable entry: keep the statement, unfiled
@@ -190,6 +191,11 @@ class _DenyIndex:
         for end in range(len(text) + 1):
             yield from self._by_prefix.get(text[:end], ())
 
+    def relevant(self, actions: Iterable[str]) -> list:
+        """The statements that may match one of ``actions``, in document order."""
+        found = {id(deny): deny for action in actions for deny in self.candidates(action)}
+        return sorted(found.values(), key=lambda deny: self._position[id(deny)])
+
     def denies(self, action: str) -> bool:
         return any(deny.action_match(action) is True for deny in self.candidates(action))
 
@@ -206,12 +212,12 @@ def _literal_prefix(entry: Any) -> str | None:
     return text[:cut].lower()
 
 
-def _deny_index(document: Any, *, every_resource: bool) -> _DenyIndex:
+def _deny_index(document: Any, *, every_resource: bool) -> DenyIndex:
     # built once per document: every Allow statement of it asks
     cache = document.__dict__.setdefault("_grants_deny_index", {})
     found = cache.get(every_resource)
     if found is None:
-        found = cache[every_resource] = _DenyIndex(_unconditional_denies(document, every_resource=every_resource))
+        found = cache[every_resource] = DenyIndex(_unconditional_denies(document, every_resource=every_resource))
     return found
 
 
@@ -231,7 +237,7 @@ def _unconditional_denies(document: Any, *, every_resource: bool) -> list:
     return found
 
 
-def _pattern_denied(denies: _DenyIndex, pattern: str) -> bool:
+def _pattern_denied(denies: DenyIndex, pattern: str) -> bool:
     # The pattern itself (so actions AWS adds later are denied too) and each catalogued action
     # it stands for (so a "?" in a Deny cannot pass for a whole run of characters).
     text = pattern.strip()
