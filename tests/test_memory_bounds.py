@@ -170,7 +170,7 @@ def test_a_tf_too_large_to_parse_is_refused_before_its_tree_fills_memory(tmp_pat
         '}\n')
     report, code, seconds, peak_mb = scan_measured(".", "--max-seconds-per-file", "0", cwd=tmp_path)
     assert [(e["file"], e["line"], e["message"]) for e in report["errors"]] == [
-        ("big.tf", 3, "too large to parse: more than 5,000,000 parser steps (tree-sitter keeps memory for each); "
+        ("big.tf", 3, "too large to parse: more than 10,000,000 parser steps (tree-sitter keeps memory for each); "
                       "split the file")]
     assert {(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]} == \
         {("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 2)}
