@@ -208,3 +208,23 @@ def test_resource_policy_of_sixteen_thousand_statements(tmp_path) -> None:
     assert report["errors"] == [] and code == 1
     assert seconds < 60, seconds
     assert peak_mb < 1000, peak_mb
+
+
+def test_policy_document_of_sixteen_thousand_sids(tmp_path) -> None:
+    # aws_iam_policy_document merges statements by Sid: each new Sid was compared with every
+    # statement before it (minutes). A repeated Sid still replaces the first statement with it.
+    blocks = []
+    for i in range(STATEMENTS):
+        blocks.append(f'  statement {{\n    sid = "S{i}"\n    actions = ["s3:GetObject"]\n'
+                      f'    resources = ["arn:aws:s3:::bucket-{i}/*"]\n  }}\n')
+    blocks[9000] = '  statement {\n    sid = "S100"\n    actions = ["*"]\n    resources = ["*"]\n  }\n'
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy_document" "d" {\n  source_policy_documents = [jsonencode({Version = "2012-10-17", '
+        'Statement = [{Sid = "S200", Effect = "Allow", Action = "iam:DeleteUser", Resource = "*"}]})]\n'
+        + "".join(blocks) + '}\nresource "aws_iam_policy" "p" {\n  policy = data.aws_iam_policy_document.d.json\n}\n')
+    report, code, seconds, _ = scan_measured(".", "--max-seconds-per-file", "0", cwd=tmp_path)
+    # statement k starts on line 3 + 5k; S200 from the source document is replaced by block 200
+    assert {(f["rule_id"], f["resource"], f["line"]) for f in report["findings"]} == \
+        {("IAG-LP-001", "aws_iam_policy.p", 3 + 5 * 9000)}
+    assert report["errors"] == [] and code == 1
+    assert seconds < 90, seconds
