@@ -289,8 +289,8 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MA
 
 # tree-sitter keeps a node of a few hundred bytes for each parser step: a 20 MiB file of one long
 # list ("1,1,1,...") took 4 GB and minutes before anything could refuse it. Parsing stops after
-# this many steps (tree-sitter reports progress every 100): about 6 MB of typical Terraform, a
-# few hundred MB of memory (a 2 MB jsonencode() of 16,000 statements written one field a line
+# this many steps (tree-sitter reports progress every 100): about 6 MB of typical Terraform and
+# under 1 GB of memory (a 2 MB jsonencode() of 16,000 statements written one field a line
 # takes 5.7 million).
 MAX_PARSE_STEPS = 10_000_000
 _STEPS_PER_PROGRESS_CALL = 100
