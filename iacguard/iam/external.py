@@ -38,6 +38,7 @@ from typing import Any, Iterable
 from ..values import Ref, Unknown
 from .actions import action_info, expand_actions
 from .conditions import Condition, arn_match
+from .grants import DenyIndex
 from .policy import PolicyDocument, Statement
 from .principals import PrincipalRef
 
@@ -583,7 +584,7 @@ def statement_exposures(statement: Statement, zone: Zone, service: str,
     resources = [str(r) for r in (statement.resources or statement.not_resources or ())]
     found: list[Exposure] = []
     seen: set[Party] = set()
-    deny_list = [d for d in denies if d.is_deny]
+    deny_list = denies if isinstance(denies, DenyIndex) else DenyIndex([d for d in denies if d.is_deny], dedupe=False)
     for candidate in candidates:
         for party, remaining, denied in _apply_denies(statement, candidate, actions, deny_list, zone):
             if party in seen or (not remaining and (actions or denied)):
@@ -683,13 +684,15 @@ def _narrowing(deny: Statement, zone: Zone) -> list[Party] | None:
     return exempt
 
 
-def _apply_denies(statement: Statement, party: Party, actions: list[str], denies: list[Statement],
+def _apply_denies(statement: Statement, party: Party, actions: list[str], denies: "DenyIndex",
                   zone: Zone) -> list[tuple[Party, list[str], list[str]]]:
     """(party, actions left, actions denied) after the Deny statements; a Deny that spares
     only named callers turns ``anyone`` into those callers."""
     remaining = list(actions)
     denied: list[str] = []
-    for deny in denies:
+    # only Denies that can match one of the actions change anything: asking every Deny of a
+    # policy for every Allow was quadratic in statements
+    for deny in denies.relevant(remaining):
         if not _resources_covered(statement, deny):
             continue
         if deny_applies(deny, party, zone):
@@ -711,7 +714,7 @@ def policy_exposures(document: PolicyDocument | None, zone: Zone, service: str) 
     """Every exposure of a resource or trust policy document (Deny statements applied)."""
     if document is None:
         return []
-    denies = [s for s in document.statements if s.is_deny]
+    denies = DenyIndex([s for s in document.statements if s.is_deny], dedupe=False)  # once per policy
     found: list[Exposure] = []
     for statement in document.statements:
         found.extend(statement_exposures(statement, zone, service, denies))

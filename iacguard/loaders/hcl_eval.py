@@ -735,8 +735,17 @@ def _formatlist(fmt: Any, *args: Any) -> PList:
     if not lengths:
         return PList([format_string(to_string(fmt), list(args))])
     count = lengths.pop()
-    return PList(format_string(to_string(fmt), [a[i] if isinstance(a, list) else a for a in args])
-                 for i in range(count))
+    fmt = to_string(fmt)
+    out = PList()
+    budget = MAX_VALUE_CHARS  # for the whole list, not for each element
+    for i in range(count):
+        out.append(format_string(fmt, [a[i] if isinstance(a, list) else a for a in args], budget))
+        budget -= len(out[-1])
+    return out
+
+
+def _too_large(what: str) -> ValueTooLarge:
+    return ValueTooLarge(f"{what} would be over {MAX_VALUE_CHARS // (1024 * 1024)} MB of text; refusing")
 
 
 _VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
@@ -789,14 +798,24 @@ def _format_with_holes(fmt: str, args: list) -> Unknown | None:
     return unknown("".join(out), *args, reason=next((a.reason for a in args if isinstance(a, Unknown)), ""))
 
 
-def format_string(fmt: str, args: list) -> str:
+def format_string(fmt: str, args: list, budget: int = MAX_VALUE_CHARS) -> str:
+    """Go's fmt verbs as Terraform's format() takes them. A width or precision may be any number
+    a template writes ("%999999999d"): the result is refused before it is allocated when it
+    would exceed ``budget`` characters."""
     out = []
     pos = 0
     arg_index = 0
+    length = 0
     for match in _VERB.finditer(fmt):
         out.append(fmt[pos:match.start()])
+        length += match.start() - pos
         pos = match.end()
         flags, width, precision, verb = match.groups()
+        # Python reads the number text whole: bound its length first (int() of thousands of
+        # digits is refused by Python itself, with a ValueError of its own)
+        if (width and (len(width) > 9 or int(width) > budget)) or \
+                (precision and (len(precision) > 9 or int(precision) > budget)):
+            raise _too_large("format()")
         if verb == "%":
             out.append("%")
             continue
@@ -836,7 +855,12 @@ def format_string(fmt: str, args: list) -> str:
             else:
                 piece = piece.rjust(w)
         out.append(piece)
+        length += len(piece)
+        if length > budget:
+            raise _too_large("format()")
     out.append(fmt[pos:])
+    if length + len(fmt) - pos > budget:
+        raise _too_large("format()")
     return "".join(out)
 
 
@@ -850,12 +874,19 @@ def _json_text(value: Any) -> str:
 @_fn("join")
 def _join(sep: Any, *lists: Any) -> str:
     items = [to_string(v) for lst in lists for v in _seq(lst)]
-    return to_string(sep).join(items)
+    sep = to_string(sep)
+    # the separator is repeated once per element: a long one times many elements
+    if sum(map(len, items)) + len(sep) * max(len(items) - 1, 0) > MAX_VALUE_CHARS:
+        raise _too_large("join()")
+    return sep.join(items)
 
 
 @_fn("split")
 def _split(sep: Any, text: Any) -> PList:
     sep, text = to_string(sep), to_string(text)
+    # counted before splitting: 20 MB of commas would be 20 million elements
+    if (len(text) if sep == "" else text.count(sep) + 1) > MAX_VALUE_NODES:
+        raise ValueTooLarge(f"split() would give more than {MAX_VALUE_NODES} elements; refusing")
     if sep == "":
         return PList(list(text))
     return PList(text.split(sep))
@@ -922,11 +953,48 @@ def _flatten(lst: Any) -> PList:
 
 @_fn("distinct", deep=False)
 def _distinct(lst: Any) -> PList:
+    # by a hashable key where values_equal has one (comparing each element with every kept one
+    # was quadratic: 100,000 elements, hours); the others are compared one by one
     out = PList(line=getattr(lst, "line", 0))
+    seen: set = set()
+    others: list = []
     for v in _seq(lst):
-        if not any(values_equal(v, seen) for seen in out):
+        key = _equality_key(v)
+        if key is None:
+            if not any(values_equal(v, kept) for kept in others):
+                others.append(v)
+                out.append(v)
+        elif key not in seen:
+            seen.add(key)
             out.append(v)
     return out
+
+
+def _equality_key(value: Any, depth: int = 0) -> Any:
+    """A hashable key equal for two values exactly when ``values_equal`` says they are equal;
+    None when there is none (Unknown, NaN, deep nesting)."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", value) if value == value else None  # NaN equals nothing, not even itself
+    if isinstance(value, str):
+        return ("s", str(value))
+    if value is None:
+        return ("z",)
+    if depth > 50:
+        return None
+    if isinstance(value, dict):
+        items = []
+        for k in value:
+            inner = _equality_key(value[k], depth + 1)
+            if inner is None:
+                return None
+            items.append((str(k), inner))
+        return ("d", frozenset(items)) if len({k for k, _ in items}) == len(items) else None
+    if isinstance(value, list):
+        inner = [_equality_key(v, depth + 1) for v in value]
+        return None if any(k is None for k in inner) else ("l", tuple(inner))
+    return None
 
 
 @_fn("compact", deep=False)
@@ -1013,7 +1081,25 @@ def _replace(s: Any, search: Any, repl: Any) -> str:
         # Go's $1 / ${name} group references to Python's \g<...>
         python_repl = _GO_GROUP.sub(lambda m: "\\g<" + (m.group(2) or m.group(1)) + ">",
                                     repl.replace("\\", "\\\\"))
-        return pattern.sub(python_repl, s)
+        # the size of the result counted before it is built: each match adds the replacement's
+        # literal text and the groups it names (expanding the template per match would parse
+        # it again each time)
+        names = [m.group(2) or m.group(1) for m in _GO_GROUP.finditer(repl)]
+        groups = [int(n) if n.isdigit() else n for n in names]
+        literal = len(_GO_GROUP.sub("", repl))
+        size = len(s)
+        for match in pattern.finditer(s):
+            size += literal - (match.end() - match.start()) + sum(len(match.group(g) or "") for g in groups)
+            if size > MAX_VALUE_CHARS:
+                raise _too_large("replace()")
+        try:
+            return pattern.sub(python_repl, s)
+        except re.error as exc:
+            raise EvalError(f"replace(): bad replacement ({exc})") from None
+    if search and len(s) + s.count(search) * (len(repl) - len(search)) > MAX_VALUE_CHARS:
+        raise _too_large("replace()")
+    if not search and len(s) + (len(s) + 1) * len(repl) > MAX_VALUE_CHARS:
+        raise _too_large("replace()")  # an empty search matches between every two characters
     return s.replace(search, repl)
 
 

@@ -257,13 +257,14 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MA
     """Parse native-syntax HCL. Raises InputError at the first syntax error or when blocks and
     expressions nest deeper than ``max_depth``."""
     source = text.encode("utf-8")
-    tree = _parser().parse(source)
+    tree = _parse_tree(source, file, line_offset)
     bad = _first_error(tree.root_node)
     if bad is not None and _BARE_EXPONENT.search(text):
         # tree-sitter-hcl wants a decimal point before an exponent; HCL does not (``1e3``)
         text = _point_exponents(text)
         source = text.encode("utf-8")
-        tree = _parser().parse(source)
+        bad = tree = None  # the first tree is freed before the second is built
+        tree = _parse_tree(source, file, line_offset)
         bad = _first_error(tree.root_node)
     if bad is not None:
         raise InputError(_syntax_message(source, bad), file=file, line=bad.start_point[0] + 1 + line_offset)
@@ -284,6 +285,38 @@ def parse_hcl(text: str, file: str, *, line_offset: int = 0, max_depth: int = MA
         if recursion_limit < needed:
             sys.setrecursionlimit(recursion_limit)
     return ParsedFile(body, _comments(tree.root_node, source, line_offset))
+
+
+# tree-sitter keeps a node of a few hundred bytes for each parser step: a 20 MiB file of one long
+# list ("1,1,1,...") took 4 GB and minutes before anything could refuse it. Parsing stops after
+# this many steps (tree-sitter reports progress every 100): about 6 MB of typical Terraform and
+# under 1 GB of memory (a 2 MB jsonencode() of 16,000 statements written one field a line
+# takes 5.7 million).
+MAX_PARSE_STEPS = 10_000_000
+_STEPS_PER_PROGRESS_CALL = 100
+_READ_CHUNK = 1 << 16
+
+
+def _parse_tree(source: bytes, file: str, line_offset: int):
+    state = {"calls": 0, "offset": 0}
+
+    def read(offset: int, point: object) -> bytes:
+        return source[offset:offset + _READ_CHUNK]
+
+    def progress(offset: int, has_error: bool) -> bool:
+        state["calls"] += 1
+        state["offset"] = offset
+        return state["calls"] * _STEPS_PER_PROGRESS_CALL > MAX_PARSE_STEPS  # True stops the parser
+
+    try:
+        # the progress callback is only honoured when the source is read through a callback
+        return _parser().parse(read, progress_callback=progress)
+    except ValueError:
+        if state["calls"] * _STEPS_PER_PROGRESS_CALL <= MAX_PARSE_STEPS:
+            raise
+        line = source.count(b"\n", 0, state["offset"]) + 1 + line_offset
+        raise InputError(f"too large to parse: more than {MAX_PARSE_STEPS:,} parser steps (tree-sitter "
+                         "keeps memory for each); split the file", file=file, line=line) from None
 
 
 _BARE_EXPONENT = re.compile(r"(?<![\w.])[0-9]+[eE][-+]?[0-9]+(?![\w.])")
