@@ -40,4 +40,11 @@ def test_serverless_application_is_not_fetched_from_the_network(tmp_path):
 
     report = json.loads(proc.stdout)
     # the function beside the application is still analysed: its role is a full administrator
+    # the application's template lives in the repository: named as not analysed, never a pass
+    assert [(e["kind"], e["line"], e["message"]) for e in report["errors"]] == [(
+        "unresolved", 5,
+        "resource Forwarder: the nested stack template serverlessrepo://arn:aws:serverlessrepo:us-east-1:"
+        "123456789012:applications/log-forwarder@1.2.3 is not analysed: it is not a local file inside the "
+        "scan, so the resources it creates are not checked")]
+    assert proc.returncode == 2
     assert ("IAG-LP-001", "WorkerRole", 19) in {(f["rule_id"], f["resource"], f["line"]) for f in report["findings"]}

@@ -136,7 +136,7 @@ def _offline_application(body: dict, properties: dict) -> dict:
         return body
     app_id, version = location.get("ApplicationId"), location.get("SemanticVersion")
     named = f"{app_id}@{version}" if isinstance(app_id, str) and isinstance(version, str) else "application"
-    return _copy_with(body, "Properties", _copy_with(properties, "Location", f"serverlessrepo:{named}"))
+    return _copy_with(body, "Properties", _copy_with(properties, "Location", f"serverlessrepo://{named}"))
 
 
 def _replace_local_paths(properties: dict, names: tuple[str, ...]) -> dict:
