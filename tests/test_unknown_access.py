@@ -109,3 +109,25 @@ def test_lambda_permission_source_from_parameter_without_value_is_unresolved():
                               "value; pass --parameter SourceBucketArn=VALUE"),
     ]
     assert [f for f in report["findings"] if f["rule_id"] == "IAG-EXT-006"] == []
+
+
+def test_a_part_of_a_parameter_without_value_is_unresolved():
+    # !Split / !Select over a parameter: each part is still the deployer's choice (AWS's own
+    # VPC peering sample trusts !Split [",", !Ref PeerOwnerIds]); it was a low finding, exit 0
+    report, proc = scan_json(str(ROOT / "tests" / "fixtures" / "unknown_access" / "parts"))
+    assert proc.returncode == 2
+    assert _unresolved(report) == [
+        ("template.yaml", 16, "PeerRole: statement 1 of the trust policy lets in callers not known before "
+                              "deployment (could be anyone): Principal.AWS comes from parameter PeerOwnerIds, "
+                              "which has no value; pass --parameter PeerOwnerIds=VALUE"),
+        ("template.yaml", 26, "PartnerRole: statement 1 of the trust policy lets in callers not known before "
+                              "deployment (could be anyone): Principal.AWS comes from parameter PartnerAccounts, "
+                              "which has no value; pass --parameter PartnerAccounts=VALUE"),
+    ]
+    assert report["findings"] == []
+    given, proc = scan_json(str(ROOT / "tests" / "fixtures" / "unknown_access" / "parts"),
+                            "--parameter", "PeerOwnerIds=111122223333,444455556666",
+                            "--parameter", "PartnerAccounts=555566667777")
+    assert _unresolved(given) == []
+    assert {(f["rule_id"], f["resource"]) for f in given["findings"] if f["rule_id"] == "IAG-EXT-002"} == {
+        ("IAG-EXT-002", "PeerRole"), ("IAG-EXT-002", "PartnerRole")}

@@ -173,7 +173,9 @@ def _variable_party(inner: str, self_tokens: tuple[str, ...], what: str) -> Part
     caller controls (restricts nothing), or a deploy-time unknown."""
     if inner in self_tokens or _CALLER_IDENTITY.fullmatch(inner):
         return Party(INSIDE, f"the deploying {what}")
-    if ":" in inner and not inner.startswith("AWS::") and inner.split(":", 1)[0].isalpha() and \
+    # a policy variable is one key (aws:username, saml:sub); an intrinsic over a deploy-time
+    # value (Fn::Split , Ids) or a pseudo parameter (AWS::AccountId) is no such thing
+    if ":" in inner and "::" not in inner and inner.split(":", 1)[0].isalpha() and \
             not inner.startswith(("var.", "data.", "local.")):
         return Party(ANYONE, f"any {what} (policy variable ${{{inner}}})")
     return Party(UNKNOWN, f"could not resolve {what} ${{{inner}}}")

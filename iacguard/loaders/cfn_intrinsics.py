@@ -43,6 +43,22 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 DYNAMIC_REFERENCE = "{{resolve:"
 
 
+
+# Unknowns the person deploying chooses (a parameter without a value, an SSM parameter): a
+# part of one is still theirs to choose, and could be "*"
+_INPUT_REASONS = ("parameter without default", "SSM parameter resolved at deploy time")
+
+
+def _part_of(prefix: str, source: Any, refs: Any, reason: str) -> Unknown:
+    """The Unknown for a part of ``source`` (Fn::Split, Fn::Select). A part of a deploy-time
+    input keeps the input's reason and names it as ``${Name}``, so that a Principal built as
+    ``!Split [",", !Ref Accounts]`` is known to come from the parameter."""
+    if isinstance(source, Unknown) and source.reason in _INPUT_REASONS:
+        inner = source.text if "${" in source.text else "${" + source.text + "}"
+        return Unknown(f"{prefix} {inner}", refs=refs, reason=source.reason)
+    return Unknown(f"{prefix} {_text_of(source)}", refs=refs, reason=reason)
+
+
 class _NoValue:
     """``AWS::NoValue``: removes the property or list item that holds it."""
 
@@ -513,9 +529,9 @@ class TemplateResolver:
                 self.error(f"Fn::Select index {index} is outside the list of {len(items)}", line)
         elif not isinstance(items, Unknown):
             self.error("Fn::Select needs an index and a list", line)
-        return Unknown(f"Fn::Select {_text_of(index_value)} {_text_of(items)}",
-                       refs=collect_refs(items) + collect_refs(index_value),
-                       reason="selects from values known only at deploy time")
+        return _part_of(f"Fn::Select {_text_of(index_value)}", items,
+                        refs=collect_refs(items) + collect_refs(index_value),
+                        reason="selects from values known only at deploy time")
 
     def _split(self, arg: Any, line: int, depth: int) -> Any:
         pair = self._pair("Fn::Split", arg, line)
@@ -530,8 +546,8 @@ class TemplateResolver:
             return PList(text.split(delimiter), line=line)
         elif not isinstance(source, Unknown) and text is None:
             self.error("Fn::Split needs a delimiter and a string", line)
-        return Unknown(f"Fn::Split {_text_of(pair[0])} {_text_of(source)}",
-                       refs=collect_refs(source), reason="splits a value known only at deploy time")
+        return _part_of(f"Fn::Split {_text_of(pair[0])}", source, refs=collect_refs(source),
+                        reason="splits a value known only at deploy time")
 
     def _base64(self, arg: Any, line: int, depth: int) -> Any:
         # The plain value is what policy analysis needs; the encoding itself tells us nothing.
