@@ -401,20 +401,7 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
         return templates
     called = set().union(*calls.values())
     roots = [path for path in templates if path.resolve() not in called or path.resolve() in explicit]
-    reached: set[Path] = set()
-    for path in roots + templates:
-        real = path.resolve()
-        if real in reached:
-            continue
-        if path not in roots:
-            roots.append(path)  # nested only by templates in a cycle with it
-        pending = [real]
-        while pending:
-            current = pending.pop()
-            if current not in reached:
-                reached.add(current)
-                pending.extend(calls.get(current, ()))
-    return sorted(roots)
+    return _with_cycle_roots(roots, templates, Path.resolve, calls)
 
 
 
@@ -462,15 +449,20 @@ def _uncalled_roots(dirs: dict[Path, list[Path]], explicit: set[Path], real_of: 
     called = {target for targets in calls.values() for target in targets}
     explicit_dirs = {p.parent for p in explicit}
     roots = [d for d in sorted(dirs) if real_of[d] not in called or real_of[d] in explicit_dirs]
-    # Modules that only call each other in a cycle have no caller outside it: load the first
-    # of each such group as a root (its loader reports the cycle) instead of never.
+    return _with_cycle_roots(roots, sorted(dirs), real_of.__getitem__, calls)
+
+
+def _with_cycle_roots(roots: list[Path], candidates: list[Path], real: Callable[[Path], Path],
+                      calls: dict[Path, set[Path]]) -> list[Path]:
+    """``roots`` and, of every group of candidates that only call each other in a cycle (no
+    caller outside it), the first: its loader reports the cycle, instead of it never being read."""
     reached: set[Path] = set()
-    for directory in roots + sorted(dirs):
-        if real_of[directory] in reached:
+    for item in roots + candidates:
+        if real(item) in reached:
             continue
-        if directory not in roots:
-            roots.append(directory)
-        pending = [real_of[directory]]
+        if item not in roots:
+            roots.append(item)
+        pending = [real(item)]
         while pending:
             current = pending.pop()
             if current not in reached:
