@@ -271,7 +271,8 @@ RESOLUTION_CASES = [
     ("!Select ['2', !Ref Names]", "c"),
     ("!Select [0, !Split [',', 'x,y']]", "x"),
     ("!Split ['/', 'a/b/c']", ["a", "b", "c"]),
-    ("!Split [',', !Ref Acct]", Unknown("Fn::Split , Acct")),
+    # a part of a parameter without a value names the parameter as ${Name}: still the deployer's input
+    ("!Split [',', !Ref Acct]", Unknown("Fn::Split , ${Acct}")),
     ("!Length [a, b, c]", 3),
     ("{'Fn::Length': !Ref Names}", 3),
     # FindInMap
