@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from helpers import ROOT, run_cli, triples
+from helpers import ROOT, run_cli, scan_json, triples
 from iacguard import engine
 from iacguard.errors import InputError
 from iacguard.integrations import cfn_hook
@@ -211,3 +211,41 @@ def test_hook_with_time_enough_judges_the_adversarial_wildcards() -> None:
     assert response["message"].startswith("iacguard: 2 blocking findings at fail-on high\n[IAG-LP-005]: ")
     assert "statement 1 grants 69 permissions-management and write actions" in response["message"]
     assert [a["annotationName"] for a in response["annotations"]] == ["IAG-LP-005", "IAG-PE-003"]
+
+
+REDOS_TF = '''locals {{
+  name = replace("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "{pattern}", "x")
+}}
+
+resource "aws_iam_policy" "p" {{
+  name = "p"
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::${{local.name}}/*" }}]
+  }})
+}}
+'''
+
+
+def test_terraform_replace_with_a_backtracking_regex_is_bounded(tmp_path):
+    # Terraform's RE2 never backtracks; Python's re ran until the 10 s limit of the whole file
+    nested = tmp_path / "nested"
+    nested.mkdir()
+    (nested / "main.tf").write_text(REDOS_TF.format(pattern="/(a+)+$/"))
+    report, proc = scan_json(str(nested), "--fail-on", "none")
+    assert proc.returncode == 0 and report["errors"] == []
+    overlapping = tmp_path / "overlapping"
+    overlapping.mkdir()
+    (overlapping / "main.tf").write_text(REDOS_TF.format(pattern="/(a|aa)+$/"))
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "admin" / "main.tf").write_text(
+        'resource "aws_iam_policy" "admin" {\n  name = "admin"\n  policy = jsonencode({\n'
+        '    Version = "2012-10-17"\n    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]\n  })\n}\n')
+    started = time.monotonic()
+    report, proc = scan_json(str(tmp_path / "overlapping"), str(tmp_path / "admin"), "--max-seconds-per-file", "30")
+    assert time.monotonic() - started < 20
+    assert proc.returncode == 2
+    assert [(e["file"], e["line"], e["message"]) for e in report["errors"]] == [
+        ("overlapping/main.tf", 2, "replace(): the regular expression /(a|aa)+$/ took over 1 s on this text "
+                                   "(it backtracks; Terraform's RE2 engine would not): simplify it")]
+    assert ("IAG-LP-001", "aws_iam_policy.admin") in {(f["rule_id"], f["resource"]) for f in report["findings"]}

@@ -1068,15 +1068,21 @@ def _title(s: Any) -> str:
 
 
 _GO_GROUP = re.compile(r"\$(\d+|\{(\w+)\})")
+# How long one regular expression of replace() may search one text.
+REGEX_SECONDS = 1.0
 
 
 @_fn("replace")
 def _replace(s: Any, search: Any, repl: Any) -> str:
     s, search, repl = to_string(s), to_string(search), to_string(repl)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        # Terraform's RE2 never backtracks; Python's re can for minutes on a 30-character text
+        # ("/(a+)+$/"), inside C code no timer interrupts. The regex module takes a timeout.
+        import regex
+
         try:
-            pattern = re.compile(search[1:-1])
-        except re.error as exc:
+            pattern = regex.compile(search[1:-1])
+        except regex.error as exc:
             raise EvalError(f"replace(): bad regular expression ({exc})") from None
         # Go's $1 / ${name} group references to Python's \g<...>
         python_repl = _GO_GROUP.sub(lambda m: "\\g<" + (m.group(2) or m.group(1)) + ">",
@@ -1088,13 +1094,16 @@ def _replace(s: Any, search: Any, repl: Any) -> str:
         groups = [int(n) if n.isdigit() else n for n in names]
         literal = len(_GO_GROUP.sub("", repl))
         size = len(s)
-        for match in pattern.finditer(s):
-            size += literal - (match.end() - match.start()) + sum(len(match.group(g) or "") for g in groups)
-            if size > MAX_VALUE_CHARS:
-                raise _too_large("replace()")
         try:
-            return pattern.sub(python_repl, s)
-        except re.error as exc:
+            for match in pattern.finditer(s, timeout=REGEX_SECONDS):
+                size += literal - (match.end() - match.start()) + sum(len(match.group(g) or "") for g in groups)
+                if size > MAX_VALUE_CHARS:
+                    raise _too_large("replace()")
+            return pattern.sub(python_repl, s, timeout=REGEX_SECONDS)
+        except TimeoutError:
+            raise ValueTooLarge(f"replace(): the regular expression {search} took over {REGEX_SECONDS:g} s on "
+                                "this text (it backtracks; Terraform's RE2 engine would not): simplify it") from None
+        except (regex.error, IndexError) as exc:
             raise EvalError(f"replace(): bad replacement ({exc})") from None
     if search and len(s) + s.count(search) * (len(repl) - len(search)) > MAX_VALUE_CHARS:
         raise _too_large("replace()")
