@@ -91,11 +91,17 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
     when the input is large enough to pay for the processes). Each template, plan or root module
     is loaded on its own, so the result does not depend on how the work was split."""
     result, units, planner = _prepare_units(paths, settings, root)
+    _load_rounds(result, units, planner, jobs)
+    return result
+
+
+def _load_rounds(result: ScanResult, units: list[tuple], planner: "_RootPlanner", jobs: int | None) -> None:
+    """Load ``units`` into ``result``, then the Terraform roots that what they reached reveals,
+    until the planner has none left."""
     while units:
         for loaded in _load_prepared(result, units, jobs):
             planner.record(loaded.modules)
         units = planner.next_units()
-    return result
 
 
 def _prepare_units(paths: list[str], settings: Settings,
@@ -119,12 +125,12 @@ def _prepare_units(paths: list[str], settings: Settings,
             except IacguardError as exc:
                 result.errors.append(exc)
 
+    limits = ScanLimits.from_settings(settings)
     units: list[tuple] = []
-    for path in _root_templates(found.documents, explicit, ScanLimits.from_settings(settings)):
+    for path in _root_templates(found.documents, explicit, limits):
         units.append(("document", path, discover.relpath(path, found.root),
                       bool(explicit) and path.resolve() in explicit,
                       _path_parameters(settings, path, parameters, result.errors), found.root))
-    limits = ScanLimits.from_settings(settings)
     planner = _RootPlanner(found.terraform_dirs, explicit, settings, found.root, limits)
     units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
     return result, units + planner.next_units(), planner
@@ -379,20 +385,20 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
     nested stack are parsed here. Templates nested only within a cycle are still loaded (their
     loader reports the cycle)."""
     from .loaders import cloudformation
+    from .loaders.discover import UndecodableText, decode_text
 
     calls: dict[Path, set[Path]] = {}
     for path in templates:
         try:
-            data = path.read_bytes()
-        except OSError:
+            text = decode_text(path.read_bytes())  # as the loader decodes it (a UTF-16 parent too)
+        except (OSError, UndecodableText):
             continue  # the unit reports it
-        if not any(kind.encode() in data for kind in cloudformation.NESTING_TYPES):
+        if not any(kind in text for kind in cloudformation.NESTING_TYPES):
             continue
         try:
-            document = cloudformation.parse_document(data.decode("utf-8-sig"), str(path),
-                                                     max_depth=limits.max_nesting_depth,
+            document = cloudformation.parse_document(text, str(path), max_depth=limits.max_nesting_depth,
                                                      max_alias_nodes=limits.max_alias_nodes)
-        except (IacguardError, UnicodeDecodeError):
+        except IacguardError:
             continue  # the unit reports it
         parent = path.resolve()
         children = {(parent.parent / url).resolve() for url in cloudformation.local_nested_templates(document)}
@@ -402,7 +408,6 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
     called = set().union(*calls.values())
     roots = [path for path in templates if path.resolve() not in called or path.resolve() in explicit]
     return _with_cycle_roots(roots, templates, Path.resolve, calls)
-
 
 
 def _module_calls(dirs: dict[Path, list[Path]]) -> tuple[dict[Path, Path], dict[Path, set[Path]]]:
@@ -793,10 +798,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
         jobs = available_cpus() if sum(costs) >= PARTITION_MIN_COST else 1
     jobs = min(jobs, len(units))
     if jobs < 2:
-        while units:
-            for loaded in _load_prepared(result, units, 1):
-                planner.record(loaded.modules)
-            units = planner.next_units()
+        _load_rounds(result, units, planner, 1)
         _stage_done()
         run_checks(result, settings, keep_model=False)
         return result
