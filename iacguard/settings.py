@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .loaders.discover import is_inside
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 ORG_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
@@ -150,19 +151,12 @@ def _resolve(name: str, base_dir: str | None, key: str = "", source: str | None 
     path = Path(name).expanduser()
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path
-    if repository is not None and not _inside(os.path.realpath(path), os.path.realpath(repository)):
+    if repository is not None and not is_inside(os.path.realpath(path), os.path.realpath(repository)):
         # A pull request's settings could otherwise read any file of the CI machine as a tfvars,
         # parameter or baseline file (a symlink out of the checkout counts as outside too).
         raise UsageError(f"setting {key!r}: {name!r} is outside the repository {repository}; settings may name "
                          f"only files inside it (name others on the command line)", file=source)
     return str(path)
-
-
-def _inside(path: str, root: str) -> bool:
-    try:
-        return os.path.commonpath([path, root]) == root
-    except ValueError:  # another drive
-        return False
 
 
 def repository_root(start: Path) -> Path:

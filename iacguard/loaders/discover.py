@@ -425,11 +425,16 @@ class _Walker:
         return result
 
 
-def _within(path: str, root: Path) -> bool:
+def is_inside(path: str, root: str) -> bool:
+    """``path`` is ``root`` or below it (both as given: resolve them first where links matter)."""
     try:
-        return os.path.commonpath([path, os.path.realpath(root)]) == os.path.realpath(root)
-    except ValueError:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # another drive
         return False
+
+
+def _within(path: str, root: Path) -> bool:
+    return is_inside(path, os.path.realpath(root))
 
 
 def _sort_key(path: Path) -> str:

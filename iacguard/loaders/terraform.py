@@ -19,6 +19,7 @@ from ..errors import InputError
 from ..resource import TERRAFORM, LoadResult, Resource
 from ..values import Encoded, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
+from .discover import is_inside
 from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
 from .hcl_parse import (Block, GetAttr, Index, ParsedFile, Splat, parse_expression_text,
                         parse_hcl, parse_tf_json)
@@ -69,13 +70,6 @@ def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str,
 
 def _is_config_file(path: Path) -> bool:
     return path.name.endswith(".tf") or path.name.endswith(".tf.json")
-
-
-def _inside(path: str, root: str) -> bool:
-    try:
-        return os.path.commonpath([path, root]) == root
-    except ValueError:  # different drives
-        return False
 
 
 def _instance_suffix(key: Any) -> str:
@@ -159,11 +153,11 @@ class _Loader:
         of the scan root. Reports and returns None when refused. Messages show the path
         relative to the scan root, or as ``written`` in the configuration when outside it."""
         real = self.realpath(path)
-        if _inside(os.path.abspath(path), str(self.scan_root)):  # not resolved: as laid out
+        if is_inside(os.path.abspath(path), str(self.scan_root)):  # not resolved: as laid out
             shown = Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
         else:
             shown = written if written is not None else str(path)
-        if require_inside and not _inside(real, self.scan_root_real):
+        if require_inside and not is_inside(real, self.scan_root_real):
             self.error(f"{what} path escapes the scan root: {shown}", file, line)
             return None
         try:
@@ -880,7 +874,7 @@ class _Instance(Resolver):
         target = (self.source.dir / src)
         real = os.path.realpath(target)
         line = src_attr.line
-        if not _inside(real, self.loader.scan_root_real):
+        if not is_inside(real, self.loader.scan_root_real):
             self.loader.error(f"module source path escapes the scan root: {src}", decl.file, line)
             return {}
         if not os.path.isdir(real):
