@@ -115,7 +115,8 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path(DEFAULT_WORK))
     parser.add_argument("--iacguard", default="iacguard", help="command to run (default: iacguard on PATH)")
     parser.add_argument("--args", default="", help="extra scan arguments, e.g. '--jobs 1'")
-    parser.add_argument("--only", default="", help="only repositories whose name contains this")
+    parser.add_argument("--only", action="append", default=[],
+                        help="only repositories whose name contains this (repeatable)")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--save", type=Path, help="write the results (JSON) for a later --compare")
     parser.add_argument("--compare", type=Path, help="results saved by an earlier run, shown beside")
@@ -129,7 +130,7 @@ def main() -> int:
     results: dict[str, dict] = {}
     for entry in load_manifest(options.manifest):
         name = entry["repo"]
-        if options.only and options.only not in name:
+        if options.only and not any(part in name for part in options.only):
             continue
         mirror = mirror_of(options.mirrors, name)
         if mirror is None:
