@@ -48,6 +48,13 @@ def test_account_party_literal_star_matches_nobody_without_wildcards():
 @pytest.mark.parametrize("value, status", [
     (MY_ORG, INSIDE), (OTHER_ORG, OUTSIDE), ("o-*", ANYONE), ("*", ANYONE), ("o-a1b2c3d4e?", ANYONE),
     (Unknown("OrgId"), UNKNOWN), ("${aws:ResourceOrgID}", INSIDE), ("${aws:PrincipalOrgID}", ANYONE),
+    # the organisation the deploying account reads is its own, at any module depth
+    (Unknown("data.aws_organizations_organization.current.id"), INSIDE),
+    (Unknown("module.org.data.aws_organizations_organization.this[0].id"), INSIDE),
+    ("${data.aws_organizations_organization.current.id}", INSIDE),
+    # its other attributes are no organisation id, and another data source is not it
+    (Unknown("data.aws_organizations_organization.current.master_account_id"), UNKNOWN),
+    (Unknown("data.aws_organizations_organizational_unit.x.id"), UNKNOWN),
 ])
 def test_org_party(value, status):
     assert org_party(value, ZONE).status == status

@@ -75,6 +75,10 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
     "507241528517": "sa-east-1", "048591011584": "us-gov-west-1", "190560391635": "us-gov-east-1",
     "638102146993": "cn-north-1", "037604701340": "cn-northwest-1",
 }
+# The id of the organisation that the deploying account reads (data.aws_organizations_organization)
+# or creates: its own, as data.aws_caller_identity is its own account.
+_OWN_ORGANIZATION_ID = re.compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_organizations_organization"
+                                  r"\.[\w-]+(\[[^\]]*\])?\.id")
 _SELF_ACCOUNT_TOKENS = ("AWS::AccountId", "aws:ResourceAccount")
 _SELF_ORG_TOKENS = ("aws:ResourceOrgID",)
 
@@ -171,7 +175,8 @@ def is_caller_identity(value: Any) -> bool:
 def _variable_party(inner: str, self_tokens: tuple[str, ...], what: str) -> Party:
     """A ``${...}`` inside a value: the deploying account/org, or a policy variable that the
     caller controls (restricts nothing), or a deploy-time unknown."""
-    if inner in self_tokens or _CALLER_IDENTITY.fullmatch(inner):
+    if inner in self_tokens or _CALLER_IDENTITY.fullmatch(inner) or \
+            (what == "organization" and _OWN_ORGANIZATION_ID.fullmatch(inner)):
         return Party(INSIDE, f"the deploying {what}")
     # a policy variable is one key (aws:username, saml:sub); an intrinsic over a deploy-time
     # value (Fn::Split , Ids) or a pseudo parameter (AWS::AccountId) is no such thing
