@@ -198,11 +198,21 @@ def test_intrinsic_statement_is_unknown() -> None:
 
 # ---------------------------------------------------------------- Effect
 
-@pytest.mark.parametrize("effect", ["allow", "ALLOW", "deny", "Permit", "", 1, True, ["Allow"]])
+@pytest.mark.parametrize("effect", ["Permit", "", "Allow ", 1, True, ["Allow"]])
 def test_wrong_effect_statement_ignored(effect) -> None:
     parsed = parse_policy(doc(allow(Effect=effect) if False else {**allow(), "Effect": effect}))
     assert parsed.statements == []
-    assert any("must be exactly 'Allow' or 'Deny'" in p for p in parsed.problems), parsed.problems
+    assert any("must be 'Allow' or 'Deny'" in p for p in parsed.problems), parsed.problems
+
+
+@pytest.mark.parametrize("effect,expected", [("allow", "Allow"), ("ALLOW", "Allow"), ("deny", "Deny"),
+                                             ("dEnY", "Deny")])
+def test_effect_in_any_case_is_that_effect(effect, expected) -> None:
+    # IAM accepts "allow" (AWS's Control Tower Account Factory deploys it): the statement is
+    # judged as the effect it spells, with no problem reported
+    parsed = parse_policy(doc({**allow(), "Effect": effect}))
+    assert [s.effect for s in parsed.statements] == [expected]
+    assert parsed.problems == [] and parsed.unresolved is None
 
 
 def test_missing_effect_ignored() -> None:
@@ -525,7 +535,7 @@ def test_normalize_keeps_same_key_in_two_cases_apart() -> None:
 
 
 def test_normalize_drops_ignored_statements() -> None:
-    parsed = parse_policy(doc(allow(), {"Effect": "allow", "Action": "*", "Resource": "*"}))
+    parsed = parse_policy(doc(allow(), {"Effect": "Permit", "Action": "*", "Resource": "*"}))
     assert len(normalize(parsed)["Statement"]) == 1
 
 

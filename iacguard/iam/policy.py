@@ -5,8 +5,8 @@ Forms accepted by ``parse_policy``: dict/PDict, ``Encoded`` (its ``.value``), a 
 option, conservatively). Inside a document every field may be Unknown, a Choice, or of the
 wrong type; wrong types become readable ``problems``, never exceptions.
 
-Structurally invalid statements that AWS rejects outright (Effect other than exactly
-``Allow``/``Deny``, no Action/NotAction, both Action and NotAction, ...) are left out of
+Structurally invalid statements that AWS rejects outright (Effect other than ``Allow``/``Deny``
+in any case, no Action/NotAction, both Action and NotAction, ...) are left out of
 ``statements`` and explained in ``PolicyDocument.problems``. Anything that decides access but
 is not known before deploy (the document, a statement, an Effect, an Action entry) sets
 ``unresolved`` so no caller can mistake it for a pass.
@@ -285,9 +285,14 @@ def _parse_effect(raw: Any, ctx: _Context, where: str) -> tuple[str | Unknown | 
         return unknown, None
     if raw in ("Allow", "Deny") and isinstance(raw, str):
         return raw, None
+    # AWS documents Effect as case-sensitive, yet IAM accepts "allow": AWS's own Control Tower
+    # Account Factory deploys a trust policy with it. Any case is read as the effect it spells,
+    # so such a statement is judged, never dropped as invalid.
+    if isinstance(raw, str) and raw.lower() in ("allow", "deny"):
+        return raw.capitalize(), None
     if raw is None:
         return None, f"{where} has no Effect; AWS rejects it, statement ignored"
-    return None, (f"{where}: Effect {raw!r} must be exactly 'Allow' or 'Deny' (case-sensitive); "
+    return None, (f"{where}: Effect {raw!r} must be 'Allow' or 'Deny'; "
                   "AWS rejects it, statement ignored")
 
 
