@@ -12,6 +12,9 @@ additions:
 * ``Ref``: an ``Unknown`` that is exactly one attribute of one resource in the same template or
   module (``!GetAtt Role.Arn``, ``aws_iam_role.app.arn``). The IAM model follows these to link
   attachments, memberships and policies to principals.
+* ``Partial``: an ``Unknown`` string with known and unknown parts (a template, ``format()`` or
+  ``replace()`` over a value known only at apply); ``parts`` keeps the literal text apart from
+  the holes, so JSON written around the holes can still be read (``decode_json_with_holes``).
 * ``Choice``: an ``Unknown`` that is one of several known alternatives (an undecidable
   ``Fn::If`` or conditional); ``options`` lists them so analyses can consider each.
 * ``Encoded``: a JSON string produced from a structure (``jsonencode(...)``, the ``json``
@@ -22,6 +25,7 @@ additions:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 
@@ -129,6 +133,54 @@ class Ref(Unknown):
         return hash(("Ref", self.target, self.attr))
 
 
+class Partial(Unknown):
+    """A string whose literal parts are known and whose other parts are Unknown.
+
+    ``parts`` alternates ``str`` and ``Unknown`` pieces in order. ``text`` shows each hole as
+    ``${...}`` as before, so code that only knows Unknown keeps working; code that reads the
+    known text takes it from ``parts``, where a literal ``${aws:username}`` is never a hole."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Iterable[Any], text: str = "", refs: Iterable["Ref"] = (), reason: str = "",
+                 line: int = 0):
+        merged: list = []
+        # a partial inside a partial is its own parts
+        flat = (inner for part in parts for inner in (part.parts if isinstance(part, Partial) else (part,)))
+        for part in flat:
+            if isinstance(part, str) and merged and type(merged[-1]) is str:
+                merged[-1] += part
+            elif isinstance(part, str):
+                merged.append(str(part))
+            elif part is not None:
+                merged.append(part)
+        self.parts = tuple(p for p in merged if p != "")
+        if not text:
+            # a hole shows as ${...}; an undecided template directive (%{ if }...) as written
+            text = "".join(p if isinstance(p, str) else p.text if p.text.startswith("%{") else "${" + p.text + "}"
+                           for p in self.parts)
+        if not refs:
+            refs = tuple(dict.fromkeys(r for p in self.parts if isinstance(p, Unknown) for r in p.refs))
+        if not reason:
+            reason = next((p.reason for p in self.parts if isinstance(p, Unknown) and p.reason), "")
+        super().__init__(text, refs, reason or "unknown template part", line)
+
+    @property
+    def holes(self) -> tuple:
+        return tuple(p for p in self.parts if isinstance(p, Unknown))
+
+    def __repr__(self) -> str:
+        return f"Partial({self.parts!r})"
+
+
+def partial_or_text(parts: Iterable[Any], **kwargs: Any) -> Any:
+    """A plain string when every part is known, else a Partial of the parts."""
+    parts = list(parts)
+    if all(isinstance(p, str) and not isinstance(p, Unknown) for p in parts):
+        return "".join(parts)
+    return Partial(parts, **kwargs)
+
+
 class Choice(Unknown):
     """One of several values, chosen at deploy time (a CloudFormation ``Fn::If`` whose condition
     cannot be decided, a Terraform conditional on an unknown). ``options`` holds every branch;
@@ -205,3 +257,68 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Encoded):
         return str(value)
     return value
+
+
+def decode_json_with_holes(value: Partial, first_line: int = 1) -> Any:
+    """Parse JSON written around the holes of a Partial (a policy template whose ARNs or account
+    are known only at apply). Each hole is read as a placeholder that no literal part contains,
+    so nothing written in the input can pass for a hole; a hole outside any JSON string (a
+    number or list written in: ``"Action": ${actions}``) is read as one string element. Back in
+    the result, a string that is exactly one hole is that Unknown, a string with holes and text
+    a Partial, a key with holes its ``${...}`` text. Raises ValueError when the text around the
+    holes is not JSON (``json.JSONDecodeError`` is one). With ``first_line`` 0 (text rendered
+    from a template file, which has no line in the file that uses it) the result has no lines."""
+    import secrets
+
+    from .jsonpos import loads_positioned
+
+    literal = "".join(p for p in value.parts if isinstance(p, str))
+    marker = "\u2063" + secrets.token_hex(8)
+    while marker in literal:  # practically never: the literal text would have to guess it
+        marker = "\u2063" + secrets.token_hex(8)
+    pieces: list[str] = []
+    holes: list[Unknown] = []
+    in_string = escaped = False
+    for part in value.parts:
+        if isinstance(part, str):
+            pieces.append(part)
+            for char in part:  # where JSON strings start and end, to know where each hole sits
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = in_string
+                elif char == '"':
+                    in_string = not in_string
+            continue
+        token = f"{marker}{len(holes)}{marker}"
+        holes.append(part)
+        pieces.append(token if in_string else f'"{token}"')
+        escaped = False  # an escape before a hole makes the placeholder invalid JSON: unreadable
+    parsed = loads_positioned("".join(pieces), first_line or 1)
+
+    token_re = re.compile(re.escape(marker) + r"(\d+)" + re.escape(marker))
+
+    def split(text: str) -> list:
+        out: list = []
+        pos = 0
+        for match in token_re.finditer(text):
+            out.append(text[pos:match.start()])
+            out.append(holes[int(match.group(1))])
+            pos = match.end()
+        out.append(text[pos:])
+        return out
+
+    def restore(item: Any) -> Any:
+        if isinstance(item, str):
+            if marker not in item:
+                return item
+            parts = [p for p in split(item) if p != ""]
+            return parts[0] if len(parts) == 1 else Partial(parts)
+        if isinstance(item, dict):
+            return PDict(((Partial(split(k)).text if marker in k else k, restore(v)) for k, v in item.items()),
+                         line=getattr(item, "line", 0) if first_line else 0)
+        if isinstance(item, list):
+            return PList((restore(v) for v in item), line=getattr(item, "line", 0) if first_line else 0)
+        return item
+
+    return restore(parsed)

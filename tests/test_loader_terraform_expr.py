@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iacguard.loaders.terraform import load_module_tree
-from iacguard.values import Choice, Encoded, PDict, PList, PStr, Ref, Unknown
+from iacguard.values import Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown
 
 PRELUDE = """
 variable "name"    { default = "app" }
@@ -131,7 +131,8 @@ def test_unknowns_and_choices(tmp_path):
     choice = ev(tmp_path, 'var.nodef ? "a" : "b"')
     assert isinstance(choice, Choice) and choice.options == ("a", "b")
     # template with an unknown part keeps the expression text
-    assert ev(tmp_path, '"pre-${var.nodef}-post"') == Unknown("pre-${var.nodef}-post")
+    partial = ev(tmp_path, '"pre-${var.nodef}-post"')
+    assert partial == Partial(["pre-", Unknown("var.nodef"), "-post"]) and partial.text == "pre-${var.nodef}-post"
     assert ev(tmp_path, '"%{ if var.nodef }a%{ endif }"').text == "%{ if var.nodef }a%{ endif }"
     assert ev(tmp_path, "[for x in var.nodef : x]") == Unknown("[for x in var.nodef : x]")
 
@@ -244,7 +245,8 @@ def test_resource_references(tmp_path):
     assert props["literal"] == "arn:aws:s3:::my-bucket/*"
     assert props["indexed"] == "role-1"
     computed = props["computed"]
-    assert type(computed) is Unknown and computed.text == "${aws_s3_bucket.b.arn}/*"
+    assert type(computed) is Partial and computed.text == "${aws_s3_bucket.b.arn}/*"
+    assert computed.parts == (Ref("aws_s3_bucket.b", "arn"), "/*")
     assert computed.refs == (Ref("aws_s3_bucket.b", "arn"),)
     assert props["bare"] == Ref("aws_s3_bucket.b", "bucket")
     assert isinstance(props["missing"], Unknown) and not isinstance(props["missing"], Ref)
@@ -264,7 +266,8 @@ def test_data_sources_and_path(tmp_path):
         }
     """)
     props = next(r for r in result.resources if r.address == "t_x.r").properties
-    assert props["arn"] == Unknown("arn:aws:iam::${data.aws_caller_identity.me.account_id}:root")
+    assert props["arn"] == Partial(["arn:aws:iam::", Unknown("data.aws_caller_identity.me.account_id"), ":root"])
+    assert props["arn"].text == "arn:aws:iam::${data.aws_caller_identity.me.account_id}:root"
     assert props["account"] == Unknown("data.aws_caller_identity.me.account_id")
     assert props["account"].reason == "deploying account"
     assert props["region"] == Unknown("data.aws_region.r.name")

@@ -10,7 +10,7 @@ import pytest
 
 from iacguard.errors import InputError
 from iacguard.loaders.terraform import load_module_tree
-from iacguard.values import Encoded, PList, Ref, Unknown
+from iacguard.values import Encoded, PList, Partial, Ref, Unknown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tf"
 
@@ -205,7 +205,7 @@ def test_count_and_for_each_instances(tmp_path):
     assert [a for a in res if a.startswith("aws_iam_user.set")] == \
         ['aws_iam_user.set["a"]', 'aws_iam_user.set["b"]']
     maybe = res["aws_iam_user.maybe"]  # unknown count: one instance at the base address
-    assert maybe.properties["name"] == Unknown("maybe-${count.index}")
+    assert maybe.properties["name"] == Partial(["maybe-", Unknown("count.index")])
     assert res["aws_iam_user.each_unknown"].properties["name"] == Unknown("each.key")
     assert not any(a.startswith("aws_iam_user.none") for a in res)
 

@@ -120,6 +120,11 @@ _HUGE_TEXT = {  # local name: (expression, error)
     "regrown": ('replace(format("%-20000s", "x"), "/ /", format("%-2000s", "y"))',
                 "replace() would be over 20 MB of text; refusing"),
     "chars": ('split("", format("%-200000s", "x"))', "split() would give more than 100000 elements; refusing"),
+    # the same around a value known only at apply (its known text is kept, so it is bounded too)
+    "grown_hole": ('replace("${format("%-20000s", "x")}${aws_s3_bucket.b.arn}", " ", format("%-2000s", "y"))',
+                   "replace() would be over 20 MB of text; refusing"),
+    "joined_hole": ('join(format("%-30000s", "x"), concat(range(1000), [aws_s3_bucket.b.arn]))',
+                    "join() would be over 20 MB of text; refusing"),
 }
 
 

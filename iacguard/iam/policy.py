@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, line_of
+from ..values import Choice, Encoded, PDict, PList, Partial, Ref, Unknown, decode_json_with_holes, line_of
 from .actions import glob_match
 from .conditions import (Condition, _not3, _or3, _and3, arn_match, as_unknown, is_intrinsic, never_true,
                          parse_conditions)
@@ -281,7 +281,7 @@ def _parse_effect(raw: Any, ctx: _Context, where: str) -> tuple[str | Unknown | 
         return raw, None
     unknown = as_unknown(raw)
     if unknown is not None:
-        ctx.unresolved.append(f"{where}: Effect is not known before deploy")
+        ctx.unresolved.append(f"{where}: Effect {unknown} is not known before deploy")
         return unknown, None
     if raw in ("Allow", "Deny") and isinstance(raw, str):
         return raw, None
@@ -322,12 +322,24 @@ def _canonical_keys(raw: dict, allowed: tuple[str, ...], what: str, problems: li
     return result
 
 
+def _known_names(raw: dict, ctx: _Context, where: str) -> dict:
+    """The elements of a statement or document whose names are known. In a template, a name
+    with a hole (``"${var.effect_key}": ...``) could be any element, so it is unresolved,
+    never an unknown element ignored."""
+    if not ctx.inside_template or not any("${" in str(key) for key in raw):
+        return raw
+    for key in raw:
+        if "${" in str(key):
+            ctx.unresolved.append(f"{where}: element name {key} is not known before deploy")
+    return {key: value for key, value in raw.items() if "${" not in str(key)}
+
+
 def _parse_statement(raw: dict, index: int, doc_line: int, ctx: _Context) -> Statement | None:
     line = line_of(raw, doc_line)
     sid_raw = raw.get("Sid") if isinstance(raw, dict) else None
     where = f"statement {index + 1}" + (f" ({sid_raw})" if isinstance(sid_raw, str) and sid_raw else "")
     problems: list[str] = []
-    elements = _canonical_keys(raw, _STATEMENT_ELEMENTS, where, problems)
+    elements = _canonical_keys(_known_names(raw, ctx, where), _STATEMENT_ELEMENTS, where, problems)
 
     sid = elements.get("Sid")
     if sid is not None and not isinstance(sid, str):
@@ -457,7 +469,7 @@ def _version(raw: Any, ctx: _Context) -> str | None:
 
 
 def _parse_document(raw: dict, line: int, ctx: _Context) -> tuple[list[Statement], str | None]:
-    elements = _canonical_keys(raw, _DOCUMENT_ELEMENTS, "Policy", ctx.problems)
+    elements = _canonical_keys(_known_names(raw, ctx, "Policy"), _DOCUMENT_ELEMENTS, "Policy", ctx.problems)
     version = _version(elements.get("Version"), ctx)
     statements: list[Statement] = []
     if "Statement" not in elements or elements["Statement"] is None:
@@ -599,9 +611,20 @@ def _split_holes(text: str) -> tuple[str, list[str]] | None:
 
 
 def _json_with_holes(unknown: Unknown, line: int) -> Any:
-    """A JSON policy written as a template with unknown parts (a heredoc with ``${aws_x.y.arn}``):
-    parse the JSON around the holes, and put each hole back as an Unknown (a Ref when it is
-    exactly one resource attribute). None when the holes are not inside JSON strings."""
+    """A JSON policy written as a template with unknown parts (a heredoc with ``${aws_x.y.arn}``,
+    a templatefile()): parse the JSON around the holes, and put each hole back as an Unknown (a
+    Ref when it is exactly one resource attribute). None when the text around them is not JSON."""
+    if isinstance(unknown, Partial):
+        first = unknown.parts[0] if unknown.parts else None
+        if not isinstance(first, str) or not first.lstrip().startswith("{"):
+            return None
+        try:
+            # a heredoc knows where its text starts; text rendered from a template file has no
+            # line in this file, so its statements are reported where the policy is used
+            return decode_json_with_holes(unknown, unknown.line)
+        except (ValueError, RecursionError):
+            return None
+    # the text of an Unknown from elsewhere (a CloudFormation Fn::Sub): its ${...} are the holes
     text = unknown.text
     if not isinstance(text, str) or not text.lstrip().startswith("{") or "${" not in text:
         return None

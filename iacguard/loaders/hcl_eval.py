@@ -14,7 +14,8 @@ import math
 import re
 from typing import Any, Callable
 
-from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, collect_refs, contains_unknown
+from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, collect_refs, contains_unknown,
+                      partial_or_text)
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
 
@@ -315,12 +316,12 @@ def _template(expr: Template, ctx: Context) -> Any:
     if len(parts) == 1 and isinstance(parts[0], Expr):
         # "${x}" alone yields x's value unchanged (HCL's template-wrap rule)
         return _eval(parts[0], ctx.templating())
-    out: list = []  # str pieces; Unknown pieces keep "${text}"
+    out: list = []  # str pieces and Unknown pieces (holes), in order
     unknowns: list = []
     _render(parts, ctx.templating(), out, unknowns)
     if unknowns:
-        result = unknown("".join(p if isinstance(p, str) else "${" + p.text + "}" for p in out),
-                         *unknowns, reason=unknowns[0].reason or "unknown template part")
+        # the known text stays known: a JSON policy around the holes can still be read
+        result = Partial(out, reason=unknowns[0].reason or "unknown template part")
         if expr.content_line != expr.line:  # a heredoc: JSON policies with ${...} holes keep lines
             result.line = expr.content_line
         return result
@@ -331,6 +332,33 @@ def _template(expr: Template, ctx: Context) -> Any:
     return "".join(out)
 
 
+def encoded_partial(value: Any) -> Partial:
+    """The JSON text of a structure with Unknown leaves, each leaf a hole inside its string."""
+    import json
+    import secrets
+
+    from ..values import to_plain
+
+    leaves: list = []
+    marker = "\u2063" + secrets.token_hex(8)
+
+    def mark(item: Any) -> Any:
+        if isinstance(item, Unknown):
+            leaves.append(item)
+            return f"{marker}{len(leaves) - 1}{marker}"
+        if isinstance(item, dict):
+            return {str(k): mark(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [mark(v) for v in item]
+        return to_plain(item)
+
+    text = json.dumps(mark(value), separators=(",", ":"), ensure_ascii=False)
+    parts: list = []
+    for i, piece in enumerate(re.split(re.escape(marker) + r"(\d+)" + re.escape(marker), text)):
+        parts.append(leaves[int(piece)] if i % 2 else piece)
+    return Partial(parts)
+
+
 def _render(parts: list, ctx: Context, out: list, unknowns: list) -> None:
     for part in parts:
         if isinstance(part, str):
@@ -338,8 +366,9 @@ def _render(parts: list, ctx: Context, out: list, unknowns: list) -> None:
         elif isinstance(part, TIf):
             cond = _eval(part.cond, ctx)
             if isinstance(cond, Unknown):
-                out.append(part.text)
-                unknowns.append(unknown(part.text, cond, reason="template condition not known"))
+                hole = unknown(part.text, cond, reason="template condition not known")
+                out.append(hole)
+                unknowns.append(hole)
                 continue
             _render(part.then if to_bool(cond) else part.other, ctx, out, unknowns)
         elif isinstance(part, TFor):
@@ -348,8 +377,9 @@ def _render(parts: list, ctx: Context, out: list, unknowns: list) -> None:
             if pairs is None:
                 if collection is None or not isinstance(collection, Unknown):
                     raise EvalError("template for needs a list or map")
-                out.append(part.text)
-                unknowns.append(unknown(part.text, collection, reason="template loop not known"))
+                hole = unknown(part.text, collection, reason="template loop not known")
+                out.append(hole)
+                unknowns.append(hole)
                 continue
             for key, value in pairs:
                 names = {part.value_var: value}
@@ -361,10 +391,20 @@ def _render(parts: list, ctx: Context, out: list, unknowns: list) -> None:
             if isinstance(value, Unknown):
                 # the hole names what is really unknown when that is a plain reference: a local or
                 # variable set to data.aws_caller_identity.x.account_id shows that, not its own name
+                if isinstance(value, Partial):
+                    out.append(value)  # its known text stays known
+                    unknowns.extend(value.holes)
+                    continue
                 text = value.text if _REFERENCE_TEXT.fullmatch(value.text or "") else part.text
-                piece = unknown(text, value, reason=value.reason)
+                piece = value if text == value.text else unknown(text, value, reason=value.reason)
                 out.append(piece)
                 unknowns.append(piece)
+            elif isinstance(value, Encoded) and contains_unknown(value.value):
+                # jsonencode() of a structure with unknown leaves: its JSON with a hole per leaf
+                # (its text alone would turn each hole into a literal "${...}" string)
+                encoded = encoded_partial(value.value)
+                out.append(encoded)
+                unknowns.extend(encoded.holes)
             else:
                 out.append(to_string(value))
 
@@ -611,11 +651,21 @@ def _call(expr: Call, ctx: Context) -> Any:
         partial = _format_with_holes(to_string(args[0]), args[1:])
         if partial is not None:
             return partial
-    if name == "replace" and len(args) == 3 and isinstance(args[2], Unknown) and \
-            not any(isinstance(a, Unknown) for a in args[:2]):
-        partial = _replace_with_hole(args[0], args[1], args[2])
+    if name == "replace" and len(args) == 3 and (any(isinstance(a, Unknown) for a in args) or (
+            isinstance(args[0], Encoded) and contains_unknown(args[0].value))):
+        partial = _replace_with_holes(*args)
         if partial is not None:
             return partial
+    if name == "join" and len(args) >= 2 and contains_unknown(args):
+        partial = _join_with_holes(args[0], args[1:])
+        if partial is not None:
+            return partial
+    if name == "jsonencode" and len(args) == 1 and type(args[0]) in (Unknown, Ref):
+        # the JSON of a value not known yet is not known either; it keeps the input's name
+        # (a template's "Action": ${jsonencode(actions)} then names var.actions)
+        return Unknown(args[0].text, args[0].refs, args[0].reason)
+    if name == "jsondecode" and len(args) == 1 and isinstance(args[0], Partial):
+        return _jsondecode_with_holes(args[0], expr)
     if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
         return unknown(expr.text, *args)
     try:
@@ -685,6 +735,8 @@ def _file_function(expr: Call, ctx: Context) -> Any:
         return Unknown(expr.text, reason="template does not parse")
     inner = Context(ctx.resolver, ctx.file, dict(variables), template_only=True)
     value = _template(template, inner)
+    if isinstance(value, Partial):
+        return value  # the rendered text with its holes: what is known is judged
     if isinstance(value, Unknown):
         return unknown(expr.text, value, reason=value.reason)
     return value if isinstance(value, str) else to_string(value)
@@ -753,26 +805,89 @@ _VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
 _REFERENCE_TEXT = re.compile(r"[A-Za-z_][\w-]*(?:\.[\w-]+|\[[\w\"-]*\])+")
 
 
-def _replace_with_hole(text: Any, search: Any, replacement: Unknown) -> Any:
-    """replace(known text, "PLACEHOLDER", reference not known yet): the text with a ``${...}``
-    hole where the placeholder was (how terraform-aws-modules fill ARNs into a policy document),
-    so the policy around it stays readable. None when the search is a regular expression or the
-    replacement is not a plain reference."""
-    if not isinstance(search, str) or not search or (search.startswith("/") and search.endswith("/")):
+def _text_parts(value: Any) -> Any:
+    """A string value as text or a Partial: jsonencode() of a structure with unknown leaves is
+    its JSON with a hole per leaf, not the leaves' ``${...}`` text taken as known."""
+    if isinstance(value, Encoded) and contains_unknown(value.value):
+        return encoded_partial(value.value)
+    if isinstance(value, Partial):
+        return value
+    return to_string(value)
+
+
+def _replace_with_holes(text: Any, search: Any, replacement: Any) -> Any:
+    """replace() with a plain search text where the text or the replacement is known only in
+    part: ``replace(policy, "PLACEHOLDER", aws_s3_bucket.b.arn)`` (how terraform-aws-modules fill
+    ARNs into a policy document), nested, or over a template with holes. The search is replaced
+    in the known text; a hole stays as it is (a placeholder is not part of an ARN or an id known
+    only at apply). None when the search is a regular expression or not known, or the
+    replacement is an unknown that is not a plain reference or text with holes."""
+    if isinstance(search, Unknown) or not isinstance(search, str) or not search or \
+            (search.startswith("/") and search.endswith("/")):
         return None
-    if not _REFERENCE_TEXT.fullmatch(replacement.text or ""):
+    if isinstance(text, Unknown) and not isinstance(text, Partial):
         return None
-    source = to_string(text)
-    if search not in source:
-        return source
-    return unknown(source.replace(search, "${" + replacement.text + "}"), replacement, reason=replacement.reason)
+    if isinstance(replacement, Unknown) and not isinstance(replacement, Partial) and \
+            not _REFERENCE_TEXT.fullmatch(replacement.text or ""):
+        return None
+    if not isinstance(replacement, Unknown):
+        replacement = to_string(replacement)
+    source = _text_parts(text)
+    pieces_of = source.parts if isinstance(source, Partial) else (source,)
+    # counted before it is built, as for replace() of known text
+    grows = len(replacement.text if isinstance(replacement, Unknown) else replacement) - len(search)
+    if sum(len(p) + p.count(search) * grows for p in pieces_of if isinstance(p, str)) > MAX_VALUE_CHARS:
+        raise _too_large("replace()")
+    parts: list = []
+    for part in pieces_of:
+        if isinstance(part, Unknown):
+            parts.append(part)
+            continue
+        pieces = part.split(search)
+        parts.append(pieces[0])
+        for piece in pieces[1:]:
+            parts += [replacement, piece]
+    return partial_or_text(parts)
+
+
+def _join_with_holes(sep: Any, lists: list) -> Any:
+    """join() over elements of which some are known only at apply: the known elements and
+    separators stay known text around a hole per unknown element. None when the separator or
+    a list itself is unknown (how many elements, and where, is then not known)."""
+    if isinstance(sep, Unknown) or any(isinstance(lst, Unknown) for lst in lists):
+        return None
+    sep = to_string(sep)
+    items = [v for lst in lists for v in _seq(lst)]
+    if len(sep) * len(items) > MAX_VALUE_CHARS:
+        raise _too_large("join()")
+    parts: list = []
+    for item in items:
+        if isinstance(item, (dict, list)):
+            return None
+        if parts:
+            parts.append(sep)
+        parts.append(item if isinstance(item, Unknown) else _text_parts(item))
+    return partial_or_text(parts)
+
+
+def _jsondecode_with_holes(text: Partial, expr: Call) -> Any:
+    """jsondecode() of JSON written around values known only at apply: the structure is known,
+    the holes stay Unknown where they sit (see values.decode_json_with_holes)."""
+    import json
+
+    from ..values import decode_json_with_holes
+
+    try:
+        return decode_json_with_holes(text, text.line)  # a heredoc's lines; else none
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        return unknown(expr.text, text, reason="jsondecode() of text not known before deploy")
 
 
 def _format_with_holes(fmt: str, args: list) -> Unknown | None:
     """format() whose arguments are partly unknown: the known text with a ``${...}`` hole for each
     unknown argument (as a template would give), so what is known stays readable; None for
     anything but plain %s/%d/%v verbs."""
-    out: list[str] = []
+    out: list = []
     pos = 0
     index = 0
     for match in _VERB.finditer(fmt):
@@ -787,15 +902,15 @@ def _format_with_holes(fmt: str, args: list) -> Unknown | None:
         value = args[index]
         index += 1
         if isinstance(value, Unknown):
-            if not _REFERENCE_TEXT.fullmatch(value.text or ""):
+            if not isinstance(value, Partial) and not _REFERENCE_TEXT.fullmatch(value.text or ""):
                 return None
-            out.append("${" + value.text + "}")
+            out.append(value)
         elif isinstance(value, (str, int, float, bool)) and not isinstance(value, Unknown):
-            out.append(to_string(value))
+            out.append(_text_parts(value))
         else:
             return None
     out.append(fmt[pos:])
-    return unknown("".join(out), *args, reason=next((a.reason for a in args if isinstance(a, Unknown)), ""))
+    return Partial(out)
 
 
 def format_string(fmt: str, args: list, budget: int = MAX_VALUE_CHARS) -> str:
