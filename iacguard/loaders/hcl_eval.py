@@ -412,9 +412,9 @@ def _binary(expr: BinOp, ctx: Context) -> Any:
         return to_bool(right)
     right = _eval(expr.right, ctx)
     if op in ("==", "!="):
-        if contains_unknown(left) or contains_unknown(right):
+        equal = equality(left, right)
+        if equal is None:
             return unknown(expr.text, left, right)
-        equal = values_equal(left, right)
         return equal if op == "==" else not equal
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return unknown(expr.text, left, right)
@@ -552,6 +552,37 @@ def to_bool(value: Any) -> bool:
     if value in ("true", "false"):
         return value == "true"
     raise EvalError(f"a {type_name(value)} where a bool is required")
+
+
+def equality(a: Any, b: Any) -> bool | None:
+    """``a == b`` as Terraform decides it before apply: None only when the known parts do not
+    decide it. A map or list with unknown elements is still not null, and values of different
+    types, keys or lengths are unequal whatever their unknown elements turn out to be."""
+    if isinstance(a, Choice) or isinstance(b, Choice):
+        # every alternative gives the same answer: that is the answer
+        answers = {equality(x, y) for x in (a.options if isinstance(a, Choice) else (a,))
+                   for y in (b.options if isinstance(b, Choice) else (b,))}
+        return answers.pop() if len(answers) == 1 else None
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return False
+        pairs = [(a[k], b[k]) for k in a]
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        pairs = list(zip(a, b))
+    else:
+        return values_equal(a, b)
+    result: bool | None = True
+    for x, y in pairs:
+        answer = equality(x, y)
+        if answer is False:
+            return False
+        if answer is None:
+            result = None
+    return result
 
 
 def values_equal(a: Any, b: Any) -> bool:
