@@ -63,3 +63,168 @@ def test_equality_is_decided_by_the_known_parts(tmp_path, expr, expected):
 ])
 def test_equality_that_depends_on_an_unknown_stays_unknown(tmp_path, expr):
     assert isinstance(ev(tmp_path, expr), Unknown)
+
+
+# -- variable type constraints ------------------------------------------------------------------
+
+STATEMENT_TYPE = """object({
+    sid       = optional(string)
+    actions   = optional(list(string))
+    effect    = optional(string, "Allow")
+    port      = optional(number, 443)
+    tags      = optional(set(string), [])
+    options   = optional(object({
+      enabled = optional(bool, true)
+      level   = optional(string)
+    }), {})
+    required  = string
+  })"""
+
+
+@pytest.mark.parametrize("type_,given,expected", [
+    # optional attributes: null without a default, the default with one, at any depth
+    (STATEMENT_TYPE, '{ required = "r" }',
+     {"sid": None, "actions": None, "effect": "Allow", "port": 443, "tags": [],
+      "options": {"enabled": True, "level": None}, "required": "r"}),
+    (STATEMENT_TYPE, '{ required = "r", effect = null, options = { level = "x" } }',
+     {"sid": None, "actions": None, "effect": "Allow", "port": 443, "tags": [],
+      "options": {"enabled": True, "level": "x"}, "required": "r"}),
+    # attributes the type does not declare are dropped; numbers and bools become strings
+    (STATEMENT_TYPE, '{ required = 5, extra = "dropped", actions = ["s3:GetObject", true], port = "8080", tags = ["b", "a", "b"] }',
+     {"sid": None, "actions": ["s3:GetObject", "true"], "effect": "Allow", "port": 8080, "tags": ["a", "b"],
+      "options": {"enabled": True, "level": None}, "required": "5"}),
+    (f"map({STATEMENT_TYPE})", '{ one = { required = "r", sid = "S" } }',
+     {"one": {"sid": "S", "actions": None, "effect": "Allow", "port": 443, "tags": [],
+              "options": {"enabled": True, "level": None}, "required": "r"}}),
+    (f"list({STATEMENT_TYPE})", '[{ required = "r" }]',
+     [{"sid": None, "actions": None, "effect": "Allow", "port": 443, "tags": [],
+       "options": {"enabled": True, "level": None}, "required": "r"}]),
+    ("set(number)", "[3, 1, 3, 2]", [1, 2, 3]),
+    ("tuple([string, number, bool])", '[1, "2", "true"]', ["1", 2, True]),
+    ("map(string)", "{ a = 1, b = false }", {"a": "1", "b": "false"}),
+    ("list(any)", '[1, "a"]', [1, "a"]),
+    ("any", '{ a = 1 }', {"a": 1}),
+    ("object({ a = optional(string, \"d\") })", "null", None),  # a null value stays null
+])
+def test_values_are_converted_to_the_variable_type(tmp_path, type_, given, expected):
+    text = f"""
+        variable "x" {{
+          type    = {type_}
+          default = {given}
+        }}
+        resource "t_x" "r" {{
+          v = var.x == null ? "null" : var.x
+        }}
+        """
+    result = load(tmp_path, text)
+    assert result.errors == []
+    value = value_of(result)
+    assert value == (expected if expected is not None else "null")
+
+
+def test_unknown_parts_survive_the_conversion(tmp_path):
+    result = load(tmp_path, """
+        variable "arn" {}
+        variable "x" {
+          type    = map(object({ resources = optional(list(string)), effect = optional(string, "Allow") }))
+          default = { a = { resources = [var.arn] } }
+        }
+        resource "t_x" "r" {
+          v = var.x
+          w = var.x.a.resources != null
+        }
+        """)
+    assert result.errors == []
+    value = value_of(result)
+    assert value["a"]["effect"] == "Allow"
+    assert isinstance(value["a"]["resources"][0], Unknown)
+    assert value_of(result, "w") is True
+
+
+def test_conversion_applies_to_callers_tfvars_and_cli_values(tmp_path):
+    module = tmp_path / "modules" / "m"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(textwrap.dedent("""
+        variable "x" {
+          type = object({ a = optional(string, "from-type"), n = optional(number) })
+        }
+        resource "t_x" "r" {
+          v = var.x
+        }
+        """))
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""
+        variable "root" {
+          type = object({ a = optional(string, "root-default"), b = optional(list(string)) })
+        }
+        variable "cli" {
+          type = list(object({ name = string, admin = optional(bool, false) }))
+        }
+        module "m" {
+          source = "./modules/m"
+          x      = { n = "7" }
+        }
+        resource "t_x" "root" {
+          v = var.root
+          w = var.cli
+        }
+        """))
+    (tmp_path / "terraform.tfvars").write_text('root = { b = ["x", 1] }\n')
+    result = load_module_tree(tmp_path, [tmp_path / "main.tf"], tmp_path,
+                              variables={"cli": '[{ name = "a" }]'})
+    assert result.errors == []
+    by_address = {r.address: r for r in result.resources}
+    assert by_address["module.m.t_x.r"].properties["v"] == {"a": "from-type", "n": 7}
+    assert by_address["t_x.root"].properties["v"] == {"a": "root-default", "b": ["x", "1"]}
+    assert by_address["t_x.root"].properties["w"] == [{"name": "a", "admin": False}]
+
+
+def test_a_value_terraform_would_refuse_is_an_error_where_it_is_given(tmp_path):
+    module = tmp_path / "modules" / "m"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(textwrap.dedent("""
+        variable "statements" {
+          type = map(object({ actions = list(string), effect = optional(string, "Allow") }))
+        }
+        variable "port" {
+          type    = number
+          default = "https"
+        }
+        resource "t_x" "r" {
+          v = var.statements
+          w = var.port
+        }
+        """))
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""
+        module "m" {
+          source = "./modules/m"
+
+          statements = {
+            read = { effect = "Deny" }
+          }
+        }
+        """))
+    result = load_module_tree(tmp_path, [tmp_path / "main.tf"], tmp_path)
+    errors = sorted((e.file, e.line, e.message) for e in result.errors)
+    assert errors == [
+        ("main.tf", 5,
+         'var.statements: the value does not match the variable\'s type map(object({ actions = list(string), '
+         'effect = optional(string, "Allow") })): ["read"]: attribute "actions" is required'),
+        ("modules/m/main.tf", 7,
+         'var.port: the value does not match the variable\'s type number: a number is required, not "https"'),
+    ]
+    (res,) = [r for r in result.resources if r.address == "module.m.t_x.r"]
+    assert isinstance(res.properties["v"], Unknown) and isinstance(res.properties["w"], Unknown)
+
+
+# -- end to end -----------------------------------------------------------------------------------
+
+
+def test_typed_statements_feed_dynamic_statements_of_a_module(tmp_path):
+    """A map(object(optional(...))) variable, `!= null` over a value with unknown ARNs, and an
+    admin statement passed by the caller: judged, with the Sid the key gave and Allow filled in."""
+    report, proc = scan_json(".", cwd=FIXTURES / "typed_statements")
+    assert report["errors"] == []
+    assert ("IAG-LP-001", "module.worker.aws_iam_role_policy.this", "modules/policy/main.tf", 30) in triples(report)
+    (admin,) = [f for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert "statement everything" in admin["message"]
+    assert proc.returncode == 1

@@ -497,17 +497,41 @@ class _Instance(Resolver):
         attrs = decl.block.body.attributes
         if self.inputs is None:
             if name in self.root_values:
-                return self.root_values[name]
+                return self._typed(name, decl, self.root_values[name], decl.file, decl.block.line)
         elif name in self.inputs:
-            value = self.inputs[name]()
+            thunk = self.inputs[name]
+            value = thunk()
             nullable = attrs.get("nullable")
             # null passes through unless the variable says nullable = false
             if value is not None or nullable is None or \
                     evaluate(nullable.expr, self.ctx(decl.file)) is not False:
-                return value
+                return self._typed(name, decl, value, *thunk.position)
         if "default" in attrs:
-            return evaluate(attrs["default"].expr, self.ctx(decl.file))
+            default = attrs["default"]
+            return self._typed(name, decl, evaluate(default.expr, self.ctx(decl.file)),
+                               decl.file, default.line)
         return Unknown(f"var.{name}", reason="variable without default")
+
+    def _typed(self, name: str, decl: _Decl, value: Any, file: str | None, line: int | None) -> Any:
+        """The value converted to the variable's type as Terraform converts it (optional
+        attributes filled in with null or their default, numbers to strings, sets sorted);
+        a value Terraform would refuse is an error at the place it is given."""
+        type_attr = decl.block.body.attributes.get("type")
+        if type_attr is None:
+            return value
+        from .hcl_types import NotAType, TypeMismatch, convert, parse_type
+
+        def constant(expr) -> Any:
+            return evaluate(expr, Context(Resolver(), decl.file, template_only=True))
+
+        try:
+            return convert(value, parse_type(type_attr.expr, constant))
+        except NotAType:
+            return value
+        except TypeMismatch as exc:
+            self.loader.error(f"var.{name}: the value does not match the variable's type "
+                              f"{type_attr.expr.text}: {exc}", file, line)
+            return Unknown(f"var.{name}", reason="value of the wrong type")
 
     def local(self, name: str, expr) -> Any:
         if name in self._locals:
@@ -964,7 +988,10 @@ class _Instance(Resolver):
 
 
 def _thunk(expr, ctx: Context) -> Callable[[], Any]:
-    return lambda: evaluate(expr, ctx)
+    def thunk() -> Any:
+        return evaluate(expr, ctx)
+    thunk.position = (ctx.file, expr.line)  # where a caller's argument is written, for errors
+    return thunk
 
 
 def _lookup_key(instances: dict, key: Any) -> Any:
