@@ -216,6 +216,49 @@ def test_a_value_terraform_would_refuse_is_an_error_where_it_is_given(tmp_path):
     assert isinstance(res.properties["v"], Unknown) and isinstance(res.properties["w"], Unknown)
 
 
+# -- choices through functions, splats and for expressions ----------------------------------------
+
+
+def test_splat_over_an_unknown_count_is_none_or_instances_like_this_one(tmp_path):
+    result = load(tmp_path, """
+        variable "create" {}
+        variable "policy" { default = null }
+        resource "t_x" "this" {
+          count = var.create ? 1 : 0
+          name  = "n"
+        }
+        resource "t_x" "r" {
+          v = one(t_x.this[*].name)
+          w = coalesce(var.policy, one(t_x.this.*.name))
+          u = length([for x in t_x.this : x])
+          s = try(t_x.this[*].missing[0], "fallback")
+        }
+        """)
+    assert result.errors == []
+    v = value_of(result)
+    assert isinstance(v, Choice) and v.options[0] is None
+    assert [o.text for o in v.options[1:]] == ["t_x.this.name"]
+    # the count = 0 alternative fails coalesce() (Terraform would refuse it): one alternative left
+    assert value_of(result, "w").text == "t_x.this.name"
+    assert sorted(value_of(result, "u").options) == [0, 1]
+
+
+def test_try_lookup_and_coalesce(tmp_path):
+    extra = """
+        variable "obj" { default = { a = "x", n = null } }
+        resource "t_x" "later" {}
+        """
+    assert ev(tmp_path, 'try(var.obj.missing, "default")', extra) == "default"
+    assert isinstance(ev(tmp_path, 'try(t_x.later.arn, "default")', extra), Unknown)
+    assert ev(tmp_path, 'lookup(var.obj, "missing", "d")', extra) == "d"
+    assert ev(tmp_path, 'lookup(var.obj, "a", "d")', extra) == "x"
+    assert ev(tmp_path, 'coalesce(var.obj.n, "", "c")', extra) == "c"
+    assert ev(tmp_path, 'can(var.obj.missing)', extra) is False
+    assert ev(tmp_path, 'sensitive(var.obj.a)', extra) == "x"
+    assert ev(tmp_path, 'nonsensitive(sensitive(var.obj.a))', extra) == "x"
+    assert ev(tmp_path, 'sensitive(t_x.later.arn)', extra).text == "t_x.later.arn"
+
+
 # -- end to end -----------------------------------------------------------------------------------
 
 
@@ -227,4 +270,14 @@ def test_typed_statements_feed_dynamic_statements_of_a_module(tmp_path):
     assert ("IAG-LP-001", "module.worker.aws_iam_role_policy.this", "modules/policy/main.tf", 30) in triples(report)
     (admin,) = [f for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
     assert "statement everything" in admin["message"]
+    assert proc.returncode == 1
+
+
+def test_documents_behind_an_unknown_count_are_judged():
+    report, proc = scan_json(".", cwd=FIXTURES / "count_choice")
+    assert report["errors"] == []
+    found = triples(report)
+    assert ("IAG-LP-001", "aws_iam_policy.admin", "main.tf", 17) in found  # one(x[*].json)
+    assert ("IAG-LP-002", "aws_iam_policy.ops", "main.tf", 33) in found  # coalesce(null, one(x.*.json))
+    assert ("IAG-LP-001", "aws_iam_user_policy.ci", "main.tf", 55) in found  # sensitive(jsonencode(...))
     assert proc.returncode == 1

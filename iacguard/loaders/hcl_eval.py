@@ -257,6 +257,9 @@ def _traverse_root(expr: Expr, name: str, steps: list, ctx: Context) -> Any:
 
 def _apply_steps(value: Any, steps: list, expr: Expr, ctx: Context) -> Any:
     for i, step in enumerate(steps):
+        if isinstance(value, Choice):
+            return over_choices(expr.text, [value],
+                                lambda option: _apply_steps(option[0], steps[i:], expr, ctx))
         if isinstance(value, Unknown):
             return unknown(expr.text, value)
         if isinstance(step, GetAttr):
@@ -451,6 +454,12 @@ def _unary(expr: UnOp, ctx: Context) -> Any:
 
 def _for(expr: ForExpr, ctx: Context) -> Any:
     collection = _eval(expr.collection, ctx)
+    if isinstance(collection, Choice):
+        return over_choices(expr.text, [collection], lambda option: _for_over(expr, ctx, option[0]))
+    return _for_over(expr, ctx, collection)
+
+
+def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
     pairs = iterate_pairs(collection)
     if pairs is None:
         if isinstance(collection, Unknown):
@@ -637,6 +646,14 @@ def _call(expr: Call, ctx: Context) -> Any:
         args.extend(last)
     if func is None:
         return unknown(expr.text, *args, reason=f"function {name}() not evaluated")
+    if name in ("sensitive", "nonsensitive") and len(args) == 1:
+        return args[0]  # known or not, exactly the value it marks (an ARN stays that reference)
+    if any(isinstance(a, Choice) for a in args):
+        return over_choices(expr.text, args, lambda chosen: _apply_function(expr, name, func, list(chosen)))
+    return _apply_function(expr, name, func, args)
+
+
+def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
     if name == "format" and args and not isinstance(args[0], Unknown) and \
             any(isinstance(a, Unknown) for a in args[1:]):
         partial = _format_with_holes(to_string(args[0]), args[1:])
@@ -647,6 +664,12 @@ def _call(expr: Call, ctx: Context) -> Any:
         partial = _replace_with_hole(args[0], args[1], args[2])
         if partial is not None:
             return partial
+    if name == "coalesce":
+        # known nulls and "" are skipped whatever comes after them; an unknown left alone is
+        # the result (coalesce(var.policy = null, data.x.json) is that document, known or not)
+        args = [a for a in args if isinstance(a, Unknown) or (a is not None and a != "")]
+        if len(args) == 1 or (args and not isinstance(args[0], Unknown)):
+            return args[0]
     if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
         return unknown(expr.text, *args)
     try:
@@ -660,6 +683,40 @@ def _call(expr: Call, ctx: Context) -> Any:
     if isinstance(result, (PDict, PList)) and not result.line:
         result.line = expr.line
     return result
+
+
+# An expression over alternatives gives one result per combination of them; past this many
+# combinations the result is simply unknown.
+MAX_CHOICE_COMBINATIONS = 16
+
+
+def over_choices(text: str, values: list, compute: Callable[[tuple], Any]) -> Any:
+    """``compute`` over each combination of the alternatives of the Choice values in ``values``
+    (the others as they are): a ``Choice`` of the results, or the one result when they all
+    agree. A combination Terraform would refuse (an error) cannot be deployed and is left out;
+    when every combination fails, so does the expression."""
+    import itertools
+
+    alternatives = [v.options if isinstance(v, Choice) else (v,) for v in values]
+    if math.prod(len(a) for a in alternatives) > MAX_CHOICE_COMBINATIONS:
+        return unknown(text, *values, reason="too many alternatives")
+    results: list = []
+    error: EvalError | None = None
+    for combination in itertools.product(*alternatives):
+        try:
+            result = compute(combination)
+        except ValueTooLarge:
+            raise
+        except EvalError as exc:
+            error = exc
+            continue
+        if not any(equality(result, seen) is True for seen in results):
+            results.append(result)
+    if not results:
+        raise error if error is not None else EvalError("no alternative")
+    if len(results) == 1:
+        return results[0]
+    return Choice(results, text=text)
 
 
 def _try_can(expr: Call, ctx: Context) -> Any:
@@ -1251,6 +1308,13 @@ def _tonumber(value: Any) -> Any:
 @_fn("tobool")
 def _tobool(value: Any) -> Any:
     return None if value is None else to_bool(value)
+
+
+@_fn("sensitive", deep=False)
+@_fn("nonsensitive", deep=False)
+def _sensitivity(value: Any) -> Any:
+    # sensitivity only hides a value from Terraform's output; the value is the same
+    return value
 
 
 @_fn("one", deep=False)

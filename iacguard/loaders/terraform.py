@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from ..resource import TERRAFORM, LoadResult, Resource
-from ..values import Encoded, PDict, PList, Ref, Unknown, contains_unknown
+from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
 from .discover import is_inside
 from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
@@ -667,8 +667,13 @@ class _Instance(Resolver):
             expansion = self.expansion(decl, decl.block.type)
             attr = splat.steps[0].name if splat.steps and isinstance(splat.steps[0], GetAttr) else None
             if expansion is None:
+                # how many instances is not known: none, or instances like the one evaluated
+                # with an unknown key; each alternative is judged (one(x[*].json) is either
+                # null or that document)
                 value = attr_value(decl, base, None, attr, ctx) if attr else Ref(base, None)
-                return (value if not splat.steps[1:] else unknown(expr.text, value)), used + 1
+                if splat.steps[1:]:
+                    value = hcl_eval._apply_steps(value, splat.steps[1:], expr, ctx)
+                return Choice([PList(), PList([value])], text=expr.text), used + 1
             items = PList()
             for key, _ in expansion:
                 item = attr_value(decl, base, key, attr, ctx) if attr else Ref(base, None)
@@ -687,6 +692,8 @@ class _Instance(Resolver):
                 if "for_each" in attrs:
                     return PDict({key: Ref(base, None, key=key) for key, _ in expansion}), used
                 return PList(Ref(base, None, key=key) for key, _ in expansion), used
+            if "count" in attrs:  # an unknown count: no instance, or instances like this one
+                return Choice([PList(), PList([Ref(base, None)])], text=expr.text), used
         return Ref(base, None), used
 
     def _resource_attr(self, decl: _Decl, base: str, key: Any, attr: str, ctx: Context) -> Any:
