@@ -281,3 +281,15 @@ def test_documents_behind_an_unknown_count_are_judged():
     assert ("IAG-LP-002", "aws_iam_policy.ops", "main.tf", 33) in found  # coalesce(null, one(x.*.json))
     assert ("IAG-LP-001", "aws_iam_user_policy.ci", "main.tf", 55) in found  # sensitive(jsonencode(...))
     assert proc.returncode == 1
+
+
+def test_null_and_empty_arguments_are_not_set():
+    report, _ = scan_json(".", cwd=FIXTURES / "null_arguments")
+    assert report["errors"] == []
+    found = triples(report)
+    assert ("IAG-LP-001", "aws_iam_role_policy.deployer", "main.tf", 17) in found
+    (lp,) = [f for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert lp["evidence"] == {"Sid": "Everything", "Effect": "Allow", "Action": ["*"], "Resource": ["*"]}
+    # action = null on the event bus permission: the provider's default, events:PutEvents
+    (ext,) = [f for f in report["findings"] if f["resource"].startswith("aws_cloudwatch_event_permission")]
+    assert ext["evidence"]["Action"] == "events:PutEvents"

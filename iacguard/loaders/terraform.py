@@ -961,6 +961,8 @@ class _Instance(Resolver):
             for key, bindings in keys:
                 props = evaluate_body(block.body, self.ctx(decl.file, bindings),
                                       skip=_RESOURCE_META_ATTRS, skip_blocks=_RESOURCE_META_BLOCKS)
+                for attr in [a for a, v in props.items() if v is None]:
+                    del props[attr]  # an argument set to null is not set: the provider's default applies
                 if kind == "data" and type_name == "aws_iam_policy_document":
                     props["json"] = self.policy_document(decl, key)
                 elif kind == "data" and type_name == "aws_iam_policy":
@@ -1147,7 +1149,8 @@ def _statement(block: PDict) -> PDict:
         statement["Sid"] = block["sid"]
     statement["Effect"] = block.get("effect") if block.get("effect") is not None else "Allow"
     for source, target in _STATEMENT_FIELDS:
-        if block.get(source) is not None:
+        # null and an empty list are both "not set": the provider omits the element
+        if block.get(source) is not None and not (isinstance(block[source], list) and not block[source]):
             statement[target] = block[source]
     for source, target in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
         if source in block:
