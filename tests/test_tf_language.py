@@ -293,3 +293,11 @@ def test_null_and_empty_arguments_are_not_set():
     # action = null on the event bus permission: the provider's default, events:PutEvents
     (ext,) = [f for f in report["findings"] if f["resource"].startswith("aws_cloudwatch_event_permission")]
     assert ext["evidence"]["Action"] == "events:PutEvents"
+
+
+def test_lookups_create_nothing_and_managed_documents_are_judged():
+    report, _ = scan_json(".", cwd=FIXTURES / "lookups")
+    assert report["errors"] == []
+    # no finding on the looked-up role, user or bucket (they are not created here); the copy of
+    # AWSXrayWriteOnlyAccess is read from the catalogue; the copy of AdministratorAccess is admin
+    assert triples(report) == {("IAG-LP-001", "aws_iam_role_policy.ops_admin", "main.tf", 32)}
