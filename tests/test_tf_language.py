@@ -243,6 +243,30 @@ def test_splat_over_an_unknown_count_is_none_or_instances_like_this_one(tmp_path
     assert sorted(value_of(result, "u").options) == [0, 1]
 
 
+def test_operators_and_for_conditions_over_alternatives(tmp_path):
+    result = load(tmp_path, """
+        variable "create" {}
+        variable "arn" {}
+        resource "t_x" "this" {
+          count = var.create ? 1 : 0
+        }
+        resource "t_x" "r" {
+          v = length(t_x.this[*].id) > 0
+          w = !(length(t_x.this) == 0) && true
+          u = [for x in ["a", "b", var.arn] : x if x != "b"]
+          s = { for k, x in { a = 1, b = var.arn } : k => x if x != 2 }
+        }
+        """)
+    assert result.errors == []
+    assert sorted(value_of(result).options) == [False, True]
+    assert sorted(value_of(result, "w").options) == [False, True]
+    # an element whose condition is not known may or may not be there: both lists can exist
+    lists = value_of(result, "u").options
+    assert [len(x) for x in lists] == [1, 2] and lists[0] == ["a"] and lists[1][1].text == "var.arn"
+    maps = value_of(result, "s").options
+    assert [sorted(m) for m in maps] == [["a"], ["a", "b"]]
+
+
 def test_try_lookup_and_coalesce(tmp_path):
     extra = """
         variable "obj" { default = { a = "x", n = null } }
@@ -280,6 +304,8 @@ def test_documents_behind_an_unknown_count_are_judged():
     assert ("IAG-LP-001", "aws_iam_policy.admin", "main.tf", 17) in found  # one(x[*].json)
     assert ("IAG-LP-002", "aws_iam_policy.ops", "main.tf", 33) in found  # coalesce(null, one(x.*.json))
     assert ("IAG-LP-001", "aws_iam_user_policy.ci", "main.tf", 55) in found  # sensitive(jsonencode(...))
+    # a dynamic statement over `cond ? {...} : {}` on an unknown: the document with it is judged
+    assert ("IAG-LP-001", "aws_iam_policy.support", "main.tf", 72) in found
     assert proc.returncode == 1
 
 

@@ -1052,6 +1052,11 @@ def build_policy_document(props: PDict, line: int, text: str, file: str | None =
     ``file`` (the data source's file) is recorded on the document and its own statements, so a
     finding on a resource in another file does not borrow a line from this one."""
     statements = props.get("statement", PList())
+    if isinstance(statements, Choice) and all(isinstance(o, list) for o in statements.options):
+        # dynamic statements over alternatives: one document for each list of statements
+        documents = [build_policy_document(PDict({**props, "statement": option}, line=props.line),
+                                           line, text, file) for option in statements.options]
+        return Choice(documents, text=text)
     if isinstance(statements, Unknown) or (isinstance(statements, list) and
                                            any(isinstance(s, Unknown) for s in statements)):
         return unknown(text, statements, reason="dynamic statements not known")
