@@ -102,14 +102,15 @@ def test_literals_match_python_hcl2(path: Path):
     compared = 0
     counters: dict = {}
     for block in ours.body.blocks:
-        if block.type not in ("resource", "data") or len(block.labels) != 2:
+        # variables too: their defaults are what typed (optional()) attributes are filled into
+        if (block.type, len(block.labels)) not in (("resource", 2), ("data", 2), ("variable", 1)):
             continue
         index = counters.get(block.type, 0)
         counters[block.type] = index + 1
         entry = oracle[block.type][index]
-        type_name, name = block.labels
-        compared += _compare_body(block.body, entry[type_name][name],
-                                  f"{block.type}.{type_name}.{name}", ctx)
+        for label in block.labels:
+            entry = entry[label]
+        compared += _compare_body(block.body, entry, f"{block.type}.{'.'.join(block.labels)}", ctx)
     if not compared:
         pytest.skip("no pure-literal resource attributes")
 

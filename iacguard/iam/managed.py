@@ -157,6 +157,56 @@ KNOWN.update({
     ),
 })
 
+# Narrow AWS managed policies that modules copy into policies of their own (a `data
+# "aws_iam_policy"` lookup whose `policy` becomes an inline or customer managed policy): their
+# documents, so the copy is judged as written instead of being unresolved.
+KNOWN.update({
+    "AWSXrayWriteOnlyAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [
+                "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
+            ], "Resource": "*"},
+        ]},
+        "sending trace segments and telemetry to X-Ray",
+    ),
+    "AWSXRayDaemonWriteAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [
+                "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries",
+            ], "Resource": "*"},
+        ]},
+        "sending trace segments and telemetry to X-Ray (the X-Ray daemon)",
+    ),
+    "AWSLambdaBasicExecutionRole": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": "*"},
+        ]},
+        "writing a function's logs to CloudWatch Logs",
+    ),
+    "AWSLambdaENIManagementAccess": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [
+                "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+            ], "Resource": "*"},
+        ]},
+        "creating and deleting the network interfaces of a function in a VPC",
+    ),
+    "AWSLambdaVPCAccessExecutionRole": (
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": [
+                "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+                "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+            ], "Resource": "*"},
+        ]},
+        "writing a function's logs and managing its network interfaces in a VPC",
+    ),
+})
+
 # AWS managed policies too broad to attach to a workload or a person's everyday identity:
 # name -> severity when attached. AdministratorAccess is IAG-LP-001's (every action on every
 # resource); a policy named here without a document in KNOWN is described in PRIVILEGED_WHY.

@@ -415,12 +415,21 @@ def _name_from_arn(text: str, kind: str) -> str | None:
     return None
 
 
+DATA_SOURCES_MODELLED = frozenset({"aws_iam_policy"})
+
+
 class IamModel:
     """The principals, policies and resource policies of one scan."""
 
     def __init__(self, resources: Iterable[Resource]):
-        self.resources: list[Resource] = [r for r in resources if r.mode in ("managed", "data")]
         self.all_resources: list[Resource] = list(resources)
+        # A data source only looks something up: it creates nothing and shares nothing, so it is
+        # never a principal, bucket or resource policy of the scanned code. It stays addressable
+        # (a reference to data.aws_iam_role.x.arn names that role); of lookups, only a policy's
+        # (data "aws_iam_policy") feeds the model: attachments name it.
+        addressable = [r for r in self.all_resources if r.mode in ("managed", "data")]
+        self.resources: list[Resource] = [r for r in addressable
+                                          if r.mode == "managed" or r.type in DATA_SOURCES_MODELLED]
         self.principals: dict[str, Principal] = {}  # defined in the scanned files
         self.external_principals: dict[str, Principal] = {}  # only named by them
         self.policies: dict[str, PolicyNode] = {}
@@ -446,7 +455,7 @@ class IamModel:
         # managed-policy ARNs and boundaries named on principals are linked once every policy is known
         self._pending_managed: list[tuple[Principal, Resource, Any]] = []
         self._pending_boundaries: list[tuple[Principal, Resource, Any]] = []
-        for resource in self.resources:
+        for resource in addressable:
             self._by_address.setdefault((resource.group, resource.base_address), []).append(resource)
         self._build()
 

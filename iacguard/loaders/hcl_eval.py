@@ -146,6 +146,10 @@ def evaluate_body(body: Body, ctx: Context, skip: frozenset = frozenset(),
         items = result.setdefault(block.type, PList(line=block.line))
         if isinstance(items, list):
             items.append(_nested_block(block, ctx))
+        elif isinstance(items, Choice):  # after a dynamic block over alternatives: in each
+            entry = _nested_block(block, ctx)
+            result[block.type] = Choice([PList([*o, entry], line=o.line) for o in items.options],
+                                        text=items.text)
     return result
 
 
@@ -159,6 +163,10 @@ def _expand_dynamic(block, ctx: Context, result: PDict) -> None:
     label = block.labels[0]
     body = block.body
     items = result.setdefault(label, PList(line=block.line))
+    if isinstance(items, Choice):  # a second dynamic block after one over alternatives: not read
+        result[label] = PList([unknown(f'dynamic "{label}"', items, reason="blocks over alternatives")],
+                              line=block.line)
+        return
     if not isinstance(items, list):
         return
     iterator = label
@@ -173,11 +181,24 @@ def _expand_dynamic(block, ctx: Context, result: PDict) -> None:
     if fe_attr is None or content is None:
         return
     collection = evaluate(fe_attr.expr, ctx)
+    if isinstance(collection, Choice) and all(iterate_pairs(o) is not None for o in collection.options):
+        # the blocks of each collection that can exist: the list of blocks is one of these
+        lists = []
+        for option in collection.options:
+            entries = PList(items, line=items.line)
+            _dynamic_entries(iterate_pairs(option), iterator, content, ctx, entries)
+            lists.append(entries)
+        result[label] = Choice(lists, text=f'dynamic "{label}" for_each = {fe_attr.expr.text}')
+        return
     pairs = iterate_pairs(collection)
     if pairs is None:
         items.append(unknown(f'dynamic "{label}" for_each = {fe_attr.expr.text}', collection,
                              reason="dynamic block over an unknown collection"))
         return
+    _dynamic_entries(pairs, iterator, content, ctx, items)
+
+
+def _dynamic_entries(pairs: list, iterator: str, content, ctx: Context, items: list) -> None:
     for key, value in pairs:
         inner = ctx.bind(**{iterator: PDict({"key": key, "value": value})})
         entry = evaluate_body(content.body, inner)
@@ -258,6 +279,9 @@ def _traverse_root(expr: Expr, name: str, steps: list, ctx: Context) -> Any:
 
 def _apply_steps(value: Any, steps: list, expr: Expr, ctx: Context) -> Any:
     for i, step in enumerate(steps):
+        if isinstance(value, Choice):
+            return over_choices(expr.text, [value],
+                                lambda option: _apply_steps(option[0], steps[i:], expr, ctx))
         if isinstance(value, Unknown):
             return unknown(expr.text, value)
         if isinstance(step, GetAttr):
@@ -432,6 +456,13 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
 def _binary(expr: BinOp, ctx: Context) -> Any:
     op = expr.op
     left = _eval(expr.left, ctx)
+    if op not in ("&&", "||", "==", "!="):
+        right = _eval(expr.right, ctx)
+        if isinstance(left, Choice) or isinstance(right, Choice):
+            # length(x) > 0 over the alternatives of x: an answer per alternative
+            return over_choices(expr.text, [left, right],
+                                lambda pair: _arithmetic(expr, op, pair[0], pair[1]))
+        return _arithmetic(expr, op, left, right)
     if op in ("&&", "||"):
         # short-circuit on a known decisive left operand
         if not isinstance(left, Unknown):
@@ -441,21 +472,43 @@ def _binary(expr: BinOp, ctx: Context) -> Any:
             if op == "||" and lb:
                 return True
         right = _eval(expr.right, ctx)
-        if isinstance(left, Unknown) or isinstance(right, Unknown):
-            if not isinstance(right, Unknown):
-                rb = to_bool(right)
-                if op == "&&" and not rb:
-                    return False
-                if op == "||" and rb:
-                    return True
-            return unknown(expr.text, left, right)
-        return to_bool(right)
+        if isinstance(left, Choice) or isinstance(right, Choice):
+            return over_choices(expr.text, [left, right], lambda pair: _logical(expr, op, *pair))
+        return _logical(expr, op, left, right)
     right = _eval(expr.right, ctx)
     if op in ("==", "!="):
-        if contains_unknown(left) or contains_unknown(right):
+        equal = equality(left, right)
+        if equal is None:
+            if isinstance(left, Choice) or isinstance(right, Choice):
+                # length(x) == 0 where x is none or one: an answer per alternative
+                return over_choices(expr.text, [left, right], lambda pair: _compare(expr, op, *pair))
             return unknown(expr.text, left, right)
-        equal = values_equal(left, right)
         return equal if op == "==" else not equal
+    raise EvalError(f"unsupported operator {op}")
+
+
+def _compare(expr: BinOp, op: str, left: Any, right: Any) -> Any:
+    equal = equality(left, right)
+    if equal is None:
+        return unknown(expr.text, left, right)
+    return equal if op == "==" else not equal
+
+
+def _logical(expr: BinOp, op: str, left: Any, right: Any) -> Any:
+    if isinstance(left, Unknown) or isinstance(right, Unknown):
+        # a known operand may still decide it
+        for known in (left, right):
+            if not isinstance(known, Unknown):
+                value = to_bool(known)
+                if op == "&&" and not value:
+                    return False
+                if op == "||" and value:
+                    return True
+        return unknown(expr.text, left, right)
+    return to_bool(left) and to_bool(right) if op == "&&" else to_bool(left) or to_bool(right)
+
+
+def _arithmetic(expr: BinOp, op: str, left: Any, right: Any) -> Any:
     if isinstance(left, Unknown) or isinstance(right, Unknown):
         return unknown(expr.text, left, right)
     a, b = to_number(left), to_number(right)
@@ -482,6 +535,12 @@ def _binary(expr: BinOp, ctx: Context) -> Any:
 
 def _unary(expr: UnOp, ctx: Context) -> Any:
     value = _eval(expr.operand, ctx)
+    if isinstance(value, Choice):
+        return over_choices(expr.text, [value], lambda one: _unary_value(expr, one[0]))
+    return _unary_value(expr, value)
+
+
+def _unary_value(expr: UnOp, value: Any) -> Any:
     if isinstance(value, Unknown):
         return unknown(expr.text, value)
     if expr.op == "!":
@@ -491,39 +550,71 @@ def _unary(expr: UnOp, ctx: Context) -> Any:
 
 def _for(expr: ForExpr, ctx: Context) -> Any:
     collection = _eval(expr.collection, ctx)
+    if isinstance(collection, Choice):
+        return over_choices(expr.text, [collection], lambda option: _for_over(expr, ctx, option[0]))
+    return _for_over(expr, ctx, collection)
+
+
+# Elements of a for expression whose condition is not known before deploy: each may be in the
+# result or not; up to this many, every resulting collection is an alternative.
+MAX_UNDECIDED_ELEMENTS = 4
+
+
+def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
     pairs = iterate_pairs(collection)
     if pairs is None:
         if isinstance(collection, Unknown):
             return unknown(expr.text, collection)
         raise EvalError(f"cannot iterate over a {type_name(collection)}")
-    results_list = PList(line=expr.line)
-    results_map = PDict(line=expr.line)
+    entries = []  # (kept only if the condition holds, key, value)
+    undecided = 0
     for key, value in pairs:
         names = {expr.value_var: value}
         if expr.key_var:
             names[expr.key_var] = key
         inner = ctx.bind(**names)
+        maybe = False
         if expr.cond is not None:
             keep = _eval(expr.cond, inner)
             if isinstance(keep, Unknown):
-                return unknown(expr.text, keep, reason="for condition not known")
-            if not to_bool(keep):
+                undecided += 1
+                if undecided > MAX_UNDECIDED_ELEMENTS:
+                    return unknown(expr.text, keep, reason="for condition not known")
+                maybe = True
+            elif not to_bool(keep):
                 continue
-        if not expr.is_object:
-            results_list.append(_eval(expr.value_expr, inner))
-            continue
-        k = _eval(expr.key_expr, inner)
-        if isinstance(k, Unknown):
-            return unknown(expr.text, k, reason="for key not known")
-        k = to_string(k)
-        v = _eval(expr.value_expr, inner)
+        k = None
+        if expr.is_object:
+            k = _eval(expr.key_expr, inner)
+            if isinstance(k, Unknown):
+                return unknown(expr.text, k, reason="for key not known")
+            k = to_string(k)
+        entries.append((maybe, k, _eval(expr.value_expr, inner)))
+    if not undecided:
+        return _for_result(expr, entries)
+    # every subset of the undecided elements is a result that can exist
+    masks = [tuple((m >> i) & 1 for i in range(undecided)) for m in range(2 ** undecided)]
+
+    def with_mask(chosen: tuple) -> Any:
+        bits = iter(chosen[0])
+        return _for_result(expr, [e for e in entries if not e[0] or next(bits)])
+
+    options = [PList(mask) for mask in masks]
+    return over_choices(expr.text, [Choice(options)], with_mask)
+
+
+def _for_result(expr: ForExpr, entries: list) -> Any:
+    if not expr.is_object:
+        return PList((v for _, _, v in entries), line=expr.line)
+    results_map = PDict(line=expr.line)
+    for _, k, v in entries:
         if expr.grouping:
             results_map.setdefault(k, PList(line=expr.line)).append(v)
         else:
             if k in results_map:
                 raise EvalError(f"duplicate key {k!r} in for expression")
             results_map[k] = v
-    return results_map if expr.is_object else results_list
+    return results_map
 
 
 # --------------------------------------------------------------------------------------------
@@ -594,6 +685,37 @@ def to_bool(value: Any) -> bool:
     raise EvalError(f"a {type_name(value)} where a bool is required")
 
 
+def equality(a: Any, b: Any) -> bool | None:
+    """``a == b`` as Terraform decides it before apply: None only when the known parts do not
+    decide it. A map or list with unknown elements is still not null, and values of different
+    types, keys or lengths are unequal whatever their unknown elements turn out to be."""
+    if isinstance(a, Choice) or isinstance(b, Choice):
+        # every alternative gives the same answer: that is the answer
+        answers = {equality(x, y) for x in (a.options if isinstance(a, Choice) else (a,))
+                   for y in (b.options if isinstance(b, Choice) else (b,))}
+        return answers.pop() if len(answers) == 1 else None
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return None
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return False
+        pairs = [(a[k], b[k]) for k in a]
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        pairs = list(zip(a, b))
+    else:
+        return values_equal(a, b)
+    result: bool | None = True
+    for x, y in pairs:
+        answer = equality(x, y)
+        if answer is False:
+            return False
+        if answer is None:
+            result = None
+    return result
+
+
 def values_equal(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
@@ -646,6 +768,14 @@ def _call(expr: Call, ctx: Context) -> Any:
         args.extend(last)
     if func is None:
         return unknown(expr.text, *args, reason=f"function {name}() not evaluated")
+    if name in ("sensitive", "nonsensitive") and len(args) == 1:
+        return args[0]  # known or not, exactly the value it marks (an ARN stays that reference)
+    if any(isinstance(a, Choice) for a in args):
+        return over_choices(expr.text, args, lambda chosen: _apply_function(expr, name, func, list(chosen)))
+    return _apply_function(expr, name, func, args)
+
+
+def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
     if name == "format" and args and not isinstance(args[0], Unknown) and \
             any(isinstance(a, Unknown) for a in args[1:]):
         partial = _format_with_holes(to_string(args[0]), args[1:])
@@ -666,6 +796,12 @@ def _call(expr: Call, ctx: Context) -> Any:
         return Unknown(args[0].text, args[0].refs, args[0].reason)
     if name == "jsondecode" and len(args) == 1 and isinstance(args[0], Partial):
         return _jsondecode_with_holes(args[0], expr)
+    if name == "coalesce":
+        # known nulls and "" are skipped whatever comes after them; an unknown left alone is
+        # the result (coalesce(var.policy = null, data.x.json) is that document, known or not)
+        args = [a for a in args if isinstance(a, Unknown) or (a is not None and a != "")]
+        if len(args) == 1 or (args and not isinstance(args[0], Unknown)):
+            return args[0]
     if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
         return unknown(expr.text, *args)
     try:
@@ -679,6 +815,40 @@ def _call(expr: Call, ctx: Context) -> Any:
     if isinstance(result, (PDict, PList)) and not result.line:
         result.line = expr.line
     return result
+
+
+# An expression over alternatives gives one result per combination of them; past this many
+# combinations the result is simply unknown.
+MAX_CHOICE_COMBINATIONS = 16
+
+
+def over_choices(text: str, values: list, compute: Callable[[tuple], Any]) -> Any:
+    """``compute`` over each combination of the alternatives of the Choice values in ``values``
+    (the others as they are): a ``Choice`` of the results, or the one result when they all
+    agree. A combination Terraform would refuse (an error) cannot be deployed and is left out;
+    when every combination fails, so does the expression."""
+    import itertools
+
+    alternatives = [v.options if isinstance(v, Choice) else (v,) for v in values]
+    if math.prod(len(a) for a in alternatives) > MAX_CHOICE_COMBINATIONS:
+        return unknown(text, *values, reason="too many alternatives")
+    results: list = []
+    error: EvalError | None = None
+    for combination in itertools.product(*alternatives):
+        try:
+            result = compute(combination)
+        except ValueTooLarge:
+            raise
+        except EvalError as exc:
+            error = exc
+            continue
+        if not any(equality(result, seen) is True for seen in results):
+            results.append(result)
+    if not results:
+        raise error if error is not None else EvalError("no alternative")
+    if len(results) == 1:
+        return results[0]
+    return Choice(results, text=text)
 
 
 def _try_can(expr: Call, ctx: Context) -> Any:
@@ -1335,6 +1505,13 @@ def _tonumber(value: Any) -> Any:
 @_fn("tobool")
 def _tobool(value: Any) -> Any:
     return None if value is None else to_bool(value)
+
+
+@_fn("sensitive", deep=False)
+@_fn("nonsensitive", deep=False)
+def _sensitivity(value: Any) -> Any:
+    # sensitivity only hides a value from Terraform's output; the value is the same
+    return value
 
 
 @_fn("one", deep=False)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from ..resource import TERRAFORM, LoadResult, Resource
-from ..values import Encoded, PDict, PList, Ref, Unknown, contains_unknown
+from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
 from .discover import is_inside
 from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
@@ -497,17 +497,41 @@ class _Instance(Resolver):
         attrs = decl.block.body.attributes
         if self.inputs is None:
             if name in self.root_values:
-                return self.root_values[name]
+                return self._typed(name, decl, self.root_values[name], decl.file, decl.block.line)
         elif name in self.inputs:
-            value = self.inputs[name]()
+            thunk = self.inputs[name]
+            value = thunk()
             nullable = attrs.get("nullable")
             # null passes through unless the variable says nullable = false
             if value is not None or nullable is None or \
                     evaluate(nullable.expr, self.ctx(decl.file)) is not False:
-                return value
+                return self._typed(name, decl, value, *thunk.position)
         if "default" in attrs:
-            return evaluate(attrs["default"].expr, self.ctx(decl.file))
+            default = attrs["default"]
+            return self._typed(name, decl, evaluate(default.expr, self.ctx(decl.file)),
+                               decl.file, default.line)
         return Unknown(f"var.{name}", reason="variable without default")
+
+    def _typed(self, name: str, decl: _Decl, value: Any, file: str | None, line: int | None) -> Any:
+        """The value converted to the variable's type as Terraform converts it (optional
+        attributes filled in with null or their default, numbers to strings, sets sorted);
+        a value Terraform would refuse is an error at the place it is given."""
+        type_attr = decl.block.body.attributes.get("type")
+        if type_attr is None:
+            return value
+        from .hcl_types import NotAType, TypeMismatch, convert, parse_type
+
+        def constant(expr) -> Any:
+            return evaluate(expr, Context(Resolver(), decl.file, template_only=True))
+
+        try:
+            return convert(value, parse_type(type_attr.expr, constant))
+        except NotAType:
+            return value
+        except TypeMismatch as exc:
+            self.loader.error(f"var.{name}: the value does not match the variable's type "
+                              f"{type_attr.expr.text}: {exc}", file, line)
+            return Unknown(f"var.{name}", reason="value of the wrong type")
 
     def local(self, name: str, expr) -> Any:
         if name in self._locals:
@@ -643,8 +667,13 @@ class _Instance(Resolver):
             expansion = self.expansion(decl, decl.block.type)
             attr = splat.steps[0].name if splat.steps and isinstance(splat.steps[0], GetAttr) else None
             if expansion is None:
+                # how many instances is not known: none, or instances like the one evaluated
+                # with an unknown key; each alternative is judged (one(x[*].json) is either
+                # null or that document)
                 value = attr_value(decl, base, None, attr, ctx) if attr else Ref(base, None)
-                return (value if not splat.steps[1:] else unknown(expr.text, value)), used + 1
+                if splat.steps[1:]:
+                    value = hcl_eval._apply_steps(value, splat.steps[1:], expr, ctx)
+                return Choice([PList(), PList([value])], text=expr.text), used + 1
             items = PList()
             for key, _ in expansion:
                 item = attr_value(decl, base, key, attr, ctx) if attr else Ref(base, None)
@@ -663,6 +692,8 @@ class _Instance(Resolver):
                 if "for_each" in attrs:
                     return PDict({key: Ref(base, None, key=key) for key, _ in expansion}), used
                 return PList(Ref(base, None, key=key) for key, _ in expansion), used
+            if "count" in attrs:  # an unknown count: no instance, or instances like this one
+                return Choice([PList(), PList([Ref(base, None)])], text=expr.text), used
         return Ref(base, None), used
 
     def _resource_attr(self, decl: _Decl, base: str, key: Any, attr: str, ctx: Context) -> Any:
@@ -930,6 +961,8 @@ class _Instance(Resolver):
             for key, bindings in keys:
                 props = evaluate_body(block.body, self.ctx(decl.file, bindings),
                                       skip=_RESOURCE_META_ATTRS, skip_blocks=_RESOURCE_META_BLOCKS)
+                for attr in [a for a, v in props.items() if v is None]:
+                    del props[attr]  # an argument set to null is not set: the provider's default applies
                 if kind == "data" and type_name == "aws_iam_policy_document":
                     props["json"] = self.policy_document(decl, key)
                 elif kind == "data" and type_name == "aws_iam_policy":
@@ -964,7 +997,10 @@ class _Instance(Resolver):
 
 
 def _thunk(expr, ctx: Context) -> Callable[[], Any]:
-    return lambda: evaluate(expr, ctx)
+    def thunk() -> Any:
+        return evaluate(expr, ctx)
+    thunk.position = (ctx.file, expr.line)  # where a caller's argument is written, for errors
+    return thunk
 
 
 def _lookup_key(instances: dict, key: Any) -> Any:
@@ -1016,6 +1052,11 @@ def build_policy_document(props: PDict, line: int, text: str, file: str | None =
     ``file`` (the data source's file) is recorded on the document and its own statements, so a
     finding on a resource in another file does not borrow a line from this one."""
     statements = props.get("statement", PList())
+    if isinstance(statements, Choice) and all(isinstance(o, list) for o in statements.options):
+        # dynamic statements over alternatives: one document for each list of statements
+        documents = [build_policy_document(PDict({**props, "statement": option}, line=props.line),
+                                           line, text, file) for option in statements.options]
+        return Choice(documents, text=text)
     if isinstance(statements, Unknown) or (isinstance(statements, list) and
                                            any(isinstance(s, Unknown) for s in statements)):
         return unknown(text, statements, reason="dynamic statements not known")
@@ -1113,7 +1154,8 @@ def _statement(block: PDict) -> PDict:
         statement["Sid"] = block["sid"]
     statement["Effect"] = block.get("effect") if block.get("effect") is not None else "Allow"
     for source, target in _STATEMENT_FIELDS:
-        if block.get(source) is not None:
+        # null and an empty list are both "not set": the provider omits the element
+        if block.get(source) is not None and not (isinstance(block[source], list) and not block[source]):
             statement[target] = block[source]
     for source, target in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
         if source in block:
