@@ -121,6 +121,10 @@ class _Loader:
         self._active: set = set()  # evaluations in progress (cycle detection)
         self._instances_exceeded = False
         self.module_instances = 0  # across the tree: module count/for_each multiply
+        # resource and data source instances loaded, per declaration across module instances
+        # (base address -> [count, file, line]): the limit names the largest
+        self.resource_instances = 0
+        self._instances_by_declaration: dict[str, list] = {}
         self._reported: set = set()
 
     # -- paths and errors ------------------------------------------------------------------------
@@ -384,14 +388,32 @@ class _Loader:
 
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
-        if len(self.result.resources) >= self.max_instances:
-            if not self._instances_exceeded:
-                self._instances_exceeded = True
-                self.error(f"more than {self.max_instances} resource instances; the rest are "
-                           "not loaded; raise the limit with --max-instances", resource.file, resource.line)
-            return False
+        """Keep ``resource``; False once the root module holds --max-instances resource
+        instances. Variables, outputs and providers are declarations, not instances: a module
+        with thousands of variables called a few times is not over any limit."""
+        if resource.mode in ("managed", "data"):
+            if self.resource_instances >= self.max_instances:
+                if not self._instances_exceeded:
+                    self._instances_exceeded = True
+                    self._report_instance_limit()
+                return False
+            self.resource_instances += 1
+            counted = self._instances_by_declaration.get(resource.base_address)
+            if counted is None:
+                self._instances_by_declaration[resource.base_address] = [1, resource.file, resource.line]
+            else:
+                counted[0] += 1
         self.result.resources.append(resource)
         return True
+
+    def _report_instance_limit(self) -> None:
+        """The error for a root module over the resource instance limit, at the declaration
+        with the most instances (the one to look at first)."""
+        address, (count, file, line) = max(self._instances_by_declaration.items(),
+                                           key=lambda item: item[1][0])
+        self.error(f"root module {self.group}: more than {self.max_instances} resource instances "
+                   f"({address} has {count}); the rest are not loaded; raise the limit with "
+                   "--max-instances", file, line)
 
     def emit(self, instance: "_Instance") -> None:
         for kind, decl in instance.source.ordered:
@@ -899,8 +921,9 @@ class _Instance(Resolver):
                                 self.loader.module_instances <= self.loader.max_instances)
         if self.loader.module_instances > self.loader.max_instances:
             # nested count/for_each multiply: 1000 x 1000 instances would never finish
-            self.loader.error(f"more than {self.loader.max_instances} module instances; module "
-                              f"{name!r} is not loaded; raise the limit with --max-instances",
+            self.loader.error(f"root module {self.loader.group}: more than {self.loader.max_instances} "
+                              f"module instances ({self.prefix}module.{name} would add {len(keys)}); "
+                              "it is not loaded; raise the limit with --max-instances",
                               decl.file, decl.block.line)
             return {}
         children: dict = {}

@@ -1,0 +1,105 @@
+"""Robust Terraform evaluation (issue 14, item 6): the instance limit counts resource and module
+instances only and names the root module; an internal error in one expression or resource is
+an error there while the rest is analysed; a finding points where the offending value is
+written; references inside a module instance resolve to that instance."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from helpers import scan_json
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def errors(report: dict) -> list[tuple]:
+    return sorted((e["kind"], e["file"], e["line"], e["message"]) for e in report["errors"])
+
+
+# -- the instance limit -----------------------------------------------------------------------
+
+
+def test_variables_locals_and_outputs_are_not_instances(tmp_path):
+    """A library with 2,000 variables, 2,000 locals, 2,000 outputs and 10 resources, called
+    once: 10 resource instances, far below the limit of 1,000."""
+    declarations = "".join(f'variable "v{i}" {{\n  default = "x{i}"\n}}\n' for i in range(2000))
+    declarations += "locals {\n" + "".join(f"  l{i} = var.v{i}\n" for i in range(2000)) + "}\n"
+    declarations += "".join(f'output "o{i}" {{\n  value = local.l{i}\n}}\n' for i in range(2000))
+    write(tmp_path, {
+        "modules/many/variables.tf": declarations,
+        "modules/many/main.tf": """\
+            resource "aws_iam_user" "u" {
+              count = 10
+              name  = "user-${count.index}"
+            }
+            """,
+        "examples/complete/main.tf": """\
+            module "many" {
+              source = "../../modules/many"
+            }
+            """,
+    })
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert errors(report) == []
+    assert proc.returncode == 0, proc.stderr
+    assert report["summary"]["resources"] >= 10
+
+
+def test_resource_limit_names_the_root_module_and_the_largest_declaration(tmp_path):
+    many_variables = "".join(f'variable "v{i}" {{\n  default = {i}\n}}\n' for i in range(1500))
+    write(tmp_path, {
+        "examples/complete/variables.tf": many_variables,
+        "examples/complete/main.tf": """\
+            resource "aws_iam_user" "few" {
+              count = 5
+              name  = "few-${count.index}"
+            }
+
+            resource "aws_iam_user" "most" {
+              count = 700
+              name  = "most-${count.index}"
+            }
+
+            resource "aws_iam_user" "rest" {
+              count = 400
+              name  = "rest-${count.index}"
+            }
+            """,
+    })
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert errors(report) == [(
+        "input", "examples/complete/main.tf", 6,
+        "root module examples/complete: more than 1000 resource instances (aws_iam_user.most has 700); "
+        "the rest are not loaded; raise the limit with --max-instances")]
+    assert proc.returncode == 2
+
+
+def test_module_instance_limit_names_the_root_module(tmp_path):
+    write(tmp_path, {
+        "modules/one/main.tf": 'variable "n" {}\n',
+        "main.tf": """\
+            module "first" {
+              source = "./modules/one"
+              count  = 600
+              n      = count.index
+            }
+
+            module "second" {
+              source = "./modules/one"
+              count  = 600
+              n      = count.index
+            }
+            """,
+    })
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert errors(report) == [(
+        "input", "main.tf", 7,
+        "root module .: more than 1000 module instances (module.second would add 600); it is not "
+        "loaded; raise the limit with --max-instances")]
+    assert proc.returncode == 2
