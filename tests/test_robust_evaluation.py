@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from helpers import scan_json
+from helpers import ROOT, scan_json
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -103,3 +103,43 @@ def test_module_instance_limit_names_the_root_module(tmp_path):
         "root module .: more than 1000 module instances (module.second would add 600); it is not "
         "loaded; raise the limit with --max-instances")]
     assert proc.returncode == 2
+
+
+# -- references inside module instances --------------------------------------------------------
+
+INSTANCES = "tests/fixtures/tf/module_instances"
+ADMIN = "AdministratorAccess"
+READ_ONLY = "ReadOnlyAccess"
+
+
+def test_a_reference_inside_a_module_instance_names_that_instance_only():
+    from iacguard.engine import scan
+
+    result = scan([str(ROOT / INSTANCES)])
+    attached = {(p.resource.group, p.resource.address): sorted(node.name for node in p.managed)
+                for p in result.model.principals.values() if p.kind == "role"}
+    envs = "envs"  # paths are relative to the scanned directory
+    expected = {}
+    for env in ("unknown_names", "same_names"):
+        for call in ("by_reference", "by_name"):
+            expected[(f"{envs}/{env}", f'module.{call}["admin"].aws_iam_role.this')] = [ADMIN]
+            expected[(f"{envs}/{env}", f'module.{call}["ro"].aws_iam_role.this')] = [READ_ONLY]
+    expected[(f"{envs}/inner_for_each", 'module.teams["platform"].aws_iam_role.this["ops"]')] = [ADMIN]
+    expected[(f"{envs}/inner_for_each", 'module.teams["data"].aws_iam_role.this["ops"]')] = [READ_ONLY]
+    assert attached == expected
+    assert result.errors == [] and result.unresolved == []
+
+    # each finding names the attachment's own role, once
+    findings = sorted((f.group.rsplit("/", 1)[-1], f.rule_id, f.resource, f.file, f.line, f.message.split(" to role ")[1]
+                       .split(",")[0].split(" (")[0]) for f in result.findings)
+    module_file = {"by_reference": "modules/role/main.tf", "by_name": "modules/role_by_name/main.tf"}
+    wanted = []
+    for env in ("unknown_names", "same_names"):
+        for call, file in module_file.items():
+            for key, rule in (("admin", "IAG-LP-001"), ("ro", "IAG-LP-008")):
+                wanted.append((env, rule, f'module.{call}["{key}"].aws_iam_role_policy_attachment.{call}', file, 18,
+                               f'module.{call}["{key}"].aws_iam_role.this'))
+    for team, rule in (("platform", "IAG-LP-001"), ("data", "IAG-LP-008")):
+        wanted.append(("inner_for_each", rule, f'module.teams["{team}"].aws_iam_role_policy_attachment.this["ops"]',
+                       "modules/roles_each/main.tf", 18, f'module.teams["{team}"].aws_iam_role.this["ops"]'))
+    assert findings == sorted(wanted)

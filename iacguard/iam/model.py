@@ -10,6 +10,7 @@ can be shared; SCPs and SSO permission sets. References between resources are fo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -390,13 +391,29 @@ def _as_list(value: Any) -> list:
 
 
 def _module_path(resource: Resource) -> str:
-    """``module.a.module.b.`` for a resource of a called Terraform module, ``""`` otherwise: the
-    scope in which a variable or local in a name template means the same value."""
+    """``module.a["x"].module.b[0].`` for a resource of a called Terraform module instance,
+    ``""`` otherwise: the scope in which a variable or local in a name template means the same
+    value (each instance of a module called with count/for_each has its own variables)."""
     parts = resource.base_address.split(".")
-    index = 0
-    while index + 2 < len(parts) and parts[index] == "module":
-        index += 2
-    return ".".join(parts[:index]) + "." if index else ""
+    depth = 0
+    while 2 * depth + 2 < len(parts) and parts[2 * depth] == "module":
+        depth += 1
+    if not depth:
+        return ""
+    address, position = resource.address, 0
+    decoder = json.JSONDecoder()
+    for _ in range(depth):  # module.NAME, then [0] or ["key"] (JSON, so a key may hold "." or "]")
+        position += len("module.")
+        while position < len(address) and address[position] not in ".[":
+            position += 1
+        if address.startswith("[", position):
+            try:
+                _, position = decoder.raw_decode(address, position + 1)
+            except ValueError:  # not an address the Terraform loader writes
+                return ".".join(parts[:2 * depth]) + "."
+            position += 1  # the closing "]"
+        position += 1  # the "." after the module segment
+    return address[:position]
 
 
 def _template_text(value: Any) -> str | None:
@@ -434,6 +451,8 @@ class IamModel:
         self.unresolved: list[Unresolved] = []
         self._by_address: dict[tuple[str, str], list[Resource]] = {}
         self._principal_by_name: dict[tuple[str, str, str], Principal] = {}
+        # the same by module instance: instances of one module may give their roles one name
+        self._principal_by_instance_name: dict[tuple[str, str, str, str], Principal] = {}
         # principals whose name is a template not known before deploy, by (group, module path,
         # kind, expression text): AWS binds inline policies, attachments and memberships by name,
         # so a reference written as the same unresolved text in the same module names the same one
@@ -477,6 +496,10 @@ class IamModel:
             if isinstance(item, Unknown):
                 for ref in item.refs:
                     candidates = self._by_address.get((resource.group, ref.target), [])
+                    if ref.scope and len(candidates) > 1:
+                        # written in one instance of a module called with count/for_each:
+                        # that instance's resource, never its namesakes in the other instances
+                        candidates = [r for r in candidates if r.address.startswith(ref.scope)]
                     instance = ref.instance_address
                     if instance is not None:  # one instance of a count/for_each resource
                         exact = [r for r in candidates if r.address == instance]
@@ -503,7 +526,8 @@ class IamModel:
             if not isinstance(item, str):
                 continue
             name = _name_from_arn(item, kind) if item.startswith("arn:") else item
-            principal = self._principal_by_name.get((resource.group, kind, name or ""))
+            principal = self._principal_by_instance_name.get((resource.group, _module_path(resource), kind, name or "")) \
+                or self._principal_by_name.get((resource.group, kind, name or ""))
             result.append(principal or self._external(resource, kind, name or item))
         return result
 
@@ -568,6 +592,7 @@ class IamModel:
         self._principal_by_resource[id(resource)] = principal
         if isinstance(name, str):
             self._principal_by_name[(resource.group, kind, name)] = principal
+            self._principal_by_instance_name[(resource.group, _module_path(resource), kind, name)] = principal
         elif (template := _template_text(resource.get(name_prop))) is not None:
             self._principal_by_template.setdefault((resource.group, _module_path(resource), kind, template),
                                                    principal)

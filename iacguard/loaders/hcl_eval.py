@@ -102,9 +102,12 @@ class Context:
 
 def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
     refs: list = []
+    seen: set = set()
     for v in values:
         for r in collect_refs(v):
-            if r not in refs:
+            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
+            if identity not in seen:
+                seen.add(identity)
                 refs.append(r)
     return Unknown(text, refs, reason)
 

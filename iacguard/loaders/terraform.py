@@ -659,17 +659,17 @@ class _Instance(Resolver):
                 key = None  # some instance; the attribute still names the same base address
             if len(rest) > 1 and isinstance(rest[1], GetAttr):
                 return attr_value(decl, base, key, rest[1].name, ctx), used + 2
-            return Ref(base, None), used + 1
+            return self.ref(base, None, key), used + 1
         if rest and isinstance(rest[0], Splat):
             splat = rest[0]
             expansion = self.expansion(decl, decl.block.type)
             attr = splat.steps[0].name if splat.steps and isinstance(splat.steps[0], GetAttr) else None
             if expansion is None:
-                value = attr_value(decl, base, None, attr, ctx) if attr else Ref(base, None)
+                value = attr_value(decl, base, None, attr, ctx) if attr else self.ref(base, None)
                 return (value if not splat.steps[1:] else unknown(expr.text, value)), used + 1
             items = PList()
             for key, _ in expansion:
-                item = attr_value(decl, base, key, attr, ctx) if attr else Ref(base, None)
+                item = attr_value(decl, base, key, attr, ctx) if attr else self.ref(base, None, key)
                 items.append(item)
             if splat.steps[1:]:
                 items = PList(hcl_eval._apply_steps(v, splat.steps[1:], expr, ctx) for v in items)
@@ -683,16 +683,21 @@ class _Instance(Resolver):
             expansion = self.expansion(decl, decl.block.type)
             if expansion is not None:
                 if "for_each" in attrs:
-                    return PDict({key: Ref(base, None, key=key) for key, _ in expansion}), used
-                return PList(Ref(base, None, key=key) for key, _ in expansion), used
-        return Ref(base, None), used
+                    return PDict({key: self.ref(base, None, key) for key, _ in expansion}), used
+                return PList(self.ref(base, None, key) for key, _ in expansion), used
+        return self.ref(base, None), used
+
+    def ref(self, base: str, attr: str | None, key: Any = None) -> Ref:
+        """A reference to a resource or data source of this module instance (of this one only,
+        when the module is called with count/for_each)."""
+        return Ref(base, attr, key=key, scope=self.prefix or None)
 
     def _resource_attr(self, decl: _Decl, base: str, key: Any, attr: str, ctx: Context) -> Any:
         if ctx.in_template:
             literal = self._configured_scalar(decl, key, attr)
             if literal is not None:
                 return literal
-        return Ref(base, attr, key=key)
+        return self.ref(base, attr, key)
 
     def _configured_scalar(self, decl: _Decl, key: Any, attr: str) -> Any:
         """The value a resource's own config sets for ``attr`` when it is a known scalar."""
@@ -734,7 +739,7 @@ class _Instance(Resolver):
                 if attr in ("arn", "id"):
                     # a policy read at plan time (customer managed, looked up by name): its ARN
                     # still designates exactly that data source, which an attachment links to
-                    return Ref(base_, "arn", key=key)
+                    return self.ref(base_, "arn", key)
             return Unknown(text, reason="data source read at plan time")
 
         if decl is None:
