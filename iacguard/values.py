@@ -28,8 +28,9 @@ from typing import Any, Iterable
 class PDict(dict):
     """A dict with the line where it starts (1-based, 0 when unknown).
 
-    ``file`` is set only when the dict was written in another file than the resource that
-    uses it (a Terraform policy document data source in a sibling file of the module)."""
+    ``file``: the file it was written in, when a loader knows it (Terraform): a policy passed
+    into a module by its caller, or a policy document data source in a sibling file, is used by
+    a resource of another file, and findings point where it is written."""
 
     __slots__ = ("line", "file")
 
@@ -54,6 +55,7 @@ class PStr(str):
     it keeps real line numbers."""
 
     line: int
+    file: str | None = None  # as PDict.file
 
     def __new__(cls, value: str, line: int = 0) -> "PStr":
         obj = super().__new__(cls, value)

@@ -143,3 +143,51 @@ def test_a_reference_inside_a_module_instance_names_that_instance_only():
         wanted.append(("inner_for_each", rule, f'module.teams["{team}"].aws_iam_role_policy_attachment.this["ops"]',
                        "modules/roles_each/main.tf", 18, f'module.teams["{team}"].aws_iam_role.this["ops"]'))
     assert findings == sorted(wanted)
+
+
+# -- where a finding points ----------------------------------------------------------------------
+
+
+def test_a_policy_passed_into_a_module_is_reported_where_the_caller_writes_it():
+    report, proc = scan_json("tests/fixtures/tf/module_argument_policy")
+    found = sorted((f["rule_id"], f["resource"], f["file"], f["line"], bool(f.get("suppressed")))
+                   for f in report["findings"])
+    assert found == sorted([
+        # the heredoc's statement, in the caller
+        ("IAG-LP-001", "module.deployer.aws_iam_policy.this", "envs/dev/main.tf", 7, False),
+        # the "Everything" statement of the caller's jsonencode(), not the module's file
+        ("IAG-LP-001", "module.deployer.aws_iam_policy.this", "envs/prod/main.tf", 12, False),
+        # the suppression in the module's resource still applies to its findings
+        ("IAG-LP-001", "module.break_glass.aws_iam_policy.this", "envs/prod/main.tf", 26, True),
+    ])
+    assert report["errors"] == []
+    assert proc.returncode == 1
+
+
+def test_a_policy_document_in_a_sibling_file_is_reported_at_its_statement(tmp_path):
+    write(tmp_path, {
+        "documents.tf": """\
+            data "aws_iam_policy_document" "admin" {
+              statement {
+                sid       = "ReadLogs"
+                actions   = ["logs:GetLogEvents"]
+                resources = ["*"]
+              }
+              statement {
+                sid       = "Everything"
+                actions   = ["*"]
+                resources = ["*"]
+              }
+            }
+            """,
+        "main.tf": """\
+            resource "aws_iam_policy" "admin" {
+              name   = "admin"
+              policy = data.aws_iam_policy_document.admin.json
+            }
+            """,
+    })
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert sorted((f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]) == [
+        ("IAG-LP-001", "aws_iam_policy.admin", "documents.tf", 7)]
+    assert proc.returncode == 1

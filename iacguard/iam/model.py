@@ -20,6 +20,27 @@ from . import managed as managed_policies
 from .policy import PolicyDocument, parse_policy
 
 
+class LineInFile(int):
+    """A line in another file than the reported resource's (``file``): a policy passed into a
+    module by its caller, a policy document data source in a sibling file. ``CheckContext.report``
+    points the finding there: where the offending statement is written."""
+
+    file: str
+
+    def __new__(cls, line: int, file: str) -> "LineInFile":
+        obj = super().__new__(cls, line)
+        obj.file = file
+        return obj
+
+
+def _written_in(value: Any) -> str | None:
+    """The file a loaded policy value (a mapping, jsonencode() of one, a heredoc) was written
+    in, when the loader recorded it."""
+    if isinstance(value, Encoded):
+        value = value.value
+    return getattr(value, "file", None)
+
+
 @dataclass
 class PolicyNode:
     """One policy document and where it lives."""
@@ -35,14 +56,24 @@ class PolicyNode:
 
     @property
     def line(self) -> int:
-        return (self.document.line if self.document and self.document.line else 0) or self.resource.line
+        """The document's line (a ``LineInFile`` when it is written in another file than the
+        resource's), else the resource's."""
+        line = self.document.line if self.document and self.document.line else 0
+        if not line:
+            return self.resource.line
+        elsewhere = _written_in(self.document.raw)
+        if elsewhere and elsewhere != self.resource.file:
+            return LineInFile(line, elsewhere)
+        return line
 
     def statement_line(self, statement: Any) -> int:
-        """The statement's own line when it is written in the reported resource's file."""
-        elsewhere = getattr(statement.raw, "file", None)
+        """The statement's own line: a ``LineInFile`` when it is written in another file than
+        the reported resource's."""
+        line = getattr(statement, "line", 0)
+        elsewhere = _written_in(statement.raw)
         if elsewhere and elsewhere != self.resource.file:
-            return self.resource.line
-        return getattr(statement, "line", 0) or self.line
+            return LineInFile(line, elsewhere) if line else self.resource.line
+        return line or self.line
 
 
 @dataclass

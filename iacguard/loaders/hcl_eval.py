@@ -235,6 +235,7 @@ def _eval(expr: Expr, ctx: Context) -> Any:
 
 def _object(expr: ObjectExpr, ctx: Context) -> Any:
     result = PDict(line=expr.line)
+    result.file = ctx.file  # a module's caller, a tfvars file: where a finding on it points
     for key_expr, val_expr in expr.items:
         key = _eval(key_expr, ctx)
         if isinstance(key, Unknown):
@@ -330,7 +331,9 @@ def _template(expr: Template, ctx: Context) -> Any:
     if sum(len(p) for p in out) > MAX_VALUE_CHARS:
         raise ValueTooLarge(f"template result is over {MAX_VALUE_CHARS // (1024 * 1024)} MB; refusing")
     if expr.content_line != expr.line:  # a heredoc: keep where its content starts (JSON policies)
-        return PStr("".join(out), expr.content_line)
+        text = PStr("".join(out), expr.content_line)
+        text.file = ctx.file
+        return text
     return "".join(out)
 
 

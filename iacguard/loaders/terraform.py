@@ -317,7 +317,7 @@ class _Loader:
             from ..jsonpos import loads_positioned
 
             try:
-                data = loads_positioned(text)
+                data = loads_positioned(text, file=rel)
             except json.JSONDecodeError as exc:
                 self.error(f"invalid JSON: {exc.msg}", rel, exc.lineno)
                 return {}
@@ -362,7 +362,7 @@ class _Loader:
         except InputError as exc:
             self.error(f"-var {name}: not a valid HCL value: {exc.message}", None)
             return Unknown(f"var.{name}", reason="invalid -var value")
-        return evaluate(expr, Context(Resolver(), f"-var {name}", template_only=True))
+        return _written_nowhere(evaluate(expr, Context(Resolver(), f"-var {name}", template_only=True)))
 
     # -- cycle guard -------------------------------------------------------------------------------
     def guarded(self, key: tuple, compute: Callable[[], Any], on_cycle: Callable[[], Any]) -> Any:
@@ -989,6 +989,21 @@ class _Instance(Resolver):
         self.loader.add(Resource(address=self.prefix + local, type=kind, properties=props,
                                  base_address=self.base_prefix + local, mode=kind,
                                  metadata={"comments": list(comments)}, **common))
+
+
+def _written_nowhere(value: Any) -> Any:
+    """``value`` with no file on its mappings: a -var value is written in no file a finding
+    could point at (findings on it point at the resource that uses it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, PDict):
+            item.file = None
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
 
 
 def _thunk(expr, ctx: Context) -> Callable[[], Any]:
