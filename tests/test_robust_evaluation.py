@@ -191,3 +191,150 @@ def test_a_policy_document_in_a_sibling_file_is_reported_at_its_statement(tmp_pa
     assert sorted((f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]) == [
         ("IAG-LP-001", "aws_iam_policy.admin", "documents.tf", 7)]
     assert proc.returncode == 1
+
+
+# -- internal errors -----------------------------------------------------------------------------
+
+ADMIN_POLICY = """\
+resource "aws_iam_policy" "admin" {
+  name = "admin"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+"""
+
+NAMED_POLICY = """\
+locals {
+  team = "platform"
+}
+
+resource "aws_iam_policy" "named" {
+  name = upper(local.team)
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
+  })
+}
+"""
+
+
+def scan_in_process(root: Path, monkeypatch, capsys, *args: str) -> tuple[dict, int]:
+    """The real CLI in this process, so that a test can plant a bug in one function."""
+    import json
+
+    from iacguard.cli import main
+
+    monkeypatch.delenv("IACGUARD_DEBUG", raising=False)
+    monkeypatch.chdir(root)
+    code = main(["scan", ".", "--format", "json", *args])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return json.loads(captured.out), code
+
+
+def findings_of(report: dict) -> list[tuple]:
+    return sorted((f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"])
+
+
+def test_an_internal_error_in_one_expression_is_an_error_at_its_line(tmp_path, monkeypatch, capsys):
+    from iacguard.loaders import hcl_eval
+
+    def broken_upper(*args):
+        raise RuntimeError("planted bug")
+
+    monkeypatch.setitem(hcl_eval._FUNCTIONS, "upper", broken_upper)
+    write(tmp_path, {"named.tf": NAMED_POLICY, "admin.tf": ADMIN_POLICY})
+    report, code = scan_in_process(tmp_path, monkeypatch, capsys)
+    assert errors(report) == [(
+        "internal", "named.tf", 6, "internal error while evaluating upper(local.team) for aws_iam_policy.named: "
+        "RuntimeError: planted bug; set IACGUARD_DEBUG=1 for details")]
+    # the rest of the module, and of that resource, is still analysed
+    assert findings_of(report) == [("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 5),
+                                   ("IAG-LP-007", "aws_iam_policy.named", "named.tf", 9)]
+    assert code == 2
+
+
+def test_an_internal_error_loading_one_block_loses_that_block_only(tmp_path, monkeypatch, capsys):
+    from iacguard.loaders import terraform
+
+    def broken_lookup(self, decl, key):
+        raise KeyError("planted bug")
+
+    monkeypatch.setattr(terraform._Instance, "iam_policy_lookup", broken_lookup)
+    write(tmp_path, {"main.tf": ADMIN_POLICY + """
+data "aws_iam_policy" "read_only" {
+  arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+"""})
+    report, code = scan_in_process(tmp_path, monkeypatch, capsys)
+    assert errors(report) == [(
+        "internal", "main.tf", 9, "internal error while loading data.aws_iam_policy.read_only: KeyError: "
+        "'planted bug'; set IACGUARD_DEBUG=1 for details; it is not analysed")]
+    assert findings_of(report) == [("IAG-LP-001", "aws_iam_policy.admin", "main.tf", 5)]
+    assert code == 2
+
+
+def test_an_internal_error_modelling_one_resource_is_an_error_on_it(tmp_path, monkeypatch, capsys):
+    from iacguard.iam.model import IamModel
+
+    original = IamModel._add_managed_policy
+
+    def broken_for_named(self, resource, *args):
+        if resource.address == "aws_iam_policy.named":
+            raise TypeError("planted bug")
+        return original(self, resource, *args)
+
+    monkeypatch.setattr(IamModel, "_add_managed_policy", broken_for_named)
+    write(tmp_path, {"named.tf": NAMED_POLICY, "admin.tf": ADMIN_POLICY})
+    report, code = scan_in_process(tmp_path, monkeypatch, capsys)
+    assert errors(report) == [(
+        "internal", "named.tf", 5, "internal error while analysing aws_iam_policy.named: TypeError: planted bug; "
+        "set IACGUARD_DEBUG=1 for details; its analysis is incomplete")]
+    assert findings_of(report) == [("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 5)]
+    assert code == 2
+
+
+def test_a_check_that_fails_is_an_error_and_the_other_checks_still_report(tmp_path):
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "broken.py").write_text(textwrap.dedent("""\
+        from iacguard.checks_api import check
+
+
+        @check("ACME-900", family="guardrails", severity="low", title="A check with a bug",
+               why="w", fix="f")
+        def broken(ctx):
+            \"\"\"Fails on every model.\"\"\"
+            raise ZeroDivisionError("planted bug")
+        """))
+    write(tmp_path, {"infra/admin.tf": ADMIN_POLICY, "infra/stack.yaml": """\
+        Resources:
+          Admin:
+            Type: AWS::IAM::ManagedPolicy
+            Properties:
+              PolicyDocument:
+                Version: "2012-10-17"
+                Statement: [{Effect: Allow, Action: "*", Resource: "*"}]
+        """})
+    report, proc = scan_json(".", "--checks-dir", str(checks), cwd=tmp_path)
+    # named with what it was judging: the root module and the template
+    assert errors(report) == [(
+        "internal", None, None, "internal error while running check ACME-900 on infra, infra/stack.yaml: "
+        "ZeroDivisionError: planted bug; set IACGUARD_DEBUG=1 for details; findings of this check may be missing")]
+    assert findings_of(report) == [("IAG-LP-001", "Admin", "infra/stack.yaml", 7),
+                                   ("IAG-LP-001", "aws_iam_policy.admin", "infra/admin.tf", 5)]
+    assert proc.returncode == 2
+
+
+def test_references_chained_too_deep_are_an_error_not_a_silent_unknown(tmp_path):
+    chain = ["locals {", '  l0 = "x"'] + [f'  l{i} = "${{local.l{i - 1}}}-"' for i in range(1, 3000)] + ["}"]
+    write(tmp_path, {"chain.tf": "\n".join(chain) + '\nresource "aws_iam_user" "u" {\n  name = local.l2999\n}\n',
+                     "admin.tf": ADMIN_POLICY})
+    report, proc = scan_json(".", cwd=tmp_path)
+    problems = errors(report)
+    assert len(problems) == 1 and problems[0][:2] == ("input", "chain.tf")
+    assert problems[0][3] == "expression nested too deeply to evaluate (references chained too deep); its value is not known"
+    assert ("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 5) in findings_of(report)
+    assert proc.returncode == 2

@@ -11,6 +11,7 @@ can be shared; SCPs and SSO permission sets. References between resources are fo
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -480,6 +481,8 @@ class IamModel:
         self.access_keys: list[Resource] = []
         self.login_profiles: list[Resource] = []
         self.unresolved: list[Unresolved] = []
+        # (resource, exception): a bug of ours while modelling that resource (see _guarded)
+        self.internal_errors: list[tuple[Resource, Exception]] = []
         self._by_address: dict[tuple[str, str], list[Resource]] = {}
         self._principal_by_name: dict[tuple[str, str, str], Principal] = {}
         # the same by module instance: instances of one module may give their roles one name
@@ -605,14 +608,26 @@ class IamModel:
         for resource in self.resources:
             spec = PRINCIPAL_TYPES.get(resource.type)
             if spec:
-                self._add_principal(resource, *spec)
+                self._guarded(resource, self._add_principal, resource, *spec)
         for resource in self.resources:
             spec = MANAGED_POLICY_TYPES.get(resource.type)
             if spec:
-                self._add_managed_policy(resource, *spec)
+                self._guarded(resource, self._add_managed_policy, resource, *spec)
         for resource in self.resources:
-            self._link(resource)
+            self._guarded(resource, self._link, resource)
         self._finish_pending()
+
+    def _guarded(self, resource: Resource, step: Any, *args: Any) -> None:
+        """One resource's step of the model; a bug of ours in it is recorded against that
+        resource (``internal_errors``) and every other resource is still modelled."""
+        try:
+            step(*args)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported by the engine with the resource's file and line
+            if os.environ.get("IACGUARD_DEBUG"):
+                raise
+            self.internal_errors.append((resource, exc))
 
     def _add_principal(self, resource: Resource, kind: str, name_prop: str) -> None:
         name = resource.get(name_prop)
@@ -815,12 +830,18 @@ class IamModel:
 
     def _finish_pending(self) -> None:
         for principal, resource, arns in self._pending_managed:
-            for node in self.managed_policy_for(resource, arns):
-                self._attach(principal, node, None)
+            self._guarded(resource, self._attach_managed, principal, resource, arns)
         for principal, resource, boundary in self._pending_boundaries:
-            nodes = self.managed_policy_for(resource, boundary)
-            if nodes:
-                principal.boundary = nodes[0]
+            self._guarded(resource, self._set_boundary, principal, resource, boundary)
+
+    def _attach_managed(self, principal: Principal, resource: Resource, arns: Any) -> None:
+        for node in self.managed_policy_for(resource, arns):
+            self._attach(principal, node, None)
+
+    def _set_boundary(self, principal: Principal, resource: Resource, boundary: Any) -> None:
+        nodes = self.managed_policy_for(resource, boundary)
+        if nodes:
+            principal.boundary = nodes[0]
 
     def _add_membership(self, user: Principal, group: Principal) -> None:
         if group not in user.groups:

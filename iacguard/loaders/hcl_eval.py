@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 from typing import Any, Callable
 
@@ -71,6 +72,11 @@ class Resolver:
     def error(self, message: str, file: str, line: int) -> None:
         pass
 
+    def internal_error(self, exc: Exception, expr: Expr, file: str) -> None:
+        """Report a bug of ours met evaluating ``expr`` (see ``evaluate``); a resolver that
+        reports nothing lets it propagate to whoever loads the file."""
+        raise exc
+
 
 class Context:
     """One evaluation environment: the resolver, local names (for-expression variables,
@@ -98,6 +104,12 @@ class Context:
 
     def error(self, message: str, line: int) -> None:
         self.resolver.error(message, self.file, line)
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """The first line of ``text``, at most ``limit`` characters: enough to find it by."""
+    first = text.strip().split("\n", 1)[0]
+    return first if len(first) <= limit and first == text.strip() else first[:limit].rstrip() + " ..."
 
 
 def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
@@ -128,7 +140,18 @@ def evaluate(expr: Expr, ctx: Context) -> Any:
     except EvalError as exc:
         return Unknown(expr.text, reason=str(exc))
     except RecursionError:
+        # references chained deeper than Python's stack (thousands of locals each naming the
+        # next): said where, never a value silently unknown
+        ctx.error("expression nested too deeply to evaluate (references chained too deep); "
+                  "its value is not known", expr.line)
         return Unknown(expr.text, reason="expression nested too deeply")
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug of ours loses this value, not the module
+        if os.environ.get("IACGUARD_DEBUG"):
+            raise
+        ctx.resolver.internal_error(exc, expr, ctx.file)
+        return Unknown(expr.text, reason=f"internal error ({type(exc).__name__})")
 
 
 def evaluate_body(body: Body, ctx: Context, skip: frozenset = frozenset(),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, InternalError, internal_error_message
 from ..resource import TERRAFORM, LoadResult, Resource
 from ..values import Encoded, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
@@ -125,6 +125,7 @@ class _Loader:
         # (base address -> [count, file, line]): the limit names the largest
         self.resource_instances = 0
         self._instances_by_declaration: dict[str, list] = {}
+        self.subject = ""  # the declaration being loaded: what an internal error is met for
         self._reported: set = set()
 
     # -- paths and errors ------------------------------------------------------------------------
@@ -144,11 +145,11 @@ class _Loader:
         except ValueError:
             return Path(path).as_posix()
 
-    def error(self, message: str, file: str | None, line: int | None = None) -> None:
+    def error(self, message: str, file: str | None, line: int | None = None, *, internal: bool = False) -> None:
         key = (message, file, line)
         if key not in self._reported:  # the same module loaded twice reports once
             self._reported.add(key)
-            self.result.errors.append(InputError(message, file=file, line=line))
+            self.result.errors.append((InternalError if internal else InputError)(message, file=file, line=line))
 
     def read_bytes(self, path: Path, limit: int, what: str, file: str | None, line: int | None,
                    *, require_inside: bool, quiet_missing: bool = False,
@@ -339,7 +340,7 @@ class _Loader:
         except RecursionError:
             self.error("variables file nested too deeply", rel)
             return {}
-        ctx = Context(Resolver(), rel, template_only=True)
+        ctx = Context(_ValuesResolver(self), rel, template_only=True)
         return {name: evaluate(attr.expr, ctx) for name, attr in parsed.body.attributes.items()}
 
     def _cli_value(self, name: str, raw: str, decl: _Decl | None) -> Any:
@@ -362,7 +363,7 @@ class _Loader:
         except InputError as exc:
             self.error(f"-var {name}: not a valid HCL value: {exc.message}", None)
             return Unknown(f"var.{name}", reason="invalid -var value")
-        return _written_nowhere(evaluate(expr, Context(Resolver(), f"-var {name}", template_only=True)))
+        return _written_nowhere(evaluate(expr, Context(_ValuesResolver(self), f"-var {name}", template_only=True)))
 
     # -- cycle guard -------------------------------------------------------------------------------
     def guarded(self, key: tuple, compute: Callable[[], Any], on_cycle: Callable[[], Any]) -> Any:
@@ -419,12 +420,49 @@ class _Loader:
         for kind, decl in instance.source.ordered:
             if self._instances_exceeded:
                 return
-            if kind == "module":
-                for child in instance.child_instances(decl.block.labels[0]).values():
-                    if child is not None:
-                        self.emit(child)
-            else:
-                instance.emit_block(kind, decl)
+            self.subject = instance.prefix + _declared_address(kind, decl)
+            try:
+                if kind != "module":
+                    instance.emit_block(kind, decl)
+                    continue
+                children = instance.child_instances(decl.block.labels[0])
+            except RecursionError:
+                self.error(f"{self.subject} is nested too deeply to evaluate; it is not analysed",
+                           decl.file, decl.block.line)
+                continue
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug of ours loses this block, not the module
+                if os.environ.get("IACGUARD_DEBUG"):
+                    raise
+                self.error(internal_error_message(exc, f"loading {self.subject}") + "; it is not analysed",
+                           decl.file, decl.block.line, internal=True)
+                continue
+            for child in children.values():
+                if child is not None:
+                    self.emit(child)
+
+
+class _ValuesResolver(Resolver):
+    """What a tfvars file or a -var value may refer to (nothing); its problems are reported."""
+
+    def __init__(self, loader: _Loader):
+        self.loader = loader
+
+    def error(self, message: str, file: str, line: int) -> None:
+        self.loader.error(message, file, line)
+
+    def internal_error(self, exc: Exception, expr, file: str) -> None:
+        self.loader.error(internal_error_message(exc, f"evaluating {hcl_eval.excerpt(expr.text)}"), file,
+                          expr.line, internal=True)
+
+
+def _declared_address(kind: str, decl: _Decl) -> str:
+    """The address of a declaration in its module (``aws_iam_role.r``, ``var.x``, ``module.m``)."""
+    labels = ".".join(decl.block.labels)
+    prefix = {"managed": "", "data": "data.", "variable": "var.", "output": "output.",
+              "module": "module.", "provider": "provider."}.get(kind, "")
+    return prefix + labels
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,6 +492,10 @@ class _Instance(Resolver):
     # -- Resolver interface ------------------------------------------------------------------------
     def error(self, message: str, file: str, line: int) -> None:
         self.loader.error(message, file, line)
+
+    def internal_error(self, exc: Exception, expr, file: str) -> None:
+        doing = f"evaluating {hcl_eval.excerpt(expr.text)}" + (f" for {self.loader.subject}" if self.loader.subject else "")
+        self.loader.error(internal_error_message(exc, doing), file, expr.line, internal=True)
 
     def read_file(self, path: str, ctx: Context, line: int, function: str) -> str | Unknown:
         target = Path(path)
