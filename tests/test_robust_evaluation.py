@@ -130,8 +130,11 @@ def test_a_reference_inside_a_module_instance_names_that_instance_only():
     assert result.errors == [] and result.unresolved == []
 
     # each finding names the attachment's own role, once
-    findings = sorted((f.group.rsplit("/", 1)[-1], f.rule_id, f.resource, f.file, f.line, f.message.split(" to role ")[1]
-                       .split(",")[0].split(" (")[0]) for f in result.findings)
+    def role_named(message: str) -> str:  # "... to role ROLE, which ..." / "... to role ROLE (...)"
+        return message.split(" to role ")[1].split(",")[0].split(" (")[0]
+
+    findings = sorted((f.group.rsplit("/", 1)[-1], f.rule_id, f.resource, f.file, f.line, role_named(f.message))
+                      for f in result.findings)
     module_file = {"by_reference": "modules/role/main.tf", "by_name": "modules/role_by_name/main.tf"}
     wanted = []
     for env in ("unknown_names", "same_names"):
@@ -335,6 +338,7 @@ def test_references_chained_too_deep_are_an_error_not_a_silent_unknown(tmp_path)
     report, proc = scan_json(".", cwd=tmp_path)
     problems = errors(report)
     assert len(problems) == 1 and problems[0][:2] == ("input", "chain.tf")
-    assert problems[0][3] == "expression nested too deeply to evaluate (references chained too deep); its value is not known"
+    assert problems[0][3] == ("expression nested too deeply to evaluate (references chained too deep); "
+                              "its value is not known")
     assert ("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 5) in findings_of(report)
     assert proc.returncode == 2

@@ -560,7 +560,8 @@ class IamModel:
             if not isinstance(item, str):
                 continue
             name = _name_from_arn(item, kind) if item.startswith("arn:") else item
-            principal = self._principal_by_instance_name.get((resource.group, _module_path(resource), kind, name or "")) \
+            principal = self._principal_by_instance_name.get(
+                (resource.group, _module_path(resource), kind, name or "")) \
                 or self._principal_by_name.get((resource.group, kind, name or ""))
             result.append(principal or self._external(resource, kind, name or item))
         return result

@@ -494,7 +494,9 @@ class _Instance(Resolver):
         self.loader.error(message, file, line)
 
     def internal_error(self, exc: Exception, expr, file: str) -> None:
-        doing = f"evaluating {hcl_eval.excerpt(expr.text)}" + (f" for {self.loader.subject}" if self.loader.subject else "")
+        doing = f"evaluating {hcl_eval.excerpt(expr.text)}"
+        if self.loader.subject:  # the block being loaded (a local may be evaluated for it)
+            doing += f" for {self.loader.subject}"
         self.loader.error(internal_error_message(exc, doing), file, expr.line, internal=True)
 
     def read_file(self, path: str, ctx: Context, line: int, function: str) -> str | Unknown:
