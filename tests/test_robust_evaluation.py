@@ -342,3 +342,14 @@ def test_references_chained_too_deep_are_an_error_not_a_silent_unknown(tmp_path)
                               "its value is not known")
     assert ("IAG-LP-001", "aws_iam_policy.admin", "admin.tf", 5) in findings_of(report)
     assert proc.returncode == 2
+
+
+def test_a_value_refused_in_a_tfvars_file_is_an_error_there(tmp_path):
+    """tfvars values were evaluated with nobody to tell: a refused value was silently unknown."""
+    write(tmp_path, {
+        "main.tf": 'variable "name" {\n  type = string\n}\n\nresource "aws_iam_user" "u" {\n  name = var.name\n}\n',
+        "terraform.tfvars": 'name = format("%999999999s", "a")\n',
+    })
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert errors(report) == [("input", "terraform.tfvars", 1, "format() would be over 20 MB of text; refusing")]
+    assert proc.returncode == 2
