@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import IacguardError, InputError
+from .errors import IacguardError, InputError, InternalError, internal_error_message
 from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_checks, severity_rank
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
@@ -286,8 +286,8 @@ def _load_unit(unit: tuple) -> LoadResult:
     except Exception as exc:  # noqa: BLE001 - a loader bug loses this file (exit 2), not the run
         if os.environ.get("IACGUARD_DEBUG"):
             raise
-        return LoadResult(errors=[InputError(f"internal error while reading this file: {type(exc).__name__}: "
-                                             f"{exc} (set IACGUARD_DEBUG=1 for details)", file=label)])
+        return LoadResult(errors=[InternalError(f"internal error while reading this file: {type(exc).__name__}: "
+                                                f"{exc} (set IACGUARD_DEBUG=1 for details)", file=label)])
 
 
 def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResult:
@@ -658,6 +658,9 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
 
     model = IamModel(resources)
     _stage_done()
+    for resource, exc in model.internal_errors:  # the rest of the model is complete
+        result.errors.append(InternalError(internal_error_message(exc, f"analysing {resource.address}") +
+                                           "; its analysis is incomplete", file=resource.file, line=resource.line))
     for unresolved in model.unresolved:
         result.unresolved.append(InputError(unresolved.message, file=unresolved.resource.file, line=unresolved.line))
     from .iam.unknown_access import unknown_access_errors
@@ -672,7 +675,14 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
         if not settings.check_enabled(meta.id, meta.family):
             continue
         sink: list[Finding] = []
-        meta.func(CheckContext(meta, model, settings, sink))
+        try:
+            meta.func(CheckContext(meta, model, settings, sink))
+        except (MemoryError, IacguardError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug in one check loses its findings, not the others'
+            if os.environ.get("IACGUARD_DEBUG"):
+                raise
+            result.errors.append(_check_failed(meta, exc, resources))
         override = settings.severity_overrides.get(meta.id)
         for finding in sink:
             if override:
@@ -688,6 +698,16 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
             finding.evidence = redact_value(finding.evidence)
     result.findings.extend(findings)
     return model
+
+
+def _check_failed(meta: CheckMeta, exc: Exception, resources: list[Resource]) -> InternalError:
+    """The error for a check that raised: named with the groups it was judging (a template, a
+    root module), at the group's file when there is one."""
+    groups = sorted({r.file if r.source == "cloudformation" else r.group for r in resources})
+    where = ", ".join(groups[:3]) + (f" and {len(groups) - 3} more" if len(groups) > 3 else "")
+    message = internal_error_message(exc, f"running check {meta.id} on {where}") + \
+        "; findings of this check may be missing"
+    return InternalError(message, file=groups[0] if len(groups) == 1 else None)
 
 
 def _finish(result: ScanResult) -> None:

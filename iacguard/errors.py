@@ -7,8 +7,10 @@ class IacguardError(Exception):
     """An input problem that names where it happened.
 
     ``file`` is the path as the user should see it (relative to the scan root where possible),
-    ``line`` is 1-based when known.
+    ``line`` is 1-based when known. ``kind`` is the error's kind in the reports.
     """
+
+    kind = "input"
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None):
         super().__init__(message)
@@ -28,6 +30,24 @@ class IacguardError(Exception):
 
 class InputError(IacguardError):
     """A file that looks like IaC but cannot be parsed or resolved."""
+
+
+class InternalError(InputError):
+    """A bug of iacguard's met while reading or analysing one part of the input (an exception
+    in one expression, one resource, one check): reported where it happened, the rest is still
+    analysed, and the run exits 2 as for unreadable input."""
+
+    kind = "internal"
+
+
+def internal_error_message(exc: BaseException, doing: str) -> str:
+    """``InternalError`` text: what was being done, the exception's type and the first line of
+    its message (at most 80 characters)."""
+    text = str(exc).strip()
+    first = text.split("\n", 1)[0]
+    if len(first) > 80 or first != text:
+        first = first[:80].rstrip() + " ..."
+    return f"internal error while {doing}: {type(exc).__name__}: {first}; set IACGUARD_DEBUG=1 for details"
 
 
 class UsageError(IacguardError):

@@ -163,6 +163,13 @@ class Finding:
     construct_path: str | None = None  # CDK `aws:cdk:path` of the resource, when synthesized by CDK
     # The group (template, plan, Terraform root) the finding was made in; not in output
     group: str = field(default="", repr=False, compare=False)
+    # The file of the resource reported (``file`` is where the offending value is written: a
+    # module's caller); suppressions and --diff-base match resources by it. Not in output
+    resource_file: str = field(default="", repr=False, compare=False)
+
+    @property
+    def resource_key(self) -> tuple[str, str]:
+        return (self.resource_file or self.file, self.resource)
 
     def as_dict(self) -> dict:
         out = {
@@ -293,8 +300,9 @@ class CheckContext:
             message=message,
             resource=resource.address,
             resource_type=resource.type,
-            file=resource.file,
-            line=line or resource.line,
+            # a line of another file (iam.model.LineInFile): the statement is written there
+            file=getattr(line, "file", None) or resource.file,
+            line=int(line or resource.line),
             fingerprint=fingerprint(self.meta.id, scope, resource.address, key, canonical),
             evidence=evidence,
             path=path,
@@ -302,6 +310,7 @@ class CheckContext:
         )
         finding.content = content
         finding.group = scope
+        finding.resource_file = resource.file
         self._sink.append(finding)
         return finding
 

@@ -285,8 +285,8 @@ class _Subjects:
         self._by_resource.setdefault((resource.file, resource.address), set()).add(subject)
 
     def of(self, finding: Finding) -> set[str]:
-        own = f"res:{finding.file}::{finding.resource}"
-        return {own} | self._by_resource.get((finding.file, finding.resource), set())
+        file, address = finding.resource_key
+        return {f"res:{file}::{address}"} | self._by_resource.get((file, address), set())
 
     def statements(self, subject: str) -> list:
         return self._statements.get(subject, [])

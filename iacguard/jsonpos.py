@@ -21,8 +21,9 @@ _NEWLINE = re.compile("\n")
 
 
 class PositionedDecoder(json.JSONDecoder):
-    def __init__(self, text: str, first_line: int):
+    def __init__(self, text: str, first_line: int, file: str | None = None):
         super().__init__()
+        self._file = file
         self._newlines = [m.start() for m in _NEWLINE.finditer(text)]  # per line, not per character
         self._first_line = first_line
         self.parse_object = self._object
@@ -39,6 +40,7 @@ class PositionedDecoder(json.JSONDecoder):
         start = s_and_end[1] - 1  # the scanner has already consumed '{'
         pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, self.memo, _w)
         value = PDict(pairs, line=self._line(start))
+        value.file = self._file
         if len(value) != len(pairs):
             seen: set = set()
             for key, _ in pairs:
@@ -53,13 +55,14 @@ class PositionedDecoder(json.JSONDecoder):
         return PList(values, line=self._line(s_and_end[1] - 1)), end
 
 
-def loads_positioned(text: str, first_line: int = 1) -> Any:
+def loads_positioned(text: str, first_line: int = 1, file: str | None = None) -> Any:
     """Parse JSON text; dicts become PDict and lists PList with 1-based lines.
 
     ``first_line`` is the line of the text's first character in its file (for JSON embedded
-    in a heredoc or a YAML block). Raises ``json.JSONDecodeError`` like ``json.loads``.
+    in a heredoc or a YAML block); ``file``, when given, is recorded on each dict
+    (``PDict.file``). Raises ``json.JSONDecodeError`` like ``json.loads``.
     """
-    decoder = PositionedDecoder(text, first_line)
+    decoder = PositionedDecoder(text, first_line, file)
     try:
         value, end = decoder.raw_decode(text, _skip_ws(text))
     except _NonStandardConstant as exc:

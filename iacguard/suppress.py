@@ -356,7 +356,7 @@ def apply_suppressions(findings: list, resources: Iterable[Any], checks: dict) -
     for finding in findings:
         if finding.rule_id == SUPPRESSION_CHECK:
             continue
-        for suppression in by_resource.get((finding.file, finding.resource), ()):
+        for suppression in by_resource.get(finding.resource_key, ()):
             if suppression.covers(finding.rule_id, finding.family):
                 finding.suppressed = True
                 finding.suppression_reason = f"{suppression.describe}: {suppression.stated_reason}"

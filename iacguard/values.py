@@ -32,8 +32,9 @@ from typing import Any, Iterable
 class PDict(dict):
     """A dict with the line where it starts (1-based, 0 when unknown).
 
-    ``file`` is set only when the dict was written in another file than the resource that
-    uses it (a Terraform policy document data source in a sibling file of the module)."""
+    ``file``: the file it was written in, when a loader knows it (Terraform): a policy passed
+    into a module by its caller, or a policy document data source in a sibling file, is used by
+    a resource of another file, and findings point where it is written."""
 
     __slots__ = ("line", "file")
 
@@ -58,6 +59,7 @@ class PStr(str):
     it keeps real line numbers."""
 
     line: int
+    file: str | None = None  # as PDict.file
 
     def __new__(cls, value: str, line: int = 0) -> "PStr":
         obj = super().__new__(cls, value)
@@ -107,27 +109,42 @@ class Ref(Unknown):
     ``attr`` the attribute (``arn``, ``name``, ``Arn``; ``None`` for a CloudFormation ``Ref``).
     """
 
-    __slots__ = ("target", "attr", "key")
+    __slots__ = ("target", "attr", "key", "scope")
 
-    def __init__(self, target: str, attr: str | None = None, text: str = "", key: Any = None):
+    def __init__(self, target: str, attr: str | None = None, text: str = "", key: Any = None,
+                 scope: str | None = None):
         self.target = target
         self.attr = attr
         self.key = key  # the instance key (count index or for_each key) when known
+        # Terraform: the address prefix of the module instance the reference was written in
+        # (``module.roles["admin"].``): of a module called with count/for_each, it names the
+        # resource of that instance only. None: a root module, CloudFormation, a plan.
+        self.scope = scope
         super().__init__(text or (f"{target}.{attr}" if attr else target), (), "reference")
         self.refs = (self,)
 
     @property
     def instance_address(self) -> str | None:
-        """``aws_iam_user.bots["build"]`` for a keyed reference, else None."""
+        """``aws_iam_user.bots["build"]`` (``module.m["a"].aws_iam_user.bots[0]`` with a scope)
+        for a keyed reference, else None."""
         if self.key is None:
             return None
-        return f"{self.target}[{self.key}]" if isinstance(self.key, int) else f'{self.target}["{self.key}"]'
+        suffix = f"[{self.key}]" if isinstance(self.key, int) else f"[{json.dumps(self.key, ensure_ascii=False)}]"
+        if self.scope:
+            return self.scope + _local_address(self.target) + suffix
+        return self.target + suffix
 
     def __repr__(self) -> str:
         return f"Ref({self.target!r}, {self.attr!r})"
 
     def __eq__(self, other: object) -> bool:
+        # the same attribute of the same declaration, whichever instance: see ``identity``
         return isinstance(other, Ref) and (other.target, other.attr) == (self.target, self.attr)
+
+    @property
+    def identity(self) -> tuple:
+        """What tells two references apart where instances matter (linking, de-duplication)."""
+        return (self.target, self.attr, self.key, self.scope)
 
     def __hash__(self) -> int:
         return hash(("Ref", self.target, self.attr))
@@ -160,7 +177,8 @@ class Partial(Unknown):
             text = "".join(p if isinstance(p, str) else p.text if p.text.startswith("%{") else "${" + p.text + "}"
                            for p in self.parts)
         if not refs:
-            refs = tuple(dict.fromkeys(r for p in self.parts if isinstance(p, Unknown) for r in p.refs))
+            # keyed by identity: refs of two module instances are both kept
+            refs = tuple({r.identity: r for p in self.parts if isinstance(p, Unknown) for r in p.refs}.values())
         if not reason:
             reason = next((p.reason for p in self.parts if isinstance(p, Unknown) and p.reason), "")
         super().__init__(text, refs, reason or "unknown template part", line)
@@ -179,6 +197,15 @@ def partial_or_text(parts: Iterable[Any], **kwargs: Any) -> Any:
     if all(isinstance(p, str) and not isinstance(p, Unknown) for p in parts):
         return "".join(parts)
     return Partial(parts, **kwargs)
+
+
+def _local_address(base_address: str) -> str:
+    """``aws_iam_role.r`` of ``module.a.module.b.aws_iam_role.r`` (a base address)."""
+    parts = base_address.split(".")
+    index = 0
+    while index + 2 < len(parts) and parts[index] == "module":
+        index += 2
+    return ".".join(parts[index:])
 
 
 class Choice(Unknown):

@@ -10,6 +10,8 @@ can be shared; SCPs and SSO permission sets. References between resources are fo
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -17,6 +19,27 @@ from ..resource import CLOUDFORMATION, Resource
 from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, line_of
 from . import managed as managed_policies
 from .policy import PolicyDocument, parse_policy
+
+
+class LineInFile(int):
+    """A line in another file than the reported resource's (``file``): a policy passed into a
+    module by its caller, a policy document data source in a sibling file. ``CheckContext.report``
+    points the finding there: where the offending statement is written."""
+
+    file: str
+
+    def __new__(cls, line: int, file: str) -> "LineInFile":
+        obj = super().__new__(cls, line)
+        obj.file = file
+        return obj
+
+
+def _written_in(value: Any) -> str | None:
+    """The file a loaded policy value (a mapping, jsonencode() of one, a heredoc) was written
+    in, when the loader recorded it."""
+    if isinstance(value, Encoded):
+        value = value.value
+    return getattr(value, "file", None)
 
 
 @dataclass
@@ -34,14 +57,24 @@ class PolicyNode:
 
     @property
     def line(self) -> int:
-        return (self.document.line if self.document and self.document.line else 0) or self.resource.line
+        """The document's line (a ``LineInFile`` when it is written in another file than the
+        resource's), else the resource's."""
+        line = self.document.line if self.document and self.document.line else 0
+        if not line:
+            return self.resource.line
+        elsewhere = _written_in(self.document.raw)
+        if elsewhere and elsewhere != self.resource.file:
+            return LineInFile(line, elsewhere)
+        return line
 
     def statement_line(self, statement: Any) -> int:
-        """The statement's own line when it is written in the reported resource's file."""
-        elsewhere = getattr(statement.raw, "file", None)
+        """The statement's own line: a ``LineInFile`` when it is written in another file than
+        the reported resource's."""
+        line = getattr(statement, "line", 0)
+        elsewhere = _written_in(statement.raw)
         if elsewhere and elsewhere != self.resource.file:
-            return self.resource.line
-        return getattr(statement, "line", 0) or self.line
+            return LineInFile(line, elsewhere) if line else self.resource.line
+        return line or self.line
 
 
 @dataclass
@@ -390,13 +423,29 @@ def _as_list(value: Any) -> list:
 
 
 def _module_path(resource: Resource) -> str:
-    """``module.a.module.b.`` for a resource of a called Terraform module, ``""`` otherwise: the
-    scope in which a variable or local in a name template means the same value."""
+    """``module.a["x"].module.b[0].`` for a resource of a called Terraform module instance,
+    ``""`` otherwise: the scope in which a variable or local in a name template means the same
+    value (each instance of a module called with count/for_each has its own variables)."""
     parts = resource.base_address.split(".")
-    index = 0
-    while index + 2 < len(parts) and parts[index] == "module":
-        index += 2
-    return ".".join(parts[:index]) + "." if index else ""
+    depth = 0
+    while 2 * depth + 2 < len(parts) and parts[2 * depth] == "module":
+        depth += 1
+    if not depth:
+        return ""
+    address, position = resource.address, 0
+    decoder = json.JSONDecoder()
+    for _ in range(depth):  # module.NAME, then [0] or ["key"] (JSON, so a key may hold "." or "]")
+        position += len("module.")
+        while position < len(address) and address[position] not in ".[":
+            position += 1
+        if address.startswith("[", position):
+            try:
+                _, position = decoder.raw_decode(address, position + 1)
+            except ValueError:  # not an address the Terraform loader writes
+                return ".".join(parts[:2 * depth]) + "."
+            position += 1  # the closing "]"
+        position += 1  # the "." after the module segment
+    return address[:position]
 
 
 def _template_text(value: Any) -> str | None:
@@ -441,8 +490,12 @@ class IamModel:
         self.access_keys: list[Resource] = []
         self.login_profiles: list[Resource] = []
         self.unresolved: list[Unresolved] = []
+        # (resource, exception): a bug of ours while modelling that resource (see _guarded)
+        self.internal_errors: list[tuple[Resource, Exception]] = []
         self._by_address: dict[tuple[str, str], list[Resource]] = {}
         self._principal_by_name: dict[tuple[str, str, str], Principal] = {}
+        # the same by module instance: instances of one module may give their roles one name
+        self._principal_by_instance_name: dict[tuple[str, str, str, str], Principal] = {}
         # principals whose name is a template not known before deploy, by (group, module path,
         # kind, expression text): AWS binds inline policies, attachments and memberships by name,
         # so a reference written as the same unresolved text in the same module names the same one
@@ -486,6 +539,10 @@ class IamModel:
             if isinstance(item, Unknown):
                 for ref in item.refs:
                     candidates = self._by_address.get((resource.group, ref.target), [])
+                    if ref.scope and len(candidates) > 1:
+                        # written in one instance of a module called with count/for_each:
+                        # that instance's resource, never its namesakes in the other instances
+                        candidates = [r for r in candidates if r.address.startswith(ref.scope)]
                     instance = ref.instance_address
                     if instance is not None:  # one instance of a count/for_each resource
                         exact = [r for r in candidates if r.address == instance]
@@ -512,7 +569,9 @@ class IamModel:
             if not isinstance(item, str):
                 continue
             name = _name_from_arn(item, kind) if item.startswith("arn:") else item
-            principal = self._principal_by_name.get((resource.group, kind, name or ""))
+            principal = self._principal_by_instance_name.get(
+                (resource.group, _module_path(resource), kind, name or "")) \
+                or self._principal_by_name.get((resource.group, kind, name or ""))
             result.append(principal or self._external(resource, kind, name or item))
         return result
 
@@ -559,14 +618,26 @@ class IamModel:
         for resource in self.resources:
             spec = PRINCIPAL_TYPES.get(resource.type)
             if spec:
-                self._add_principal(resource, *spec)
+                self._guarded(resource, self._add_principal, resource, *spec)
         for resource in self.resources:
             spec = MANAGED_POLICY_TYPES.get(resource.type)
             if spec:
-                self._add_managed_policy(resource, *spec)
+                self._guarded(resource, self._add_managed_policy, resource, *spec)
         for resource in self.resources:
-            self._link(resource)
+            self._guarded(resource, self._link, resource)
         self._finish_pending()
+
+    def _guarded(self, resource: Resource, step: Any, *args: Any) -> None:
+        """One resource's step of the model; a bug of ours in it is recorded against that
+        resource (``internal_errors``) and every other resource is still modelled."""
+        try:
+            step(*args)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported by the engine with the resource's file and line
+            if os.environ.get("IACGUARD_DEBUG"):
+                raise
+            self.internal_errors.append((resource, exc))
 
     def _add_principal(self, resource: Resource, kind: str, name_prop: str) -> None:
         name = resource.get(name_prop)
@@ -577,6 +648,7 @@ class IamModel:
         self._principal_by_resource[id(resource)] = principal
         if isinstance(name, str):
             self._principal_by_name[(resource.group, kind, name)] = principal
+            self._principal_by_instance_name[(resource.group, _module_path(resource), kind, name)] = principal
         elif (template := _template_text(resource.get(name_prop))) is not None:
             self._principal_by_template.setdefault((resource.group, _module_path(resource), kind, template),
                                                    principal)
@@ -768,12 +840,18 @@ class IamModel:
 
     def _finish_pending(self) -> None:
         for principal, resource, arns in self._pending_managed:
-            for node in self.managed_policy_for(resource, arns):
-                self._attach(principal, node, None)
+            self._guarded(resource, self._attach_managed, principal, resource, arns)
         for principal, resource, boundary in self._pending_boundaries:
-            nodes = self.managed_policy_for(resource, boundary)
-            if nodes:
-                principal.boundary = nodes[0]
+            self._guarded(resource, self._set_boundary, principal, resource, boundary)
+
+    def _attach_managed(self, principal: Principal, resource: Resource, arns: Any) -> None:
+        for node in self.managed_policy_for(resource, arns):
+            self._attach(principal, node, None)
+
+    def _set_boundary(self, principal: Principal, resource: Resource, boundary: Any) -> None:
+        nodes = self.managed_policy_for(resource, boundary)
+        if nodes:
+            principal.boundary = nodes[0]
 
     def _add_membership(self, user: Principal, group: Principal) -> None:
         if group not in user.groups:

@@ -548,7 +548,7 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
 
         first_line = line or 1
         try:
-            parsed = loads_positioned(raw, first_line)
+            parsed = loads_positioned(raw, first_line, getattr(raw, "file", None))  # a heredoc's file
         except json.JSONDecodeError as exc:
             message = f"invalid JSON at line {first_line + exc.lineno - 1}: {exc.msg}"
             _unreadable(ctx, message)

@@ -56,8 +56,9 @@ def unknown_access_errors(model: Any, settings: Any) -> list[InputError]:
                 continue
             resource = node.resource
             described = "; ".join(f"{where} {describe_unknown(value, resource.source)}" for where, value in unknowns)
+            line = node.statement_line(statement)  # where the statement is written (a module's caller)
             errors.append(InputError(f"{resource.address}: {statement.where} of the {_kind(node)} {what}: {described}",
-                                     file=resource.file, line=node.statement_line(statement)))
+                                     file=getattr(line, "file", None) or resource.file, line=int(line)))
     return errors
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 from typing import Any, Callable
 
@@ -72,6 +73,11 @@ class Resolver:
     def error(self, message: str, file: str, line: int) -> None:
         pass
 
+    def internal_error(self, exc: Exception, expr: Expr, file: str) -> None:
+        """Report a bug of ours met evaluating ``expr`` (see ``evaluate``); a resolver that
+        reports nothing lets it propagate to whoever loads the file."""
+        raise exc
+
 
 class Context:
     """One evaluation environment: the resolver, local names (for-expression variables,
@@ -101,11 +107,20 @@ class Context:
         self.resolver.error(message, self.file, line)
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """The first line of ``text``, at most ``limit`` characters: enough to find it by."""
+    first = text.strip().split("\n", 1)[0]
+    return first if len(first) <= limit and first == text.strip() else first[:limit].rstrip() + " ..."
+
+
 def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
     refs: list = []
+    seen: set = set()
     for v in values:
         for r in collect_refs(v):
-            if r not in refs:
+            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
+            if identity not in seen:
+                seen.add(identity)
                 refs.append(r)
     return Unknown(text, refs, reason)
 
@@ -126,7 +141,18 @@ def evaluate(expr: Expr, ctx: Context) -> Any:
     except EvalError as exc:
         return Unknown(expr.text, reason=str(exc))
     except RecursionError:
+        # references chained deeper than Python's stack (thousands of locals each naming the
+        # next): said where, never a value silently unknown
+        ctx.error("expression nested too deeply to evaluate (references chained too deep); "
+                  "its value is not known", expr.line)
         return Unknown(expr.text, reason="expression nested too deeply")
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug of ours loses this value, not the module
+        if os.environ.get("IACGUARD_DEBUG"):
+            raise
+        ctx.resolver.internal_error(exc, expr, ctx.file)
+        return Unknown(expr.text, reason=f"internal error ({type(exc).__name__})")
 
 
 def evaluate_body(body: Body, ctx: Context, skip: frozenset = frozenset(),
@@ -254,6 +280,7 @@ def _eval(expr: Expr, ctx: Context) -> Any:
 
 def _object(expr: ObjectExpr, ctx: Context) -> Any:
     result = PDict(line=expr.line)
+    result.file = ctx.file  # a module's caller, a tfvars file: where a finding on it points
     for key_expr, val_expr in expr.items:
         key = _eval(key_expr, ctx)
         if isinstance(key, Unknown):
@@ -352,7 +379,9 @@ def _template(expr: Template, ctx: Context) -> Any:
     if sum(len(p) for p in out) > MAX_VALUE_CHARS:
         raise ValueTooLarge(f"template result is over {MAX_VALUE_CHARS // (1024 * 1024)} MB; refusing")
     if expr.content_line != expr.line:  # a heredoc: keep where its content starts (JSON policies)
-        return PStr("".join(out), expr.content_line)
+        text = PStr("".join(out), expr.content_line)
+        text.file = ctx.file
+        return text
     return "".join(out)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, InternalError, internal_error_message
 from ..resource import TERRAFORM, LoadResult, Resource
 from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
@@ -121,6 +121,11 @@ class _Loader:
         self._active: set = set()  # evaluations in progress (cycle detection)
         self._instances_exceeded = False
         self.module_instances = 0  # across the tree: module count/for_each multiply
+        # resource and data source instances loaded, per declaration across module instances
+        # (base address -> [count, file, line]): the limit names the largest
+        self.resource_instances = 0
+        self._instances_by_declaration: dict[str, list] = {}
+        self.subject = ""  # the declaration being loaded: what an internal error is met for
         self._reported: set = set()
 
     # -- paths and errors ------------------------------------------------------------------------
@@ -140,11 +145,11 @@ class _Loader:
         except ValueError:
             return Path(path).as_posix()
 
-    def error(self, message: str, file: str | None, line: int | None = None) -> None:
+    def error(self, message: str, file: str | None, line: int | None = None, *, internal: bool = False) -> None:
         key = (message, file, line)
         if key not in self._reported:  # the same module loaded twice reports once
             self._reported.add(key)
-            self.result.errors.append(InputError(message, file=file, line=line))
+            self.result.errors.append((InternalError if internal else InputError)(message, file=file, line=line))
 
     def read_bytes(self, path: Path, limit: int, what: str, file: str | None, line: int | None,
                    *, require_inside: bool, quiet_missing: bool = False,
@@ -313,7 +318,7 @@ class _Loader:
             from ..jsonpos import loads_positioned
 
             try:
-                data = loads_positioned(text)
+                data = loads_positioned(text, file=rel)
             except json.JSONDecodeError as exc:
                 self.error(f"invalid JSON: {exc.msg}", rel, exc.lineno)
                 return {}
@@ -335,7 +340,7 @@ class _Loader:
         except RecursionError:
             self.error("variables file nested too deeply", rel)
             return {}
-        ctx = Context(Resolver(), rel, template_only=True)
+        ctx = Context(_ValuesResolver(self), rel, template_only=True)
         return {name: evaluate(attr.expr, ctx) for name, attr in parsed.body.attributes.items()}
 
     def _cli_value(self, name: str, raw: str, decl: _Decl | None) -> Any:
@@ -358,7 +363,7 @@ class _Loader:
         except InputError as exc:
             self.error(f"-var {name}: not a valid HCL value: {exc.message}", None)
             return Unknown(f"var.{name}", reason="invalid -var value")
-        return evaluate(expr, Context(Resolver(), f"-var {name}", template_only=True))
+        return _written_nowhere(evaluate(expr, Context(_ValuesResolver(self), f"-var {name}", template_only=True)))
 
     # -- cycle guard -------------------------------------------------------------------------------
     def guarded(self, key: tuple, compute: Callable[[], Any], on_cycle: Callable[[], Any]) -> Any:
@@ -384,25 +389,80 @@ class _Loader:
 
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
-        if len(self.result.resources) >= self.max_instances:
-            if not self._instances_exceeded:
-                self._instances_exceeded = True
-                self.error(f"more than {self.max_instances} resource instances; the rest are "
-                           "not loaded; raise the limit with --max-instances", resource.file, resource.line)
-            return False
+        """Keep ``resource``; False once the root module holds --max-instances resource
+        instances. Variables, outputs and providers are declarations, not instances: a module
+        with thousands of variables called a few times is not over any limit."""
+        if resource.mode in ("managed", "data"):
+            if self.resource_instances >= self.max_instances:
+                if not self._instances_exceeded:
+                    self._instances_exceeded = True
+                    self._report_instance_limit()
+                return False
+            self.resource_instances += 1
+            counted = self._instances_by_declaration.get(resource.base_address)
+            if counted is None:
+                self._instances_by_declaration[resource.base_address] = [1, resource.file, resource.line]
+            else:
+                counted[0] += 1
         self.result.resources.append(resource)
         return True
+
+    def _report_instance_limit(self) -> None:
+        """The error for a root module over the resource instance limit, at the declaration
+        with the most instances (the one to look at first)."""
+        address, (count, file, line) = max(self._instances_by_declaration.items(),
+                                           key=lambda item: item[1][0])
+        self.error(f"root module {self.group}: more than {self.max_instances} resource instances "
+                   f"({address} has {count}); the rest are not loaded; raise the limit with "
+                   "--max-instances", file, line)
 
     def emit(self, instance: "_Instance") -> None:
         for kind, decl in instance.source.ordered:
             if self._instances_exceeded:
                 return
-            if kind == "module":
-                for child in instance.child_instances(decl.block.labels[0]).values():
-                    if child is not None:
-                        self.emit(child)
-            else:
-                instance.emit_block(kind, decl)
+            self.subject = instance.prefix + _declared_address(kind, decl)
+            try:
+                if kind != "module":
+                    instance.emit_block(kind, decl)
+                    continue
+                children = instance.child_instances(decl.block.labels[0])
+            except RecursionError:
+                self.error(f"{self.subject} is nested too deeply to evaluate; it is not analysed",
+                           decl.file, decl.block.line)
+                continue
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug of ours loses this block, not the module
+                if os.environ.get("IACGUARD_DEBUG"):
+                    raise
+                self.error(internal_error_message(exc, f"loading {self.subject}") + "; it is not analysed",
+                           decl.file, decl.block.line, internal=True)
+                continue
+            for child in children.values():
+                if child is not None:
+                    self.emit(child)
+
+
+class _ValuesResolver(Resolver):
+    """What a tfvars file or a -var value may refer to (nothing); its problems are reported."""
+
+    def __init__(self, loader: _Loader):
+        self.loader = loader
+
+    def error(self, message: str, file: str, line: int) -> None:
+        self.loader.error(message, file, line)
+
+    def internal_error(self, exc: Exception, expr, file: str) -> None:
+        self.loader.error(internal_error_message(exc, f"evaluating {hcl_eval.excerpt(expr.text)}"), file,
+                          expr.line, internal=True)
+
+
+def _declared_address(kind: str, decl: _Decl) -> str:
+    """The address of a declaration in its module (``aws_iam_role.r``, ``var.x``, ``module.m``)."""
+    labels = ".".join(decl.block.labels)
+    prefix = {"managed": "", "data": "data.", "variable": "var.", "output": "output.",
+              "module": "module.", "provider": "provider."}.get(kind, "")
+    return prefix + labels
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,6 +492,12 @@ class _Instance(Resolver):
     # -- Resolver interface ------------------------------------------------------------------------
     def error(self, message: str, file: str, line: int) -> None:
         self.loader.error(message, file, line)
+
+    def internal_error(self, exc: Exception, expr, file: str) -> None:
+        doing = f"evaluating {hcl_eval.excerpt(expr.text)}"
+        if self.loader.subject:  # the block being loaded (a local may be evaluated for it)
+            doing += f" for {self.loader.subject}"
+        self.loader.error(internal_error_message(exc, doing), file, expr.line, internal=True)
 
     def read_file(self, path: str, ctx: Context, line: int, function: str) -> str | Unknown:
         target = Path(path)
@@ -661,7 +727,7 @@ class _Instance(Resolver):
                 key = None  # some instance; the attribute still names the same base address
             if len(rest) > 1 and isinstance(rest[1], GetAttr):
                 return attr_value(decl, base, key, rest[1].name, ctx), used + 2
-            return Ref(base, None), used + 1
+            return self.ref(base, None, key), used + 1
         if rest and isinstance(rest[0], Splat):
             splat = rest[0]
             expansion = self.expansion(decl, decl.block.type)
@@ -670,13 +736,13 @@ class _Instance(Resolver):
                 # how many instances is not known: none, or instances like the one evaluated
                 # with an unknown key; each alternative is judged (one(x[*].json) is either
                 # null or that document)
-                value = attr_value(decl, base, None, attr, ctx) if attr else Ref(base, None)
+                value = attr_value(decl, base, None, attr, ctx) if attr else self.ref(base, None)
                 if splat.steps[1:]:
                     value = hcl_eval._apply_steps(value, splat.steps[1:], expr, ctx)
                 return Choice([PList(), PList([value])], text=expr.text), used + 1
             items = PList()
             for key, _ in expansion:
-                item = attr_value(decl, base, key, attr, ctx) if attr else Ref(base, None)
+                item = attr_value(decl, base, key, attr, ctx) if attr else self.ref(base, None, key)
                 items.append(item)
             if splat.steps[1:]:
                 items = PList(hcl_eval._apply_steps(v, splat.steps[1:], expr, ctx) for v in items)
@@ -690,18 +756,23 @@ class _Instance(Resolver):
             expansion = self.expansion(decl, decl.block.type)
             if expansion is not None:
                 if "for_each" in attrs:
-                    return PDict({key: Ref(base, None, key=key) for key, _ in expansion}), used
-                return PList(Ref(base, None, key=key) for key, _ in expansion), used
+                    return PDict({key: self.ref(base, None, key) for key, _ in expansion}), used
+                return PList(self.ref(base, None, key) for key, _ in expansion), used
             if "count" in attrs:  # an unknown count: no instance, or instances like this one
-                return Choice([PList(), PList([Ref(base, None)])], text=expr.text), used
-        return Ref(base, None), used
+                return Choice([PList(), PList([self.ref(base, None)])], text=expr.text), used
+        return self.ref(base, None), used
+
+    def ref(self, base: str, attr: str | None, key: Any = None) -> Ref:
+        """A reference to a resource or data source of this module instance (of this one only,
+        when the module is called with count/for_each)."""
+        return Ref(base, attr, key=key, scope=self.prefix or None)
 
     def _resource_attr(self, decl: _Decl, base: str, key: Any, attr: str, ctx: Context) -> Any:
         if ctx.in_template:
             literal = self._configured_scalar(decl, key, attr)
             if literal is not None:
                 return literal
-        return Ref(base, attr, key=key)
+        return self.ref(base, attr, key)
 
     def _configured_scalar(self, decl: _Decl, key: Any, attr: str) -> Any:
         """The value a resource's own config sets for ``attr`` when it is a known scalar."""
@@ -743,7 +814,7 @@ class _Instance(Resolver):
                 if attr in ("arn", "id"):
                     # a policy read at plan time (customer managed, looked up by name): its ARN
                     # still designates exactly that data source, which an attachment links to
-                    return Ref(base_, "arn", key=key)
+                    return self.ref(base_, "arn", key)
             return Unknown(text, reason="data source read at plan time")
 
         if decl is None:
@@ -930,8 +1001,9 @@ class _Instance(Resolver):
                                 self.loader.module_instances <= self.loader.max_instances)
         if self.loader.module_instances > self.loader.max_instances:
             # nested count/for_each multiply: 1000 x 1000 instances would never finish
-            self.loader.error(f"more than {self.loader.max_instances} module instances; module "
-                              f"{name!r} is not loaded; raise the limit with --max-instances",
+            self.loader.error(f"root module {self.loader.group}: more than {self.loader.max_instances} "
+                              f"module instances ({self.prefix}module.{name} would add {len(keys)}); "
+                              "it is not loaded; raise the limit with --max-instances",
                               decl.file, decl.block.line)
             return {}
         children: dict = {}
@@ -994,6 +1066,21 @@ class _Instance(Resolver):
         self.loader.add(Resource(address=self.prefix + local, type=kind, properties=props,
                                  base_address=self.base_prefix + local, mode=kind,
                                  metadata={"comments": list(comments)}, **common))
+
+
+def _written_nowhere(value: Any) -> Any:
+    """``value`` with no file on its mappings: a -var value is written in no file a finding
+    could point at (findings on it point at the resource that uses it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, PDict):
+            item.file = None
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
 
 
 def _thunk(expr, ctx: Context) -> Callable[[], Any]:

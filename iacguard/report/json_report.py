@@ -39,7 +39,7 @@ def _count(items) -> dict:
 
 
 def as_document(result: Any, settings: Any) -> dict:
-    errors = [dict(e.as_dict(), kind="input") for e in result.errors]
+    errors = [dict(e.as_dict(), kind=getattr(e, "kind", "input")) for e in result.errors]
     errors += [dict(e.as_dict(), kind="unresolved") for e in result.unresolved]
     return {
         "version": VERSION,
