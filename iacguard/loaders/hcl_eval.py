@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, Callable
 
-from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, collect_refs, contains_unknown
+from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, collect_refs, contains_unknown, origins_of
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
 
@@ -106,7 +106,7 @@ def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
         for r in collect_refs(v):
             if r not in refs:
                 refs.append(r)
-    return Unknown(text, refs, reason)
+    return Unknown(text, refs, reason, origins=origins_of(values))
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,7 +378,9 @@ def _conditional(expr: Cond, ctx: Context) -> Any:
         then, other = _eval(expr.then, ctx), _eval(expr.other, ctx)
         if not contains_unknown(then) and values_equal(then, other):
             return then
-        return Choice([then, other], text=expr.text)
+        choice = Choice([then, other], text=expr.text)
+        choice.origins = tuple(dict.fromkeys(cond.origins + choice.origins))  # the condition decides too
+        return choice
     return _eval(expr.then if to_bool(cond) else expr.other, ctx)
 
 
