@@ -64,7 +64,8 @@ def test_a_library_lists_its_inputs_instead_of_failing(tmp_path):
 
 
 def test_libraries_are_the_same_across_processes(tmp_path):
-    repo = _library(tmp_path)
+    # two roots, so that --jobs 2 scans them in two worker processes
+    repo = _library(tmp_path, **{"other/main.tf": 'resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n'})
     one, _ = scan_json(str(repo), "--jobs", "1", cwd=repo)
     two, _ = scan_json(str(repo), "--jobs", "2", cwd=repo)
     assert one["summary"]["libraries"] == two["summary"]["libraries"] == LIBRARY_INPUTS
