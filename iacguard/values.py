@@ -130,9 +130,14 @@ def origins_of(values: Iterable[Any]) -> tuple:
     return tuple(found)
 
 
+# What a person can pass comes first: a variable or parameter, then what AWS decides.
+_KIND_ORDER = {"variable": 0, "parameter": 0, "ssm": 1, "data": 2, "after_apply": 3}
+
+
 def describe_inputs(origins: Iterable[Origin]) -> str:
     """``var.a has no value: ...; data.x.y is read at plan time`` (at most three, then a count)."""
-    lines = list(dict.fromkeys(o.describe() for o in origins))
+    ordered = sorted(origins, key=lambda o: _KIND_ORDER.get(o.kind, 4))  # stable: first seen first
+    lines = list(dict.fromkeys(o.describe() for o in ordered))
     text = "; ".join(lines[:_NAMED_INPUTS])
     if len(lines) > _NAMED_INPUTS:
         text += f"; and {len(lines) - _NAMED_INPUTS} more input(s)"

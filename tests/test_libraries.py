@@ -141,10 +141,18 @@ def test_an_input_passed_down_through_for_each_is_named_where_a_person_sets_it()
      "data.aws_iam_role.deployer.arn is read at plan time"),
     ("aws_ssm_parameter.boundary.value",
      "aws_ssm_parameter.boundary.value is known only after apply"),
-])
+    # several inputs: what a person can pass first, whatever the order they are written in
+    ("format(\"%s%s\", data.aws_iam_role.deployer.arn, var.suffix)",
+     "var.suffix has no value: pass --var suffix=... or a var file; data.aws_iam_role.deployer.arn is read at "
+     "plan time"),
+], ids=["data", "after-apply", "several"])
 def test_other_unknowns_name_their_source_in_one_line(tmp_path, policy, message):
     (tmp_path / "main.tf").write_text(f'''provider "aws" {{
   region = "eu-west-1"
+}}
+
+variable "suffix" {{
+  type = string
 }}
 
 data "aws_iam_role" "deployer" {{
@@ -167,7 +175,7 @@ resource "aws_iam_policy" "p" {{
 }}
 ''')
     report, proc = scan_json(str(tmp_path))
-    assert _errors(report) == [("main.tf", 15, "unresolved", f"policy of aws_iam_policy.p could not be resolved: {message}")]
+    assert _errors(report) == [("main.tf", 19, "unresolved", f"policy of aws_iam_policy.p could not be resolved: {message}")]
     assert proc.returncode == 2
 
 
