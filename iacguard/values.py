@@ -149,9 +149,10 @@ def describe_unknown_value(value: "Unknown") -> str:
     (never the whole multi-line expression) with the reason."""
     if value.origins:
         return describe_inputs(value.origins)
-    text = " ".join(value.text.split())
-    if len(text) > 80:
-        text = text[:77] + "..."
+    lines = value.text.strip().splitlines() or [""]
+    text = lines[0].strip() + (" ..." if len(lines) > 1 else "")
+    if len(text) > 200:
+        text = text[:197] + "..."
     return f"{text} is not known before deploy" + (f" ({value.reason})" if value.reason else "")
 
 
