@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, Callable
 
-from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, collect_refs, contains_unknown, origins_of
+from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, contains_unknown
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
 
@@ -101,12 +101,24 @@ class Context:
 
 
 def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
+    """An Unknown built from ``values``: it refers to their resources and comes from their inputs
+    (one walk over them collects both)."""
     refs: list = []
-    for v in values:
-        for r in collect_refs(v):
-            if r not in refs:
-                refs.append(r)
-    return Unknown(text, refs, reason, origins=origins_of(values))
+    origins: dict = {}
+    stack = list(reversed(values))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Unknown):
+            for r in item.refs:
+                if r not in refs:
+                    refs.append(r)
+            for origin in item.origins:
+                origins.setdefault(origin, None)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return Unknown(text, refs, reason, origins=tuple(origins))
 
 
 # --------------------------------------------------------------------------------------------
