@@ -18,7 +18,7 @@ from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_ch
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
-from .settings import Settings, check_references, path_inputs
+from .settings import Settings, check_references, is_named_root, path_inputs
 
 
 @dataclass
@@ -27,6 +27,9 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[IacguardError] = field(default_factory=list)
     unresolved: list[IacguardError] = field(default_factory=list)
+    # (library directory, variable): inputs of libraries that only their callers decide, not
+    # unresolved errors (README "How the roots of a scan are chosen")
+    library_inputs: list[tuple[str, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     checks: dict[str, CheckMeta] = field(default_factory=dict)
@@ -63,6 +66,32 @@ class ScanResult:
         return [f for f in self.findings
                 if (severity_rank(f.severity) >= threshold or f.rule_id in (SUPPRESSION_CHECK, SETTINGS_CHECK))
                 and not f.suppressed and not f.baselined and f.diff != "unchanged"]
+
+    def libraries(self) -> dict[str, list[str]]:
+        """Each library directory with the inputs of its own that only its callers decide."""
+        found: dict[str, list[str]] = {}
+        for directory, name in sorted(set(self.library_inputs)):
+            found.setdefault(directory, []).append(name)
+        return found
+
+    def exit_reason(self, settings: Settings) -> str | None:
+        """Why the run exits 2, in one line (None when it does not):
+        "exit 2: 3 unresolved (inputs without value: var.a, var.b), 1 input error in 1 file"."""
+        if self.exit_code(settings) != 2:
+            return None
+        parts = []
+        if self.unresolved and not settings.allow_unresolved:
+            missing = sorted({origin.name if origin.kind != "parameter" else f"parameter {origin.name}"
+                              for error in self.unresolved for origin in getattr(error, "inputs", None) or ()
+                              if origin.kind in ("variable", "parameter")})
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            parts.append(f"{len(self.unresolved)} unresolved ("
+                         + (f"inputs without value: {shown}; " if missing else "") + "--allow-unresolved accepts them)")
+        if self.errors:
+            files = {e.file for e in self.errors if e.file}
+            parts.append(f"{len(self.errors)} input error{'s' if len(self.errors) != 1 else ''}"
+                         + (f" in {len(files)} file{'s' if len(files) != 1 else ''}" if files else ""))
+        return "exit 2: " + ", ".join(parts)
 
     def exit_code(self, settings: Settings) -> int:
         if self.errors or (self.unresolved and not settings.allow_unresolved):
@@ -139,7 +168,8 @@ def _prepare_units(paths: list[str], settings: Settings,
 def _terraform_unit(directory: Path, files: list[Path], scan_root: Path, settings: Settings,
                     limits: ScanLimits) -> tuple:
     variables, var_files = _terraform_inputs(directory, settings)
-    return ("terraform", directory, files, scan_root, variables, var_files, limits)
+    return ("terraform", directory, files, scan_root, variables, var_files, is_named_root(settings, directory),
+            limits)
 
 
 def _terraform_inputs(directory: Path, settings: Settings) -> tuple[dict, list[Path]]:
@@ -295,8 +325,9 @@ def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResul
         return _load_document(*args, limits=limits)
     from .loaders import terraform
 
-    directory, files, scan_root, variables, var_files = args
+    directory, files, scan_root, variables, var_files, named_root = args
     return terraform.load_module_tree(directory, files, scan_root, variables=variables, var_files=var_files,
+                                      named_root=named_root,
                                       max_module_depth=limits.max_module_depth,
                                       max_instances=limits.max_instances,
                                       max_nesting_depth=limits.max_nesting_depth)
@@ -649,6 +680,7 @@ def _merge_analysis(result: ScanResult, staged: ScanResult) -> None:
     result.findings.extend(staged.findings)
     result.errors.extend(staged.errors)
     result.unresolved.extend(staged.unresolved)
+    result.library_inputs.extend(staged.library_inputs)
 
 
 def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, checks: dict) -> Any:
@@ -661,12 +693,22 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
     for resource, exc in model.internal_errors:  # the rest of the model is complete
         result.errors.append(InternalError(internal_error_message(exc, f"analysing {resource.address}") +
                                            "; its analysis is incomplete", file=resource.file, line=resource.line))
-    for unresolved in model.unresolved:
-        result.unresolved.append(InputError(unresolved.message, file=unresolved.resource.file, line=unresolved.line))
+    unresolved = []
+    for item in model.unresolved:
+        error = InputError(item.message, file=item.resource.file, line=item.line)
+        error.inputs = item.origins
+        unresolved.append(error)
     from .iam.unknown_access import unknown_access_errors
 
     # whoever a policy lets in must be known, whichever checks are enabled
-    result.unresolved.extend(unknown_access_errors(model, settings))
+    unresolved.extend(unknown_access_errors(model, settings))
+    for error in unresolved:
+        inputs = error.inputs
+        if inputs and all(origin.library is not None for origin in inputs):
+            # only a library's own inputs are missing: its callers decide them, judged there
+            result.library_inputs.extend((origin.library, origin.name) for origin in inputs)
+        else:
+            result.unresolved.append(error)
     from .failclosed import unreadable_policy_errors
 
     result.errors.extend(unreadable_policy_errors(model))  # never a silent pass on dropped content
@@ -719,6 +761,7 @@ def _finish(result: ScanResult) -> None:
     result.unresolved = _unique_errors(result.unresolved)
     result.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     result.unresolved.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
+    result.library_inputs = sorted(set(result.library_inputs))
     from .redact import redact_result
 
     # credentials quoted from templates never reach a report in full (findings were masked by
@@ -829,6 +872,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
             result.findings.extend(part.findings)
             result.errors.extend(part.errors)
             result.unresolved.extend(part.unresolved)
+            result.library_inputs.extend(part.library_inputs)
             result.files.extend(part.files)
             result.resource_count += part.resource_count
             planner.record(part.modules)
@@ -886,6 +930,7 @@ class PartialScan:
     files: list[str]
     resource_count: int
     modules: dict  # LoadResult.modules of every unit, merged
+    library_inputs: list[tuple[str, str]]
 
 
 def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = None) -> PartialScan:
@@ -897,7 +942,8 @@ def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = No
         part.add(loaded, _unit_label(unit))
         _merge_modules(modules, loaded.modules)
     _analyse_bounded(part, settings, checks, keep_model=False)
-    return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources), modules)
+    return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources), modules,
+                       part.library_inputs)
 
 
 _FREEZING = False

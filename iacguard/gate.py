@@ -516,6 +516,8 @@ def _base_settings(commit: str, ref: str, toplevel: Path, paths: list[str], head
         raw = settings_table(text, candidate.name, source)
         if isinstance(raw, dict):  # keys this version refuses say nothing about the gate's strength
             raw = {k: v for k, v in raw.items() if str(k).replace("-", "_") not in ("checks_dirs", "checks_dir")}
+            if isinstance(raw.get("roots"), list):  # a root removed from the tree since hides nothing now
+                raw["roots"] = [r for r in raw["roots"] if not isinstance(r, str) or (candidate.parent / r).is_dir()]
         try:
             return candidate, validate(raw, source, candidate.parent)
         except UsageError as exc:
@@ -576,7 +578,17 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
             base=False, head=True)
     if base.require_permissions_boundary and not head.require_permissions_boundary:
         add("require_permissions_boundary", "turned off", base=True, head=False)
+    dropped = sorted(set(_relative_roots(base)) - set(_relative_roots(head)))
+    if dropped:
+        add("roots", f"removes {', '.join(dropped)} (a library then: its variables without a value no longer "
+                     "fail the run)", removed=dropped)
     return changes
+
+
+def _relative_roots(settings: Any) -> list[str]:
+    """The settings `roots` as paths relative to the settings file (base and head compare by these)."""
+    base_dir = settings.base_dir or "."
+    return [Path(os.path.relpath(root, base_dir)).as_posix() for root in settings.roots]
 
 
 def _baseline_change(commit: str, ref: str, toplevel: Path, path: Path, base_path: Path | None,

@@ -47,6 +47,9 @@ class Settings:
     # "variables": {...}, "parameters": {...}, "parameter_files": [...]}}; keys and files relative
     # to the settings file. Validated into absolute paths by ``validate``.
     paths: dict[str, dict] = field(default_factory=dict)
+    # Terraform directories applied as they stand (README "How the roots of a scan are chosen"):
+    # a variable without a value there is unresolved, not a library input. Absolute after validate.
+    roots: list[str] = field(default_factory=list)
     baseline: str | None = None  # baseline file applied by `scan` unless --baseline is given
     source: str | None = None  # where the settings came from
     base_dir: str | None = None  # directory relative file names in the settings resolve against
@@ -65,7 +68,7 @@ _TYPES: dict[str, Any] = {
     "require_permissions_boundary": bool, "profiles": list, "var_files": list, "variables": dict,
     "parameters": dict, "parameter_files": list, "allow_unresolved": bool,
     "max_file_size": int, "max_nesting_depth": int, "max_alias_nodes": int, "max_module_depth": int,
-    "max_instances": int, "max_seconds_per_file": int, "paths": dict, "baseline": str,
+    "max_instances": int, "max_seconds_per_file": int, "paths": dict, "roots": list, "baseline": str,
 }
 # What each per-path entry may set (see Settings.paths).
 _PATH_TYPES: dict[str, Any] = {"var_files": list, "variables": dict, "parameters": dict, "parameter_files": list}
@@ -115,6 +118,8 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
             value = _path_entries(value, settings.base_dir, source, inside)
         elif name in _FILE_LISTS:
             value = [_resolve(v, settings.base_dir, str(key), source, inside) for v in value]
+        elif name == "roots":
+            value = [_root_directory(v, settings.base_dir, source, inside) for v in value]
         elif name == "baseline":
             value = _resolve(value, settings.base_dir, str(key), source, inside)
         current = getattr(settings, name)
@@ -157,6 +162,20 @@ def _resolve(name: str, base_dir: str | None, key: str = "", source: str | None 
         raise UsageError(f"setting {key!r}: {name!r} is outside the repository {repository}; settings may name "
                          f"only files inside it (name others on the command line)", file=source)
     return str(path)
+
+
+def _root_directory(name: str, base_dir: str | None, source: str, repository: str | None) -> str:
+    """A `roots` entry as an absolute directory; a name that is not a directory is an error (a typo
+    would otherwise leave the real root judged as a library)."""
+    path = Path(_resolve(name, base_dir, "roots", source, repository))
+    if not path.is_dir():
+        raise UsageError(f"setting 'roots': {name!r} is not a directory", file=source)
+    return str(path.resolve())
+
+
+def is_named_root(settings: Settings, directory: Path) -> bool:
+    """Whether the settings name ``directory`` as a root applied as it stands."""
+    return bool(settings.roots) and str(Path(directory).resolve()) in settings.roots
 
 
 def repository_root(start: Path) -> Path:
@@ -354,6 +373,11 @@ paths: {}
 #   infra/prod:
 #     var_files: [infra/prod/prod.tfvars]
 #     parameters: {Environment: prod}
+
+# Terraform directories applied as they stand: there a variable without a value is unresolved
+# (exit 2). Elsewhere a directory without backend, provider block or tfvars of its own is a
+# library, whose inputs are judged where its callers pass them.
+roots: []                # e.g. [infra/prod]
 
 # Findings recorded by `iacguard baseline` that `scan` does not block on.
 # baseline: .iacguard-baseline.json

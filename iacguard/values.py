@@ -72,21 +72,114 @@ def line_of(value: Any, default: int = 0) -> int:
     return getattr(value, "line", 0) or default
 
 
+class Origin(tuple):
+    """The input an Unknown comes from, so a person is told what to pass, not the expression.
+
+    ``kind``: "variable" (a Terraform variable without a value), "data" (a data source read at
+    plan time), "after_apply" (a resource attribute), "parameter" (a CloudFormation parameter
+    without a default). ``name`` as written (``var.boundary_arn``, ``aws_iam_role.x.arn``,
+    ``Boundary``); ``module`` the address of the module that declares a variable (empty in a
+    root); ``library`` the root directory (as reported) when the variable belongs to a root
+    that is a library, not applied as it stands (README "How the roots of a scan are chosen")."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, name: str, module: str = "", library: str | None = None) -> "Origin":
+        return super().__new__(cls, (kind, name, module, library))
+
+    def __getnewargs__(self) -> tuple:
+        return tuple(self)
+
+    kind = property(lambda self: self[0])
+    name = property(lambda self: self[1])
+    module = property(lambda self: self[2])
+    library = property(lambda self: self[3])
+
+    def describe(self) -> str:
+        """One line naming the input and what to do about it."""
+        kind, name, module = self[0], self[1], self[2]
+        if kind == "variable":
+            short = name[4:] if name.startswith("var.") else name
+            if module:
+                return f"{name} of {module} has no value: the call of {module} passes none and it has no default"
+            return f"{name} has no value: pass --var {short}=... or a var file"
+        if kind == "data":
+            return f"{name} is read at plan time"
+        if kind == "after_apply":
+            if name.startswith("data.") or ".data." in name:  # data "aws_iam_policy" by name
+                return f"{name} is read at plan time"
+            return f"{name} is known only after apply"
+        if kind == "parameter":
+            return f"parameter {name} has no default: pass --parameter {name}=..."
+        if kind == "ssm":
+            return f"parameter {name} is an SSM parameter read at deploy time"
+        return name
+
+
+# At most this many inputs are named in one message; the rest are counted.
+_NAMED_INPUTS = 3
+
+
+def origins_of(values: Iterable[Any]) -> tuple:
+    """The origins of every Unknown in ``values`` (nested), first seen first."""
+    found: dict = {}
+    stack = list(values)[::-1]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Unknown):
+            for origin in item.origins:
+                found.setdefault(origin, None)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return tuple(found)
+
+
+# What a person can pass comes first: a variable or parameter, then what AWS decides.
+_KIND_ORDER = {"variable": 0, "parameter": 0, "ssm": 1, "data": 2, "after_apply": 3}
+
+
+def describe_inputs(origins: Iterable[Origin]) -> str:
+    """``var.a has no value: ...; data.x.y is read at plan time`` (at most three, then a count)."""
+    ordered = sorted(origins, key=lambda o: _KIND_ORDER.get(o.kind, 4))  # stable: first seen first
+    lines = list(dict.fromkeys(o.describe() for o in ordered))
+    text = "; ".join(lines[:_NAMED_INPUTS])
+    if len(lines) > _NAMED_INPUTS:
+        text += f"; and {len(lines) - _NAMED_INPUTS} more input(s)"
+    return text
+
+
+def describe_unknown_value(value: "Unknown") -> str:
+    """What a person can act on for one unknown: its inputs, else its expression's first line
+    (never the whole multi-line expression) with the reason."""
+    if value.origins:
+        return describe_inputs(value.origins)
+    lines = value.text.strip().splitlines() or [""]
+    text = lines[0].strip() + (" ..." if len(lines) > 1 else "")
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return f"{text} is not known before deploy" + (f" ({value.reason})" if value.reason else "")
+
+
 class Unknown:
     """A value not known before deployment.
 
     ``text`` is the source expression as written (``var.account_id``, ``${AWS::AccountId}``),
     ``refs`` the ``Ref`` objects for template resources it mentions, ``reason`` a short
-    human explanation ("variable without default", "known after apply").
+    human explanation ("variable without default", "known after apply"), ``origins`` the
+    inputs it comes from (``Origin``), carried through every operation built on it.
     """
 
-    __slots__ = ("text", "refs", "reason", "line")
+    __slots__ = ("text", "refs", "reason", "line", "origins")
 
-    def __init__(self, text: str = "", refs: Iterable["Ref"] = (), reason: str = "", line: int = 0):
+    def __init__(self, text: str = "", refs: Iterable["Ref"] = (), reason: str = "", line: int = 0,
+                 origins: tuple = ()):
         self.text = text
         self.refs = tuple(refs)
         self.reason = reason
         self.line = line  # where the expression's content starts, when known (heredocs)
+        self.origins = origins
 
     def __repr__(self) -> str:
         return f"Unknown({self.text!r})"
@@ -122,6 +215,7 @@ class Ref(Unknown):
         self.scope = scope
         super().__init__(text or (f"{target}.{attr}" if attr else target), (), "reference")
         self.refs = (self,)
+        self.origins = (Origin("after_apply", self.text),)
 
     @property
     def instance_address(self) -> str | None:
@@ -181,7 +275,7 @@ class Partial(Unknown):
             refs = tuple({r.identity: r for p in self.parts if isinstance(p, Unknown) for r in p.refs}.values())
         if not reason:
             reason = next((p.reason for p in self.parts if isinstance(p, Unknown) and p.reason), "")
-        super().__init__(text, refs, reason or "unknown template part", line)
+        super().__init__(text, refs, reason or "unknown template part", line, origins_of(self.parts))
 
     @property
     def holes(self) -> tuple:
@@ -219,6 +313,7 @@ class Choice(Unknown):
         self.options = tuple(options)
         super().__init__(text, (), reason)
         self.refs = tuple(r for o in self.options for r in collect_refs(o))
+        self.origins = origins_of(self.options)
 
     def __repr__(self) -> str:
         return f"Choice({self.options!r})"

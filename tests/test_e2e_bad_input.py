@@ -83,6 +83,8 @@ resource "aws_iam_policy" "p" {
   policy = var.policy_json
 }
 """)
+    # a root applied as it stands (a library's inputs are its callers' to give)
+    (tmp_path / "provider.tf").write_text('provider "aws" {\n  region = "eu-west-1"\n}\n')
     report, proc = scan_json(str(tmp_path))
     assert proc.returncode == 2
     assert [(e["kind"], e["file"], e["line"]) for e in report["errors"]] == [("unresolved", "main.tf", 2)]

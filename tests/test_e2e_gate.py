@@ -190,6 +190,11 @@ resource "aws_iam_policy" "p" {
     Statement = [{ Effect = "Allow", Action = var.actions, Resource = "*" }]
   })
 }
+
+# an environment applied as it stands, not a library
+provider "aws" {
+  region = "eu-west-1"
+}
 """
 
 PARAM_CFN = """\

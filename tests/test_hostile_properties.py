@@ -308,7 +308,7 @@ Resources:
         Version: '2012-10-17'
         Statement:
           - Effect: Allow
-            Action: !Sub "${{Unset}}{secret}"
+            Action: !Sub "${{AWS::StackName}}{secret}"  # no input to name: the text is quoted
             Resource: '*'
 """)
     (tmp_path / "tf").mkdir()

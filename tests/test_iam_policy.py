@@ -84,7 +84,7 @@ def test_bad_json_strings(text: str, line: int, expected: str) -> None:
 
 def test_whole_document_unknown_is_unresolved() -> None:
     parsed = parse_policy(Ref("aws_iam_policy.p", "policy"))
-    assert parsed.statements == [] and parsed.unresolved and "not known before deploy" in parsed.unresolved
+    assert parsed.statements == [] and parsed.unresolved == "aws_iam_policy.p.policy is known only after apply"
     assert parse_policy({"Fn::GetAtt": ["X", "Doc"]}).unresolved
 
 

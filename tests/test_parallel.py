@@ -262,7 +262,8 @@ def test_partitioned_errors_are_the_same(tmp_path):
     (tmp_path / "tf" / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = \n')
     (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": {,}}')
     (tmp_path / "unresolved.tf").write_text(
-        'variable "doc" {}\nresource "aws_iam_policy" "p" {\n  policy = var.doc\n}\n')
+        'variable "doc" {}\nresource "aws_iam_policy" "p" {\n  policy = var.doc\n}\n'
+        'provider "aws" {\n  region = "eu-west-1"\n}\n')  # applied as it stands: var.doc is unresolved
     sequential = _rendered(tmp_path, 1, keep_model=True)
     assert _rendered(tmp_path, 3, keep_model=False) == sequential
     assert sequential[-1] == 2 and "broken.yaml" in sequential[0] and "could not be resolved" in sequential[0]

@@ -13,13 +13,13 @@ import pytest
 from helpers import ROOT, scan_json
 from iacguard.iam.policy import parse_policy
 from iacguard.loaders.terraform import load_module_tree
-from iacguard.values import Partial, Ref, Unknown, decode_json_with_holes
+from iacguard.values import Origin, Partial, Ref, Unknown, decode_json_with_holes
 
 FIXTURE = ROOT / "tests" / "fixtures" / "partial_unknowns"
 
 ACCOUNT = Unknown("data.aws_caller_identity.current.account_id", reason="deploying account")
 BUCKET = Ref("aws_s3_bucket.b", "arn")
-ACTIONS = Unknown("var.actions", reason="variable without default")
+ACTIONS = Unknown("var.actions", reason="variable without default", origins=(Origin("variable", "var.actions"),))
 
 
 # -- end to end -------------------------------------------------------------------------------
@@ -36,9 +36,9 @@ def test_only_unknown_actions_are_unresolved(report):
     errors = sorted((e["kind"], e["file"], e["line"], e["message"]) for e in report["errors"])
     assert errors == [
         ("unresolved", "main.tf", 54, "policy of aws_iam_role_policy.actions_hole could not be resolved: "
-                                      "statement 1: Action entry var.extra_actions is not known before deploy"),
+                                      "statement 1 Action: var.extra_actions has no value: pass --var extra_actions=... or a var file"),
         ("unresolved", "main.tf", 65, "policy of aws_iam_role_policy.action_hole could not be resolved: "
-                                      "statement 1: Action entry var.extra_action is not known before deploy"),
+                                      "statement 1 Action: var.extra_action has no value: pass --var extra_action=... or a var file"),
     ]
 
 
@@ -184,9 +184,9 @@ def test_policy_with_holes_is_judged_unless_the_hole_decides():
     assert judged.statements[0].actions == ("*",)
     # an Effect, an Action or an element name that is a hole decides: unresolved, naming it
     effect = policy('"Effect": "', ACTIONS, '", "Action": "s3:GetObject", "Resource": "*"')
-    assert effect.unresolved == "statement 1: Effect var.actions is not known before deploy"
+    assert effect.unresolved == "statement 1 Effect: var.actions has no value: pass --var actions=... or a var file"
     action = policy('"Effect": "Allow", "Action": ', ACTIONS, ', "Resource": "*"')
-    assert action.unresolved == "statement 1: Action entry var.actions is not known before deploy"
+    assert action.unresolved == "statement 1 Action: var.actions has no value: pass --var actions=... or a var file"
     name = policy('"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "', ACTIONS, '": "x"')
     assert name.unresolved == "statement 1: element name ${var.actions} is not known before deploy"
     assert name.problems == []

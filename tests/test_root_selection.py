@@ -83,19 +83,27 @@ def test_terraform_aws_modules_layout():
     assert report["summary"]["unresolved"] == 0
 
 
-def test_uninstantiated_module_policy_from_a_required_variable_is_unresolved(tmp_path):
-    """Alone, a variable without a default is unknown: a policy built from it is an unresolved
-    error naming the module's file and line (exit 2), never a pass."""
+def test_uninstantiated_module_is_a_library_unless_applied_as_it_stands(tmp_path):
+    """Alone, a variable without a default is unknown. A directory no caller instantiates is, like
+    one no directory calls, a library unless it is applied as it stands: its input is listed in
+    the summary (exit 0); with a provider configuration a policy built from it is an unresolved
+    error naming the module's file, line and the input (exit 2), never a pass."""
     write(tmp_path, {
         "main.tf": 'module "m" {\n  source  = "./m"\n  count   = 0\n  actions = ["*"]\n}\n',
         "m/main.tf": ADMIN.replace('Action = "*"', "Action = var.actions") +
         'variable "actions" {\n  type = list(string)\n}\n',
     })
     report, proc = scan_json(str(tmp_path))
-    assert report["findings"] == []
+    assert (report["findings"], report["errors"]) == ([], [])
+    assert report["summary"]["libraries"] == [{"directory": "m", "inputs": ["var.actions"]}]
+    assert proc.returncode == 0
+    write(tmp_path, {"m/provider.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'})
+    report, proc = scan_json(str(tmp_path))
+    assert report["findings"] == [] and report["summary"]["libraries"] == []
     assert [(e["file"], e["line"], e["kind"], e["message"]) for e in report["errors"]] == [
         ("m/main.tf", 7, "unresolved", "policy of aws_iam_policy.admin could not be resolved: "
-                                       "statement 1: Action entry var.actions is not known before deploy")]
+                                       "statement 1 Action: var.actions has no value: pass --var actions=... "
+                                       "or a var file")]
     assert proc.returncode == 2
 
 

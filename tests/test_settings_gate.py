@@ -4,6 +4,7 @@ the repository, and with --diff-base a settings change that weakens the gate blo
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,19 @@ def test_turning_off_the_ci_owners_custom_check_is_a_weakening(tmp_path):
     found = [(f["resource"], f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]
              if f["rule_id"] == "IAG-GR-005"]
     assert found == [("disable", 4, "disable: turns off ACME-001")] and proc.returncode == 1
+
+
+def test_a_root_removed_from_the_settings_weakens_the_gate(tmp_path):
+    """A directory taken out of `roots` becomes a library: its variables without a value stop
+    failing the run, so the change is judged like any other that lets more through."""
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, "envs/prod/main.tf": ACCESS_KEY_TF,
+                            ".iacguard.yaml": BASE_SETTINGS + "roots: [envs/prod, .]\n"})
+    _write(repo, {".iacguard.yaml": BASE_SETTINGS + "roots: [.]\n"})
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert _weakenings(report) == [("roots", ".iacguard.yaml", 6, "high", "roots: removes envs/prod (a library "
+                                    "then: its variables without a value no longer fail the run)")]
+    assert proc.returncode == 1
+    # the same root removed from the tree along with its entry: nothing left to weaken
+    shutil.rmtree(repo / "envs")
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert _weakenings(report) == [] and "Traceback" not in proc.stderr

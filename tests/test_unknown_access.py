@@ -21,14 +21,14 @@ def test_cloudformation_unknown_principal_and_condition_are_unresolved():
     assert proc.returncode == 2
     assert _unresolved(report) == [
         ("template.yaml", 20, "QueuePolicy: statement 1 of the resource policy lets in callers not known before "
-                              "deployment (could be anyone): Principal.AWS comes from parameter TrustedAccount, "
-                              "which has no value; pass --parameter TrustedAccount=VALUE"),
+                              "deployment (could be anyone): Principal.AWS: parameter TrustedAccount has no "
+                              "default: pass --parameter TrustedAccount=..."),
         ("template.yaml", 32, "TopicPolicy: statement 1 of the resource policy lets in callers not known before "
-                              "deployment (could be anyone): Condition StringEquals aws:PrincipalOrgID comes from "
-                              "parameter OrgId, which has no value; pass --parameter OrgId=VALUE"),
+                              "deployment (could be anyone): Condition StringEquals aws:PrincipalOrgID: "
+                              "parameter OrgId has no default: pass --parameter OrgId=..."),
         ("template.yaml", 44, "SsmTrustRole: statement 1 of the trust policy lets in callers not known before "
-                              "deployment (could be anyone): Principal.AWS comes from the dynamic reference "
-                              "{{resolve:ssm:/trusted/account}}, resolved only at deploy time"),
+                              "deployment (could be anyone): Principal.AWS: the dynamic reference "
+                              "{{resolve:ssm:/trusted/account}} is resolved only at deploy time"),
     ]
     assert [e for e in report["errors"] if e["kind"] != "unresolved"] == []
     # no low "could not be checked" finding beside the error
@@ -63,17 +63,15 @@ def test_terraform_variable_without_value_is_unresolved():
     report, proc = scan_json(str(TF), "--fail-on", "none")
     assert proc.returncode == 2
     assert _unresolved(report) == [
-        ("main.tf", 14, "aws_sqs_queue_policy.jobs: statement 1 of the resource policy lets in callers not known "
-                        "before deployment (could be anyone): Principal.AWS comes from variable partner_account, "
-                        "which has no value; pass --var partner_account=VALUE or a tfvars file"),
+        ("main.tf", 14, "aws_sqs_queue_policy.jobs: statement 1 of the resource policy lets in callers not "
+                        "known before deployment (could be anyone): Principal.AWS: var.partner_account has no "
+                        "value: pass --var partner_account=... or a var file"),
         ("main.tf", 24, "aws_iam_role.partner: statement 1 of the trust policy lets in callers not known before "
-                        "deployment (could be anyone): Condition StringEquals aws:PrincipalAccount comes from "
-                        "variable partner_account, which has no value; pass --var partner_account=VALUE or a "
-                        "tfvars file"),
+                        "deployment (could be anyone): Condition StringEquals aws:PrincipalAccount: "
+                        "var.partner_account has no value: pass --var partner_account=... or a var file"),
         ("main.tf", 51, "aws_s3_bucket_policy.via_endpoint: statement 1 of the resource policy lets in callers "
-                        "not known before deployment (could be anyone): Condition StringEquals aws:SourceVpce "
-                        "comes from variable endpoint, which has no value; pass --var endpoint=VALUE or a "
-                        "tfvars file"),
+                        "not known before deployment (could be anyone): Condition StringEquals aws:SourceVpce: "
+                        "var.endpoint has no value: pass --var endpoint=... or a var file"),
     ]
     # data.aws_caller_identity stays the deploying account; a role looked up by a data source is
     # no value to pass: it stays the low "could not be checked" finding
@@ -105,8 +103,8 @@ def test_lambda_permission_source_from_parameter_without_value_is_unresolved():
     assert _unresolved(report) == [
         ("template.yaml", 12, "FromBucket: statement 1 of the resource policy lets an AWS service invoke the "
                               "function for a source not known before deployment (could be any account's): "
-                              "Condition ArnLike AWS:SourceArn comes from parameter SourceBucketArn, which has no "
-                              "value; pass --parameter SourceBucketArn=VALUE"),
+                              "Condition ArnLike AWS:SourceArn: parameter SourceBucketArn has no default: pass "
+                              "--parameter SourceBucketArn=..."),
     ]
     assert [f for f in report["findings"] if f["rule_id"] == "IAG-EXT-006"] == []
 
@@ -118,11 +116,11 @@ def test_a_part_of_a_parameter_without_value_is_unresolved():
     assert proc.returncode == 2
     assert _unresolved(report) == [
         ("template.yaml", 16, "PeerRole: statement 1 of the trust policy lets in callers not known before "
-                              "deployment (could be anyone): Principal.AWS comes from parameter PeerOwnerIds, "
-                              "which has no value; pass --parameter PeerOwnerIds=VALUE"),
+                              "deployment (could be anyone): Principal.AWS: parameter PeerOwnerIds has no "
+                              "default: pass --parameter PeerOwnerIds=..."),
         ("template.yaml", 26, "PartnerRole: statement 1 of the trust policy lets in callers not known before "
-                              "deployment (could be anyone): Principal.AWS comes from parameter PartnerAccounts, "
-                              "which has no value; pass --parameter PartnerAccounts=VALUE"),
+                              "deployment (could be anyone): Principal.AWS: parameter PartnerAccounts has no "
+                              "default: pass --parameter PartnerAccounts=..."),
     ]
     assert report["findings"] == []
     given, proc = scan_json(str(ROOT / "tests" / "fixtures" / "unknown_access" / "parts"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from ..resource import CLOUDFORMATION, Resource
-from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, line_of
+from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, describe_unknown_value, line_of
 from . import managed as managed_policies
 from .policy import PolicyDocument, parse_policy
 
@@ -131,6 +131,8 @@ class Unresolved:
     resource: Resource
     line: int
     message: str
+    # the inputs it comes from (values.Origin); None when a part has no known input
+    origins: tuple | None = None
 
 
 # --- resource type tables -------------------------------------------------------------------
@@ -605,7 +607,8 @@ class IamModel:
                 statement.line = resource.line
         if doc.unresolved:
             self.unresolved.append(Unresolved(resource, doc.line or resource.line,
-                                              f"policy of {resource.address} could not be resolved: {doc.unresolved}"))
+                                              f"policy of {resource.address} could not be resolved: {doc.unresolved}",
+                                              doc.unresolved_origins))
         return doc
 
     def _add_policy(self, node: PolicyNode) -> PolicyNode:
@@ -745,7 +748,8 @@ class IamModel:
                     continue
             if isinstance(item, Unknown):
                 self.unresolved.append(Unresolved(resource, resource.line,
-                                                  f"{resource.address} attaches a policy that could not be resolved: {text}"))
+                                                  f"{resource.address} attaches a policy that could not be resolved: "
+                                                  f"{describe_unknown_value(item)}", item.origins or None))
             else:
                 nodes.append(self._add_policy(PolicyNode(f"external-policy:{text}", text, "managed", resource, None,
                                                          arn=text)))

@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..values import Choice, Encoded, PDict, PList, Partial, Ref, Unknown, decode_json_with_holes, line_of
+from ..values import (Choice, Encoded, PDict, PList, Partial, Ref, Unknown, decode_json_with_holes,
+                      describe_unknown_value, line_of)
 from .actions import glob_match
 from .conditions import (Condition, _not3, _or3, _and3, arn_match, as_unknown, is_intrinsic, never_true,
                          parse_conditions)
@@ -143,6 +144,8 @@ class PolicyDocument:
     line: int
     problems: list[str] = field(default_factory=list)
     unresolved: str | None = None
+    # the inputs the unresolved parts come from; None when one of them has no known input
+    unresolved_origins: tuple | None = ()
     raw: Any = None
     # Statements (or whole Choice options) not known before deploy; kept for normalize.
     unknown_statements: list[Unknown] = field(default_factory=list)
@@ -195,11 +198,23 @@ def _resource_entry_match(entry: Any, arn: str) -> bool | None:
 
 # ---------------------------------------------------------------- parsing
 
+def _inputs(ctx: "_Context", value: Unknown) -> str:
+    """One line naming the inputs ``value`` comes from (recorded for the library rule)."""
+    if value.origins:
+        for origin in value.origins:
+            ctx.origins.setdefault(origin, None)
+    else:
+        ctx.anonymous = True
+    return describe_unknown_value(value)
+
+
 class _Context:
     """Collects unresolved reasons and document problems while parsing one document."""
 
     def __init__(self) -> None:
         self.unresolved: list[str] = []
+        self.origins: dict = {}  # the inputs of the unknowns in ``unresolved`` (ordered set)
+        self.anonymous = False  # an unresolved part whose input is not known
         self.problems: list[str] = []
         self.unknown_statements: list[Unknown] = []
         self.inert_statements: list[Statement] = []
@@ -277,11 +292,11 @@ def _parse_effect(raw: Any, ctx: _Context, where: str) -> tuple[str | Unknown | 
         if options and all(isinstance(o, str) and not isinstance(o, Unknown) and o in ("Allow", "Deny")
                            for o in options) and len(set(options)) == 1:
             return options[0], None
-        ctx.unresolved.append(f"{where}: Effect depends on an undecided condition")
+        ctx.unresolved.append(f"{where} Effect depends on a condition: {_inputs(ctx, raw)}")
         return raw, None
     unknown = as_unknown(raw)
     if unknown is not None:
-        ctx.unresolved.append(f"{where}: Effect {unknown} is not known before deploy")
+        ctx.unresolved.append(f"{where} Effect: {_inputs(ctx, unknown)}")
         return unknown, None
     if raw in ("Allow", "Deny") and isinstance(raw, str):
         return raw, None
@@ -371,7 +386,7 @@ def _parse_statement(raw: dict, index: int, doc_line: int, ctx: _Context) -> Sta
     action_values = _value_list(elements[action_name], action_name, problems)
     for entry in action_values:
         if isinstance(entry, Unknown):
-            ctx.unresolved.append(f"{where}: {action_name} entry {entry} is not known before deploy")
+            ctx.unresolved.append(f"{where} {action_name}: {_inputs(ctx, entry)}")
         else:
             _check_action(entry, action_name, problems)
     if not action_values:
@@ -435,7 +450,7 @@ def _statement_items(raw: Any, index: int, doc_line: int, ctx: _Context, out: li
     if unknown is not None:
         if is_intrinsic(raw):
             ctx.problems.append(f"statement {index + 1} is an unresolved intrinsic function; treated as unknown")
-        ctx.unresolved.append(f"statement {index + 1} is not known before deploy")
+        ctx.unresolved.append(f"statement {index + 1}: {_inputs(ctx, unknown)}")
         ctx.unknown_statements.append(unknown)
         return
     if isinstance(raw, dict):
@@ -494,7 +509,7 @@ def _parse_document(raw: dict, line: int, ctx: _Context) -> tuple[list[Statement
         return statements, version
     unknown = as_unknown(body)
     if unknown is not None:
-        ctx.unresolved.append("Statement is not known before deploy")
+        ctx.unresolved.append(f"Statement: {_inputs(ctx, unknown)}")
         ctx.unknown_statements.append(unknown)
         return statements, version
     ctx.problems.append(f"Statement must be a list or an object, not {type(body).__name__}")
@@ -507,6 +522,7 @@ def _unreadable(ctx: _Context, message: str) -> None:
     whose holes are filled at deploy time may only look broken here, so it is unresolved."""
     if ctx.inside_template:
         ctx.problems.append(message)
+        ctx.anonymous = True
         ctx.unresolved.append(f"the policy document cannot be read: {message}")
     else:
         ctx.problems.append(f"the policy document cannot be read: {message}")
@@ -538,7 +554,7 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
                     return _parse_top(filled, line_of(filled, line), ctx, statements)
                 finally:
                     ctx.inside_template = False
-        ctx.unresolved.append(f"the policy document is not known before deploy ({unknown})")
+        ctx.unresolved.append(_inputs(ctx, unknown))
         return None, unknown
     if isinstance(raw, str):
         if not raw.strip():
@@ -668,10 +684,12 @@ def parse_policy(raw: Any, *, line: int = 0) -> PolicyDocument:
     except RecursionError:
         ctx.problems.append("the policy document is nested too deeply")
         ctx.unresolved.append("the policy document could not be read")
+        ctx.anonymous = True
         version, unknown_document = None, None
     return PolicyDocument(
         statements=statements, version=version, line=start, problems=ctx.problems,
         unresolved="; ".join(dict.fromkeys(ctx.unresolved)) or None, raw=raw,
+        unresolved_origins=None if ctx.anonymous else tuple(ctx.origins),
         unknown_statements=ctx.unknown_statements, unknown_document=unknown_document,
         inert_statements=ctx.inert_statements,
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..resource import CLOUDFORMATION
-from ..values import Unknown
+from ..values import Origin, Unknown, describe_inputs
 from .external import (FUNCTION_PERMISSION_TYPES, exposed_policies, service_source_unknowns, statement_exposures,
                        zone_for)
 
@@ -55,10 +55,13 @@ def unknown_access_errors(model: Any, settings: Any) -> list[InputError]:
             if not unknowns:
                 continue
             resource = node.resource
-            described = "; ".join(f"{where} {describe_unknown(value, resource.source)}" for where, value in unknowns)
+            described = "; ".join(f"{where}: {describe_unknown(value, resource.source)}" for where, value in unknowns)
             line = node.statement_line(statement)  # where the statement is written (a module's caller)
-            errors.append(InputError(f"{resource.address}: {statement.where} of the {_kind(node)} {what}: {described}",
-                                     file=getattr(line, "file", None) or resource.file, line=int(line)))
+            error = InputError(f"{resource.address}: {statement.where} of the {_kind(node)} {what}: {described}",
+                               file=getattr(line, "file", None) or resource.file, line=int(line))
+            origins = [value.origins for _, value in unknowns]
+            error.inputs = None if not all(origins) else tuple(dict.fromkeys(o for group in origins for o in group))
+            errors.append(error)
     return errors
 
 
@@ -67,24 +70,23 @@ def _kind(node: Any) -> str:
 
 
 def describe_unknown(value: Unknown, source: str) -> str:
-    """Where an unknown value comes from and what to pass to know it."""
+    """The inputs an unknown value comes from and what to pass to know them, in one line."""
     text = value.text.strip()
     dynamic = _DYNAMIC.search(text)
     if dynamic:
-        return f"comes from the dynamic reference {dynamic.group(0)}, resolved only at deploy time"
+        return f"the dynamic reference {dynamic.group(0)} is resolved only at deploy time"
+    if value.origins:
+        return describe_inputs(value.origins)
     names = [m.strip() for m in _PART.findall(text)] or [text]
     # a pseudo parameter beside a parameter (arn:...:${Account}:role/${AWS::StackName}) is not the hole
     names = [n for n in names if not n.startswith("AWS::")] or names
     origins = []
     for name in dict.fromkeys(names):
         if name.startswith("var."):
-            origins.append(f"variable {name[4:]}, which has no value; pass --var {name[4:]}=VALUE or a tfvars file")
+            origins.append(Origin("variable", name).describe())
         elif source == CLOUDFORMATION and re.fullmatch(r"[A-Za-z0-9]+", name):
-            if value.reason == "SSM parameter resolved at deploy time":
-                origins.append(f"parameter {name}, an SSM parameter read at deploy time")
-            else:
-                origins.append(f"parameter {name}, which has no value; pass --parameter {name}=VALUE")
+            kind = "ssm" if value.reason == "SSM parameter resolved at deploy time" else "parameter"
+            origins.append(Origin(kind, name).describe())
         else:
-            origins.append(f"{name}, which is not known before deployment"
-                           + (f" ({value.reason})" if value.reason else ""))
-    return "comes from " + " and ".join(origins)
+            origins.append(f"{name} is not known before deployment" + (f" ({value.reason})" if value.reason else ""))
+    return "; ".join(origins)

@@ -14,7 +14,7 @@ import re
 from typing import Any, Callable
 
 from ..errors import InputError
-from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, collect_refs, line_of, to_plain
+from ..values import Choice, Encoded, Origin, PDict, PList, Ref, Unknown, collect_refs, line_of, origins_of, to_plain
 
 # Bound on nested resolution steps (a mapping level counts one, an intrinsic two; condition
 # chains count too). Parsed templates nest at most 200 levels, so this only stops pathological
@@ -55,8 +55,8 @@ def _part_of(prefix: str, source: Any, refs: Any, reason: str) -> Unknown:
     ``!Split [",", !Ref Accounts]`` is known to come from the parameter."""
     if isinstance(source, Unknown) and source.reason in _INPUT_REASONS:
         inner = source.text if "${" in source.text else "${" + source.text + "}"
-        return Unknown(f"{prefix} {inner}", refs=refs, reason=source.reason)
-    return Unknown(f"{prefix} {_text_of(source)}", refs=refs, reason=reason)
+        return Unknown(f"{prefix} {inner}", refs=refs, reason=source.reason, origins=source.origins)
+    return Unknown(f"{prefix} {_text_of(source)}", refs=refs, reason=reason, origins=origins_of([source]))
 
 
 class _NoValue:
@@ -249,7 +249,8 @@ class TemplateResolver:
             ptype = ptype if isinstance(ptype, str) else ""
             if ptype.startswith("AWS::SSM::Parameter::Value<"):
                 # The given/default value is the SSM parameter's name, not the value.
-                values[name] = Unknown(name, reason="SSM parameter resolved at deploy time")
+                values[name] = Unknown(name, reason="SSM parameter resolved at deploy time",
+                                       origins=(Origin("ssm", name),))
                 continue
             is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
             if name in given and isinstance(given[name], Unknown):
@@ -260,7 +261,8 @@ class TemplateResolver:
             elif "Default" in spec:
                 raw = spec["Default"]
             else:
-                values[name] = Unknown(name, reason="parameter without default")
+                values[name] = Unknown(name, reason="parameter without default",
+                                       origins=(Origin("parameter", name),))
                 continue
             values[name] = self._parameter_value(name, raw, is_list, spec_line)
         for name in given:
@@ -347,7 +349,7 @@ class TemplateResolver:
         resolved = self.resolve(args, line, depth + 1)
         resolved = None if resolved is NO_VALUE else resolved
         return Unknown(f"{name} {_text_of(resolved)}", refs=collect_refs(resolved),
-                       reason=f"{name} is known only at deploy time")
+                       reason=f"{name} is known only at deploy time", origins=origins_of([resolved]))
 
     def _known_string(self, value: Any, line: int, depth: int) -> str | None:
         return scalar_text(self.resolve(value, line, depth + 1))
@@ -453,7 +455,7 @@ class TemplateResolver:
         if whole and isinstance(unknown_parts[0], Ref) and not whole.group(1).startswith("!"):
             return unknown_parts[0]
         return Unknown("".join(written), refs=_unique_refs(refs),
-                       reason="substitutes values known only at deploy time")
+                       reason="substitutes values known only at deploy time", origins=origins_of(unknown_parts))
 
     def _sub_lookup(self, name: str, line: int) -> Any:
         if "." in name:
@@ -484,8 +486,8 @@ class TemplateResolver:
         if delimiter is None or not isinstance(items, list):
             if not isinstance(items, (list, Unknown)):
                 self.error("Fn::Join needs a delimiter and a list", line)
-            return Unknown(f"Fn::Join {_text_of(pair[0])} {_text_of(items)}",
-                           refs=collect_refs(items), reason="joins values known only at deploy time")
+            return Unknown(f"Fn::Join {_text_of(pair[0])} {_text_of(items)}", refs=collect_refs(items),
+                           reason="joins values known only at deploy time", origins=origins_of([items]))
         if len(items) == 1 and isinstance(items[0], Ref):
             return items[0]
         written: list[str] = []
@@ -504,7 +506,7 @@ class TemplateResolver:
         if all_known:
             return delimiter.join(written)
         return Unknown(delimiter.join(written), refs=_unique_refs(refs),
-                       reason="joins values known only at deploy time")
+                       reason="joins values known only at deploy time", origins=origins_of(items))
 
     def _select(self, arg: Any, line: int, depth: int) -> Any:
         pair = self._pair("Fn::Select", arg, line)

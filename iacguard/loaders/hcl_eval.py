@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any, Callable
 
-from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, collect_refs, contains_unknown,
+from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown,
                       partial_or_text)
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
@@ -114,15 +114,27 @@ def excerpt(text: str, limit: int = 80) -> str:
 
 
 def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
+    """An Unknown built from ``values``: it refers to their resources and comes from their inputs
+    (one walk over them collects both)."""
     refs: list = []
     seen: set = set()
-    for v in values:
-        for r in collect_refs(v):
-            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
-            if identity not in seen:
-                seen.add(identity)
-                refs.append(r)
-    return Unknown(text, refs, reason)
+    origins: dict = {}
+    stack = list(reversed(values))
+    while stack:  # one walk for refs and origins
+        item = stack.pop()
+        if isinstance(item, Unknown):
+            for r in item.refs:
+                identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
+                if identity not in seen:
+                    seen.add(identity)
+                    refs.append(r)
+            for origin in item.origins:
+                origins.setdefault(origin, None)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return Unknown(text, refs, reason, origins=tuple(origins))
 
 
 # --------------------------------------------------------------------------------------------
@@ -471,7 +483,9 @@ def _conditional(expr: Cond, ctx: Context) -> Any:
         then, other = _eval(expr.then, ctx), _eval(expr.other, ctx)
         if not contains_unknown(then) and values_equal(then, other):
             return then
-        return Choice([then, other], text=expr.text)
+        choice = Choice([then, other], text=expr.text)
+        choice.origins = tuple(dict.fromkeys(cond.origins + choice.origins))  # the condition decides too
+        return choice
     return _eval(expr.then if to_bool(cond) else expr.other, ctx)
 
 
@@ -822,7 +836,7 @@ def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
     if name == "jsonencode" and len(args) == 1 and type(args[0]) in (Unknown, Ref):
         # the JSON of a value not known yet is not known either; it keeps the input's name
         # (a template's "Action": ${jsonencode(actions)} then names var.actions)
-        return Unknown(args[0].text, args[0].refs, args[0].reason)
+        return Unknown(args[0].text, args[0].refs, args[0].reason, origins=args[0].origins)
     if name == "jsondecode" and len(args) == 1 and isinstance(args[0], Partial):
         return _jsondecode_with_holes(args[0], expr)
     if name == "coalesce":

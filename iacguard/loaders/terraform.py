@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..errors import InputError, InternalError, internal_error_message
 from ..resource import TERRAFORM, LoadResult, Resource
-from ..values import Choice, Encoded, PDict, PList, Ref, Unknown, contains_unknown
+from ..values import Choice, Encoded, Origin, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
 from .discover import is_inside
 from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
@@ -41,9 +41,11 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
                      var_files: list[Path] = (),
                      max_module_depth: int = 20,
                      max_instances: int = 1000,
-                     max_nesting_depth: int = hcl_parse_max_depth) -> LoadResult:
+                     max_nesting_depth: int = hcl_parse_max_depth,
+                     named_root: bool = False) -> LoadResult:
     """Load a root module (its ``.tf``/``.tf.json`` ``files``) and every local module it calls.
 
+    ``named_root``: the settings name this directory as a root, applied as it stands.
     Never raises for bad input: problems are returned in ``LoadResult.errors``.
     """
     loader = _Loader(Path(module_dir), Path(scan_root), max_module_depth, max_instances)
@@ -53,6 +55,11 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
     root = _Instance(loader, source, prefix="", base_prefix="", inputs=None, depth=0,
                      call_stack=(source.real_dir,))
     root.root_values = loader.root_variable_values(source, variables or {}, list(var_files))
+    # Applied as it stands (README "How the roots of a scan are chosen"): a backend, a provider
+    # configuration, values of its own or given for it, or named by the settings. Otherwise it
+    # is a library: its variables without a value are what its callers pass.
+    loader.library = not (named_root or source.backend or variables or var_files or loader.own_tfvars
+                          or any(kind == "provider" for kind, _ in source.ordered))
     loader.emit(root)
     return loader.result
 
@@ -126,6 +133,8 @@ class _Loader:
         self.resource_instances = 0
         self._instances_by_declaration: dict[str, list] = {}
         self.subject = ""  # the declaration being loaded: what an internal error is met for
+        self.own_tfvars = False  # the root has a terraform.tfvars or *.auto.tfvars
+        self.library = False  # the root is a library (load_module_tree decides)
         self._reported: set = set()
 
     # -- paths and errors ------------------------------------------------------------------------
@@ -296,6 +305,7 @@ class _Loader:
             autos = []
         for path in candidates + autos:
             if os.path.lexists(path):
+                self.own_tfvars = True
                 values.update(self._tfvars(path, require_inside=True))
         for path in var_files:
             path = Path(path)
@@ -487,6 +497,7 @@ class _Instance(Resolver):
         self._outputs: dict = {}
         self._children: dict = {}
         self._expansions: dict = {}
+        self._unknown_expansions: dict = {}  # block id -> the unknown count/for_each value
         self._policy_docs: dict = {}
 
     # -- Resolver interface ------------------------------------------------------------------------
@@ -576,7 +587,11 @@ class _Instance(Resolver):
             default = attrs["default"]
             return self._typed(name, decl, evaluate(default.expr, self.ctx(decl.file)),
                                decl.file, default.line)
-        return Unknown(f"var.{name}", reason="variable without default")
+        if self.inputs is None:  # a root's own input: a library's is judged where callers pass it
+            origin = Origin("variable", f"var.{name}", library=self.loader.group if self.loader.library else None)
+        else:
+            origin = Origin("variable", f"var.{name}", module=self.prefix.rstrip("."))
+        return Unknown(f"var.{name}", reason="variable without default", origins=(origin,))
 
     def _typed(self, name: str, decl: _Decl, value: Any, file: str | None, line: int | None) -> Any:
         """The value converted to the variable's type as Terraform converts it (optional
@@ -651,6 +666,7 @@ class _Instance(Resolver):
         if "count" in attrs:
             value = evaluate(attrs["count"].expr, ctx)
             if isinstance(value, Unknown):
+                self._unknown_expansions[id(decl.block)] = value
                 return None
             try:
                 count = hcl_eval.to_number(value)
@@ -666,11 +682,15 @@ class _Instance(Resolver):
         if "for_each" in attrs:
             value = evaluate(attrs["for_each"].expr, ctx)
             if isinstance(value, Unknown) or value is None:
-                return None if isinstance(value, Unknown) else []
+                if isinstance(value, Unknown):
+                    self._unknown_expansions[id(decl.block)] = value
+                    return None
+                return []
             if isinstance(value, dict):
                 items = [(k, value[k]) for k in sorted(value)]
             elif isinstance(value, list):
                 if contains_unknown(value) or not all(isinstance(v, str) for v in value):
+                    self._unknown_expansions[id(decl.block)] = hcl_eval.unknown("for_each", value)
                     return None
                 items = [(v, v) for v in sorted(set(value))]
             else:
@@ -685,9 +705,12 @@ class _Instance(Resolver):
 
     def _unknown_bindings(self, decl: _Decl) -> dict:
         attrs = decl.block.body.attributes
+        # each.value.x of an unknown for_each comes from what made it unknown (var.roles)
+        collection = self._unknown_expansions.get(id(decl.block))
+        origins = collection.origins if collection is not None else ()
         if "count" in attrs:
-            return {"count": Unknown("count", reason="count not known")}
-        return {"each": Unknown("each", reason="for_each not known")}
+            return {"count": Unknown("count", reason="count not known", origins=origins)}
+        return {"each": Unknown("each", reason="for_each not known", origins=origins)}
 
     def instance_bindings(self, decl: _Decl, key: Any) -> dict | None:
         """Bindings for one instance key (None key: the un-indexed instance)."""
@@ -803,7 +826,7 @@ class _Instance(Resolver):
             if type_name == "aws_partition" and attr == "partition":
                 return "aws"
             if type_name == "aws_caller_identity" and attr == "account_id":
-                return Unknown(text, reason="deploying account")
+                return Unknown(text, reason="deploying account", origins=(Origin("data", text),))
             if type_name == "aws_iam_policy_document" and attr in ("json", "minified_json") \
                     and decl_ is not None:
                 return self.policy_document(decl_, key)
@@ -815,7 +838,7 @@ class _Instance(Resolver):
                     # a policy read at plan time (customer managed, looked up by name): its ARN
                     # still designates exactly that data source, which an attachment links to
                     return self.ref(base_, "arn", key)
-            return Unknown(text, reason="data source read at plan time")
+            return Unknown(text, reason="data source read at plan time", origins=(Origin("data", text),))
 
         if decl is None:
             rest = steps[2:]

@@ -26,6 +26,8 @@ def summary(result: Any, settings: Any) -> dict:
         "unresolved": len(result.unresolved),
         "fail_on": settings.fail_on,
         "exit_code": result.exit_code(settings),
+        "exit_reason": result.exit_reason(settings),
+        "libraries": [{"directory": directory, "inputs": inputs} for directory, inputs in result.libraries().items()],
         **({"baseline": result.baseline} if getattr(result, "baseline", None) else {}),
         **({"diff": result.diff} if getattr(result, "diff", None) else {}),
     }

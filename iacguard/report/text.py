@@ -35,6 +35,9 @@ def render(result: Any, settings: Any) -> str:
                 where += f":{error.line}"
             lines.append(f"  {where}: {kind}: {visible(error.message)}")
         lines.append("")
+    for directory, inputs in result.libraries().items():
+        lines.append(f"{visible(directory)}: inputs not known: {visible(', '.join(inputs))} "
+                     "(library: judged where callers pass them)")
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
                        for s in ("critical", "high", "medium", "low"))
@@ -52,6 +55,9 @@ def render(result: Any, settings: Any) -> str:
     blocking = len(result.blocking(settings.fail_on))
     verdict = "FAILED" if result.exit_code(settings) else "PASSED"
     lines.append(f"{verdict}: {blocking} blocking at fail-on {settings.fail_on}")
+    reason = result.exit_reason(settings)
+    if reason:
+        lines.append(visible(reason))
     # Every field above is one line; a name that starts a line (a file) or holds "##[" still
     # must not read as a GitHub Actions workflow command.
     return inert_lines("\n".join(lines)) + "\n"
