@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from ..resource import CLOUDFORMATION, Resource
+from ..resource import CLOUDFORMATION, MODULE_ARGUMENT_POLICY, Resource
 from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, line_of
 from . import managed as managed_policies
 from .policy import PolicyDocument, parse_policy
@@ -555,6 +555,9 @@ class IamModel:
             spec = MANAGED_POLICY_TYPES.get(resource.type)
             if spec:
                 self._add_managed_policy(resource, *spec)
+            elif resource.type == MODULE_ARGUMENT_POLICY and resource.get("policy_kind") == "identity":
+                # a module not on disk will apply it to something: judged as a policy of its own
+                self._add_managed_policy(resource, "policy", "name", ())
         for resource in self.resources:
             self._link(resource)
         self._finish_pending()
@@ -715,6 +718,10 @@ class IamModel:
                 target = resource if target_prop is None else \
                     next(iter(self.referenced(resource, _dig(resource.properties, target_prop))), None)
                 self.resource_policies.append(ResourcePolicy(node, service, target))
+        elif rtype == MODULE_ARGUMENT_POLICY and resource.get("policy_kind") == "resource":
+            node = self._add_policy(PolicyNode(self.node_id(resource) + "#policy", f"{resource.address} policy",
+                                               "resource", resource, self._document(resource, resource.get("policy"))))
+            self.resource_policies.append(ResourcePolicy(node, str(resource.get("service")), None))
         elif rtype in LAMBDA_PERMISSION_TYPES:
             self._add_lambda_permission(resource, *LAMBDA_PERMISSION_TYPES[rtype])
         elif rtype in EVENT_BUS_PERMISSION_TYPES:

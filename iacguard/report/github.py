@@ -59,6 +59,9 @@ def annotations(result: Any, settings: Any) -> list[str]:
             errors.append((_ERROR_RANK, command(
                 "error", problem.message, file=display_path(problem.file, root) if problem.file else None,
                 line=problem.line or None, title=f"iacguard {kind}")))
+    for entry in getattr(result, "not_analysed", ()):
+        warnings.append((-1, command("notice", entry.message, file=display_path(entry.file, root),
+                                     line=entry.line or None, title="iacguard: module not analysed")))
     # stable sort: most severe first, report order (file, line) within a severity
     errors.sort(key=lambda item: -item[0])
     warnings.sort(key=lambda item: -item[0])
