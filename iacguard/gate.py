@@ -574,6 +574,9 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
     if head.allow_unresolved and not base.allow_unresolved:
         add("allow_unresolved", "turned on: policies that cannot be resolved no longer fail the run",
             base=False, head=True)
+    if base.modules_not_on_disk == "error" and head.modules_not_on_disk != "error":
+        add("modules_not_on_disk", f"turned to {head.modules_not_on_disk}: Terraform module calls whose code "
+                                   "is not on disk no longer fail the run", base="error", head=head.modules_not_on_disk)
     if base.require_permissions_boundary and not head.require_permissions_boundary:
         add("require_permissions_boundary", "turned off", base=True, head=False)
     return changes
