@@ -701,11 +701,11 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
 
 def _modules_not_on_disk(result: ScanResult, settings: Settings) -> None:
     """Each module call not analysed once (a module directory loaded through its callers and as
-    a root of its own names the same call twice), shortest address first; an error each when the
-    settings say `modules_not_on_disk: error`."""
+    a root of its own names the same call twice): under the outermost caller's address, as its
+    findings are; an error each when the settings say `modules_not_on_disk: error`."""
     seen: set = set()
     unique = []
-    for entry in sorted(result.not_analysed, key=lambda e: (e.file or "", e.line or 0, len(e.module), e.message)):
+    for entry in sorted(result.not_analysed, key=lambda e: (e.file or "", e.line or 0, -len(e.module), e.message)):
         if (entry.file, entry.line, entry.source) not in seen:
             seen.add((entry.file, entry.line, entry.source))
             unique.append(entry)

@@ -164,3 +164,29 @@ def test_malformed_module_manifest_is_an_error_naming_it():
     assert report["errors"][0]["message"].startswith("module manifest is not valid JSON: ")
     assert [n["module"] for n in report["not_analysed"]] == ["module.roles"]
     assert proc.returncode == 2
+
+
+def test_module_outside_the_scan_root_reads_files_only_in_its_own_directory(tmp_path):
+    """file() in a module loaded from outside the scanned path may read the module's own files,
+    not the rest of the repository."""
+    repo = tmp_path / "repo"
+    shutil.copytree(LAYOUT, repo)
+    (repo / ".git").mkdir()
+    (repo / "secrets.json").write_text('{"Statement": []}')
+    main = repo / "modules" / "app" / "main.tf"
+    main.write_text(main.read_text() + 'resource "aws_iam_role_policy" "shared" {\n  role   = "x"\n'
+                    '  policy = file("${path.module}/../../secrets.json")\n}\n')
+    report, proc = scan_json("envs/prod", cwd=repo)
+    assert [(e["file"], e["line"], e["message"]) for e in report["errors"] if e["kind"] == "input"] == [
+        ("../../modules/app/main.tf", 24, "file() path escapes the scan root: ../../modules/app/../../secrets.json")]
+    assert triples(report) == LAYOUT_FINDINGS and proc.returncode == 2
+
+
+def test_github_annotations_and_summary_name_calls_not_analysed(tmp_path):
+    summary = tmp_path / "summary.md"
+    proc = run_cli("scan", str(FIXTURES / "registry_missing"), "--format", "github",
+                   env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert proc.returncode == 0
+    notices = [line for line in proc.stdout.splitlines() if line.startswith("::notice")]
+    assert len(notices) == 3 and "line=2," in notices[0] and notices[0].endswith(
+        "::module.vpc (terraform-aws-modules/vpc/aws, ~> 5.0) not analysed: run terraform init or scan a plan")

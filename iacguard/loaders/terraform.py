@@ -117,10 +117,9 @@ class _Loader:
         self.root_dir = root_dir.resolve()
         self.scan_root = scan_root.resolve()
         self.scan_root_real = os.path.realpath(self.scan_root)
-        # module sources may be anywhere in the repository; file() and templatefile() may read
-        # inside the scan root and inside the module directories loaded from outside it
+        # module sources may be anywhere in the repository (file() and templatefile() read inside
+        # the scan root, and a module loaded from outside it inside its own directory too)
         self.repository_real = os.path.realpath(repository) if repository is not None else self.scan_root_real
-        self.read_roots = [self.scan_root_real]
         self._manifest: dict | None = None  # .terraform/modules/modules.json: key -> entry
         self._not_analysed: set = set()
         self.max_depth = max_depth
@@ -164,18 +163,20 @@ class _Loader:
 
     def read_bytes(self, path: Path, limit: int, what: str, file: str | None, line: int | None,
                    *, require_inside: bool, quiet_missing: bool = False,
-                   written: str | None = None, in_repository: bool = False) -> bytes | None:
+                   written: str | None = None, in_repository: bool = False,
+                   module_dir: str | None = None) -> bytes | None:
         """Read a regular file without ever opening FIFOs/devices or following a symlink out
-        of the scan root (``require_inside``: or out of the module directories read from outside
-        it) or, with ``in_repository``, out of the repository. Reports and returns None when
-        refused. Messages show the path relative to the scan root, or as ``written`` in the
+        of the scan root (``require_inside``; or out of ``module_dir``, the real directory of the
+        module whose code reads it) or, with ``in_repository``, out of the repository. Reports
+        and returns None when refused. Messages show the path relative to the scan root, or as ``written`` in the
         configuration when outside it."""
         real = self.realpath(path)
         if is_inside(os.path.abspath(path), str(self.scan_root)) or written is None:
             shown = self.laid_out(path)
         else:
             shown = written
-        if require_inside and not any(is_inside(real, root) for root in self.read_roots):
+        if require_inside and not is_inside(real, self.scan_root_real) and \
+                not (module_dir is not None and is_inside(real, module_dir)):
             self.error(f"{what} path escapes the scan root: {shown}", file, line)
             return None
         if in_repository and not is_inside(real, self.repository_real):
@@ -223,9 +224,11 @@ class _Loader:
 
     def read_text(self, path: Path, limit: int, what: str, file: str | None, line: int | None, *,
                   require_inside: bool, quiet_missing: bool = False,
-                  written: str | None = None, in_repository: bool = False) -> str | None:
+                  written: str | None = None, in_repository: bool = False,
+                  module_dir: str | None = None) -> str | None:
         data = self.read_bytes(path, limit, what, file, line, require_inside=require_inside,
-                               quiet_missing=quiet_missing, written=written, in_repository=in_repository)
+                               quiet_missing=quiet_missing, written=written, in_repository=in_repository,
+                               module_dir=module_dir)
         if data is None:
             return None
         try:
@@ -525,7 +528,7 @@ class _Instance(Resolver):
             target = self.loader.root_dir / target  # Terraform resolves from the working dir
         text = self.loader.read_text(target, MAX_READ_BYTES, f"{function}()", ctx.file, line,
                                      require_inside=True, quiet_missing=function == "fileexists",
-                                     written=path)
+                                     written=path, module_dir=self.source.real_dir)
         if text is None:
             return Unknown(f'{function}("{path}")', reason="file not readable")
         return text
@@ -984,8 +987,6 @@ class _Instance(Resolver):
                 return self._not_analysed(name, decl, src, installed_version or version,
                                           "the directory terraform init recorded for it does not exist: "
                                           "run terraform init or scan a plan")
-        if not any(is_inside(real, root) for root in self.loader.read_roots):
-            self.loader.read_roots.append(real)  # its file() and templatefile() reads
         if real in self.call_stack:
             self.loader.error(f"module {name!r} calls itself (cycle through {src})", decl.file, line)
             return {}
