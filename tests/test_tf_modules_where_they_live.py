@@ -190,3 +190,36 @@ def test_github_annotations_and_summary_name_calls_not_analysed(tmp_path):
     notices = [line for line in proc.stdout.splitlines() if line.startswith("::notice")]
     assert len(notices) == 3 and "line=2," in notices[0] and notices[0].endswith(
         "::module.vpc (terraform-aws-modules/vpc/aws, ~> 5.0) not analysed: run terraform init or scan a plan")
+
+
+def _installed_copy(tmp_path: Path, written: str, recorded: str) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "registry_installed", repo)
+    main = repo / "main.tf"
+    main.write_text(main.read_text().replace('"example-org/roles/aws"', json.dumps(written)))
+    manifest = repo / ".terraform" / "modules" / "modules.json"
+    manifest.write_text(manifest.read_text().replace('"registry.terraform.io/example-org/roles/aws"',
+                                                     json.dumps(recorded)))
+    return repo
+
+
+def test_git_module_installed_by_terraform_init_is_analysed(tmp_path):
+    """terraform init records a git shorthand in another form: the call's key decides."""
+    repo = _installed_copy(tmp_path, "github.com/example-org/roles", "git::https://github.com/example-org/roles.git")
+    report, proc = scan_json(".", cwd=repo)
+    assert report["not_analysed"] == [] and report["errors"] == []
+    assert {f["resource"] for f in report["findings"]} == {
+        "module.roles.aws_iam_role.deployer", "module.roles.aws_iam_role_policy.deployer"}
+
+
+def test_registry_module_installed_from_another_source_is_not_analysed(tmp_path):
+    """The call's registry source changed since terraform init: the code on disk is not the code
+    the call names, so it is not judged in its place."""
+    repo = _installed_copy(tmp_path, "example-org/roles/aws", "registry.terraform.io/example-org/other-roles/aws")
+    report, proc = scan_json(".", cwd=repo)
+    assert [n["message"] for n in report["not_analysed"]] == [
+        "module.roles (example-org/roles/aws, 1.2.0) not analysed: terraform init installed it from another "
+        "source (registry.terraform.io/example-org/other-roles/aws): run terraform init again"]
+    # the call's own arguments are still judged where they are written
+    assert triples(report) == {("IAG-LP-001", "module.roles.var.permissions", "main.tf", 7)}
+    assert proc.returncode == 1

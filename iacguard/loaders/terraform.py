@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -977,7 +978,8 @@ class _Instance(Resolver):
             if installed is None:
                 return self._not_analysed(name, decl, src, version, "run terraform init or scan a plan")
             directory, installed_version, installed_source = installed
-            if installed_source and _registry_address(installed_source) != _registry_address(src):
+            written, recorded = _registry_address(src), _registry_address(installed_source)
+            if written is not None and recorded is not None and written.lower() != recorded.lower():
                 return self._not_analysed(name, decl, src, version,
                                           f"terraform init installed it from another source "
                                           f"({installed_source}): run terraform init again")
@@ -1202,9 +1204,17 @@ def _policy_shape(document: dict) -> dict:
     return {"policy_kind": "resource", "service": "trust" if service == "sts" else service}
 
 
-def _registry_address(source: str) -> str:
-    """A module source as `terraform init` records it: registry sources without the default host."""
-    return source[len("registry.terraform.io/"):] if source.startswith("registry.terraform.io/") else source
+_REGISTRY_SOURCE = re.compile(r"(?:(?P<host>[\w.-]+\.[\w-]+(?::\d+)?)/)?[\w-]+/[\w-]+/[\w-]+(?://\S*)?")
+
+
+def _registry_address(source: str) -> str | None:
+    """A registry module source in one form (the default host written out, as `terraform init`
+    records it); None for git, HTTP, S3 and other sources, whose recorded form differs from the
+    written one (`github.com/o/r` is recorded as `git::https://github.com/o/r.git`)."""
+    match = _REGISTRY_SOURCE.fullmatch(source)
+    if match is None or (match.group("host") or "").lower() in ("github.com", "bitbucket.org"):
+        return None
+    return source if match.group("host") else "registry.terraform.io/" + source
 
 
 def _is_local_source(src: str) -> bool:
