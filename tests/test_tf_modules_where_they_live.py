@@ -109,6 +109,9 @@ def test_module_calls_without_code_on_disk_are_named_not_silent():
         in lines
     assert "1 files, 0 resources: 0 findings (0 critical, 0 high, 0 medium, 0 low); 0 errors, 0 unresolved, " \
            "3 module calls not analysed" in lines
+    html = run_cli("scan", path, "--format", "html").stdout
+    assert "<h2>Not analysed</h2><ul><li>main.tf:2: module.vpc (terraform-aws-modules/vpc/aws, ~&gt; 5.0) " \
+           "not analysed: run terraform init or scan a plan</li>" in html
     sarif = json.loads(run_cli("scan", path, "--format", "sarif").stdout)
     notes = [n for n in sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
              if n["descriptor"]["id"] == "iacguard/not-analysed"]
