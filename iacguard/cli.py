@@ -227,7 +227,8 @@ def _apply_gate(args: argparse.Namespace, result, settings) -> None:
     if args.diff_base:
         from .gate import compare, scan_base
 
-        base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs)
+        base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs,
+                         head_files=result.files)
         result.diff = compare(result, base, args.diff_base)
         _report_weakened_settings(args, result, settings, baseline)
 

@@ -510,9 +510,14 @@ class _RootPlanner:
         self.settings = settings
         self.scan_root = scan_root
         self.limits = limits
-        from .loaders.discover import module_boundary
+        from .loaders.discover import is_inside, module_boundary
 
-        self.repository = module_boundary(scan_root)  # where module sources may be read from
+        # where module sources may be read from: the repository the settings were checked
+        # against (a --diff-base scan names its copy of the base revision), else the one that
+        # holds the scan root
+        given = settings.repository
+        self.repository = Path(given) if given and is_inside(os.path.realpath(scan_root), os.path.realpath(given)) \
+            else module_boundary(scan_root)
         self.real_of, calls = _module_calls(dirs) if dirs else ({}, {})
         scanned = set(self.real_of.values())
         self.callers: dict[Path, set[Path]] = {}

@@ -226,3 +226,26 @@ def test_registry_module_installed_from_another_source_is_not_analysed(tmp_path)
     # the call's own arguments are still judged where they are written
     assert triples(report) == {("IAG-LP-001", "module.roles.var.permissions", "main.tf", 7)}
     assert proc.returncode == 1
+
+
+def test_diff_base_reads_the_modules_outside_the_scanned_path_at_the_base(tmp_path):
+    """`scan envs/prod --diff-base main` compares the module in ../../modules/app as it was at
+    main: its unchanged findings are unchanged, only what the change added is new."""
+    from test_e2e_gate import _git, _scan
+
+    repo = tmp_path / "repo"
+    shutil.copytree(LAYOUT, repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    main = repo / "modules" / "app" / "main.tf"
+    main.write_text(main.read_text() + 'resource "aws_iam_policy" "more" {\n  name = "more"\n'
+                    '  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })\n}\n')
+    report, proc = _scan(repo, "envs/prod", "--diff-base", "main")
+    assert report["errors"] == []
+    diffs = {(f["rule_id"], f["resource"], f["diff"]) for f in report["findings"]}
+    assert ("IAG-LP-001", "module.app.aws_iam_policy.admin", "unchanged") in diffs
+    assert ("IAG-LP-001", "module.app.aws_iam_policy.more", "new") in diffs
+    assert {d for _, _, d in diffs} == {"unchanged", "new"}
+    assert [f["resource"] for f in report["findings"] if f["diff"] == "new"] == ["module.app.aws_iam_policy.more"]
+    assert report["summary"]["diff"]["new"] == 1 and proc.returncode == 1

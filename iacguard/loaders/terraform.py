@@ -169,8 +169,8 @@ class _Loader:
         """Read a regular file without ever opening FIFOs/devices or following a symlink out
         of the scan root (``require_inside``; or out of ``module_dir``, the real directory of the
         module whose code reads it) or, with ``in_repository``, out of the repository. Reports
-        and returns None when refused. Messages show the path relative to the scan root, or as ``written`` in the
-        configuration when outside it."""
+        and returns None when refused. Messages show the path relative to the scan root, or as
+        ``written`` in the configuration when outside it."""
         real = self.realpath(path)
         if is_inside(os.path.abspath(path), str(self.scan_root)) or written is None:
             shown = self.laid_out(path)
