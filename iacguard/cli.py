@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="directory of extra checks (repeatable; also IACGUARD_CHECKS_DIR); never from settings")
     scan.add_argument("--allow-unresolved", action="store_true",
                       help="do not fail (exit 2) on policies that cannot be resolved before deploy")
+    scan.add_argument("--modules-not-on-disk", choices=("report", "error"),
+                      help="Terraform module calls whose code is not on disk (no terraform init): name them "
+                           "in the report (default) or fail the run (exit 2)")
     scan.add_argument("--max-file-size", type=int, metavar="BYTES", help="largest file read (default 20 MiB)")
     scan.add_argument("--jobs", "-j", type=_jobs, metavar="N",
                       help="processes that scan templates and modules (default: the number of CPUs "
@@ -167,6 +170,8 @@ def _settings_for(args: argparse.Namespace):
     settings.checks_dirs.extend(checks_dirs_from_environment() + args.checks_dir)
     if args.allow_unresolved:
         settings.allow_unresolved = True
+    if getattr(args, "modules_not_on_disk", None):
+        settings.modules_not_on_disk = args.modules_not_on_disk
     if args.max_file_size:
         settings.max_file_size = args.max_file_size
     for limit in ("max_nesting_depth", "max_alias_nodes", "max_module_depth", "max_instances",
@@ -222,7 +227,8 @@ def _apply_gate(args: argparse.Namespace, result, settings) -> None:
     if args.diff_base:
         from .gate import compare, scan_base
 
-        base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs)
+        base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs,
+                         head_files=result.files)
         result.diff = compare(result, base, args.diff_base)
         _report_weakened_settings(args, result, settings, baseline)
 

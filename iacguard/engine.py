@@ -30,6 +30,9 @@ class ScanResult:
     # (library directory, variable): inputs of libraries that only their callers decide, not
     # unresolved errors (README "How the roots of a scan are chosen")
     library_inputs: list[tuple[str, str]] = field(default_factory=list)
+    # Terraform module calls whose code is not on disk (errors.NotAnalysed), unless the settings
+    # make them errors (modules_not_on_disk: error)
+    not_analysed: list[IacguardError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     checks: dict[str, CheckMeta] = field(default_factory=dict)
@@ -47,6 +50,7 @@ class ScanResult:
         self.resources.extend(loaded.resources)
         self.errors.extend(loaded.errors)
         self.unresolved.extend(loaded.unresolved)
+        self.not_analysed.extend(loaded.not_analysed)
         self.files.extend(loaded.files)
         if group is not None and loaded.resources:
             self.groups.append((group, list(loaded.resources)))
@@ -166,10 +170,10 @@ def _prepare_units(paths: list[str], settings: Settings,
 
 
 def _terraform_unit(directory: Path, files: list[Path], scan_root: Path, settings: Settings,
-                    limits: ScanLimits) -> tuple:
+                    limits: ScanLimits, repository: Path | None = None) -> tuple:
     variables, var_files = _terraform_inputs(directory, settings)
     return ("terraform", directory, files, scan_root, variables, var_files, is_named_root(settings, directory),
-            limits)
+            repository, limits)
 
 
 def _terraform_inputs(directory: Path, settings: Settings) -> tuple[dict, list[Path]]:
@@ -325,9 +329,9 @@ def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResul
         return _load_document(*args, limits=limits)
     from .loaders import terraform
 
-    directory, files, scan_root, variables, var_files, named_root = args
+    directory, files, scan_root, variables, var_files, named_root, repository = args
     return terraform.load_module_tree(directory, files, scan_root, variables=variables, var_files=var_files,
-                                      named_root=named_root,
+                                      named_root=named_root, repository=repository,
                                       max_module_depth=limits.max_module_depth,
                                       max_instances=limits.max_instances,
                                       max_nesting_depth=limits.max_nesting_depth)
@@ -536,6 +540,14 @@ class _RootPlanner:
         self.settings = settings
         self.scan_root = scan_root
         self.limits = limits
+        from .loaders.discover import is_inside, module_boundary
+
+        # where module sources may be read from: the repository the settings were checked
+        # against (a --diff-base scan names its copy of the base revision), else the one that
+        # holds the scan root
+        given = settings.repository
+        self.repository = Path(given) if given and is_inside(os.path.realpath(scan_root), os.path.realpath(given)) \
+            else module_boundary(scan_root)
         self.real_of, calls = _module_calls(dirs) if dirs else ({}, {})
         scanned = set(self.real_of.values())
         self.callers: dict[Path, set[Path]] = {}
@@ -552,7 +564,7 @@ class _RootPlanner:
         _merge_modules(self.modules, {Path(real): info for real, info in modules.items()})
 
     def next_units(self) -> list[tuple]:
-        return [_terraform_unit(d, self.dirs[d], self.scan_root, self.settings, self.limits)
+        return [_terraform_unit(d, self.dirs[d], self.scan_root, self.settings, self.limits, self.repository)
                 for d in self._next_roots()]
 
     def _next_roots(self) -> list[Path]:
@@ -606,6 +618,7 @@ def run_checks(result: ScanResult, settings: Settings, keep_model: bool = True) 
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
     result.model = _analyse_bounded(result, settings, result.checks, keep_model)
+    _modules_not_on_disk(result, settings)
     _finish(result)
 
 
@@ -752,6 +765,23 @@ def _check_failed(meta: CheckMeta, exc: Exception, resources: list[Resource]) ->
     return InternalError(message, file=groups[0] if len(groups) == 1 else None)
 
 
+def _modules_not_on_disk(result: ScanResult, settings: Settings) -> None:
+    """Each module call not analysed once (a module directory loaded through its callers and as
+    a root of its own names the same call twice): under the outermost caller's address, as its
+    findings are; an error each when the settings say `modules_not_on_disk: error`."""
+    seen: set = set()
+    unique = []
+    for entry in sorted(result.not_analysed, key=lambda e: (e.file or "", e.line or 0, -len(e.module), e.message)):
+        if (entry.file, entry.line, entry.source) not in seen:
+            seen.add((entry.file, entry.line, entry.source))
+            unique.append(entry)
+    if settings.modules_not_on_disk == "error":
+        result.errors.extend(InputError(e.message + " (modules_not_on_disk: error)", file=e.file, line=e.line)
+                             for e in unique)
+        unique = []
+    result.not_analysed = unique
+
+
 def _finish(result: ScanResult) -> None:
     """The order every report relies on, and secrets masked, whichever way the work was split."""
     result.findings = _not_repeated_through_callers(_dedupe(result.findings))
@@ -873,11 +903,13 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
             result.errors.extend(part.errors)
             result.unresolved.extend(part.unresolved)
             result.library_inputs.extend(part.library_inputs)
+            result.not_analysed.extend(part.not_analysed)
             result.files.extend(part.files)
             result.resource_count += part.resource_count
             planner.record(part.modules)
         units = planner.next_units()
     result.files = sorted(set(result.files))
+    _modules_not_on_disk(result, settings)
     _finish(result)
     return result
 
@@ -927,6 +959,7 @@ class PartialScan:
     findings: list[Finding]
     errors: list[IacguardError]
     unresolved: list[IacguardError]
+    not_analysed: list[IacguardError]
     files: list[str]
     resource_count: int
     modules: dict  # LoadResult.modules of every unit, merged
@@ -942,8 +975,8 @@ def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = No
         part.add(loaded, _unit_label(unit))
         _merge_modules(modules, loaded.modules)
     _analyse_bounded(part, settings, checks, keep_model=False)
-    return PartialScan(part.findings, part.errors, part.unresolved, part.files, len(part.resources), modules,
-                       part.library_inputs)
+    return PartialScan(part.findings, part.errors, part.unresolved, part.not_analysed, part.files,
+                       len(part.resources), modules, part.library_inputs)
 
 
 _FREEZING = False

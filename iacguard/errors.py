@@ -52,3 +52,19 @@ def internal_error_message(exc: BaseException, doing: str) -> str:
 
 class UsageError(IacguardError):
     """Bad command-line arguments or settings."""
+
+
+class NotAnalysed(IacguardError):
+    """A Terraform module call whose code is not on disk (a registry or git source before
+    `terraform init`, a local directory that does not exist): named in every report, counted in
+    the summary, and an error only when the settings ask for it (``modules_not_on_disk``)."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None, *,
+                 module: str = "", source: str = "", version: str | None = None):
+        super().__init__(message, file=file, line=line)
+        self.module = module
+        self.source = source
+        self.version = version
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "module": self.module, "source": self.source, "version": self.version}

@@ -147,10 +147,12 @@ def _revision(ref: str, paths: list[str]) -> tuple[Path, str]:
     return toplevel, commit.decode().strip()
 
 
-def materialize(ref: str, paths: list[str], target: Path) -> tuple[Path, list[Path]]:
-    """Write the files under ``paths`` as they are at git revision ``ref`` into ``target``,
-    keeping their place relative to the repository root. Returns the repository root and the
-    paths inside ``target`` that correspond to ``paths`` (those that existed at ``ref``)."""
+def materialize(ref: str, paths: list[str], target: Path,
+                also: list[Path] = ()) -> tuple[Path, list[Path]]:
+    """Write the files under ``paths`` (and under the directories ``also``, the modules the
+    scan read outside them) as they are at git revision ``ref`` into ``target``, keeping their
+    place relative to the repository root. Returns the repository root and the paths inside
+    ``target`` that correspond to ``paths`` (those that existed at ``ref``)."""
     toplevel, commit_id = _revision(ref, paths)
     relatives: list[str] = []
     for path in paths:
@@ -159,8 +161,14 @@ def materialize(ref: str, paths: list[str], target: Path) -> tuple[Path, list[Pa
             relatives.append(absolute.relative_to(toplevel).as_posix())
         except ValueError:
             raise UsageError(f"--diff-base: {path} is outside the git repository {toplevel}") from None
+    extra = []
+    for directory in also:
+        try:
+            extra.append(Path(directory).resolve().relative_to(toplevel).as_posix() or ".")
+        except ValueError:
+            continue  # outside the repository: never read by the scan either
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit_id, "--",
-                    *[(r or ".") for r in relatives]], toplevel)
+                    *[(r or ".") for r in relatives], *sorted(set(extra))], toplevel)
     blobs: list[tuple[str, str]] = []
     for record in listing.split(b"\0"):
         if not record:
@@ -199,14 +207,22 @@ def _write_blobs(blobs: list[tuple[str, str]], toplevel: Path, target: Path) -> 
         destination.write_bytes(content)
 
 
-def scan_base(ref: str, paths: list[str], settings: Any, head_root: Path, jobs: int | None = 1):
+def scan_base(ref: str, paths: list[str], settings: Any, head_root: Path, jobs: int | None = 1,
+              head_files: list[str] = ()):
     """Scan ``paths`` as they were at ``ref``; returns the base ScanResult (None when none of the
-    paths existed there)."""
+    paths existed there). ``head_files`` (relative to ``head_root``): what the head scan read; the
+    module directories among them outside ``paths`` are read at ``ref`` too."""
+    import dataclasses
+
     from .engine import scan
 
+    scanned = [Path(p).resolve() for p in paths]
+    outside = sorted({(head_root / f).resolve().parent for f in head_files
+                      if not any((head_root / f).resolve().is_relative_to(p) for p in scanned)})
     with tempfile.TemporaryDirectory(prefix="iacguard-base-") as directory:
         target = Path(directory)
-        toplevel, mapped = materialize(ref, paths, target)
+        toplevel, mapped = materialize(ref, paths, target, outside)
+        settings = dataclasses.replace(settings, repository=str(target))  # its modules are in the copy
         if not mapped:
             return None
         try:
@@ -576,6 +592,9 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
     if head.allow_unresolved and not base.allow_unresolved:
         add("allow_unresolved", "turned on: policies that cannot be resolved no longer fail the run",
             base=False, head=True)
+    if base.modules_not_on_disk == "error" and head.modules_not_on_disk != "error":
+        add("modules_not_on_disk", f"turned to {head.modules_not_on_disk}: Terraform module calls whose code "
+                                   "is not on disk no longer fail the run", base="error", head=head.modules_not_on_disk)
     if base.require_permissions_boundary and not head.require_permissions_boundary:
         add("require_permissions_boundary", "turned off", base=True, head=False)
     dropped = sorted(set(_relative_roots(base)) - set(_relative_roots(head)))

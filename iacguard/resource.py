@@ -8,6 +8,10 @@ from typing import Any
 CLOUDFORMATION = "cloudformation"
 TERRAFORM = "terraform"
 TERRAFORM_PLAN = "terraform-plan"
+# Pseudo-type of a policy document passed as an argument to a Terraform module whose code is
+# not on disk: properties `policy` (the document), `argument`, `policy_kind` (identity or
+# resource) and, for a resource policy, `service` (`trust` for a role trust policy).
+MODULE_ARGUMENT_POLICY = "module_argument_policy"
 
 
 @dataclass
@@ -63,3 +67,5 @@ class LoadResult:
     # what was read but cannot be analysed before deployment (a macro, an included snippet, a
     # nested stack in S3): reported with kind `unresolved`, blocking unless --allow-unresolved
     unresolved: list = field(default_factory=list)  # list[IacguardError]
+    # Terraform module calls whose code is not on disk (errors.NotAnalysed): named, not analysed
+    not_analysed: list = field(default_factory=list)

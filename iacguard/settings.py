@@ -14,6 +14,7 @@ from typing import Any
 from .errors import UsageError
 from .loaders.discover import is_inside
 
+MODULES_NOT_ON_DISK = ("report", "error")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 ORG_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
 
@@ -36,6 +37,9 @@ class Settings:
     # Only from --checks-dir or IACGUARD_CHECKS_DIR: a settings file never makes iacguard import code.
     checks_dirs: list[str] = field(default_factory=list)
     allow_unresolved: bool = False
+    # A Terraform module call whose code is not on disk (no `terraform init`): "report" names it
+    # in the report; "error" makes it an input error (exit 2).
+    modules_not_on_disk: str = "report"
     max_file_size: int = 20 * 1024 * 1024
     # Limits against hostile input (README "Limits"); each has a --max-... option to raise it.
     max_nesting_depth: int = 200         # mappings/lists/expressions inside each other
@@ -66,7 +70,7 @@ _TYPES: dict[str, Any] = {
     "fail_on": str, "enable": list, "disable": list, "severity_overrides": dict,
     "deploy_accounts": list, "organization_id": str, "trusted_accounts": list,
     "require_permissions_boundary": bool, "profiles": list, "var_files": list, "variables": dict,
-    "parameters": dict, "parameter_files": list, "allow_unresolved": bool,
+    "parameters": dict, "parameter_files": list, "allow_unresolved": bool, "modules_not_on_disk": str,
     "max_file_size": int, "max_nesting_depth": int, "max_alias_nodes": int, "max_module_depth": int,
     "max_instances": int, "max_seconds_per_file": int, "paths": dict, "roots": list, "baseline": str,
 }
@@ -217,6 +221,9 @@ def _check_values(settings: Settings, source: str) -> None:
 
     if settings.fail_on not in SEVERITIES + ("none",):
         raise UsageError(f"setting 'fail_on' must be one of {', '.join(SEVERITIES)} or none", file=source)
+    if settings.modules_not_on_disk not in MODULES_NOT_ON_DISK:
+        raise UsageError(f"setting 'modules_not_on_disk' must be one of {', '.join(MODULES_NOT_ON_DISK)}",
+                         file=source)
     for key in ("deploy_accounts", "trusted_accounts"):
         for account in getattr(settings, key):
             if not ACCOUNT_RE.match(account):
@@ -384,6 +391,10 @@ roots: []                # e.g. [infra/prod]
 
 # Policies that cannot be resolved before deploy fail the run (exit 2) unless this is true.
 allow_unresolved: false
+
+# Terraform module calls whose code is not on disk (registry or git sources before
+# `terraform init`) are named in the report; `error` fails the run on them (exit 2).
+modules_not_on_disk: report
 """
 
 

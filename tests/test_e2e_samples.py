@@ -51,7 +51,8 @@ def test_good_samples_have_no_findings(path):
 
 def test_json_contract():
     report, _ = scan_json(*PIPELINE)
-    assert set(report) == {"version", "findings", "errors", "summary"}
+    assert set(report) == {"version", "findings", "errors", "not_analysed", "summary"}
+    assert report["not_analysed"] == [] and report["summary"]["not_analysed"] == 0
     assert report["version"] == 1
     for finding in report["findings"]:
         assert FINDING_KEYS <= set(finding)

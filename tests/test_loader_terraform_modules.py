@@ -289,11 +289,13 @@ def test_module_source_missing_or_escaping(tmp_path):
         """,
     })
     result = load_dir(root, root)
-    messages = sorted(e.message for e in result.errors)
-    assert any("does not exist" in m for m in messages)
-    assert any("escapes the scan root" in m for m in messages)
-    assert len(messages) == 2
-    assert all(e.file == "main.tf" for e in result.errors)
+    # outside the repository (here the scan root): an error; code not on disk: named, not an error
+    assert [(e.message, e.file, e.line) for e in result.errors] == [
+        ("module source path escapes the repository: ../outside", "main.tf", 6)]
+    assert [(n.message, n.file, n.line) for n in result.not_analysed] == [
+        ("module.missing (./nope) not analysed: its source directory does not exist", "main.tf", 3),
+        ("module.registry (terraform-aws-modules/iam/aws) not analysed: run terraform init or scan a plan",
+         "main.tf", 9)]
     props = by_address(result)["t_x.r"].properties
     assert isinstance(props["v"], Unknown)
     assert not any("secret" in r.address for r in result.resources)

@@ -209,6 +209,17 @@ def test_a_settings_change_that_weakens_the_gate_blocks(tmp_path, head, expected
     assert _weakenings(report) == []
 
 
+def test_turning_modules_not_on_disk_back_to_report_weakens_the_gate(tmp_path):
+    base = BASE_SETTINGS + "modules_not_on_disk: error\n"
+    repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": base})
+    _write(repo, {".iacguard.yaml": base.replace("modules_not_on_disk: error", "modules_not_on_disk: report")})
+    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert _weakenings(report) == [
+        ("modules_not_on_disk", ".iacguard.yaml", 6, "high", "modules_not_on_disk: turned to report: Terraform "
+         "module calls whose code is not on disk no longer fail the run")]
+    assert proc.returncode == 1
+
+
 def test_settings_cannot_turn_off_or_soften_the_rule_that_judges_them(tmp_path):
     repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": BASE_SETTINGS})
     _write(repo, {".iacguard.yaml": BASE_SETTINGS.replace("fail_on: medium", "fail_on: none")

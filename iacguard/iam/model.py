@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from ..resource import CLOUDFORMATION, Resource
+from ..resource import CLOUDFORMATION, MODULE_ARGUMENT_POLICY, Resource
 from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, describe_unknown_value, line_of
 from . import managed as managed_policies
 from .policy import PolicyDocument, parse_policy
@@ -626,6 +626,9 @@ class IamModel:
             spec = MANAGED_POLICY_TYPES.get(resource.type)
             if spec:
                 self._guarded(resource, self._add_managed_policy, resource, *spec)
+            elif resource.type == MODULE_ARGUMENT_POLICY and resource.get("policy_kind") == "identity":
+                # a module not on disk will apply it to something: judged as a policy of its own
+                self._guarded(resource, self._add_managed_policy, resource, "policy", "name", ())
         for resource in self.resources:
             self._guarded(resource, self._link, resource)
         self._finish_pending()
@@ -800,6 +803,10 @@ class IamModel:
                 target = resource if target_prop is None else \
                     next(iter(self.referenced(resource, _dig(resource.properties, target_prop))), None)
                 self.resource_policies.append(ResourcePolicy(node, service, target))
+        elif rtype == MODULE_ARGUMENT_POLICY and resource.get("policy_kind") == "resource":
+            node = self._add_policy(PolicyNode(self.node_id(resource) + "#policy", f"{resource.address} policy",
+                                               "resource", resource, self._document(resource, resource.get("policy"))))
+            self.resource_policies.append(ResourcePolicy(node, str(resource.get("service")), None))
         elif rtype in LAMBDA_PERMISSION_TYPES:
             self._add_lambda_permission(resource, *LAMBDA_PERMISSION_TYPES[rtype])
         elif rtype in EVENT_BUS_PERMISSION_TYPES:

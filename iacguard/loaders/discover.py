@@ -433,6 +433,20 @@ def is_inside(path: str, root: str) -> bool:
         return False
 
 
+def module_boundary(scan_root: Path, cwd: Path | None = None) -> Path:
+    """The directory module sources may be read from: the repository that holds ``scan_root``
+    (the nearest directory at or above it with a `.git` directory or file; git is never run),
+    else the working directory when it holds the scan root, else the scan root itself."""
+    start = Path(os.path.abspath(scan_root))
+    for candidate in [start, *start.parents]:
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+    if is_inside(os.path.realpath(start), os.path.realpath(cwd)):
+        return cwd
+    return start
+
+
 def _within(path: str, root: Path) -> bool:
     return is_inside(path, os.path.realpath(root))
 

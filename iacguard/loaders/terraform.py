@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import InputError, InternalError, internal_error_message
-from ..resource import TERRAFORM, LoadResult, Resource
+from ..errors import InputError, InternalError, NotAnalysed, internal_error_message
+from ..resource import MODULE_ARGUMENT_POLICY, TERRAFORM, LoadResult, Resource
 from ..values import Choice, Encoded, Origin, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
 from .discover import is_inside
@@ -42,13 +43,17 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
                      max_module_depth: int = 20,
                      max_instances: int = 1000,
                      max_nesting_depth: int = hcl_parse_max_depth,
-                     named_root: bool = False) -> LoadResult:
-    """Load a root module (its ``.tf``/``.tf.json`` ``files``) and every local module it calls.
+                     named_root: bool = False, repository: Path | None = None) -> LoadResult:
+    """Load a root module (its ``.tf``/``.tf.json`` ``files``) and every module it calls whose
+    code is on disk: local sources anywhere inside ``repository`` (default: the scan root), and
+    registry or git sources that `terraform init` recorded in `.terraform/modules/modules.json`.
 
     ``named_root``: the settings name this directory as a root, applied as it stands.
-    Never raises for bad input: problems are returned in ``LoadResult.errors``.
+    Never raises for bad input: problems are returned in ``LoadResult.errors``; calls whose code
+    is not on disk in ``LoadResult.not_analysed``.
     """
-    loader = _Loader(Path(module_dir), Path(scan_root), max_module_depth, max_instances)
+    loader = _Loader(Path(module_dir), Path(scan_root), max_module_depth, max_instances,
+                     repository=Path(repository) if repository is not None else None)
     loader.max_nesting_depth = max_nesting_depth
     root_files = sorted((Path(f) for f in files if _is_config_file(Path(f))), key=lambda p: p.name)
     source = loader.module_source(Path(module_dir), root_files)
@@ -114,10 +119,16 @@ class _ModuleSource:
 
 
 class _Loader:
-    def __init__(self, root_dir: Path, scan_root: Path, max_depth: int, max_instances: int):
+    def __init__(self, root_dir: Path, scan_root: Path, max_depth: int, max_instances: int,
+                 repository: Path | None = None):
         self.root_dir = root_dir.resolve()
         self.scan_root = scan_root.resolve()
         self.scan_root_real = os.path.realpath(self.scan_root)
+        # module sources may be anywhere in the repository (file() and templatefile() read inside
+        # the scan root, and a module loaded from outside it inside its own directory too)
+        self.repository_real = os.path.realpath(repository) if repository is not None else self.scan_root_real
+        self._manifest: dict | None = None  # .terraform/modules/modules.json: key -> entry
+        self._not_analysed: set = set()
         self.max_depth = max_depth
         self.max_instances = max_instances
         self.max_nesting_depth = hcl_parse_max_depth
@@ -148,6 +159,10 @@ class _Loader:
         candidate = os.path.join(real_dir, name)
         return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
+    def laid_out(self, path: Any) -> str:
+        """``path`` relative to the scan root as the user laid the tree out (links not resolved)."""
+        return Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
+
     def rel(self, path: Path) -> str:
         try:
             return Path(os.path.relpath(self.realpath(path), self.scan_root)).as_posix()
@@ -162,17 +177,24 @@ class _Loader:
 
     def read_bytes(self, path: Path, limit: int, what: str, file: str | None, line: int | None,
                    *, require_inside: bool, quiet_missing: bool = False,
-                   written: str | None = None) -> bytes | None:
+                   written: str | None = None, in_repository: bool = False,
+                   module_dir: str | None = None) -> bytes | None:
         """Read a regular file without ever opening FIFOs/devices or following a symlink out
-        of the scan root. Reports and returns None when refused. Messages show the path
-        relative to the scan root, or as ``written`` in the configuration when outside it."""
+        of the scan root (``require_inside``; or out of ``module_dir``, the real directory of the
+        module whose code reads it) or, with ``in_repository``, out of the repository. Reports
+        and returns None when refused. Messages show the path relative to the scan root, or as
+        ``written`` in the configuration when outside it."""
         real = self.realpath(path)
-        if is_inside(os.path.abspath(path), str(self.scan_root)):  # not resolved: as laid out
-            shown = Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
+        if is_inside(os.path.abspath(path), str(self.scan_root)) or written is None:
+            shown = self.laid_out(path)
         else:
-            shown = written if written is not None else str(path)
-        if require_inside and not is_inside(real, self.scan_root_real):
+            shown = written
+        if require_inside and not is_inside(real, self.scan_root_real) and \
+                not (module_dir is not None and is_inside(real, module_dir)):
             self.error(f"{what} path escapes the scan root: {shown}", file, line)
+            return None
+        if in_repository and not is_inside(real, self.repository_real):
+            self.error(f"{what} path escapes the repository: {shown}", file, line)
             return None
         try:
             info = os.stat(real)
@@ -216,9 +238,11 @@ class _Loader:
 
     def read_text(self, path: Path, limit: int, what: str, file: str | None, line: int | None, *,
                   require_inside: bool, quiet_missing: bool = False,
-                  written: str | None = None) -> str | None:
+                  written: str | None = None, in_repository: bool = False,
+                  module_dir: str | None = None) -> str | None:
         data = self.read_bytes(path, limit, what, file, line, require_inside=require_inside,
-                               quiet_missing=quiet_missing, written=written)
+                               quiet_missing=quiet_missing, written=written, in_repository=in_repository,
+                               module_dir=module_dir)
         if data is None:
             return None
         try:
@@ -243,8 +267,8 @@ class _Loader:
         source = _ModuleSource(directory, real, [])
         for path in files:
             rel = self.rel(path)
-            text = self.read_text(path, MAX_SOURCE_BYTES, "configuration", rel, None,
-                                  require_inside=False)
+            text = self.read_text(path, MAX_SOURCE_BYTES, "configuration", self.laid_out(path), None,
+                                  require_inside=False, in_repository=True)
             if text is None:
                 continue
             try:
@@ -397,6 +421,67 @@ class _Loader:
         elif instantiated and not before[0]:
             self.result.modules[source.real_dir] = (True, *before[1:])
 
+    # -- module calls whose code is elsewhere ----------------------------------------------------------
+    def installed_module(self, key: str) -> tuple[str, Any, str] | None:
+        """What `terraform init` recorded for the module call ``key`` ("app", "app.policy") in the
+        root's `.terraform/modules/modules.json`: (directory, version, source), or None when the
+        manifest has no usable entry (refused entries are reported once, on the manifest)."""
+        if self._manifest is None:
+            self._manifest = self._read_manifest()
+        return self._manifest.get(key)
+
+    def _read_manifest(self) -> dict:
+        path = self.root_dir / ".terraform" / "modules" / "modules.json"
+        if not os.path.lexists(path):
+            return {}
+        rel = self.rel(path)
+        text = self.read_text(path, MAX_SOURCE_BYTES, "module manifest", rel, None, require_inside=False,
+                              in_repository=True)
+        if text is None:
+            return {}
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.error(f"module manifest is not valid JSON: {exc.msg}", rel, exc.lineno)
+            return {}
+        except (ValueError, RecursionError) as exc:
+            self.error(f"module manifest is not valid JSON: {type(exc).__name__}", rel)
+            return {}
+        modules = data.get("Modules") if isinstance(data, dict) else None
+        if not isinstance(modules, list):
+            self.error("module manifest has no \"Modules\" list (written by terraform init)", rel)
+            return {}
+        found: dict = {}
+        for entry in modules:
+            if not isinstance(entry, dict) or not isinstance(entry.get("Key"), str) \
+                    or not isinstance(entry.get("Dir"), str):
+                self.error("module manifest entry without a Key and a Dir: not followed", rel)
+                continue
+            key, directory = entry["Key"], entry["Dir"]
+            if not key:
+                continue  # the root module itself
+            target = self.root_dir / directory  # Dir is relative to the root module
+            if not is_inside(os.path.realpath(target), self.repository_real):
+                self.error(f"module manifest: the directory of module {key!r} escapes the repository: "
+                           f"{directory}; not followed", rel)
+                continue
+            version = entry.get("Version")
+            found[key] = (str(target), version if isinstance(version, str) and version else None,
+                          entry.get("Source") if isinstance(entry.get("Source"), str) else "")
+        return found
+
+    def not_analysed(self, address: str, source: str, version: Any, why: str, file: str, line: int) -> None:
+        """Name a module call whose code is not read (once per call, not per instance)."""
+        key = (address, file, line)
+        if key in self._not_analysed:
+            return
+        self._not_analysed.add(key)
+        shown_version = version if isinstance(version, str) and version else None
+        what = f"{source}, {shown_version}" if shown_version else source
+        self.result.not_analysed.append(NotAnalysed(
+            f"{address} ({what}) not analysed: {why}", file=file, line=line, module=address,
+            source=source, version=shown_version))
+
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
         """Keep ``resource``; False once the root module holds --max-instances resource
@@ -436,6 +521,8 @@ class _Loader:
                     instance.emit_block(kind, decl)
                     continue
                 children = instance.child_instances(decl.block.labels[0])
+                if decl.block.labels[0] in instance.unanalysed_calls:
+                    instance.emit_argument_policies(decl)
             except RecursionError:
                 self.error(f"{self.subject} is nested too deeply to evaluate; it is not analysed",
                            decl.file, decl.block.line)
@@ -483,8 +570,10 @@ class _Instance(Resolver):
     """One instance of one module: answers references made by its own expressions."""
 
     def __init__(self, loader: _Loader, source: _ModuleSource, *, prefix: str, base_prefix: str,
-                 inputs: dict | None, depth: int, call_stack: tuple):
+                 inputs: dict | None, depth: int, call_stack: tuple, module_key: str = ""):
         self.loader = loader
+        self.module_key = module_key
+        self.unanalysed_calls: set = set()  # calls of this instance whose module code is not on disk
         self.source = source
         self.prefix = prefix
         self.base_prefix = base_prefix
@@ -516,7 +605,7 @@ class _Instance(Resolver):
             target = self.loader.root_dir / target  # Terraform resolves from the working dir
         text = self.loader.read_text(target, MAX_READ_BYTES, f"{function}()", ctx.file, line,
                                      require_inside=True, quiet_missing=function == "fileexists",
-                                     written=path)
+                                     written=path, module_dir=self.source.real_dir)
         if text is None:
             return Unknown(f'{function}("{path}")', reason="file not readable")
         return text
@@ -993,18 +1082,37 @@ class _Instance(Resolver):
         if src_attr is None:
             self.loader.error(f"module {name!r} has no source", decl.file, decl.block.line)
             return {}
-        src = evaluate(src_attr.expr, self.ctx(decl.file))
-        if not isinstance(src, str) or not _is_local_source(src):
-            return {}  # registry/git sources are not available offline
-        target = (self.source.dir / src)
-        real = os.path.realpath(target)
         line = src_attr.line
-        if not is_inside(real, self.loader.scan_root_real):
-            self.loader.error(f"module source path escapes the scan root: {src}", decl.file, line)
-            return {}
-        if not os.path.isdir(real):
-            self.loader.error(f"module source directory does not exist: {src}", decl.file, line)
-            return {}
+        src = evaluate(src_attr.expr, self.ctx(decl.file))
+        version_attr = attrs.get("version")
+        version = evaluate(version_attr.expr, self.ctx(decl.file)) if version_attr is not None else None
+        if not isinstance(src, str) or isinstance(src, Unknown):
+            return self._not_analysed(name, decl, src_attr.expr.text, version,
+                                      "its source is not a literal string (Terraform requires one)")
+        if _is_local_source(src):
+            target = self.source.dir / src
+            real = os.path.realpath(target)
+            if not is_inside(real, self.loader.repository_real):
+                self.loader.error(f"module source path escapes the repository: {src}", decl.file, line)
+                return {}
+            if not os.path.isdir(real):
+                return self._not_analysed(name, decl, src, version, "its source directory does not exist")
+        else:
+            installed = self.loader.installed_module(self._module_key(name))
+            if installed is None:
+                return self._not_analysed(name, decl, src, version, "run terraform init or scan a plan")
+            directory, installed_version, installed_source = installed
+            written, recorded = _registry_address(src), _registry_address(installed_source)
+            if written is not None and recorded is not None and written.lower() != recorded.lower():
+                return self._not_analysed(name, decl, src, version,
+                                          f"terraform init installed it from another source "
+                                          f"({installed_source}): run terraform init again")
+            target = Path(directory)
+            real = os.path.realpath(target)
+            if not os.path.isdir(real):
+                return self._not_analysed(name, decl, src, installed_version or version,
+                                          "the directory terraform init recorded for it does not exist: "
+                                          "run terraform init or scan a plan")
         if real in self.call_stack:
             self.loader.error(f"module {name!r} calls itself (cycle through {src})", decl.file, line)
             return {}
@@ -1038,8 +1146,48 @@ class _Instance(Resolver):
                 self.loader, source,
                 prefix=f"{self.prefix}module.{name}{_instance_suffix(key)}.",
                 base_prefix=f"{self.base_prefix}module.{name}.", inputs=inputs,
-                depth=self.depth + 1, call_stack=self.call_stack + (real,))
+                depth=self.depth + 1, call_stack=self.call_stack + (real,),
+                module_key=self._module_key(name))
         return children
+
+    def _module_key(self, name: str) -> str:
+        """The call's key in `.terraform/modules/modules.json`: module names from the root,
+        joined with dots, without instance keys."""
+        return f"{self.module_key}.{name}" if self.module_key else name
+
+    def _not_analysed(self, name: str, decl: _Decl, source: str, version: Any, why: str) -> dict:
+        line = decl.block.body.attributes["source"].line
+        self.loader.not_analysed(f"{self.base_prefix}module.{name}", source, version, why, decl.file, line)
+        self.unanalysed_calls.add(name)
+        return {}
+
+    def emit_argument_policies(self, decl: _Decl) -> None:
+        """The policy documents written in the arguments of a call whose module is not analysed
+        (a `jsonencode` document, an `aws_iam_policy_document`'s json, JSON text), as resources
+        of the pseudo-type ``module_argument_policy`` at the argument: the module will apply
+        them somewhere, so they are judged where they are written. A document with a Principal
+        is judged as a resource (or trust) policy, one without as an identity policy."""
+        name = decl.block.labels[0]
+        expansion = self.expansion(decl, f"module.{name}")
+        keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
+        for key, bindings in keys:
+            ctx = self.ctx(decl.file, bindings)
+            call = f"module.{name}{_instance_suffix(key)}"
+            for arg, attr in decl.block.body.attributes.items():
+                if arg in _MODULE_META_ATTRS:
+                    continue
+                for path, document, parsed in _policy_documents(evaluate(attr.expr, ctx), arg):
+                    local = f"{call}.var.{path}"
+                    props = PDict(policy=document, argument=path, **_policy_shape(parsed))
+                    resource = Resource(address=self.prefix + local, type=MODULE_ARGUMENT_POLICY,
+                                        properties=props,
+                                        base_address=f"{self.base_prefix}module.{name}.var.{path}",
+                                        file=decl.file, line=attr.line, end_line=attr.end_line,
+                                        source=TERRAFORM, group=self.loader.group,
+                                        metadata={"comments": [c for c in self.source.comments.get(decl.file, ())
+                                                               if decl.block.line <= c[0] <= decl.block.end_line]})
+                    if not self.loader.add(resource):
+                        return
 
     # -- emission ----------------------------------------------------------------------------------
     def emit_block(self, kind: str, decl: _Decl) -> None:
@@ -1141,6 +1289,77 @@ def _positioned(value: Any) -> Any:
     if isinstance(value, list):
         return PList(_positioned(v) for v in value)
     return value
+
+
+_MAX_ARGUMENT_DEPTH = 32  # how deep an argument value is searched for policy documents
+
+
+def _policy_documents(value: Any, path: str) -> list[tuple[str, Any, dict]]:
+    """(path within the argument, the document as written, its parsed form) of every value in
+    ``value`` that is an IAM policy document: an object with a `Statement`, encoded or as JSON
+    text. Unknown parts are passed over: what they hold is decided at apply."""
+    found: list = []
+    pending = [(value, path, 0)]
+    while pending:
+        item, where, depth = pending.pop()
+        if isinstance(item, Unknown) or depth > _MAX_ARGUMENT_DEPTH:
+            continue
+        if isinstance(item, Encoded):
+            if isinstance(item.value, dict) and "Statement" in item.value:
+                found.append((where, item, item.value))
+            continue
+        if isinstance(item, str):
+            text = item.strip()
+            if text.startswith("{") and "Statement" in text:
+                try:
+                    parsed = json.loads(text)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(parsed, dict) and "Statement" in parsed:
+                    found.append((where, item, parsed))
+            continue
+        if isinstance(item, dict):
+            if "Statement" in item:  # an object the module will encode itself
+                found.append((where, Encoded(item), item))
+                continue
+            for key in reversed(list(item)):
+                pending.append((item[key], f"{where}[{json.dumps(str(key), ensure_ascii=False)}]", depth + 1))
+        elif isinstance(item, list):
+            for index in reversed(range(len(item))):
+                pending.append((item[index], f"{where}[{index}]", depth + 1))
+    return found
+
+
+def _policy_shape(document: dict) -> dict:
+    """``policy_kind`` (identity or resource) and, for a resource policy, the ``service`` whose
+    actions it governs (``trust`` for a role trust policy), from the document's own statements."""
+    statements = document.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else statements
+    statements = [s for s in statements if isinstance(s, dict)] if isinstance(statements, list) else []
+    if not any("Principal" in s or "NotPrincipal" in s for s in statements):
+        return {"policy_kind": "identity"}
+    counts: dict[str, int] = {}
+    for statement in statements:
+        actions = statement.get("Action", ())
+        for action in [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else ():
+            if isinstance(action, str) and ":" in action:
+                prefix = action.split(":", 1)[0].lower()
+                counts[prefix] = counts.get(prefix, 0) + 1
+    service = min(counts, key=lambda p: (-counts[p], p)) if counts else "*"
+    return {"policy_kind": "resource", "service": "trust" if service == "sts" else service}
+
+
+_REGISTRY_SOURCE = re.compile(r"(?:(?P<host>[\w.-]+\.[\w-]+(?::\d+)?)/)?[\w-]+/[\w-]+/[\w-]+(?://\S*)?")
+
+
+def _registry_address(source: str) -> str | None:
+    """A registry module source in one form (the default host written out, as `terraform init`
+    records it); None for git, HTTP, S3 and other sources, whose recorded form differs from the
+    written one (`github.com/o/r` is recorded as `git::https://github.com/o/r.git`)."""
+    match = _REGISTRY_SOURCE.fullmatch(source)
+    if match is None or (match.group("host") or "").lower() in ("github.com", "bitbucket.org"):
+        return None
+    return source if match.group("host") else "registry.terraform.io/" + source
 
 
 def _is_local_source(src: str) -> bool:

@@ -59,6 +59,9 @@ def annotations(result: Any, settings: Any) -> list[str]:
             errors.append((_ERROR_RANK, command(
                 "error", problem.message, file=display_path(problem.file, root) if problem.file else None,
                 line=problem.line or None, title=f"iacguard {kind}")))
+    for entry in getattr(result, "not_analysed", ()):
+        warnings.append((-1, command("notice", entry.message, file=display_path(entry.file, root),
+                                     line=entry.line or None, title="iacguard: module not analysed")))
     # stable sort: most severe first, report order (file, line) within a severity
     errors.sort(key=lambda item: -item[0])
     warnings.sort(key=lambda item: -item[0])
@@ -99,10 +102,12 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
     blocking = result.blocking(settings.fail_on)
     exit_code = result.exit_code(settings)
     verdict = "❌ failed" if exit_code else "✅ passed"
+    not_analysed = list(getattr(result, "not_analysed", ()))
     parts = [f"## iacguard: {verdict}\n",
              f"{len(result.files)} files, {result.resource_total} resources: **{len(findings)} findings**, "
              f"{len(blocking)} blocking at fail-on `{settings.fail_on}`; {len(result.errors)} input errors, "
-             f"{len(result.unresolved)} unresolved policies.\n",
+             f"{len(result.unresolved)} unresolved policies"
+             + (f", {len(not_analysed)} module calls not analysed" if not_analysed else "") + ".\n",
              "| Critical | High | Medium | Low | Suppressed |", "|---:|---:|---:|---:|---:|",
              "| " + " | ".join(str(sum(1 for f in findings if f.severity == s))
                               for s in ("critical", "high", "medium", "low"))
@@ -122,6 +127,11 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
             where = display_path(problem.file, root) if problem.file else "input"
             where += f":{problem.line}" if problem.line else ""
             rows.append(f"- {_code(where, in_table=False)} {kind}: {_cell(problem.message)}")
+    if not_analysed:
+        rows += ["", "### Not analysed", ""]
+        for entry in not_analysed:
+            where = f"{display_path(entry.file, root)}:{entry.line}"
+            rows.append(f"- {_code(where, in_table=False)} {_cell(entry.message)}")
     text = "\n".join(parts)
     used = len(text.encode("utf-8"))
     for index, row in enumerate(rows):

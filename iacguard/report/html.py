@@ -178,6 +178,11 @@ def render(result: Any, settings: Any) -> str:
         body.append("<section><h2>Errors</h2><ul>" + "".join(
             f"<li>{escape(str(e.file or 'input'))}{':' + str(e.line) if e.line else ''}: {escape(kind)}: "
             f"{escape(e.message)}</li>" for kind, e in problems) + "</ul></section>")
+    not_analysed = list(getattr(result, "not_analysed", ()))
+    if not_analysed:
+        body.append("<section><h2>Not analysed</h2><ul>" + "".join(
+            f"<li>{escape(str(e.file))}:{e.line}: {escape(e.message)}</li>" for e in not_analysed)
+            + "</ul></section>")
     family_options = "".join(f'<option value="{escape(f)}">{escape(f)}</option>' for f in families)
     severity_options = "".join(f'<option value="{s}">{s} and above</option>' for s in SEVERITIES)
     # "##[" in a name is an Actions workflow command when the page is printed in a log; a
@@ -191,7 +196,8 @@ def render(result: Any, settings: Any) -> str:
             f"<style>{_CSS}</style></head><body>"
             f"<header><h1>iacguard: {verdict}</h1><div>{len(result.files)} files, {result.resource_total} "
             f"resources: {len(findings)} findings ({counts}); {len(result.errors)} input errors, "
-            f"{len(result.unresolved)} unresolved</div></header>"
+            f"{len(result.unresolved)} unresolved"
+            + (f", {len(not_analysed)} module calls not analysed" if not_analysed else "") + "</div></header>"
             '<div class="controls"><label>Family <select id="family"><option value="">all</option>'
             f'{family_options}</select></label><label>Severity <select id="severity"><option value="">all</option>'
             f'{severity_options}</select></label><span id="shown"></span></div>'

@@ -24,6 +24,7 @@ def summary(result: Any, settings: Any) -> dict:
         "by_family": {fam: n for fam, n in sorted(_count(f.family for f in active).items())},
         "errors": len(result.errors),
         "unresolved": len(result.unresolved),
+        "not_analysed": len(getattr(result, "not_analysed", ())),
         "fail_on": settings.fail_on,
         "exit_code": result.exit_code(settings),
         "exit_reason": result.exit_reason(settings),
@@ -47,6 +48,8 @@ def as_document(result: Any, settings: Any) -> dict:
         "version": VERSION,
         "findings": [f.as_dict() for f in result.findings],
         "errors": errors,
+        # module calls whose code is not on disk: {file, line, message, module, source, version}
+        "not_analysed": [e.as_dict() for e in getattr(result, "not_analysed", ())],
         "summary": summary(result, settings),
     }
 

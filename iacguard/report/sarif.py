@@ -101,8 +101,8 @@ def _result(finding: Any, rule_index: int, root: Any) -> dict:
     return result
 
 
-def _notification(error: Any, kind: str, root: Any) -> dict:
-    notification: dict = {"level": "error", "message": {"text": f"{kind}: {visible(error.message)}"},
+def _notification(error: Any, kind: str, root: Any, level: str = "error") -> dict:
+    notification: dict = {"level": level, "message": {"text": f"{kind}: {visible(error.message)}"},
                           "descriptor": {"id": f"iacguard/{kind}"}}
     if error.file:
         region = {"startLine": int(error.line)} if error.line else None
@@ -131,6 +131,7 @@ def as_document(result: Any, settings: Any) -> dict:
         rules.append(_rule(rule_id, meta, samples.get(rule_id)))
     notifications = [_notification(e, "input-error", root) for e in result.errors]
     notifications += [_notification(e, "unresolved", root) for e in result.unresolved]
+    notifications += [_notification(e, "not-analysed", root, "note") for e in getattr(result, "not_analysed", ())]
     if len(result.findings) > MAX_RESULTS:
         notifications.append({"level": "warning", "message": {
             "text": f"{len(result.findings) - MAX_RESULTS} more findings are not in this SARIF log "

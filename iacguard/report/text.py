@@ -38,11 +38,18 @@ def render(result: Any, settings: Any) -> str:
     for directory, inputs in result.libraries().items():
         lines.append(f"{visible(directory)}: inputs not known: {visible(', '.join(inputs))} "
                      "(library: judged where callers pass them)")
+    not_analysed = list(getattr(result, "not_analysed", ()))
+    if not_analysed:
+        lines.append("Not analysed")
+        for entry in not_analysed:
+            lines.append(f"  {visible(entry.file)}:{entry.line}: {visible(entry.message)}")
+        lines.append("")
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
                        for s in ("critical", "high", "medium", "low"))
     lines.append(f"{len(result.files)} files, {result.resource_total} resources: {len(active)} findings ({counts}); "
-                 f"{len(result.errors)} errors, {len(result.unresolved)} unresolved")
+                 f"{len(result.errors)} errors, {len(result.unresolved)} unresolved"
+                 + (f", {len(not_analysed)} module calls not analysed" if not_analysed else ""))
     suppressed = sum(1 for f in result.findings if f.suppressed)
     baselined = sum(1 for f in result.findings if f.baselined)
     if suppressed or baselined or getattr(result, "baseline", None):
