@@ -267,6 +267,42 @@ def test_operators_and_for_conditions_over_alternatives(tmp_path):
     assert [sorted(m) for m in maps] == [["a"], ["a", "b"]]
 
 
+def test_for_conditions_that_exclude_each_other_give_none_or_one(tmp_path):
+    """`if k == <one unknown>` over distinct known keys keeps at most one element, so many such
+    elements are still judged (none, or each one); conditions that may hold together stay
+    unknown past MAX_UNDECIDED_ELEMENTS."""
+    keys = ", ".join(f'k{i} = "v{i}"' for i in range(8))
+    result = load(tmp_path, f"""
+        variable "region" {{}}
+        locals {{
+          m = {{ {keys} }}
+        }}
+        resource "t_x" "r" {{
+          v = {{ for k, x in local.m : k => x if k == var.region }}
+          w = {{ for k, x in local.m : k => x if x != var.region }}
+          u = compact([var.region == "a" ? "doc" : "", "other"])
+        }}
+        """)
+    assert result.errors == []
+    options = value_of(result).options
+    assert [sorted(m.items()) for m in options] == [[]] + [[(f"k{i}", f"v{i}")] for i in range(8)]
+    assert not isinstance(value_of(result, "w"), Choice) and isinstance(value_of(result, "w"), Unknown)
+    # a list written with alternatives in it: each list that can exist goes through compact()
+    assert sorted(tuple(x) for x in value_of(result, "u").options) == [("doc", "other"), ("other",)]
+
+
+def test_regional_statements_merged_from_alternatives_are_judged():
+    report, proc = scan_json(".", cwd=FIXTURES / "regional_statements")
+    assert report["errors"] == []
+    found = triples(report)
+    # one reader per region, the region known only at plan time: each reader that can exist
+    assert ("IAG-EXT-001", "aws_s3_bucket_policy.reports", "main.tf", 37) in found
+    accounts = sorted(f["message"].split("lets account ")[1][:12] for f in report["findings"]
+                      if f["rule_id"] == "IAG-EXT-002")
+    assert accounts == ["111111111111", "222222222222", "333333333333", "444444444444", "666666666666"]
+    assert proc.returncode == 1
+
+
 def test_try_lookup_and_coalesce(tmp_path):
     extra = """
         variable "obj" { default = { a = "x", n = null } }

@@ -611,6 +611,10 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
         raise EvalError(f"cannot iterate over a {type_name(collection)}")
     entries = []  # (kept only if the condition holds, key, value)
     undecided = 0
+    # `if k == data.aws_region.current.region`: one unknown compared with a different known value
+    # in each element keeps at most one of them, so the results are none or one of each
+    exclusive: dict | None = {} if isinstance(expr.cond, BinOp) and expr.cond.op == "==" else None
+    first_unknown = None
     for key, value in pairs:
         names = {expr.value_var: value}
         if expr.key_var:
@@ -621,7 +625,10 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
             keep = _eval(expr.cond, inner)
             if isinstance(keep, Unknown):
                 undecided += 1
-                if undecided > MAX_UNDECIDED_ELEMENTS:
+                first_unknown = first_unknown or keep
+                if exclusive is not None:
+                    exclusive = _exclusive_match(expr.cond, inner, exclusive)
+                if undecided > (MAX_EXCLUSIVE_ELEMENTS if exclusive is not None else MAX_UNDECIDED_ELEMENTS):
                     return unknown(expr.text, keep, reason="for condition not known")
                 maybe = True
             elif not to_bool(keep):
@@ -635,6 +642,14 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
         entries.append((maybe, k, _eval(expr.value_expr, inner)))
     if not undecided:
         return _for_result(expr, entries)
+    if exclusive is not None and undecided > MAX_UNDECIDED_ELEMENTS:
+        maybes = [i for i, entry in enumerate(entries) if entry[0]]
+        options = [_for_result(expr, [e for e in entries if not e[0]])]
+        options += [_for_result(expr, [e for i, e in enumerate(entries) if not e[0] or i == chosen])
+                    for chosen in maybes]
+        return Choice(options, text=expr.text)
+    if undecided > MAX_UNDECIDED_ELEMENTS:
+        return unknown(expr.text, first_unknown, reason="for condition not known")
     # every subset of the undecided elements is a result that can exist
     masks = [tuple((m >> i) & 1 for i in range(undecided)) for m in range(2 ** undecided)]
 
@@ -644,6 +659,28 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
 
     options = [PList(mask) for mask in masks]
     return over_choices(expr.text, [Choice(options)], with_mask)
+
+
+# Elements whose conditions exclude each other (see _exclusive_match): up to this many, the
+# results (none, or one element) are alternatives.
+MAX_EXCLUSIVE_ELEMENTS = 64
+
+
+def _exclusive_match(cond: BinOp, ctx: Context, seen: dict) -> dict | None:
+    """``seen`` (known value -> unknown's text) grown by this element's ``a == b`` when one side
+    is the same unknown as in the other elements and the other a known value none of them had;
+    None when the conditions may hold together."""
+    sides = [_eval(cond.left, ctx), _eval(cond.right, ctx)]
+    unknowns = [v for v in sides if isinstance(v, Unknown)]
+    known = [v for v in sides if not isinstance(v, Unknown)]
+    if len(unknowns) != 1 or len(known) != 1 or not isinstance(known[0], (str, int, float)) \
+            or isinstance(known[0], bool) or isinstance(unknowns[0], (Choice, Partial)):
+        return None
+    text, value = unknowns[0].text, (type(known[0]).__name__, str(known[0]))
+    if value in seen or any(other != text for other in seen.values()):
+        return None
+    seen[value] = text
+    return seen
 
 
 def _for_result(expr: ForExpr, entries: list) -> Any:
@@ -813,9 +850,26 @@ def _call(expr: Call, ctx: Context) -> Any:
         return unknown(expr.text, *args, reason=f"function {name}() not evaluated")
     if name in ("sensitive", "nonsensitive") and len(args) == 1:
         return args[0]  # known or not, exactly the value it marks (an ARN stays that reference)
+    args = [_lift_choices(a) for a in args]
     if any(isinstance(a, Choice) for a in args):
         return over_choices(expr.text, args, lambda chosen: _apply_function(expr, name, func, list(chosen)))
     return _apply_function(expr, name, func, args)
+
+
+def _lift_choices(value: Any) -> Any:
+    """A list written with alternatives in it (``[var.a ? doc : "", ...]``) as the alternatives
+    of the whole list, so that a function over it (compact, concat) sees each list that can
+    exist; unchanged when there are none or too many combinations."""
+    if not isinstance(value, list) or isinstance(value, Unknown) or \
+            not any(isinstance(v, Choice) for v in value):
+        return value
+    import itertools
+
+    alternatives = [v.options if isinstance(v, Choice) else (v,) for v in value]
+    if math.prod(len(a) for a in alternatives) > MAX_CHOICE_COMBINATIONS:
+        return value
+    line = getattr(value, "line", 0)
+    return Choice([PList(list(combination), line=line) for combination in itertools.product(*alternatives)])
 
 
 def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
@@ -862,7 +916,7 @@ def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
 
 # An expression over alternatives gives one result per combination of them; past this many
 # combinations the result is simply unknown.
-MAX_CHOICE_COMBINATIONS = 16
+MAX_CHOICE_COMBINATIONS = 64
 
 
 def over_choices(text: str, values: list, compute: Callable[[tuple], Any]) -> Any:

@@ -1386,6 +1386,12 @@ def build_policy_document(props: PDict, line: int, text: str, file: str | None =
         documents = [build_policy_document(PDict({**props, "statement": option}, line=props.line),
                                            line, text, file) for option in statements.options]
         return Choice(documents, text=text)
+    for name in ("source_policy_documents", "override_policy_documents"):
+        documents = props.get(name)
+        if isinstance(documents, Choice) and all(isinstance(o, list) for o in documents.options):
+            # merged documents over alternatives (compact([var.a ? x.json : "", ...])): one each
+            return Choice([build_policy_document(PDict({**props, name: option}, line=props.line), line, text, file)
+                           for option in documents.options], text=text)
     if isinstance(statements, Unknown) or (isinstance(statements, list) and
                                            any(isinstance(s, Unknown) for s in statements)):
         return unknown(text, statements, reason="dynamic statements not known")
