@@ -5,7 +5,7 @@ The repositories in manifest.json are never part of this repository. Each is ext
 bare git mirror outside it (``<mirrors>/<owner>+<name>/repo``, the layout the library's fetch
 tool writes; ``git --git-dir=D archive COMMIT | tar -x``) into a work directory, then scanned with
 ``iacguard scan --format json`` from the extracted root. One row per repository: exit code,
-findings, blocking findings, errors by kind and seconds.
+findings, blocking findings, errors by kind, module calls not analysed and seconds.
 
     python bench/field/run.py                          # table of the installed iacguard
     python bench/field/run.py --save before.json       # keep the results ...
@@ -89,6 +89,8 @@ def scan(command: list[str], root: Path, paths: list[str], extra: list[str], tim
         error_list=report.get("errors", []),
         findings_list=findings,
         fail_on=summary.get("fail_on"),
+        not_analysed=len(report.get("not_analysed", [])),
+        libraries=len(summary.get("libraries", []) or []),
     )
     return result
 
@@ -101,11 +103,11 @@ def is_blocking(finding: dict, fail_on: str | None) -> bool:
 
 def row(name: str, result: dict) -> str:
     if "missing" in result:
-        return f"| {name} | missing mirror | | | | | |"
+        return f"| {name} | missing mirror | | | | | | |"
     errors = ", ".join(f"{k} {v}" for k, v in sorted(result.get("errors", {}).items())) or "0"
     note = " TRACEBACK" if "traceback" in result else (" UNPARSED" if "unparsed" in result else "")
     return (f"| {name} | {result.get('files', '')} | {result['exit']}{note} | {result.get('findings', '')} "
-            f"| {result.get('blocking', '')} | {errors} | {result['seconds']:.2f} |")
+            f"| {result.get('blocking', '')} | {errors} | {result.get('not_analysed', '')} | {result['seconds']:.2f} |")
 
 
 def main() -> int:
@@ -142,8 +144,8 @@ def main() -> int:
         results[name]["kind"] = entry.get("kind", "")
 
     before = json.loads(options.compare.read_text()) if options.compare else {}
-    print("| repository | files | exit | findings | blocking | errors by kind | seconds |")
-    print("|---|---:|---:|---:|---:|---|---:|")
+    print("| repository | files | exit | findings | blocking | errors by kind | not analysed | seconds |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
     totals = Counter()
     for name, result in results.items():
         if name in before:
