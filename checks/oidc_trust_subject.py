@@ -142,8 +142,11 @@ def _provider_host(model, resource, value):
 def _subject_problem(statement, host):
     claim = "aud" if host in _AUDIENCE_PROVIDERS else "sub"
     wanted = f"{host}:{claim}".lower() if host else None
+    # a key written around a value known only at apply (`${provider path}:sub`) is that claim
+    # of the provider the statement trusts
     found = [c for c in statement.conditions
-             if (c.key_lc == wanted if wanted else c.key_lc.endswith(":sub"))]
+             if ((c.key_lc == wanted or ("${" in c.key_lc and c.key_lc.endswith(f":{claim}")))
+                 if wanted else c.key_lc.endswith(":sub"))]
     credited = [c for c in found if not c.negated and not c.if_exists and c.set_op != "ForAllValues"
                 and c.base in ("StringEquals", "StringLike", "StringEqualsIgnoreCase") and c.values]
     if not credited:

@@ -200,3 +200,14 @@ def test_partial_keeps_working_where_unknown_is_expected():
     assert isinstance(value, Unknown) and str(value) == "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"
     assert Partial(["a", value, "b"]).parts == ("aarn:aws:iam::", ACCOUNT, ":rootb")  # flattened
     assert value.refs == () and Partial(["x", BUCKET]).refs == (BUCKET,)
+
+
+def test_condition_key_written_around_an_unknown_keeps_its_claim():
+    """`${replace(provider_arn, ...)}:sub` is the sub claim of the trusted provider (IRSA roles
+    of terraform-aws-iam were reported as having no sub condition); an :aud-only trust is still
+    reported."""
+    report, proc = scan_json(".", cwd=ROOT / "tests" / "fixtures" / "tf" / "oidc_partial_key")
+    assert report["errors"] == []
+    assert [(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]] == [
+        ("IAG-EXT-008", "aws_iam_role.audience_only", "main.tf", 39)]
+    assert proc.returncode == 1

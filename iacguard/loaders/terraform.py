@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ..errors import InputError, InternalError, NotAnalysed, internal_error_message
 from ..resource import MODULE_ARGUMENT_POLICY, TERRAFORM, LoadResult, Resource
-from ..values import Choice, Encoded, Origin, PDict, PList, Ref, Unknown, contains_unknown
+from ..values import Choice, Encoded, Origin, PDict, PList, Partial, Ref, Unknown, contains_unknown
 from . import hcl_eval
 from .discover import is_inside
 from .hcl_eval import Context, EvalError, Resolver, evaluate, evaluate_body, unknown
@@ -1540,6 +1540,10 @@ def _conditions(blocks: list) -> PDict:
             continue
         test, variable = block.get("test"), block.get("variable")
         values = _as_list(block.get("values"))
+        if isinstance(variable, Partial):
+            # a key with known text around a hole (`${replace(provider_arn, ...)}:sub`): the
+            # known text says what it conditions; its value is never matched as a known key
+            variable = variable.text
         if not isinstance(test, str) or not isinstance(variable, str):
             result[str(test)] = unknown("condition", test, variable)
             continue
