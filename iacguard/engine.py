@@ -659,6 +659,8 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
     model = IamModel(resources)
     _stage_done()
     for unresolved in model.unresolved:
+        if unresolved.resource.when:
+            continue  # switched on by a flag: what it holds is given with the flag (README)
         result.unresolved.append(InputError(unresolved.message, file=unresolved.resource.file, line=unresolved.line))
     from .iam.unknown_access import unknown_access_errors
 

@@ -285,6 +285,12 @@ class CheckContext:
         if content is not None:
             canonical = canonical_content(content)
             key = _POSITION_IN_KEY.sub("", key)
+        when = getattr(resource, "when", None)
+        if isinstance(when, str) and when:
+            # a resource that exists only when an input is switched on says which: the content
+            # (and so the fingerprint) is the same as with that input given
+            evidence = dict(evidence, when=when) if isinstance(evidence, dict) else \
+                {"when": when} if evidence is None else {"value": evidence, "when": when}
         finding = Finding(
             rule_id=self.meta.id,
             family=self.meta.family,

@@ -27,6 +27,8 @@ class Resource:
     ``metadata``: CloudFormation ``Metadata`` (suppressions, ``aws:cdk:path``) or, for Terraform,
     ``{"comments": [(line, text), ...]}`` inside the block.
     ``condition``: CloudFormation ``Condition`` name when the resource is conditional.
+    ``when``: set on a resource that exists only when a feature flag is switched on (a variable
+    default or parameter default leaves it out): the inputs that switch it on.
     """
 
     address: str
@@ -41,6 +43,8 @@ class Resource:
     group: str = ""
     metadata: dict = field(default_factory=dict)
     condition: str | None = None
+    # the inputs that switch it on when the defaults leave it out ("var.public = true")
+    when: str | None = None
 
     def __post_init__(self) -> None:
         if not self.base_address:

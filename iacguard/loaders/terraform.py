@@ -54,6 +54,7 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
                      call_stack=(source.real_dir,))
     root.root_values = loader.root_variable_values(source, variables or {}, list(var_files))
     loader.emit(root)
+    loader.expand_flags(root)
     return loader.result
 
 
@@ -66,6 +67,38 @@ def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str,
     loader.max_nesting_depth = max_nesting_depth
     source = _ModuleSource(Path(module_dir), os.path.realpath(module_dir), [])
     return set(loader.root_variable_values(source, variables, list(var_files)))
+
+
+_NOT_A_FLAG = object()
+_MAX_SWITCH_TRIALS = 16  # subsets of one resource's flags tried (1, then 2, ... at a time)
+
+
+def _switched(default: Any, dep: tuple) -> Any:
+    """The other value of a flag: a bool negated, a count of 0 made 1. Anything else (a
+    string, a policy, an empty collection) is not switched."""
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, (int, float)) and default == 0:
+        return 1
+    return _NOT_A_FLAG
+
+
+def _describe_switch(dep: tuple, value: Any) -> str:
+    prefix, name = dep
+    shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return f"{prefix}var.{name} = {shown}"
+
+
+def _navigate(root: "_Instance", path: tuple) -> "_Instance | None":
+    """The module instance at ``path`` ((call name, key), ...) below ``root``."""
+    instance = root
+    for name, key in path:
+        if name not in instance.source.modules:
+            return None
+        instance = instance.child_instances(name).get(key)
+        if instance is None:
+            return None
+    return instance
 
 
 def _is_config_file(path: Path) -> bool:
@@ -122,6 +155,12 @@ class _Loader:
         self._instances_exceeded = False
         self.module_instances = 0  # across the tree: module count/for_each multiply
         self._reported: set = set()
+        # feature flags (see expand_flags): the variables whose defaults this load overrides,
+        # the defaults read by the evaluation in progress, and what no instance was made of
+        self.overrides: dict = {}  # (instance prefix, variable) -> value
+        self._traces: list[set] = []
+        self.defaults: dict = {}  # (instance prefix, variable) -> its default value
+        self.switched_off: dict = {}  # (instance prefix, id(block)) -> (instance path, kind, decl, deps)
 
     # -- paths and errors ------------------------------------------------------------------------
     def realpath(self, path: Any) -> str:
@@ -382,6 +421,127 @@ class _Loader:
         elif instantiated and not before[0]:
             self.result.modules[source.real_dir] = (True, *before[1:])
 
+    # -- feature flags ---------------------------------------------------------------------------
+    def tracked(self, compute: Callable[[], Any]) -> tuple[Any, frozenset]:
+        """``compute()`` and the variable defaults it read, directly or through locals, module
+        inputs and outputs (the enclosing evaluation depends on them too)."""
+        self._traces.append(set())
+        try:
+            value = compute()
+        finally:
+            deps = frozenset(self._traces.pop())
+        self.record(deps)
+        return value, deps
+
+    def record(self, deps: Any) -> None:
+        if deps and self._traces:
+            self._traces[-1].update(deps)
+
+    def note_switched_off(self, instance: "_Instance", kind: str, decl: _Decl, deps: frozenset) -> None:
+        """A resource or module call of which no instance is made, decided by variable defaults."""
+        if any(dep not in self.overrides for dep in deps):
+            self.switched_off.setdefault((instance.prefix, id(decl.block)),
+                                         (instance.path, kind, decl, deps))
+
+    def spawn(self, overrides: dict, root_values: dict) -> tuple["_Loader", "_Instance"]:
+        """A loader of the same root with some variable defaults replaced (parsed files shared)."""
+        other = _Loader(self.root_dir, self.scan_root, self.max_depth, self.max_instances)
+        other.max_nesting_depth = self.max_nesting_depth
+        other._sources = self._sources
+        other._real_dirs = self._real_dirs
+        other.overrides = overrides
+        root_source = self._sources[os.path.realpath(self.root_dir)]
+        root = _Instance(other, root_source, prefix="", base_prefix="", inputs=None, depth=0,
+                         call_stack=(root_source.real_dir,))
+        root.root_values = root_values
+        return other, root
+
+    def expand_flags(self, root: "_Instance") -> None:
+        """Analyse what the configuration creates when a flag is switched on.
+
+        A resource or module call with no instance because of a variable's default (``count =
+        var.create ? 1 : 0``, ``count = var.n`` with default 0) is loaded again with the fewest of
+        those defaults switched (a bool negated, 0 made 1) that make an instance of it; what
+        that adds is emitted with ``when`` naming the switched inputs. Only the
+        defaults in its own count/for_each (and the module calls above it) are switched, never
+        every combination of every variable; a value given by a caller, tfvars or --var is never
+        switched (it is not a default)."""
+        emitted = {r.address for r in self.result.resources}
+        worlds: dict[tuple, list] = {}
+        pending = list(self.switched_off.values())
+        self.switched_off = {}
+        tried: set = set()
+        while pending and not self._instances_exceeded:
+            for path, kind, decl, deps in pending:
+                key = (path, id(decl.block))
+                if key in tried:
+                    continue
+                tried.add(key)
+                world = self._switch_on(root, path, kind, decl, deps)
+                if world is not None:
+                    worlds.setdefault(tuple(world.items()), []).append((path, kind, decl))
+            pending = []
+            for world_items in sorted(worlds, key=len):
+                targets = worlds.pop(world_items)
+                world = dict(world_items)
+                loader, world_root = self.spawn(world, root.root_values)
+                for path, kind, decl in targets:
+                    instance = _navigate(world_root, path)
+                    if instance is None:
+                        continue
+                    if kind == "module":
+                        for child in instance.child_instances(decl.block.labels[0]).values():
+                            if child is not None:
+                                loader.emit(child)
+                    else:
+                        instance.emit_block(kind, decl)
+                for error in loader.result.errors:
+                    self.error(error.message, error.file, error.line)
+                when = " and ".join(_describe_switch(k, v) for k, v in world_items)
+                for resource in loader.result.resources:
+                    if resource.address in emitted:
+                        continue
+                    emitted.add(resource.address)
+                    resource.when = when
+                    if not self.add(resource):
+                        return
+                # flags inside what this world switched on: their worlds extend this one
+                pending.extend(loader.switched_off.values())
+                for key, value in loader.defaults.items():
+                    self.defaults.setdefault(key, value)
+
+    def _switch_on(self, root: "_Instance", path: tuple, kind: str, decl: _Decl,
+                   deps: frozenset) -> dict | None:
+        """The fewest switched defaults (with those already switched) that make an instance."""
+        switchable = []
+        for dep in sorted(deps):
+            if dep in self.overrides or dep not in self.defaults:
+                continue
+            value = _switched(self.defaults[dep], dep)
+            if value is not _NOT_A_FLAG:
+                switchable.append((dep, value))
+        from itertools import combinations
+
+        trials = 0
+        for size in range(1, len(switchable) + 1):
+            for subset in combinations(switchable, size):
+                trials += 1
+                if trials > _MAX_SWITCH_TRIALS:
+                    return None
+                world = dict(self.overrides)
+                world.update(subset)
+                probe, probe_root = self.spawn(world, root.root_values)
+                instance = _navigate(probe_root, path)
+                if instance is None:
+                    continue
+                if kind == "module":
+                    made = instance.expansion(decl, f"module.{decl.block.labels[0]}")
+                else:
+                    made = instance.expansion(decl, ".".join(decl.block.labels))
+                if made is None or made:
+                    return world
+        return None
+
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
         if len(self.result.resources) >= self.max_instances:
@@ -413,8 +573,9 @@ class _Instance(Resolver):
     """One instance of one module: answers references made by its own expressions."""
 
     def __init__(self, loader: _Loader, source: _ModuleSource, *, prefix: str, base_prefix: str,
-                 inputs: dict | None, depth: int, call_stack: tuple):
+                 inputs: dict | None, depth: int, call_stack: tuple, path: tuple = ()):
         self.loader = loader
+        self.path = path  # ((module call, instance key), ...) from the root
         self.source = source
         self.prefix = prefix
         self.base_prefix = base_prefix
@@ -428,6 +589,7 @@ class _Instance(Resolver):
         self._children: dict = {}
         self._expansions: dict = {}
         self._policy_docs: dict = {}
+        self._deps: dict = {}  # ("var"|"local"|"output"|"expand", name): variable defaults read
 
     # -- Resolver interface ------------------------------------------------------------------------
     def error(self, message: str, file: str, line: int) -> None:
@@ -483,13 +645,15 @@ class _Instance(Resolver):
     # -- variables, locals, outputs ----------------------------------------------------------------
     def variable(self, name: str, expr) -> Any:
         if name in self._vars:
+            self.loader.record(self._deps.get(("var", name)))
             return self._vars[name]
         decl = self.source.variables.get(name)
         if decl is None:
             raise EvalError(f"undeclared variable {name!r}")
         key = (id(self), "var", name)
-        value = self.loader.guarded(key, lambda: self._variable_value(name, decl),
-                                    lambda: self._cycle(f"var.{name}", decl.file, decl.block.line))
+        value, self._deps[("var", name)] = self.loader.tracked(lambda: self.loader.guarded(
+            key, lambda: self._variable_value(name, decl),
+            lambda: self._cycle(f"var.{name}", decl.file, decl.block.line)))
         self._vars[name] = value
         return value
 
@@ -506,24 +670,37 @@ class _Instance(Resolver):
                     evaluate(nullable.expr, self.ctx(decl.file)) is not False:
                 return value
         if "default" in attrs:
-            return evaluate(attrs["default"].expr, self.ctx(decl.file))
+            flag = (self.prefix, name)
+            self.loader.record((flag,))  # a default, not a value given: a flag may switch it
+            if flag in self.loader.overrides:
+                return self.loader.overrides[flag]
+            value = evaluate(attrs["default"].expr, self.ctx(decl.file))
+            self.loader.defaults[flag] = value
+            if value is None and self.loader.overrides:
+                # with a feature switched on, an input left null is the one given along with it
+                # (var.policy_json beside var.attach_policy_json), not a null in the policy
+                return Unknown(f"var.{name}", reason="given when the feature is switched on")
+            return value
         return Unknown(f"var.{name}", reason="variable without default")
 
     def local(self, name: str, expr) -> Any:
         if name in self._locals:
+            self.loader.record(self._deps.get(("local", name)))
             return self._locals[name]
         entry = self.source.locals.get(name)
         if entry is None:
             raise EvalError(f"undeclared local {name!r}")
         attr, file = entry
         key = (id(self), "local", name)
-        value = self.loader.guarded(key, lambda: evaluate(attr.expr, self.ctx(file)),
-                                    lambda: self._cycle(f"local.{name}", file, attr.line))
+        value, self._deps[("local", name)] = self.loader.tracked(lambda: self.loader.guarded(
+            key, lambda: evaluate(attr.expr, self.ctx(file)),
+            lambda: self._cycle(f"local.{name}", file, attr.line)))
         self._locals[name] = value
         return value
 
     def output(self, name: str) -> Any:
         if name in self._outputs:
+            self.loader.record(self._deps.get(("output", name)))
             return self._outputs[name]
         decl = self.source.outputs.get(name)
         if decl is None:
@@ -532,8 +709,9 @@ class _Instance(Resolver):
         if value_attr is None:
             return None
         key = (id(self), "output", name)
-        value = self.loader.guarded(key, lambda: evaluate(value_attr.expr, self.ctx(decl.file)),
-                                    lambda: self._cycle(f"output.{name}", decl.file, decl.block.line))
+        value, self._deps[("output", name)] = self.loader.tracked(lambda: self.loader.guarded(
+            key, lambda: evaluate(value_attr.expr, self.ctx(decl.file)),
+            lambda: self._cycle(f"output.{name}", decl.file, decl.block.line)))
         self._outputs[name] = value
         return value
 
@@ -547,11 +725,17 @@ class _Instance(Resolver):
         at the base address with each/count unknown)."""
         cache_key = id(decl.block)
         if cache_key in self._expansions:
+            self.loader.record(self._deps.get(("expand", cache_key)))
             return self._expansions[cache_key]
-        result = self.loader.guarded(
+        result, deps = self.loader.tracked(lambda: self.loader.guarded(
             (id(self), "expand", cache_key), lambda: self._compute_expansion(decl, what),
-            lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None)
+            lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None))
         self._expansions[cache_key] = result
+        self._deps[("expand", cache_key)] = deps
+        if result == [] and deps:
+            self.loader.note_switched_off(self, "module" if decl.block.type == "module"
+                                          else "managed" if decl.block.type == "resource" else "data",
+                                          decl, deps)
         return result
 
     def _compute_expansion(self, decl: _Decl, what: str) -> list | None:
@@ -912,7 +1096,8 @@ class _Instance(Resolver):
                 self.loader, source,
                 prefix=f"{self.prefix}module.{name}{_instance_suffix(key)}.",
                 base_prefix=f"{self.base_prefix}module.{name}.", inputs=inputs,
-                depth=self.depth + 1, call_stack=self.call_stack + (real,))
+                depth=self.depth + 1, call_stack=self.call_stack + (real,),
+                path=self.path + ((name, key),))
         return children
 
     # -- emission ----------------------------------------------------------------------------------
