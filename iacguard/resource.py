@@ -50,6 +50,16 @@ class Resource:
         if not self.base_address:
             self.base_address = self.address
 
+    @property
+    def world_suffix(self) -> str:
+        """What the group of a template built again with switched parameters ends with: such a
+        resource is a copy of one of the template (not counted again), in a group of its own."""
+        return f" (when {self.when})" if self.when else ""
+
+    @property
+    def switched_copy(self) -> bool:
+        return bool(self.when) and self.group.endswith(self.world_suffix)
+
     def get(self, key: str, default: Any = None) -> Any:
         return self.properties.get(key, default)
 

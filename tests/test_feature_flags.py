@@ -80,3 +80,41 @@ def test_terraform_module_flags_default_caller_value_and_module_count():
     # module "audit" gets create_policy = false from its caller: not created, no finding
     assert not [f for f in report["findings"] if f["resource"].startswith("module.audit")]
     assert report["errors"] == []
+
+
+CFN = FLAGS / "cfn"
+
+
+def test_cloudformation_condition_and_if_branch_switched_by_permitted_parameter_values():
+    report, proc = scan_json("flags.yaml", cwd=CFN)
+    assert _found(report) == {
+        # Condition IsPublic, false under the default; AllowedValues permit "true"
+        ("IAG-EXT-001", "PublicPolicy", "flags.yaml", 30, "Public = true"),
+        # the Fn::If branch a free String parameter selects when it equals what the condition
+        # compares it with
+        ("IAG-LP-001", "Worker", "flags.yaml", 34, "Access = admin"),
+        # the branch the defaults take: as before, no `when`
+        ("IAG-LP-008", "Worker", "flags.yaml", 34, None),
+        # LegacyPolicy: no permitted value of Mode makes IsLegacy true, so nothing
+    }
+    assert report["errors"] == []
+    # the copies of the template built with switched parameters are not counted again
+    assert report["summary"]["resources"] == 5
+    assert proc.returncode == 1
+
+
+def test_cloudformation_parameters_given_decide_without_when():
+    report, proc = scan_json("flags.yaml", "--parameter", "Public=true", "--parameter", "Access=read",
+                             cwd=CFN)
+    assert _found(report) == {
+        ("IAG-EXT-001", "PublicPolicy", "flags.yaml", 30, None),
+        ("IAG-LP-008", "Worker", "flags.yaml", 34, None),
+    }
+    flagged, _ = scan_json("flags.yaml", cwd=CFN)
+    prints = {(f["rule_id"], f["resource"]): f["fingerprint"] for f in flagged["findings"]}
+    assert {(f["rule_id"], f["resource"]): f["fingerprint"] for f in report["findings"]}.items() \
+        <= prints.items()
+    off, proc = scan_json("flags.yaml", "--parameter", "Public=false", "--parameter", "Access=read",
+                          cwd=CFN)
+    assert _found(off) == {("IAG-LP-008", "Worker", "flags.yaml", 34, None)}
+    assert proc.returncode == 0
