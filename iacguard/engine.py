@@ -51,7 +51,7 @@ class ScanResult:
     @property
     def resource_total(self) -> int:
         """How many resources were scanned, wherever they were loaded."""
-        return sum(1 for r in self.resources if not r.switched_copy) + self.resource_count
+        return sum(1 for r in self.resources if not r.copy) + self.resource_count
 
     def blocking(self, fail_on: str) -> list[Finding]:
         """Active findings at or above ``fail_on``. Suppressed, baselined and (with --diff-base)

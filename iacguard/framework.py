@@ -285,11 +285,15 @@ class CheckContext:
         if content is not None:
             canonical = canonical_content(content)
             key = _POSITION_IN_KEY.sub("", key)
+        world = getattr(resource, "world", "")
         when = getattr(resource, "when", None)
-        if getattr(resource, "switched_copy", False):
-            # a template built again with switched parameters is a group of its own (its nodes
-            # named after it); the finding is the one the same inputs given would make
-            key = key.replace(resource.group, resource.group[:-len(resource.world_suffix)])
+        if world and resource.group.endswith(world):
+            # the deployment built with switched flags is a group of its own (its nodes named
+            # after it); the finding is the one the same inputs given would make
+            group = resource.group[:-len(world)]
+            key = key.replace(resource.group, group)
+            scope = group if scope == resource.group else scope
+            when = when or self._switched_by(resource, message, path)
         if isinstance(when, str) and when:
             # a resource that exists only when an input is switched on says which: the content
             # (and so the fingerprint) is the same as with that input given
@@ -314,6 +318,22 @@ class CheckContext:
         finding.group = scope
         self._sink.append(finding)
         return finding
+
+    def _switched_by(self, resource: Any, message: str, path: list | None) -> str:
+        """For a finding on a resource the defaults deploy too, made in the deployment with
+        switched flags: the inputs of the switched resources it names (a policy that lets a role
+        escalate); all of that deployment's when it names none. When the defaults make the same
+        finding, it is reported without them (engine._dedupe)."""
+        cache = self.__dict__.setdefault("_switched", {})
+        if resource.group not in cache:
+            cache[resource.group] = [r for r in getattr(self.model, "resources", ())
+                                     if r.when and r.group == resource.group]
+        switched = cache[resource.group]
+        named = " ".join([message] + [str(step) for step in path or ()])
+        whens = sorted({r.when for r in switched if r.address in named}) or \
+            sorted({r.when for r in switched})
+        return " and ".join(whens) if len(whens) < 2 or any(r.address in named for r in switched) \
+            else " or ".join(whens)
 
 
 def _cdk_path(resource: Any) -> str | None:

@@ -28,7 +28,8 @@ class Resource:
     ``{"comments": [(line, text), ...]}`` inside the block.
     ``condition``: CloudFormation ``Condition`` name when the resource is conditional.
     ``when``: set on a resource that exists only when a feature flag is switched on (a variable
-    default or parameter default leaves it out): the inputs that switch it on.
+    default or parameter default leaves it out): the inputs that switch it on. ``world``/``copy``:
+    see below.
     """
 
     address: str
@@ -45,20 +46,15 @@ class Resource:
     condition: str | None = None
     # the inputs that switch it on when the defaults leave it out ("var.public = true")
     when: str | None = None
+    # what ``group`` ends with when this resource belongs to a deployment built with switched
+    # flags (a group of its own, analysed beside the defaults' one); ``copy``: a resource of the
+    # defaults' deployment repeated there (not counted again)
+    world: str = ""
+    copy: bool = False
 
     def __post_init__(self) -> None:
         if not self.base_address:
             self.base_address = self.address
-
-    @property
-    def world_suffix(self) -> str:
-        """What the group of a template built again with switched parameters ends with: such a
-        resource is a copy of one of the template (not counted again), in a group of its own."""
-        return f" (when {self.when})" if self.when else ""
-
-    @property
-    def switched_copy(self) -> bool:
-        return bool(self.when) and self.group.endswith(self.world_suffix)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.properties.get(key, default)

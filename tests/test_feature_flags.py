@@ -29,6 +29,11 @@ def test_terraform_flags_off_by_default_are_analysed_with_the_input_that_turns_t
         # count = var.admin_roles, default 0: one instance
         ("IAG-LP-001", "aws_iam_role_policy_attachment.ops_admin[0]", "main.tf", 73,
          "var.admin_roles = 1"),
+        # a role the defaults deploy escalates only through the flagged policy: the finding on
+        # the role says so too
+        ("IAG-PE-001", "aws_iam_role.ci", "main.tf", 86, "var.deployer = true"),
+        ("IAG-LP-005", "aws_iam_role_policy.deploy[0]", "main.tf", 99, "var.deployer = true"),
+        ("IAG-LP-006", "aws_iam_role_policy.deploy[0]", "main.tf", 99, "var.deployer = true"),
     }
     assert report["errors"] == []
     assert proc.returncode == 1
@@ -59,7 +64,8 @@ def test_terraform_tfvars_turning_a_flag_on_decides_without_when():
 
 def test_terraform_var_switching_flags_off_decides():
     report, proc = scan_json(".", "--var", "public_queue=false", "--var", "admin_roles=0",
-                             "--var", "dead_letter=false", cwd=FLAGS / "tf_root")
+                             "--var", "dead_letter=false", "--var", "deployer=false",
+                             cwd=FLAGS / "tf_root")
     assert report["findings"] == [] and report["errors"] == []
     assert proc.returncode == 0
 

@@ -159,7 +159,7 @@ def _add_switched_worlds(data: PDict, file: str, resolver: TemplateResolver, giv
             resource = _build_one(world_resolver, str(logical_id), body, file, line,
                                   f"{group} (when {when})", [], [])
             if resource is not None:
-                resource.when = when
+                resource.when, resource.world, resource.copy = when, f" (when {when})", True
                 result.resources.append(resource)
 
 

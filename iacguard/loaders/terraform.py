@@ -8,6 +8,7 @@ across files never matters.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -161,6 +162,8 @@ class _Loader:
         self._traces: list[set] = []
         self.defaults: dict = {}  # (instance prefix, variable) -> its default value
         self.switched_off: dict = {}  # (instance prefix, id(block)) -> (instance path, kind, decl, deps)
+        self.probe = False  # a load with switched flags: the scan's roots are decided without it
+        self._module_reals: dict = {}  # module directory as written -> os.path.realpath
 
     # -- paths and errors ------------------------------------------------------------------------
     def realpath(self, path: Any) -> str:
@@ -172,6 +175,15 @@ class _Loader:
             real_dir = self._real_dirs[directory] = os.path.realpath(directory)
         candidate = os.path.join(real_dir, name)
         return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+
+    def module_realpath(self, directory: Any) -> str:
+        """``os.path.realpath`` of a module directory, once per root (loads with switched flags
+        follow the same calls again)."""
+        key = str(directory)
+        real = self._module_reals.get(key)
+        if real is None:
+            real = self._module_reals[key] = os.path.realpath(directory)
+        return real
 
     def rel(self, path: Path) -> str:
         try:
@@ -254,7 +266,7 @@ class _Loader:
 
     # -- parsing ---------------------------------------------------------------------------------
     def module_source(self, directory: Path, files: list[Path] | None = None) -> _ModuleSource:
-        real = os.path.realpath(directory)
+        real = self.module_realpath(directory)
         cached = self._sources.get(real)
         if cached is not None:
             return cached
@@ -413,6 +425,8 @@ class _Loader:
         """What the scan needs to decide whether a called directory is also a root of its own
         (engine._RootPlanner): whether this call made an instance of it, and whether it could
         be applied alone."""
+        if self.probe:
+            return
         before = self.result.modules.get(source.real_dir)
         if before is None:
             required = tuple(sorted(name for name, decl in source.variables.items()
@@ -450,7 +464,9 @@ class _Loader:
         other._sources = self._sources
         other._real_dirs = self._real_dirs
         other.overrides = overrides
-        root_source = self._sources[os.path.realpath(self.root_dir)]
+        other._module_reals = self._module_reals
+        other.probe = True
+        root_source = self._sources[self.module_realpath(self.root_dir)]
         root = _Instance(other, root_source, prefix="", base_prefix="", inputs=None, depth=0,
                          call_stack=(root_source.real_dir,))
         root.root_values = root_values
@@ -466,7 +482,9 @@ class _Loader:
         defaults in its own count/for_each (and the module calls above it) are switched, never
         every combination of every variable; a value given by a caller, tfvars or --var is never
         switched (it is not a default)."""
-        emitted = {r.address for r in self.result.resources}
+        defaults = list(self.result.resources)
+        emitted = {r.address for r in defaults}
+        switched: list[Resource] = []
         worlds: dict[tuple, list] = {}
         pending = list(self.switched_off.values())
         self.switched_off = {}
@@ -482,6 +500,8 @@ class _Loader:
                     worlds.setdefault(tuple(world.items()), []).append((path, kind, decl))
             pending = []
             for world_items in sorted(worlds, key=len):
+                if self._instances_exceeded:
+                    break
                 targets = worlds.pop(world_items)
                 world = dict(world_items)
                 loader, world_root = self.spawn(world, root.root_values)
@@ -501,14 +521,30 @@ class _Loader:
                 for resource in loader.result.resources:
                     if resource.address in emitted:
                         continue
+                    if len(defaults) + len(switched) >= self.max_instances:
+                        self.error(f"more than {self.max_instances} resource instances with flags "
+                                   "switched on; the rest are not loaded; raise the limit with "
+                                   "--max-instances", resource.file, resource.line)
+                        self._instances_exceeded = True
+                        break
                     emitted.add(resource.address)
                     resource.when = when
-                    if not self.add(resource):
-                        return
+                    switched.append(resource)
                 # flags inside what this world switched on: their worlds extend this one
                 pending.extend(loader.switched_off.values())
                 for key, value in loader.defaults.items():
                     self.defaults.setdefault(key, value)
+        if switched:
+            # one deployment with every switched resource beside copies of the defaults' (a group
+            # of its own), so that a finding that needs both (a switched policy that lets a role
+            # escalate) is made there; what the defaults alone make is reported without `when`
+            world = " (when switched)"
+            for resource in defaults:
+                self.result.resources.append(dataclasses.replace(
+                    resource, group=resource.group + world, world=world, copy=True))
+            for resource in switched:
+                resource.group, resource.world = resource.group + world, world
+                self.result.resources.append(resource)
 
     def _switch_on(self, root: "_Instance", path: tuple, kind: str, decl: _Decl,
                    deps: frozenset) -> dict | None:
@@ -1056,7 +1092,7 @@ class _Instance(Resolver):
         if not isinstance(src, str) or not _is_local_source(src):
             return {}  # registry/git sources are not available offline
         target = (self.source.dir / src)
-        real = os.path.realpath(target)
+        real = self.loader.module_realpath(target)
         line = src_attr.line
         if not is_inside(real, self.loader.scan_root_real):
             self.loader.error(f"module source path escapes the scan root: {src}", decl.file, line)
