@@ -34,6 +34,11 @@ def test_terraform_flags_off_by_default_are_analysed_with_the_input_that_turns_t
         ("IAG-PE-001", "aws_iam_role.ci", "main.tf", 86, "var.deployer = true"),
         ("IAG-LP-005", "aws_iam_role_policy.deploy[0]", "main.tf", 99, "var.deployer = true"),
         ("IAG-LP-006", "aws_iam_role_policy.deploy[0]", "main.tf", 99, "var.deployer = true"),
+        # for_each over an empty default: one element of unknown key (the base address)
+        ("IAG-LP-001", "aws_iam_user_policy_attachment.admins", "main.tf", 113,
+         "var.admin_users is not empty"),
+        ("IAG-GR-001", "aws_iam_user_policy_attachment.admins", "main.tf", 113,
+         "var.admin_users is not empty"),
     }
     assert report["errors"] == []
     assert proc.returncode == 1
@@ -65,6 +70,7 @@ def test_terraform_tfvars_turning_a_flag_on_decides_without_when():
 def test_terraform_var_switching_flags_off_decides():
     report, proc = scan_json(".", "--var", "public_queue=false", "--var", "admin_roles=0",
                              "--var", "dead_letter=false", "--var", "deployer=false",
+                             "--var", "admin_users=[]",
                              cwd=FLAGS / "tf_root")
     assert report["findings"] == [] and report["errors"] == []
     assert proc.returncode == 0

@@ -75,17 +75,26 @@ _MAX_SWITCH_TRIALS = 16  # subsets of one resource's flags tried (1, then 2, ...
 
 
 def _switched(default: Any, dep: tuple) -> Any:
-    """The other value of a flag: a bool negated, a count of 0 made 1. Anything else (a
-    string, a policy, an empty collection) is not switched."""
+    """The other value of a flag: a bool negated, a count of 0 made 1, an empty collection
+    (``for_each = var.policies``) one element of unknown key and value. Anything else (a string,
+    a policy) is not switched."""
     if isinstance(default, bool):
         return not default
     if isinstance(default, (int, float)) and default == 0:
         return 1
+    if isinstance(default, (list, dict)) and not isinstance(default, Unknown) and not default:
+        return _SomeElements(f"{dep[0]}var.{dep[1]}", reason="elements given when switched on")
     return _NOT_A_FLAG
+
+
+class _SomeElements(Unknown):
+    """A collection whose elements (keys and values) are given with the input that fills it."""
 
 
 def _describe_switch(dep: tuple, value: Any) -> str:
     prefix, name = dep
+    if isinstance(value, _SomeElements):
+        return f"{prefix}var.{name} is not empty"
     shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return f"{prefix}var.{name} = {shown}"
 
