@@ -130,3 +130,14 @@ def test_cloudformation_parameters_given_decide_without_when():
                           cwd=CFN)
     assert _found(off) == {("IAG-LP-008", "Worker", "flags.yaml", 34, None)}
     assert proc.returncode == 0
+
+
+def test_terraform_flags_read_together_switch_only_those_that_are_off():
+    """`var.create && var.audit && var.audit_write` (create on by default): var.audit_write is
+    read only once var.audit is switched; both are, var.create is not."""
+    report, _ = scan_json(".", cwd=FLAGS / "tf_combined")
+    assert _found(report) == {
+        ("IAG-LP-001", "aws_iam_role_policy_attachment.auditor_admin[0]", "main.tf", 29,
+         "var.audit = true and var.audit_write = true"),
+    }
+    assert report["errors"] == []

@@ -752,19 +752,21 @@ def _comparable(value: Any) -> Any:
 # -- feature flags ----------------------------------------------------------------------------
 
 _MAX_SWITCH_TRIALS = 64  # parameter values tried per condition (one parameter, then two)
+_UNDECIDED: Any = object()  # the bounds stopped the search
 _MAX_SWITCHED_WORLDS = 32  # distinct sets of switched parameters per template
 _FREE_TYPES = frozenset({"", "String", "Number"})
 
 
 def switched_worlds(template: dict, file: str, resolver: TemplateResolver, given: dict,
-                    pseudo: dict[str, str] | None) -> list[tuple[dict, str]]:
+                    pseudo: dict[str, str] | None, undecided: list | None = None) -> list[tuple[dict, str]]:
     """Each set of parameter values, other than the defaults, that turns a condition the
     defaults decide: a resource's ``Condition`` that is false, an ``Fn::If`` in properties either
     way. Only parameters that are not given (``--parameter``, a parameters file, a parent stack)
     and that the condition reads are switched, the fewest that turn it: to a value of its
     ``AllowedValues``, or, for a free ``String``/``Number``, to a value the ``Conditions`` compare
     it with, else to any other value (unknown: then every branch it decides is judged).
-    Returns ``[(parameter values, "Name = value and ...")]``."""
+    Returns ``[(parameter values, "Name = value and ...")]``; the conditions the bounds left
+    undecided are appended to ``undecided``."""
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resolver.condition_defs:
         return []
@@ -786,11 +788,20 @@ def switched_worlds(template: dict, file: str, resolver: TemplateResolver, given
     worlds: dict[tuple, str] = {}
     for name, value in wanted.items():
         world = _turning(template, file, resolver, given, pseudo, name, value, choices, literals)
+        if world is _UNDECIDED:
+            if undecided is not None:
+                undecided.append(name)
+            continue
         if world is None:
             continue
         key = tuple(sorted(world.items(), key=lambda kv: kv[0]))
-        if key not in worlds and len(worlds) < _MAX_SWITCHED_WORLDS:
-            worlds[key] = " and ".join(_describe(param, choice, choices[param][0]) for param, choice in key)
+        if key in worlds:
+            continue
+        if len(worlds) >= _MAX_SWITCHED_WORLDS:
+            if undecided is not None:
+                undecided.append(name)
+            continue
+        worlds[key] = " and ".join(_describe(param, choice, choices[param][0]) for param, choice in key)
     return [(dict(key), when) for key, when in worlds.items()]
 
 
@@ -815,7 +826,7 @@ def _turning(template: dict, file: str, resolver: TemplateResolver, given: dict,
             for values in product(*(candidates[p] for p in subset)):
                 trials += 1
                 if trials > _MAX_SWITCH_TRIALS:
-                    return None
+                    return _UNDECIDED
                 world = dict(zip(subset, values))
                 probe = TemplateResolver(template, file, [], parameters={**given, **world}, pseudo=pseudo)
                 decided = probe.condition(condition, 0)

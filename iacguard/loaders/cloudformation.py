@@ -147,7 +147,14 @@ def _add_switched_worlds(data: PDict, file: str, resolver: TemplateResolver, giv
     from .cfn_intrinsics import switched_worlds
 
     section = data.get("Resources")
-    for world, when in switched_worlds(data, file, resolver, given, pseudo):
+    undecided: list = []
+    worlds = switched_worlds(data, file, resolver, given, pseudo, undecided)
+    if undecided:
+        result.unresolved.append(InputError(
+            f"conditions {', '.join(sorted(set(undecided)))}: what their other values deploy is not "
+            "analysed: more parameter values than iacguard tries would have to be switched",
+            file=file, line=line_of(data.get("Conditions"), line_of(data)) or None))
+    for world, when in worlds:
         world_resolver = TemplateResolver(data, file, [], parameters={**given, **world}, pseudo=pseudo)
         world_resolver.language_extensions = resolver.language_extensions
         key_lines = section.key_lines if isinstance(section, YamlDict) else {}

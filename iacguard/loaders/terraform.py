@@ -71,7 +71,7 @@ def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str,
 
 
 _NOT_A_FLAG = object()
-_MAX_SWITCH_TRIALS = 16  # subsets of one resource's flags tried (1, then 2, ... at a time)
+_MAX_SWITCH_TRIALS = 32  # sets of switched defaults tried per resource (1, then 2, ... at a time)
 
 
 def _switched(default: Any, dep: tuple) -> Any:
@@ -506,7 +506,8 @@ class _Loader:
                 tried.add(key)
                 world = self._switch_on(root, path, kind, decl, deps)
                 if world is not None:
-                    worlds.setdefault(tuple(world.items()), []).append((path, kind, decl))
+                    worlds.setdefault(tuple(sorted(world.items(), key=lambda item: item[0])),
+                                      []).append((path, kind, decl))
             pending = []
             for world_items in sorted(worlds, key=len):
                 if self._instances_exceeded:
@@ -557,35 +558,54 @@ class _Loader:
 
     def _switch_on(self, root: "_Instance", path: tuple, kind: str, decl: _Decl,
                    deps: frozenset) -> dict | None:
-        """The fewest switched defaults (with those already switched) that make an instance."""
-        switchable = []
-        for dep in sorted(deps):
-            if dep in self.overrides or dep not in self.defaults:
-                continue
-            value = _switched(self.defaults[dep], dep)
-            if value is not _NOT_A_FLAG:
-                switchable.append((dep, value))
-        from itertools import combinations
+        """The fewest switched defaults (with those already switched) that make an instance.
 
+        Breadth first: one more default at each step, among those the count/for_each (and the
+        module calls above) read in the previous step's world, since `var.a && var.b` reads
+        var.b only once var.a is switched."""
+        base = dict(self.overrides)
+        frontier: list[tuple[dict, frozenset]] = [(base, deps)]
+        seen: set = set()
         trials = 0
-        for size in range(1, len(switchable) + 1):
-            for subset in combinations(switchable, size):
-                trials += 1
-                if trials > _MAX_SWITCH_TRIALS:
-                    return None
-                world = dict(self.overrides)
-                world.update(subset)
-                probe, probe_root = self.spawn(world, root.root_values)
-                instance = _navigate(probe_root, path)
-                if instance is None:
-                    continue
-                if kind == "module":
-                    made = instance.expansion(decl, f"module.{decl.block.labels[0]}")
-                else:
-                    made = instance.expansion(decl, ".".join(decl.block.labels))
-                if made is None or made:
-                    return world
+        while frontier:
+            following: list[tuple[dict, frozenset]] = []
+            for world, read in frontier:
+                for dep in sorted(read):
+                    if dep in world or dep not in self.defaults:
+                        continue
+                    value = _switched(self.defaults[dep], dep)
+                    if value is _NOT_A_FLAG:
+                        continue
+                    candidate = dict(world)
+                    candidate[dep] = value
+                    key = frozenset(k for k in candidate if k not in base)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    trials += 1
+                    if trials > _MAX_SWITCH_TRIALS:
+                        self.result.unresolved.append(InputError(
+                            f"{decl.block.type} {'.'.join(decl.block.labels)}: which defaults create "
+                            f"it is not analysed: more than {_MAX_SWITCH_TRIALS} combinations of "
+                            "its flags would have to be tried", file=decl.file, line=decl.block.line))
+                        return None
+                    probe, probe_root = self.spawn(candidate, root.root_values)
+                    made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+                    for known, default in probe.defaults.items():
+                        self.defaults.setdefault(known, default)
+                    if made is None or made:
+                        return candidate
+                    following.append((candidate, now_read))
+            frontier = following
         return None
+
+    @staticmethod
+    def _made(root: "_Instance", path: tuple, kind: str, decl: _Decl) -> list | None:
+        instance = _navigate(root, path)
+        if instance is None:
+            return []
+        what = f"module.{decl.block.labels[0]}" if kind == "module" else ".".join(decl.block.labels)
+        return instance.expansion(decl, what)
 
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
