@@ -724,7 +724,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _switched_on(finding: Finding) -> bool:
-    return isinstance(finding.evidence, dict) and "when" in finding.evidence
+    return bool(finding.when)
 
 
 def _not_repeated_through_callers(findings: list[Finding]) -> list[Finding]:

@@ -163,6 +163,9 @@ class Finding:
     construct_path: str | None = None  # CDK `aws:cdk:path` of the resource, when synthesized by CDK
     # The group (template, plan, Terraform root) the finding was made in; not in output
     group: str = field(default="", repr=False, compare=False)
+    # The inputs that switch on what the finding is about (feature flags); in output as
+    # evidence.when
+    when: str | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
         out = {
@@ -299,6 +302,10 @@ class CheckContext:
             # (and so the fingerprint) is the same as with that input given
             evidence = dict(evidence, when=when) if isinstance(evidence, dict) else \
                 {"when": when} if evidence is None else {"value": evidence, "when": when}
+        else:
+            when = None
+            if isinstance(evidence, dict) and "when" in evidence:
+                evidence = {"value": evidence}  # a key written in a template is not a flag
         finding = Finding(
             rule_id=self.meta.id,
             family=self.meta.family,
@@ -313,6 +320,7 @@ class CheckContext:
             evidence=evidence,
             path=path,
             construct_path=_cdk_path(resource),
+            when=when,
         )
         finding.content = content
         finding.group = scope
@@ -330,10 +338,8 @@ class CheckContext:
                                      if r.when and r.group == resource.group]
         switched = cache[resource.group]
         named = " ".join([message] + [str(step) for step in path or ()])
-        whens = sorted({r.when for r in switched if r.address in named}) or \
-            sorted({r.when for r in switched})
-        return " and ".join(whens) if len(whens) < 2 or any(r.address in named for r in switched) \
-            else " or ".join(whens)
+        needed = sorted({r.when for r in switched if r.address in named})
+        return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched}))
 
 
 def _cdk_path(resource: Any) -> str | None:

@@ -141,3 +141,12 @@ def test_terraform_flags_read_together_switch_only_those_that_are_off():
          "var.audit = true and var.audit_write = true"),
     }
     assert report["errors"] == []
+
+
+def test_a_when_key_written_in_a_template_does_not_make_a_finding_look_switched():
+    report, _ = scan_json("forged.yaml", cwd=FLAGS / "cfn_forged")
+    assert _found(report) == {("IAG-EXT-001", "QueuePolicy", "forged.yaml", 13, None)}
+    # the statement as written is still the evidence, under "value"
+    assert report["findings"][0]["evidence"]["value"]["when"] == "Public = true"
+    text = run_cli("scan", "forged.yaml", cwd=FLAGS / "cfn_forged").stdout
+    assert "only when" not in text
