@@ -58,7 +58,7 @@ class ScanResult:
     @property
     def resource_total(self) -> int:
         """How many resources were scanned, wherever they were loaded."""
-        return len(self.resources) + self.resource_count
+        return sum(1 for r in self.resources if not r.copy) + self.resource_count
 
     def blocking(self, fail_on: str) -> list[Finding]:
         """Active findings at or above ``fail_on``. Suppressed, baselined and (with --diff-base)
@@ -365,7 +365,8 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         # local templates of nested stacks are read like this one, never outside the scan root,
         # and nest at most as deep as Terraform local modules
         nested = cloudformation.NestedTemplates(root, read, limits.max_module_depth, (path.resolve(),))
-        return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True, nested=nested)
+        return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True, nested=nested,
+                                              flags=True)
     if not explicit:
         return LoadResult()
     if data is None:
@@ -708,6 +709,8 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
                                            "; its analysis is incomplete", file=resource.file, line=resource.line))
     unresolved = []
     for item in model.unresolved:
+        if item.resource.when:
+            continue  # switched on by a flag: what it holds is given with the flag (README)
         error = InputError(item.message, file=item.resource.file, line=item.line)
         error.inputs = item.origins
         unresolved.append(error)
@@ -800,14 +803,21 @@ def _finish(result: ScanResult) -> None:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
+    # a finding made with the inputs as they are is not repeated by the same finding (same
+    # content, same fingerprint) that only a switched flag makes (evidence.when)
+    unconditional = {f.fingerprint for f in findings if not _switched_on(f)}
     seen: set[str] = set()
     unique = []
     for finding in findings:
-        if finding.fingerprint in seen:
+        if finding.fingerprint in seen or (_switched_on(finding) and finding.fingerprint in unconditional):
             continue
         seen.add(finding.fingerprint)
         unique.append(finding)
     return unique
+
+
+def _switched_on(finding: Finding) -> bool:
+    return bool(finding.when)
 
 
 def _not_repeated_through_callers(findings: list[Finding]) -> list[Finding]:
@@ -976,7 +986,7 @@ def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = No
         _merge_modules(modules, loaded.modules)
     _analyse_bounded(part, settings, checks, keep_model=False)
     return PartialScan(part.findings, part.errors, part.unresolved, part.not_analysed, part.files,
-                       len(part.resources), modules, part.library_inputs)
+                       part.resource_total, modules, part.library_inputs)
 
 
 _FREEZING = False

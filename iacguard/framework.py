@@ -171,6 +171,10 @@ class Finding:
     def resource_key(self) -> tuple[str, str]:
         return (self.resource_file or self.file, self.resource)
 
+    # The inputs that switch on what the finding is about (feature flags); in output as
+    # evidence.when
+    when: str | None = field(default=None, compare=False)
+
     def as_dict(self) -> dict:
         out = {
             "rule_id": self.rule_id,
@@ -292,6 +296,24 @@ class CheckContext:
         if content is not None:
             canonical = canonical_content(content)
             key = _POSITION_IN_KEY.sub("", key)
+        world = getattr(resource, "world", "")
+        when = getattr(resource, "when", None)
+        if world and resource.group.endswith(world):
+            # the deployment built with switched flags is a group of its own (its nodes named
+            # after it); the finding is the one the same inputs given would make
+            group = resource.group[:-len(world)]
+            key = key.replace(resource.group, group)
+            scope = group if scope == resource.group else scope
+            when = when or self._switched_by(resource, message, path)
+        if isinstance(when, str) and when:
+            # a resource that exists only when an input is switched on says which: the content
+            # (and so the fingerprint) is the same as with that input given
+            evidence = dict(evidence, when=when) if isinstance(evidence, dict) else \
+                {"when": when} if evidence is None else {"value": evidence, "when": when}
+        else:
+            when = None
+            if isinstance(evidence, dict) and "when" in evidence:
+                evidence = {"value": evidence}  # a key written in a template is not a flag
         finding = Finding(
             rule_id=self.meta.id,
             family=self.meta.family,
@@ -307,12 +329,27 @@ class CheckContext:
             evidence=evidence,
             path=path,
             construct_path=_cdk_path(resource),
+            when=when,
         )
         finding.content = content
         finding.group = scope
         finding.resource_file = resource.file
         self._sink.append(finding)
         return finding
+
+    def _switched_by(self, resource: Any, message: str, path: list | None) -> str:
+        """For a finding on a resource the defaults deploy too, made in the deployment with
+        switched flags: the inputs of the switched resources it names (a policy that lets a role
+        escalate); all of that deployment's when it names none. When the defaults make the same
+        finding, it is reported without them (engine._dedupe)."""
+        cache = self.__dict__.setdefault("_switched", {})
+        if resource.group not in cache:
+            cache[resource.group] = [r for r in getattr(self.model, "resources", ())
+                                     if r.when and r.group == resource.group]
+        switched = cache[resource.group]
+        named = " ".join([message] + [str(step) for step in path or ()])
+        needed = sorted({r.when for r in switched if r.address in named})
+        return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched}))
 
 
 def _cdk_path(resource: Any) -> str | None:

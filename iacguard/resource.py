@@ -31,6 +31,9 @@ class Resource:
     ``metadata``: CloudFormation ``Metadata`` (suppressions, ``aws:cdk:path``) or, for Terraform,
     ``{"comments": [(line, text), ...]}`` inside the block.
     ``condition``: CloudFormation ``Condition`` name when the resource is conditional.
+    ``when``: set on a resource that exists only when a feature flag is switched on (a variable
+    default or parameter default leaves it out): the inputs that switch it on. ``world``/``copy``:
+    see below.
     """
 
     address: str
@@ -45,6 +48,13 @@ class Resource:
     group: str = ""
     metadata: dict = field(default_factory=dict)
     condition: str | None = None
+    # the inputs that switch it on when the defaults leave it out ("var.public = true")
+    when: str | None = None
+    # what ``group`` ends with when this resource belongs to a deployment built with switched
+    # flags (a group of its own, analysed beside the defaults' one); ``copy``: a resource of the
+    # defaults' deployment repeated there (not counted again)
+    world: str = ""
+    copy: bool = False
 
     def __post_init__(self) -> None:
         if not self.base_address:

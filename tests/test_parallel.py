@@ -230,7 +230,9 @@ def test_partitioned_scan_keeps_no_resources_and_counts_them(corpus):
     whole = engine.scan([str(corpus)], Settings(), root=corpus, jobs=1)
     split = engine.scan([str(corpus)], Settings(), root=corpus, jobs=2, keep_model=False)
     assert split.resources == [] and split.model is None
-    assert split.resource_total == whole.resource_total == len(whole.resources) > 100
+    # copies of a template built again with switched feature flags are not counted again
+    counted = [r for r in whole.resources if not r.copy]
+    assert split.resource_total == whole.resource_total == len(counted) > 100
 
 
 def test_every_check_judges_within_one_group():

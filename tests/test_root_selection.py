@@ -74,12 +74,15 @@ def test_module_instantiated_by_a_caller_is_reported_through_it_only():
 def test_terraform_aws_modules_layout():
     """examples/complete calls ../../ (required variables without defaults): the module is judged
     through the example, not alone; its sub-module that the example never enables (count =
-    var.flag ? 1 : 0, false by default) is judged on its own."""
+    var.flag ? 1 : 0, false by default) is judged through it as the flag would create it."""
     report = scan_fixture("tfaws")
     assert triples(report) == {
         ("IAG-LP-001", "module.role.aws_iam_role_policy.this", "main.tf", 27),
-        ("IAG-LP-001", "aws_iam_role_policy.break_glass", "modules/disabled/main.tf", 9),
+        ("IAG-LP-001", "module.role.module.break_glass[0].aws_iam_role_policy.break_glass",
+         "modules/disabled/main.tf", 9),
     }
+    flagged = [f for f in report["findings"] if "break_glass" in f["resource"]]
+    assert flagged[0]["evidence"]["when"] == "module.role.var.create_break_glass = true"
     assert report["summary"]["unresolved"] == 0
 
 

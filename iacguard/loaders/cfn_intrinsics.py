@@ -749,3 +749,182 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((str(k), _comparable(v)) for k, v in value.items()))
     return value
+
+
+# -- feature flags ----------------------------------------------------------------------------
+
+_MAX_SWITCH_TRIALS = 64  # parameter values tried per condition (one parameter, then two)
+_UNDECIDED: Any = object()  # the bounds stopped the search
+_MAX_SWITCHED_WORLDS = 32  # distinct sets of switched parameters per template
+_FREE_TYPES = frozenset({"", "String", "Number"})
+
+
+def switched_worlds(template: dict, file: str, resolver: TemplateResolver, given: dict,
+                    pseudo: dict[str, str] | None, undecided: list | None = None) -> list[tuple[dict, str]]:
+    """Each set of parameter values, other than the defaults, that turns a condition the
+    defaults decide: a resource's ``Condition`` that is false, an ``Fn::If`` in properties either
+    way. Only parameters that are not given (``--parameter``, a parameters file, a parent stack)
+    and that the condition reads are switched, the fewest that turn it: to a value of its
+    ``AllowedValues``, or, for a free ``String``/``Number``, to a value the ``Conditions`` compare
+    it with, else to any other value (unknown: then every branch it decides is judged).
+    Returns ``[(parameter values, "Name = value and ...")]``; the conditions the bounds left
+    undecided are appended to ``undecided``."""
+    resources = template.get("Resources")
+    if not isinstance(resources, dict) or not resolver.condition_defs:
+        return []
+    wanted: dict[str, bool] = {}
+    for body in resources.values():
+        if not isinstance(body, dict):
+            continue
+        name = body.get("Condition")
+        if isinstance(name, str) and name in resolver.condition_defs and resolver.condition(name, 0) is False:
+            wanted[name] = True
+        for name in _if_conditions(body.get("Properties"), 0):
+            decided = resolver.condition(name, 0) if name in resolver.condition_defs else None
+            if decided is not None:
+                wanted.setdefault(name, not decided)
+    if not wanted:
+        return []
+    choices = _switchable_parameters(template, given)
+    literals = _compared_literals(resolver.condition_defs)
+    worlds: dict[tuple, str] = {}
+    for name, value in wanted.items():
+        world = _turning(template, file, resolver, given, pseudo, name, value, choices, literals)
+        if world is _UNDECIDED:
+            if undecided is not None:
+                undecided.append(name)
+            continue
+        if world is None:
+            continue
+        key = tuple(sorted(world.items(), key=lambda kv: kv[0]))
+        if key in worlds:
+            continue
+        if len(worlds) >= _MAX_SWITCHED_WORLDS:
+            if undecided is not None:
+                undecided.append(name)
+            continue
+        worlds[key] = " and ".join(_describe(param, choice, choices[param][0]) for param, choice in key)
+    return [(dict(key), when) for key, when in worlds.items()]
+
+
+def _turning(template: dict, file: str, resolver: TemplateResolver, given: dict, pseudo: Any,
+             condition: str, value: bool, choices: dict, literals: dict) -> dict | None:
+    """The fewest switched parameters (one, then two) under which ``condition`` is ``value``
+    (or cannot be decided, when a parameter is switched to any value)."""
+    params = [p for p in sorted(_condition_parameters(resolver.condition_defs, condition)) if p in choices]
+    candidates: dict[str, list] = {}
+    for param in params:
+        default, allowed = choices[param]
+        if allowed is not None:
+            candidates[param] = [v for v in allowed if v != default]
+        else:
+            others = sorted(v for v in literals.get(param, ()) if v != default)
+            candidates[param] = others + [Unknown(param, reason="any value the deployer gives")]
+    trials = 0
+    from itertools import combinations, product
+
+    for size in (1, 2):
+        for subset in combinations(params, size):
+            for values in product(*(candidates[p] for p in subset)):
+                trials += 1
+                if trials > _MAX_SWITCH_TRIALS:
+                    return _UNDECIDED
+                world = dict(zip(subset, values))
+                probe = TemplateResolver(template, file, [], parameters={**given, **world}, pseudo=pseudo)
+                decided = probe.condition(condition, 0)
+                if decided is value or (decided is None and any(isinstance(v, Unknown) for v in values)):
+                    return world
+    return None
+
+
+def _switchable_parameters(template: dict, given: dict) -> dict[str, tuple[str, list | None]]:
+    """Parameters with a default that nobody gave: name -> (default text, allowed values or None
+    when any value of a free type is permitted)."""
+    out: dict[str, tuple[str, list | None]] = {}
+    for section_name in PARAMETER_SECTIONS:
+        section = template.get(section_name)
+        if not isinstance(section, dict):
+            continue
+        for name, spec in section.items():
+            if name in given or not isinstance(spec, dict) or "Default" not in spec:
+                continue
+            default = scalar_text(spec["Default"])
+            ptype = spec.get("Type") if isinstance(spec.get("Type"), str) else ""
+            if default is None:
+                continue
+            allowed = spec.get("AllowedValues")
+            if isinstance(allowed, list):
+                texts = [scalar_text(v) for v in allowed]
+                out[name] = (default, [t for t in texts if t is not None])
+            elif ptype in _FREE_TYPES:
+                out[name] = (default, None)
+    return out
+
+
+def _condition_parameters(definitions: dict, name: str) -> set[str]:
+    """The names a condition refers to (``Ref``), through the conditions it uses."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in definitions:
+            continue
+        seen.add(current)
+        stack = [definitions[current]]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    if key == "Ref" and isinstance(inner, str):
+                        found.add(inner)
+                    elif key == "Condition" and isinstance(inner, str):
+                        pending.append(inner)
+                    else:
+                        stack.append(inner)
+            elif isinstance(value, list):
+                stack.extend(value)
+    return found
+
+
+def _compared_literals(definitions: dict) -> dict[str, set[str]]:
+    """Per parameter, the scalar values the conditions compare it with
+    (``Fn::Equals [!Ref Env, prod]``: Env -> {prod})."""
+    found: dict[str, set[str]] = {}
+    stack = list(definitions.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == "Fn::Equals" and isinstance(inner, list) and len(inner) == 2:
+                    for side, other in (inner, inner[::-1]):
+                        name = side.get("Ref") if isinstance(side, dict) and len(side) == 1 else None
+                        text = scalar_text(other)
+                        if isinstance(name, str) and text is not None:
+                            found.setdefault(name, set()).add(text)
+                stack.append(inner)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def _if_conditions(value: Any, depth: int) -> set[str]:
+    """The condition names of every ``Fn::If`` in ``value``."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            arg = current.get("Fn::If") if len(current) == 1 else None
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                found.add(arg[0])
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def _describe(param: str, value: Any, default: str) -> str:
+    if isinstance(value, Unknown):
+        return f"{param} is not {json.dumps(default)}"
+    return f"{param} = {value}"

@@ -73,7 +73,8 @@ def looks_like_cloudformation(data: Any) -> bool:
 
 def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None = None,
                     pseudo: dict[str, str] | None = None, group: str | None = None,
-                    template_values: bool = False, nested: NestedTemplates | None = None) -> LoadResult:
+                    template_values: bool = False, nested: NestedTemplates | None = None,
+                    flags: bool = False) -> LoadResult:
     """Resolve the template and return one Resource per deployed resource.
 
     With ``template_values``, the template's parameters and outputs are added too, as Resources
@@ -82,6 +83,11 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
     (properties: the resolved declaration, address ``Outputs.<Name>``). They are not deployed
     resources; the IAM model ignores them, checks look at them for credentials written into
     templates and secrets exposed in outputs.
+
+    With ``flags``, what a parameter's other permitted value would add (a resource whose
+    ``Condition`` is false under the defaults, the other branch of an ``Fn::If``) is added too, as
+    resources with ``when`` set (see ``_switched_worlds``); the CloudFormation hook judges only
+    what is deployed.
 
     Problems inside the template go into ``LoadResult.errors``; only a template that is not a
     mapping or whose ``Resources`` is not a mapping raises InputError."""
@@ -123,10 +129,45 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
         if resource is not None:
             result.resources.append(resource)
             if resource.type == NESTED_STACK:
-                _nested_stack(resource, nested, result, pseudo=pseudo, template_values=template_values)
+                _nested_stack(resource, nested, result, pseudo=pseudo, template_values=template_values,
+                              flags=flags)
     if template_values:
         result.resources.extend(_template_values(data, resolver, file, group or file))
+    if flags:
+        _add_switched_worlds(data, file, resolver, parameters or {}, pseudo, group or file, result)
     return result
+
+
+def _add_switched_worlds(data: PDict, file: str, resolver: TemplateResolver, given: dict,
+                         pseudo: dict[str, str] | None, group: str, result: LoadResult) -> None:
+    """The template built again under each set of switched parameters that turns a condition
+    the defaults decide the other way; its resources carry ``when`` and a group of their own, so
+    that they refer to each other as one deployment. A finding they share with the defaults'
+    deployment is reported once, without ``when`` (engine._dedupe)."""
+    from .cfn_intrinsics import switched_worlds
+
+    section = data.get("Resources")
+    undecided: list = []
+    worlds = switched_worlds(data, file, resolver, given, pseudo, undecided)
+    if undecided:
+        result.unresolved.append(InputError(
+            f"conditions {', '.join(sorted(set(undecided)))}: what their other values deploy is not "
+            "analysed: more parameter values than iacguard tries would have to be switched",
+            file=file, line=line_of(data.get("Conditions"), line_of(data)) or None))
+    for world, when in worlds:
+        world_resolver = TemplateResolver(data, file, [], parameters={**given, **world}, pseudo=pseudo)
+        world_resolver.language_extensions = resolver.language_extensions
+        key_lines = section.key_lines if isinstance(section, YamlDict) else {}
+        for logical_id, body in section.items():
+            if logical_id == _TRANSFORM_FUNCTION:
+                continue
+            line = key_lines.get(logical_id) or line_of(body, line_of(section))
+            # problems are those of the template as written, reported once by the defaults' build
+            resource = _build_one(world_resolver, str(logical_id), body, file, line,
+                                  f"{group} (when {when})", [], [])
+            if resource is not None:
+                resource.when, resource.world, resource.copy = when, f" (when {when})", True
+                result.resources.append(resource)
 
 
 def _template_values(data: PDict, resolver: TemplateResolver, file: str, group: str) -> list[Resource]:
@@ -295,7 +336,7 @@ class NestedTemplates:
 
 
 def _nested_stack(stack: Resource, nested: NestedTemplates | None, result: LoadResult, *,
-                  pseudo: dict[str, str] | None, template_values: bool) -> None:
+                  pseudo: dict[str, str] | None, template_values: bool, flags: bool = False) -> None:
     """Analyse the template of a nested stack when it is a local file inside the scan root (its
     findings point at that file); otherwise name it as not analysed."""
     url = stack.properties.get("TemplateURL")
@@ -345,7 +386,7 @@ def _nested_stack(stack: Resource, nested: NestedTemplates | None, result: LoadR
     child = build_resources(data, rel, parameters=_passed_parameters(stack), pseudo=pseudo,
                             group=f"{stack.group}>{stack.address}", template_values=template_values,
                             nested=NestedTemplates(nested.root, nested.read, nested.max_depth,
-                                                   nested.chain + (target,)))
+                                                   nested.chain + (target,)), flags=flags)
     result.resources.extend(child.resources)
     result.errors.extend(child.errors)
     result.unresolved.extend(child.unresolved)

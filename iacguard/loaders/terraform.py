@@ -8,6 +8,7 @@ across files never matters.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -66,6 +67,7 @@ def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
     loader.library = not (named_root or source.backend or variables or var_files or loader.own_tfvars
                           or any(kind == "provider" for kind, _ in source.ordered))
     loader.emit(root)
+    loader.expand_flags(root)
     return loader.result
 
 
@@ -78,6 +80,47 @@ def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str,
     loader.max_nesting_depth = max_nesting_depth
     source = _ModuleSource(Path(module_dir), os.path.realpath(module_dir), [])
     return set(loader.root_variable_values(source, variables, list(var_files)))
+
+
+_NOT_A_FLAG = object()
+_MAX_SWITCH_TRIALS = 32  # sets of switched defaults tried per resource (1, then 2, ... at a time)
+
+
+def _switched(default: Any, dep: tuple) -> Any:
+    """The other value of a flag: a bool negated, a count of 0 made 1, an empty collection
+    (``for_each = var.policies``) one element of unknown key and value. Anything else (a string,
+    a policy) is not switched."""
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, (int, float)) and default == 0:
+        return 1
+    if isinstance(default, (list, dict)) and not isinstance(default, Unknown) and not default:
+        return _SomeElements(f"{dep[0]}var.{dep[1]}", reason="elements given when switched on")
+    return _NOT_A_FLAG
+
+
+class _SomeElements(Unknown):
+    """A collection whose elements (keys and values) are given with the input that fills it."""
+
+
+def _describe_switch(dep: tuple, value: Any) -> str:
+    prefix, name = dep
+    if isinstance(value, _SomeElements):
+        return f"{prefix}var.{name} is not empty"
+    shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return f"{prefix}var.{name} = {shown}"
+
+
+def _navigate(root: "_Instance", path: tuple) -> "_Instance | None":
+    """The module instance at ``path`` ((call name, key), ...) below ``root``."""
+    instance = root
+    for name, key in path:
+        if name not in instance.source.modules:
+            return None
+        instance = instance.child_instances(name).get(key)
+        if instance is None:
+            return None
+    return instance
 
 
 def _is_config_file(path: Path) -> bool:
@@ -147,6 +190,14 @@ class _Loader:
         self.own_tfvars = False  # the root has a terraform.tfvars or *.auto.tfvars
         self.library = False  # the root is a library (load_module_tree decides)
         self._reported: set = set()
+        # feature flags (see expand_flags): the variables whose defaults this load overrides,
+        # the defaults read by the evaluation in progress, and what no instance was made of
+        self.overrides: dict = {}  # (instance prefix, variable) -> value
+        self._traces: list[set] = []
+        self.defaults: dict = {}  # (instance prefix, variable) -> its default value
+        self.switched_off: dict = {}  # (instance prefix, id(block)) -> (instance path, kind, decl, deps)
+        self.probe = False  # a load with switched flags: the scan's roots are decided without it
+        self._module_reals: dict = {}  # module directory as written -> os.path.realpath
 
     # -- paths and errors ------------------------------------------------------------------------
     def realpath(self, path: Any) -> str:
@@ -162,6 +213,15 @@ class _Loader:
     def laid_out(self, path: Any) -> str:
         """``path`` relative to the scan root as the user laid the tree out (links not resolved)."""
         return Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
+
+    def module_realpath(self, directory: Any) -> str:
+        """``os.path.realpath`` of a module directory, once per root (loads with switched flags
+        follow the same calls again)."""
+        key = str(directory)
+        real = self._module_reals.get(key)
+        if real is None:
+            real = self._module_reals[key] = os.path.realpath(directory)
+        return real
 
     def rel(self, path: Path) -> str:
         try:
@@ -253,7 +313,7 @@ class _Loader:
 
     # -- parsing ---------------------------------------------------------------------------------
     def module_source(self, directory: Path, files: list[Path] | None = None) -> _ModuleSource:
-        real = os.path.realpath(directory)
+        real = self.module_realpath(directory)
         cached = self._sources.get(real)
         if cached is not None:
             return cached
@@ -413,6 +473,8 @@ class _Loader:
         """What the scan needs to decide whether a called directory is also a root of its own
         (engine._RootPlanner): whether this call made an instance of it, and whether it could
         be applied alone."""
+        if self.probe:
+            return
         before = self.result.modules.get(source.real_dir)
         if before is None:
             required = tuple(sorted(name for name, decl in source.variables.items()
@@ -481,6 +543,172 @@ class _Loader:
         self.result.not_analysed.append(NotAnalysed(
             f"{address} ({what}) not analysed: {why}", file=file, line=line, module=address,
             source=source, version=shown_version))
+
+    # -- feature flags ---------------------------------------------------------------------------
+    def tracked(self, compute: Callable[[], Any]) -> tuple[Any, frozenset]:
+        """``compute()`` and the variable defaults it read, directly or through locals, module
+        inputs and outputs (the enclosing evaluation depends on them too)."""
+        self._traces.append(set())
+        try:
+            value = compute()
+        finally:
+            deps = frozenset(self._traces.pop())
+        self.record(deps)
+        return value, deps
+
+    def record(self, deps: Any) -> None:
+        if deps and self._traces:
+            self._traces[-1].update(deps)
+
+    def note_switched_off(self, instance: "_Instance", kind: str, decl: _Decl, deps: frozenset) -> None:
+        """A resource or module call of which no instance is made, decided by variable defaults."""
+        if any(dep not in self.overrides for dep in deps):
+            self.switched_off.setdefault((instance.prefix, id(decl.block)),
+                                         (instance.path, kind, decl, deps))
+
+    def spawn(self, overrides: dict, root_values: dict) -> tuple["_Loader", "_Instance"]:
+        """A loader of the same root with some variable defaults replaced (parsed files shared)."""
+        other = _Loader(self.root_dir, self.scan_root, self.max_depth, self.max_instances)
+        other.max_nesting_depth = self.max_nesting_depth
+        other.repository_real = self.repository_real  # modules where they live, as in this load
+        other._manifest = self._manifest
+        other.library, other.own_tfvars = self.library, self.own_tfvars
+        other._sources = self._sources
+        other._real_dirs = self._real_dirs
+        other.overrides = overrides
+        other._module_reals = self._module_reals
+        other.probe = True
+        root_source = self._sources[self.module_realpath(self.root_dir)]
+        root = _Instance(other, root_source, prefix="", base_prefix="", inputs=None, depth=0,
+                         call_stack=(root_source.real_dir,))
+        root.root_values = root_values
+        return other, root
+
+    def expand_flags(self, root: "_Instance") -> None:
+        """Analyse what the configuration creates when a flag is switched on.
+
+        A resource or module call with no instance because of a variable's default (``count =
+        var.create ? 1 : 0``, ``count = var.n`` with default 0) is loaded again with the fewest of
+        those defaults switched (a bool negated, 0 made 1) that make an instance of it; what
+        that adds is emitted with ``when`` naming the switched inputs. Only the
+        defaults in its own count/for_each (and the module calls above it) are switched, never
+        every combination of every variable; a value given by a caller, tfvars or --var is never
+        switched (it is not a default)."""
+        defaults = list(self.result.resources)
+        emitted = {r.address for r in defaults}
+        switched: list[Resource] = []
+        worlds: dict[tuple, list] = {}
+        pending = list(self.switched_off.values())
+        self.switched_off = {}
+        tried: set = set()
+        while pending and not self._instances_exceeded:
+            for path, kind, decl, deps in pending:
+                key = (path, id(decl.block))
+                if key in tried:
+                    continue
+                tried.add(key)
+                world = self._switch_on(root, path, kind, decl, deps)
+                if world is not None:
+                    worlds.setdefault(tuple(sorted(world.items(), key=lambda item: item[0])),
+                                      []).append((path, kind, decl))
+            pending = []
+            for world_items in sorted(worlds, key=len):
+                if self._instances_exceeded:
+                    break
+                targets = worlds.pop(world_items)
+                world = dict(world_items)
+                loader, world_root = self.spawn(world, root.root_values)
+                for path, kind, decl in targets:
+                    instance = _navigate(world_root, path)
+                    if instance is None:
+                        continue
+                    if kind == "module":
+                        for child in instance.child_instances(decl.block.labels[0]).values():
+                            if child is not None:
+                                loader.emit(child)
+                    else:
+                        instance.emit_block(kind, decl)
+                for error in loader.result.errors:
+                    self.error(error.message, error.file, error.line)
+                when = " and ".join(_describe_switch(k, v) for k, v in world_items)
+                for resource in loader.result.resources:
+                    if resource.address in emitted:
+                        continue
+                    if len(defaults) + len(switched) >= self.max_instances:
+                        self.error(f"more than {self.max_instances} resource instances with flags "
+                                   "switched on; the rest are not loaded; raise the limit with "
+                                   "--max-instances", resource.file, resource.line)
+                        self._instances_exceeded = True
+                        break
+                    emitted.add(resource.address)
+                    resource.when = when
+                    switched.append(resource)
+                # flags inside what this world switched on: their worlds extend this one
+                pending.extend(loader.switched_off.values())
+                for key, value in loader.defaults.items():
+                    self.defaults.setdefault(key, value)
+        if switched:
+            # one deployment with every switched resource beside copies of the defaults' (a group
+            # of its own), so that a finding that needs both (a switched policy that lets a role
+            # escalate) is made there; what the defaults alone make is reported without `when`
+            world = " (when switched)"
+            for resource in defaults:
+                self.result.resources.append(dataclasses.replace(
+                    resource, group=resource.group + world, world=world, copy=True))
+            for resource in switched:
+                resource.group, resource.world = resource.group + world, world
+                self.result.resources.append(resource)
+
+    def _switch_on(self, root: "_Instance", path: tuple, kind: str, decl: _Decl,
+                   deps: frozenset) -> dict | None:
+        """The fewest switched defaults (with those already switched) that make an instance.
+
+        Breadth first: one more default at each step, among those the count/for_each (and the
+        module calls above) read in the previous step's world, since `var.a && var.b` reads
+        var.b only once var.a is switched."""
+        base = dict(self.overrides)
+        frontier: list[tuple[dict, frozenset]] = [(base, deps)]
+        seen: set = set()
+        trials = 0
+        while frontier:
+            following: list[tuple[dict, frozenset]] = []
+            for world, read in frontier:
+                for dep in sorted(read):
+                    if dep in world or dep not in self.defaults:
+                        continue
+                    value = _switched(self.defaults[dep], dep)
+                    if value is _NOT_A_FLAG:
+                        continue
+                    candidate = dict(world)
+                    candidate[dep] = value
+                    key = frozenset(k for k in candidate if k not in base)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    trials += 1
+                    if trials > _MAX_SWITCH_TRIALS:
+                        self.result.unresolved.append(InputError(
+                            f"{decl.block.type} {'.'.join(decl.block.labels)}: which defaults create "
+                            f"it is not analysed: more than {_MAX_SWITCH_TRIALS} combinations of "
+                            "its flags would have to be tried", file=decl.file, line=decl.block.line))
+                        return None
+                    probe, probe_root = self.spawn(candidate, root.root_values)
+                    made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+                    for known, default in probe.defaults.items():
+                        self.defaults.setdefault(known, default)
+                    if made is None or made:
+                        return candidate
+                    following.append((candidate, now_read))
+            frontier = following
+        return None
+
+    @staticmethod
+    def _made(root: "_Instance", path: tuple, kind: str, decl: _Decl) -> list | None:
+        instance = _navigate(root, path)
+        if instance is None:
+            return []
+        what = f"module.{decl.block.labels[0]}" if kind == "module" else ".".join(decl.block.labels)
+        return instance.expansion(decl, what)
 
     # -- emission ----------------------------------------------------------------------------------
     def add(self, resource: Resource) -> bool:
@@ -570,10 +798,12 @@ class _Instance(Resolver):
     """One instance of one module: answers references made by its own expressions."""
 
     def __init__(self, loader: _Loader, source: _ModuleSource, *, prefix: str, base_prefix: str,
-                 inputs: dict | None, depth: int, call_stack: tuple, module_key: str = ""):
+                 inputs: dict | None, depth: int, call_stack: tuple, module_key: str = "",
+                 path: tuple = ()):
         self.loader = loader
         self.module_key = module_key
         self.unanalysed_calls: set = set()  # calls of this instance whose module code is not on disk
+        self.path = path  # ((module call, instance key), ...) from the root
         self.source = source
         self.prefix = prefix
         self.base_prefix = base_prefix
@@ -588,6 +818,7 @@ class _Instance(Resolver):
         self._expansions: dict = {}
         self._unknown_expansions: dict = {}  # block id -> the unknown count/for_each value
         self._policy_docs: dict = {}
+        self._deps: dict = {}  # ("var"|"local"|"output"|"expand", name): variable defaults read
 
     # -- Resolver interface ------------------------------------------------------------------------
     def error(self, message: str, file: str, line: int) -> None:
@@ -649,13 +880,15 @@ class _Instance(Resolver):
     # -- variables, locals, outputs ----------------------------------------------------------------
     def variable(self, name: str, expr) -> Any:
         if name in self._vars:
+            self.loader.record(self._deps.get(("var", name)))
             return self._vars[name]
         decl = self.source.variables.get(name)
         if decl is None:
             raise EvalError(f"undeclared variable {name!r}")
         key = (id(self), "var", name)
-        value = self.loader.guarded(key, lambda: self._variable_value(name, decl),
-                                    lambda: self._cycle(f"var.{name}", decl.file, decl.block.line))
+        value, self._deps[("var", name)] = self.loader.tracked(lambda: self.loader.guarded(
+            key, lambda: self._variable_value(name, decl),
+            lambda: self._cycle(f"var.{name}", decl.file, decl.block.line)))
         self._vars[name] = value
         return value
 
@@ -674,8 +907,18 @@ class _Instance(Resolver):
                 return self._typed(name, decl, value, *thunk.position)
         if "default" in attrs:
             default = attrs["default"]
-            return self._typed(name, decl, evaluate(default.expr, self.ctx(decl.file)),
-                               decl.file, default.line)
+            flag = (self.prefix, name)
+            self.loader.record((flag,))  # a default, not a value given: a flag may switch it
+            if flag in self.loader.overrides:
+                return self.loader.overrides[flag]
+            value = self._typed(name, decl, evaluate(default.expr, self.ctx(decl.file)),
+                                decl.file, default.line)
+            self.loader.defaults[flag] = value
+            if value is None and self.loader.overrides:
+                # with a feature switched on, an input left null is the one given along with it
+                # (var.policy_json beside var.attach_policy_json), not a null in the policy
+                return Unknown(f"var.{name}", reason="given when the feature is switched on")
+            return value
         if self.inputs is None:  # a root's own input: a library's is judged where callers pass it
             origin = Origin("variable", f"var.{name}", library=self.loader.group if self.loader.library else None)
         else:
@@ -705,19 +948,22 @@ class _Instance(Resolver):
 
     def local(self, name: str, expr) -> Any:
         if name in self._locals:
+            self.loader.record(self._deps.get(("local", name)))
             return self._locals[name]
         entry = self.source.locals.get(name)
         if entry is None:
             raise EvalError(f"undeclared local {name!r}")
         attr, file = entry
         key = (id(self), "local", name)
-        value = self.loader.guarded(key, lambda: evaluate(attr.expr, self.ctx(file)),
-                                    lambda: self._cycle(f"local.{name}", file, attr.line))
+        value, self._deps[("local", name)] = self.loader.tracked(lambda: self.loader.guarded(
+            key, lambda: evaluate(attr.expr, self.ctx(file)),
+            lambda: self._cycle(f"local.{name}", file, attr.line)))
         self._locals[name] = value
         return value
 
     def output(self, name: str) -> Any:
         if name in self._outputs:
+            self.loader.record(self._deps.get(("output", name)))
             return self._outputs[name]
         decl = self.source.outputs.get(name)
         if decl is None:
@@ -726,8 +972,9 @@ class _Instance(Resolver):
         if value_attr is None:
             return None
         key = (id(self), "output", name)
-        value = self.loader.guarded(key, lambda: evaluate(value_attr.expr, self.ctx(decl.file)),
-                                    lambda: self._cycle(f"output.{name}", decl.file, decl.block.line))
+        value, self._deps[("output", name)] = self.loader.tracked(lambda: self.loader.guarded(
+            key, lambda: evaluate(value_attr.expr, self.ctx(decl.file)),
+            lambda: self._cycle(f"output.{name}", decl.file, decl.block.line)))
         self._outputs[name] = value
         return value
 
@@ -741,11 +988,17 @@ class _Instance(Resolver):
         at the base address with each/count unknown)."""
         cache_key = id(decl.block)
         if cache_key in self._expansions:
+            self.loader.record(self._deps.get(("expand", cache_key)))
             return self._expansions[cache_key]
-        result = self.loader.guarded(
+        result, deps = self.loader.tracked(lambda: self.loader.guarded(
             (id(self), "expand", cache_key), lambda: self._compute_expansion(decl, what),
-            lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None)
+            lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None))
         self._expansions[cache_key] = result
+        self._deps[("expand", cache_key)] = deps
+        if result == [] and deps:
+            self.loader.note_switched_off(self, "module" if decl.block.type == "module"
+                                          else "managed" if decl.block.type == "resource" else "data",
+                                          decl, deps)
         return result
 
     def _compute_expansion(self, decl: _Decl, what: str) -> list | None:
@@ -1091,7 +1344,7 @@ class _Instance(Resolver):
                                       "its source is not a literal string (Terraform requires one)")
         if _is_local_source(src):
             target = self.source.dir / src
-            real = os.path.realpath(target)
+            real = self.loader.module_realpath(target)
             if not is_inside(real, self.loader.repository_real):
                 self.loader.error(f"module source path escapes the repository: {src}", decl.file, line)
                 return {}
@@ -1108,7 +1361,7 @@ class _Instance(Resolver):
                                           f"terraform init installed it from another source "
                                           f"({installed_source}): run terraform init again")
             target = Path(directory)
-            real = os.path.realpath(target)
+            real = self.loader.module_realpath(target)
             if not os.path.isdir(real):
                 return self._not_analysed(name, decl, src, installed_version or version,
                                           "the directory terraform init recorded for it does not exist: "
@@ -1147,7 +1400,7 @@ class _Instance(Resolver):
                 prefix=f"{self.prefix}module.{name}{_instance_suffix(key)}.",
                 base_prefix=f"{self.base_prefix}module.{name}.", inputs=inputs,
                 depth=self.depth + 1, call_stack=self.call_stack + (real,),
-                module_key=self._module_key(name))
+                module_key=self._module_key(name), path=self.path + ((name, key),))
         return children
 
     def _module_key(self, name: str) -> str:

@@ -21,6 +21,8 @@ def render(result: Any, settings: Any) -> str:
                 tag += f" [{f.diff}]"
             lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {visible(f.rule_id):<8} {visible(f.resource)}{tag}")
             lines.append(f"         {visible(f.message)}")
+            if getattr(f, "when", None):
+                lines.append(f"         only when {visible(f.when)}")
             if f.suppressed and f.suppression_reason:
                 lines.append(f"         suppressed by {visible(f.suppression_reason)}")
             if getattr(f, "construct_path", None):

@@ -1,0 +1,2 @@
+# the key is switched off by the value given here, not only by the default
+create_key = false
