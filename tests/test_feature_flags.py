@@ -150,3 +150,38 @@ def test_a_when_key_written_in_a_template_does_not_make_a_finding_look_switched(
     assert report["findings"][0]["evidence"]["value"]["when"] == "Public = true"
     text = run_cli("scan", "forged.yaml", cwd=FLAGS / "cfn_forged").stdout
     assert "only when" not in text
+
+
+def test_switched_resources_count_against_the_instance_limit_as_instances_only(tmp_path):
+    """Variables, locals and outputs are not instances, with flags switched or not (the switched
+    loads of terraform-aws-lambda and terraform-aws-iam were cut short by their variables)."""
+    variables = "\n".join(f'variable "v{i}" {{\n  default = "x"\n}}' for i in range(20))
+    (tmp_path / "main.tf").write_text(variables + '''
+provider "aws" {
+  region = "eu-west-1"
+}
+
+variable "create_admin" {
+  default = false
+}
+
+resource "aws_iam_role" "app" {
+  name               = "app"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "ec2.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
+resource "aws_iam_role_policy" "admin" {
+  count  = var.create_admin ? 1 : 0
+  role   = aws_iam_role.app.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}
+''')
+    report, _ = scan_json(".", "--max-instances", "3", cwd=tmp_path)
+    assert report["errors"] == []
+    assert [(f["rule_id"], f["resource"], f["evidence"]["when"]) for f in report["findings"]
+            if f["rule_id"] == "IAG-LP-001"] == [("IAG-LP-001", "aws_iam_role_policy.admin[0]", "var.create_admin = true")]
+    # over the limit with the switched instances: named with the root module
+    report, _ = scan_json(".", "--max-instances", "1", cwd=tmp_path)
+    assert [e["message"] for e in report["errors"] if "with flags switched on" in e["message"]] == [
+        "root module .: more than 1 resource instances with flags switched on; the rest are not loaded; "
+        "raise the limit with --max-instances"]

@@ -634,12 +634,15 @@ class _Loader:
                 for resource in loader.result.resources:
                     if resource.address in emitted:
                         continue
-                    if len(defaults) + len(switched) >= self.max_instances:
-                        self.error(f"more than {self.max_instances} resource instances with flags "
-                                   "switched on; the rest are not loaded; raise the limit with "
-                                   "--max-instances", resource.file, resource.line)
-                        self._instances_exceeded = True
-                        break
+                    # instances only, as add() counts them (variables and outputs are not)
+                    if resource.mode in ("managed", "data"):
+                        if self.resource_instances >= self.max_instances:
+                            self.error(f"root module {self.group}: more than {self.max_instances} resource "
+                                       "instances with flags switched on; the rest are not loaded; raise "
+                                       "the limit with --max-instances", resource.file, resource.line)
+                            self._instances_exceeded = True
+                            break
+                        self.resource_instances += 1
                     emitted.add(resource.address)
                     resource.when = when
                     switched.append(resource)
