@@ -177,3 +177,13 @@ def test_the_shape_comes_from_the_resource_type_at_any_module_depth():
     assert arn_shape(Ref("module.app.data.aws_sqs_queue.jobs", "arn")) is None
     assert arn_shape(Ref("QueueLogicalId", "Arn")) is None  # a CloudFormation logical id
     assert arn_shape(Ref("aws_sqs_queue.jobs", None)) is None
+
+
+def test_split_of_a_huge_template_is_refused_before_it_is_built(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'variable "nodef" {}\nlocals {\n  commas = join("", [for i in range(1024) : ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"])\n'
+        '  more = "${local.commas}${local.commas}"\n}\n'
+        'resource "t_x" "r" {\n  v = split(",", "${var.nodef}${local.more}")\n}\n')
+    result = load_module_tree(tmp_path, [tmp_path / "main.tf"], tmp_path)
+    assert [e.message for e in result.errors] == [
+        "split() would give more than 100000 elements; refusing"]

@@ -170,6 +170,11 @@ def split(sep: str, value: Any) -> Any:
     parts = text_parts(value)
     if parts is None or sep == "":
         return UNDECIDED
+    from .hcl_eval import MAX_VALUE_NODES, ValueTooLarge
+
+    # counted before splitting, as for known text: 20 MB of commas around a hole
+    if sum(p.count(sep) for p in parts if isinstance(p, str)) >= MAX_VALUE_NODES:
+        raise ValueTooLarge(f"split() would give more than {MAX_VALUE_NODES} elements; refusing")
     segments: list = []
     current: list = []
     for part in parts:
