@@ -46,7 +46,7 @@ def test_pipe_policies_filtered_by_arn_service_and_prefix_are_judged():
     assert report["errors"] == [] and report["summary"]["unresolved"] == 0
     # the one sqs:* statement exists only for the pipe whose target is a queue
     assert triples(report) == {
-        ("IAG-LP-002", 'module.pipes.aws_iam_role_policy.pipe["to_archive"]', "modules/pipe_roles/main.tf", 50)}
+        ("IAG-LP-002", 'module.pipes.aws_iam_role_policy.pipe["to_archive"]', "modules/pipe_roles/main.tf", 53)}
     assert proc.returncode == 0
 
 
@@ -67,7 +67,10 @@ QUEUE_READ = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes
                    "Invoke": (["lambda:InvokeFunction"], [("aws_lambda_function.enrich", "arn")])}),
     ("to_logs", {"ReadQueue": (QUEUE_READ, [("aws_sqs_queue.orders", "arn")]),
                  "WriteLogs": (["logs:CreateLogStream", "logs:PutLogEvents"],
-                               ["${aws_cloudwatch_log_group.audit.arn}:*"])}),
+                               ["{aws_cloudwatch_log_group.audit.arn}:*"])}),
+    # replace(arn, "/:\\d+$/", ":*") keeps the task definition ARN up to its revision
+    ("to_task", {"ReadQueue": (QUEUE_READ, [("aws_sqs_queue.orders", "arn")]),
+                 "RunTask": (["ecs:RunTask"], ["arn:*:ecs:*:*:task-definition/*"])}),
     # event-bus/ decides put_events in and call_api (api-destination/) out
     ("stream_to_bus", {"ReadStream": (["dynamodb:DescribeStream", "dynamodb:GetRecords",
                                        "dynamodb:GetShardIterator"],
@@ -84,9 +87,10 @@ def test_each_pipe_gets_exactly_the_statements_its_arns_select(pipe, expected):
         for value in got_resources:
             if type(value) is Ref:  # the ARN itself is still the reference, not its shape
                 shown.append((value.target, value.attr))
-            else:
+            else:  # text known in part: its literal text, a reference in braces, other holes *
                 assert isinstance(value, Partial)
-                shown.append(value.text)
+                shown.append("".join(p if isinstance(p, str) else "{%s}" % p.text if type(p) is Ref else "*"
+                                     for p in value.parts))
         assert shown == resources
 
 
@@ -124,6 +128,13 @@ def test_each_pipe_gets_exactly_the_statements_its_arns_select(pipe, expected):
     ('contains(["*", ""], aws_sqs_queue.q.arn)', False),
     ('contains([aws_sqs_queue.q.arn, aws_iam_role.r.arn], "*")', False),
     ('contains([aws_sqs_queue.q.arn, "*"], "*")', True),
+    # a regular expression that matches only at the end, only ":" and digits, cannot reach "sqs"
+    ('startswith(split(":", replace(aws_sqs_queue.q.arn, "/:\\\\d+$/", ":*"))[2], "sqs")', True),
+    ('contains(["ecs"], split(":", replace(aws_sqs_queue.q.arn, "/:\\\\d+$/", ":*"))[2])', False),
+    ('split(":", replace(aws_ecs_task_definition.task.arn, "/:\\\\d+$/", ":*"))[2]', "ecs"),
+    ('startswith(split(":", replace(aws_ecs_task_definition.task.arn, "/:\\\\d+$/", ":*"))[5], "task-definition/")',
+     True),
+    ('startswith(replace(aws_ecs_task_definition.task.arn, "/(?i)[a-z]+$/", ""), "arn:")', True),
 ])
 def test_string_functions_read_the_shape_of_an_arn(tmp_path, expr, expected):
     value = ev(tmp_path, expr)
@@ -153,6 +164,12 @@ def test_a_filtered_arn_is_still_the_reference(tmp_path):
     'split(":", var.nodef)[2]',
     'contains(["sqs"], aws_custom_widget.w.arn)',
     'contains([aws_sqs_queue.q.arn, aws_custom_widget.w.arn], "*")',
+    # a regular expression that may match anywhere, or that this cannot read, decides nothing
+    'split(":", replace(aws_sqs_queue.q.arn, "/:\\\\d+/", ":*"))[2]',
+    'split(":", replace(aws_sqs_queue.q.arn, "/(?m):\\\\d+$/", ":*"))[2]',
+    'split(":", replace(aws_sqs_queue.q.arn, "/(?<=s):\\\\d+$/", ":*"))[2]',
+    'split(":", replace(aws_sqs_queue.q.arn, "/[[:digit:]:]+$/", ":*"))[2]',
+    'split(":", replace(aws_sqs_queue.q.arn, "/.*$/", ""))[0]',
 ])
 def test_what_the_shape_does_not_decide_stays_unknown(tmp_path, expr):
     assert isinstance(ev(tmp_path, expr), Unknown)

@@ -840,7 +840,7 @@ def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
 
 
 # Functions that hcl_text answers over text known only in part
-_TEXT_FUNCTIONS = frozenset(("split", "startswith", "endswith", "substr", "contains"))
+_TEXT_FUNCTIONS = frozenset(("split", "startswith", "endswith", "substr", "contains", "replace"))
 
 
 # An expression over alternatives gives one result per combination of them; past this many

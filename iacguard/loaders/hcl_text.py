@@ -195,6 +195,119 @@ def split(sep: str, value: Any) -> Any:
     return PList(segments)
 
 
+def _end_anchored_chars(pattern: str):
+    """For a regular expression that can only match at the end of the text (``:\\d+$``), a test
+    of the characters a match may contain; None for any other expression, or one this cannot
+    read (lookarounds, back-references, other anchors, multi-line mode)."""
+    try:
+        from re import _constants as sre, _parser as parser  # the standard library's own reader
+    except ImportError:  # pragma: no cover - older Pythons name them sre_*
+        return None
+    if "[:" in pattern:
+        return None  # RE2's [[:digit:]] classes: Python reads them as other sets
+    try:
+        tree = parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - anything it cannot read is simply not decided
+        return None
+    items = list(tree)
+    if not items or items[-1] != (sre.AT, sre.AT_END) and items[-1] != (sre.AT, sre.AT_END_STRING):
+        return None
+    if tree.state.flags & sre.SRE_FLAG_MULTILINE:
+        return None
+    fold = bool(tree.state.flags & sre.SRE_FLAG_IGNORECASE)
+    categories = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_SPACE: r"\s",
+                  sre.CATEGORY_NOT_SPACE: r"\S", sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W"}
+    atoms: list = []  # each a test of one character a match may consume
+
+    def in_set(members: list, char: str) -> bool:
+        negate = bool(members) and members[0][0] is sre.NEGATE
+        found = False
+        for op, arg in members[1:] if negate else members:
+            if op is sre.LITERAL:
+                found = chr(arg) == char
+            elif op is sre.RANGE:
+                found = arg[0] <= ord(char) <= arg[1]
+            elif op is sre.CATEGORY and arg in categories:
+                import re
+
+                found = re.fullmatch(categories[arg], char) is not None
+            else:
+                raise ValueError(op)
+            if found:
+                break
+        return found != negate
+
+    def walk(sequence: list) -> None:
+        for op, arg in sequence:
+            if op is sre.LITERAL:
+                atoms.append(lambda c, code=arg: c == chr(code))
+            elif op is sre.NOT_LITERAL:
+                atoms.append(lambda c, code=arg: c != chr(code))
+            elif op is sre.ANY:
+                atoms.append(lambda c: True)
+            elif op is sre.IN:
+                in_set(list(arg), "a")  # refuses what it cannot read now, not on first use
+                atoms.append(lambda c, members=list(arg): in_set(members, c))
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+                walk(list(arg[2]))
+            elif op is sre.SUBPATTERN:
+                if arg[1] & (sre.SRE_FLAG_IGNORECASE | sre.SRE_FLAG_MULTILINE):
+                    raise ValueError(op)
+                walk(list(arg[3]))
+            elif op is sre.BRANCH:
+                for branch in arg[1]:
+                    walk(list(branch))
+            elif op is getattr(sre, "ATOMIC_GROUP", None):
+                walk(list(arg))
+            else:
+                raise ValueError(op)
+
+    try:
+        walk(items[:-1])
+    except (ValueError, TypeError, IndexError):
+        return None
+
+    def may_contain(char: str) -> bool:
+        chars = {char, char.lower(), char.upper()} if fold else {char}
+        return any(atom(c) for atom in atoms for c in chars)
+
+    return may_contain
+
+
+def _hole_is_barrier(hole: Any, may_contain) -> bool:
+    """True when no character of the hole (it holds at least one) may be part of a match."""
+    if not isinstance(hole, ArnHole) or hole.allowed.startswith("^"):
+        return False
+    return not any(hole.may_hold(c) and may_contain(c) for c in map(chr, range(128)))
+
+
+def replace_regex(value: Any, pattern: str) -> Any:
+    """``replace(value, "/pattern$/", ...)`` where the expression matches only at the end and only
+    characters of a set: every match lies after the last character (or hole) outside that set,
+    so the text up to it is kept and what follows is not known (the ECS task definition ARN
+    with its revision replaced)."""
+    parts = text_parts(value)
+    if parts is None:
+        return UNDECIDED
+    may_contain = _end_anchored_chars(pattern)
+    if may_contain is None:
+        return UNDECIDED
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if isinstance(part, str):
+            cut = next((i for i in range(len(part) - 1, -1, -1) if not may_contain(part[i])), None)
+            if cut is not None:
+                kept = list(parts[:index]) + [part[:cut + 1]]
+                break
+        elif _hole_is_barrier(part, may_contain):
+            kept = list(parts[:index + 1])
+            break
+    else:
+        return UNDECIDED
+    refs = value.refs if isinstance(value, Unknown) else ()
+    return Partial(kept + [Unknown(f"replace({value.text}, /{pattern}/)", refs, "known after apply")])
+
+
 def call(name: str, args: list) -> Any:
     """The result of a string function over text known in part, or UNDECIDED."""
     if name == "split" and len(args) == 2 and type(args[0]) is str:
@@ -215,6 +328,9 @@ def call(name: str, args: list) -> Any:
         if offset >= 0 and length >= 0 and offset + length <= len(leading):
             return leading[offset:offset + length]
         return UNDECIDED
+    if name == "replace" and len(args) == 3 and all(type(a) is str for a in args[1:]) and \
+            len(args[1]) > 1 and args[1].startswith("/") and args[1].endswith("/"):
+        return replace_regex(args[0], args[1][1:-1])
     if name == "contains" and len(args) == 2 and isinstance(args[0], list) and _is_shaped(args[1]):
         answers = {equality(item, args[1]) for item in args[0]}
         if True in answers:
