@@ -51,7 +51,7 @@ _HOLES = {
     "account": "0-9",
     "name": "A-Za-z0-9_.-",  # queue, topic, stream, table, function, cluster ... names
     "rest": "A-Za-z0-9_./-",  # a name with more path after it (rule/bus/name, cluster/name/uuid)
-    "iam": r"\w+=,.@/-",  # an IAM path and name (role/path/to/name)
+    "iam": "A-Za-z0-9_+=,.@/-",  # an IAM path and name (role/path/to/name)
     "bucket": "A-Za-z0-9_.-",  # lower case today; legacy buckets have capitals and _
     "loggroup": "A-Za-z0-9_./#-",
     "secret": "A-Za-z0-9/_+=.@-",

@@ -204,3 +204,18 @@ def test_split_of_a_huge_template_is_refused_before_it_is_built(tmp_path):
     result = load_module_tree(tmp_path, [tmp_path / "main.tf"], tmp_path)
     assert [e.message for e in result.errors] == [
         "split() would give more than 100000 elements; refusing"]
+
+
+@pytest.mark.parametrize("pattern,decided", [
+    (r"[a\d]+$", True),  # a class the reader knows: letters and digits cannot reach ":sqs:"
+    (r"[\pL]+$", False),  # a Unicode class it cannot read: nothing decided
+    (r"(?i:x)+$", False),  # flags inside a group: nothing decided
+    (r"[^:]+$", True),  # anything but ":" stops at the last ":"
+])
+def test_only_regular_expressions_read_in_full_decide(tmp_path, pattern, decided):
+    hcl = pattern.replace("\\", "\\\\")
+    value = ev(tmp_path, f'split(":", replace(aws_sqs_queue.q.arn, "/{hcl}/", ""))[2]')
+    if decided:
+        assert value == "sqs" or (isinstance(value, Partial) and value.parts[0] == "sqs")
+    else:
+        assert isinstance(value, Unknown) and not isinstance(value, Partial)

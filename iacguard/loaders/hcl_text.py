@@ -218,6 +218,11 @@ def _end_anchored_chars(pattern: str):
     categories = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_SPACE: r"\s",
                   sre.CATEGORY_NOT_SPACE: r"\S", sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W"}
     atoms: list = []  # each a test of one character a match may consume
+    import re
+
+    def readable(members: list) -> bool:
+        return all(op in (sre.LITERAL, sre.RANGE, sre.NEGATE) or (op is sre.CATEGORY and arg in categories)
+                   for op, arg in members)
 
     def in_set(members: list, char: str) -> bool:
         negate = bool(members) and members[0][0] is sre.NEGATE
@@ -227,12 +232,8 @@ def _end_anchored_chars(pattern: str):
                 found = chr(arg) == char
             elif op is sre.RANGE:
                 found = arg[0] <= ord(char) <= arg[1]
-            elif op is sre.CATEGORY and arg in categories:
-                import re
-
+            else:  # a category (readable() let nothing else in)
                 found = re.fullmatch(categories[arg], char) is not None
-            else:
-                raise ValueError(op)
             if found:
                 break
         return found != negate
@@ -246,7 +247,8 @@ def _end_anchored_chars(pattern: str):
             elif op is sre.ANY:
                 atoms.append(lambda c: True)
             elif op is sre.IN:
-                in_set(list(arg), "a")  # refuses what it cannot read now, not on first use
+                if not readable(list(arg)):
+                    raise ValueError(op)
                 atoms.append(lambda c, members=list(arg): in_set(members, c))
             elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
                 walk(list(arg[2]))
@@ -275,7 +277,8 @@ def _end_anchored_chars(pattern: str):
 
 
 def _hole_is_barrier(hole: Any, may_contain) -> bool:
-    """True when no character of the hole (it holds at least one) may be part of a match."""
+    """True when no character of the hole (it holds at least one) may be part of a match. A
+    hole's set is ASCII unless it is negated (then it is never a barrier)."""
     if not isinstance(hole, ArnHole) or hole.allowed.startswith("^"):
         return False
     return not any(hole.may_hold(c) and may_contain(c) for c in map(chr, range(128)))
