@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown,
                       partial_or_text)
+from .hcl_text import OpenList
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
 
@@ -322,6 +323,13 @@ def _apply_steps(value: Any, steps: list, expr: Expr, ctx: Context) -> Any:
             return over_choices(expr.text, [value],
                                 lambda option: _apply_steps(option[0], steps[i:], expr, ctx))
         if isinstance(value, Unknown):
+            if isinstance(step, Index) and isinstance(value, OpenList):
+                # split() of text known in part: its first elements are known
+                key = _eval(step.key, ctx)
+                index = None if isinstance(key, (Unknown, bool)) else to_number(key)
+                if isinstance(index, int) and 0 <= index < len(value.head):
+                    value = value.head[index]
+                    continue
             return unknown(expr.text, value)
         if isinstance(step, GetAttr):
             value = _get_attr(value, step.name)
@@ -775,6 +783,11 @@ def equality(a: Any, b: Any) -> bool | None:
                    for y in (b.options if isinstance(b, Choice) else (b,))}
         return answers.pop() if len(answers) == 1 else None
     if isinstance(a, Unknown) or isinstance(b, Unknown):
+        if isinstance(a, str) or isinstance(b, str):
+            # known text against text known in part: an ARN of a queue is never "*"
+            from .hcl_text import equality as text_equality
+
+            return text_equality(a, b)
         return None
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
@@ -899,6 +912,15 @@ def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
         args = [a for a in args if isinstance(a, Unknown) or (a is not None and a != "")]
         if len(args) == 1 or (args and not isinstance(args[0], Unknown)):
             return args[0]
+    if name in _TEXT_FUNCTIONS and any(isinstance(a, Unknown) for a in args):
+        # text known in part (an ARN whose shape its resource type fixes, a template with holes)
+        # may still decide split(":", arn)[2] or startswith(); the Ref itself is left as it is
+        from . import hcl_text
+
+        decided = hcl_text.call(name, [normalize_number(a) if isinstance(a, float) else a for a in args])
+        if decided is not hcl_text.UNDECIDED:
+            check_size(decided)
+            return decided
     if any(isinstance(a, Unknown) for a in args) or (name in _DEEP and contains_unknown(args)):
         return unknown(expr.text, *args)
     try:
@@ -912,6 +934,10 @@ def _apply_function(expr: Call, name: str, func: Callable, args: list) -> Any:
     if isinstance(result, (PDict, PList)) and not result.line:
         result.line = expr.line
     return result
+
+
+# Functions that hcl_text answers over text known only in part
+_TEXT_FUNCTIONS = frozenset(("split", "startswith", "endswith", "substr", "contains", "replace"))
 
 
 # An expression over alternatives gives one result per combination of them; past this many
@@ -1407,7 +1433,8 @@ def _contains(lst: Any, value: Any) -> Any:
         raise _Indeterminate
     if any(values_equal(v, value) for v in lst if not contains_unknown(v)):
         return True
-    if contains_unknown(lst):
+    # an element known only in part may still differ for sure (an ARN is never "*")
+    if any(equality(v, value) is not False for v in lst if contains_unknown(v)):
         raise _Indeterminate
     return False
 
