@@ -77,8 +77,8 @@ class Origin(tuple):
 
     ``kind``: "variable" (a Terraform variable without a value), "data" (a data source read at
     plan time), "after_apply" (a resource attribute), "parameter" (a CloudFormation parameter
-    without a default). ``name`` as written (``var.boundary_arn``, ``aws_iam_role.x.arn``,
-    ``Boundary``); ``module`` the address of the module that declares a variable (empty in a
+    without a default), "module" (an output of a module call not analysed). ``name`` as written
+    (``var.boundary_arn``, ``aws_iam_role.x.arn``, ``Boundary``, ``module.x``); ``module`` the address of the module that declares a variable (empty in a
     root); ``library`` the root directory (as reported) when the variable belongs to a root
     that is a library, not applied as it stands (README "How the roots of a scan are chosen")."""
 
@@ -111,6 +111,8 @@ class Origin(tuple):
             return f"{name} is known only after apply"
         if kind == "parameter":
             return f"parameter {name} has no default: pass --parameter {name}=..."
+        if kind == "module":
+            return f"{name} is not analysed (its code is not on disk): run terraform init or scan a plan"
         if kind == "ssm":
             return f"parameter {name} is an SSM parameter read at deploy time"
         return name
@@ -137,7 +139,7 @@ def origins_of(values: Iterable[Any]) -> tuple:
 
 
 # What a person can pass comes first: a variable or parameter, then what AWS decides.
-_KIND_ORDER = {"variable": 0, "parameter": 0, "ssm": 1, "data": 2, "after_apply": 3}
+_KIND_ORDER = {"variable": 0, "parameter": 0, "module": 1, "ssm": 1, "data": 2, "after_apply": 3}
 
 
 def describe_inputs(origins: Iterable[Origin]) -> str:

@@ -250,3 +250,45 @@ def test_diff_base_reads_the_modules_outside_the_scanned_path_at_the_base(tmp_pa
     assert {d for _, _, d in diffs} == {"unchanged", "new"}
     assert [f["resource"] for f in report["findings"] if f["diff"] == "new"] == ["module.app.aws_iam_policy.more"]
     assert report["summary"]["diff"]["new"] == 1 and proc.returncode == 1
+
+
+def test_a_policy_decided_by_a_call_not_analysed_names_that_call(tmp_path):
+    """What a policy needs from a module whose code is not on disk is named as that call, with
+    what to do, even through for filters and alternatives (terraform-aws-eventbridge's pipe
+    policies said only "dynamic statements not known")."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text('''
+provider "aws" {
+  region = "eu-west-1"
+}
+
+module "target" {
+  source  = "example-org/worker/aws"
+  version = "2.0.0"
+}
+
+locals {
+  arns     = [module.target.arn, "arn:aws:sqs:eu-west-1:111111111111:jobs"]
+  # the service of each ARN decides the statement it gets
+  services = [for arn in local.arns : split(":", arn)[2]]
+}
+
+data "aws_iam_policy_document" "pipe" {
+  statement {
+    actions   = [for service in local.services : "${service}:*"]
+    resources = local.arns
+  }
+}
+
+resource "aws_iam_policy" "pipe" {
+  name   = "pipe"
+  policy = data.aws_iam_policy_document.pipe.json
+}
+''')
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert [(e["kind"], e["file"], e["message"]) for e in report["errors"]] == [
+        ("unresolved", "main.tf", "policy of aws_iam_policy.pipe could not be resolved: statement 1 Action: "
+                                  "module.target is not analysed (its code is not on disk): run terraform init "
+                                  "or scan a plan")]
+    assert [e["module"] for e in report["not_analysed"]] == ["module.target"]
+    assert proc.returncode == 2

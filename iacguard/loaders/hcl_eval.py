@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any, Callable
 
-from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown,
+from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown, origins_of,
                       partial_or_text)
 from .hcl_text import OpenList
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
@@ -623,6 +623,7 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
     # in each element keeps at most one of them, so the results are none or one of each
     exclusive: dict | None = {} if isinstance(expr.cond, BinOp) and expr.cond.op == "==" else None
     first_unknown = None
+    deciders: list = []  # the undecided conditions: what decides which results exist
     for key, value in pairs:
         names = {expr.value_var: value}
         if expr.key_var:
@@ -634,6 +635,7 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
             if isinstance(keep, Unknown):
                 undecided += 1
                 first_unknown = first_unknown or keep
+                deciders.append(keep)
                 if exclusive is not None:
                     exclusive = _exclusive_match(expr.cond, inner, exclusive)
                 if undecided > (MAX_EXCLUSIVE_ELEMENTS if exclusive is not None else MAX_UNDECIDED_ELEMENTS):
@@ -655,7 +657,7 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
         options = [_for_result(expr, [e for e in entries if not e[0]])]
         options += [_for_result(expr, [e for i, e in enumerate(entries) if not e[0] or i == chosen])
                     for chosen in maybes]
-        return Choice(options, text=expr.text)
+        return _deciding(Choice(options, text=expr.text), deciders)
     if undecided > MAX_UNDECIDED_ELEMENTS:
         return unknown(expr.text, first_unknown, reason="for condition not known")
     # every subset of the undecided elements is a result that can exist
@@ -666,7 +668,8 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
         return _for_result(expr, [e for e in entries if not e[0] or next(bits)])
 
     options = [PList(mask) for mask in masks]
-    return over_choices(expr.text, [Choice(options)], with_mask)
+    result = over_choices(expr.text, [Choice(options)], with_mask)
+    return _deciding(result, deciders) if isinstance(result, Choice) else result
 
 
 # Elements whose conditions exclude each other (see _exclusive_match): up to this many, the
@@ -971,7 +974,14 @@ def over_choices(text: str, values: list, compute: Callable[[tuple], Any]) -> An
         raise error if error is not None else EvalError("no alternative")
     if len(results) == 1:
         return results[0]
-    return Choice(results, text=text)
+    return _deciding(Choice(results, text=text), values)
+
+
+def _deciding(choice: Choice, inputs: Any) -> Choice:
+    """``choice`` that also comes from the inputs that decide between its options (a length
+    over alternatives is 0 or 1 because of the variable the alternatives come from)."""
+    choice.origins = tuple(dict.fromkeys(origins_of(inputs) + choice.origins))
+    return choice
 
 
 def _try_can(expr: Call, ctx: Context) -> Any:

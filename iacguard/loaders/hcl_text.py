@@ -31,8 +31,8 @@ class OpenList(Unknown):
 
     __slots__ = ("head",)
 
-    def __init__(self, head: list, text: str, refs: tuple, reason: str):
-        super().__init__(text, refs, reason)
+    def __init__(self, head: list, text: str, refs: tuple, reason: str, origins: tuple = ()):
+        super().__init__(text, refs, reason, origins=origins)
         self.head = PList(head)
 
     def __repr__(self) -> str:
@@ -188,9 +188,9 @@ def split(sep: str, value: Any) -> Any:
             current.append(part)
         else:
             # this element ends somewhere inside the hole (perhaps at its start): known up to it
-            current.append(Unknown(part.text, part.refs, part.reason))
+            current.append(Unknown(part.text, part.refs, part.reason, origins=part.origins))
             segments.append(_segment(current))
-            return OpenList(segments, f'split("{sep}", {value.text})', value.refs, value.reason)
+            return OpenList(segments, f'split("{sep}", {value.text})', value.refs, value.reason, value.origins)
     segments.append(_segment(current))
     return PList(segments)
 
@@ -307,8 +307,8 @@ def replace_regex(value: Any, pattern: str) -> Any:
             break
     else:
         return UNDECIDED
-    refs = value.refs if isinstance(value, Unknown) else ()
-    return Partial(kept + [Unknown(f"replace({value.text}, /{pattern}/)", refs, "known after apply")])
+    refs, origins = (value.refs, value.origins) if isinstance(value, Unknown) else ((), ())
+    return Partial(kept + [Unknown(f"replace({value.text}, /{pattern}/)", refs, "known after apply", origins=origins)])
 
 
 def call(name: str, args: list) -> Any:

@@ -1265,6 +1265,9 @@ class _Instance(Resolver):
             raise EvalError(f"undeclared module {name!r}")
         instances = self.child_instances(name)
         if not instances:
+            if name in self.unanalysed_calls:  # named as not analysed: its outputs are not known
+                return Unknown(expr.text, reason="module not analysed",
+                               origins=(Origin("module", f"{self.prefix}module.{name}"),)), len(steps)
             if self._module_is_external(name):
                 return Unknown(expr.text, reason="module source not loaded"), len(steps)
             return Unknown(expr.text, reason="module not loaded"), len(steps)
