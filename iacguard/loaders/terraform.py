@@ -163,13 +163,17 @@ class _ModuleSource:
 
 class _Loader:
     def __init__(self, root_dir: Path, scan_root: Path, max_depth: int, max_instances: int,
-                 repository: Path | None = None):
-        self.root_dir = root_dir.resolve()
-        self.scan_root = scan_root.resolve()
-        self.scan_root_real = os.path.realpath(self.scan_root)
-        # module sources may be anywhere in the repository (file() and templatefile() read inside
-        # the scan root, and a module loaded from outside it inside its own directory too)
-        self.repository_real = os.path.realpath(repository) if repository is not None else self.scan_root_real
+                 repository: Path | None = None, *, same_paths_as: "_Loader | None" = None):
+        if same_paths_as is not None:  # a load of the same root with flags switched: resolved once
+            self.root_dir, self.scan_root = same_paths_as.root_dir, same_paths_as.scan_root
+            self.scan_root_real, self.repository_real = same_paths_as.scan_root_real, same_paths_as.repository_real
+        else:
+            self.root_dir = root_dir.resolve()
+            self.scan_root = scan_root.resolve()
+            self.scan_root_real = os.path.realpath(self.scan_root)
+            # module sources may be anywhere in the repository (file() and templatefile() read inside
+            # the scan root, and a module loaded from outside it inside its own directory too)
+            self.repository_real = os.path.realpath(repository) if repository is not None else self.scan_root_real
         self._manifest: dict | None = None  # .terraform/modules/modules.json: key -> entry
         self._not_analysed: set = set()
         self.max_depth = max_depth
@@ -177,7 +181,11 @@ class _Loader:
         self.max_nesting_depth = hcl_parse_max_depth
         self.result = LoadResult()
         self._real_dirs: dict[str, str] = {}  # directory -> its real path (see realpath)
-        self.group = self.rel(self.root_dir) if self.root_dir != self.scan_root else "."
+        if same_paths_as is not None:
+            self._real_dirs = same_paths_as._real_dirs
+            self.group = same_paths_as.group
+        else:
+            self.group = self.rel(self.root_dir) if self.root_dir != self.scan_root else "."
         self._sources: dict[str, _ModuleSource] = {}
         self._active: set = set()  # evaluations in progress (cycle detection)
         self._instances_exceeded = False
@@ -568,9 +576,8 @@ class _Loader:
 
     def spawn(self, overrides: dict, root_values: dict) -> tuple["_Loader", "_Instance"]:
         """A loader of the same root with some variable defaults replaced (parsed files shared)."""
-        other = _Loader(self.root_dir, self.scan_root, self.max_depth, self.max_instances)
+        other = _Loader(self.root_dir, self.scan_root, self.max_depth, self.max_instances, same_paths_as=self)
         other.max_nesting_depth = self.max_nesting_depth
-        other.repository_real = self.repository_real  # modules where they live, as in this load
         other._manifest = self._manifest
         other.library, other.own_tfvars = self.library, self.own_tfvars
         other._sources = self._sources
