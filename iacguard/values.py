@@ -78,8 +78,8 @@ class Origin(tuple):
     ``kind``: "variable" (a Terraform variable without a value), "data" (a data source read at
     plan time), "after_apply" (a resource attribute), "parameter" (a CloudFormation parameter
     without a default), "module" (an output of a module call not analysed). ``name`` as written
-    (``var.boundary_arn``, ``aws_iam_role.x.arn``, ``Boundary``, ``module.x``); ``module`` the address of the module that declares a variable (empty in a
-    root); ``library`` the root directory (as reported) when the variable belongs to a root
+    (``var.boundary_arn``, ``aws_iam_role.x.arn``, ``Boundary``, ``module.x``); ``module`` the
+    address of the module that declares a variable (empty in a root); ``library`` the root directory (as reported) when the variable belongs to a root
     that is a library, not applied as it stands (README "How the roots of a scan are chosen")."""
 
     __slots__ = ()
@@ -122,19 +122,26 @@ class Origin(tuple):
 _NAMED_INPUTS = 3
 
 
-def origins_of(values: Iterable[Any]) -> tuple:
-    """The origins of every Unknown in ``values`` (nested), first seen first."""
-    found: dict = {}
+def iter_unknowns(values: Iterable[Any]) -> Iterable["Unknown"]:
+    """Every Unknown in ``values``, nested in mappings and lists, in the order written (an
+    Unknown's own refs and origins stand for what is inside it)."""
     stack = list(values)[::-1]
     while stack:
         item = stack.pop()
         if isinstance(item, Unknown):
-            for origin in item.origins:
-                found.setdefault(origin, None)
+            yield item
         elif isinstance(item, dict):
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, list):
             stack.extend(reversed(item))
+
+
+def origins_of(values: Iterable[Any]) -> tuple:
+    """The origins of every Unknown in ``values`` (nested), first seen first."""
+    found: dict = {}
+    for item in iter_unknowns(values):
+        for origin in item.origins:
+            found.setdefault(origin, None)
     return tuple(found)
 
 
@@ -323,13 +330,7 @@ class Choice(Unknown):
 
 def collect_refs(value: Any) -> tuple:
     """Every Ref mentioned anywhere in a value."""
-    if isinstance(value, Unknown):
-        return value.refs
-    if isinstance(value, dict):
-        return tuple(r for v in value.values() for r in collect_refs(v))
-    if isinstance(value, list):
-        return tuple(r for v in value for r in collect_refs(v))
-    return ()
+    return tuple(r for item in iter_unknowns((value,)) for r in item.refs)
 
 
 class Encoded(str):

@@ -15,8 +15,8 @@ import os
 import re
 from typing import Any, Callable
 
-from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown, origins_of,
-                      partial_or_text)
+from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown, iter_unknowns,
+                      origins_of, partial_or_text)
 from .hcl_text import OpenList
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
@@ -120,21 +120,14 @@ def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
     refs: list = []
     seen: set = set()
     origins: dict = {}
-    stack = list(reversed(values))
-    while stack:  # one walk for refs and origins
-        item = stack.pop()
-        if isinstance(item, Unknown):
-            for r in item.refs:
-                identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
-                if identity not in seen:
-                    seen.add(identity)
-                    refs.append(r)
-            for origin in item.origins:
-                origins.setdefault(origin, None)
-        elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
+    for item in iter_unknowns(values):
+        for r in item.refs:
+            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
+            if identity not in seen:
+                seen.add(identity)
+                refs.append(r)
+        for origin in item.origins:
+            origins.setdefault(origin, None)
     return Unknown(text, refs, reason, origins=tuple(origins))
 
 

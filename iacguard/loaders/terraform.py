@@ -1646,18 +1646,14 @@ def build_policy_document(props: PDict, line: int, text: str, file: str | None =
 
     ``file`` (the data source's file) is recorded on the document and its own statements, so a
     finding on a resource in another file does not borrow a line from this one."""
-    statements = props.get("statement", PList())
-    if isinstance(statements, Choice) and all(isinstance(o, list) for o in statements.options):
-        # dynamic statements over alternatives: one document for each list of statements
-        documents = [build_policy_document(PDict({**props, "statement": option}, line=props.line),
-                                           line, text, file) for option in statements.options]
-        return Choice(documents, text=text)
-    for name in ("source_policy_documents", "override_policy_documents"):
-        documents = props.get(name)
-        if isinstance(documents, Choice) and all(isinstance(o, list) for o in documents.options):
-            # merged documents over alternatives (compact([var.a ? x.json : "", ...])): one each
+    for name in ("statement", "source_policy_documents", "override_policy_documents"):
+        alternatives = props.get(name)
+        if isinstance(alternatives, Choice) and all(isinstance(o, list) for o in alternatives.options):
+            # dynamic statements, or merged documents (compact([var.a ? x.json : "", ...])), over
+            # alternatives: one document for each list that can exist
             return Choice([build_policy_document(PDict({**props, name: option}, line=props.line), line, text, file)
-                           for option in documents.options], text=text)
+                           for option in alternatives.options], text=text)
+    statements = props.get("statement", PList())
     if isinstance(statements, Unknown) or (isinstance(statements, list) and
                                            any(isinstance(s, Unknown) for s in statements)):
         return unknown(text, statements, reason="dynamic statements not known")
