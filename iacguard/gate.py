@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from .errors import UsageError
 from .framework import Finding, is_statement_like, severity_rank
+from .loaders.discover import is_inside
 from .values import Unknown, to_plain
 
 BASELINE_VERSION = 1
@@ -447,7 +448,7 @@ def settings_changes(ref: str, paths: list[str], head: Any, checks: dict, root: 
 
     toplevel, commit = _revision(ref, paths)
     head_file = Path(head.source).resolve() if head.source and Path(head.source).is_file() else None
-    if head_file is not None and not _inside_dir(head_file, toplevel):
+    if head_file is not None and not is_inside(str(head_file), str(toplevel)):
         return [], None
     head_settings = load_settings(head_file, repository_root(Path(paths[0]))) if head_file else Settings()
     base_file, base_settings = _base_settings(commit, ref, toplevel, paths, head_file,
@@ -465,10 +466,6 @@ def settings_changes(ref: str, paths: list[str], head: Any, checks: dict, root: 
         if change is not None:
             changes.append(change)
     return changes, base_settings
-
-
-def _inside_dir(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents
 
 
 def _display(path: Path | None, root: Path) -> str:
@@ -518,7 +515,7 @@ def _base_settings(commit: str, ref: str, toplevel: Path, paths: list[str], head
         directory = first if first.is_dir() else first.parent
         candidates = []
         for folder in [directory, *directory.parents]:
-            if not _inside_dir(folder, toplevel):
+            if not is_inside(str(folder), str(toplevel)):
                 break
             candidates += [folder / ".iacguard.yaml", folder / "pyproject.toml"]
     for candidate in candidates:
@@ -616,11 +613,11 @@ def _baseline_change(commit: str, ref: str, toplevel: Path, path: Path, base_pat
     it was at ``commit``; None: the base used none) did not have, or had at a lower severity:
     each hides a finding the base would block on."""
     path = path.resolve()
-    if not _inside_dir(path, toplevel):
+    if not is_inside(str(path), str(toplevel)):
         return None  # the CI owner's file, not the pull request's
     head_entries = load_baseline(path)
     base_entries: dict[str, str] = {}
-    if base_path is not None and _inside_dir(base_path.resolve(), toplevel):
+    if base_path is not None and is_inside(str(base_path.resolve()), str(toplevel)):
         base_path = base_path.resolve()
         data = _git_file(commit, base_path.relative_to(toplevel).as_posix(), toplevel)
         if data is not None:
