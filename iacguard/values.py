@@ -136,6 +136,23 @@ def iter_unknowns(values: Iterable[Any]) -> Iterable["Unknown"]:
             stack.extend(reversed(item))
 
 
+def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
+    """An Unknown built from ``values``: it refers to their resources and comes from their inputs
+    (one walk over them collects both)."""
+    refs: list = []
+    seen: set = set()
+    origins: dict = {}
+    for item in iter_unknowns(values):
+        for r in item.refs:
+            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
+            if identity not in seen:
+                seen.add(identity)
+                refs.append(r)
+        for origin in item.origins:
+            origins.setdefault(origin, None)
+    return Unknown(text, refs, reason, origins=tuple(origins))
+
+
 def origins_of(values: Iterable[Any]) -> tuple:
     """The origins of every Unknown in ``values`` (nested), first seen first."""
     found: dict = {}
