@@ -261,3 +261,65 @@ def test_a_policy_built_from_an_arn_known_after_apply_is_unresolved_naming_the_a
 def test_instance_parts_of_addresses(address, steps, parts):
     assert _address_steps(address) == steps
     assert _instance_parts(address) == parts
+
+
+# -- across module boundaries ---------------------------------------------------------------------
+
+def in_module(plan: dict, call: str, source: str, expressions: dict, resources: list, outputs: dict) -> None:
+    """Move ``resources`` (configuration entries of the root module, by address) into a module
+    call, with the call's arguments and the module's outputs."""
+    root = plan["configuration"]["root_module"]
+    moved = [r for r in root["resources"] if r["address"] in resources]
+    root["resources"] = [r for r in root["resources"] if r["address"] not in resources]
+    root.setdefault("module_calls", {})[call] = {
+        "source": source, "expressions": expressions,
+        "module": {"resources": moved, "outputs": outputs, "variables": {}}}
+
+
+def test_an_unknown_passed_through_module_inputs_and_outputs_names_the_resource(tmp_path):
+    """module.iam's policy is built from var.bucket_arn, which the root passes from
+    module.bucket's output "arn", which is aws_s3_bucket.this.arn of module.bucket."""
+    plan = base()
+    add(plan, "module.iam.aws_iam_policy.reader", {"name": "reader"}, {"arn": True, "id": True, "policy": True},
+        {"name": {"constant_value": "reader"}, "policy": {"references": ["var.bucket_arn"]}})
+    in_module(plan, "iam", "./modules/iam", {"bucket_arn": {"references": ["module.bucket.arn", "module.bucket"]}},
+              ["module.iam.aws_iam_policy.reader"], {})
+    plan["configuration"]["root_module"]["module_calls"]["iam"]["module"]["resources"][0]["address"] = \
+        "aws_iam_policy.reader"
+    add(plan, "module.bucket.aws_s3_bucket.this", {"bucket": "acme-reports"}, {"arn": True, "id": True},
+        {"bucket": {"constant_value": "acme-reports"}})
+    in_module(plan, "bucket", "./modules/bucket", {}, ["module.bucket.aws_s3_bucket.this"],
+              {"arn": {"expression": {"references": ["aws_s3_bucket.this.arn", "aws_s3_bucket.this"]}}})
+    plan["configuration"]["root_module"]["module_calls"]["bucket"]["module"]["resources"][0]["address"] = \
+        "aws_s3_bucket.this"
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 2
+    assert [(e["kind"], e["message"]) for e in report["errors"]] == [
+        ("unresolved", "policy of module.iam.aws_iam_policy.reader could not be resolved: "
+                       "module.bucket.aws_s3_bucket.this.arn is known only after apply")]
+
+
+def test_a_permissions_boundary_from_a_module_output_is_the_policy_it_names(tmp_path):
+    """permissions_boundary = module.boundary.policy_arn, an aws_iam_policy the plan creates
+    in that module: the boundary is that policy (here one allowing only s3:GetObject, which caps
+    the role's admin attachment), not an unresolved policy attachment."""
+    plan = base()
+    role = next(c for c in plan["resource_changes"] if c["address"] == "aws_iam_role.worker")["change"]
+    role["after_unknown"]["permissions_boundary"] = True
+    del role["after"]["permissions_boundary"]
+    plan["configuration"]["root_module"]["resources"][0]["expressions"]["permissions_boundary"] = {
+        "references": ["module.boundary.policy_arn", "module.boundary"]}
+    add(plan, "module.boundary.aws_iam_policy.this", {"name": "worker-boundary", "policy": READ},
+        {"arn": True, "id": True}, {"name": {"constant_value": "worker-boundary"}, "policy": {}})
+    in_module(plan, "boundary", "./modules/boundary", {}, ["module.boundary.aws_iam_policy.this"],
+              {"policy_arn": {"expression": {"references": ["aws_iam_policy.this.arn", "aws_iam_policy.this"]}}})
+    plan["configuration"]["root_module"]["module_calls"]["boundary"]["module"]["resources"][0]["address"] = \
+        "aws_iam_policy.this"
+    add(plan, "aws_iam_role_policy_attachment.worker_admin", {"role": "orders-worker",
+        "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}, {"id": True},
+        {"role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy_arn": {"constant_value": "arn:aws:iam::aws:policy/AdministratorAccess"}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    # the attachment itself is still written admin; nothing else is reported
+    assert findings(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.worker_admin", "critical")]

@@ -34,6 +34,9 @@ _NON_RESOURCE_ROOTS = frozenset({"var", "local", "each", "count", "path", "self"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _VERSION = re.compile(r"(\d+)(?:\.\d+)*")
 _MISSING = object()
+# Module boundaries followed from one reference (var.x up to the caller, module.m.out down into
+# the module): a bound on work per reference, far beyond real module nesting.
+_MAX_MODULE_HOPS = 32
 # Attributes the provider reads back from AWS after other resources wrote them (a bucket's
 # policy from aws_s3_bucket_policy, a role's managed_policy_arns from attachments). Unless the
 # configuration writes them on the resource itself, their planned value is not this resource's
@@ -128,6 +131,8 @@ class _PlanLoader:
         # {module-prefixed address without instance keys: its configuration expressions}; None
         # when the plan has no configuration (then every unknown stays a hole)
         self.written: dict[str, dict] | None = None
+        self.modules: dict[str, dict] = {}  # configuration of each module, by address prefix
+        self.resolved: dict[tuple, tuple] = {}  # resolve_references, by (references, prefix)
         self.config_values = False  # also load providers, variables and outputs (see load_plan)
 
     def error(self, message: str, where: Any, near: Any = None) -> None:
@@ -337,6 +342,7 @@ class _PlanLoader:
             module, prefix = pending.pop()
             if not isinstance(module, dict):
                 continue
+            self.modules[prefix] = module
             resources = module.get("resources")
             for configured in resources if isinstance(resources, list) else ():
                 if isinstance(configured, dict) and isinstance(configured.get("address"), str):
@@ -405,6 +411,67 @@ class _PlanLoader:
                 document_of(resource)
         for resource in list(self.resources.values()):
             _replace_holes(resource.properties, lambda value, owner=resource: substitute(owner, value))
+
+    def resolve_references(self, references: list, prefix: str, depth: int = 0) -> tuple[list[_Reference], bool]:
+        """The resources an expression written in the module at ``prefix`` refers to (targets
+        with their module prefix), and whether it is exactly one resource attribute. A module's
+        input (``var.x``) is followed to what its call passes, a module output
+        (``module.m.out``) to what the output refers to, so an unknown names the resource it
+        waits for (``module.bucket.aws_s3_bucket.this.arn``), not ``var.bucket_arn``."""
+        key = (tuple(r for r in references if isinstance(r, str)), prefix)
+        cached = self.resolved.get(key)
+        if cached is not None:
+            return cached
+        self.resolved[key] = ([], False)  # a cycle of module inputs and outputs gives nothing
+        found, exact = _resource_references(references)
+        found = [_Reference(prefix + r.target, r.attrs) for r in found]
+        texts = [strip_instance_keys(r) for r in references if isinstance(r, str)]
+        deepest = [x for x in texts if not any(o != x and o.startswith(x + ".") for o in texts)]
+        for text in dict.fromkeys(deepest):
+            inner = self.module_boundary(text.split("."), prefix)
+            if inner is None:
+                continue
+            inner_references, inner_prefix = inner
+            if depth >= _MAX_MODULE_HOPS:
+                exact = False
+                continue
+            refs, inner_exact = self.resolve_references(inner_references, inner_prefix, depth + 1)
+            found.extend(r for r in refs if r not in found)
+            exact = inner_exact and len(deepest) == 1
+        self.resolved[key] = (found, exact)
+        return found, exact
+
+    def module_boundary(self, steps: list[str], prefix: str) -> tuple[list, str] | None:
+        """The references behind ``var.x`` (in a module: what its call passes, written in the
+        caller) or ``module.m.out`` (what the output's expression refers to, written in
+        module m); None for anything else or what the configuration does not show."""
+        if steps[0] == "var" and len(steps) >= 2 and prefix:
+            parent, _, call_name = prefix[:-1].rpartition(".")  # "module.a.module.b." -> "module.a.module", "b"
+            parent_prefix = parent[:-len("module")] if parent.endswith("module") else None
+            caller = self.modules.get(parent_prefix) if parent_prefix is not None else None
+            calls = caller.get("module_calls") if isinstance(caller, dict) else None
+            call = calls.get(call_name) if isinstance(calls, dict) else None
+            expressions = call.get("expressions") if isinstance(call, dict) else None
+            expression = expressions.get(steps[1]) if isinstance(expressions, dict) else None
+            if isinstance(expression, dict) and isinstance(expression.get("references"), list):
+                return expression["references"], parent_prefix
+            return None
+        if steps[0] == "module" and len(steps) >= 2:
+            inner_prefix = f"{prefix}module.{steps[1]}."
+            module = self.modules.get(inner_prefix)
+            outputs = module.get("outputs") if isinstance(module, dict) else None
+            if not isinstance(outputs, dict):
+                return None
+            # Terraform up to 1.0 names only the module (module.m), not the output
+            names = [steps[2]] if len(steps) >= 3 else list(outputs)
+            references: list = []
+            for name in names:
+                output = outputs.get(name)
+                expression = output.get("expression") if isinstance(output, dict) else None
+                if isinstance(expression, dict) and isinstance(expression.get("references"), list):
+                    references.extend(expression["references"])
+            return (references, inner_prefix) if references else None
+        return None
 
     def recover_references(self, configuration: Any) -> None:
         if configuration is None:
@@ -522,14 +589,15 @@ class _PlanLoader:
             child_path = _join(path, attr)
             value = container.get(attr, _MISSING)
             if _is_leaf_expression(expression):
-                refs, exact = _resource_references(expression.get("references") or [])
+                refs, exact = self.resolve_references(expression.get("references") or [], prefix)
                 if refs:
-                    _place_refs(container, attr, refs, exact, prefix, f"{address}.{child_path}")
+                    _place_refs(container, attr, refs, exact, "", f"{address}.{child_path}")
             elif isinstance(value, Unknown) and not isinstance(value, Ref):
                 # The whole block is unknown: keep every resource it mentions on the unknown.
-                refs = [r for refs in _nested_references(expression) for r in refs]
+                refs = [r for references in _nested_references(expression)
+                        for r in self.resolve_references(references, prefix)[0]]
                 if refs:
-                    container[attr] = _with_refs(value, _ref_objects(refs, prefix))
+                    container[attr] = _with_refs(value, _ref_objects(refs, ""))
             elif isinstance(expression, list) and isinstance(value, list):
                 # Block lists correspond element by element when the counts agree.
                 if len(expression) == len(value):
@@ -733,9 +801,10 @@ def _is_leaf_expression(expression: Any) -> bool:
     return isinstance(references, list) and all(isinstance(r, str) for r in references)
 
 
-def _nested_references(expression: Any) -> Iterator[list[_Reference]]:
+def _nested_references(expression: Any) -> Iterator[list[str]]:
+    """The ``references`` list of each attribute expression nested in a block expression."""
     if _is_leaf_expression(expression):
-        yield _resource_references(expression.get("references") or [])[0]
+        yield expression.get("references") or []
     elif isinstance(expression, dict):
         for value in expression.values():
             yield from _nested_references(value)
