@@ -76,11 +76,13 @@ class Origin(tuple):
     """The input an Unknown comes from, so a person is told what to pass, not the expression.
 
     ``kind``: "variable" (a Terraform variable without a value), "data" (a data source read at
-    plan time), "after_apply" (a resource attribute), "parameter" (a CloudFormation parameter
-    without a default), "module" (an output of a module call not analysed). ``name`` as written
-    (``var.boundary_arn``, ``aws_iam_role.x.arn``, ``Boundary``, ``module.x``); ``module`` the
-    address of the module that declares a variable (empty in a root); ``library`` the root directory (as reported) when the variable belongs to a root
-    that is a library, not applied as it stands (README "How the roots of a scan are chosen")."""
+    plan time), "deferred_read" (a data source a plan reads only during apply), "after_apply" (a
+    resource attribute), "parameter" (a CloudFormation parameter without a default), "module" (an
+    output of a module call not analysed). ``name`` as written (``var.boundary_arn``,
+    ``aws_iam_role.x.arn``, ``Boundary``, ``module.x``); ``module`` the address of the module
+    that declares a variable (empty in a root); ``library`` the root directory (as reported) when
+    the variable belongs to a root that is a library, not applied as it stands (README "How the
+    roots of a scan are chosen")."""
 
     __slots__ = ()
 
@@ -105,6 +107,8 @@ class Origin(tuple):
             return f"{name} has no value: pass --var {short}=... or a var file"
         if kind == "data":
             return f"{name} is read at plan time"
+        if kind == "deferred_read":
+            return f"{name} is read only during apply (the plan defers the data source's read)"
         if kind == "after_apply":
             if name.startswith("data.") or ".data." in name:  # data "aws_iam_policy" by name
                 return f"{name} is read at plan time"
@@ -136,6 +140,23 @@ def iter_unknowns(values: Iterable[Any]) -> Iterable["Unknown"]:
             stack.extend(reversed(item))
 
 
+def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
+    """An Unknown built from ``values``: it refers to their resources and comes from their inputs
+    (one walk over them collects both)."""
+    refs: list = []
+    seen: set = set()
+    origins: dict = {}
+    for item in iter_unknowns(values):
+        for r in item.refs:
+            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
+            if identity not in seen:
+                seen.add(identity)
+                refs.append(r)
+        for origin in item.origins:
+            origins.setdefault(origin, None)
+    return Unknown(text, refs, reason, origins=tuple(origins))
+
+
 def origins_of(values: Iterable[Any]) -> tuple:
     """The origins of every Unknown in ``values`` (nested), first seen first."""
     found: dict = {}
@@ -146,7 +167,8 @@ def origins_of(values: Iterable[Any]) -> tuple:
 
 
 # What a person can pass comes first: a variable or parameter, then what AWS decides.
-_KIND_ORDER = {"variable": 0, "parameter": 0, "module": 1, "ssm": 1, "data": 2, "after_apply": 3}
+_KIND_ORDER = {"variable": 0, "parameter": 0, "module": 1, "ssm": 1, "data": 2, "deferred_read": 2,
+               "after_apply": 3}
 
 
 def describe_inputs(origins: Iterable[Origin]) -> str:

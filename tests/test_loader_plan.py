@@ -14,7 +14,7 @@ from iacguard.errors import InputError
 from iacguard.jsonpos import loads_positioned
 from iacguard.loaders.plan import load_plan, looks_like_plan, strip_instance_keys
 from iacguard.resource import TERRAFORM_PLAN
-from iacguard.values import PDict, Ref, Unknown
+from iacguard.values import Encoded, PDict, Ref, Unknown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 
@@ -122,20 +122,24 @@ def test_known_values_and_policy_strings_stay_strings(modules_plan):
     assert json.loads(policy)["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::444455556666:root"}
 
 
-def test_after_unknown_leaves_become_unknown(modules_plan):
+def test_after_unknown_leaves_the_configuration_writes_become_unknown(modules_plan):
     resources = by_address(modules_plan)
-    arn = resources["aws_iam_role.deployer"].properties["arn"]
-    assert type(arn) is Unknown
-    assert arn.text == "aws_iam_role.deployer.arn"
-    assert arn.reason == "known after apply"
+    # the policy's expression mentions two resources: the whole string is unknown
+    policy = resources["aws_iam_policy.bucket_access[1]"].properties["policy"]
+    assert type(policy) is Unknown
+    assert policy.text == "aws_iam_policy.bucket_access[1].policy"  # instance keys are part of the text
+    assert policy.reason == "known after apply"
     # unknown list element (null in `after`) inside a nested block
     statement = resources["data.aws_iam_policy_document.bucket"].properties["statement"][0]
     assert statement["actions"] == ["s3:GetObject", "s3:PutObject"]   # `false` leaves stay known
-    json_doc = resources["data.aws_iam_policy_document.bucket"].properties["json"]
-    assert type(json_doc) is Unknown and json_doc.text == "data.aws_iam_policy_document.bucket.json"
-    # instance keys are part of the text
-    policy = resources["aws_iam_policy.bucket_access[1]"].properties["policy"]
-    assert policy.text == "aws_iam_policy.bucket_access[1].policy"
+
+
+def test_attributes_only_the_provider_computes_are_unset(modules_plan):
+    """arn, id, unique_id are unknown in after_unknown but not written by the configuration:
+    absent, as in the HCL loader, not holes."""
+    deployer = by_address(modules_plan)["aws_iam_role.deployer"].properties
+    assert "arn" not in deployer and "id" not in deployer and "unique_id" not in deployer
+    assert deployer["name"] == "deployer"
 
 
 def test_unknown_attachment_role_becomes_ref_to_role_name(modules_plan):
@@ -156,10 +160,14 @@ def test_ref_inside_module_gets_absolute_base_address(modules_plan):
     assert (role.target, role.attr) == ("module.team.aws_iam_role.app", "id")
 
 
-def test_ref_in_nested_block_list(modules_plan):
+def test_ref_in_nested_block_list_to_a_deferred_document_gets_the_document(modules_plan):
     inline = by_address(modules_plan)["aws_iam_role.ci"].properties["inline_policy"]
     assert inline[0]["name"] == "ci-inline"
-    assert inline[0]["policy"] == Ref("data.aws_iam_policy_document.bucket", "json")
+    document = inline[0]["policy"]
+    assert isinstance(document, Encoded)
+    assert document.value["Statement"] == [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": [Ref("aws_s3_bucket.data", "arn")]}]
+    assert by_address(modules_plan)["data.aws_iam_policy_document.bucket"].properties["json"] is document
 
 
 def test_single_unknown_list_element_gets_the_ref(modules_plan):

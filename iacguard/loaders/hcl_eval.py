@@ -15,8 +15,8 @@ import os
 import re
 from typing import Any, Callable
 
-from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown, iter_unknowns,
-                      origins_of, partial_or_text)
+from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown,
+                      origins_of, partial_or_text, unknown)
 from .hcl_text import OpenList
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
@@ -112,23 +112,6 @@ def excerpt(text: str, limit: int = 80) -> str:
     """The first line of ``text``, at most ``limit`` characters: enough to find it by."""
     first = text.strip().split("\n", 1)[0]
     return first if len(first) <= limit and first == text.strip() else first[:limit].rstrip() + " ..."
-
-
-def unknown(text: str, *values: Any, reason: str = "") -> Unknown:
-    """An Unknown built from ``values``: it refers to their resources and comes from their inputs
-    (one walk over them collects both)."""
-    refs: list = []
-    seen: set = set()
-    origins: dict = {}
-    for item in iter_unknowns(values):
-        for r in item.refs:
-            identity = r.identity  # module.m["a"] and module.m["b"] refs are both kept
-            if identity not in seen:
-                seen.add(identity)
-                refs.append(r)
-        for origin in item.origins:
-            origins.setdefault(origin, None)
-    return Unknown(text, refs, reason, origins=tuple(origins))
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ..errors import InputError
 from ..resource import TERRAFORM_PLAN, LoadResult, Resource
-from ..values import PDict, PList, Ref, Unknown, line_of
+from ..values import Origin, PDict, PList, Ref, Unknown, line_of
 
 SUPPORTED_MAJOR = 1
 KNOWN_AFTER_APPLY = "known after apply"
@@ -34,6 +34,23 @@ _NON_RESOURCE_ROOTS = frozenset({"var", "local", "each", "count", "path", "self"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _VERSION = re.compile(r"(\d+)(?:\.\d+)*")
 _MISSING = object()
+# Module boundaries followed from one reference (var.x up to the caller, module.m.out down into
+# the module): a bound on work per reference, far beyond real module nesting.
+_MAX_MODULE_HOPS = 32
+# Attributes the provider reads back from AWS after other resources wrote them (a bucket's
+# policy from aws_s3_bucket_policy, a role's managed_policy_arns from attachments). Unless the
+# configuration writes them on the resource itself, their planned value is not this resource's
+# doing: the writing resources are in the plan and are judged there. (Blocks such as a role's
+# inline_policy are left alone: a dynamic block writes them without appearing in the
+# configuration.)
+_SET_BY_OTHER_RESOURCES = {
+    "aws_iam_role": ("managed_policy_arns",),
+    "aws_s3_bucket": ("policy",),
+    "aws_sqs_queue": ("policy",),
+    "aws_sns_topic": ("policy",),
+    "aws_kms_key": ("policy",),
+    "aws_secretsmanager_secret": ("policy",),
+}
 
 
 def looks_like_plan(data: Any) -> bool:
@@ -111,6 +128,11 @@ class _PlanLoader:
         self.resources: dict[str, Resource] = {}
         self.changes: dict[str, _Change] = {}
         self.top: Any = None  # the plan object, for positioning errors about its direct members
+        # {module-prefixed address without instance keys: its configuration expressions}; None
+        # when the plan has no configuration (then every unknown stays a hole)
+        self.written: dict[str, dict] | None = None
+        self.modules: dict[str, dict] = {}  # configuration of each module, by address prefix
+        self.resolved: dict[tuple, tuple] = {}  # resolve_references, by (references, prefix)
         self.config_values = False  # also load providers, variables and outputs (see load_plan)
 
     def error(self, message: str, where: Any, near: Any = None) -> None:
@@ -129,6 +151,7 @@ class _PlanLoader:
         self.top = data
         if not self.check_version(data):
             return result
+        self.index_configuration(data.get("configuration"))
         self.read_changes(data.get("resource_changes"))
 
         planned = data.get("planned_values", _MISSING)
@@ -142,6 +165,7 @@ class _PlanLoader:
         self.load_changed_only()
         self.load_prior_data_sources(data.get("prior_state"))
         self.recover_references(data.get("configuration"))
+        self.build_deferred_documents()
         if self.config_values:
             self.load_configuration_values(data.get("configuration"), planned)
 
@@ -254,11 +278,18 @@ class _PlanLoader:
                      position: dict, change: _Change | None) -> None:
         properties = _copy(values) if values is not None else PDict(line=line_of(position))
         metadata: dict = {}
+        written = self.written_attributes(address) if mode == "managed" else None
         if change is not None:
             metadata["actions"] = list(change.actions)
             after_unknown = change.change.get("after_unknown")
             if isinstance(after_unknown, dict):
-                _mark_unknown(properties, after_unknown, address, "")
+                _mark_unknown(properties, after_unknown, address, "", written)
+        if written is not None:
+            for attribute in _SET_BY_OTHER_RESOURCES.get(type_, ()):
+                if attribute not in written:
+                    # read back from AWS: what an attachment or a policy resource of the plan
+                    # wrote (judged there; one the plan deletes is not judged at all)
+                    properties.pop(attribute, None)
         line = line_of(position)
         self.resources[address] = Resource(
             address=address, type=type_, properties=properties, file=self.file, line=line,
@@ -296,6 +327,151 @@ class _PlanLoader:
         self.load_module_tree(values.get("root_module"), "prior_state.values.root_module", data_only=True)
 
     # -- configuration --------------------------------------------------------------------------
+
+    def index_configuration(self, configuration: Any) -> None:
+        """Which attributes the configuration writes for each resource. The provider leaves an
+        optional-and-computed attribute (a role's ``inline_policy``, a bucket's ``policy``)
+        unknown until apply when the configuration never sets it: that is no hole, only what
+        other resources of the plan attach. Malformed parts are reported by
+        ``recover_references``."""
+        if not isinstance(configuration, dict):
+            return
+        self.written = {}
+        pending = [(configuration.get("root_module"), "")]
+        while pending:
+            module, prefix = pending.pop()
+            if not isinstance(module, dict):
+                continue
+            self.modules[prefix] = module
+            resources = module.get("resources")
+            for configured in resources if isinstance(resources, list) else ():
+                if isinstance(configured, dict) and isinstance(configured.get("address"), str):
+                    expressions = configured.get("expressions")
+                    self.written[prefix + strip_instance_keys(configured["address"])] = (
+                        expressions if isinstance(expressions, dict) else {})
+            calls = module.get("module_calls")
+            for name, call in calls.items() if isinstance(calls, dict) else ():
+                if isinstance(call, dict):
+                    pending.append((call.get("module"), f"{prefix}module.{name}."))
+
+    def written_attributes(self, address: str) -> dict | None:
+        """The configuration expressions of a managed resource, None when not known (no
+        configuration in the plan, or none for this resource)."""
+        if self.written is None:
+            return None
+        return self.written.get(strip_instance_keys(address))
+
+    def build_deferred_documents(self) -> None:
+        """``aws_iam_policy_document`` data sources whose read the plan defers to apply (their
+        arguments mention what only apply knows, a bucket's ARN): their ``json`` is unknown, but
+        their statements are in the plan, with the unknown parts already turned into references.
+        Build the document from them, and put it wherever the plan refers to that ``json``."""
+        from .policy_document import build_policy_document
+
+        documents: dict[str, list[Resource]] = {}
+        for resource in self.resources.values():
+            if resource.mode == "data" and resource.type == "aws_iam_policy_document" \
+                    and _is_hole(resource.properties.get("json")):
+                documents.setdefault(resource.base_address, []).append(resource)
+        if not documents:
+            return
+        built: dict[str, Any] = {}  # instance address -> document (Unknown while building)
+
+        def document_of(resource: Resource) -> Any:
+            if resource.address in built:
+                return built[resource.address]
+            built[resource.address] = resource.properties["json"]  # a cycle stays unknown
+            props = resource.properties
+            _fold_legacy_documents(props)
+            for name in ("source_policy_documents", "override_policy_documents"):
+                if isinstance(props.get(name), list):
+                    props[name] = PList([substitute(resource, item) for item in props[name]],
+                                        line=line_of(props[name]))
+            document = build_policy_document(props, resource.line, f"{resource.address}.json", None)
+            if isinstance(document, Unknown) and not document.origins:
+                document = Unknown(document.text, document.refs, document.reason,
+                                   origins=(Origin("deferred_read", f"{resource.address}.json"),))
+            built[resource.address] = document
+            props["json"] = document
+            if "minified_json" in props:
+                props["minified_json"] = document
+            return document
+
+        def substitute(owner: Resource, value: Any) -> Any:
+            if not isinstance(value, Unknown) or not value.refs:
+                return value
+            targets = {ref.target for ref in value.refs}
+            if len(targets) != 1 or any(ref.attr not in (None, "json", "minified_json") for ref in value.refs):
+                return value
+            candidates = _same_instance(owner.address, documents.get(targets.pop(), []))
+            return document_of(candidates[0]) if len(candidates) == 1 else value
+
+        for group in documents.values():
+            for resource in group:
+                document_of(resource)
+        for resource in list(self.resources.values()):
+            _replace_holes(resource.properties, lambda value, owner=resource: substitute(owner, value))
+
+    def resolve_references(self, references: list, prefix: str, depth: int = 0) -> tuple[list[_Reference], bool]:
+        """The resources an expression written in the module at ``prefix`` refers to (targets
+        with their module prefix), and whether it is exactly one resource attribute. A module's
+        input (``var.x``) is followed to what its call passes, a module output
+        (``module.m.out``) to what the output refers to, so an unknown names the resource it
+        waits for (``module.bucket.aws_s3_bucket.this.arn``), not ``var.bucket_arn``."""
+        key = (tuple(r for r in references if isinstance(r, str)), prefix)
+        cached = self.resolved.get(key)
+        if cached is not None:
+            return cached
+        self.resolved[key] = ([], False)  # a cycle of module inputs and outputs gives nothing
+        found, exact = _resource_references(references)
+        found = [_Reference(prefix + r.target, r.attrs) for r in found]
+        texts = [strip_instance_keys(r) for r in references if isinstance(r, str)]
+        deepest = [x for x in texts if not any(o != x and o.startswith(x + ".") for o in texts)]
+        for text in dict.fromkeys(deepest):
+            inner = self.module_boundary(text.split("."), prefix)
+            if inner is None:
+                continue
+            inner_references, inner_prefix = inner
+            if depth >= _MAX_MODULE_HOPS:
+                exact = False
+                continue
+            refs, inner_exact = self.resolve_references(inner_references, inner_prefix, depth + 1)
+            found.extend(r for r in refs if r not in found)
+            exact = inner_exact and len(deepest) == 1
+        self.resolved[key] = (found, exact)
+        return found, exact
+
+    def module_boundary(self, steps: list[str], prefix: str) -> tuple[list, str] | None:
+        """The references behind ``var.x`` (in a module: what its call passes, written in the
+        caller) or ``module.m.out`` (what the output's expression refers to, written in
+        module m); None for anything else or what the configuration does not show."""
+        if steps[0] == "var" and len(steps) >= 2 and prefix:
+            parent, _, call_name = prefix[:-1].rpartition(".")  # "module.a.module.b." -> "module.a.module", "b"
+            parent_prefix = parent[:-len("module")] if parent.endswith("module") else None
+            caller = self.modules.get(parent_prefix) if parent_prefix is not None else None
+            calls = caller.get("module_calls") if isinstance(caller, dict) else None
+            call = calls.get(call_name) if isinstance(calls, dict) else None
+            expressions = call.get("expressions") if isinstance(call, dict) else None
+            expression = expressions.get(steps[1]) if isinstance(expressions, dict) else None
+            if isinstance(expression, dict) and isinstance(expression.get("references"), list):
+                return expression["references"], parent_prefix
+            return None
+        if steps[0] == "module" and len(steps) >= 2:
+            inner_prefix = f"{prefix}module.{steps[1]}."
+            module = self.modules.get(inner_prefix)
+            outputs = module.get("outputs") if isinstance(module, dict) else None
+            if not isinstance(outputs, dict):
+                return None
+            # Terraform up to 1.0 names only the module (module.m), not the output
+            names = [steps[2]] if len(steps) >= 3 else list(outputs)
+            references: list = []
+            for name in names:
+                output = outputs.get(name)
+                expression = output.get("expression") if isinstance(output, dict) else None
+                if isinstance(expression, dict) and isinstance(expression.get("references"), list):
+                    references.extend(expression["references"])
+            return (references, inner_prefix) if references else None
+        return None
 
     def recover_references(self, configuration: Any) -> None:
         if configuration is None:
@@ -413,14 +589,15 @@ class _PlanLoader:
             child_path = _join(path, attr)
             value = container.get(attr, _MISSING)
             if _is_leaf_expression(expression):
-                refs, exact = _resource_references(expression.get("references") or [])
+                refs, exact = self.resolve_references(expression.get("references") or [], prefix)
                 if refs:
-                    _place_refs(container, attr, refs, exact, prefix, f"{address}.{child_path}")
+                    _place_refs(container, attr, refs, exact, "", f"{address}.{child_path}")
             elif isinstance(value, Unknown) and not isinstance(value, Ref):
                 # The whole block is unknown: keep every resource it mentions on the unknown.
-                refs = [r for refs in _nested_references(expression) for r in refs]
+                refs = [r for references in _nested_references(expression)
+                        for r in self.resolve_references(references, prefix)[0]]
                 if refs:
-                    container[attr] = Unknown(value.text, _ref_objects(refs, prefix), value.reason)
+                    container[attr] = _with_refs(value, _ref_objects(refs, ""))
             elif isinstance(expression, list) and isinstance(value, list):
                 # Block lists correspond element by element when the counts agree.
                 if len(expression) == len(value):
@@ -477,11 +654,16 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}[{json.dumps(key)}]"
 
 
-def _mark_unknown(container: dict | list, unknown: dict | list, address: str, path: str) -> None:
+def _mark_unknown(container: dict | list, unknown: dict | list, address: str, path: str,
+                  written: dict | None = None) -> None:
     """Overlay ``after_unknown`` (``true`` at each unknown leaf) onto the planned values.
 
     Unknown object attributes are absent from the values and unknown list elements are null,
     so containers are created or extended as needed to put the ``Unknown`` in its place.
+    ``written``: the resource's configuration expressions (top level only). A whole attribute
+    unknown that the configuration does not write is computed by the provider and stays unset.
+    (A ``dynamic`` block is not in the configuration either; one whose ``for_each`` is itself
+    unknown is indistinguishable from an unset attribute, a limit the README states.)
     """
     items: Iterator[tuple[Any, Any]] = (
         iter(unknown.items()) if isinstance(unknown, dict) else enumerate(unknown))
@@ -493,6 +675,8 @@ def _mark_unknown(container: dict | list, unknown: dict | list, address: str, pa
                 container.append(None)
             current = container[key]
         else:
+            if flag is True and written is not None and key not in written:
+                continue
             current = container.get(key)
         child_path = _join(path, key)
         if flag is True:
@@ -504,6 +688,96 @@ def _mark_unknown(container: dict | list, unknown: dict | list, address: str, pa
                 container[key] = current
             if isinstance(current, wanted):
                 _mark_unknown(current, flag, address, child_path)
+
+
+def _is_hole(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def _replace_holes(container: Any, replace: Any) -> None:
+    """Replace every Unknown nested in ``container`` by ``replace(unknown)``."""
+    stack = [container]
+    while stack:
+        item = stack.pop()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, value in list(pairs):
+            if isinstance(value, Unknown):
+                new = replace(value)
+                if new is not value:
+                    item[key] = new
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+
+
+def _fold_legacy_documents(props: dict) -> None:
+    """AWS provider v3/v4 ``source_json`` / ``override_json`` (removed in v5) are a first source
+    document and a last override document."""
+    for legacy, name, first in (("source_json", "source_policy_documents", True),
+                                ("override_json", "override_policy_documents", False)):
+        value = props.get(legacy)
+        if value is None or value == "":
+            continue
+        documents = props.get(name)
+        documents = list(documents) if isinstance(documents, list) else []
+        props[name] = PList([value] + documents if first else documents + [value], line=line_of(props))
+
+
+def _address_steps(address: str) -> list[tuple[str, str]]:
+    """``module.m["a.b"].aws_x.y[0]`` → [("module", ""), ("m", '["a.b"]'), ("aws_x", ""), ("y", "[0]")]
+    (a bracket may hold quoted dots and brackets)."""
+    steps: list[tuple[str, str]] = []
+    name, key = [], []
+    depth, quoted, escaped = 0, False, False
+    for char in address:
+        if depth:
+            key.append(char)
+            if quoted:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    quoted = False
+            elif char == '"':
+                quoted = True
+            elif char == "[":
+                depth += 1
+            elif char == "]":
+                depth -= 1
+        elif char == "[":
+            depth = 1
+            key.append(char)
+        elif char == ".":
+            steps.append(("".join(name), "".join(key)))
+            name, key = [], []
+        else:
+            name.append(char)
+    steps.append(("".join(name), "".join(key)))
+    return steps
+
+
+def _instance_parts(address: str) -> tuple[str, str]:
+    """The module instance an address is in and its own instance key:
+    ``module.m["a"].aws_x.y[0]`` → ('module.m["a"]', "[0]")."""
+    steps = _address_steps(address)
+    end = 0
+    while end + 1 < len(steps) and steps[end][0] == "module":
+        end += 2
+    module = ".".join(name + key for name, key in steps[:end])
+    return module, steps[-1][1]
+
+
+def _same_instance(owner: str, candidates: list[Resource]) -> list[Resource]:
+    """Of the instances of one referenced resource, the one an instance of ``owner`` means: the
+    only one, or the one in the same module instance with the same key (``for_each`` over the
+    same map on both sides)."""
+    if len(candidates) <= 1:
+        return candidates
+    module, key = _instance_parts(owner)
+    same_module = [c for c in candidates if _instance_parts(c.address)[0] == module]
+    if len(same_module) <= 1:
+        return same_module
+    return [c for c in same_module if _instance_parts(c.address)[1] == key]
 
 
 def _any_true(flag: Any) -> bool:
@@ -527,9 +801,10 @@ def _is_leaf_expression(expression: Any) -> bool:
     return isinstance(references, list) and all(isinstance(r, str) for r in references)
 
 
-def _nested_references(expression: Any) -> Iterator[list[_Reference]]:
+def _nested_references(expression: Any) -> Iterator[list[str]]:
+    """The ``references`` list of each attribute expression nested in a block expression."""
     if _is_leaf_expression(expression):
-        yield _resource_references(expression.get("references") or [])[0]
+        yield expression.get("references") or []
     elif isinstance(expression, dict):
         for value in expression.values():
             yield from _nested_references(value)
@@ -573,9 +848,18 @@ def _ref_objects(refs: list[_Reference], prefix: str) -> list[Ref]:
     for ref in refs:
         target = prefix + ref.target
         obj = Ref(target, ref.attrs[0] if ref.attrs else None, text=".".join((target,) + ref.attrs))
+        if _is_data_address(target):
+            # still unknown in a plan: a data source the plan reads only during apply
+            obj.origins = (Origin("deferred_read", obj.text),)
         if obj not in objects:
             objects.append(obj)
     return objects
+
+
+def _with_refs(previous: Unknown, objects: list[Ref]) -> Unknown:
+    """``previous`` (an unknown leaf of the plan) known to be built from ``objects``."""
+    return Unknown(previous.text, objects, previous.reason,
+                   origins=tuple(dict.fromkeys(o for ref in objects for o in ref.origins)))
 
 
 def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: bool, prefix: str,
@@ -594,8 +878,8 @@ def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: boo
         if exact is not None:
             return exact
         if isinstance(previous, Unknown):
-            return Unknown(previous.text, objects, previous.reason)
-        return Unknown(text, objects, KNOWN_AFTER_APPLY)
+            return _with_refs(previous, objects)
+        return _with_refs(Unknown(text, reason=KNOWN_AFTER_APPLY), objects)
 
     if current is _MISSING or (isinstance(current, Unknown) and not isinstance(current, Ref)):
         container[key] = resolved(current)
@@ -604,12 +888,11 @@ def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: boo
         # entry may come from any resource the map expression mentions
         for entry_key, previous in list(current.items()):
             if isinstance(previous, Unknown) and not isinstance(previous, Ref):
-                current[entry_key] = Unknown(previous.text, objects, previous.reason)
+                current[entry_key] = _with_refs(previous, objects)
     elif isinstance(current, list):
         unknown_at = [i for i, v in enumerate(current) if isinstance(v, Unknown) and not isinstance(v, Ref)]
         if exact is not None and len(unknown_at) == 1:
             current[unknown_at[0]] = exact
         else:
             for index in unknown_at:
-                previous = current[index]
-                current[index] = Unknown(previous.text, objects, previous.reason)
+                current[index] = _with_refs(current[index], objects)

@@ -1,0 +1,325 @@
+"""Plans: an unknown value is a hole only where the configuration writes it (issue [3/7] item 1).
+
+The AWS provider leaves optional-and-computed attributes (a bucket's ``policy``, a role's
+``managed_policy_arns``) unknown on create even when nothing sets them. The base fixture,
+tests/fixtures/plan/unknowns/platform_plan.json, is a provider-v5-shaped plan that creates a
+role, a bucket, a queue, a topic, a key and a secret without any policy; each test below adds or
+changes a few entries of it, as a real plan of that configuration would show them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import scan_json
+from iacguard.loaders.plan import _address_steps, _instance_parts
+
+FIXTURE = Path(__file__).parent / "fixtures" / "plan" / "unknowns" / "platform_plan.json"
+AWS = "registry.terraform.io/hashicorp/aws"
+ADMIN = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+READ = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                            "Resource": "arn:aws:s3:::acme-orders-eu/*"}]})
+
+
+def base() -> dict:
+    return json.loads(FIXTURE.read_text())
+
+
+def add(plan: dict, address: str, after: dict, after_unknown: dict, expressions: dict, *,
+        actions: tuple = ("create",), mode: str = "managed", before: dict | None = None,
+        reason: str | None = None, planned: bool = True) -> None:
+    """One resource instance as Terraform writes it: its change, its planned value and (once
+    per resource, without instance keys) its configuration."""
+    steps = _address_steps(address)
+    type_, name = steps[-2][0], steps[-1][0]
+    entry = {"address": address, "mode": mode, "type": type_, "name": name, "provider_name": AWS}
+    if steps[-1][1]:
+        entry["index"] = json.loads(steps[-1][1][1:-1])
+    if reason:
+        entry["action_reason"] = reason
+    entry["change"] = {"actions": list(actions), "before": before, "after": after, "after_unknown": after_unknown,
+                       "before_sensitive": False if before is None else {}, "after_sensitive": {}}
+    plan["resource_changes"].append(entry)
+    if planned and "delete" not in actions:
+        plan["planned_values"]["root_module"]["resources"].append(
+            {"address": address, "mode": mode, "type": type_, "name": name, "provider_name": AWS,
+             "schema_version": 0, "values": after, "sensitive_values": {}})
+    local = address.split("[")[0]
+    configured = plan["configuration"]["root_module"]["resources"]
+    if not any(c["address"] == local for c in configured):
+        configured.append({"address": local, "mode": mode, "type": type_, "name": name,
+                           "provider_config_key": "aws", "expressions": expressions, "schema_version": 0})
+
+
+def drop(plan: dict, address: str) -> None:
+    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] != address]
+    planned = plan["planned_values"]["root_module"]
+    planned["resources"] = [r for r in planned["resources"] if r["address"] != address]
+    configured = plan["configuration"]["root_module"]
+    configured["resources"] = [r for r in configured["resources"] if r["address"] != address]
+
+
+def scan_plan(tmp_path: Path, plan: dict) -> tuple[dict, object]:
+    path = tmp_path / "tfplan.json"
+    path.write_text(json.dumps(plan, indent=1))
+    return scan_json(str(path), cwd=tmp_path)
+
+
+def line_in(tmp_path: Path, needle: str) -> int:
+    for number, line in enumerate((tmp_path / "tfplan.json").read_text().splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def findings(report: dict) -> list[tuple]:
+    return sorted((f["rule_id"], f["resource"], f["severity"]) for f in report["findings"])
+
+
+def deferred_document(plan: dict, address: str, statements: list, statements_unknown: list,
+                      statement_expressions: list) -> None:
+    """A data aws_iam_policy_document whose read waits for apply (its arguments mention a
+    resource the plan creates): in resource_changes with action "read", json unknown."""
+    add(plan, address, {"statement": statements, "version": None, "policy_id": None,
+                        "source_policy_documents": None, "override_policy_documents": None},
+        {"id": True, "json": True, "minified_json": True, "statement": statements_unknown},
+        {"statement": statement_expressions}, actions=("read",), mode="data", reason="read_because_config_unknown")
+
+
+def statement(sid: str, actions: list, principals: list | None = None, resources: list | None = None) -> dict:
+    return {"sid": sid, "effect": "Allow", "actions": actions, "not_actions": [], "resources": resources or [],
+            "not_resources": [], "principals": principals or [], "not_principals": [], "condition": []}
+
+
+BUCKET_ARN = {"references": ["aws_s3_bucket.orders.arn", "aws_s3_bucket.orders"]}
+
+
+# -- what the configuration does not write ------------------------------------------------------
+
+def test_a_plan_creating_resources_without_policies_exits_0(tmp_path):
+    report, proc = scan_plan(tmp_path, base())
+    assert (proc.returncode, report["errors"], report["findings"]) == (0, [], [])
+    assert report["summary"]["resources"] == 9  # 8 resources and the provider configuration
+
+
+def test_the_same_plan_without_a_configuration_section_keeps_every_unknown(tmp_path):
+    """Nothing says what the configuration writes: an unknown policy is not silently a pass."""
+    plan = base()
+    del plan["configuration"]
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 2
+    assert sorted(e["message"] for e in report["errors"] if e["kind"] == "unresolved") == [
+        "aws_iam_role.worker attaches a policy that could not be resolved: aws_iam_role.worker.managed_policy_arns "
+        "is not known before deploy (known after apply)",
+    ] + [f"policy of {address} could not be resolved: {address}.policy is not known before deploy (known after apply)"
+         for address in ("aws_kms_key.orders", "aws_s3_bucket.orders", "aws_secretsmanager_secret.orders",
+                         "aws_sns_topic.orders", "aws_sqs_queue.orders")]
+
+
+def test_read_back_managed_policy_arns_of_an_unchanged_role_are_not_judged_there(tmp_path):
+    """An unchanged role shows the policies attachments gave it (read back from AWS). The plan
+    deletes the admin attachment: nothing is left to judge. Kept, it is judged once, on the
+    attachment."""
+    plan = base()
+    role = next(c for c in plan["resource_changes"] if c["address"] == "aws_iam_role.worker")["change"]
+    after = dict(role["after"], arn="arn:aws:iam::111122223333:role/orders-worker", id="orders-worker",
+                 managed_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"], inline_policy=[])
+    role.update(actions=["no-op"], before=after, after=after, after_unknown={})
+    plan["planned_values"]["root_module"]["resources"][0]["values"] = after
+    admin = {"role": "orders-worker", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+             "id": "orders-worker-admin"}
+    expressions = {"role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+                   "policy_arn": {"constant_value": "arn:aws:iam::aws:policy/AdministratorAccess"}}
+    deleting = copy.deepcopy(plan)
+    add(deleting, "aws_iam_role_policy_attachment.worker_admin", None, {}, expressions, actions=("delete",),
+        before=admin)
+    deleting["configuration"]["root_module"]["resources"].pop()  # gone from the configuration
+    report, proc = scan_plan(tmp_path, deleting)
+    assert (proc.returncode, report["errors"], report["findings"]) == (0, [], [])
+
+    add(plan, "aws_iam_role_policy_attachment.worker_admin", admin, {}, expressions, actions=("no-op",), before=admin)
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 1 and report["errors"] == []
+    admin_findings = [(f["rule_id"], f["resource"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert admin_findings == [("IAG-LP-001", "aws_iam_role_policy_attachment.worker_admin")]
+
+
+# -- deferred aws_iam_policy_document ------------------------------------------------------------
+
+def public_bucket_policy(plan: dict, principals: list, principals_unknown: list | None = None) -> None:
+    drop(plan, "aws_s3_bucket_public_access_block.orders")
+    deferred_document(
+        plan, "data.aws_iam_policy_document.public_read",
+        [statement("PublicRead", ["s3:GetObject"], principals, [None])],
+        [{"actions": [False], "principals": principals_unknown or [{"identifiers": [False]}], "resources": [True]}],
+        [{"sid": {"constant_value": "PublicRead"}, "actions": {"constant_value": ["s3:GetObject"]},
+          "principals": [{"type": {"constant_value": "*"}, "identifiers": {"constant_value": ["*"]}}],
+          "resources": BUCKET_ARN}])
+    add(plan, "aws_s3_bucket_policy.orders", {}, {"bucket": True, "id": True, "policy": True},
+        {"bucket": {"references": ["aws_s3_bucket.orders.id", "aws_s3_bucket.orders"]},
+         "policy": {"references": ["data.aws_iam_policy_document.public_read.json",
+                                   "data.aws_iam_policy_document.public_read"]}})
+
+
+def test_a_public_bucket_policy_from_a_deferred_document_is_found(tmp_path):
+    plan = base()
+    public_bucket_policy(plan, [{"type": "*", "identifiers": ["*"]}])
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 1, report["errors"]
+    assert report["errors"] == []
+    public = [f for f in report["findings"] if f["rule_id"] == "IAG-EXT-001"]
+    assert [(f["resource"], f["severity"], f["line"]) for f in public] == [
+        ("aws_s3_bucket_policy.orders", "critical", line_in(tmp_path, '"sid": "PublicRead"') - 1)]
+    assert "s3:GetObject" in public[0]["message"] and "aws_s3_bucket.orders" in public[0]["message"]
+
+
+def test_a_deferred_document_whose_statements_are_not_known_is_unresolved_naming_it(tmp_path):
+    plan = base()
+    public_bucket_policy(plan, [{"type": "*", "identifiers": ["*"]}])
+    document = next(c for c in plan["resource_changes"] if c["address"] == "data.aws_iam_policy_document.public_read")
+    # a dynamic "statement" whose for_each is known only after apply: not in the configuration
+    del document["change"]["after"]["statement"]
+    document["change"]["after_unknown"]["statement"] = True
+    configured = next(r for r in plan["configuration"]["root_module"]["resources"]
+                      if r["address"] == "data.aws_iam_policy_document.public_read")
+    configured["expressions"] = {}
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 2
+    assert [(e["kind"], e["message"]) for e in report["errors"]] == [
+        ("unresolved", "policy of aws_s3_bucket_policy.orders could not be resolved: "
+                       "data.aws_iam_policy_document.public_read.json is read only during apply "
+                       "(the plan defers the data source's read)")]
+
+
+def test_a_principal_created_by_the_plan_is_followed_through_the_deferred_document(tmp_path):
+    """The identifiers are the ARN of a role the plan creates: a reference, so the statement
+    lets that role in (inside the account), not anyone."""
+    plan = base()
+    public_bucket_policy(plan, [{"type": "AWS", "identifiers": [None]}], [{"identifiers": [True]}])
+    document = plan["configuration"]["root_module"]["resources"][-2]
+    document["expressions"]["statement"][0]["principals"] = [
+        {"type": {"constant_value": "AWS"},
+         "identifiers": {"references": ["aws_iam_role.worker.arn", "aws_iam_role.worker"]}}]
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (0, [])
+    assert [f for f in report["findings"] if f["severity"] in ("high", "critical")] == []
+
+
+def test_for_each_documents_reach_the_instance_with_the_same_key(tmp_path):
+    plan = base()
+    for key, actions, resources in (("admin", ["*"], ["*"]), ("reader", ["s3:GetObject"], [None])):
+        deferred_document(
+            plan, f'data.aws_iam_policy_document.team["{key}"]',
+            [statement(key, actions, resources=resources)],
+            [{"actions": [False] * len(actions), "resources": [r is None for r in resources]}],
+            [{"sid": {"references": ["each.key"]}, "actions": {"references": ["each.value.actions"]},
+              "resources": {"references": ["each.value.resources", "aws_s3_bucket.orders.arn", "aws_s3_bucket.orders"]}}])
+        add(plan, f'aws_iam_role_policy.team["{key}"]', {"name": key, "role": "orders-worker"},
+            {"id": True, "policy": True},
+            {"name": {"references": ["each.key"]},
+             "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+             "policy": {"references": ["data.aws_iam_policy_document.team", "each.key"]}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert admin == [('aws_iam_role_policy.team["admin"]', line_in(tmp_path, '"sid": "admin"') - 1)]
+
+
+# -- what only apply can know ----------------------------------------------------------------------
+
+def test_a_policy_built_from_an_arn_known_after_apply_is_unresolved_naming_the_arn(tmp_path):
+    """``policy = jsonencode({... Resource = aws_s3_bucket.orders.arn})``: the plan records the
+    references, not the document; which statements it holds is not known before apply."""
+    plan = base()
+    add(plan, "aws_iam_role_policy.worker", {"name": "orders", "role": "orders-worker"}, {"id": True, "policy": True},
+        {"name": {"constant_value": "orders"},
+         "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy": {"references": ["aws_s3_bucket.orders.arn", "aws_s3_bucket.orders", "aws_sqs_queue.orders.arn",
+                                   "aws_sqs_queue.orders"]}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 2
+    assert [(e["kind"], e["message"]) for e in report["errors"]] == [
+        ("unresolved", "policy of aws_iam_role_policy.worker could not be resolved: aws_s3_bucket.orders.arn is "
+                       "known only after apply; aws_sqs_queue.orders.arn is known only after apply")]
+    assert report["errors"][0]["line"] == line_in(tmp_path, '"address": "aws_iam_role_policy.worker"') - 1
+
+
+# -- addresses ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address, steps, parts", [
+    ("aws_iam_role.r", [("aws_iam_role", ""), ("r", "")], ("", "")),
+    ('aws_iam_role.r["a.b"]', [("aws_iam_role", ""), ("r", '["a.b"]')], ("", '["a.b"]')),
+    ('module.m["x]y"].module.n[0].data.aws_iam_policy_document.d["k\\"]"]',
+     [("module", ""), ("m", '["x]y"]'), ("module", ""), ("n", "[0]"), ("data", ""),
+      ("aws_iam_policy_document", ""), ("d", '["k\\"]"]')],
+     ('module.m["x]y"].module.n[0]', '["k\\"]"]')),
+])
+def test_instance_parts_of_addresses(address, steps, parts):
+    assert _address_steps(address) == steps
+    assert _instance_parts(address) == parts
+
+
+# -- across module boundaries ---------------------------------------------------------------------
+
+def in_module(plan: dict, call: str, source: str, expressions: dict, resources: list, outputs: dict) -> None:
+    """Move ``resources`` (configuration entries of the root module, by address) into a module
+    call, with the call's arguments and the module's outputs."""
+    root = plan["configuration"]["root_module"]
+    moved = [r for r in root["resources"] if r["address"] in resources]
+    root["resources"] = [r for r in root["resources"] if r["address"] not in resources]
+    root.setdefault("module_calls", {})[call] = {
+        "source": source, "expressions": expressions,
+        "module": {"resources": moved, "outputs": outputs, "variables": {}}}
+
+
+def test_an_unknown_passed_through_module_inputs_and_outputs_names_the_resource(tmp_path):
+    """module.iam's policy is built from var.bucket_arn, which the root passes from
+    module.bucket's output "arn", which is aws_s3_bucket.this.arn of module.bucket."""
+    plan = base()
+    add(plan, "module.iam.aws_iam_policy.reader", {"name": "reader"}, {"arn": True, "id": True, "policy": True},
+        {"name": {"constant_value": "reader"}, "policy": {"references": ["var.bucket_arn"]}})
+    in_module(plan, "iam", "./modules/iam", {"bucket_arn": {"references": ["module.bucket.arn", "module.bucket"]}},
+              ["module.iam.aws_iam_policy.reader"], {})
+    plan["configuration"]["root_module"]["module_calls"]["iam"]["module"]["resources"][0]["address"] = \
+        "aws_iam_policy.reader"
+    add(plan, "module.bucket.aws_s3_bucket.this", {"bucket": "acme-reports"}, {"arn": True, "id": True},
+        {"bucket": {"constant_value": "acme-reports"}})
+    in_module(plan, "bucket", "./modules/bucket", {}, ["module.bucket.aws_s3_bucket.this"],
+              {"arn": {"expression": {"references": ["aws_s3_bucket.this.arn", "aws_s3_bucket.this"]}}})
+    plan["configuration"]["root_module"]["module_calls"]["bucket"]["module"]["resources"][0]["address"] = \
+        "aws_s3_bucket.this"
+    report, proc = scan_plan(tmp_path, plan)
+    assert proc.returncode == 2
+    assert [(e["kind"], e["message"]) for e in report["errors"]] == [
+        ("unresolved", "policy of module.iam.aws_iam_policy.reader could not be resolved: "
+                       "module.bucket.aws_s3_bucket.this.arn is known only after apply")]
+
+
+def test_a_permissions_boundary_from_a_module_output_is_the_policy_it_names(tmp_path):
+    """permissions_boundary = module.boundary.policy_arn, an aws_iam_policy the plan creates
+    in that module: the boundary is that policy (here one allowing only s3:GetObject, which caps
+    the role's admin attachment), not an unresolved policy attachment."""
+    plan = base()
+    role = next(c for c in plan["resource_changes"] if c["address"] == "aws_iam_role.worker")["change"]
+    role["after_unknown"]["permissions_boundary"] = True
+    del role["after"]["permissions_boundary"]
+    plan["configuration"]["root_module"]["resources"][0]["expressions"]["permissions_boundary"] = {
+        "references": ["module.boundary.policy_arn", "module.boundary"]}
+    add(plan, "module.boundary.aws_iam_policy.this", {"name": "worker-boundary", "policy": READ},
+        {"arn": True, "id": True}, {"name": {"constant_value": "worker-boundary"}, "policy": {}})
+    in_module(plan, "boundary", "./modules/boundary", {}, ["module.boundary.aws_iam_policy.this"],
+              {"policy_arn": {"expression": {"references": ["aws_iam_policy.this.arn", "aws_iam_policy.this"]}}})
+    plan["configuration"]["root_module"]["module_calls"]["boundary"]["module"]["resources"][0]["address"] = \
+        "aws_iam_policy.this"
+    add(plan, "aws_iam_role_policy_attachment.worker_admin", {"role": "orders-worker",
+        "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}, {"id": True},
+        {"role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy_arn": {"constant_value": "arn:aws:iam::aws:policy/AdministratorAccess"}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    # the attachment itself is still written admin; nothing else is reported
+    assert findings(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.worker_admin", "critical")]
