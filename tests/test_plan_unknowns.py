@@ -323,3 +323,56 @@ def test_a_permissions_boundary_from_a_module_output_is_the_policy_it_names(tmp_
     assert (proc.returncode, report["errors"]) == (1, [])
     # the attachment itself is still written admin; nothing else is reported
     assert findings(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.worker_admin", "critical")]
+
+
+# -- which instance a reference means ---------------------------------------------------------------
+
+def bucket_instances(plan: dict, count: int) -> None:
+    for index in range(count):
+        add(plan, f"aws_s3_bucket.logs[{index}]", {"bucket_prefix": f"logs-{index}-"},
+            {"arn": True, "bucket": True, "id": True, "policy": True},
+            {"bucket_prefix": {"references": ["count.index"]}})
+
+
+def test_count_index_references_mean_the_instance_with_the_same_index(tmp_path):
+    """aws_s3_bucket_public_access_block.logs[count.index] guards aws_s3_bucket.logs[count.index]:
+    Terraform prints the reference without its key (aws_s3_bucket.logs and count.index). The last
+    bucket has no block of its own, and only it is reported."""
+    plan = base()
+    bucket_instances(plan, 3)
+    for index in range(2):
+        add(plan, f"aws_s3_bucket_public_access_block.logs[{index}]",
+            {"block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+             "restrict_public_buckets": True}, {"bucket": True, "id": True},
+            {"bucket": {"references": ["aws_s3_bucket.logs", "count.index"]},
+             "block_public_acls": {"constant_value": True}, "block_public_policy": {"constant_value": True},
+             "ignore_public_acls": {"constant_value": True}, "restrict_public_buckets": {"constant_value": True}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert report["errors"] == []
+    assert findings(report) == [("IAG-EXT-004", "aws_s3_bucket.logs[2]", "low")]
+
+
+def test_each_key_and_literal_key_references_mean_that_instance(tmp_path):
+    """Roles named by name_prefix (unknown until apply) with for_each; the admin attachment of
+    each.key "deploy" reaches only that role, and a literal key only its instance."""
+    plan = base()
+    for key in ("deploy", "read"):
+        add(plan, f'aws_iam_role.team["{key}"]', {"name_prefix": f"{key}-", "assume_role_policy": json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "codebuild.amazonaws.com"}}]})},
+            {"arn": True, "id": True, "name": True, "unique_id": True},
+            {"name_prefix": {"references": ["each.key"]}, "assume_role_policy": {}})
+        policy = "arn:aws:iam::aws:policy/AdministratorAccess" if key == "deploy" else \
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        add(plan, f'aws_iam_role_policy_attachment.team["{key}"]', {"policy_arn": policy}, {"id": True, "role": True},
+            {"role": {"references": ["aws_iam_role.team", "each.key"]}, "policy_arn": {"references": ["each.value"]}})
+    add(plan, "aws_iam_role_policy.read_extra", {"name": "extra", "policy": ADMIN}, {"id": True, "role": True},
+        {"name": {"constant_value": "extra"}, "policy": {},
+         "role": {"references": ['aws_iam_role.team["read"].name', 'aws_iam_role.team["read"]']}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert report["errors"] == []
+    assert sorted(f["message"] for f in report["findings"] if f["rule_id"] == "IAG-LP-001") == [
+        'aws_iam_role_policy.read_extra: statement 1 allows every action on every resource '
+        '(granted to role aws_iam_role.team["read"])',
+        'aws_iam_role_policy_attachment.team["deploy"]: attaches the AWS managed policy AdministratorAccess to role '
+        'aws_iam_role.team["deploy"], which allows every action on every resource']

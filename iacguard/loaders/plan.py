@@ -106,6 +106,7 @@ class _Reference:
 
     target: str  # aws_iam_role.deployer / data.aws_iam_policy_document.x
     attrs: tuple[str, ...]  # ("arn",) or deeper ("tags", "Name")
+    key: Any = None  # a literal instance key written in the reference (aws_iam_role.r["ci"].arn)
 
 
 @dataclass
@@ -424,7 +425,7 @@ class _PlanLoader:
             return cached
         self.resolved[key] = ([], False)  # a cycle of module inputs and outputs gives nothing
         found, exact = _resource_references(references)
-        found = [_Reference(prefix + r.target, r.attrs) for r in found]
+        found = [_Reference(prefix + r.target, r.attrs, r.key) for r in found]
         texts = [strip_instance_keys(r) for r in references if isinstance(r, str)]
         deepest = [x for x in texts if not any(o != x and o.startswith(x + ".") for o in texts)]
         for text in dict.fromkeys(deepest):
@@ -472,6 +473,36 @@ class _PlanLoader:
                     references.extend(expression["references"])
             return (references, inner_prefix) if references else None
         return None
+
+    def ref_objects(self, refs: list[_Reference], owner: str, references: list) -> list[Ref]:
+        """``Ref``s for ``refs`` written in the resource instance ``owner``, pinned to the
+        instances they mean: a reference inside an instance of a module called with
+        count/for_each means that instance's resources; one with a literal key
+        (``aws_iam_role.r["ci"]``) that instance; one through ``count.index`` or ``each.key``
+        the instance with the owner's own key, when the plan has it."""
+        module, own_key = _instance_parts(owner)
+        module_base = strip_instance_keys(module)
+        by_key = own_key and any(isinstance(r, str) and (r.startswith("count.") or r.startswith("each."))
+                                 for r in references)
+        objects: list[Ref] = []
+        seen: set = set()
+        for reference in refs:
+            ref = _ref_objects([reference], "")[0]
+            target_module = _instance_parts(ref.target)[0]
+            same_module = bool(module) and target_module == module_base
+            if same_module:
+                ref.scope = module + "."
+            key = reference.key
+            if key is None and by_key:
+                local = ref.target[len(target_module) + 1:] if target_module else ref.target
+                instance = (module + "." if same_module else ref.target[:len(ref.target) - len(local)]) + local + own_key
+                if instance in self.resources:
+                    key = _key_value(own_key)
+            ref.key = key
+            if (ref.text, key) not in seen:
+                seen.add((ref.text, key))
+                objects.append(ref)
+        return objects
 
     def recover_references(self, configuration: Any) -> None:
         if configuration is None:
@@ -589,15 +620,18 @@ class _PlanLoader:
             child_path = _join(path, attr)
             value = container.get(attr, _MISSING)
             if _is_leaf_expression(expression):
-                refs, exact = self.resolve_references(expression.get("references") or [], prefix)
+                references = expression.get("references") or []
+                refs, exact = self.resolve_references(references, prefix)
                 if refs:
-                    _place_refs(container, attr, refs, exact, "", f"{address}.{child_path}")
+                    _place_refs(container, attr, self.ref_objects(refs, address, references), exact,
+                                f"{address}.{child_path}")
             elif isinstance(value, Unknown) and not isinstance(value, Ref):
                 # The whole block is unknown: keep every resource it mentions on the unknown.
-                refs = [r for references in _nested_references(expression)
-                        for r in self.resolve_references(references, prefix)[0]]
-                if refs:
-                    container[attr] = _with_refs(value, _ref_objects(refs, ""))
+                objects = [o for references in _nested_references(expression)
+                           for o in self.ref_objects(self.resolve_references(references, prefix)[0], address,
+                                                     references)]
+                if objects:
+                    container[attr] = _with_refs(value, objects)
             elif isinstance(expression, list) and isinstance(value, list):
                 # Block lists correspond element by element when the counts agree.
                 if len(expression) == len(value):
@@ -833,7 +867,7 @@ def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]
                 or not all(_IDENTIFIER.fullmatch(step) for step in steps)):
             only_resources = False
             continue
-        reference = _Reference(".".join(steps[:size]), tuple(steps[size:]))
+        reference = _Reference(".".join(steps[:size]), tuple(steps[size:]), _literal_key(text, size))
         if reference not in found:
             found.append(reference)
     deepest = [r for r in found
@@ -841,6 +875,24 @@ def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]
                           and o.attrs[:len(r.attrs)] == r.attrs for o in found)]
     exact = only_resources and len(deepest) == 1 and len(deepest[0].attrs) == 1
     return deepest, exact
+
+
+def _literal_key(text: str, size: int) -> Any:
+    """The instance key written after the resource name of a reference (``[0]``,
+    ``["ci"]``), or None (none, or a dynamic key, which Terraform does not print)."""
+    steps = _address_steps(text)
+    return _key_value(steps[size - 1][1]) if len(steps) >= size else None
+
+
+def _key_value(bracket: str) -> Any:
+    """``[0]`` -> 0, ``["a"]`` -> "a"; anything else None."""
+    if not (bracket.startswith("[") and bracket.endswith("]")):
+        return None
+    try:
+        value = json.loads(bracket[1:-1])
+    except ValueError:
+        return None
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
 
 
 def _ref_objects(refs: list[_Reference], prefix: str) -> list[Ref]:
@@ -862,15 +914,13 @@ def _with_refs(previous: Unknown, objects: list[Ref]) -> Unknown:
                    origins=tuple(dict.fromkeys(o for ref in objects for o in ref.origins)))
 
 
-def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: bool, prefix: str,
-                text: str) -> None:
+def _place_refs(container: dict, key: str, objects: list[Ref], is_exact: bool, text: str) -> None:
     """Put what the configuration says about an unknown value in its place.
 
     An expression that is one resource attribute makes a ``Ref``; anything else (several
     resources, a deeper attribute, other references mixed in) stays an ``Unknown`` that lists
     the resources it mentions (``attr`` None when the attribute is behind a dynamic key).
     """
-    objects = _ref_objects(refs, prefix)
     exact = objects[0] if is_exact else None
     current = container.get(key, _MISSING)
 
