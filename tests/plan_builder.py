@@ -7,11 +7,13 @@ attribute with a default is known (``"path": "/"``), an optional one without a d
 ``true``, absent from ``after`` and ``planned_values``). The tables below give that per
 resource type and AWS provider major version. They were read from the provider's schemas
 (hashicorp/terraform-provider-aws ``internal/service/{iam,s3,sqs,sns,kms,secretsmanager,sts}``,
-the resource files named in each entry, v4.67 and v5.x) and checked against real public plans:
-Terraform 1.10 with provider ~> 5.0 creating ``aws_s3_bucket`` + ``aws_s3_bucket_policy`` from a
-deferred ``aws_iam_policy_document``, and unchanged (``no-op``) IAM roles, policies and
-attachments; Terraform 1.5 creating ``aws_secretsmanager_secret``; published v4 plan excerpts of
-``aws_iam_role`` and ``aws_kms_key``.
+the resource files named in each entry) and checked against real public plans, which the
+builder reproduces for the same configuration (after, after_unknown, after_sensitive,
+planned_values, configuration expressions; ids and dates aside): Terraform 1.10 + provider 5
+creating a bucket and a bucket policy from a deferred ``aws_iam_policy_document`` and leaving an
+IAM role, policy and attachment unchanged; Terraform 1.13 + provider 5 creating a role, policy
+and attachment; Terraform 1.1 + provider 4.48 (format 1.0) creating a role and attachment;
+Terraform 1.1 + provider 4.6 creating a bucket and a KMS key.
 
 The layout per ``format_version`` follows Terraform's ``jsonplan``/``jsonstate`` writers and
 real plans of each: ``0.1`` (Terraform 0.12-0.15; 0.12-0.14 without sensitivity masks, as here),
@@ -26,6 +28,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +117,8 @@ _S3_BUCKET_COMPUTED = {
 _S3_BUCKET_MASKS = _tags_masks(
     cors_rule=[], grant=[], lifecycle_rule=[], logging=[], object_lock_configuration=[],
     replication_configuration=[], server_side_encryption_configuration=[], versioning=[], website=[])
-_S3_BUCKET_V4 = Schema(  # internal/service/s3/bucket.go at v4.67: bucket_prefix Optional only
-    defaults={"bucket_prefix": None, "force_destroy": False, "tags": None, "timeouts": None},
+_S3_BUCKET_V4 = Schema(  # internal/service/s3/bucket.go in v4: bucket_prefix Optional only, no timeouts
+    defaults={"bucket_prefix": None, "force_destroy": False, "tags": None},
     computed=_S3_BUCKET_COMPUTED, masks=_S3_BUCKET_MASKS, source="s3/bucket.go")
 _S3_BUCKET_V5 = Schema(  # v5: bucket_prefix Optional+Computed
     defaults={"force_destroy": False, "tags": None, "timeouts": None},
@@ -154,8 +157,8 @@ _SNS_TOPIC_V5 = Schema(  # v5 adds archive_policy (Optional) and beginning_archi
     masks=_tags_masks(), source="sns/topic.go")
 _SNS_TOPIC_POLICY = Schema(  # internal/service/sns/topic_policy.go
     defaults={}, computed={"id": "{arn}", "owner": "{account}"}, source="sns/topic_policy.go")
-_KMS_KEY_V4 = Schema(  # internal/service/kms/key.go at v4.67 (description, policy: Optional+Computed)
-    defaults={"bypass_policy_lockout_safety_check": False, "custom_key_store_id": None,
+_KMS_KEY_V4 = Schema(  # internal/service/kms/key.go in v4 (description, policy: Optional+Computed)
+    defaults={"bypass_policy_lockout_safety_check": False,
               "customer_master_key_spec": "SYMMETRIC_DEFAULT", "deletion_window_in_days": None,
               "enable_key_rotation": False, "is_enabled": True, "key_usage": "ENCRYPT_DECRYPT", "tags": None},
     computed={"arn": "arn:aws:kms:{region}:{account}:key/{key_id}", "description": "",
@@ -165,8 +168,8 @@ _KMS_KEY_V4 = Schema(  # internal/service/kms/key.go at v4.67 (description, poli
                          '"Sid":"Enable IAM User Permissions"}}],"Version":"2012-10-17"}}'),
               "tags_all": {}},
     masks=_tags_masks(), source="kms/key.go")
-_KMS_KEY_V5 = Schema(  # v5 adds xks_key_id (Optional) and rotation_period_in_days (Optional+Computed)
-    defaults={**_KMS_KEY_V4.defaults, "xks_key_id": None},
+_KMS_KEY_V5 = Schema(  # v5 has custom_key_store_id and xks_key_id (Optional), rotation_period_in_days
+    defaults={**_KMS_KEY_V4.defaults, "custom_key_store_id": None, "xks_key_id": None},  # (Optional+Computed)
     computed={**_KMS_KEY_V4.computed, "rotation_period_in_days": 0},
     masks=_tags_masks(), source="kms/key.go")
 _SECRET_V4 = Schema(  # internal/service/secretsmanager/secret.go at v4.67 (rotation_* still there)
@@ -187,10 +190,10 @@ _SECRET_POLICY = Schema(  # internal/service/secretsmanager/secret_policy.go
 _POLICY_DOCUMENT_V4 = Schema(  # internal/service/iam/policy_document_data_source.go at v4.67
     defaults={"override_json": None, "override_policy_documents": None, "policy_id": None,
               "source_json": None, "source_policy_documents": None, "statement": None, "version": None},
-    computed={"id": "{hash}", "json": ""}, source="iam/policy_document_data_source.go")
+    computed={"id": "{hash}", "json": ""}, masks={"statement": []}, source="iam/policy_document_data_source.go")
 _POLICY_DOCUMENT_V5 = Schema(  # v5 adds minified_json (Computed)
     defaults=_POLICY_DOCUMENT_V4.defaults, computed={"id": "{hash}", "json": "", "minified_json": ""},
-    source="iam/policy_document_data_source.go")
+    masks={"statement": []}, source="iam/policy_document_data_source.go")
 _CALLER_IDENTITY = Schema(  # internal/service/sts/caller_identity_data_source.go
     defaults={}, computed={"account_id": "{account}", "arn": "arn:aws:iam::{account}:user/ci",
                            "id": "{account}", "user_id": "AIDAEXAMPLECI"},
@@ -228,10 +231,16 @@ SCHEMAS = {
 @dataclass(frozen=True)
 class Arg:
     """One configured argument: its value in the plan (``UNKNOWN`` when only apply knows it)
-    and how ``configuration`` shows its expression."""
+    and how ``configuration`` shows its expression. ``traversal``: for a plain reference, the
+    attribute it reads (``aws_iam_role.worker[each.key].name``), whose value the builder
+    takes from the plan as Terraform does: known when the target's attribute is known."""
 
     value: Any
     expression: dict
+    traversal: str | None = None
+
+
+FROM_PLAN = object()  # ref(): the value is whatever the plan knows of the referenced attribute
 
 
 def const(value: Any) -> Arg:
@@ -239,26 +248,33 @@ def const(value: Any) -> Arg:
     return Arg(value, {"constant_value": copy.deepcopy(value)})
 
 
-def ref(value: Any, *traversals: str) -> Arg:
-    """``aws_s3_bucket.site.arn``: references list every traversal prefix, deepest first."""
-    return Arg(value, {"references": _expand(traversals)})
+def ref(traversal: str, *, value: Any = FROM_PLAN) -> Arg:
+    """A reference to one attribute (``aws_s3_bucket.site.arn``, ``aws_iam_role.r[each.key].name``,
+    ``var.x``). Terraform lists every prefix of the traversal, deepest first; a key that is not a
+    literal (``[each.key]``, ``[count.index]``) ends the traversal at the resource and adds the
+    key's own reference."""
+    return Arg(value, {"references": _references(traversal)}, traversal)
 
 
 def call(value: Any, *traversals: str) -> Arg:
-    """A function call (``jsonencode(...)``, ``file(...)``): ``{}`` without references."""
-    return Arg(value, {"references": _expand(traversals)} if traversals else {})
+    """A function call or template (``jsonencode(...)``, ``file(...)``, ``"${x.arn}/*"``):
+    ``{}`` without references."""
+    refs: list[str] = []
+    for traversal in traversals:
+        refs.extend(r for r in _references(traversal) if r not in refs)
+    return Arg(value, {"references": refs} if refs else {})
 
 
-def _expand(traversals: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for text in traversals:
-        parts = text.split(".")
-        size = 3 if parts[0] == "data" else 2  # var.x, count.index, aws_iam_role.r
-        for end in range(len(parts), size - 1, -1):
-            prefix = ".".join(parts[:end])
-            if prefix not in out:
-                out.append(prefix)
-    return out
+_DYNAMIC_KEY = re.compile(r"\[(count\.index|each\.key|each\.value)\]")
+
+
+def _references(traversal: str) -> list[str]:
+    dynamic = _DYNAMIC_KEY.search(traversal)
+    if dynamic:
+        return [traversal[:dynamic.start()], dynamic.group(1)]
+    parts = traversal.split(".")
+    size = 3 if parts[0] == "data" else 2  # var.x, count.index, aws_iam_role.r
+    return [".".join(parts[:end]) for end in range(len(parts), size - 1, -1)]
 
 
 def statement(**members: Arg | list) -> dict:
@@ -273,9 +289,12 @@ def statement(**members: Arg | list) -> dict:
 class Res:
     """One resource block (``count``/``for_each`` give several instances).
 
-    ``action``: create / update / no-op / read (a data source read at apply) / plan-read (a data
-    source read while planning: only in ``prior_state``). ``before``: the deployed arguments
-    (update, no-op). ``keys``: instance keys (ints for count, strings for for_each)."""
+    ``action``: create / update / no-op / delete (removed from the configuration) / read (a data
+    source read at apply) / plan-read (a data source read while planning: only in
+    ``prior_state``). ``before``: the deployed arguments
+    (update, no-op). ``state``: what the provider reads back into the deployed state beyond
+    them (a role's ``managed_policy_arns`` lists what attachments attached). ``keys``: instance
+    keys (ints for count, strings for for_each)."""
 
     type: str
     name: str
@@ -285,6 +304,7 @@ class Res:
     module: str = ""  # "module.app" or "module.app.module.inner"
     keys: list | None = None
     mode: str = "managed"
+    state: dict = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -409,18 +429,18 @@ class PlanBuilder:
         return after
 
     def masks(self, res: Res, after: dict | None) -> dict:
-        """``sensitive_values``: empty containers for blocks, sets and maps that have a value."""
+        """``sensitive_values``/``after_sensitive`` with nothing sensitive: for each block, set,
+        list or map attribute the shape of its value with ``false`` for list elements (object
+        members and map entries that are not sensitive are left out); an unknown one keeps the
+        schema's empty container, a known null none."""
         if after is None:
             return {}
-        out = copy.deepcopy(self.schema(res).masks)
-        if isinstance(after.get("managed_policy_arns"), list):
-            out["managed_policy_arns"] = [False] * len(after["managed_policy_arns"])
-        if isinstance(after.get("statement"), list):
-            out["statement"] = [{"actions": [False] * len(s.get("actions") or []), "condition": [],
-                                 "not_principals": [], "principals": [{"identifiers": [False] * len(p["identifiers"])}
-                                                                      for p in s.get("principals") or []],
-                                 "resources": [False] * len(s.get("resources") or [])}
-                                for s in after["statement"]]
+        out = {}
+        for key, empty in self.schema(res).masks.items():
+            if key not in after:
+                out[key] = copy.deepcopy(empty)
+            elif after[key] is not None:
+                out[key] = _mask(after[key])
         return out
 
     # -- the plan -----------------------------------------------------------------------------
@@ -434,9 +454,35 @@ class PlanBuilder:
             out.append((res.base + suffix, key))
         return out
 
-    def _args_for(self, args: dict, key: Any) -> dict:
-        """Arguments may be callables of the instance key (``each.key`` / ``count.index``)."""
-        return {k: (v(key) if callable(v) else v) for k, v in args.items()}
+    def _args_for(self, res: Res, args: dict, key: Any) -> dict:
+        """Arguments of one instance: callables of the instance key (``"${each.key}"``,
+        ``count.index``) are called, references take their value from the plan."""
+        out = {}
+        for name, arg in args.items():
+            if callable(arg) and not isinstance(arg, Arg):
+                arg = arg(key)
+            if isinstance(arg, Arg) and arg.value is FROM_PLAN:
+                arg = Arg(self._lookup(res, arg.traversal, key), arg.expression, arg.traversal)
+            out[name] = arg
+        return out
+
+    def _lookup(self, res: Res, traversal: str, key: Any) -> Any:
+        """What the plan knows of ``traversal`` for the instance ``key`` of ``res``: the value,
+        or ``UNKNOWN`` when the target's attribute is computed (absent from its after)."""
+        if traversal.startswith("var."):
+            return copy.deepcopy(self.variables[traversal[4:]])
+        dynamic = _DYNAMIC_KEY.search(traversal)
+        if dynamic:
+            suffix = f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+            traversal = traversal[:dynamic.start()] + suffix + traversal[dynamic.end():]
+        match = re.fullmatch(r"((?:data\.)?[\w-]+\.[\w-]+(?:\[[^\]]+\])?)\.([\w-]+)", traversal)
+        if match is None:
+            raise ValueError(f"ref({traversal!r}): one attribute of one resource instance")
+        target = (f"{res.module}." if res.module else "") + match.group(1)
+        if target not in self._values:
+            raise ValueError(f"ref({traversal!r}) from {res.base}: {target} is not described before it")
+        known = self._values[target]
+        return copy.deepcopy(known[match.group(2)]) if match.group(2) in known else UNKNOWN
 
     def at_least(self, version: str) -> bool:
         return tuple(int(p) for p in self.format_version.split(".")) >= tuple(int(p) for p in version.split("."))
@@ -446,9 +492,10 @@ class PlanBuilder:
         planned_modules: dict[str, list] = {}
         prior_modules: dict[str, list] = {}
         changes: list[dict] = []
+        self._values: dict[str, dict] = {}  # what the plan knows of each instance, for ref()
         for res in self.resources:
             for address, key in self.instances(res):
-                args = self._args_for(res.args, key)
+                args = self._args_for(res, res.args, key)
                 header = {"address": address, "mode": res.mode, "type": res.type, "name": res.name}
                 if key is not None:
                     header["index"] = key
@@ -459,12 +506,14 @@ class PlanBuilder:
                     if sensitive:
                         entry["sensitive_values"] = self.masks(res, state)
                     prior_modules.setdefault(res.module, []).append(entry)
+                    self._values[address] = state
                     continue
                 if res.action == "create" or res.action == "read":
                     before = None
                     after, unknown = self.planned(res, args, address)
                 else:
-                    before = self.applied(res, self._args_for(res.before or res.args, key), address)
+                    before = self.applied(res, self._args_for(res, res.before or res.args, key), address)
+                    before.update(copy.deepcopy(res.state))
                     after = copy.deepcopy(before)
                     unknown = {}
                     for name, arg in args.items():
@@ -474,18 +523,20 @@ class PlanBuilder:
                             unknown[name] = True
                         else:
                             after[name] = copy.deepcopy(value)
-                    if res.action == "no-op" and after != before:
+                    if res.action in ("no-op", "delete") and after != before:
                         raise ValueError(f"{address}: no-op whose arguments change its state")
                     if res.mode == "managed":
                         state_entry = {**header, **provider, "schema_version": 0, "values": before}
                         if sensitive:
                             state_entry["sensitive_values"] = self.masks(res, before)
                         prior_modules.setdefault(res.module, []).append(state_entry)
+                if res.action == "delete":  # gone from the configuration; only its state remains
+                    after, unknown = None, {}
                 change: dict = {"actions": [res.action], "before": before, "after": after,
                                 "after_unknown": unknown}
                 if sensitive:
                     change["before_sensitive"] = self.masks(res, before) if before is not None else False
-                    change["after_sensitive"] = self.masks(res, after)
+                    change["after_sensitive"] = self.masks(res, after) if after is not None else False
                 entry = {**header}
                 if res.module:
                     entry["module_address"] = res.module
@@ -493,7 +544,12 @@ class PlanBuilder:
                 entry["change"] = change
                 if res.action == "read":
                     entry["action_reason"] = "read_because_config_unknown"
+                if res.action == "delete":
+                    entry["action_reason"] = "delete_because_no_resource_config"
                 changes.append(entry)
+                if after is None:
+                    continue
+                self._values[address] = after
                 values_entry = {**header, **provider, "schema_version": 0}
                 if after:  # Terraform leaves values out when nothing is known yet
                     values_entry["values"] = after
@@ -529,6 +585,8 @@ class PlanBuilder:
     def configuration(self) -> dict:
         modules: dict[str, dict] = {"": {"resources": []}}
         for res in self.resources:
+            if res.action == "delete":
+                continue
             configured: dict = {"address": f"{'data.' if res.mode == 'data' else ''}{res.type}.{res.name}",
                                 "mode": res.mode, "type": res.type, "name": res.name,
                                 "provider_config_key": "aws" if not res.module else f"{res.module.split('.')[-1]}:aws",
@@ -553,6 +611,8 @@ class PlanBuilder:
         providers = {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
                              "version_constraint": PROVIDER_VERSION[self.provider],
                              "expressions": {"region": {"constant_value": self.region}}}}
+        if not self.at_least(RELEVANT_FROM):
+            del providers["aws"]["full_name"]  # Terraform 1.2 added it
         variables = {k: {} for k in self.variables}
         if variables:
             root["variables"] = variables
@@ -561,6 +621,8 @@ class PlanBuilder:
     def relevant_attributes(self) -> list[dict]:
         seen: list[dict] = []
         for res in self.resources:
+            if res.action == "delete":
+                continue
             for arg in _walk_args(res.args):
                 for reference in arg.expression.get("references", []):
                     parts = reference.split(".")
@@ -572,6 +634,12 @@ class PlanBuilder:
                     if item not in seen:
                         seen.append(item)
         return seen
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items() if isinstance(v, (dict, list))}
+    return [_mask(v) if isinstance(v, (dict, list)) else False for v in value]
 
 
 def _walk_args(args: dict):

@@ -28,8 +28,7 @@ def no_policy_resources(prefix: str = "app", module: str = "", *, blocked: bool 
         res.module = module
         return res
 
-    bucket_id = (ref(UNKNOWN, "aws_s3_bucket.assets", instance_key) if instance_key
-                 else ref(UNKNOWN, "aws_s3_bucket.assets.id"))
+    bucket_id = ref(f"aws_s3_bucket.assets[{instance_key}].id" if instance_key else "aws_s3_bucket.assets.id")
 
     def named(text: str):
         """A name unique per instance ("${prefix}-jobs-${count.index}") or a literal."""
@@ -67,14 +66,14 @@ def with_admin_attachment(provider: str = "v5", format_version: str = "1.2") -> 
     """AdministratorAccess attached to the new role by a separate attachment resource."""
     return no_policies(provider, format_version).add(
         Res("aws_iam_role_policy_attachment", "worker_admin", {
-            "role": ref(UNKNOWN, "aws_iam_role.worker.name"), "policy_arn": const(ADMIN_ARN)}))
+            "role": ref("aws_iam_role.worker.name"), "policy_arn": const(ADMIN_ARN)}))
 
 
 def with_inline_admin(provider: str = "v5", format_version: str = "1.2") -> PlanBuilder:
     """An inline policy allowing every action on every resource, written with jsonencode."""
     return no_policies(provider, format_version).add(
         Res("aws_iam_role_policy", "worker_all", {
-            "name": const("everything"), "role": ref(UNKNOWN, "aws_iam_role.worker.id"),
+            "name": const("everything"), "role": ref("aws_iam_role.worker.id"),
             "policy": call(policy({"Action": "*", "Effect": "Allow", "Resource": "*"}))}))
 
 
@@ -87,8 +86,8 @@ def with_public_bucket_document(provider: str = "v5", format_version: str = "1.2
             resources=call([UNKNOWN], "aws_s3_bucket.assets.arn"),
             principals=[{"type": const("*"), "identifiers": const(["*"])}])]}, deferred=True),
         Res("aws_s3_bucket_policy", "assets_public", {
-            "bucket": ref(UNKNOWN, "aws_s3_bucket.assets.id"),
-            "policy": ref(UNKNOWN, "data.aws_iam_policy_document.assets_public.json")}))
+            "bucket": ref("aws_s3_bucket.assets.id"),
+            "policy": ref("data.aws_iam_policy_document.assets_public.json")}))
 
 
 def with_public_bucket_jsonencode(provider: str = "v5", format_version: str = "1.2") -> PlanBuilder:
@@ -96,7 +95,7 @@ def with_public_bucket_jsonencode(provider: str = "v5", format_version: str = "1
     known at plan time, only the bucket argument (its id) waits for apply."""
     return no_policies(provider, format_version, blocked=False).add(
         Res("aws_s3_bucket_policy", "assets_public", {
-            "bucket": ref(UNKNOWN, "aws_s3_bucket.assets.id"),
+            "bucket": ref("aws_s3_bucket.assets.id"),
             "policy": call(policy({"Sid": "PublicRead", "Action": "s3:GetObject", "Effect": "Allow",
                                    "Principal": "*", "Resource": "arn:aws:s3:::app-assets-111122223333/*"}))}))
 
