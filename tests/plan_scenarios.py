@@ -59,6 +59,7 @@ def no_policies(provider: str = "v5", format_version: str = "1.2", *, blocked: b
     plan = PlanBuilder(provider, format_version)
     plan.add(*no_policy_resources(blocked=blocked))
     plan.add(data("aws_caller_identity", "current"))
+    plan.checks.append("assets_versioned")  # a check block: format 1.2 lists its status
     return plan
 
 
