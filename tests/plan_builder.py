@@ -16,7 +16,8 @@ and attachment; Terraform 1.1 + provider 4.48 (format 1.0) creating a role and a
 Terraform 1.1 + provider 4.6 creating a bucket and a KMS key.
 
 The layout per ``format_version`` follows Terraform's ``jsonplan``/``jsonstate`` writers and
-real plans of each: ``0.1`` (Terraform 0.12-0.15; 0.12-0.14 without sensitivity masks, as here),
+real plans of each: ``0.1`` (Terraform 0.12-1.0.0; 0.12-0.14 without sensitivity masks, as here;
+references name the resource only),
 ``0.2`` (1.0) adds ``sensitive_values``, ``before_sensitive``/``after_sensitive``; ``1.0`` (1.1)
 has the same keys and a state ``format_version`` of ``"1.0"``; ``1.1`` (1.2-1.4) adds
 ``relevant_attributes``; ``1.2`` (1.5 and later) adds ``checks``, ``timestamp`` and
@@ -43,6 +44,9 @@ PROVIDER_VERSION = {"v4": "~> 4.0", "v5": "~> 5.0"}
 SENSITIVE_FROM = "0.2"  # first format_version with sensitive_values and *_sensitive masks
 RELEVANT_FROM = "1.1"
 CHECKS_FROM = "1.2"
+# Terraform 0.12 to 1.0.0 (format 0.1) list references to the resource only: aws_kms_key.k for
+# aws_kms_key.k.arn; later ones add the attribute traversals (aws_kms_key.k.arn, aws_kms_key.k).
+QUALIFIED_REFERENCES_FROM = "0.2"
 
 
 @dataclass(frozen=True)
@@ -591,6 +595,8 @@ class PlanBuilder:
                                 "mode": res.mode, "type": res.type, "name": res.name,
                                 "provider_config_key": "aws" if not res.module else f"{res.module.split('.')[-1]}:aws",
                                 "expressions": _expressions(res.args)}
+            if not self.at_least(QUALIFIED_REFERENCES_FROM):
+                configured["expressions"] = _resource_level(configured["expressions"])
             configured["schema_version"] = 0
             if res.keys is not None:
                 if all(isinstance(k, int) for k in res.keys):
@@ -675,6 +681,25 @@ def _expressions(args: dict) -> dict:
                 blocks.append(exprs)
             out[key] = blocks
     return out
+
+
+def _resource_level(expressions: Any) -> Any:
+    """Configuration expressions as format 0.1 writes them: each reference cut to its resource
+    (``data.x.y``, ``module.m.output``, ``var.v``), once."""
+    if isinstance(expressions, list):
+        return [_resource_level(e) for e in expressions]
+    if not isinstance(expressions, dict):
+        return expressions
+    if isinstance(expressions.get("references"), list):
+        cut: list[str] = []
+        for reference in expressions["references"]:
+            parts = reference.split(".")
+            size = 3 if parts[0] in ("data", "module") else 2
+            short = ".".join(parts[:size])
+            if short not in cut:
+                cut.append(short)
+        return {**expressions, "references": cut}
+    return {k: _resource_level(v) for k, v in expressions.items()}
 
 
 def _module_tree(by_module: dict[str, list]) -> dict:
