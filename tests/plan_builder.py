@@ -18,7 +18,8 @@ Terraform 1.1 + provider 4.6 creating a bucket and a KMS key.
 The layout per ``format_version`` follows Terraform's ``jsonplan``/``jsonstate`` writers and
 real plans of each: ``0.1`` (Terraform 0.12-1.0.0; 0.12-0.14 without sensitivity masks, as here;
 references name the resource only),
-``0.2`` (1.0) adds ``sensitive_values``, ``before_sensitive``/``after_sensitive``; ``1.0`` (1.1)
+``0.2`` (1.0.1-1.0.11) adds ``sensitive_values``, ``before_sensitive``/``after_sensitive``
+(0.15 had the latter two already) and ``action_reason``; ``1.0`` (1.1)
 has the same keys and a state ``format_version`` of ``"1.0"``; ``1.1`` (1.2-1.4) adds
 ``relevant_attributes``; ``1.2`` (1.5 and later) adds ``checks``, ``timestamp`` and
 ``applyable``/``complete``/``errored``.
@@ -546,10 +547,9 @@ class PlanBuilder:
                     entry["module_address"] = res.module
                 entry.update(provider)
                 entry["change"] = change
-                if res.action == "read":
-                    entry["action_reason"] = "read_because_config_unknown"
-                if res.action == "delete":
-                    entry["action_reason"] = "delete_because_no_resource_config"
+                if res.action in ("read", "delete") and self.at_least(SENSITIVE_FROM):  # 0.2 added reasons
+                    entry["action_reason"] = ("read_because_config_unknown" if res.action == "read"
+                                              else "delete_because_no_resource_config")
                 changes.append(entry)
                 if after is None:
                     continue
