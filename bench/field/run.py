@@ -5,12 +5,14 @@ The repositories in manifest.json are never part of this repository. Each is ext
 bare git mirror outside it (``<mirrors>/<owner>+<name>/repo``, the layout the library's fetch
 tool writes; ``git --git-dir=D archive COMMIT | tar -x``) into a work directory, then scanned with
 ``iacguard scan --format json`` from the extracted root. One row per repository: exit code,
-findings, blocking findings, errors by kind, module calls not analysed and seconds.
+findings, blocking findings, errors by kind, module calls not analysed and seconds; an entry of
+kind "plan" lists its plan files in ``paths``, each scanned alone with a row of its own.
 
     python bench/field/run.py                          # table of the installed iacguard
     python bench/field/run.py --save before.json       # keep the results ...
     python bench/field/run.py --compare before.json    # ... and show them beside a later run
     python bench/field/run.py --blocking blocking.jsonl  # every blocking finding, to hand-judge
+    python bench/field/run.py --kind plan              # only the public plans
 
 It fetches nothing: a repository without a mirror is reported as missing. CI never runs it.
 """
@@ -49,15 +51,17 @@ def mirror_of(mirrors: Path, repo: str) -> Path | None:
     return None
 
 
-def extract(mirror: Path, commit: str, destination: Path) -> None:
-    """A clean tree of ``commit`` in ``destination`` (kept between runs: same commit, same files)."""
+def extract(mirror: Path, commit: str, destination: Path, only: list[str] | None = None) -> None:
+    """A clean tree of ``commit`` in ``destination`` (kept between runs: same commit, same files).
+    ``only``: just these paths (a plan is read alone, and a mirror may lack the large files of
+    the rest of its tree, which makes a whole archive fail)."""
     stamp = destination / ".field-commit"
-    if stamp.is_file() and stamp.read_text() == commit:
+    if stamp.is_file() and stamp.read_text() == commit and all((destination / p).is_file() for p in only or ()):
         return
     if destination.exists():
         shutil.rmtree(destination)
     destination.mkdir(parents=True)
-    archive = subprocess.run(["git", f"--git-dir={mirror}", "archive", commit],
+    archive = subprocess.run(["git", f"--git-dir={mirror}", "archive", commit, *(["--", *only] if only else [])],
                              capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(destination)], input=archive.stdout, check=True)
     stamp.write_text(commit)
@@ -119,6 +123,8 @@ def main() -> int:
     parser.add_argument("--args", default="", help="extra scan arguments, e.g. '--jobs 1'")
     parser.add_argument("--only", action="append", default=[],
                         help="only repositories whose name contains this (repeatable)")
+    parser.add_argument("--kind", action="append", default=[],
+                        help="only entries of this kind: terraform, cloudformation, plan ... (repeatable)")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--save", type=Path, help="write the results (JSON) for a later --compare")
     parser.add_argument("--compare", type=Path, help="results saved by an earlier run, shown beside")
@@ -134,14 +140,21 @@ def main() -> int:
         name = entry["repo"]
         if options.only and not any(part in name for part in options.only):
             continue
+        if options.kind and entry.get("kind") not in options.kind:
+            continue
         mirror = mirror_of(options.mirrors, name)
         if mirror is None:
             results[name] = {"missing": True}
             continue
         root = options.work / name.replace("/", "+")
-        extract(mirror, entry["commit"], root)
-        results[name] = scan(command, root, entry.get("paths", []), shlex.split(options.args), options.timeout)
-        results[name]["kind"] = entry.get("kind", "")
+        paths = entry.get("paths", [])
+        plans = entry.get("kind") == "plan"
+        extract(mirror, entry["commit"], root, paths if plans else None)
+        # each plan is a pipeline's gate on its own: one scan and one row per plan file
+        for label, scanned in ([(f"{name}:{p}" if len(paths) > 1 else name, [p]) for p in paths] if plans
+                               else [(name, paths)]):
+            results[label] = scan(command, root, scanned, shlex.split(options.args), options.timeout)
+            results[label]["kind"] = entry.get("kind", "")
 
     before = json.loads(options.compare.read_text()) if options.compare else {}
     print("| repository | files | exit | findings | blocking | errors by kind | not analysed | seconds |")

@@ -736,14 +736,26 @@ def deploying_accounts(model: Any, group: str | None = None) -> set[str]:
     ``group``, only that group's: a plan says where its own resources deploy, nothing about the
     other templates of a scan."""
     found: set[str] = set()
-    candidates = (model.resources_of("aws_caller_identity") if hasattr(model, "resources_of")
-                  else getattr(model, "resources", ()))
-    for resource in candidates:
+    for resource in _caller_identities(model):
         if resource.type == "aws_caller_identity" and (group is None or resource.group == group):
             value = resource.get("account_id")
             if isinstance(value, str) and not isinstance(value, Unknown) and _ACCOUNT.fullmatch(value):
                 found.add(value)
     return found
+
+
+def _caller_identities(model: Any) -> list:
+    """The ``aws_caller_identity`` lookups of a model. They are data sources, which the model
+    keeps out of ``resources`` (they create nothing), so they are read from ``all_resources``;
+    the list is kept on the model, as checks ask once per policy."""
+    everything = getattr(model, "all_resources", None)
+    if everything is None:
+        return [r for r in getattr(model, "resources", ()) if r.type == "aws_caller_identity"]
+    cached = model.__dict__.get("_caller_identities")
+    if cached is None or cached[0] != len(everything):
+        cached = model._caller_identities = (
+            len(everything), [r for r in everything if r.type == "aws_caller_identity"])
+    return cached[1]
 
 
 def zone_for(model: Any, settings: Any, group: str | None = None) -> Zone:
