@@ -84,24 +84,38 @@ def test_plan_of_thousands_of_instances_without_policies_exits_0(tmp_path):
     assert code == 0
 
 
+def statement_line(path: Path, document: str) -> int:
+    """Line of the ``{`` of the first statement of a data aws_iam_policy_document's value in
+    planned_values: a document read at apply is built from those statements, and a finding
+    points at the statement, as it does in the .tf files."""
+    lines = path.read_text().splitlines()
+    start = object_line(path, document)
+    for number in range(start, len(lines)):
+        if lines[number].strip() == '"statement": [':
+            return number + 2
+    raise AssertionError(f"no statement for {document} in {path}")
+
+
 # -- the same plans with something to block: exit 1 naming it ------------------------------------
 
 BLOCKED = [
-    (scenarios.with_admin_attachment, "IAG-LP-001", "aws_iam_role_policy_attachment.worker_admin"),
-    (scenarios.with_inline_admin, "IAG-LP-001", "aws_iam_role_policy.worker_all"),
-    (scenarios.with_public_bucket_document, "IAG-EXT-001", "aws_s3_bucket_policy.assets_public"),
-    (scenarios.with_public_bucket_jsonencode, "IAG-EXT-001", "aws_s3_bucket_policy.assets_public"),
+    (scenarios.with_admin_attachment, "IAG-LP-001", "aws_iam_role_policy_attachment.worker_admin", None),
+    (scenarios.with_inline_admin, "IAG-LP-001", "aws_iam_role_policy.worker_all", None),
+    (scenarios.with_public_bucket_document, "IAG-EXT-001", "aws_s3_bucket_policy.assets_public",
+     "data.aws_iam_policy_document.assets_public"),
+    (scenarios.with_public_bucket_jsonencode, "IAG-EXT-001", "aws_s3_bucket_policy.assets_public", None),
 ]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-@pytest.mark.parametrize("scenario, rule_id, address", BLOCKED, ids=[b[0].__name__ for b in BLOCKED])
-def test_admin_or_public_bucket_policy_exits_1_naming_it(tmp_path, provider, scenario, rule_id, address):
+@pytest.mark.parametrize("scenario, rule_id, address, document", BLOCKED, ids=[b[0].__name__ for b in BLOCKED])
+def test_admin_or_public_bucket_policy_exits_1_naming_it(tmp_path, provider, scenario, rule_id, address, document):
     path = written(tmp_path, "plan", scenario(provider))
     report, code = scan(path)
     assert errors(report) == []
+    line = statement_line(path, document) if document else object_line(path, address)
     assert [(f["rule_id"], f["resource"], f["file"], f["line"]) for f in blocking(report)] == [
-        (rule_id, address, "plan.json", object_line(path, address))]
+        (rule_id, address, "plan.json", line)]
     assert code == 1
 
 

@@ -139,8 +139,10 @@ def test_v4_public_site_plan_exits_1_naming_the_public_bucket_policy(v4_report):
     assert [(e.get("kind"), e["message"]) for e in report["errors"]] == []
     blocking = [(f["rule_id"], f["resource"], f["file"], f["line"]) for f in report["findings"]
                 if f["severity"] in ("high", "critical")]
-    assert blocking == [("IAG-EXT-001", "aws_s3_bucket_policy.site", V4_SITE.name,
-                         object_line(V4_SITE, "aws_s3_bucket_policy.site"))]
+    # at the statement of the document in planned_values, as a .tf finding is at its statement
+    statement = object_line(V4_SITE, "data.aws_iam_policy_document.public_read") + 14
+    assert V4_SITE.read_text().splitlines()[statement - 2].strip() == '"statement": ['
+    assert blocking == [("IAG-EXT-001", "aws_s3_bucket_policy.site", V4_SITE.name, statement)]
     assert code == 1
 
 
