@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,88 @@ def test_state_in_a_walked_directory_is_scanned_and_a_raw_state_is_not_mistaken(
     assert [(e["kind"], e["file"], e["line"], e["message"]) for e in report["errors"]] == [
         ("input", "raw_state.json", None, "a raw Terraform state (terraform.tfstate) is not read: run "
                                           "terraform show -json > state.json and scan that")]
+
+
+# -- --diff-base on plans ----------------------------------------------------------------------------
+
+def diffs(report: dict) -> list[tuple]:
+    return sorted((f["rule_id"], f["resource"], f["diff"]) for f in report["findings"])
+
+
+def test_diff_base_prior_state_needs_no_git(tmp_path):
+    copy(tmp_path, "admin_unchanged.json", "admin_attached.json", "readonly_to_admin.json", "deletes.json")
+    # an admin role the plan leaves as deployed does not fail a gate on new findings
+    report, proc = scan_json("admin_unchanged.json", "--diff-base", "prior-state", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert diffs(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.app_admin", "unchanged")]
+    assert report["summary"]["diff"] == {"base": "prior-state", "new": 0, "worse": 0, "unchanged": 1, "fixed": 0}
+    _, proc = scan_json("admin_unchanged.json", cwd=tmp_path)
+    assert proc.returncode == 1  # without the base it blocks
+    # the same attachment created by the plan is new
+    report, proc = scan_json("admin_attached.json", "--diff-base", "prior-state", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert diffs(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.app_admin", "new")]
+    # read-only to admin is new; one more partner account trusted is worse
+    report, proc = scan_json("readonly_to_admin.json", "--diff-base", "prior-state", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert diffs(report) == [("IAG-EXT-001", "aws_iam_role.batch", "new"),
+                             ("IAG-EXT-002", "aws_iam_role.ops", "worse"),
+                             ("IAG-EXT-007", "aws_iam_role.ops", "worse"),
+                             ("IAG-EXT-007", "aws_iam_role.ops", "worse"),
+                             ("IAG-LP-001", "aws_iam_role_policy.app", "new")]
+    # the admin attachment the plan deletes is fixed
+    report, proc = scan_json("deletes.json", "--diff-base", "prior-state", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert diffs(report) == [("IAG-LP-001", "aws_iam_policy.broad", "unchanged")]
+    assert report["summary"]["diff"] == {"base": "prior-state", "new": 0, "worse": 0, "unchanged": 1, "fixed": 1}
+    text = run_cli("scan", "deletes.json", "--diff-base", "prior-state", cwd=tmp_path).stdout
+    assert "against prior-state: 0 new, 0 worse, 1 unchanged (not blocking), 1 fixed\n" in text
+
+
+def test_diff_base_revision_on_plans_outside_git_compares_with_prior_state(tmp_path):
+    copy(tmp_path, "admin_unchanged.json")
+    report, proc = scan_json("admin_unchanged.json", "--diff-base", "main", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert diffs(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.app_admin", "unchanged")]
+    assert report["summary"]["diff"]["base"] == "main (plans: their prior state)"
+
+
+def test_diff_base_prior_state_refuses_other_files(tmp_path):
+    copy(tmp_path, "admin_unchanged.json")
+    (tmp_path / "main.tf").write_text('resource "aws_iam_role" "x" {\n  name = "x"\n  assume_role_policy = "{}"\n}\n')
+    proc = run_cli("scan", ".", "--diff-base", "prior-state", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert ("iacguard: error: --diff-base prior-state compares plans with the state they were made against; "
+            "main.tf is not a plan: give a git revision to compare it") in proc.stderr
+
+
+ADMIN_TF = """resource "aws_iam_role" "svc" {
+  name = "svc"
+  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = {Service = "ec2.amazonaws.com"}}]})
+}
+
+resource "aws_iam_role_policy_attachment" "svc_admin" {
+  role       = aws_iam_role.svc.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+"""
+
+
+def test_diff_base_revision_with_plans_and_terraform(tmp_path):
+    """Terraform files compare with the git revision; the plan beside them with its prior state
+    (a plan committed at the base is not what is deployed)."""
+    repo = tmp_path / "repo"
+    (repo / "tf").mkdir(parents=True)
+    (repo / "tf" / "main.tf").write_text(ADMIN_TF)
+    shutil.copy(FIXTURES / "admin_attached.json", repo / "plan.json")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
+    subprocess.run(git + ["init", "-q"], cwd=repo, check=True)
+    subprocess.run(git + ["add", "-A"], cwd=repo, check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], cwd=repo, check=True)
+    report, proc = scan_json("tf", "plan.json", "--diff-base", "main", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    assert diffs(report) == [("IAG-LP-001", "aws_iam_role_policy_attachment.app_admin", "new"),        # the plan's
+                             ("IAG-LP-001", "aws_iam_role_policy_attachment.svc_admin", "unchanged")]  # main.tf's
+    assert report["summary"]["diff"] == {"base": "main (plans: their prior state)", "new": 1, "worse": 0,
+                                         "unchanged": 1, "fixed": 0}
