@@ -302,3 +302,14 @@ def test_diff_base_revision_with_plans_and_terraform(tmp_path):
                              ("IAG-LP-001", "aws_iam_role_policy_attachment.svc_admin", "unchanged")]  # main.tf's
     assert report["summary"]["diff"] == {"base": "main (plans: their prior state)", "new": 1, "worse": 0,
                                          "unchanged": 1, "fixed": 0}
+
+
+@pytest.mark.parametrize("text", [
+    '{"format_version": 2, "values": {"a": 1}}\n',           # another tool's file: not a version string
+    '{"format_version": "1.0", "values": {"replicas": 3}}\n',  # values that are not a state's
+    '{"format_version": "1.0", "values": {}, "kind": "x"}\n',  # keys a state does not have
+])
+def test_walked_json_that_only_resembles_a_state_is_not_ours(tmp_path, text):
+    (tmp_path / "settings.json").write_text(text)
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert proc.returncode == 0 and report["errors"] == [] and report["summary"]["files_scanned"] == 0

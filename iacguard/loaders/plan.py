@@ -48,8 +48,13 @@ _STATE_KEYS = frozenset({"format_version", "terraform_version", "values", "check
 
 def looks_like_state(data: Any) -> bool:
     """True for parsed ``terraform show -json`` output of a state (no plan: no changes)."""
-    return (isinstance(data, dict) and "format_version" in data and not looks_like_plan(data)
-            and set(data) <= _STATE_KEYS)
+    if not (isinstance(data, dict) and isinstance(data.get("format_version"), str) and not looks_like_plan(data)
+            and set(data) <= _STATE_KEYS):
+        return False
+    values = data.get("values")
+    if values is None:  # an empty state
+        return set(data) <= {"format_version", "terraform_version"}
+    return isinstance(values, dict) and set(values) <= {"root_module", "outputs"}
 
 
 def looks_like_raw_state(data: Any) -> bool:
