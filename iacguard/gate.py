@@ -28,6 +28,7 @@ from typing import Any, Iterable
 from .errors import UsageError
 from .framework import Finding, is_statement_like, severity_rank
 from .loaders.discover import is_inside
+from .resource import TERRAFORM_PLAN
 from .values import Unknown, to_plain
 
 BASELINE_VERSION = 1
@@ -254,8 +255,10 @@ def deployed_base(head: Any, settings: Any) -> tuple[Any, set[str]]:
     limits = ScanLimits.from_settings(settings)
     base = ScanResult(root=head.root)
     files: set[str] = set()
+    source_of = {r.file: r.source for r in head.resources}
     for rel in head.files:
-        if rel.endswith(_NOT_DOCUMENTS):
+        # a template is not parsed again; a file without resources may be an empty plan or state
+        if rel.endswith(_NOT_DOCUMENTS) or source_of.get(rel, TERRAFORM_PLAN) != TERRAFORM_PLAN:
             continue
         try:
             data = cloudformation.parse_document(_read_template(Path(head.root) / rel, rel, limits), rel,
