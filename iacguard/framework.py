@@ -371,7 +371,6 @@ class CheckContext:
         needed = sorted({r.when for r in switched if r.address in named})
         return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched}))
 
-
     def _plan_actions(self, resource: Any, own: str, message: str, path: list | None) -> dict:
         """What the plan does to the other resources of the same plan that the finding names
         (message and path) when it is not what it does to the finding's own resource: an admin

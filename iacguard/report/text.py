@@ -26,7 +26,8 @@ def render(result: Any, settings: Any) -> str:
             if getattr(f, "when", None):
                 lines.append(f"         only when {visible(f.when)}")
             if getattr(f, "plan_actions", None):
-                lines.append("         with " + ", ".join(f"{visible(a)} {visible(v)}" for a, v in f.plan_actions.items()))
+                others = ", ".join(f"{visible(address)} {visible(action)}" for address, action in f.plan_actions.items())
+                lines.append(f"         with {others}")
             if f.suppressed and f.suppression_reason:
                 lines.append(f"         suppressed by {visible(f.suppression_reason)}")
             if getattr(f, "construct_path", None):
