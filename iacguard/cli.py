@@ -128,7 +128,8 @@ def _add_gate_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--baseline", metavar="FILE",
                       help="do not block on findings recorded in this baseline (from `iacguard baseline`)")
     scan.add_argument("--diff-base", metavar="REF",
-                      help="block only on findings new or worse than at this git revision (same paths)")
+                      help="block only on findings new or worse than at this git revision (same paths); "
+                           "plans compare with their prior state (prior-state: plans only, no git)")
     scan.add_argument("--enable", action="append", default=[], metavar="ID|FAMILY",
                       help="run only these checks or families (repeatable)")
     scan.add_argument("--disable", action="append", default=[], metavar="ID|FAMILY",
@@ -225,12 +226,13 @@ def _apply_gate(args: argparse.Namespace, result, settings) -> None:
         apply_baseline(result.findings, load_baseline(Path(baseline)))
         result.baseline = baseline
     if args.diff_base:
-        from .gate import compare, scan_base
+        from .gate import PRIOR_STATE, diff_against_base, in_git_repository
 
-        base = scan_base(args.diff_base, args.paths, settings, result.root, jobs=args.jobs,
-                         head_files=result.files)
-        result.diff = compare(result, base, args.diff_base)
-        _report_weakened_settings(args, result, settings, baseline)
+        result.diff = diff_against_base(args.diff_base, args.paths, settings, result, jobs=args.jobs)
+        # settings compare with a git revision; plans outside any repository have none (anything
+        # else scanned needed the repository already)
+        if args.diff_base != PRIOR_STATE and in_git_repository(args.paths):
+            _report_weakened_settings(args, result, settings, baseline)
 
 
 def _report_weakened_settings(args: argparse.Namespace, result, settings, baseline: str | None) -> None:

@@ -361,6 +361,8 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
     if plan.looks_like_plan(data):
         loaded = plan.load_plan(data, rel, config_values=True)
         return LoadResult(loaded.resources, loaded.errors, [rel])
+    if plan.looks_like_state(data):  # terraform show -json of a state: what is deployed
+        return plan.load_state(data, rel)
     if cloudformation.looks_like_cloudformation(data):
         # local templates of nested stacks are read like this one, never outside the scan root,
         # and nest at most as deep as Terraform local modules
@@ -371,8 +373,9 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         return LoadResult()
     if data is None:
         return LoadResult(errors=[InputError(f"file is empty; {_EXPECTED}", file=rel)])
-    if isinstance(data, dict) and "format_version" in data and "values" in data:
-        return LoadResult(errors=[InputError(f"a Terraform state is not scanned; {_EXPECTED}", file=rel)])
+    if plan.looks_like_raw_state(data):
+        return LoadResult(errors=[InputError("a raw Terraform state (terraform.tfstate) is not read: run "
+                                             "terraform show -json > state.json and scan that", file=rel)])
     return LoadResult(errors=[InputError(f"not a template or plan iacguard reads; {_EXPECTED}", file=rel)])
 
 

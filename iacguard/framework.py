@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .errors import UsageError
+from .resource import TERRAFORM_PLAN
 
 SEVERITIES = ("low", "medium", "high", "critical")
 FAMILIES = (
@@ -174,6 +175,11 @@ class Finding:
     # The inputs that switch on what the finding is about (feature flags); in output as
     # evidence.when
     when: str | None = field(default=None, compare=False)
+    # What the plan does to the resource (create, update, replace, unchanged, read; deployed for
+    # a state), and to the other resources the finding names when that differs; in output as
+    # evidence.plan_action and evidence.plan_actions
+    plan_action: str | None = field(default=None, compare=False)
+    plan_actions: dict | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict:
         out = {
@@ -314,6 +320,18 @@ class CheckContext:
             when = None
             if isinstance(evidence, dict) and "when" in evidence:
                 evidence = {"value": evidence}  # a key written in a template is not a flag
+        plan_action = plan_actions = None
+        if isinstance(evidence, dict) and ("plan_action" in evidence or "plan_actions" in evidence):
+            evidence = {"value": evidence}  # written in a template or plan: not what the plan does
+        if resource.source == TERRAFORM_PLAN:
+            from .loaders.plan import plan_action as action_of
+
+            plan_action = action_of(resource)
+        if plan_action is not None:
+            plan_actions = self._plan_actions(resource, plan_action, message, path)
+            marks = {"plan_action": plan_action, **({"plan_actions": plan_actions} if plan_actions else {})}
+            evidence = dict(evidence, **marks) if isinstance(evidence, dict) else \
+                marks if evidence is None else {"value": evidence, **marks}
         finding = Finding(
             rule_id=self.meta.id,
             family=self.meta.family,
@@ -330,6 +348,8 @@ class CheckContext:
             path=path,
             construct_path=_cdk_path(resource),
             when=when,
+            plan_action=plan_action,
+            plan_actions=plan_actions or None,
         )
         finding.content = content
         finding.group = scope
@@ -350,6 +370,26 @@ class CheckContext:
         named = " ".join([message] + [str(step) for step in path or ()])
         needed = sorted({r.when for r in switched if r.address in named})
         return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched}))
+
+    def _plan_actions(self, resource: Any, own: str, message: str, path: list | None) -> dict:
+        """What the plan does to the other resources of the same plan that the finding names
+        (message and path) when it is not what it does to the finding's own resource: an admin
+        policy attachment created for a role left unchanged says both."""
+        cache = self.__dict__.setdefault("_plan_resources", {})
+        if resource.group not in cache:
+            from .loaders.plan import plan_action as action_of
+
+            cache[resource.group] = [(r.address, action_of(r)) for r in getattr(self.model, "resources", ())
+                                     if r.group == resource.group and r.source == TERRAFORM_PLAN]
+        named = " ".join([message] + [str(step) for step in path or ()])
+        found = {}
+        for address, action in cache[resource.group]:
+            if action is None or action == own or address == resource.address or address not in named:
+                continue
+            # the whole address: not aws_iam_role.app inside aws_iam_role.app_x or module.m.aws_iam_role.app
+            if re.search(r"(?<![\w.\]\-])" + re.escape(address) + r"(?![\w\-\[])", named):
+                found[address] = action
+        return dict(sorted(found.items()))
 
 
 def _cdk_path(resource: Any) -> str | None:

@@ -28,6 +28,7 @@ from typing import Any, Iterable
 from .errors import UsageError
 from .framework import Finding, is_statement_like, severity_rank
 from .loaders.discover import is_inside
+from .resource import TERRAFORM_PLAN
 from .values import Unknown, to_plain
 
 BASELINE_VERSION = 1
@@ -234,11 +235,89 @@ def scan_base(ref: str, paths: list[str], settings: Any, head_root: Path, jobs: 
         return scan([str(p) for p in mapped], settings, root=root, jobs=jobs)
 
 
+# ---------------------------------------------------------------- plans: their prior state
+
+# --diff-base keyword: compare plans with the state they were made against, without git
+PRIOR_STATE = "prior-state"
+# files that are never a plan or a state (read by the Terraform loader)
+_NOT_DOCUMENTS = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
+
+
+def deployed_base(head: Any, settings: Any) -> tuple[Any, set[str]]:
+    """The scan of what is deployed under each plan (its ``prior_state``) and each state file
+    (itself) that ``head`` read, and the set of those files. Each is read again, with the same
+    file and group as in ``head``, so that findings on the same resources match."""
+    from .engine import ScanResult, _read_template, run_checks
+    from .errors import IacguardError
+    from .limits import ScanLimits
+    from .loaders import cloudformation, plan
+
+    limits = ScanLimits.from_settings(settings)
+    base = ScanResult(root=head.root)
+    files: set[str] = set()
+    source_of = {r.file: r.source for r in head.resources}
+    for rel in head.files:
+        # a template is not parsed again; a file without resources may be an empty plan or state
+        if rel.endswith(_NOT_DOCUMENTS) or source_of.get(rel, TERRAFORM_PLAN) != TERRAFORM_PLAN:
+            continue
+        try:
+            data = cloudformation.parse_document(_read_template(Path(head.root) / rel, rel, limits), rel,
+                                                 max_depth=limits.max_nesting_depth,
+                                                 max_alias_nodes=limits.max_alias_nodes)
+        except IacguardError:
+            continue  # the head scan reported it
+        if plan.looks_like_plan(data):
+            loaded = plan.load_prior_state(data, rel)
+        elif plan.looks_like_state(data):
+            loaded = plan.load_state(data, rel)  # a state is what is deployed: its own base
+        else:
+            continue
+        files.add(rel)
+        base.add(loaded, rel)
+    run_checks(base, settings)
+    return base, files
+
+
+def diff_against_base(ref: str, paths: list[str], settings: Any, head: Any, jobs: int | None = 1) -> dict:
+    """--diff-base: findings on resources of plans (and states) against the deployed state the
+    plan holds (``prior_state``); every other finding against the git revision ``ref``, read only
+    when something else was scanned. ``ref`` ``prior-state`` scans only plans and states."""
+    base, deployed_files = deployed_base(head, settings)
+    others = [f for f in head.files if f not in deployed_files]
+    if ref == PRIOR_STATE and others:
+        raise UsageError(f"--diff-base {PRIOR_STATE} compares plans with the state they were made against; "
+                         f"{others[0]} is not a plan: give a git revision to compare it")
+    on_plans = [f for f in head.findings if f.resource_key[0] in deployed_files]
+    rest = [f for f in head.findings if f.resource_key[0] not in deployed_files]
+    counts = {"base": ref, "new": 0, "worse": 0, "unchanged": 0, "fixed": 0}
+    if deployed_files:
+        counts = compare(head, base, ref, on_plans)
+        if ref != PRIOR_STATE:
+            counts["base"] = f"{ref} (plans: their prior state)"
+    if others or not deployed_files:
+        git_base = scan_base(ref, paths, settings, head.root, jobs=jobs, head_files=head.files)
+        if git_base is not None:  # a plan committed at the base is judged against its prior state
+            git_base.findings = [f for f in git_base.findings if f.resource_key[0] not in deployed_files]
+        for key, value in compare(head, git_base, ref, rest).items():
+            if key != "base":
+                counts[key] += value
+    return counts
+
+
+def in_git_repository(paths: list[str]) -> bool:
+    first = Path(paths[0]).resolve()
+    try:
+        _git(["rev-parse", "--show-toplevel"], first if first.is_dir() else first.parent)
+    except UsageError:
+        return False
+    return True
+
+
 # ---------------------------------------------------------------- semantic comparison
 
-def compare(head: Any, base: Any, ref: str) -> dict:
-    """Mark each finding of ``head`` new / worse / unchanged against ``base`` (a ScanResult or
-    None) and return the counts."""
+def compare(head: Any, base: Any, ref: str, findings: list[Finding] | None = None) -> dict:
+    """Mark each finding of ``head`` (or only ``findings`` of it) new / worse / unchanged against
+    ``base`` (a ScanResult or None) and return the counts."""
     base_findings = base.findings if base is not None else []
     head_subjects = _Subjects(head.model) if head.model is not None else None
     base_subjects = _Subjects(base.model) if base is not None and base.model is not None else None
@@ -246,7 +325,7 @@ def compare(head: Any, base: Any, ref: str) -> dict:
                                                   for g in base_findings]
     counts = {"base": ref, "new": 0, "worse": 0, "unchanged": 0, "fixed": 0}
     still_present: set[int] = set()  # base findings matched by a head finding
-    for finding in head.findings:
+    for finding in head.findings if findings is None else findings:
         subjects = head_subjects.of(finding) if head_subjects else set()
         matched = [(i, g) for i, (g, g_subjects) in enumerate(base_index) if g.rule_id == finding.rule_id
                    and (g.fingerprint == finding.fingerprint or subjects & g_subjects)]

@@ -111,7 +111,7 @@ def test_named_file_that_is_nothing_we_read_is_an_error(tmp_path):
     (tmp_path / "admin.yaml").write_text(ADMIN_USER)
     (tmp_path / "notes.txt").write_text("hello\n")
     (tmp_path / "package.json").write_text('{"name": "x", "Resources": {"a": 1}}\n')
-    (tmp_path / "state.json").write_text('{"format_version": "1.0", "values": {"root_module": {}}}\n')
+    (tmp_path / "state.json").write_text('{"version": 4, "terraform_version": "1.9.0", "lineage": "x", "resources": []}\n')
     (tmp_path / "list.yaml").write_text("- AWSTemplateFormatVersion\n")
     report, proc = scan_json("admin.yaml", "notes.txt", "package.json", "state.json", "list.yaml", cwd=tmp_path)
     assert proc.returncode == 2
@@ -119,7 +119,8 @@ def test_named_file_that_is_nothing_we_read_is_an_error(tmp_path):
         ("list.yaml", None, f"not a template or plan iacguard reads; {EXPECTED}"),
         ("notes.txt", None, f"not a template or plan iacguard reads; {EXPECTED}"),
         ("package.json", None, f"not a template or plan iacguard reads; {EXPECTED}"),
-        ("state.json", None, f"a Terraform state is not scanned; {EXPECTED}"),
+        ("state.json", None, "a raw Terraform state (terraform.tfstate) is not read: run terraform show -json > "
+                             "state.json and scan that"),
     ]
     # the template named beside them is still scanned and reported
     assert ("IAG-LP-001", "Admin", "admin.yaml") in {(f["rule_id"], f["resource"], f["file"])

@@ -37,26 +37,79 @@ _MISSING = object()
 # Module boundaries followed from one reference (var.x up to the caller, module.m.out down into
 # the module): a bound on work per reference, far beyond real module nesting.
 _MAX_MODULE_HOPS = 32
-# Attributes the provider reads back from AWS after other resources wrote them (a bucket's
-# policy from aws_s3_bucket_policy, a role's managed_policy_arns from attachments). Unless the
-# configuration writes them on the resource itself, their planned value is not this resource's
-# doing: the writing resources are in the plan and are judged there. (Blocks such as a role's
-# inline_policy are left alone: a dynamic block writes them without appearing in the
-# configuration.)
-_SET_BY_OTHER_RESOURCES = {
-    "aws_iam_role": ("managed_policy_arns",),
-    "aws_s3_bucket": ("policy",),
-    "aws_sqs_queue": ("policy",),
-    "aws_sns_topic": ("policy",),
-    "aws_kms_key": ("policy",),
-    "aws_secretsmanager_secret": ("policy",),
-}
 
 
 def looks_like_plan(data: Any) -> bool:
     """True for parsed ``terraform show -json`` output of a plan (not of a state)."""
     return (isinstance(data, dict) and "format_version" in data
             and ("planned_values" in data or "resource_changes" in data))
+
+
+# The top-level keys of ``terraform show -json`` of a state (an empty state has only the first).
+_STATE_KEYS = frozenset({"format_version", "terraform_version", "values", "checks"})
+
+
+def looks_like_state(data: Any) -> bool:
+    """True for parsed ``terraform show -json`` output of a state (no plan: no changes)."""
+    if not (isinstance(data, dict) and isinstance(data.get("format_version"), str) and not looks_like_plan(data)
+            and set(data) <= _STATE_KEYS):
+        return False
+    values = data.get("values")
+    if values is None:  # an empty state
+        return set(data) <= {"format_version", "terraform_version"}
+    return isinstance(values, dict) and set(values) <= {"root_module", "outputs"}
+
+
+def looks_like_raw_state(data: Any) -> bool:
+    """True for a raw state file (``terraform.tfstate``: ``{"version": 4, "lineage": ...,
+    "resources": [...]}``), which is Terraform's own storage format, not read (README)."""
+    return (isinstance(data, dict) and isinstance(data.get("version"), int)
+            and "terraform_version" in data and ("resources" in data or "lineage" in data))
+
+
+def load_state(data: Any, file: str, *, group: str | None = None) -> LoadResult:
+    """Resources of a state from ``terraform show -json`` (the deployed objects): every value
+    is known; each resource says ``deployed`` (``plan_action``)."""
+    loader = _PlanLoader(file, group or file)
+    result = LoadResult(errors=loader.errors)
+    if not isinstance(data, dict):
+        loader.error("state JSON must be an object", data)
+        return result
+    loader.top = data
+    if loader.check_version(data):
+        loader.load_state_values(data.get("values"), "values")
+    result.resources = list(loader.resources.values())
+    result.files = [file]
+    return result
+
+
+def load_prior_state(data: Any, file: str, *, group: str | None = None) -> LoadResult:
+    """The deployed state a plan was made against (its ``prior_state``), read as ``load_state``
+    reads a state, under the plan's file and group so that findings compare with the plan's
+    (--diff-base). A plan without one (nothing deployed yet) gives no resources."""
+    prior = data.get("prior_state") if isinstance(data, dict) else None
+    if prior is None:
+        return LoadResult(files=[file])
+    return load_state(prior, file, group=group)
+
+
+def plan_action(resource: Any) -> str | None:
+    """What the plan does to a resource loaded from a plan, as ``evidence.plan_action`` says it:
+    create, update, replace, unchanged, read (a data source); ``deployed`` for a resource of a
+    state. None when the plan does not say (a resource without a change entry)."""
+    metadata = resource.metadata if isinstance(resource.metadata, dict) else {}
+    if metadata.get("deployed"):
+        return "deployed"
+    actions = metadata.get("actions")
+    if not actions:
+        return "read" if resource.mode == "data" else None  # a data source read while planning
+    if "create" in actions and ("delete" in actions or "forget" in actions):
+        return "replace"
+    if actions == ["no-op"]:
+        return "unchanged"
+    if len(actions) == 1 and actions[0] in ("create", "update", "read"):
+        return actions[0]
+    return "+".join(str(a) for a in actions)  # an action this version does not know: as written
 
 
 def load_plan(data: Any, file: str, *, group: str | None = None, config_values: bool = False) -> LoadResult:
@@ -134,6 +187,7 @@ class _PlanLoader:
         self.written: dict[str, dict] | None = None
         self.modules: dict[str, dict] = {}  # configuration of each module, by address prefix
         self.resolved: dict[tuple, tuple] = {}  # resolve_references, by (references, prefix)
+        self.deployed = False  # reading a state (or a plan's prior state): what is deployed
         self.config_values = False  # also load providers, variables and outputs (see load_plan)
 
     def error(self, message: str, where: Any, near: Any = None) -> None:
@@ -164,7 +218,10 @@ class _PlanLoader:
             self.load_module_tree(planned.get("root_module"), "planned_values.root_module", data_only=False)
 
         self.load_changed_only()
+        loaded = set(self.resources)
         self.load_prior_data_sources(data.get("prior_state"))
+        self.drop_unconfigured(set(self.resources) - loaded, data.get("configuration"))
+        self.drop_read_back()
         self.recover_references(data.get("configuration"))
         self.build_deferred_documents()
         if self.config_values:
@@ -243,6 +300,8 @@ class _PlanLoader:
         if identity is None:
             return
         address, type_, mode = identity
+        if obj.get("deposed_key"):
+            return  # an old object of a state awaiting destruction, not what stays deployed
         if data_only and mode != "data":
             return  # managed resources of the prior state that are still planned were loaded already
         if address in self.resources:
@@ -278,19 +337,13 @@ class _PlanLoader:
     def add_resource(self, address: str, type_: str, mode: str, values: dict | None,
                      position: dict, change: _Change | None) -> None:
         properties = _copy(values) if values is not None else PDict(line=line_of(position))
-        metadata: dict = {}
+        metadata: dict = {"deployed": True} if self.deployed else {}
         written = self.written_attributes(address) if mode == "managed" else None
         if change is not None:
             metadata["actions"] = list(change.actions)
             after_unknown = change.change.get("after_unknown")
             if isinstance(after_unknown, dict):
                 _mark_unknown(properties, after_unknown, address, "", written)
-        if written is not None:
-            for attribute in _SET_BY_OTHER_RESOURCES.get(type_, ()):
-                if attribute not in written:
-                    # read back from AWS: what an attachment or a policy resource of the plan
-                    # wrote (judged there; one the plan deletes is not judged at all)
-                    properties.pop(attribute, None)
         line = line_of(position)
         self.resources[address] = Resource(
             address=address, type=type_, properties=properties, file=self.file, line=line,
@@ -312,6 +365,16 @@ class _PlanLoader:
                 after = None
             self.add_resource(identity[0], identity[1], identity[2], after, change.entry, change)
 
+    def load_state_values(self, values: Any, where: str) -> None:
+        """Every resource of a state's ``values`` (a state file, or a plan's ``prior_state``)."""
+        self.deployed = True
+        if values is None:
+            return  # an empty state: nothing deployed
+        if not isinstance(values, dict):
+            self.error(f"{where} is not an object", values, self.top)
+            return
+        self.load_module_tree(values.get("root_module"), f"{where}.root_module", data_only=False)
+
     def load_prior_data_sources(self, prior: Any) -> None:
         """Data sources read while planning appear only in the prior state."""
         if prior is None:
@@ -327,6 +390,46 @@ class _PlanLoader:
             return
         self.load_module_tree(values.get("root_module"), "prior_state.values.root_module", data_only=True)
 
+    def drop_unconfigured(self, addresses: set[str], configuration: Any) -> None:
+        """Data sources of the prior state that the configuration no longer has: gone with this
+        plan (Terraform drops them), so not read as part of what gets deployed. Without a
+        configuration nothing tells, and they stay."""
+        configured = _configured_addresses(configuration)
+        if configured is None:
+            return
+        for address in addresses:
+            if self.resources[address].base_address not in configured:
+                del self.resources[address]
+
+    def drop_read_back(self) -> None:
+        """Values the provider read back from what other resources of the plan wrote, which a
+        no-op or update carries in its ``after`` even when the plan deletes the writer: a role's
+        ``managed_policy_arns`` after an attachment, a bucket's ``policy`` after a bucket policy.
+        An attribute of ``_READ_BACK`` the configuration does not write is not this resource's
+        (the writers are judged as resources of their own); of a role's ``inline_policy`` blocks
+        (which a ``dynamic`` block writes without showing in the configuration), those an
+        ``aws_iam_role_policy`` of the plan writes, or deletes, are dropped."""
+        configured = self.written
+        if configured is None:
+            return
+        written_inline = {(before.get("role"), before.get("name"))
+                          for change in self.changes.values() if change.entry.get("type") == "aws_iam_role_policy"
+                          for before in (change.change.get("before"), change.change.get("after"))
+                          if isinstance(before, dict)}
+        for resource in self.resources.values():
+            expressions = configured.get(resource.base_address)
+            if resource.mode != "managed" or expressions is None or resource.metadata.get("deployed"):
+                continue
+            for attr in _READ_BACK.get(resource.type, ()):
+                if attr not in expressions:
+                    resource.properties.pop(attr, None)
+            blocks = resource.properties.get("inline_policy") if resource.type == "aws_iam_role" else None
+            if isinstance(blocks, list) and written_inline:
+                name = resource.properties.get("name")
+                kept = [b for b in blocks if not (isinstance(b, dict) and (name, b.get("name")) in written_inline)]
+                if len(kept) != len(blocks):
+                    resource.properties["inline_policy"] = PList(kept, line=line_of(blocks))
+
     # -- configuration --------------------------------------------------------------------------
 
     def index_configuration(self, configuration: Any) -> None:
@@ -335,21 +438,15 @@ class _PlanLoader:
         unknown until apply when the configuration never sets it: that is no hole, only what
         other resources of the plan attach. Malformed parts are reported by
         ``recover_references``."""
-        if not isinstance(configuration, dict):
+        self.written = _configured_expressions(configuration)
+        if self.written is None:
             return
-        self.written = {}
-        pending = [(configuration.get("root_module"), "")]
+        pending = [(configuration["root_module"], "")]
         while pending:
             module, prefix = pending.pop()
             if not isinstance(module, dict):
                 continue
             self.modules[prefix] = module
-            resources = module.get("resources")
-            for configured in resources if isinstance(resources, list) else ():
-                if isinstance(configured, dict) and isinstance(configured.get("address"), str):
-                    expressions = configured.get("expressions")
-                    self.written[prefix + strip_instance_keys(configured["address"])] = (
-                        expressions if isinstance(expressions, dict) else {})
             calls = module.get("module_calls")
             for name, call in calls.items() if isinstance(calls, dict) else ():
                 if isinstance(call, dict):
@@ -661,6 +758,46 @@ def _expression_values(expressions: dict, prefix: str) -> PDict:
             objects = _ref_objects(refs, prefix)
             values[attr] = objects[0] if exact else Unknown(" ".join(references), objects, "expression")
     return values
+
+
+# Attributes a provider reads back from what separate resources attach (Optional+Computed):
+# a value there that the configuration does not write belongs to those resources.
+_READ_BACK = {
+    "aws_iam_role": ("managed_policy_arns",),
+    "aws_s3_bucket": ("policy",),
+    "aws_sqs_queue": ("policy",),
+    "aws_sns_topic": ("policy",),
+    "aws_kms_key": ("policy",),
+    "aws_secretsmanager_secret": ("policy",),
+}
+
+
+def _configured_addresses(configuration: Any) -> set[str] | None:
+    """Base addresses (``module.m.data.x.y``) of every resource the configuration declares;
+    None when it is missing or not readable (then nothing can be told from it)."""
+    found = _configured_expressions(configuration)
+    return None if found is None else set(found)
+
+
+def _configured_expressions(configuration: Any) -> dict[str, dict] | None:
+    """The configured expressions of every resource the configuration declares, by base address
+    (``module.m.data.x.y``); None when the configuration is missing or not readable."""
+    if not isinstance(configuration, dict) or not isinstance(configuration.get("root_module"), dict):
+        return None
+    found: dict[str, dict] = {}
+    pending = [(configuration["root_module"], "")]
+    while pending:
+        module, prefix = pending.pop()
+        resources = module.get("resources")
+        for configured in resources if isinstance(resources, list) else ():
+            if isinstance(configured, dict) and isinstance(configured.get("address"), str):
+                expressions = configured.get("expressions")
+                found[prefix + configured["address"]] = expressions if isinstance(expressions, dict) else {}
+        calls = module.get("module_calls")
+        for name, call in calls.items() if isinstance(calls, dict) else ():
+            if isinstance(call, dict) and isinstance(call.get("module"), dict):
+                pending.append((call["module"], f"{prefix}module.{name}."))
+    return found
 
 
 def _is_data_address(address: str) -> bool:

@@ -86,6 +86,10 @@ def _result(finding: Any, rule_index: int, root: Any) -> dict:
     }
     if finding.construct_path:
         result["properties"]["cdkPath"] = visible(finding.construct_path)
+    if getattr(finding, "plan_action", None):
+        result["properties"]["planAction"] = visible(finding.plan_action)
+        if finding.plan_actions:
+            result["properties"]["planActions"] = {visible(a): visible(v) for a, v in finding.plan_actions.items()}
     suppressions = []
     if finding.suppressed:
         suppression = {"kind": "inSource", "status": "accepted"}

@@ -19,10 +19,15 @@ def render(result: Any, settings: Any) -> str:
             tag = " (suppressed)" if f.suppressed else " (baselined)" if f.baselined else ""
             if getattr(f, "diff", None):
                 tag += f" [{f.diff}]"
+            if getattr(f, "plan_action", None):
+                tag = f" ({visible(f.plan_action)})" + tag  # what the plan does to it
             lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {visible(f.rule_id):<8} {visible(f.resource)}{tag}")
             lines.append(f"         {visible(f.message)}")
             if getattr(f, "when", None):
                 lines.append(f"         only when {visible(f.when)}")
+            if getattr(f, "plan_actions", None):
+                others = ", ".join(f"{visible(address)} {visible(action)}" for address, action in f.plan_actions.items())
+                lines.append(f"         with {others}")
             if f.suppressed and f.suppression_reason:
                 lines.append(f"         suppressed by {visible(f.suppression_reason)}")
             if getattr(f, "construct_path", None):
