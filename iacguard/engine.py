@@ -360,7 +360,7 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         return LoadResult(errors=[exc])
     if plan.looks_like_plan(data):
         loaded = plan.load_plan(data, rel, config_values=True)
-        return LoadResult(loaded.resources, loaded.errors, [rel])
+        return LoadResult(loaded.resources, loaded.errors, [rel], unresolved=loaded.unresolved)
     if cloudformation.looks_like_cloudformation(data):
         # local templates of nested stacks are read like this one, never outside the scan root,
         # and nest at most as deep as Terraform local modules

@@ -26,6 +26,10 @@ from ..resource import TERRAFORM_PLAN, LoadResult, Resource
 from ..values import PDict, PList, Ref, Unknown, line_of
 
 SUPPORTED_MAJOR = 1
+# Terraform 0.12 to 0.14 wrote format 0.1, 0.15 and 1.0 wrote 0.2, 1.1 and later write 1.x (so
+# does OpenTofu). The 0.x formats hold the same keys, fewer of them (no sensitive_values,
+# resource_drift, relevant_attributes, checks): a later key that is absent decides nothing.
+READABLE_MAJORS = (0, SUPPORTED_MAJOR)
 KNOWN_AFTER_APPLY = "known after apply"
 MODES = ("managed", "data")
 # First traversal steps that are not resource types (Terraform's reserved reference roots).
@@ -112,6 +116,8 @@ class _PlanLoader:
         self.changes: dict[str, _Change] = {}
         self.top: Any = None  # the plan object, for positioning errors about its direct members
         self.config_values = False  # also load providers, variables and outputs (see load_plan)
+        self.deferred: dict[str, str] = {}  # address -> reason, for deferred_changes
+        self.unresolved: list[InputError] = []
 
     def error(self, message: str, where: Any, near: Any = None) -> None:
         """``where`` is the offending value; a scalar has no line, so ``near`` (its container)
@@ -122,7 +128,7 @@ class _PlanLoader:
     # -- top level ------------------------------------------------------------------------------
 
     def load(self, data: Any) -> LoadResult:
-        result = LoadResult(errors=self.errors)
+        result = LoadResult(errors=self.errors, unresolved=self.unresolved)
         if not isinstance(data, dict):
             self.error("plan JSON must be an object", data)
             return result
@@ -130,6 +136,8 @@ class _PlanLoader:
         if not self.check_version(data):
             return result
         self.read_changes(data.get("resource_changes"))
+        self.read_deferred_changes(data.get("deferred_changes"))
+        self.check_errored(data)
 
         planned = data.get("planned_values", _MISSING)
         if planned is _MISSING:
@@ -155,9 +163,9 @@ class _PlanLoader:
         if match is None:
             self.error(f"plan format_version must be a version string like \"1.2\", got {version!r}", data)
             return False
-        if int(match.group(1)) != SUPPORTED_MAJOR:
-            self.error(f"unsupported plan format_version {version}: only {SUPPORTED_MAJOR}.x is "
-                       "understood", data)
+        if int(match.group(1)) not in READABLE_MAJORS:
+            self.error(f"unsupported plan format_version {version}: only 0.x (Terraform 0.12 to 1.0) and "
+                       f"{SUPPORTED_MAJOR}.x (Terraform 1.1 and later, OpenTofu) are understood", data)
             return False
         return True
 
@@ -188,6 +196,43 @@ class _PlanLoader:
                 self.error(f"resource change {address} has no valid actions list", actions, change)
                 actions = []
             self.changes[address] = _Change(entry, change, list(actions))
+
+    def read_deferred_changes(self, deferred: Any) -> None:
+        """Terraform 1.9+ (deferred actions): a change planned for a later round, as
+        ``{reason, resource_change}``. It will be applied, so it is judged like a planned
+        change with its unknowns; one whose values are all unknown (``after_unknown: true``) has
+        nothing to judge: it is named as unresolved instead of being loaded empty."""
+        if deferred is None:
+            return
+        if not isinstance(deferred, list):
+            self.error("deferred_changes is not a list", deferred, self.top)
+            return
+        for item in deferred:
+            entry = item.get("resource_change") if isinstance(item, dict) else None
+            if not isinstance(entry, dict):
+                self.error("deferred change has no resource_change object", item, deferred)
+                continue
+            before = len(self.changes)
+            self.read_changes([entry])
+            if len(self.changes) == before:
+                continue  # reported, or a deposed object
+            address = entry["address"]
+            reason = item.get("reason")
+            self.deferred[address] = reason if isinstance(reason, str) and reason else "deferred"
+            change = self.changes[address].change
+            if not isinstance(change.get("after"), dict) and change.get("after_unknown") is True:
+                del self.changes[address]
+                self.unresolved.append(InputError(
+                    f"{address} is deferred to a later plan ({self.deferred[address]}) and none of its "
+                    "values are known yet: it is judged when it is planned", file=self.file,
+                    line=line_of(entry) or None))
+
+    def check_errored(self, data: dict) -> None:
+        """An errored plan (Terraform 1.4+) stopped part way: what it leaves out is unknown and it
+        cannot be applied. What it holds is still judged, but it never passes the gate."""
+        if data.get("errored") is True:
+            self.error("plan is errored: Terraform stopped planning on an error, so the plan is incomplete "
+                       "and cannot be applied; fix the errors and plan again", data)
 
     # -- values ---------------------------------------------------------------------------------
 
@@ -256,6 +301,8 @@ class _PlanLoader:
         metadata: dict = {}
         if change is not None:
             metadata["actions"] = list(change.actions)
+            if address in self.deferred:
+                metadata["deferred"] = self.deferred[address]
             after_unknown = change.change.get("after_unknown")
             if isinstance(after_unknown, dict):
                 _mark_unknown(properties, after_unknown, address, "")
@@ -613,3 +660,4 @@ def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: boo
             for index in unknown_at:
                 previous = current[index]
                 current[index] = Unknown(previous.text, objects, previous.reason)
+
