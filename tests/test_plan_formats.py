@@ -4,13 +4,16 @@ Terraform writes that are not plan JSON (tests/fixtures/plan/formats, .../not_pl
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from helpers import scan_json, triples
+from helpers import run_cli, scan_json, triples
 
 FORMATS = Path(__file__).parent / "fixtures" / "plan" / "formats"
+NOT_PLANS = Path(__file__).parent / "fixtures" / "plan" / "not_plans"
+HINT = "run terraform show -json tfplan > plan.json and scan plan.json"
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
@@ -114,3 +117,88 @@ def test_errored_plan_without_findings_still_exits_2(tmp_path):
     report, proc = scan_json("plan.json", "--fail-on", "critical", cwd=tmp_path)
     assert [e[3][:16] for e in errors(report)] == ["plan is errored:"]
     assert proc.returncode == 2
+
+
+# -- named files that are not plan JSON --------------------------------------------------------
+
+def binary_plan(path: Path) -> Path:
+    """What terraform plan -out writes: a zip archive of the plan, state and configuration."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tfplan", b"\x0a\x04\x08\x01\x10\x02")
+        archive.writestr("tfstate", '{"version": 4}')
+        archive.writestr("tfconfig/main.tf", 'resource "aws_iam_role" "deployer" {}\n')
+    return path
+
+
+TEXT = "the text output of terraform plan or terraform show (without -json)"
+
+
+@pytest.mark.parametrize("name, line, what", [
+    ("plan_output.txt", 2, TEXT),   # colour codes, the line Terraform starts with
+    ("show_state.txt", 1, TEXT),    # terraform show of a state: "# aws_iam_role.deployer:"
+    ("no_changes.txt", 5, TEXT),    # Terraform 0.12: refresh lines, "No changes. Infrastructure is up-to-date."
+    ("plan_ui.json", 1, "the machine-readable output of terraform plan -json (JSON lines)"),
+])
+def test_named_terraform_output_is_an_error_with_the_hint(name, line, what):
+    report, proc = scan_json(name, cwd=NOT_PLANS)
+    assert errors(report) == [("input", name, line, f"looks like {what}, not plan JSON: {HINT}")]
+    assert proc.returncode == 2
+
+
+def test_named_binary_plan_is_an_error_with_the_hint(tmp_path):
+    binary_plan(tmp_path / "tfplan")
+    report, proc = scan_json("tfplan", cwd=tmp_path)
+    assert errors(report) == [("input", "tfplan", None, "looks like a binary plan (terraform plan -out writes a zip "
+                                                        f"archive), not plan JSON: {HINT}")]
+    assert proc.returncode == 2
+
+
+def test_one_line_of_plan_json_ui_is_recognised(tmp_path):
+    # a single line parses as a JSON object; it is still the machine-readable UI
+    first = (NOT_PLANS / "plan_ui.json").read_text().splitlines()[0]
+    (tmp_path / "version.json").write_text(first + "\n")
+    report, _ = scan_json("version.json", cwd=tmp_path)
+    assert errors(report) == [("input", "version.json", 1, "looks like the machine-readable output of terraform "
+                                                           f"plan -json (JSON lines), not plan JSON: {HINT}")]
+
+
+def test_named_json_that_is_not_a_plan_gets_the_hint():
+    report, proc = scan_json("providers_schema.json", cwd=NOT_PLANS)
+    assert errors(report) == [("input", "providers_schema.json", None,
+                               "not a template or plan iacguard reads; expected a CloudFormation template (a "
+                               "Resources mapping whose entries have a Type, or AWSTemplateFormatVersion), a "
+                               "Terraform plan (terraform show -json), a .tf or a .tfvars file; for a plan, " + HINT)]
+    assert proc.returncode == 2
+
+
+def test_named_non_plans_do_not_stop_the_other_files(tmp_path):
+    binary_plan(tmp_path / "tfplan")
+    shutil.copy(NOT_PLANS / "plan_output.txt", tmp_path)
+    shutil.copy(FORMATS / "tf1_0.plan.json", tmp_path)
+    report, proc = scan_json("tfplan", "plan_output.txt", "tf1_0.plan.json", cwd=tmp_path)
+    assert sorted(e[1] for e in errors(report)) == ["plan_output.txt", "tfplan"]
+    assert triples(report) == deployer_findings(tmp_path / "tf1_0.plan.json")
+    assert proc.returncode == 2
+
+
+def test_walked_terraform_outputs_are_not_ours(tmp_path):
+    """A binary plan, the text and the JSON lines of terraform plan beside the .tf files are
+    normal in a checkout; a directory scan leaves them out without an error."""
+    (tmp_path / "main.tf").write_text('resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n')
+    binary_plan(tmp_path / "tfplan")
+    binary_plan(tmp_path / "plan.tfplan")
+    for name in ("plan_output.txt", "plan_ui.json", "show_state.txt"):
+        shutil.copy(NOT_PLANS / name, tmp_path)
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert errors(report) == []
+    assert triples(report) == {("IAG-GR-002", "aws_iam_user.ci", "main.tf", 1)}
+    assert proc.returncode == 0
+
+
+def test_text_report_shows_the_hint(tmp_path):
+    binary_plan(tmp_path / "tfplan")
+    proc = run_cli("scan", "tfplan", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"tfplan: error: looks like a binary plan (terraform plan -out writes a zip archive), not plan JSON: {HINT}" \
+        in proc.stdout + proc.stderr

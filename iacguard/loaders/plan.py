@@ -661,3 +661,51 @@ def _place_refs(container: dict, key: str, refs: list[_Reference], is_exact: boo
                 previous = current[index]
                 current[index] = Unknown(previous.text, objects, previous.reason)
 
+
+# -- files that come from Terraform but are not plan JSON -------------------------------------
+
+PLAN_JSON_HINT = "run terraform show -json tfplan > plan.json and scan plan.json"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Lines only the human-readable output of terraform/tofu plan, apply or show writes.
+_TEXT_OUTPUT_LINE = re.compile(
+    r"(?:Terraform|OpenTofu) used the selected providers to generate the following execution"
+    r"|(?:Terraform|OpenTofu) will perform the following actions:"
+    r"|(?:Terraform|OpenTofu) planned the following actions"
+    r"|No changes\. (?:Your infrastructure matches the configuration|Infrastructure is up-to-date)\."
+    r"|Plan: \d+ to add, \d+ to change, \d+ to destroy\."
+    r"|Changes to Outputs:"
+    r"|Note: Objects have changed outside of (?:Terraform|OpenTofu)"
+    r"|\S+: Refreshing state\.\.\."
+    r"|\s*# (?:module\.\S+\.)?(?:data\.)?[a-z][a-z0-9_-]*\.\S+"
+    r"(?::$| (?:will be|must be|has moved|has changed|has been|is tainted|\(deposed object)\b)")
+
+
+def describe_non_plan(head: bytes) -> tuple[str, int | None] | None:
+    """What a named file that is not plan JSON looks like when Terraform (or OpenTofu) wrote it,
+    and the line that shows it: a binary plan (``plan -out``: a zip archive), the JSON lines of
+    ``plan -json`` (the machine-readable UI), or the text of ``plan``/``show`` without
+    ``-json``. None for anything else. ``head`` is the start of the file."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "a binary plan (terraform plan -out writes a zip archive)", None
+    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    lines = text.splitlines()
+    for number, line in enumerate(lines[:500], 1):
+        line = _ANSI.sub("", line).rstrip()
+        if not line.strip():
+            continue
+        if line.lstrip().startswith('{"@level"') or _is_ui_message(line):
+            return "the machine-readable output of terraform plan -json (JSON lines)", number
+        if _TEXT_OUTPUT_LINE.match(line):
+            return "the text output of terraform plan or terraform show (without -json)", number
+    return None
+
+
+def _is_ui_message(line: str) -> bool:
+    """One line of ``terraform plan -json``: an object with ``@level`` and ``@message``."""
+    if not line.lstrip().startswith("{"):
+        return False
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and "@level" in message and "@message" in message
