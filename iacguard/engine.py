@@ -788,12 +788,15 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
         findings.extend(sink)
     findings = _dedupe(findings)
     apply_suppressions(findings, resources, checks)
-    from .redact import redact_value, redact_text
+    from .redact import mask_sensitive, redact_value, redact_text, sensitive_mask
 
     for finding in findings:  # here, so that partition workers share the work
         finding.message = redact_text(finding.message)
         if finding.evidence is not None:
             finding.evidence = redact_value(finding.evidence)
+    mask = sensitive_mask(resources)
+    if mask is not None:  # values a plan marks sensitive, wherever this analysis quotes them
+        mask_sensitive(mask, findings, list(result.errors) + list(result.unresolved))
     result.findings.extend(findings)
     return model
 

@@ -202,3 +202,49 @@ def test_text_report_shows_the_hint(tmp_path):
     assert "Traceback" not in proc.stderr
     assert f"tfplan: error: looks like a binary plan (terraform plan -out writes a zip archive), not plan JSON: {HINT}" \
         in proc.stdout + proc.stderr
+
+
+# -- sensitive values --------------------------------------------------------------------------
+
+# printed in clear in the plan, marked by after_sensitive / sensitive_values / sensitive variables
+SECRETS = ("Xq7-ext-secret-42",   # root variable declared sensitive, in a trust condition
+           "m0dule-ext-id-77",    # constant argument to a module variable declared sensitive
+           "svc-payroll-ops")     # attribute marked in after_sensitive, quoted in a message
+
+
+def test_sensitive_values_are_judged_and_never_printed():
+    path = FORMATS / "sensitive.plan.json"
+    report, proc = scan_json(path.name, cwd=FORMATS)
+    assert errors(report) == []
+    found = {(f["rule_id"], f["resource"]): f for f in report["findings"]}
+    assert set(found) == {("IAG-EXT-002", "aws_iam_role.partner"), ("IAG-EXT-002", "module.vendor.aws_iam_role.this"),
+                          ("IAG-GR-002", "aws_iam_user.ops")}
+    masked_statement = {"Effect": "Allow", "Action": "sts:AssumeRole",
+                        "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                        "Condition": {"StringEquals": {"sts:ExternalId": "(sensitive)"}}}
+    assert found[("IAG-EXT-002", "aws_iam_role.partner")]["evidence"] == masked_statement
+    assert found[("IAG-EXT-002", "module.vendor.aws_iam_role.this")]["evidence"] == masked_statement
+    assert found[("IAG-GR-002", "aws_iam_user.ops")]["message"] == \
+        "aws_iam_user.ops: IAM user (sensitive) is in no group"
+    # known values all the same: the external id condition keeps IAG-EXT-007 away
+    assert proc.returncode == 1
+
+
+@pytest.mark.parametrize("report_format", ["text", "json", "sarif", "junit", "github", "html"])
+def test_no_report_prints_a_sensitive_value(report_format):
+    proc = run_cli("scan", "sensitive.plan.json", "--format", report_format, cwd=FORMATS)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "(sensitive)" in proc.stdout
+    for secret in SECRETS:
+        assert secret not in proc.stdout + proc.stderr, (report_format, secret)
+
+
+def test_short_sensitive_values_are_masked_whole_or_quoted_only():
+    from iacguard.redact import SensitiveMask
+
+    mask = SensitiveMask({"7", "Xq7-ext-secret-42"})
+    assert mask.text("statement 7 allows it") == "statement 7 allows it"
+    assert mask.text('external id "7" and \'7\'') == 'external id "(sensitive)" and \'(sensitive)\''
+    assert mask.value({"sts:ExternalId": "7", "n": 7, "k": ["id Xq7-ext-secret-42."]}) == \
+        {"sts:ExternalId": "(sensitive)", "n": 7, "k": ["id (sensitive)."]}

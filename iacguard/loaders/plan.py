@@ -306,6 +306,10 @@ class _PlanLoader:
             after_unknown = change.change.get("after_unknown")
             if isinstance(after_unknown, dict):
                 _mark_unknown(properties, after_unknown, address, "")
+        secrets = sensitive_strings(values, position.get("sensitive_values"),
+                                    change.change.get("after_sensitive") if change is not None else None)
+        if secrets:
+            metadata[SENSITIVE_KEY] = secrets
         line = line_of(position)
         self.resources[address] = Resource(
             address=address, type=type_, properties=properties, file=self.file, line=line,
@@ -390,6 +394,8 @@ class _PlanLoader:
                 if isinstance(declaration, dict):
                     properties = PDict({k: _copy(v) for k, v in declaration.items()}, line=line_of(declaration))
                     self.add_config_value(f"{prefix}var.{name}", "variable", properties, declaration)
+                    if declaration.get("sensitive") is True:
+                        self.mark_sensitive_variable(f"{prefix}var.{name}", name, declaration, not prefix)
         outputs = module.get("outputs")
         if isinstance(outputs, dict) and not prefix:  # only root outputs leave the configuration
             for name, declaration in outputs.items():
@@ -409,11 +415,43 @@ class _PlanLoader:
                     sensitive = planned_value.get("sensitive")
                 properties["sensitive"] = sensitive is True
                 self.add_config_value(f"{prefix}output.{name}", "output", properties, declaration)
+                if sensitive is True and isinstance(planned_value, dict):
+                    self.add_sensitive(f"{prefix}output.{name}", sensitive_strings(planned_value.get("value"), True))
         calls = module.get("module_calls")
         if isinstance(calls, dict):
             for name, call in calls.items():
                 if isinstance(call, dict):
                     self.config_module_values(call.get("module"), f"{prefix}module.{name}.", planned_outputs)
+                    self.mark_sensitive_arguments(call, f"{prefix}module.{name}.")
+
+    def mark_sensitive_variable(self, address: str, name: str, declaration: dict, root: bool) -> None:
+        """A variable declared ``sensitive``: its default, and for a root variable the value the
+        plan was made with (the plan's ``variables`` print it in clear)."""
+        found = sensitive_strings(declaration.get("default"), True)
+        given = self.top.get("variables") if root else None
+        entry = given.get(name) if isinstance(given, dict) else None
+        if isinstance(entry, dict):
+            found += sensitive_strings(entry.get("value"), True)
+        self.add_sensitive(address, found)
+
+    def mark_sensitive_arguments(self, call: dict, prefix: str) -> None:
+        """Constant arguments a module call passes to variables the module declares sensitive."""
+        module = call.get("module")
+        expressions = call.get("expressions")
+        variables = module.get("variables") if isinstance(module, dict) else None
+        if not isinstance(variables, dict) or not isinstance(expressions, dict):
+            return
+        for name, declaration in variables.items():
+            argument = expressions.get(name)
+            if (isinstance(declaration, dict) and declaration.get("sensitive") is True
+                    and isinstance(argument, dict) and "constant_value" in argument):
+                self.add_sensitive(f"{prefix}var.{name}", sensitive_strings(argument["constant_value"], True))
+
+    def add_sensitive(self, address: str, secrets: list[str]) -> None:
+        resource = self.resources.get(address)
+        if resource is not None and secrets:
+            known = resource.metadata.setdefault(SENSITIVE_KEY, [])
+            known.extend(s for s in secrets if s not in known)
 
     def add_config_value(self, address: str, kind: str, properties: dict, position: Any) -> None:
         if address in self.resources:
@@ -480,6 +518,43 @@ class _PlanLoader:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+# Resource.metadata key: the text of values the plan marks sensitive, which no report may print
+SENSITIVE_KEY = "sensitive"
+
+
+def sensitive_strings(value: Any, *marks: Any) -> list[str]:
+    """The strings of ``value`` that any of ``marks`` (``sensitive_values``/``after_sensitive``:
+    ``true`` at a sensitive part, objects and lists mirroring the value) marks sensitive.
+    Numbers and booleans are not collected: reports could not tell them from any other."""
+    found: list[str] = []
+
+    def leaves(part: Any) -> None:
+        if isinstance(part, str):
+            if part and part not in found:
+                found.append(part)
+        elif isinstance(part, dict):
+            for item in part.values():
+                leaves(item)
+        elif isinstance(part, list):
+            for item in part:
+                leaves(item)
+
+    def walk(part: Any, mark: Any) -> None:
+        if mark is True:
+            leaves(part)
+        elif isinstance(mark, dict) and isinstance(part, dict):
+            for key, sub in mark.items():
+                if key in part:
+                    walk(part[key], sub)
+        elif isinstance(mark, list) and isinstance(part, list):
+            for sub, item in zip(mark, part):
+                walk(item, sub)
+
+    for mark in marks:
+        walk(value, mark)
+    return found
+
 
 def _expression_values(expressions: dict, prefix: str) -> PDict:
     """Attribute values of configuration expressions: a constant as written; references as a
