@@ -26,9 +26,10 @@ from ..resource import TERRAFORM_PLAN, LoadResult, Resource
 from ..values import PDict, PList, Ref, Unknown, line_of
 
 SUPPORTED_MAJOR = 1
-# Terraform 0.12 to 0.14 wrote format 0.1, 0.15 and 1.0 wrote 0.2, 1.1 and later write 1.x (so
-# does OpenTofu). The 0.x formats hold the same keys, fewer of them (no sensitive_values,
-# resource_drift, relevant_attributes, checks): a later key that is absent decides nothing.
+# Format 0.1 was written by Terraform 0.12 to 1.0.0 (0.15 added before/after_sensitive, 1.0.0
+# resource_drift), 0.2 by later 1.0 releases (sensitive_values), 1.0 by 1.1, 1.1 by 1.2 and 1.3,
+# 1.2 by 1.5 and later and by OpenTofu. Each version holds the keys of the one before, so a key
+# an older plan lacks (relevant_attributes, checks, deferred_changes...) decides nothing.
 READABLE_MAJORS = (0, SUPPORTED_MAJOR)
 KNOWN_AFTER_APPLY = "known after apply"
 MODES = ("managed", "data")
@@ -215,7 +216,7 @@ class _PlanLoader:
             before = len(self.changes)
             self.read_changes([entry])
             if len(self.changes) == before:
-                continue  # reported, or a deposed object
+                continue  # reported, a deposed object, or an address resource_changes holds
             address = entry["address"]
             reason = item.get("reason")
             self.deferred[address] = reason if isinstance(reason, str) and reason else "deferred"
@@ -527,12 +528,12 @@ def sensitive_strings(value: Any, *marks: Any) -> list[str]:
     """The strings of ``value`` that any of ``marks`` (``sensitive_values``/``after_sensitive``:
     ``true`` at a sensitive part, objects and lists mirroring the value) marks sensitive.
     Numbers and booleans are not collected: reports could not tell them from any other."""
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered set
 
     def leaves(part: Any) -> None:
         if isinstance(part, str):
-            if part and part not in found:
-                found.append(part)
+            if part:
+                found[part] = None
         elif isinstance(part, dict):
             for item in part.values():
                 leaves(item)
@@ -553,7 +554,7 @@ def sensitive_strings(value: Any, *marks: Any) -> list[str]:
 
     for mark in marks:
         walk(value, mark)
-    return found
+    return list(found)
 
 
 def _expression_values(expressions: dict, prefix: str) -> PDict:
