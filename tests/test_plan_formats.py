@@ -43,7 +43,7 @@ def deployer_findings(path: Path) -> set[tuple]:
 @pytest.mark.parametrize("name", [
     "tf0_12.plan.json",     # format 0.1: short provider names, references without attributes
     "tf1_0.plan.json",      # format 0.2: sensitive_values, before_sensitive false, resource_drift
-    "opentofu.plan.json",   # format 1.2 written by OpenTofu (registry.opentofu.org providers)
+    "opentofu.plan.json",   # format 1.2 by OpenTofu: registry.opentofu.org providers, an ephemeral resource
 ])
 def test_every_format_version_loads_like_1x(name):
     report, proc = scan_json(str(FORMATS / name), cwd=FORMATS)

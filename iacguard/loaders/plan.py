@@ -26,8 +26,8 @@ from ..resource import TERRAFORM_PLAN, LoadResult, Resource
 from ..values import PDict, PList, Ref, Unknown, line_of
 
 SUPPORTED_MAJOR = 1
-# Format 0.1 was written by Terraform 0.12 to 1.0.0 (0.15 added before/after_sensitive, 1.0.0
-# resource_drift), 0.2 by later 1.0 releases (sensitive_values), 1.0 by 1.1, 1.1 by 1.2 and 1.3,
+# Format 0.1 was written by Terraform 0.12 to 1.0.0 (0.15 added before/after_sensitive, 0.15.4
+# resource_drift), 0.2 by 1.0.1 to 1.0.11 (sensitive_values), 1.0 by 1.1, 1.1 by 1.2 to 1.4,
 # 1.2 by 1.5 and later and by OpenTofu. Each version holds the keys of the one before, so a key
 # an older plan lacks (relevant_attributes, checks, deferred_changes...) decides nothing.
 READABLE_MAJORS = (0, SUPPORTED_MAJOR)
@@ -229,7 +229,7 @@ class _PlanLoader:
                     line=line_of(entry) or None))
 
     def check_errored(self, data: dict) -> None:
-        """An errored plan (Terraform 1.4+) stopped part way: what it leaves out is unknown and it
+        """An errored plan (Terraform 1.6+) stopped part way: what it leaves out is unknown and it
         cannot be applied. What it holds is still judged, but it never passes the gate."""
         if data.get("errored") is True:
             self.error("plan is errored: Terraform stopped planning on an error, so the plan is incomplete "
@@ -291,6 +291,8 @@ class _PlanLoader:
         mode = obj.get("mode")
         if mode is None:
             mode = "data" if _is_data_address(address) else "managed"
+        if mode == "ephemeral":
+            return None  # OpenTofu lists ephemeral resources, values nulled: they are never deployed
         if mode not in MODES:
             self.error(f"resource {address} has unknown mode {mode!r}", obj)
             return None
