@@ -358,7 +358,7 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         data = read(path, rel)
     except IacguardError as exc:
         # Terraform's own outputs that are not plan JSON: a hint when named, not ours when walked
-        output = _terraform_output_error(path, rel)
+        output = _terraform_output_error(path, rel, first_line_only=not explicit)
         if output is not None:
             return LoadResult(errors=[output] if explicit else [])
         return LoadResult(errors=[exc])
@@ -394,7 +394,7 @@ def _starts_with_brace(path: Path) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def _terraform_output_error(path: Path, rel: str) -> InputError | None:
+def _terraform_output_error(path: Path, rel: str, first_line_only: bool = False) -> InputError | None:
     """The error for a file Terraform wrote that is not plan JSON (a binary plan, the text or the
     JSON lines of `terraform plan`), saying what it looks like and how to get the plan JSON;
     None for anything else. Only files that did not load as a template or plan get here."""
@@ -409,7 +409,7 @@ def _terraform_output_error(path: Path, rel: str) -> InputError | None:
             head = handle.read(64 * 1024)
     except OSError:
         return None
-    found = plan.describe_non_plan(head)
+    found = plan.describe_non_plan(head, first_line_only=first_line_only)
     if found is None:
         return None
     what, line = found

@@ -248,3 +248,23 @@ def test_short_sensitive_values_are_masked_whole_or_quoted_only():
     assert mask.text('external id "7" and \'7\'') == 'external id "(sensitive)" and \'(sensitive)\''
     assert mask.value({"sts:ExternalId": "7", "n": 7, "k": ["id Xq7-ext-secret-42."]}) == \
         {"sts:ExternalId": "(sensitive)", "n": 7, "k": ["id (sensitive)."]}
+
+
+def test_named_utf16_text_output_is_recognised(tmp_path):
+    # Windows PowerShell: terraform plan > plan.txt writes UTF-16 with a byte-order mark
+    text = (NOT_PLANS / "plan_output.txt").read_text()
+    (tmp_path / "plan.txt").write_bytes(text.encode("utf-16"))
+    report, _ = scan_json("plan.txt", cwd=tmp_path)
+    assert errors(report) == [("input", "plan.txt", 2, f"looks like {TEXT}, not plan JSON: {HINT}")]
+
+
+def test_walked_broken_template_quoting_plan_output_stays_an_error(tmp_path):
+    # only the first line lets a walked file go as Terraform output: a template that quotes plan
+    # text in a comment and has a syntax error is still reported
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  # aws_iam_role.deployer will be created by the pipeline\n"
+        "  Role:\n    Type: AWS::IAM::Role\n    Properties: [unclosed\n")
+    report, proc = scan_json(".", cwd=tmp_path)
+    assert [(e[0], e[1]) for e in errors(report)] == [("input", "template.yaml")]
+    assert "looks like" not in report["errors"][0]["message"]
+    assert proc.returncode == 2

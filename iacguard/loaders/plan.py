@@ -16,6 +16,7 @@ Plans carry no link to ``.tf`` lines, so every resource is positioned at its obj
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass, field
@@ -758,16 +759,19 @@ _TEXT_OUTPUT_LINE = re.compile(
     r"(?::$| (?:will be|must be|has moved|has changed|has been|is tainted|\(deposed object)\b)")
 
 
-def describe_non_plan(head: bytes) -> tuple[str, int | None] | None:
-    """What a named file that is not plan JSON looks like when Terraform (or OpenTofu) wrote it,
-    and the line that shows it: a binary plan (``plan -out``: a zip archive), the JSON lines of
+def describe_non_plan(head: bytes, *, first_line_only: bool = False) -> tuple[str, int | None] | None:
+    """What a file that is not plan JSON looks like when Terraform (or OpenTofu) wrote it, and
+    the line that shows it: a binary plan (``plan -out``: a zip archive), the JSON lines of
     ``plan -json`` (the machine-readable UI), or the text of ``plan``/``show`` without
-    ``-json``. None for anything else. ``head`` is the start of the file."""
+    ``-json``. None for anything else. ``head`` is the start of the file. With
+    ``first_line_only`` only its first line decides (a walked file is dropped on this answer, so
+    a broken template quoting plan output further down stays an error)."""
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "a binary plan (terraform plan -out writes a zip archive)", None
-    text = head.decode("utf-8", "replace").lstrip("\ufeff")
-    lines = text.splitlines()
-    for number, line in enumerate(lines[:500], 1):
+    # Windows PowerShell redirects output as UTF-16 with a byte-order mark
+    encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8"
+    text = head.decode(encoding, "replace").lstrip("\ufeff")
+    for number, line in enumerate(text.splitlines()[:500], 1):
         line = _ANSI.sub("", line).rstrip()
         if not line.strip():
             continue
@@ -775,6 +779,8 @@ def describe_non_plan(head: bytes) -> tuple[str, int | None] | None:
             return "the machine-readable output of terraform plan -json (JSON lines)", number
         if _TEXT_OUTPUT_LINE.match(line):
             return "the text output of terraform plan or terraform show (without -json)", number
+        if first_line_only:
+            break
     return None
 
 
