@@ -81,10 +81,14 @@ class SensitiveMask:
     """Replaces the values a plan marks sensitive (``after_sensitive``, ``sensitive_values``,
     sensitive variables and outputs) with ``(sensitive)`` wherever a report would quote them."""
 
-    def __init__(self, values: set[str]):
+    def __init__(self, values: set[str], public: str = ""):
+        """``public``: text reports show anyway (resource addresses: Terraform prints them and
+        never lets a sensitive value into one); a value found in it is masked only where it is a
+        whole string or quoted, like a short one, so ``aws_iam_user.team`` stays readable."""
         self.values = frozenset(values)
-        long = sorted((v for v in values if len(v) >= _SHORT), key=lambda v: (-len(v), v))
-        short = sorted(v for v in values if len(v) < _SHORT)
+        inside = {v for v in values if len(v) < _SHORT or v in public}
+        long = sorted((v for v in values if v not in inside), key=lambda v: (-len(v), v))
+        short = sorted(inside)
         parts = [re.escape(v) for v in long]
         parts += [rf"(?<=\")({re.escape(v)})(?=\")|(?<=')({re.escape(v)})(?=')" for v in short]
         self.pattern = re.compile("|".join(parts))
@@ -116,7 +120,9 @@ def sensitive_mask(resources: Any) -> SensitiveMask | None:
         metadata = resource.metadata
         if isinstance(metadata, dict) and resource.source == "terraform-plan":
             values.update(v for v in metadata.get("sensitive") or () if isinstance(v, str) and v)
-    return SensitiveMask(values) if values else None
+    if not values:
+        return None
+    return SensitiveMask(values, "\n".join(r.address for r in resources))
 
 
 def mask_sensitive(mask: SensitiveMask, findings: Any, errors: Any) -> None:

@@ -268,3 +268,16 @@ def test_walked_broken_template_quoting_plan_output_stays_an_error(tmp_path):
     assert [(e[0], e[1]) for e in errors(report)] == [("input", "template.yaml")]
     assert "looks like" not in report["errors"][0]["message"]
     assert proc.returncode == 2
+
+
+def test_sensitive_value_that_is_part_of_an_address_leaves_addresses_readable():
+    # odd_keys marks the tag value "team" sensitive; aws_iam_user.team is an address, which
+    # Terraform prints in clear and never builds from a sensitive value
+    report, _ = scan_json("odd_keys.plan.json", cwd=FORMATS)
+    user = [f for f in report["findings"] if f["rule_id"] == "IAG-GR-002"]
+    assert [f["message"] for f in user] == ['aws_iam_user.team["ops.a[\\"b\\"]"]: IAM user ops is in no group']
+    from iacguard.redact import SensitiveMask
+
+    mask = SensitiveMask({"team", "s3cr3t-value"}, public="aws_iam_user.team")
+    assert mask.text('aws_iam_user.team has tag "team" and s3cr3t-value') == \
+        'aws_iam_user.team has tag "(sensitive)" and (sensitive)'
