@@ -357,10 +357,14 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
     try:
         data = read(path, rel)
     except IacguardError as exc:
+        # Terraform's own outputs that are not plan JSON: a hint when named, not ours when walked
+        output = _terraform_output_error(path, rel, first_line_only=not explicit)
+        if output is not None:
+            return LoadResult(errors=[output] if explicit else [])
         return LoadResult(errors=[exc])
     if plan.looks_like_plan(data):
         loaded = plan.load_plan(data, rel, config_values=True)
-        return LoadResult(loaded.resources, loaded.errors, [rel])
+        return LoadResult(loaded.resources, loaded.errors, [rel], unresolved=loaded.unresolved)
     if plan.looks_like_state(data):  # terraform show -json of a state: what is deployed
         return plan.load_state(data, rel)
     if cloudformation.looks_like_cloudformation(data):
@@ -376,7 +380,43 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
     if plan.looks_like_raw_state(data):
         return LoadResult(errors=[InputError("a raw Terraform state (terraform.tfstate) is not read: run "
                                              "terraform show -json > state.json and scan that", file=rel)])
-    return LoadResult(errors=[InputError(f"not a template or plan iacguard reads; {_EXPECTED}", file=rel)])
+    output = _terraform_output_error(path, rel)
+    if output is not None:
+        return LoadResult(errors=[output])
+    # a JSON object is what a plan would be: say how to get one
+    hint = f"; for a plan, {plan.PLAN_JSON_HINT}" if isinstance(data, dict) and _starts_with_brace(path) else ""
+    return LoadResult(errors=[InputError(f"not a template or plan iacguard reads; {_EXPECTED}{hint}", file=rel)])
+
+
+def _starts_with_brace(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _terraform_output_error(path: Path, rel: str, first_line_only: bool = False) -> InputError | None:
+    """The error for a file Terraform wrote that is not plan JSON (a binary plan, the text or the
+    JSON lines of `terraform plan`), saying what it looks like and how to get the plan JSON;
+    None for anything else. Only files that did not load as a template or plan get here."""
+    import stat
+
+    from .loaders import plan
+
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return None
+    found = plan.describe_non_plan(head, first_line_only=first_line_only)
+    if found is None:
+        return None
+    what, line = found
+    return InputError(f"looks like {what}, not plan JSON: {plan.PLAN_JSON_HINT}", file=rel, line=line)
 
 
 def _read_template(path: Path, rel: str, limits: ScanLimits) -> str:
@@ -751,12 +791,15 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
         findings.extend(sink)
     findings = _dedupe(findings)
     apply_suppressions(findings, resources, checks)
-    from .redact import redact_value, redact_text
+    from .redact import mask_sensitive, redact_value, redact_text, sensitive_mask
 
     for finding in findings:  # here, so that partition workers share the work
         finding.message = redact_text(finding.message)
         if finding.evidence is not None:
             finding.evidence = redact_value(finding.evidence)
+    mask = sensitive_mask(resources)
+    if mask is not None:  # values a plan marks sensitive, wherever this analysis quotes them
+        mask_sensitive(mask, findings, list(result.errors) + list(result.unresolved))
     result.findings.extend(findings)
     return model
 

@@ -67,3 +67,74 @@ def redact_result(result: Any, findings: bool = True) -> None:
         if redacted != error.message:
             error.message = redacted
             error.args = (redacted,)
+
+
+# -- values a Terraform plan marks sensitive ------------------------------------------------------
+
+SENSITIVE = "(sensitive)"
+# A shorter sensitive value is masked where it is a whole string or quoted in a text: inside
+# words ("1" of "statement 1") it would hide the report, not a secret.
+_SHORT = 4
+
+
+class SensitiveMask:
+    """Replaces the values a plan marks sensitive (``after_sensitive``, ``sensitive_values``,
+    sensitive variables and outputs) with ``(sensitive)`` wherever a report would quote them."""
+
+    def __init__(self, values: set[str], public: str = ""):
+        """``public``: text reports show anyway (resource addresses: Terraform prints them and
+        never lets a sensitive value into one); a value found in it is masked only where it is a
+        whole string or quoted, like a short one, so ``aws_iam_user.team`` stays readable."""
+        self.values = frozenset(values)
+        inside = {v for v in values if len(v) < _SHORT or v in public}
+        long = sorted((v for v in values if v not in inside), key=lambda v: (-len(v), v))
+        short = sorted(inside)
+        parts = [re.escape(v) for v in long]
+        parts += [rf"(?<=\")({re.escape(v)})(?=\")|(?<=')({re.escape(v)})(?=')" for v in short]
+        self.pattern = re.compile("|".join(parts))
+
+    def text(self, text: Any) -> Any:
+        if not isinstance(text, str) or not text:
+            return text
+        if text in self.values:
+            return SENSITIVE
+        return self.pattern.sub(SENSITIVE, text)
+
+    def value(self, value: Any) -> Any:
+        """A copy of a JSON-like value (evidence, a finding's path) with sensitive text masked,
+        in keys too."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k): self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+
+def sensitive_mask(resources: Any) -> SensitiveMask | None:
+    """The mask for the sensitive values of ``resources`` (plan loader: metadata["sensitive"]),
+    None when there are none (templates and HCL never have any)."""
+    values: set[str] = set()
+    for resource in resources:
+        metadata = resource.metadata
+        if isinstance(metadata, dict) and resource.source == "terraform-plan":
+            values.update(v for v in metadata.get("sensitive") or () if isinstance(v, str) and v)
+    if not values:
+        return None
+    return SensitiveMask(values, "\n".join(r.address for r in resources))
+
+
+def mask_sensitive(mask: SensitiveMask, findings: Any, errors: Any) -> None:
+    """Mask sensitive values in findings (message, evidence, path) and errors, in place."""
+    for finding in findings:
+        finding.message = mask.text(finding.message)
+        if finding.evidence is not None:
+            finding.evidence = mask.value(finding.evidence)
+        if finding.path:
+            finding.path = mask.value(finding.path)
+    for error in errors:
+        masked = mask.text(error.message)
+        if masked != error.message:
+            error.message = masked
+            error.args = (masked,)

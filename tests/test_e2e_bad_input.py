@@ -118,7 +118,8 @@ def test_named_file_that_is_nothing_we_read_is_an_error(tmp_path):
     assert _errors(report) == [
         ("list.yaml", None, f"not a template or plan iacguard reads; {EXPECTED}"),
         ("notes.txt", None, f"not a template or plan iacguard reads; {EXPECTED}"),
-        ("package.json", None, f"not a template or plan iacguard reads; {EXPECTED}"),
+        ("package.json", None, f"not a template or plan iacguard reads; {EXPECTED}; for a plan, run terraform "
+                               "show -json tfplan > plan.json and scan plan.json"),
         ("state.json", None, "a raw Terraform state (terraform.tfstate) is not read: run terraform show -json > "
                              "state.json and scan that"),
     ]

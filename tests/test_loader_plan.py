@@ -327,8 +327,10 @@ def test_malformed_plan_reports_each_problem_with_its_line_and_loads_the_rest():
 
 
 @pytest.mark.parametrize("version, message", [
-    ("2.0", "unsupported plan format_version 2.0: only 1.x is understood"),
-    ("0.2", "unsupported plan format_version 0.2: only 1.x is understood"),
+    ("2.0", "unsupported plan format_version 2.0: only 0.x (Terraform 0.12 to 1.0) and 1.x (Terraform 1.1 and "
+            "later, OpenTofu) are understood"),
+    ("10.1", "unsupported plan format_version 10.1: only 0.x (Terraform 0.12 to 1.0) and 1.x (Terraform 1.1 "
+             "and later, OpenTofu) are understood"),
     (None, "plan format_version must be a version string like \"1.2\", got None"),
     (1.2, "plan format_version must be a version string like \"1.2\", got 1.2"),
     ("v1", "plan format_version must be a version string like \"1.2\", got 'v1'"),

@@ -16,6 +16,7 @@ Plans carry no link to ``.tf`` lines, so every resource is positioned at its obj
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,11 @@ from ..resource import TERRAFORM_PLAN, LoadResult, Resource
 from ..values import Origin, PDict, PList, Ref, Unknown, line_of
 
 SUPPORTED_MAJOR = 1
+# Format 0.1 was written by Terraform 0.12 to 1.0.0 (0.15 added before/after_sensitive, 0.15.4
+# resource_drift), 0.2 by 1.0.1 to 1.0.11 (sensitive_values), 1.0 by 1.1, 1.1 by 1.2 to 1.4,
+# 1.2 by 1.5 and later and by OpenTofu. Each version holds the keys of the one before, so a key
+# an older plan lacks (relevant_attributes, checks, deferred_changes...) decides nothing.
+READABLE_MAJORS = (0, SUPPORTED_MAJOR)
 KNOWN_AFTER_APPLY = "known after apply"
 MODES = ("managed", "data")
 # First traversal steps that are not resource types (Terraform's reserved reference roots).
@@ -189,6 +195,8 @@ class _PlanLoader:
         self.resolved: dict[tuple, tuple] = {}  # resolve_references, by (references, prefix)
         self.deployed = False  # reading a state (or a plan's prior state): what is deployed
         self.config_values = False  # also load providers, variables and outputs (see load_plan)
+        self.deferred: dict[str, str] = {}  # address -> reason, for deferred_changes
+        self.unresolved: list[InputError] = []
 
     def error(self, message: str, where: Any, near: Any = None) -> None:
         """``where`` is the offending value; a scalar has no line, so ``near`` (its container)
@@ -199,7 +207,7 @@ class _PlanLoader:
     # -- top level ------------------------------------------------------------------------------
 
     def load(self, data: Any) -> LoadResult:
-        result = LoadResult(errors=self.errors)
+        result = LoadResult(errors=self.errors, unresolved=self.unresolved)
         if not isinstance(data, dict):
             self.error("plan JSON must be an object", data)
             return result
@@ -208,6 +216,8 @@ class _PlanLoader:
             return result
         self.index_configuration(data.get("configuration"))
         self.read_changes(data.get("resource_changes"))
+        self.read_deferred_changes(data.get("deferred_changes"))
+        self.check_errored(data)
 
         planned = data.get("planned_values", _MISSING)
         if planned is _MISSING:
@@ -237,9 +247,9 @@ class _PlanLoader:
         if match is None:
             self.error(f"plan format_version must be a version string like \"1.2\", got {version!r}", data)
             return False
-        if int(match.group(1)) != SUPPORTED_MAJOR:
-            self.error(f"unsupported plan format_version {version}: only {SUPPORTED_MAJOR}.x is "
-                       "understood", data)
+        if int(match.group(1)) not in READABLE_MAJORS:
+            self.error(f"unsupported plan format_version {version}: only 0.x (Terraform 0.12 to 1.0) and "
+                       f"{SUPPORTED_MAJOR}.x (Terraform 1.1 and later, OpenTofu) are understood", data)
             return False
         return True
 
@@ -270,6 +280,43 @@ class _PlanLoader:
                 self.error(f"resource change {address} has no valid actions list", actions, change)
                 actions = []
             self.changes[address] = _Change(entry, change, list(actions))
+
+    def read_deferred_changes(self, deferred: Any) -> None:
+        """Terraform 1.9+ (deferred actions): a change planned for a later round, as
+        ``{reason, resource_change}``. It will be applied, so it is judged like a planned
+        change with its unknowns; one whose values are all unknown (``after_unknown: true``) has
+        nothing to judge: it is named as unresolved instead of being loaded empty."""
+        if deferred is None:
+            return
+        if not isinstance(deferred, list):
+            self.error("deferred_changes is not a list", deferred, self.top)
+            return
+        for item in deferred:
+            entry = item.get("resource_change") if isinstance(item, dict) else None
+            if not isinstance(entry, dict):
+                self.error("deferred change has no resource_change object", item, deferred)
+                continue
+            before = len(self.changes)
+            self.read_changes([entry])
+            if len(self.changes) == before:
+                continue  # reported, a deposed object, or an address resource_changes holds
+            address = entry["address"]
+            reason = item.get("reason")
+            self.deferred[address] = reason if isinstance(reason, str) and reason else "deferred"
+            change = self.changes[address].change
+            if not isinstance(change.get("after"), dict) and change.get("after_unknown") is True:
+                del self.changes[address]
+                self.unresolved.append(InputError(
+                    f"{address} is deferred to a later plan ({self.deferred[address]}) and none of its "
+                    "values are known yet: it is judged when it is planned", file=self.file,
+                    line=line_of(entry) or None))
+
+    def check_errored(self, data: dict) -> None:
+        """An errored plan (Terraform 1.6+) stopped part way: what it leaves out is unknown and it
+        cannot be applied. What it holds is still judged, but it never passes the gate."""
+        if data.get("errored") is True:
+            self.error("plan is errored: Terraform stopped planning on an error, so the plan is incomplete "
+                       "and cannot be applied; fix the errors and plan again", data)
 
     # -- values ---------------------------------------------------------------------------------
 
@@ -329,6 +376,8 @@ class _PlanLoader:
         mode = obj.get("mode")
         if mode is None:
             mode = "data" if _is_data_address(address) else "managed"
+        if mode == "ephemeral":
+            return None  # OpenTofu lists ephemeral resources, values nulled: they are never deployed
         if mode not in MODES:
             self.error(f"resource {address} has unknown mode {mode!r}", obj)
             return None
@@ -341,9 +390,15 @@ class _PlanLoader:
         written = self.written_attributes(address) if mode == "managed" else None
         if change is not None:
             metadata["actions"] = list(change.actions)
+            if address in self.deferred:
+                metadata["deferred"] = self.deferred[address]
             after_unknown = change.change.get("after_unknown")
             if isinstance(after_unknown, dict):
                 _mark_unknown(properties, after_unknown, address, "", written)
+        secrets = sensitive_strings(values, position.get("sensitive_values"),
+                                    change.change.get("after_sensitive") if change is not None else None)
+        if secrets:
+            metadata[SENSITIVE_KEY] = secrets
         line = line_of(position)
         self.resources[address] = Resource(
             address=address, type=type_, properties=properties, file=self.file, line=line,
@@ -647,6 +702,8 @@ class _PlanLoader:
                 if isinstance(declaration, dict):
                     properties = PDict({k: _copy(v) for k, v in declaration.items()}, line=line_of(declaration))
                     self.add_config_value(f"{prefix}var.{name}", "variable", properties, declaration)
+                    if declaration.get("sensitive") is True:
+                        self.mark_sensitive_variable(f"{prefix}var.{name}", name, declaration, not prefix)
         outputs = module.get("outputs")
         if isinstance(outputs, dict) and not prefix:  # only root outputs leave the configuration
             for name, declaration in outputs.items():
@@ -666,11 +723,43 @@ class _PlanLoader:
                     sensitive = planned_value.get("sensitive")
                 properties["sensitive"] = sensitive is True
                 self.add_config_value(f"{prefix}output.{name}", "output", properties, declaration)
+                if sensitive is True and isinstance(planned_value, dict):
+                    self.add_sensitive(f"{prefix}output.{name}", sensitive_strings(planned_value.get("value"), True))
         calls = module.get("module_calls")
         if isinstance(calls, dict):
             for name, call in calls.items():
                 if isinstance(call, dict):
                     self.config_module_values(call.get("module"), f"{prefix}module.{name}.", planned_outputs)
+                    self.mark_sensitive_arguments(call, f"{prefix}module.{name}.")
+
+    def mark_sensitive_variable(self, address: str, name: str, declaration: dict, root: bool) -> None:
+        """A variable declared ``sensitive``: its default, and for a root variable the value the
+        plan was made with (the plan's ``variables`` print it in clear)."""
+        found = sensitive_strings(declaration.get("default"), True)
+        given = self.top.get("variables") if root else None
+        entry = given.get(name) if isinstance(given, dict) else None
+        if isinstance(entry, dict):
+            found += sensitive_strings(entry.get("value"), True)
+        self.add_sensitive(address, found)
+
+    def mark_sensitive_arguments(self, call: dict, prefix: str) -> None:
+        """Constant arguments a module call passes to variables the module declares sensitive."""
+        module = call.get("module")
+        expressions = call.get("expressions")
+        variables = module.get("variables") if isinstance(module, dict) else None
+        if not isinstance(variables, dict) or not isinstance(expressions, dict):
+            return
+        for name, declaration in variables.items():
+            argument = expressions.get(name)
+            if (isinstance(declaration, dict) and declaration.get("sensitive") is True
+                    and isinstance(argument, dict) and "constant_value" in argument):
+                self.add_sensitive(f"{prefix}var.{name}", sensitive_strings(argument["constant_value"], True))
+
+    def add_sensitive(self, address: str, secrets: list[str]) -> None:
+        resource = self.resources.get(address)
+        if resource is not None and secrets:
+            known = resource.metadata.setdefault(SENSITIVE_KEY, [])
+            known.extend(s for s in secrets if s not in known)
 
     def add_config_value(self, address: str, kind: str, properties: dict, position: Any) -> None:
         if address in self.resources:
@@ -741,6 +830,43 @@ class _PlanLoader:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+# Resource.metadata key: the text of values the plan marks sensitive, which no report may print
+SENSITIVE_KEY = "sensitive"
+
+
+def sensitive_strings(value: Any, *marks: Any) -> list[str]:
+    """The strings of ``value`` that any of ``marks`` (``sensitive_values``/``after_sensitive``:
+    ``true`` at a sensitive part, objects and lists mirroring the value) marks sensitive.
+    Numbers and booleans are not collected: reports could not tell them from any other."""
+    found: dict[str, None] = {}  # ordered set
+
+    def leaves(part: Any) -> None:
+        if isinstance(part, str):
+            if part:
+                found[part] = None
+        elif isinstance(part, dict):
+            for item in part.values():
+                leaves(item)
+        elif isinstance(part, list):
+            for item in part:
+                leaves(item)
+
+    def walk(part: Any, mark: Any) -> None:
+        if mark is True:
+            leaves(part)
+        elif isinstance(mark, dict) and isinstance(part, dict):
+            for key, sub in mark.items():
+                if key in part:
+                    walk(part[key], sub)
+        elif isinstance(mark, list) and isinstance(part, list):
+            for sub, item in zip(mark, part):
+                walk(item, sub)
+
+    for mark in marks:
+        walk(value, mark)
+    return list(found)
+
 
 def _expression_values(expressions: dict, prefix: str) -> PDict:
     """Attribute values of configuration expressions: a constant as written; references as a
@@ -1083,3 +1209,57 @@ def _place_refs(container: dict, key: str, objects: list[Ref], is_exact: bool, t
         else:
             for index in unknown_at:
                 current[index] = _with_refs(current[index], objects)
+
+
+# -- files that come from Terraform but are not plan JSON -------------------------------------
+
+PLAN_JSON_HINT = "run terraform show -json tfplan > plan.json and scan plan.json"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Lines only the human-readable output of terraform/tofu plan, apply or show writes.
+_TEXT_OUTPUT_LINE = re.compile(
+    r"(?:Terraform|OpenTofu) used the selected providers to generate the following execution"
+    r"|(?:Terraform|OpenTofu) will perform the following actions:"
+    r"|(?:Terraform|OpenTofu) planned the following actions"
+    r"|No changes\. (?:Your infrastructure matches the configuration|Infrastructure is up-to-date)\."
+    r"|Plan: \d+ to add, \d+ to change, \d+ to destroy\."
+    r"|Changes to Outputs:"
+    r"|Note: Objects have changed outside of (?:Terraform|OpenTofu)"
+    r"|\S+: Refreshing state\.\.\."
+    r"|\s*# (?:module\.\S+\.)?(?:data\.)?[a-z][a-z0-9_-]*\.\S+"
+    r"(?::$| (?:will be|must be|has moved|has changed|has been|is tainted|\(deposed object)\b)")
+
+
+def describe_non_plan(head: bytes, *, first_line_only: bool = False) -> tuple[str, int | None] | None:
+    """What a file that is not plan JSON looks like when Terraform (or OpenTofu) wrote it, and
+    the line that shows it: a binary plan (``plan -out``: a zip archive), the JSON lines of
+    ``plan -json`` (the machine-readable UI), or the text of ``plan``/``show`` without
+    ``-json``. None for anything else. ``head`` is the start of the file. With
+    ``first_line_only`` only its first line decides (a walked file is dropped on this answer, so
+    a broken template quoting plan output further down stays an error)."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "a binary plan (terraform plan -out writes a zip archive)", None
+    # Windows PowerShell redirects output as UTF-16 with a byte-order mark
+    encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8"
+    text = head.decode(encoding, "replace").lstrip("\ufeff")
+    for number, line in enumerate(text.splitlines()[:500], 1):
+        line = _ANSI.sub("", line).rstrip()
+        if not line.strip():
+            continue
+        if line.lstrip().startswith('{"@level"') or _is_ui_message(line):
+            return "the machine-readable output of terraform plan -json (JSON lines)", number
+        if _TEXT_OUTPUT_LINE.match(line):
+            return "the text output of terraform plan or terraform show (without -json)", number
+        if first_line_only:
+            break
+    return None
+
+
+def _is_ui_message(line: str) -> bool:
+    """One line of ``terraform plan -json``: an object with ``@level`` and ``@message``."""
+    if not line.lstrip().startswith("{"):
+        return False
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and "@level" in message and "@message" in message
