@@ -17,6 +17,7 @@ import pytest
 
 from helpers import scan_json
 from iacguard.loaders.plan import _address_steps, _instance_parts
+from iacguard.values import Unknown
 
 FIXTURE = Path(__file__).parent / "fixtures" / "plan" / "unknowns" / "platform_plan.json"
 AWS = "registry.terraform.io/hashicorp/aws"
@@ -376,3 +377,59 @@ def test_each_key_and_literal_key_references_mean_that_instance(tmp_path):
         '(granted to role aws_iam_role.team["read"])',
         'aws_iam_role_policy_attachment.team["deploy"]: attaches the AWS managed policy AdministratorAccess to role '
         'aws_iam_role.team["deploy"], which allows every action on every resource']
+
+
+# -- hostile shapes -----------------------------------------------------------------------------------
+
+def test_a_long_chain_of_deferred_documents_merged_into_each_other_loads(tmp_path):
+    """Each document's source_policy_documents is the next one's json, 1,000 deep, the last one
+    admin: every one is built (merged documents first, without recursion), no internal error,
+    and the admin statement reaches the role policy that uses the first."""
+    plan = base()
+    depth = 1000
+    for index in range(depth):
+        last = index == depth - 1
+        deferred_document(
+            plan, f"data.aws_iam_policy_document.d{index}",
+            [statement(f"s{index}", ["*"] if last else ["s3:GetObject"], resources=[None])],
+            [{"actions": [False], "resources": [True]}],
+            [{"actions": {"constant_value": ["s3:GetObject"]}, "resources": BUCKET_ARN}])
+        entry = plan["resource_changes"][-1]["change"]
+        if last:
+            entry["after"]["statement"][0]["resources"] = ["*"]
+            entry["after_unknown"]["statement"][0]["resources"] = [False]
+        else:
+            entry["after"]["source_policy_documents"] = [None]
+            entry["after_unknown"]["source_policy_documents"] = [True]
+            plan["configuration"]["root_module"]["resources"][-1]["expressions"]["source_policy_documents"] = {
+                "references": [f"data.aws_iam_policy_document.d{index + 1}.json",
+                               f"data.aws_iam_policy_document.d{index + 1}"]}
+    add(plan, "aws_iam_role_policy.chain", {"name": "chain", "role": "orders-worker"}, {"id": True, "policy": True},
+        {"name": {"constant_value": "chain"}, "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy": {"references": ["data.aws_iam_policy_document.d0.json", "data.aws_iam_policy_document.d0"]}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert [e["kind"] for e in report["errors"]] == []
+    assert ("IAG-LP-001", "aws_iam_role_policy.chain", "critical") in findings(report)
+
+
+def test_an_expression_with_thousands_of_references_and_a_cycle_of_module_outputs_loads(tmp_path):
+    """40,000 references in one expression (each traversal prefix listed, as Terraform does),
+    and module a's input fed by its own output: both load within the default time limit per
+    file (comparing every reference with every other one took minutes), the cycle names
+    nothing and is not a finding either way."""
+    plan = base()
+    references = [text for n in range(20_000) for text in (f"aws_s3_bucket.b{n}.arn", f"aws_s3_bucket.b{n}")]
+    add(plan, "aws_iam_policy.many", {"name": "many"}, {"arn": True, "id": True, "policy": True},
+        {"name": {"constant_value": "many"}, "policy": {"references": references}})
+    add(plan, "module.a.aws_iam_policy.loop", {"name": "loop"}, {"arn": True, "id": True, "policy": True},
+        {"name": {"constant_value": "loop"}, "policy": {"references": ["var.x"]}})
+    in_module(plan, "a", "./a", {"x": {"references": ["module.a.out", "module.a"]}}, ["module.a.aws_iam_policy.loop"],
+              {"out": {"expression": {"references": ["var.x"]}}})
+    plan["configuration"]["root_module"]["module_calls"]["a"]["module"]["resources"][0]["address"] = \
+        "aws_iam_policy.loop"
+    report, proc = scan_plan(tmp_path, plan)
+    assert sorted((e["kind"], e["message"].split(": ")[0]) for e in report["errors"]) == [
+        ("unresolved", "policy of aws_iam_policy.many could not be resolved"),
+        ("unresolved", "policy of module.a.aws_iam_policy.loop could not be resolved")]
+    many = next(e["message"] for e in report["errors"] if "aws_iam_policy.many" in e["message"])
+    assert many.endswith("and 19997 more input(s)")

@@ -327,11 +327,17 @@ class _PlanLoader:
             self.error(f"{where} is not an object", module, self.top)
             return
         resources = module.get("resources", [])
+        module_address = module.get("address")
         if not isinstance(resources, list):
-            self.error(f"resources of {module.get('address') or where} is not a list", resources, module)
+            self.error(f"resources of {module_address or where} is not a list", resources, module)
         else:
             for obj in resources:
                 if isinstance(obj, dict):
+                    address = obj.get("address")
+                    if isinstance(module_address, str) and module_address and isinstance(address, str) \
+                            and not address.startswith(module_address + "."):
+                        # some 0.12 states print a child module's resources relative to it
+                        obj = PDict({**obj, "address": f"{module_address}.{address}"}, line=line_of(obj))
                     self.load_value_resource(obj, data_only=data_only)
                 else:
                     self.error("resource entry is not an object", obj, resources)
@@ -528,14 +534,35 @@ class _PlanLoader:
                 documents.setdefault(resource.base_address, []).append(resource)
         if not documents:
             return
-        built: dict[str, Any] = {}  # instance address -> document (Unknown while building)
+        built: dict[str, Any] = {}  # instance address -> its document, once built
 
-        def document_of(resource: Resource) -> Any:
-            if resource.address in built:
-                return built[resource.address]
-            built[resource.address] = resource.properties["json"]  # a cycle stays unknown
+        def target_of(owner: Resource, value: Any) -> Resource | None:
+            """The document a value is the json of (one data source, the owner's instance)."""
+            if not isinstance(value, Unknown) or not value.refs:
+                return None
+            targets = {ref.target for ref in value.refs}
+            if len(targets) != 1 or any(ref.attr not in (None, "json", "minified_json") for ref in value.refs):
+                return None
+            candidates = _same_instance(owner.address, documents.get(targets.pop(), []))
+            return candidates[0] if len(candidates) == 1 else None
+
+        def substitute(owner: Resource, value: Any) -> Any:
+            target = target_of(owner, value)
+            return built.get(target.address, value) if target is not None else value
+
+        def merged(resource: Resource) -> list[Resource]:
+            """The documents this one merges (source/override_policy_documents)."""
+            found = []
+            for name in ("source_policy_documents", "override_policy_documents"):
+                items = resource.properties.get(name)
+                for item in items if isinstance(items, list) else ():
+                    target = target_of(resource, item)
+                    if target is not None:
+                        found.append(target)
+            return found
+
+        def build(resource: Resource) -> None:
             props = resource.properties
-            _fold_legacy_documents(props)
             for name in ("source_policy_documents", "override_policy_documents"):
                 if isinstance(props.get(name), list):
                     props[name] = PList([substitute(resource, item) for item in props[name]],
@@ -548,20 +575,28 @@ class _PlanLoader:
             props["json"] = document
             if "minified_json" in props:
                 props["minified_json"] = document
-            return document
 
-        def substitute(owner: Resource, value: Any) -> Any:
-            if not isinstance(value, Unknown) or not value.refs:
-                return value
-            targets = {ref.target for ref in value.refs}
-            if len(targets) != 1 or any(ref.attr not in (None, "json", "minified_json") for ref in value.refs):
-                return value
-            candidates = _same_instance(owner.address, documents.get(targets.pop(), []))
-            return document_of(candidates[0]) if len(candidates) == 1 else value
-
+        # documents merged into others are built first (depth first, without recursion: a chain
+        # may be long); one in a cycle is built with the other still unknown
+        state: dict[str, bool] = {}  # address -> finished
         for group in documents.values():
-            for resource in group:
-                document_of(resource)
+            for first in group:
+                if first.address in state:
+                    continue
+                _fold_legacy_documents(first.properties)
+                state[first.address] = False
+                stack = [(first, iter(merged(first)))]
+                while stack:
+                    resource, pending = stack[-1]
+                    following = next(pending, None)
+                    if following is None:
+                        stack.pop()
+                        build(resource)
+                        state[resource.address] = True
+                    elif following.address not in state:
+                        _fold_legacy_documents(following.properties)
+                        state[following.address] = False
+                        stack.append((following, iter(merged(following))))
         for resource in list(self.resources.values()):
             _replace_holes(resource.properties, lambda value, owner=resource: substitute(owner, value))
 
@@ -578,8 +613,8 @@ class _PlanLoader:
         self.resolved[key] = ([], False)  # a cycle of module inputs and outputs gives nothing
         found, exact = _resource_references(references)
         found = [_Reference(prefix + r.target, r.attrs, r.key) for r in found]
-        texts = [strip_instance_keys(r) for r in references if isinstance(r, str)]
-        deepest = [x for x in texts if not any(o != x and o.startswith(x + ".") for o in texts)]
+        texts = list(dict.fromkeys(strip_instance_keys(r) for r in references if isinstance(r, str)))
+        deepest = _deepest(texts)
         for text in dict.fromkeys(deepest):
             inner = self.module_boundary(text.split("."), prefix)
             if inner is None:
@@ -1121,23 +1156,42 @@ def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]
     (``aws_iam_role.r[each.key].name``) stops the traversal at the resource: its attribute is
     not recorded, and the reference keeps ``attrs == ()``.
     """
-    found: list[_Reference] = []
+    found: dict[_Reference, None] = {}
     only_resources = True
     for text in references:
+        if not isinstance(text, str):
+            only_resources = False
+            continue
         steps = strip_instance_keys(text).split(".")
         size = 3 if steps[0] == "data" else 2
         if (steps[0] in _NON_RESOURCE_ROOTS or len(steps) < size
                 or not all(_IDENTIFIER.fullmatch(step) for step in steps)):
             only_resources = False
             continue
-        reference = _Reference(".".join(steps[:size]), tuple(steps[size:]), _literal_key(text, size))
-        if reference not in found:
-            found.append(reference)
-    deepest = [r for r in found
-               if not any(o.target == r.target and len(o.attrs) > len(r.attrs)
-                          and o.attrs[:len(r.attrs)] == r.attrs for o in found)]
+        found.setdefault(_Reference(".".join(steps[:size]), tuple(steps[size:]), _literal_key(text, size)))
+    # a reference that is a prefix of a deeper one (same target; same key, or none written:
+    # Terraform adds the un-keyed form) is that one
+    shallower: set = set()
+    for r in found:
+        for n in range(len(r.attrs) + 1):
+            if n < len(r.attrs):
+                shallower.add((r.target, r.key, r.attrs[:n]))
+            if r.key is not None:
+                shallower.add((r.target, None, r.attrs[:n]))
+    deepest = [r for r in found if (r.target, r.key, r.attrs) not in shallower]
     exact = only_resources and len(deepest) == 1 and len(deepest[0].attrs) == 1
     return deepest, exact
+
+
+def _deepest(texts: list[str]) -> list[str]:
+    """The texts no other text extends by a traversal step (``module.m`` beside ``module.m.out``)."""
+    prefixes = set()
+    for text in texts:
+        end = text.rfind(".")
+        while end > 0:
+            prefixes.add(text[:end])
+            end = text.rfind(".", 0, end)
+    return [text for text in texts if text not in prefixes]
 
 
 def _literal_key(text: str, size: int) -> Any:
