@@ -481,3 +481,20 @@ def test_real_plan_references(real_plan):
     assert props["terraform_data.enc"]["input"] == role_id
     # module.team[0]: input = terraform_data.app.output
     assert props["module.team[0].terraform_data.pol"]["input"] == Ref("module.team.terraform_data.app", "output")
+
+
+def test_child_module_resources_written_relative_to_their_module_get_its_address():
+    """Some Terraform 0.12 plans print a child module's prior-state resources relative to the
+    module (``data.aws_region.current`` inside ``module.net``): they are that module's."""
+    plan = {"format_version": "0.1", "planned_values": {"root_module": {}}, "resource_changes": [],
+            "prior_state": {"format_version": "0.1", "values": {"root_module": {"child_modules": [
+                {"address": "module.net", "resources": [
+                    {"address": "data.aws_region.current", "mode": "data", "type": "aws_region", "name": "current",
+                     "values": {"name": "eu-west-1"}}]}]}}},
+            "configuration": {"root_module": {"module_calls": {"net": {"source": "./net", "module": {
+                "resources": [{"address": "data.aws_region.current", "mode": "data", "type": "aws_region",
+                               "name": "current", "expressions": {}}]}}}}}}
+    loaded = load_plan(plan, "plan.json")
+    assert loaded.errors == []
+    assert [(r.address, r.base_address, r.properties["name"]) for r in loaded.resources] == [
+        ("module.net.data.aws_region.current", "module.net.data.aws_region.current", "eu-west-1")]
