@@ -437,6 +437,20 @@ def test_mutated_fixture_never_raises(data):
     assert all(isinstance(e, InputError) for e in result.errors)
 
 
+
+@pytest.mark.parametrize("mangled", [[], {}, ["a"], None, 3])
+def test_inline_policy_name_of_any_json_type_loads(mangled):
+    # Found by the mutation test above: a role's inline block named by a list or an object
+    # while an aws_iam_role_policy of the plan writes an inline policy of that role.
+    plan = json.loads((FIXTURES / "modules_plan.json").read_text())
+    role = plan["planned_values"]["root_module"]["resources"][1]
+    assert role["type"] == "aws_iam_role"
+    role["values"]["inline_policy"][0]["name"] = mangled
+    assert any(c["type"] == "aws_iam_role_policy" for c in plan["resource_changes"])
+    result = load_plan(loads_positioned(json.dumps(plan, indent=1)), "p.json")
+    assert all(isinstance(e, InputError) for e in result.errors)
+    assert role["address"] in by_address(result)
+
 # -- real terraform output ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

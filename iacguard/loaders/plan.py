@@ -476,7 +476,8 @@ class _PlanLoader:
         written_inline = {(before.get("role"), before.get("name"))
                           for change in self.changes.values() if change.entry.get("type") == "aws_iam_role_policy"
                           for before in (change.change.get("before"), change.change.get("after"))
-                          if isinstance(before, dict)}
+                          if isinstance(before, dict)
+                          and isinstance(before.get("role"), str) and isinstance(before.get("name"), str)}
         for resource in self.resources.values():
             expressions = configured.get(resource.base_address)
             if resource.mode != "managed" or expressions is None or resource.metadata.get("deployed"):
@@ -487,7 +488,10 @@ class _PlanLoader:
             blocks = resource.properties.get("inline_policy") if resource.type == "aws_iam_role" else None
             if isinstance(blocks, list) and written_inline:
                 name = resource.properties.get("name")
-                kept = [b for b in blocks if not (isinstance(b, dict) and (name, b.get("name")) in written_inline)]
+                # Only names are compared: a mangled plan may put any value where a name belongs.
+                kept = [b for b in blocks
+                        if not (isinstance(b, dict) and isinstance(name, str) and isinstance(b.get("name"), str)
+                                and (name, b.get("name")) in written_inline)]
                 if len(kept) != len(blocks):
                     resource.properties["inline_policy"] = PList(kept, line=line_of(blocks))
 
