@@ -196,6 +196,20 @@ def test_a_deferred_document_whose_statements_are_not_known_is_unresolved_naming
                        "(the plan defers the data source's read)")]
 
 
+@pytest.mark.parametrize("block", [None, "*", ["*"]])
+def test_a_principals_block_that_is_not_an_object_is_an_unknown_principal_never_nobody(tmp_path, block):
+    """A mangled plan (found by mutation testing) with null where a principals block belongs:
+    no internal error, and the statement names a principal that is not known, as any
+    unresolvable principal does, rather than nobody."""
+    plan = base()
+    public_bucket_policy(plan, [block])
+    report, proc = scan_plan(tmp_path, plan)
+    assert report["errors"] == []
+    shared = [f for f in report["findings"] if f["resource"] == "aws_s3_bucket_policy.orders"]
+    assert [(f["rule_id"], f["line"]) for f in shared] == [("IAG-EXT-002", line_in(tmp_path, '"sid": "PublicRead"') - 1)]
+    assert "could not resolve account ${principals}" in shared[0]["message"]
+
+
 def test_a_principal_created_by_the_plan_is_followed_through_the_deferred_document(tmp_path):
     """The identifiers are the ARN of a role the plan creates: a reference, so the statement
     lets that role in (inside the account), not anyone."""

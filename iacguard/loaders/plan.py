@@ -132,31 +132,7 @@ def load_plan(data: Any, file: str, *, group: str | None = None, config_values: 
 def strip_instance_keys(address: str) -> str:
     """``module.m[0].aws_iam_role.r["a"]`` → ``module.m.aws_iam_role.r`` (quotes may hold
     brackets or dots, so bracket groups are skipped with a small scanner, not a regex)."""
-    out: list[str] = []
-    depth = 0
-    quoted = False
-    escaped = False
-    for char in address:
-        if depth == 0:
-            if char == "[":
-                depth = 1
-            else:
-                out.append(char)
-            continue
-        if quoted:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                quoted = False
-        elif char == '"':
-            quoted = True
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-    return "".join(out)
+    return ".".join(name for name, _key in _address_steps(address))
 
 
 @dataclass(frozen=True)
