@@ -244,6 +244,101 @@ def test_for_each_documents_reach_the_instance_with_the_same_key(tmp_path):
     assert admin == [('aws_iam_role_policy.team["admin"]', line_in(tmp_path, '"sid": "admin"') - 1)]
 
 
+
+def team_documents(plan: dict) -> None:
+    """data.aws_iam_policy_document.team["admin"] (everything) and ["reader"] (one bucket),
+    both read during apply."""
+    for key, actions, resources in (("admin", ["*"], ["*"]), ("reader", ["s3:GetObject"], [None])):
+        deferred_document(
+            plan, f'data.aws_iam_policy_document.team["{key}"]',
+            [statement(key, actions, resources=resources)],
+            [{"actions": [False] * len(actions), "resources": [r is None for r in resources]}],
+            [{"sid": {"references": ["each.key"]}, "actions": {"references": ["each.value.actions"]},
+              "resources": {"references": ["each.value.resources", "aws_s3_bucket.orders.arn", "aws_s3_bucket.orders"]}}])
+
+
+def test_a_literal_key_wins_over_the_owner_key(tmp_path):
+    """``aws_iam_role_policy.team["reader"]`` written with ``team["admin"].json``: the admin
+    document, whatever the owner's own key (reading the reader one hid the admin policy)."""
+    plan = base()
+    team_documents(plan)
+    add(plan, 'aws_iam_role_policy.team["reader"]', {"name": "reader", "role": "orders-worker"},
+        {"id": True, "policy": True},
+        {"name": {"references": ["each.key"]},
+         "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy": {"references": ['data.aws_iam_policy_document.team["admin"].json',
+                                   'data.aws_iam_policy_document.team["admin"]', "data.aws_iam_policy_document.team"]}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert admin == [('aws_iam_role_policy.team["reader"]', line_in(tmp_path, '"sid": "admin"') - 1)]
+
+
+def test_an_instance_chosen_by_a_value_the_plan_does_not_show_is_each_of_them(tmp_path):
+    """``team[local.pick].json``: Terraform lists only ``local.pick``; which document is not
+    shown, so every instance is judged, as for any value chosen at apply."""
+    plan = base()
+    team_documents(plan)
+    add(plan, "aws_iam_role_policy.picked", {"name": "picked", "role": "orders-worker"}, {"id": True, "policy": True},
+        {"name": {"constant_value": "picked"},
+         "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy": {"references": ["data.aws_iam_policy_document.team", "local.pick"]}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert admin == [("aws_iam_role_policy.picked", line_in(tmp_path, '"sid": "admin"') - 1)]
+
+
+def test_an_inline_policy_the_configuration_writes_is_kept_when_a_role_policy_of_that_name_goes(tmp_path):
+    """Moving an aws_iam_role_policy into the role's own inline_policy block: the plan deletes
+    the old resource (same role, same name) and updates the role. The block is the role's own
+    and is judged; dropping it as read back hid an admin policy no other resource carries."""
+    plan = base()
+    role = next(c for c in plan["resource_changes"] if c["address"] == "aws_iam_role.worker")
+    role["change"]["after"]["inline_policy"] = [{"name": "orders", "policy": ADMIN}]
+    role["change"]["after_unknown"].pop("inline_policy")  # written by the configuration: known
+    planned = next(r for r in plan["planned_values"]["root_module"]["resources"] if r["address"] == "aws_iam_role.worker")
+    planned["values"]["inline_policy"] = [{"name": "orders", "policy": ADMIN}]
+    configured = next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == "aws_iam_role.worker")
+    configured["expressions"]["inline_policy"] = [{"name": {"constant_value": "orders"},
+                                                   "policy": {"constant_value": ADMIN}}]
+    add(plan, "aws_iam_role_policy.old", None, {}, {}, actions=("delete",),
+        before={"name": "orders", "role": "orders-worker", "policy": ADMIN})
+    drop_configuration = plan["configuration"]["root_module"]["resources"]
+    drop_configuration[:] = [r for r in drop_configuration if r["address"] != "aws_iam_role_policy.old"]
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    admin = [f["resource"] for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert admin == ["aws_iam_role.worker"]
+
+
+@pytest.mark.parametrize("expression", [
+    {"constant_value": "orders-worker", "references": 5},
+    {"constant_value": "orders-worker", "references": {"a": 1}},
+    {"references": [5, None, "aws_iam_role.worker.arn"]},
+])
+def test_references_that_are_not_a_list_of_names_are_none(tmp_path, expression):
+    plan = base()
+    configured = next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == "aws_iam_role.worker")
+    configured["expressions"]["name"] = expression
+    report, proc = scan_plan(tmp_path, plan)
+    assert [e["kind"] for e in report["errors"]] == []
+
+
+def test_mangled_document_blocks_and_numbers_too_long_to_read_are_no_internal_error(tmp_path):
+    """A condition test seen first with a variable that is not a name, then with one; a merged
+    document holding a 5,000-digit number (Python refuses to convert it)."""
+    plan = base()
+    public_bucket_policy(plan, [{"type": "*", "identifiers": ["*"]}])
+    document = next(c for c in plan["resource_changes"] if c["address"] == "data.aws_iam_policy_document.public_read")
+    document["change"]["after"]["statement"][0]["condition"] = [
+        {"test": "StringEquals", "variable": 5, "values": ["x"]},
+        {"test": "StringEquals", "variable": "aws:SourceVpc", "values": ["vpc-1"]}]
+    document["change"]["after"]["source_policy_documents"] = ['{"Statement": [], "x": ' + "1" * 5000 + "}"]
+    report, proc = scan_plan(tmp_path, plan)
+    assert [e["kind"] for e in report["errors"]] == ["unresolved"]
+    assert report["errors"][0]["message"].startswith("policy of aws_s3_bucket_policy.orders could not be resolved")
+
 # -- what only apply can know ----------------------------------------------------------------------
 
 def test_a_policy_built_from_an_arn_known_after_apply_is_unresolved_naming_the_arn(tmp_path):
@@ -396,16 +491,18 @@ def test_each_key_and_literal_key_references_mean_that_instance(tmp_path):
 # -- hostile shapes -----------------------------------------------------------------------------------
 
 def test_a_long_chain_of_deferred_documents_merged_into_each_other_loads(tmp_path):
-    """Each document's source_policy_documents is the next one's json, 1,000 deep, the last one
+    """Each document's override_policy_documents is the next one's json, 1,000 deep, the last one
     admin: every one is built (merged documents first, without recursion), no internal error,
-    and the admin statement reaches the role policy that uses the first."""
+    and the admin statement reaches the role policy that uses the first. One Sid throughout, so
+    each document holds one statement (distinct Sids make the chain's documents quadratic in
+    size, which is what the per-file time limit is for, not this test)."""
     plan = base()
     depth = 1000
     for index in range(depth):
         last = index == depth - 1
         deferred_document(
             plan, f"data.aws_iam_policy_document.d{index}",
-            [statement(f"s{index}", ["*"] if last else ["s3:GetObject"], resources=[None])],
+            [statement("s", ["*"] if last else ["s3:GetObject"], resources=[None])],
             [{"actions": [False], "resources": [True]}],
             [{"actions": {"constant_value": ["s3:GetObject"]}, "resources": BUCKET_ARN}])
         entry = plan["resource_changes"][-1]["change"]
@@ -413,9 +510,9 @@ def test_a_long_chain_of_deferred_documents_merged_into_each_other_loads(tmp_pat
             entry["after"]["statement"][0]["resources"] = ["*"]
             entry["after_unknown"]["statement"][0]["resources"] = [False]
         else:
-            entry["after"]["source_policy_documents"] = [None]
-            entry["after_unknown"]["source_policy_documents"] = [True]
-            plan["configuration"]["root_module"]["resources"][-1]["expressions"]["source_policy_documents"] = {
+            entry["after"]["override_policy_documents"] = [None]
+            entry["after_unknown"]["override_policy_documents"] = [True]
+            plan["configuration"]["root_module"]["resources"][-1]["expressions"]["override_policy_documents"] = {
                 "references": [f"data.aws_iam_policy_document.d{index + 1}.json",
                                f"data.aws_iam_policy_document.d{index + 1}"]}
     add(plan, "aws_iam_role_policy.chain", {"name": "chain", "role": "orders-worker"}, {"id": True, "policy": True},

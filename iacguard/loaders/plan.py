@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 from ..errors import InputError
 from ..resource import TERRAFORM_PLAN, LoadResult, Resource
-from ..values import Origin, PDict, PList, Ref, Unknown, line_of
+from ..values import Choice, Origin, PDict, PList, Ref, Unknown, line_of
 
 SUPPORTED_MAJOR = 1
 # Format 0.1 was written by Terraform 0.12 to 1.0.0 (0.15 added before/after_sensitive, 0.15.4
@@ -445,7 +445,8 @@ class _PlanLoader:
         An attribute of ``_READ_BACK`` the configuration does not write is not this resource's
         (the writers are judged as resources of their own); of a role's ``inline_policy`` blocks
         (which a ``dynamic`` block writes without showing in the configuration), those an
-        ``aws_iam_role_policy`` of the plan writes, or deletes, are dropped."""
+        ``aws_iam_role_policy`` of the plan writes, or deletes, are dropped, unless the
+        configuration writes ``inline_policy`` blocks itself."""
         configured = self.written
         if configured is None:
             return
@@ -462,7 +463,8 @@ class _PlanLoader:
                 if attr not in expressions:
                     resource.properties.pop(attr, None)
             blocks = resource.properties.get("inline_policy") if resource.type == "aws_iam_role" else None
-            if isinstance(blocks, list) and written_inline:
+            # blocks the configuration writes are the role's own, whatever else names them
+            if isinstance(blocks, list) and written_inline and "inline_policy" not in expressions:
                 name = resource.properties.get("name")
                 # Only names are compared: a mangled plan may put any value where a name belongs.
                 kept = [b for b in blocks
@@ -514,21 +516,40 @@ class _PlanLoader:
                 documents.setdefault(resource.base_address, []).append(resource)
         if not documents:
             return
+        by_instance = {r.address: r for group in documents.values() for r in group}
+        # "module.m[\"a\"]." of each deferred document, for references scoped to one module instance
+        module_of = {r.address: _instance_parts(r.address)[0] + "." for r in by_instance.values()}
         built: dict[str, Any] = {}  # instance address -> its document, once built
 
-        def target_of(owner: Resource, value: Any) -> Resource | None:
-            """The document a value is the json of (one data source, the owner's instance)."""
+        def targets_of(value: Any) -> list[Resource]:
+            """The documents a value is the json of: the instance its reference names (a literal
+            key, or ``count.index``/``each.key`` pinned to the owner's key), else every instance
+            in the module instance it was written in, all of which it may be."""
             if not isinstance(value, Unknown) or not value.refs:
-                return None
-            targets = {ref.target for ref in value.refs}
-            if len(targets) != 1 or any(ref.attr not in (None, "json", "minified_json") for ref in value.refs):
-                return None
-            candidates = _same_instance(owner.address, documents.get(targets.pop(), []))
-            return candidates[0] if len(candidates) == 1 else None
+                return []
+            refs = value.refs
+            targets = {ref.target for ref in refs}
+            if len(targets) != 1 or any(ref.attr not in (None, "json", "minified_json") for ref in refs):
+                return []
+            instances = {ref.instance_address for ref in refs}
+            if len(instances) == 1 and None not in instances:
+                found = by_instance.get(instances.pop())
+                return [found] if found is not None else []
+            scopes = {ref.scope for ref in refs}
+            candidates = documents.get(targets.pop(), [])
+            if len(scopes) == 1 and None not in scopes:
+                scope = scopes.pop()
+                candidates = [c for c in candidates if module_of[c.address] == scope]
+            return candidates
 
         def substitute(owner: Resource, value: Any) -> Any:
-            target = target_of(owner, value)
-            return built.get(target.address, value) if target is not None else value
+            targets = targets_of(value)
+            if not targets or any(t.address not in built for t in targets):
+                return value
+            if len(targets) == 1:
+                return built[targets[0].address]
+            # which instance is not known here: each is judged, as for any value chosen at apply
+            return Choice([built[t.address] for t in targets], text=value.text)
 
         def merged(resource: Resource) -> list[Resource]:
             """The documents this one merges (source/override_policy_documents)."""
@@ -536,9 +557,7 @@ class _PlanLoader:
             for name in ("source_policy_documents", "override_policy_documents"):
                 items = resource.properties.get(name)
                 for item in items if isinstance(items, list) else ():
-                    target = target_of(resource, item)
-                    if target is not None:
-                        found.append(target)
+                    found.extend(targets_of(item))
             return found
 
         def build(resource: Resource) -> None:
@@ -593,6 +612,7 @@ class _PlanLoader:
         self.resolved[key] = ([], False)  # a cycle of module inputs and outputs gives nothing
         found, exact = _resource_references(references)
         found = [_Reference(prefix + r.target, r.attrs, r.key) for r in found]
+        seen = set(found)
         texts = list(dict.fromkeys(strip_instance_keys(r) for r in references if isinstance(r, str)))
         deepest = _deepest(texts)
         for text in dict.fromkeys(deepest):
@@ -604,7 +624,10 @@ class _PlanLoader:
                 exact = False
                 continue
             refs, inner_exact = self.resolve_references(inner_references, inner_prefix, depth + 1)
-            found.extend(r for r in refs if r not in found)
+            for r in refs:
+                if r not in seen:
+                    seen.add(r)
+                    found.append(r)
             exact = inner_exact and len(deepest) == 1
         self.resolved[key] = (found, exact)
         return found, exact
@@ -622,7 +645,7 @@ class _PlanLoader:
             expressions = call.get("expressions") if isinstance(call, dict) else None
             expression = expressions.get(steps[1]) if isinstance(expressions, dict) else None
             if isinstance(expression, dict) and isinstance(expression.get("references"), list):
-                return expression["references"], parent_prefix
+                return _references_of(expression), parent_prefix
             return None
         if steps[0] == "module" and len(steps) >= 2:
             inner_prefix = f"{prefix}module.{steps[1]}."
@@ -636,8 +659,8 @@ class _PlanLoader:
             for name in names:
                 output = outputs.get(name)
                 expression = output.get("expression") if isinstance(output, dict) else None
-                if isinstance(expression, dict) and isinstance(expression.get("references"), list):
-                    references.extend(expression["references"])
+                if isinstance(expression, dict):
+                    references.extend(_references_of(expression))
             return (references, inner_prefix) if references else None
         return None
 
@@ -821,7 +844,7 @@ class _PlanLoader:
             child_path = _join(path, attr)
             value = container.get(attr, _MISSING)
             if _is_leaf_expression(expression):
-                references = expression.get("references") or []
+                references = _references_of(expression)
                 refs, exact = self.resolve_references(references, prefix)
                 if refs:
                     _place_refs(container, attr, self.ref_objects(refs, address, references), exact,
@@ -893,7 +916,7 @@ def _expression_values(expressions: dict, prefix: str) -> PDict:
         if "constant_value" in expression:
             values[attr] = _copy(expression["constant_value"])
             continue
-        references = expression.get("references") or []
+        references = _references_of(expression)
         if references:
             refs, exact = _resource_references(references)
             objects = _ref_objects(refs, prefix)
@@ -1079,19 +1102,6 @@ def _instance_parts(address: str) -> tuple[str, str]:
     return module, steps[-1][1]
 
 
-def _same_instance(owner: str, candidates: list[Resource]) -> list[Resource]:
-    """Of the instances of one referenced resource, the one an instance of ``owner`` means: the
-    only one, or the one in the same module instance with the same key (``for_each`` over the
-    same map on both sides)."""
-    if len(candidates) <= 1:
-        return candidates
-    module, key = _instance_parts(owner)
-    same_module = [c for c in candidates if _instance_parts(c.address)[0] == module]
-    if len(same_module) <= 1:
-        return same_module
-    return [c for c in same_module if _instance_parts(c.address)[1] == key]
-
-
 def _any_true(flag: Any) -> bool:
     if flag is True:
         return True
@@ -1113,16 +1123,30 @@ def _is_leaf_expression(expression: Any) -> bool:
     return isinstance(references, list) and all(isinstance(r, str) for r in references)
 
 
+def _references_of(expression: dict) -> list[str]:
+    """The ``references`` of a leaf expression; a mangled list (an object, a number) is none."""
+    references = expression.get("references")
+    if isinstance(references, list):
+        return [r for r in references if isinstance(r, str)]
+    return []
+
+
 def _nested_references(expression: Any) -> Iterator[list[str]]:
     """The ``references`` list of each attribute expression nested in a block expression."""
     if _is_leaf_expression(expression):
-        yield expression.get("references") or []
+        yield _references_of(expression)
     elif isinstance(expression, dict):
         for value in expression.values():
             yield from _nested_references(value)
     elif isinstance(expression, list):
         for value in expression:
             yield from _nested_references(value)
+
+
+# Steps of a reference past the resource that are looked at: the attribute, a few nested keys.
+# Each prefix of a reference is compared with the others, so a hostile 16,000-step reference
+# cost gigabytes before this bound.
+_MAX_TRAVERSAL = 16
 
 
 def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]:
@@ -1148,7 +1172,8 @@ def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]
                 or not all(_IDENTIFIER.fullmatch(step) for step in steps)):
             only_resources = False
             continue
-        found.setdefault(_Reference(".".join(steps[:size]), tuple(steps[size:]), _literal_key(text, size)))
+        attrs = tuple(steps[size:size + _MAX_TRAVERSAL])  # deeper steps decide nothing here
+        found.setdefault(_Reference(".".join(steps[:size]), attrs, _literal_key(text, size)))
     # a reference that is a prefix of a deeper one (same target; same key, or none written:
     # Terraform adds the un-keyed form) is that one
     shallower: set = set()
@@ -1165,6 +1190,7 @@ def _resource_references(references: list[str]) -> tuple[list[_Reference], bool]
 
 def _deepest(texts: list[str]) -> list[str]:
     """The texts no other text extends by a traversal step (``module.m`` beside ``module.m.out``)."""
+    texts = [".".join(text.split(".", _MAX_TRAVERSAL + 3)[:_MAX_TRAVERSAL + 3]) for text in texts]
     prefixes = set()
     for text in texts:
         end = text.rfind(".")
@@ -1193,16 +1219,18 @@ def _key_value(bracket: str) -> Any:
 
 
 def _ref_objects(refs: list[_Reference], prefix: str) -> list[Ref]:
-    objects: list[Ref] = []
+    objects: dict[tuple, Ref] = {}  # one per (target, attr), as Ref equality has it
     for ref in refs:
         target = prefix + ref.target
-        obj = Ref(target, ref.attrs[0] if ref.attrs else None, text=".".join((target,) + ref.attrs))
+        attr = ref.attrs[0] if ref.attrs else None
+        if (target, attr) in objects:
+            continue
+        obj = Ref(target, attr, text=".".join((target,) + ref.attrs))
         if _is_data_address(target):
             # still unknown in a plan: a data source the plan reads only during apply
             obj.origins = (Origin("deferred_read", obj.text),)
-        if obj not in objects:
-            objects.append(obj)
-    return objects
+        objects[(target, attr)] = obj
+    return list(objects.values())
 
 
 def _with_refs(previous: Unknown, objects: list[Ref]) -> Unknown:

@@ -81,7 +81,7 @@ def _decode_document(doc: Any) -> Any:
 
         try:
             parsed = loads_positioned(doc)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # ValueError: also a number too long to convert
             return Unknown(doc[:80], reason="policy document is not valid JSON")
     else:
         return Unknown(str(doc)[:80], reason="policy document is not a string")
@@ -188,6 +188,8 @@ def _conditions(blocks: list) -> PDict:
             result[str(test)] = unknown("condition", test, variable)
             continue
         by_variable = result.setdefault(test, PDict(line=block.line))
+        if not isinstance(by_variable, dict):
+            continue  # this test already stands for a condition that is not known
         existing = by_variable.get(variable)
         if isinstance(existing, list) and isinstance(values, list):
             by_variable[variable] = PList(list(existing) + list(values), line=existing.line)
