@@ -411,11 +411,25 @@ def test_arbitrary_sections_never_raise(planned, changes, configuration, prior):
     assert all(isinstance(e, InputError) for e in result.errors)
 
 
-@settings(max_examples=200, deadline=None)
-@given(data=st.data())
-def test_mutated_fixture_never_raises(data):
-    plan = json.loads((FIXTURES / "modules_plan.json").read_text())
-    # replace one random node of the real plan with a random JSON value
+def _plan_fixtures() -> list[dict]:
+    """Every plan and state fixture of the suite (the mutation tests start from each)."""
+    plans = []
+    for path in sorted((FIXTURES).rglob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(data, dict) and ("resource_changes" in data or "planned_values" in data or "values" in data):
+            plans.append(data)
+    return plans
+
+
+_PLAN_FIXTURES = _plan_fixtures()
+
+
+def _mutated(data) -> dict:
+    """A fixture plan with one to three random nodes replaced by random JSON values."""
+    plan = copy.deepcopy(data.draw(st.sampled_from(_PLAN_FIXTURES)))
     paths = []
 
     def walk(node, path):
@@ -428,15 +442,42 @@ def test_mutated_fixture_never_raises(data):
                 walk(value, path + (index,))
 
     walk(plan, ())
-    path = data.draw(st.sampled_from(paths[1:]))
-    parent = plan
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = data.draw(_json_values)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths[1:]))
+        parent = plan
+        try:
+            for step in path[:-1]:
+                parent = parent[step]
+            parent[path[-1]] = data.draw(_json_values)
+        except (KeyError, IndexError, TypeError):
+            pass  # an earlier replacement removed this path
+    return plan
+
+
+def test_the_mutation_tests_start_from_every_kind_of_plan_fixture():
+    assert len(_PLAN_FIXTURES) >= 8
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_mutated_fixture_never_raises(data):
+    plan = _mutated(data)
     result = load_plan(loads_positioned(json.dumps(plan, indent=1)), "p.json")
     assert all(isinstance(e, InputError) for e in result.errors)
 
 
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_mutated_fixture_scans_without_internal_error(data, tmp_path_factory):
+    """The whole scan (model and checks too) over a mangled plan: input errors at most."""
+    from iacguard.engine import scan
+    from iacguard.errors import InternalError
+
+    root = tmp_path_factory.mktemp("mutated")
+    path = root / "plan.json"
+    path.write_text(json.dumps(_mutated(data), indent=1))
+    result = scan([str(path)], root=root)
+    assert [str(e) for e in result.errors if isinstance(e, InternalError)] == []
 
 @pytest.mark.parametrize("mangled", [[], {}, ["a"], None, 3])
 def test_inline_policy_name_of_any_json_type_loads(mangled):
