@@ -132,6 +132,8 @@ def load_plan(data: Any, file: str, *, group: str | None = None, config_values: 
 def strip_instance_keys(address: str) -> str:
     """``module.m[0].aws_iam_role.r["a"]`` → ``module.m.aws_iam_role.r`` (quotes may hold
     brackets or dots, so bracket groups are skipped with a small scanner, not a regex)."""
+    if "[" not in address:
+        return address
     return ".".join(name for name, _key in _address_steps(address))
 
 
@@ -1060,6 +1062,8 @@ def _fold_legacy_documents(props: dict) -> None:
 def _address_steps(address: str) -> list[tuple[str, str]]:
     """``module.m["a.b"].aws_x.y[0]`` → [("module", ""), ("m", '["a.b"]'), ("aws_x", ""), ("y", "[0]")]
     (a bracket may hold quoted dots and brackets)."""
+    if "[" not in address:  # most addresses: no instance key, nothing to scan for
+        return [(name, "") for name in address.split(".")]
     steps: list[tuple[str, str]] = []
     name, key = [], []
     depth, quoted, escaped = 0, False, False
