@@ -224,27 +224,6 @@ def test_a_principal_created_by_the_plan_is_followed_through_the_deferred_docume
     assert [f for f in report["findings"] if f["severity"] in ("high", "critical")] == []
 
 
-def test_for_each_documents_reach_the_instance_with_the_same_key(tmp_path):
-    plan = base()
-    for key, actions, resources in (("admin", ["*"], ["*"]), ("reader", ["s3:GetObject"], [None])):
-        deferred_document(
-            plan, f'data.aws_iam_policy_document.team["{key}"]',
-            [statement(key, actions, resources=resources)],
-            [{"actions": [False] * len(actions), "resources": [r is None for r in resources]}],
-            [{"sid": {"references": ["each.key"]}, "actions": {"references": ["each.value.actions"]},
-              "resources": {"references": ["each.value.resources", "aws_s3_bucket.orders.arn", "aws_s3_bucket.orders"]}}])
-        add(plan, f'aws_iam_role_policy.team["{key}"]', {"name": key, "role": "orders-worker"},
-            {"id": True, "policy": True},
-            {"name": {"references": ["each.key"]},
-             "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
-             "policy": {"references": ["data.aws_iam_policy_document.team", "each.key"]}})
-    report, proc = scan_plan(tmp_path, plan)
-    assert (proc.returncode, report["errors"]) == (1, [])
-    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
-    assert admin == [('aws_iam_role_policy.team["admin"]', line_in(tmp_path, '"sid": "admin"') - 1)]
-
-
-
 def team_documents(plan: dict) -> None:
     """data.aws_iam_policy_document.team["admin"] (everything) and ["reader"] (one bucket),
     both read during apply."""
@@ -255,6 +234,21 @@ def team_documents(plan: dict) -> None:
             [{"actions": [False] * len(actions), "resources": [r is None for r in resources]}],
             [{"sid": {"references": ["each.key"]}, "actions": {"references": ["each.value.actions"]},
               "resources": {"references": ["each.value.resources", "aws_s3_bucket.orders.arn", "aws_s3_bucket.orders"]}}])
+
+
+def test_for_each_documents_reach_the_instance_with_the_same_key(tmp_path):
+    plan = base()
+    team_documents(plan)
+    for key in ("admin", "reader"):
+        add(plan, f'aws_iam_role_policy.team["{key}"]', {"name": key, "role": "orders-worker"},
+            {"id": True, "policy": True},
+            {"name": {"references": ["each.key"]},
+             "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+             "policy": {"references": ["data.aws_iam_policy_document.team", "each.key"]}})
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+    assert admin == [('aws_iam_role_policy.team["admin"]', line_in(tmp_path, '"sid": "admin"') - 1)]
 
 
 def test_a_literal_key_wins_over_the_owner_key(tmp_path):
