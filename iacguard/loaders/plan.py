@@ -534,8 +534,9 @@ class _PlanLoader:
             if len(targets) != 1 or any(ref.attr not in (None, "json", "minified_json") for ref in refs):
                 return []
             instances = {ref.instance_address for ref in refs}
-            if len(instances) == 1 and None not in instances:
-                found = by_instance.get(instances.pop())
+            instance = instances.pop() if len(instances) == 1 else None
+            if instance is not None:
+                found = by_instance.get(instance)
                 return [found] if found is not None else []
             scopes = {ref.scope for ref in refs}
             candidates = documents.get(targets.pop(), [])
@@ -640,8 +641,10 @@ class _PlanLoader:
         module m); None for anything else or what the configuration does not show."""
         if steps[0] == "var" and len(steps) >= 2 and prefix:
             parent, _, call_name = prefix[:-1].rpartition(".")  # "module.a.module.b." -> "module.a.module", "b"
-            parent_prefix = parent[:-len("module")] if parent.endswith("module") else None
-            caller = self.modules.get(parent_prefix) if parent_prefix is not None else None
+            if not parent.endswith("module"):
+                return None
+            parent_prefix = parent[:-len("module")]
+            caller = self.modules.get(parent_prefix)
             calls = caller.get("module_calls") if isinstance(caller, dict) else None
             call = calls.get(call_name) if isinstance(calls, dict) else None
             expressions = call.get("expressions") if isinstance(call, dict) else None
@@ -1065,7 +1068,8 @@ def _address_steps(address: str) -> list[tuple[str, str]]:
     if "[" not in address:  # most addresses: no instance key, nothing to scan for
         return [(name, "") for name in address.split(".")]
     steps: list[tuple[str, str]] = []
-    name, key = [], []
+    name: list[str] = []
+    key: list[str] = []
     depth, quoted, escaped = 0, False, False
     for char in address:
         if depth:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..values import Choice, Encoded, PDict, PList, Partial, Unknown, contains_unknown, unknown
+from ..values import Choice, Encoded, PDict, PList, Partial, Unknown, contains_unknown, line_of, unknown
 
 POLICY_VERSION = "2012-10-17"
 
@@ -18,7 +18,7 @@ _STATEMENT_FIELDS = (("actions", "Action"), ("not_actions", "NotAction"),
                      ("resources", "Resource"), ("not_resources", "NotResource"))
 
 
-def build_policy_document(props: PDict, line: int, text: str, file: str | None = None) -> Any:
+def build_policy_document(props: dict, line: int, text: str, file: str | None = None) -> Any:
     """The ``json`` of an ``aws_iam_policy_document`` from its evaluated arguments.
 
     ``file`` (the data source's file) is recorded on the document and its own statements, so a
@@ -28,7 +28,7 @@ def build_policy_document(props: PDict, line: int, text: str, file: str | None =
         if isinstance(alternatives, Choice) and all(isinstance(o, list) for o in alternatives.options):
             # dynamic statements, or merged documents (compact([var.a ? x.json : "", ...])), over
             # alternatives: one document for each list that can exist
-            return Choice([build_policy_document(PDict({**props, name: option}, line=props.line), line, text, file)
+            return Choice([build_policy_document(PDict({**props, name: option}, line=line_of(props)), line, text, file)
                            for option in alternatives.options], text=text)
     statements = props.get("statement", PList())
     if isinstance(statements, Unknown) or (isinstance(statements, list) and
@@ -36,7 +36,8 @@ def build_policy_document(props: PDict, line: int, text: str, file: str | None =
         return unknown(text, statements, reason="dynamic statements not known")
     if not isinstance(statements, list):
         return Unknown(text, reason="statement is not a block list")
-    docs_before, docs_after = [], []
+    docs_before: list[list] = []
+    docs_after: list[list] = []
     for name, target in (("source_policy_documents", docs_before),
                          ("override_policy_documents", docs_after)):
         value = props.get(name)
@@ -122,8 +123,8 @@ def _blocks(value: Any) -> list:
     return []
 
 
-def _statement(block: PDict) -> PDict:
-    statement = PDict(line=block.line)
+def _statement(block: dict) -> PDict:
+    statement = PDict(line=line_of(block))
     if block.get("sid") not in (None, ""):
         statement["Sid"] = block["sid"]
     statement["Effect"] = block.get("effect") if block.get("effect") is not None else "Allow"
@@ -167,7 +168,7 @@ def _principals(blocks: list) -> Any:
         if existing is None:
             result[kind] = identifiers
         elif isinstance(existing, list) and isinstance(identifiers, list):
-            result[kind] = PList(list(existing) + list(identifiers), line=existing.line)
+            result[kind] = PList(list(existing) + list(identifiers), line=line_of(existing))
         else:
             result[kind] = unknown("principals", existing, identifiers)
     return result
@@ -187,12 +188,12 @@ def _conditions(blocks: list) -> PDict:
         if not isinstance(test, str) or not isinstance(variable, str):
             result[str(test)] = unknown("condition", test, variable)
             continue
-        by_variable = result.setdefault(test, PDict(line=block.line))
+        by_variable = result.setdefault(test, PDict(line=line_of(block)))
         if not isinstance(by_variable, dict):
             continue  # this test already stands for a condition that is not known
         existing = by_variable.get(variable)
         if isinstance(existing, list) and isinstance(values, list):
-            by_variable[variable] = PList(list(existing) + list(values), line=existing.line)
+            by_variable[variable] = PList(list(existing) + list(values), line=line_of(existing))
         else:
             by_variable[variable] = values
     return result
