@@ -30,7 +30,7 @@ class PositionedDecoder(json.JSONDecoder):
         self.parse_array = self._array
         self.memo: dict = {}
         self.parse_constant = _not_json
-        self.scan_once = json.scanner.py_make_scanner(self)
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]  # not in the stubs
 
     def _line(self, offset: int) -> int:
         return self._first_line + bisect.bisect_left(self._newlines, offset)
@@ -87,4 +87,4 @@ def _not_json(name: str) -> Any:
 
 
 def _skip_ws(text: str, pos: int = 0) -> int:
-    return json.decoder.WHITESPACE.match(text, pos).end()
+    return json.decoder.WHITESPACE.match(text, pos).end()  # type: ignore[attr-defined]

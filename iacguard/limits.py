@@ -79,7 +79,7 @@ def _timer(seconds: float, expired: Callable[[], Exception]) -> Iterator[None]:
         state["armed"] = False
         if outer_first:
             state["outer_expired"] = True
-            previous(signum, frame)  # type: ignore[operator]  # raises the outer timer's _Expired
+            previous(signum, frame)  # type: ignore[operator,misc]  # raises the outer timer's _Expired
             return
         raise _Expired(owner)
 

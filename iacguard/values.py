@@ -283,6 +283,7 @@ class Partial(Unknown):
     known text takes it from ``parts``, where a literal ``${aws:username}`` is never a hole."""
 
     __slots__ = ("parts",)
+    parts: tuple[Any, ...]
 
     def __init__(self, parts: Iterable[Any], text: str = "", refs: Iterable["Ref"] = (), reason: str = "",
                  line: int = 0):

@@ -686,14 +686,16 @@ class TemplateResolver:
                 value = self.resolve(expr, line, depth + 1)
                 if isinstance(value, Unknown):
                     return None
-                return self.evaluate_condition(value, line, depth + 1) \
-                    if isinstance(value, (bool, str)) else self._not_condition(line)
-        return self._not_condition(line)
+                if isinstance(value, (bool, str)):
+                    return self.evaluate_condition(value, line, depth + 1)
+                self._not_condition(line)
+                return None
+        self._not_condition(line)
+        return None
 
     def _not_condition(self, line: int) -> None:
         self.error("not a condition (expected Fn::Equals, Fn::And, Fn::Or, Fn::Not or "
                    "Condition)", line)
-        return None
 
     def _equals(self, left: Any, right: Any) -> bool | None:
         lefts = _alternatives(left)

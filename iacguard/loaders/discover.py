@@ -581,7 +581,8 @@ def _hcl_tokens(text: str) -> Iterator[tuple[str, str | None]]:
     length = len(text)
     while position < length:
         match = _HCL_TOKEN.match(text, position)
-        kind = match.lastgroup
+        assert match is not None  # its last alternative matches any character
+        kind = match.lastgroup or "other"
         position = match.end()
         if kind == "space":
             continue
@@ -669,7 +670,8 @@ def _json_module_sources(text: str) -> list[str]:
         return sources
     # Terraform's JSON syntax allows a block type to hold an object or a list of objects, at
     # the level of the block type and of each label
-    for calls in data.get("module") if isinstance(data.get("module"), list) else [data.get("module")]:
+    modules = data.get("module")
+    for calls in modules if isinstance(modules, list) else [modules]:
         if not isinstance(calls, dict):
             continue
         for bodies in calls.values():

@@ -520,14 +520,14 @@ class _Converter:
             items = [self.expr(c) for c in node.children if c.type == "expression"]
             return TupleExpr(items, line, text)
         if kind == "object":
-            items = []
+            pairs: list[tuple[Expr, Expr]] = []
             for elem in node.children:
                 if elem.type != "object_elem":
                     continue
                 key_node = elem.child_by_field_name("key")
                 val_node = elem.child_by_field_name("val")
-                items.append((self.object_key(key_node), self.expr(val_node)))
-            return ObjectExpr(items, line, text)
+                pairs.append((self.object_key(key_node), self.expr(val_node)))
+            return ObjectExpr(pairs, line, text)
         if kind == "function_call":
             name = self.text(node.children[0])
             args: list = []
@@ -866,7 +866,7 @@ class _JsonDecoder(json.JSONDecoder):
         self.parse_string = self._string
         self.parse_constant = _reject_constant
         self.memo: dict = {}
-        self.scan_once = json.scanner.py_make_scanner(self)
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]  # not in the stubs
 
     def _line(self, offset: int) -> int:
         return 1 + bisect.bisect_left(self._newlines, offset)
@@ -914,9 +914,9 @@ def parse_tf_json(text: str, file: str, *, max_depth: int = MAX_DEPTH) -> Parsed
     check_json_depth(text, file, max_depth)
     decoder = _JsonDecoder(text)
     try:
-        start = json.decoder.WHITESPACE.match(text, 0).end()
+        start = json.decoder.WHITESPACE.match(text, 0).end()  # type: ignore[attr-defined]
         root, end = decoder.raw_decode(text, start)
-        if json.decoder.WHITESPACE.match(text, end).end() != len(text):
+        if json.decoder.WHITESPACE.match(text, end).end() != len(text):  # type: ignore[attr-defined]
             raise json.JSONDecodeError("Extra data", text, end)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno) from None

@@ -200,7 +200,7 @@ def _end_anchored_chars(pattern: str):
     of the characters a match may contain; None for any other expression, or one this cannot
     read (lookarounds, back-references, other anchors, multi-line mode)."""
     try:
-        from re import _constants as sre, _parser as parser  # the standard library's own reader
+        from re import _constants as sre, _parser as parser  # type: ignore[attr-defined]  # the standard library's own reader
     except ImportError:  # pragma: no cover - older Pythons name them sre_*
         return None
     if "[:" in pattern:
