@@ -48,3 +48,18 @@ def test_serverless_application_is_not_fetched_from_the_network(tmp_path):
         "scan, so the resources it creates are not checked")]
     assert proc.returncode == 2
     assert ("IAG-LP-001", "WorkerRole", 19) in {(f["rule_id"], f["resource"], f["line"]) for f in report["findings"]}
+
+
+def test_a_serverless_resource_whose_type_is_a_list_is_an_input_error_at_its_line(tmp_path):
+    """``Type: [AWS::Serverless::Function]``: no type, said at the resource; looking it up
+    among the types with local paths raised (a list is no dictionary key)."""
+    from helpers import scan_json
+
+    template = tmp_path / "template.yaml"
+    template.write_text('AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\n'
+                        "Resources:\n  F:\n    Type: [AWS::Serverless::Function]\n    Properties:\n"
+                        "      CodeUri: ./src\n")
+    report, proc = scan_json(str(template), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert [(e["kind"], e["line"], e["message"]) for e in report["errors"]] == [
+        ("input", 4, "resource F: Type is missing or not a string")]

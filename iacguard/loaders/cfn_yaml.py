@@ -52,6 +52,7 @@ class YamlDict(PDict):
     with ``document_problems``."""
 
     __slots__ = ("key_lines", "end_line", "problems")
+    problems: list  # set only on a root mapping with problems
 
     def __init__(self, line: int = 0):
         super().__init__(line=line)
@@ -89,8 +90,9 @@ class EventBuilderMixin:
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
+                    mark = event.start_mark
                     raise InputError("more than one YAML document in the template",
-                                     file=self.file, line=event.start_mark.line + 1)
+                                     file=self.file, line=mark.line + 1 if mark is not None else None)
                 continue
             if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
                 continue
@@ -158,6 +160,7 @@ class _Builder:
                 # the common case, kept short: a plain untagged scalar inside a collection
                 text = event.value
                 mark = event.end_mark
+                assert mark is not None  # the parser marks every event it emits
                 end = mark.line if mark.column == 0 and mark.line >= line else mark.line + 1
                 self._add(_plain_scalar(text), line, 1, 0, end, key_text=text, merge=text == _MERGE_KEY)
                 return

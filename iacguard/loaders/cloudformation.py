@@ -71,7 +71,7 @@ def looks_like_cloudformation(data: Any) -> bool:
                and "::" in body["Type"] for body in resources.values())
 
 
-def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None = None,
+def build_resources(data: dict, file: str, *, parameters: dict[str, Any] | None = None,
                     pseudo: dict[str, str] | None = None, group: str | None = None,
                     template_values: bool = False, nested: NestedTemplates | None = None,
                     flags: bool = False) -> LoadResult:
@@ -117,6 +117,8 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
             result.errors.append(exc)
             return result
         section = data.get("Resources")
+        if not isinstance(section, dict):  # the transform's output always has one
+            raise InputError("the SAM transform gave no Resources mapping", file=file, line=line_of(data) or None)
     resolver = TemplateResolver(data, file, result.errors, parameters=parameters, pseudo=pseudo)
     resolver.language_extensions = language_extensions
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
@@ -138,7 +140,7 @@ def build_resources(data: PDict, file: str, *, parameters: dict[str, Any] | None
     return result
 
 
-def _add_switched_worlds(data: PDict, file: str, resolver: TemplateResolver, given: dict,
+def _add_switched_worlds(data: dict, file: str, resolver: TemplateResolver, given: dict,
                          pseudo: dict[str, str] | None, group: str, result: LoadResult) -> None:
     """The template built again under each set of switched parameters that turns a condition
     the defaults decide the other way; its resources carry ``when`` and a group of their own, so
@@ -147,6 +149,8 @@ def _add_switched_worlds(data: PDict, file: str, resolver: TemplateResolver, giv
     from .cfn_intrinsics import switched_worlds
 
     section = data.get("Resources")
+    if not isinstance(section, dict):  # the caller read it as a mapping already
+        return
     undecided: list = []
     worlds = switched_worlds(data, file, resolver, given, pseudo, undecided)
     if undecided:
@@ -170,7 +174,7 @@ def _add_switched_worlds(data: PDict, file: str, resolver: TemplateResolver, giv
                 result.resources.append(resource)
 
 
-def _template_values(data: PDict, resolver: TemplateResolver, file: str, group: str) -> list[Resource]:
+def _template_values(data: dict, resolver: TemplateResolver, file: str, group: str) -> list[Resource]:
     """Parameters (as written: a default is text in the template) and Outputs (resolved, so a
     ``!GetAtt Key.SecretAccessKey`` stays a Ref the checks can follow)."""
     found: list[Resource] = []
@@ -286,7 +290,7 @@ def _describe_transform(function: str, spec: Any) -> str:
     return shown
 
 
-def _report_transforms(data: PDict, file: str, result: LoadResult) -> bool:
+def _report_transforms(data: dict, file: str, result: LoadResult) -> bool:
     """Name as not analysed (kind ``unresolved``) what CloudFormation expands only at deploy
     time: a ``Transform`` macro other than SAM (expanded here) and AWS::LanguageExtensions (whose
     Fn::ForEach loops are named where they are), and a ``Fn::Transform`` (AWS::Include) at the

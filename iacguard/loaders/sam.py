@@ -38,7 +38,7 @@ def uses_serverless_transform(data: Any) -> bool:
     return any(isinstance(name, str) and name == SERVERLESS_TRANSFORM for name in names)
 
 
-def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> PDict:
+def expand(data: dict, file: str, parameters: dict[str, Any] | None = None) -> PDict:
     """The CloudFormation template the SAM transform produces, with positions mapped back.
 
     Raises InputError (with the SAM resource's line where known) when samtranslator is missing
@@ -78,7 +78,8 @@ def expand(data: PDict, file: str, parameters: dict[str, Any] | None = None) -> 
             logical_id = logical_id[0] if logical_id else None
         message = "; ".join(str(getattr(c, "message", c)) for c in causes[:5])
         raise InputError(f"SAM transform failed: {message}", file=file,
-                         line=sam_lines.get(logical_id) or line_of(data) or None) from None
+                         line=(sam_lines.get(logical_id) if isinstance(logical_id, str) else None)
+                         or line_of(data) or None) from None
     except Exception as exc:  # the translator raises assorted errors on malformed input
         raise InputError(f"SAM transform failed: {type(exc).__name__}: {exc}", file=file,
                          line=line_of(data) or None) from None
@@ -93,7 +94,7 @@ def _sam_resource_lines(resources: dict) -> dict[str, int]:
             for name, body in resources.items()}
 
 
-def _with_s3_locations(data: PDict) -> dict:
+def _with_s3_locations(data: dict) -> dict:
     """A copy of the template where local artifact paths are replaced by placeholder S3
     locations (``sam build``/``sam package`` do the same before deployment)."""
     copied = dict(data)
@@ -102,7 +103,9 @@ def _with_s3_locations(data: PDict) -> dict:
         properties = body.get("Properties") if isinstance(body, dict) else None
         if isinstance(body, dict) and body.get("Type") == "AWS::Serverless::Application" and isinstance(properties, dict):
             body = _offline_application(body, properties)
-        names = _LOCAL_PATH_PROPERTIES.get(body.get("Type")) if isinstance(body, dict) else None
+        type_name = body.get("Type") if isinstance(body, dict) else None
+        # a Type that is not a string (a list, a mapping) names no type: never a lookup key
+        names = _LOCAL_PATH_PROPERTIES.get(type_name) if isinstance(type_name, str) else None
         if names and isinstance(properties, dict):
             fixed = _replace_local_paths(properties, names)
             if fixed is not properties:
