@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable
 
 from ..values import (Choice, Encoded, PDict, PList, PStr, Partial, Ref, Unknown, contains_unknown,
-                      origins_of, partial_or_text, unknown)
+                      line_of, origins_of, partial_or_text, unknown)
 from .hcl_text import OpenList
 from .hcl_parse import (BinOp, Body, Call, Cond, Expr, ForExpr, GetAttr, Index, Invalid, Lit,
                         ObjectExpr, Splat, Template, TFor, TIf, Traverse, TupleExpr, UnOp, Var)
@@ -196,12 +196,14 @@ def _expand_dynamic(block, ctx: Context, result: PDict) -> None:
     if fe_attr is None or content is None:
         return
     collection = evaluate(fe_attr.expr, ctx)
-    if isinstance(collection, Choice) and all(iterate_pairs(o) is not None for o in collection.options):
+    options = collection.options if isinstance(collection, Choice) else ()
+    option_pairs = [p for p in (iterate_pairs(o) for o in options) if p is not None]
+    if options and len(option_pairs) == len(options):
         # the blocks of each collection that can exist: the list of blocks is one of these
         lists = []
-        for option in collection.options:
-            entries = PList(items, line=items.line)
-            _dynamic_entries(iterate_pairs(option), iterator, content, ctx, entries)
+        for each_option in option_pairs:
+            entries = PList(items, line=line_of(items))
+            _dynamic_entries(each_option, iterator, content, ctx, entries)
             lists.append(entries)
         result[label] = Choice(lists, text=f'dynamic "{label}" for_each = {fe_attr.expr.text}')
         return
@@ -237,34 +239,34 @@ def iterate_pairs(collection: Any) -> list | None:
 
 
 def _eval(expr: Expr, ctx: Context) -> Any:
-    kind = type(expr)
-    if kind is Lit:
+    # isinstance over exact types (no Expr class derives from another): mypy narrows on it
+    if isinstance(expr, Lit):
         return expr.value
-    if kind is Template:
+    if isinstance(expr, Template):
         return _template(expr, ctx)
-    if kind is Var:
+    if isinstance(expr, Var):
         return _traverse_root(expr, expr.name, [], ctx)
-    if kind is Traverse:
+    if isinstance(expr, Traverse):
         if isinstance(expr.source, Var):
             return _traverse_root(expr, expr.source.name, expr.steps, ctx)
         return _apply_steps(_eval(expr.source, ctx), expr.steps, expr, ctx)
-    if kind is TupleExpr:
+    if isinstance(expr, TupleExpr):
         return PList([_eval(i, ctx) for i in expr.items], line=expr.line)
-    if kind is ObjectExpr:
+    if isinstance(expr, ObjectExpr):
         return _object(expr, ctx)
-    if kind is Call:
+    if isinstance(expr, Call):
         return _call(expr, ctx)
-    if kind is Cond:
+    if isinstance(expr, Cond):
         return _conditional(expr, ctx)
-    if kind is BinOp:
+    if isinstance(expr, BinOp):
         return _binary(expr, ctx)
-    if kind is UnOp:
+    if isinstance(expr, UnOp):
         return _unary(expr, ctx)
-    if kind is ForExpr:
+    if isinstance(expr, ForExpr):
         return _for(expr, ctx)
-    if kind is Invalid:
+    if isinstance(expr, Invalid):
         raise EvalError("unsupported expression")
-    raise EvalError(f"unsupported expression {kind.__name__}")
+    raise EvalError(f"unsupported expression {type(expr).__name__}")
 
 
 def _object(expr: ObjectExpr, ctx: Context) -> Any:
@@ -612,7 +614,7 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
                 undecided += 1
                 first_unknown = first_unknown or keep
                 deciders.append(keep)
-                if exclusive is not None:
+                if exclusive is not None and isinstance(expr.cond, BinOp):
                     exclusive = _exclusive_match(expr.cond, inner, exclusive)
                 if undecided > (MAX_EXCLUSIVE_ELEMENTS if exclusive is not None else MAX_UNDECIDED_ELEMENTS):
                     return unknown(expr.text, keep, reason="for condition not known")
@@ -620,7 +622,7 @@ def _for_over(expr: ForExpr, ctx: Context, collection: Any) -> Any:
             elif not to_bool(keep):
                 continue
         k = None
-        if expr.is_object:
+        if expr.is_object and expr.key_expr is not None:
             k = _eval(expr.key_expr, inner)
             if isinstance(k, Unknown):
                 return unknown(expr.text, k, reason="for key not known")
@@ -1563,6 +1565,9 @@ def _zipmap(keys: Any, values: Any) -> Any:
 @_fn("range")
 def _range(*args: Any) -> PList:
     nums = [to_number(a) for a in args]
+    start: float
+    limit: float
+    step: float
     if len(nums) == 1:
         start, limit, step = 0, nums[0], 1
     elif len(nums) == 2:

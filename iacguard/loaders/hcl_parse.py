@@ -804,7 +804,7 @@ def unescape_heredoc(raw: str) -> str:
     return raw.replace("$${", "${").replace("%%{", "%{")
 
 
-def parse_template_text(text: str, file: str, line: int) -> Expr:
+def parse_template_text(text: str, file: str, line: int) -> Template:
     """Parse a string (a JSON-syntax value, a templatefile() file) as a template body.
 
     Wrapped in a heredoc so quotes and backslashes inside need no escaping; the marker is
