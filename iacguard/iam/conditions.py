@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from ..values import Unknown, line_of
 from .wildcard import ANY_RUN, Glob, tokens_of
@@ -527,7 +527,7 @@ def _time_text(key_lc: str, moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _policy_moment(condition: Condition, value: Any) -> datetime | None | bool:
+def _policy_moment(condition: Condition, value: Any) -> datetime | None | Literal[False]:
     """The moment a policy value names; None when it cannot be read; False for an Unknown."""
     if isinstance(value, Unknown) or (isinstance(value, str) and _VARIABLE.search(value)):
         return False
