@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import IacguardError, InputError, InternalError, internal_error_message
-from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_checks, severity_rank
+from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_checks
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
 from .settings import Settings, check_references, is_named_root, path_inputs
+from .severity import severity_rank
 
 
 @dataclass

@@ -13,7 +13,7 @@ import os
 import re
 from typing import Any
 
-from ..framework import severity_rank
+from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
 from .ci_common import active, construct_suffix, display_path, first_sentence
 from .safe import inert_legacy, markdown_text, visible
 
@@ -21,7 +21,7 @@ MAX_ERRORS = 10
 MAX_WARNINGS = 10
 # GitHub refuses step summaries over 1 MiB; keep a margin for what other steps append.
 SUMMARY_LIMIT = 900 * 1024
-_ERROR_RANK = len(("low", "medium", "high", "critical"))  # input errors sort above critical
+_ERROR_RANK = len(SEVERITIES)  # input errors sort above critical
 
 
 def escape_data(text: str) -> str:
@@ -108,9 +108,10 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
              f"{len(blocking)} blocking at fail-on `{settings.fail_on}`; {len(result.errors)} input errors, "
              f"{len(result.unresolved)} unresolved policies"
              + (f", {len(not_analysed)} module calls not analysed" if not_analysed else "") + ".\n",
-             "| Critical | High | Medium | Low | Suppressed |", "|---:|---:|---:|---:|---:|",
+             "| " + " | ".join(s.capitalize() for s in MOST_SEVERE_FIRST) + " | Suppressed |",
+             "|" + "---:|" * (len(MOST_SEVERE_FIRST) + 1),
              "| " + " | ".join(str(sum(1 for f in findings if f.severity == s))
-                              for s in ("critical", "high", "medium", "low"))
+                              for s in MOST_SEVERE_FIRST)
              + f" | {len(result.findings) - len(findings)} |\n"]
     rows: list[str] = []
     if findings:

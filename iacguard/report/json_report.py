@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..framework import SEVERITIES
+from ..severity import MOST_SEVERE_FIRST
 from .safe import inert_json
 
 VERSION = 1
@@ -20,7 +20,7 @@ def summary(result: Any, settings: Any) -> dict:
         "suppressed": sum(1 for f in result.findings if f.suppressed),
         "baselined": sum(1 for f in result.findings if f.baselined),
         "blocking": len(result.blocking(settings.fail_on)),
-        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)},
+        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in MOST_SEVERE_FIRST},
         "by_family": {fam: n for fam, n in sorted(_count(f.family for f in active).items())},
         "errors": len(result.errors),
         "unresolved": len(result.unresolved),

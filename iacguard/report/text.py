@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import severity_rank
+from ..severity import MOST_SEVERE_FIRST, severity_rank
 from .safe import inert_lines, visible
 
 
@@ -53,7 +53,7 @@ def render(result: Any, settings: Any) -> str:
         lines.append("")
     active = [f for f in result.findings if not f.suppressed and not f.baselined]
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
-                       for s in ("critical", "high", "medium", "low"))
+                       for s in MOST_SEVERE_FIRST)
     lines.append(f"{len(result.files)} files, {result.resource_total} resources: {len(active)} findings ({counts}); "
                  f"{len(result.errors)} errors, {len(result.unresolved)} unresolved"
                  + (f", {len(not_analysed)} module calls not analysed" if not_analysed else ""))
