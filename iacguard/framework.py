@@ -207,6 +207,12 @@ class Finding:
         return out
 
 
+def active_findings(findings: Iterable["Finding"]) -> list["Finding"]:
+    """The findings that count: neither suppressed inline nor baselined, in their order. Reports
+    count and list these; ``ScanResult.blocking`` narrows them further (fail-on, --diff-base)."""
+    return [f for f in findings if not f.suppressed and not f.baselined]
+
+
 def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str = "") -> str:
     """Stable across unrelated edits: no line numbers, only what the finding is about.
 

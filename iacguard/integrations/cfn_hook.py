@@ -409,8 +409,10 @@ def _fetch_payload(url: Any) -> dict:
 # -- responses -----------------------------------------------------------------------------------
 
 def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
+    from ..framework import active_findings
+
     blocking = result.blocking(settings.fail_on)
-    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    active = active_findings(result.findings)
     unresolved_blocks = bool(result.unresolved) and not settings.allow_unresolved
     from ..report.safe import visible
 

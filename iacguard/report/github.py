@@ -13,8 +13,9 @@ import os
 import re
 from typing import Any
 
+from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
-from .ci_common import active, construct_suffix, display_path, first_sentence
+from .ci_common import construct_suffix, display_path, first_sentence
 from .safe import inert_legacy, markdown_text, visible
 
 MAX_ERRORS = 10
@@ -47,7 +48,7 @@ def annotations(result: Any, settings: Any) -> list[str]:
     blocking_ids = {id(f) for f in result.blocking(settings.fail_on)}
     errors: list[tuple[int, str]] = []
     warnings: list[tuple[int, str]] = []
-    for finding in active(result.findings):
+    for finding in active_findings(result.findings):
         text = f"{finding.message}{construct_suffix(finding)}"
         line = command("error" if id(finding) in blocking_ids else "warning", text,
                        file=display_path(finding.file, root), line=max(int(finding.line or 1), 1),
@@ -98,7 +99,7 @@ def _code(text: Any, in_table: bool = True) -> str:
 
 def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> str:
     root = getattr(result, "root", None)
-    findings = active(result.findings)
+    findings = active_findings(result.findings)
     blocking = result.blocking(settings.fail_on)
     exit_code = result.exit_code(settings)
     verdict = "❌ failed" if exit_code else "✅ passed"
@@ -212,7 +213,7 @@ def render(result: Any, settings: Any) -> str:
     problem = write_step_summary(result, settings)
     if problem:
         lines.append(command("warning", problem, title="iacguard"))
-    active_count = len(active(result.findings))
+    active_count = len(active_findings(result.findings))
     blocking = len(result.blocking(settings.fail_on))
     lines.append(f"iacguard: {len(result.files)} files, {active_count} findings, {blocking} blocking at fail-on "
                  f"{settings.fail_on}, {len(result.errors)} errors, {len(result.unresolved)} unresolved")

@@ -12,8 +12,8 @@ import json
 from html import escape as _escape_markup
 from typing import Any
 
+from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
-from .ci_common import active
 from .safe import inert_markup, visible
 
 
@@ -160,7 +160,7 @@ def _finding_html(result: Any, settings: Any, finding: Any) -> str:
 
 
 def render(result: Any, settings: Any) -> str:
-    findings = sorted(active(result.findings),
+    findings = sorted(active_findings(result.findings),
                       key=lambda f: (f.family, -severity_rank(f.severity), f.file, f.line, f.rule_id))
     families = sorted({f.family for f in findings})
     counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s}" for s in MOST_SEVERE_FIRST)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST
 from .safe import inert_json
 
@@ -12,7 +13,7 @@ VERSION = 1
 
 
 def summary(result: Any, settings: Any) -> dict:
-    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    active = active_findings(result.findings)
     return {
         "files_scanned": len(result.files),
         "resources": result.resource_total,

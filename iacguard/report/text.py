@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, severity_rank
 from .safe import inert_lines, visible
 
@@ -51,7 +52,7 @@ def render(result: Any, settings: Any) -> str:
         for entry in not_analysed:
             lines.append(f"  {visible(entry.file)}:{entry.line}: {visible(entry.message)}")
         lines.append("")
-    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    active = active_findings(result.findings)
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
                        for s in MOST_SEVERE_FIRST)
     lines.append(f"{len(result.files)} files, {result.resource_total} resources: {len(active)} findings ({counts}); "
