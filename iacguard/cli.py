@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import IacguardError, UsageError
+from .severity import FAIL_ON_CHOICES
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "html")
 # --format name -> module under iacguard/report with render(result, settings); imported only when used
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also write a report in FORMAT to FILE (repeatable; e.g. sarif=iacguard.sarif)")
     scan.add_argument("--cfn-lint", action="store_true",
                       help="also run cfn-lint's template-validity rules on the CloudFormation templates")
-    scan.add_argument("--fail-on", choices=("low", "medium", "high", "critical", "none"),
+    scan.add_argument("--fail-on", choices=FAIL_ON_CHOICES,
                       help="lowest severity that fails the run (default: high)")
     scan.add_argument("--config", help="settings file (default: .iacguard.yaml or pyproject.toml [tool.iacguard])")
     scan.add_argument("--parameter", action="append", type=_key_value, default=[], metavar="KEY=VALUE",

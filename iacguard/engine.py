@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import IacguardError, InputError, InternalError, internal_error_message
-from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, load_checks, severity_rank
+from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, active_findings, load_checks
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
 from .settings import Settings, check_references, is_named_root, path_inputs
+from .severity import severity_rank
 
 
 @dataclass
@@ -67,9 +68,9 @@ class ScanResult:
         if fail_on == "none":
             return []
         threshold = severity_rank(fail_on)
-        return [f for f in self.findings
+        return [f for f in active_findings(self.findings)
                 if (severity_rank(f.severity) >= threshold or f.rule_id in (SUPPRESSION_CHECK, SETTINGS_CHECK))
-                and not f.suppressed and not f.baselined and f.diff != "unchanged"]
+                and f.diff != "unchanged"]
 
     def libraries(self) -> dict[str, list[str]]:
         """Each library directory with the inputs of its own that only its callers decide."""

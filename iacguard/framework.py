@@ -18,8 +18,8 @@ from typing import Any, Callable, Iterable
 
 from .errors import UsageError
 from .resource import TERRAFORM_PLAN
+from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported)
 
-SEVERITIES = ("low", "medium", "high", "critical")
 FAMILIES = (
     "root-credentials",
     "mfa",
@@ -34,10 +34,6 @@ FAMILIES = (
 
 # With --diff-base: settings or a baseline that let more through than the base's (checks/settings_weakened.py)
 SETTINGS_CHECK = "IAG-GR-005"
-
-
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
 
 
 @dataclass(frozen=True)
@@ -209,6 +205,12 @@ class Finding:
         if self.diff:
             out["diff"] = self.diff
         return out
+
+
+def active_findings(findings: Iterable["Finding"]) -> list["Finding"]:
+    """The findings that count: neither suppressed inline nor baselined, in their order. Reports
+    count and list these; ``ScanResult.blocking`` narrows them further (fail-on, --diff-base)."""
+    return [f for f in findings if not f.suppressed and not f.baselined]
 
 
 def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str = "") -> str:

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import UsageError
-from .framework import Finding, is_statement_like, severity_rank
+from .framework import Finding, is_statement_like
 from .loaders.discover import is_inside
 from .resource import TERRAFORM_PLAN
+from .severity import SEVERITIES, fail_on_rank, severity_rank
 from .values import Unknown, to_plain
 
 BASELINE_VERSION = 1
@@ -76,11 +77,11 @@ def parse_baseline(text: str, source: str) -> dict[str, str]:
     for index, entry in enumerate(data["findings"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
             problem = "has no fingerprint"
-        elif entry.get("severity") not in _RANKS:
+        elif entry.get("severity") not in SEVERITIES:
             # The recorded severity bounds what the entry accepts: guessing one would accept a
             # finding that became more severe (or refuse one that did not).
             problem = ("has no severity" if "severity" not in entry
-                       else f"has an unknown severity {entry['severity']!r}") + f" (one of {', '.join(_RANKS)})"
+                       else f"has an unknown severity {entry['severity']!r}") + f" (one of {', '.join(SEVERITIES)})"
         else:
             recorded[entry["fingerprint"]] = entry["severity"]
             continue
@@ -98,9 +99,6 @@ def _entry_line(text: str, index: int) -> int | None:
     except ValueError:  # NaN or Infinity, which json.loads accepts: the entry number must do
         return None
     return getattr(entry, "line", None) or None
-
-
-_RANKS = ("low", "medium", "high", "critical")
 
 
 def apply_baseline(findings: Iterable[Finding], recorded: dict[str, str]) -> int:
@@ -618,12 +616,9 @@ def _base_settings(commit: str, ref: str, toplevel: Path, paths: list[str], head
     return None, Settings()
 
 
-_FAIL_ON_RANKS = ("low", "medium", "high", "critical", "none")
-
-
 def fail_on_raised(base: str, head: str) -> bool:
     """``head`` blocks on fewer severities than ``base`` (``none`` blocks on none)."""
-    return _FAIL_ON_RANKS.index(head) > _FAIL_ON_RANKS.index(base)
+    return fail_on_rank(head) > fail_on_rank(base)
 
 
 def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str, dict]]:
@@ -650,7 +645,7 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
             continue
         before = base.severity_overrides.get(meta.id, meta.severity)
         after = head.severity_overrides.get(meta.id, meta.severity)
-        if _RANKS.index(after) < _RANKS.index(before):
+        if severity_rank(after) < severity_rank(before):
             lowered.append({"check": meta.id, "base": before, "head": after})
     if lowered:
         add("severity_overrides", "lowers " + ", ".join(f"{c['check']} from {c['base']} to {c['head']}"
@@ -705,7 +700,7 @@ def _baseline_change(commit: str, ref: str, toplevel: Path, path: Path, base_pat
             except UsageError:
                 base_entries = {}  # an unreadable base baseline hid nothing there: every entry is new
     added = [fp for fp, severity in head_entries.items()
-             if fp not in base_entries or _RANKS.index(severity) > _RANKS.index(base_entries[fp])]
+             if fp not in base_entries or severity_rank(severity) > severity_rank(base_entries[fp])]
     if not added:
         return None
     text = path.read_text(encoding="utf-8", errors="replace")

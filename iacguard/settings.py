@@ -217,9 +217,9 @@ def _path_entries(raw: dict, base_dir: str | None, source: str, repository: str 
 
 
 def _check_values(settings: Settings, source: str) -> None:
-    from .framework import SEVERITIES
+    from .severity import FAIL_ON_CHOICES, SEVERITIES
 
-    if settings.fail_on not in SEVERITIES + ("none",):
+    if settings.fail_on not in FAIL_ON_CHOICES:
         raise UsageError(f"setting 'fail_on' must be one of {', '.join(SEVERITIES)} or none", file=source)
     if settings.modules_not_on_disk not in MODULES_NOT_ON_DISK:
         raise UsageError(f"setting 'modules_not_on_disk' must be one of {', '.join(MODULES_NOT_ON_DISK)}",

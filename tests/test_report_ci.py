@@ -234,3 +234,22 @@ def test_importing_the_cli_stays_cheap():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+# -- the findings that count ---------------------------------------------------------------------------
+
+def test_active_findings_drop_suppressed_and_baselined_and_keep_order():
+    from iacguard.engine import ScanResult
+    from iacguard.framework import active_findings
+
+    kept_high = synthetic_finding(severity="high", line=1)
+    suppressed = synthetic_finding(line=2, suppressed=True)
+    baselined = synthetic_finding(line=3, baselined=True)
+    unchanged = synthetic_finding(line=4, diff="unchanged")
+    kept_low = synthetic_finding(severity="low", line=5)
+    result = ScanResult(Path("."), findings=[kept_high, suppressed, baselined, unchanged, kept_low])
+    assert active_findings(result.findings) == [kept_high, unchanged, kept_low]
+    # blocking narrows the active findings: at or above fail-on, and not unchanged since --diff-base
+    assert result.blocking("high") == [kept_high]
+    assert result.blocking("low") == [kept_high, kept_low]
+    assert result.blocking("none") == []

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..severity import lower_severity  # noqa: F401  (re-exported for checks)
 from ..values import Ref, Unknown
 from .actions import action_info, expand_actions, known_services
 from .conditions import Condition
@@ -34,8 +35,6 @@ __all__ = [
     "loose_conditions", "describe_condition", "lower_severity", "summarize", "denied_everywhere",
     "pattern_denied_everywhere", "cancelled_by_deny", "denies_everything", "DATA_READ_ACTIONS", "DenyIndex",
 ]
-
-SEVERITY_ORDER = ("low", "medium", "high", "critical")
 
 # Reads that hand out the data itself (object contents, secret values, parameter values,
 # plaintext of KMS-encrypted data). Actions that accept only "*" (BatchGetSecretValue) are
@@ -402,11 +401,6 @@ def resources_text(statement: Any, limit: int = 3) -> str:
     if statement.resources is not None:
         return summarize((str(r) for r in statement.resources), limit)
     return "every resource except " + summarize((str(r) for r in statement.not_resources or ()), limit)
-
-
-def lower_severity(severity: str, steps: int = 1) -> str:
-    index = max(0, SEVERITY_ORDER.index(severity) - steps)
-    return SEVERITY_ORDER[index]
 
 
 def report_statement(ctx: Any, node: Any, statement: Any, text: str, severity: str, evidence: Any, *,

@@ -37,6 +37,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from ..severity import FAIL_ON_CHOICES, SEVERITIES, severity_rank
+
 MESSAGE_LIMIT = 4096            # CloudFormation truncates longer hook messages
 CLOUD_CONTROL_MESSAGE_LIMIT = 1024
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
@@ -46,7 +48,7 @@ MAX_ANNOTATIONS = 50
 _ANNOTATION_TEXT_LIMIT = 16384
 # Presigned payload URLs point at S3 in the commercial, China and GovCloud partitions.
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
-_SEVERITY_LEVEL = {"critical": "CRITICAL", "high": "HIGH", "medium": "MEDIUM", "low": "LOW"}
+_SEVERITY_LEVEL = {s: s.upper() for s in SEVERITIES}  # the hook annotation's severityLevel
 
 # Test-only: lets the tests serve the payload from a local plain-HTTP server on 127.0.0.1.
 # Nothing in the handler sets it; production requests are https to an AWS host only.
@@ -167,7 +169,7 @@ def _settings() -> tuple[Any, bool]:
         configured = False
     fail_on = os.environ.get("IACGUARD_FAIL_ON", "").strip().lower()
     if fail_on:
-        if fail_on not in ("low", "medium", "high", "critical", "none"):
+        if fail_on not in FAIL_ON_CHOICES:
             raise UsageError(f"IACGUARD_FAIL_ON: unknown severity {fail_on!r}")
         settings.fail_on = fail_on
     return settings, configured
@@ -407,10 +409,10 @@ def _fetch_payload(url: Any) -> dict:
 # -- responses -----------------------------------------------------------------------------------
 
 def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
-    from ..framework import severity_rank
+    from ..framework import active_findings
 
     blocking = result.blocking(settings.fail_on)
-    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    active = active_findings(result.findings)
     unresolved_blocks = bool(result.unresolved) and not settings.allow_unresolved
     from ..report.safe import visible
 

@@ -27,10 +27,6 @@ def display_path(file: str | None, root: Path | None) -> str:
             return Path(file).as_posix()
 
 
-def active(findings: list) -> list:
-    return [f for f in findings if not f.suppressed and not f.baselined]
-
-
 def check_metadata(result: Any) -> dict:
     """Check id -> CheckMeta for every check the run knew about (may be empty)."""
     return dict(getattr(result, "checks", None) or {})

@@ -13,15 +13,16 @@ import os
 import re
 from typing import Any
 
-from ..framework import severity_rank
-from .ci_common import active, construct_suffix, display_path, first_sentence
+from ..framework import active_findings
+from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
+from .ci_common import construct_suffix, display_path, first_sentence
 from .safe import inert_legacy, markdown_text, visible
 
 MAX_ERRORS = 10
 MAX_WARNINGS = 10
 # GitHub refuses step summaries over 1 MiB; keep a margin for what other steps append.
 SUMMARY_LIMIT = 900 * 1024
-_ERROR_RANK = len(("low", "medium", "high", "critical"))  # input errors sort above critical
+_ERROR_RANK = len(SEVERITIES)  # input errors sort above critical
 
 
 def escape_data(text: str) -> str:
@@ -47,7 +48,7 @@ def annotations(result: Any, settings: Any) -> list[str]:
     blocking_ids = {id(f) for f in result.blocking(settings.fail_on)}
     errors: list[tuple[int, str]] = []
     warnings: list[tuple[int, str]] = []
-    for finding in active(result.findings):
+    for finding in active_findings(result.findings):
         text = f"{finding.message}{construct_suffix(finding)}"
         line = command("error" if id(finding) in blocking_ids else "warning", text,
                        file=display_path(finding.file, root), line=max(int(finding.line or 1), 1),
@@ -98,7 +99,7 @@ def _code(text: Any, in_table: bool = True) -> str:
 
 def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> str:
     root = getattr(result, "root", None)
-    findings = active(result.findings)
+    findings = active_findings(result.findings)
     blocking = result.blocking(settings.fail_on)
     exit_code = result.exit_code(settings)
     verdict = "❌ failed" if exit_code else "✅ passed"
@@ -108,9 +109,10 @@ def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> 
              f"{len(blocking)} blocking at fail-on `{settings.fail_on}`; {len(result.errors)} input errors, "
              f"{len(result.unresolved)} unresolved policies"
              + (f", {len(not_analysed)} module calls not analysed" if not_analysed else "") + ".\n",
-             "| Critical | High | Medium | Low | Suppressed |", "|---:|---:|---:|---:|---:|",
+             "| " + " | ".join(s.capitalize() for s in MOST_SEVERE_FIRST) + " | Suppressed |",
+             "|" + "---:|" * (len(MOST_SEVERE_FIRST) + 1),
              "| " + " | ".join(str(sum(1 for f in findings if f.severity == s))
-                              for s in ("critical", "high", "medium", "low"))
+                              for s in MOST_SEVERE_FIRST)
              + f" | {len(result.findings) - len(findings)} |\n"]
     rows: list[str] = []
     if findings:
@@ -211,7 +213,7 @@ def render(result: Any, settings: Any) -> str:
     problem = write_step_summary(result, settings)
     if problem:
         lines.append(command("warning", problem, title="iacguard"))
-    active_count = len(active(result.findings))
+    active_count = len(active_findings(result.findings))
     blocking = len(result.blocking(settings.fail_on))
     lines.append(f"iacguard: {len(result.files)} files, {active_count} findings, {blocking} blocking at fail-on "
                  f"{settings.fail_on}, {len(result.errors)} errors, {len(result.unresolved)} unresolved")

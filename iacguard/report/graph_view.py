@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..errors import UsageError
+from ..framework import active_findings
 from .safe import inert_json, inert_lines, visible
 
 # Edge kinds drawn; references and bounded_by add clutter without explaining a finding.
@@ -146,7 +147,7 @@ def build_view(result: Any, settings: Any, focus: str | None = None) -> GraphVie
         kind = "policy" if node_id in model.policies else _node_kind(attributes)
         return view.add_node(ViewNode(node_id, _label(model, graph, node_id), kind))
 
-    findings = [f for f in result.findings if not f.suppressed and not f.baselined]
+    findings = active_findings(result.findings)
     reported = {}
     for finding in findings:
         resource = _finding_resource(model, finding)

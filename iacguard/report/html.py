@@ -12,8 +12,8 @@ import json
 from html import escape as _escape_markup
 from typing import Any
 
-from ..framework import severity_rank
-from .ci_common import active
+from ..framework import active_findings
+from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
 from .safe import inert_markup, visible
 
 
@@ -22,7 +22,6 @@ def escape(text: Any) -> str:
     characters shown as visible escapes (a bidi override would reorder what the reader sees)."""
     return _escape_markup(visible(text))
 
-SEVERITIES = ("critical", "high", "medium", "low")
 _BOX_W, _BOX_H, _COL, _ROW, _PAD = 210, 40, 290, 64, 12
 
 _CSS = """
@@ -47,7 +46,8 @@ svg .edge line{stroke:#c62828;stroke-width:2}svg .edge text{font-size:11px;fill:
 """
 
 # Filters: the selects drive the URL fragment, the fragment drives what is shown, so a link
-# (or a headless browser) can open the report already filtered.
+# (or a headless browser) can open the report already filtered. rank() reads the severities'
+# order from SEVERITIES (filled in below).
 _JS = """
 (function(){
   var fam=document.getElementById('family'),sev=document.getElementById('severity');
@@ -59,7 +59,7 @@ _JS = """
     sev.value=params.severity&&sev.querySelector('option[value="'+CSS.escape(params.severity)+'"]')?params.severity:'';
     apply();
   }
-  function rank(s){return ['low','medium','high','critical'].indexOf(s);}
+  function rank(s){return [SEVERITIES_LOW_FIRST].indexOf(s);}
   function apply(){
     var shown=0,all=document.querySelectorAll('article.finding');
     all.forEach(function(a){
@@ -77,7 +77,7 @@ _JS = """
   fam.addEventListener('change',toHash);sev.addEventListener('change',toHash);
   window.addEventListener('hashchange',fromHash);fromHash();
 })();
-"""
+""".replace("SEVERITIES_LOW_FIRST", ",".join(f"'{s}'" for s in SEVERITIES))
 
 
 def _short(text: str, limit: int = 32) -> str:
@@ -160,10 +160,10 @@ def _finding_html(result: Any, settings: Any, finding: Any) -> str:
 
 
 def render(result: Any, settings: Any) -> str:
-    findings = sorted(active(result.findings),
+    findings = sorted(active_findings(result.findings),
                       key=lambda f: (f.family, -severity_rank(f.severity), f.file, f.line, f.rule_id))
     families = sorted({f.family for f in findings})
-    counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s}" for s in SEVERITIES)
+    counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s}" for s in MOST_SEVERE_FIRST)
     verdict = "failed" if result.exit_code(settings) else "passed"
     body = []
     for family in families:
@@ -184,7 +184,7 @@ def render(result: Any, settings: Any) -> str:
             f"<li>{escape(str(e.file))}:{e.line}: {escape(e.message)}</li>" for e in not_analysed)
             + "</ul></section>")
     family_options = "".join(f'<option value="{escape(f)}">{escape(f)}</option>' for f in families)
-    severity_options = "".join(f'<option value="{s}">{s} and above</option>' for s in SEVERITIES)
+    severity_options = "".join(f'<option value="{s}">{s} and above</option>' for s in MOST_SEVERE_FIRST)
     # "##[" in a name is an Actions workflow command when the page is printed in a log; a
     # character reference shows the same text (our own style and script need none).
     main = inert_markup("".join(body))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..framework import SEVERITIES
+from ..framework import active_findings
+from ..severity import MOST_SEVERE_FIRST
 from .safe import inert_json
 
 VERSION = 1
 
 
 def summary(result: Any, settings: Any) -> dict:
-    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    active = active_findings(result.findings)
     return {
         "files_scanned": len(result.files),
         "resources": result.resource_total,
@@ -20,7 +21,7 @@ def summary(result: Any, settings: Any) -> dict:
         "suppressed": sum(1 for f in result.findings if f.suppressed),
         "baselined": sum(1 for f in result.findings if f.baselined),
         "blocking": len(result.blocking(settings.fail_on)),
-        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)},
+        "by_severity": {s: sum(1 for f in active if f.severity == s) for s in MOST_SEVERE_FIRST},
         "by_family": {fam: n for fam, n in sorted(_count(f.family for f in active).items())},
         "errors": len(result.errors),
         "unresolved": len(result.unresolved),

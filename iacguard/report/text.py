@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import severity_rank
+from ..framework import active_findings
+from ..severity import MOST_SEVERE_FIRST, severity_rank
 from .safe import inert_lines, visible
 
 
@@ -51,9 +52,9 @@ def render(result: Any, settings: Any) -> str:
         for entry in not_analysed:
             lines.append(f"  {visible(entry.file)}:{entry.line}: {visible(entry.message)}")
         lines.append("")
-    active = [f for f in result.findings if not f.suppressed and not f.baselined]
+    active = active_findings(result.findings)
     counts = ", ".join(f"{sum(1 for f in active if f.severity == s)} {s}"
-                       for s in ("critical", "high", "medium", "low"))
+                       for s in MOST_SEVERE_FIRST)
     lines.append(f"{len(result.files)} files, {result.resource_total} resources: {len(active)} findings ({counts}); "
                  f"{len(result.errors)} errors, {len(result.unresolved)} unresolved"
                  + (f", {len(not_analysed)} module calls not analysed" if not_analysed else ""))
