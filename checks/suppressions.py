@@ -1,6 +1,6 @@
 """IAG-GR-000: a suppression addressed to iacguard without a reason or naming an unknown rule."""
 
-from iacguard.checks_api import check, registered_checks, resource_suppressions
+from iacguard.checks_api import check, resource_suppressions
 
 BAD_CFN = """\
 AppRole:
@@ -83,7 +83,7 @@ def broken_suppressions(ctx):
     not again per count/for_each instance, nor on the resources the SAM transform generates from
     a function and copies its Metadata onto. Plans carry no comments or Metadata, so there is
     nothing to read there."""
-    checks = registered_checks()
+    checks = ctx.checks
     seen = set()
     # The template resource before what was generated from it, so the finding names the former.
     resources = sorted(ctx.model.all_resources, key=lambda r: _origin(r) != r.base_address)

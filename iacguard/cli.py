@@ -251,7 +251,7 @@ def _report_weakened_settings(args: argparse.Namespace, result, settings, baseli
         settings.fail_on = base_settings.fail_on
     meta = result.checks[SETTINGS_CHECK]
     sink: list = []
-    meta.func(CheckContext(meta, result.model, settings, sink, settings_changes=changes))
+    meta.func(CheckContext(meta, result.model, settings, sink, settings_changes=changes, checks=result.checks))
     for finding in sink:
         finding.diff = "new"
         result.diff["new"] += 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import IacguardError, InputError, InternalError, internal_error_message
-from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, active_findings, load_checks
+from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, active_findings, load_checks, running_checks
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
@@ -773,23 +773,24 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
 
     result.errors.extend(unreadable_policy_errors(model))  # never a silent pass on dropped content
     findings: list[Finding] = []
-    for meta in checks.values():
-        if not settings.check_enabled(meta.id, meta.family):
-            continue
-        sink: list[Finding] = []
-        try:
-            meta.func(CheckContext(meta, model, settings, sink))
-        except (MemoryError, IacguardError):
-            raise
-        except Exception as exc:  # noqa: BLE001 - a bug in one check loses its findings, not the others'
-            if os.environ.get("IACGUARD_DEBUG"):
+    with running_checks(checks):  # what a check calling registered_checks() gets
+        for meta in checks.values():
+            if not settings.check_enabled(meta.id, meta.family):
+                continue
+            sink: list[Finding] = []
+            try:
+                meta.func(CheckContext(meta, model, settings, sink, checks=checks))
+            except (MemoryError, IacguardError):
                 raise
-            result.errors.append(_check_failed(meta, exc, resources))
-        override = settings.severity_overrides.get(meta.id)
-        for finding in sink:
-            if override:
-                finding.severity = override
-        findings.extend(sink)
+            except Exception as exc:  # noqa: BLE001 - a bug in one check loses its findings, not the others'
+                if os.environ.get("IACGUARD_DEBUG"):
+                    raise
+                result.errors.append(_check_failed(meta, exc, resources))
+            override = settings.severity_overrides.get(meta.id)
+            for finding in sink:
+                if override:
+                    finding.severity = override
+            findings.extend(sink)
     findings = _dedupe(findings)
     apply_suppressions(findings, resources, checks)
     from .redact import mask_sensitive, redact_value, redact_text, sensitive_mask

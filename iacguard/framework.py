@@ -12,6 +12,8 @@ import hashlib
 import importlib.util
 import re
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -61,34 +63,47 @@ class CheckMeta:
         return inspect.cleandoc(self.func.__doc__ or "")  # docstring indentation is not text
 
 
-_REGISTRY: dict[str, CheckMeta] = {}
+# While load_checks imports a check module: where the checks the module declares go, and
+# their origin ("builtin" or "custom"). Per context (thread), so concurrent loads stay apart.
+_LOADING: ContextVar["_Loading | None"] = ContextVar("iacguard_check_loading", default=None)
+# The checks of the scan whose checks are running in this context, for registered_checks()
+_RUNNING: ContextVar["dict[str, CheckMeta] | None"] = ContextVar("iacguard_running_checks", default=None)
+
+
+@dataclass
+class _Loading:
+    origin: str
+    declared: list  # the CheckMeta of every @check run during the import, in order
 
 
 def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str,
           controls: Iterable[str] = (), bad: dict | None = None, good: dict | None = None,
           example_settings: dict | None = None, not_applicable: dict | None = None):
-    """Register a check function. ``bad``/``good`` map a format name to an example snippet;
+    """Declare a check function. ``bad``/``good`` map a format name to an example snippet;
     ``example_settings`` are the settings under which the examples behave as documented;
-    ``not_applicable`` maps a format without examples to the reason."""
+    ``not_applicable`` maps a format without examples to the reason.
+
+    The function keeps its :class:`CheckMeta` as ``iacguard_check``; while :func:`load_checks`
+    imports the module, the check also joins the set of checks that load returns. Nothing is
+    registered process-wide: a scan runs the checks its own load_checks call found."""
     if family not in FAMILIES:
         raise ValueError(f"check {id}: unknown family {family!r}")
     if severity not in SEVERITIES:
         raise ValueError(f"check {id}: unknown severity {severity!r}")
 
     def register(func: Callable) -> Callable:
-        if id in _REGISTRY and _REGISTRY[id].func.__module__ != func.__module__:
-            raise UsageError(f"check id {id} is defined twice ({_REGISTRY[id].func.__module__} and {func.__module__})")
-        _REGISTRY[id] = CheckMeta(id, family, severity, title, why.strip(), fix.strip(), tuple(controls),
-                                  func, dict(bad or {}), dict(good or {}), origin=_current_origin,
-                                  example_settings=dict(example_settings or {}),
-                                  not_applicable=dict(not_applicable or {}))
+        loading = _LOADING.get()
+        meta = CheckMeta(id, family, severity, title, why.strip(), fix.strip(), tuple(controls),
+                         func, dict(bad or {}), dict(good or {}),
+                         origin=loading.origin if loading else "builtin",
+                         example_settings=dict(example_settings or {}),
+                         not_applicable=dict(not_applicable or {}))
+        func.iacguard_check = meta  # type: ignore[attr-defined]
+        if loading is not None:
+            loading.declared.append(meta)
         return func
 
     return register
-
-
-_current_origin = "builtin"
-_loaded_dirs: set[str] = set()
 
 
 def builtin_checks_dir() -> Path:
@@ -99,41 +114,92 @@ def builtin_checks_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "checks"
 
 
+# The built-in checks, by resolved directory: their modules are part of iacguard and never change
+# while it runs, so they are imported once per process and their checks reused by every scan.
+_BUILTIN: dict[str, tuple[CheckMeta, ...]] = {}
+
+
 def load_checks(extra_dirs: Iterable[str | Path] = ()) -> dict[str, CheckMeta]:
-    """Import the built-in checks and any user directories (each ``*.py`` file once)."""
-    global _current_origin
-    dirs = [(builtin_checks_dir(), "builtin")] + [(Path(d), "custom") for d in extra_dirs]
-    for directory, origin in dirs:
+    """The checks of one scan, by id: the built-in ones and those of the user directories
+    ``extra_dirs`` (``--checks-dir``), and no others. A new dict on every call: checks loaded for
+    an earlier scan in this process are not in it. Built-in modules are imported once per
+    process; a user directory's ``*.py`` files are imported again by every call that names it, so
+    edits to them take effect. A check id defined twice is a UsageError."""
+    builtin = builtin_checks_dir()
+    builtin_key = str(builtin.resolve())
+    declared = _BUILTIN.get(builtin_key)
+    if declared is None:
+        if not builtin.is_dir():
+            raise UsageError(f"checks directory not found: {builtin}")
+        declared = _BUILTIN[builtin_key] = tuple(_import_directory(builtin, builtin_key, "builtin"))
+    checks: dict[str, CheckMeta] = {}
+    _add_checks(checks, declared)
+    seen = {builtin_key}
+    for directory in map(Path, extra_dirs):
         key = str(directory.resolve())
-        if key in _loaded_dirs:
-            continue
+        if key in seen:
+            continue  # named twice (--checks-dir and IACGUARD_CHECKS_DIR): loaded once
         if not directory.is_dir():
             raise UsageError(f"checks directory not found: {directory}")
-        _loaded_dirs.add(key)
-        for path in sorted(directory.glob("*.py")):
-            if path.name.startswith("_"):
-                continue
-            name = f"iacguard_checks_{origin}_{hashlib.sha1(key.encode()).hexdigest()[:8]}_{path.stem}"
-            spec = importlib.util.spec_from_file_location(name, path)
-            if spec is None or spec.loader is None:
-                continue
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            _current_origin = origin
-            try:
-                spec.loader.exec_module(module)
-            except UsageError:
-                raise
-            except Exception as exc:  # a broken user check must not look like a crash of ours
-                raise UsageError(f"cannot load check module {path}: {type(exc).__name__}: {exc}") from None
-            finally:
-                _current_origin = "builtin"
-    return dict(sorted(_REGISTRY.items()))
+        seen.add(key)
+        _add_checks(checks, _import_directory(directory, key, "custom"))
+    return dict(sorted(checks.items()))
+
+
+def _add_checks(checks: dict[str, CheckMeta], declared: Iterable[CheckMeta]) -> None:
+    for meta in declared:
+        known = checks.get(meta.id)
+        if known is not None and known.func.__module__ != meta.func.__module__:
+            raise UsageError(f"check id {meta.id} is defined twice ({_defined_in(known)} and {_defined_in(meta)})")
+        checks[meta.id] = meta  # one module declaring an id twice: the last one, as Python would
+
+
+def _defined_in(meta: CheckMeta) -> str:
+    code = getattr(meta.func, "__code__", None)
+    return code.co_filename if code is not None else meta.func.__module__
+
+
+def _import_directory(directory: Path, key: str, origin: str) -> list[CheckMeta]:
+    """Import each ``*.py`` file of ``directory`` (not ``_*.py``): the checks they declare."""
+    declared: list[CheckMeta] = []
+    for path in sorted(directory.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        name = f"iacguard_checks_{origin}_{hashlib.sha1(key.encode()).hexdigest()[:8]}_{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loading = _Loading(origin, [])
+        token = _LOADING.set(loading)
+        try:
+            spec.loader.exec_module(module)
+        except UsageError:
+            raise
+        except Exception as exc:  # a broken user check must not look like a crash of ours
+            raise UsageError(f"cannot load check module {path}: {type(exc).__name__}: {exc}") from None
+        finally:
+            _LOADING.reset(token)
+        declared.extend(loading.declared)
+    return declared
+
+
+@contextmanager
+def running_checks(checks: dict[str, CheckMeta]):
+    """While a scan runs its checks: what registered_checks() answers a check that calls it."""
+    token = _RUNNING.set(checks)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
 
 
 def registered_checks() -> dict[str, CheckMeta]:
-    """Every check registered so far (built-in and loaded ``--checks-dir`` ones), by id."""
-    return dict(sorted(_REGISTRY.items()))
+    """The checks of the scan running the calling check, by id (the built-in ones outside a
+    scan). Kept for check modules written against it; a check should use ``ctx.checks``."""
+    running = _RUNNING.get()
+    return dict(running) if running is not None else load_checks()
 
 
 @dataclass
@@ -269,8 +335,10 @@ class CheckContext:
     """What a check sees: the IAM model (and its graph), settings, and a way to report."""
 
     def __init__(self, meta: CheckMeta, model: Any, settings: Any, sink: list[Finding],
-                 settings_changes: list | None = None):
+                 settings_changes: list | None = None, checks: dict[str, CheckMeta] | None = None):
         self.meta = meta
+        # Every check of this scan (built-in and --checks-dir), by id
+        self.checks = checks if checks is not None else registered_checks()
         self.model = model
         self.settings = settings
         # With --diff-base, the gate stage's comparison of settings with the base (gate.SettingsChange);
