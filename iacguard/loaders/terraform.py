@@ -15,7 +15,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import InputError, InternalError, NotAnalysed, internal_error_message
 from ..resource import MODULE_ARGUMENT_POLICY, TERRAFORM, LoadResult, Resource
@@ -40,7 +40,7 @@ _PRIMITIVE_TYPES = {"string", "number", "bool", "any"}
 
 def load_module_tree(module_dir: Path, files: list[Path], scan_root: Path, *,
                      variables: dict[str, str] | None = None,
-                     var_files: list[Path] = (),
+                     var_files: Sequence[Path] = (),
                      max_module_depth: int = 20,
                      max_instances: int = 1000,
                      max_nesting_depth: int = hcl_parse_max_depth,
@@ -117,9 +117,10 @@ def _navigate(root: "_Instance", path: tuple) -> "_Instance | None":
     for name, key in path:
         if name not in instance.source.modules:
             return None
-        instance = instance.child_instances(name).get(key)
-        if instance is None:
+        child = instance.child_instances(name).get(key)
+        if child is None:
             return None
+        instance = child
     return instance
 
 
@@ -162,6 +163,12 @@ class _ModuleSource:
 
 
 class _Loader:
+    root_dir: Path
+    scan_root: Path
+    scan_root_real: str
+    repository_real: str
+    group: str
+
     def __init__(self, root_dir: Path, scan_root: Path, max_depth: int, max_instances: int,
                  repository: Path | None = None, *, same_paths_as: "_Loader | None" = None):
         if same_paths_as is not None:  # a load of the same root with flags switched: resolved once
@@ -661,12 +668,12 @@ class _Loader:
             # one deployment with every switched resource beside copies of the defaults' (a group
             # of its own), so that a finding that needs both (a switched policy that lets a role
             # escalate) is made there; what the defaults alone make is reported without `when`
-            world = " (when switched)"
+            label = " (when switched)"
             for resource in defaults:
                 self.result.resources.append(dataclasses.replace(
-                    resource, group=resource.group + world, world=world, copy=True))
+                    resource, group=resource.group + label, world=label, copy=True))
             for resource in switched:
-                resource.group, resource.world = resource.group + world, world
+                resource.group, resource.world = resource.group + label, label
                 self.result.resources.append(resource)
 
     def _switch_on(self, root: "_Instance", path: tuple, kind: str, decl: _Decl,
@@ -1460,7 +1467,7 @@ class _Instance(Resolver):
         block = decl.block
         comments = [c for c in self.source.comments.get(decl.file, ())
                     if block.line <= c[0] <= block.end_line]
-        common = dict(file=decl.file, line=block.line, end_line=block.end_line, source=TERRAFORM,
+        common: dict[str, Any] = dict(file=decl.file, line=block.line, end_line=block.end_line, source=TERRAFORM,
                       group=self.loader.group)
         if kind in ("managed", "data"):
             type_name, name = block.labels
@@ -1523,7 +1530,7 @@ def _written_nowhere(value: Any) -> Any:
 def _thunk(expr, ctx: Context) -> Callable[[], Any]:
     def thunk() -> Any:
         return evaluate(expr, ctx)
-    thunk.position = (ctx.file, expr.line)  # where a caller's argument is written, for errors
+    thunk.position = (ctx.file, expr.line)  # type: ignore[attr-defined]  # where a caller's argument is written, for errors
     return thunk
 
 
