@@ -160,7 +160,7 @@ def _settings_for(args: argparse.Namespace):
     from .settings import checks_dirs_from_environment, find_settings_file, load_settings, repository_root
 
     config = Path(args.config) if args.config else find_settings_file(Path(args.paths[0]))
-    if args.config and not config.is_file():
+    if args.config and not Path(args.config).is_file():
         raise UsageError(f"settings file not found: {args.config}")
     settings = load_settings(config, repository_root(Path(args.paths[0])))
     if args.fail_on:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import IacguardError, InputError, InternalError, internal_error_message
+from .errors import IacguardError, InputError, InternalError, NotAnalysed, internal_error_message
 from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, active_findings, load_checks, running_checks
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
 from .resource import LoadResult, Resource
@@ -33,7 +33,7 @@ class ScanResult:
     library_inputs: list[tuple[str, str]] = field(default_factory=list)
     # Terraform module calls whose code is not on disk (errors.NotAnalysed), unless the settings
     # make them errors (modules_not_on_disk: error)
-    not_analysed: list[IacguardError] = field(default_factory=list)
+    not_analysed: list[NotAnalysed] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     checks: dict[str, CheckMeta] = field(default_factory=dict)
@@ -327,7 +327,8 @@ def _load_unit(unit: tuple) -> LoadResult:
 
 def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResult:
     if kind == "document":
-        return _load_document(*args, limits=limits)
+        path, rel, explicit, parameters, root = args
+        return _load_document(path, rel, explicit, parameters, root, limits=limits)
     from .loaders import terraform
 
     directory, files, scan_root, variables, var_files, named_root, repository = args
@@ -599,7 +600,7 @@ class _RootPlanner:
         for caller, targets in calls.items():
             for target in targets & scanned:
                 self.callers.setdefault(target, set()).add(caller)
-        self._first = _uncalled_roots(dirs, explicit, self.real_of, calls) if dirs else []
+        self._first: list[Path] | None = _uncalled_roots(dirs, explicit, self.real_of, calls) if dirs else []
         self.rooted: set[Path] = set()
         # real directory -> (instantiated, backend, required variables), merged over all trees
         self.modules: dict[Path, tuple] = {}
@@ -1017,7 +1018,7 @@ class PartialScan:
     findings: list[Finding]
     errors: list[IacguardError]
     unresolved: list[IacguardError]
-    not_analysed: list[IacguardError]
+    not_analysed: list[NotAnalysed]
     files: list[str]
     resource_count: int
     modules: dict  # LoadResult.modules of every unit, merged

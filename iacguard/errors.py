@@ -31,6 +31,9 @@ class IacguardError(Exception):
 class InputError(IacguardError):
     """A file that looks like IaC but cannot be parsed or resolved."""
 
+    # of an unresolved value: the inputs (Origins) it comes from; None when one of them is not known
+    inputs: tuple | None = ()
+
 
 class InternalError(InputError):
     """A bug of iacguard's met while reading or analysing one part of the input (an exception

@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .errors import UsageError
 from .framework import Finding, is_statement_like
@@ -148,7 +148,7 @@ def _revision(ref: str, paths: list[str]) -> tuple[Path, str]:
 
 
 def materialize(ref: str, paths: list[str], target: Path,
-                also: list[Path] = ()) -> tuple[Path, list[Path]]:
+                also: Sequence[Path] = ()) -> tuple[Path, list[Path]]:
     """Write the files under ``paths`` (and under the directories ``also``, the modules the
     scan read outside them) as they are at git revision ``ref`` into ``target``, keeping their
     place relative to the repository root. Returns the repository root and the paths inside
@@ -208,7 +208,7 @@ def _write_blobs(blobs: list[tuple[str, str]], toplevel: Path, target: Path) -> 
 
 
 def scan_base(ref: str, paths: list[str], settings: Any, head_root: Path, jobs: int | None = 1,
-              head_files: list[str] = ()):
+              head_files: Sequence[str] = ()):
     """Scan ``paths`` as they were at ``ref``; returns the base ScanResult (None when none of the
     paths existed there). ``head_files`` (relative to ``head_root``): what the head scan read; the
     module directories among them outside ``paths`` are read at ``ref`` too."""
@@ -287,7 +287,7 @@ def diff_against_base(ref: str, paths: list[str], settings: Any, head: Any, jobs
                          f"{others[0]} is not a plan: give a git revision to compare it")
     on_plans = [f for f in head.findings if f.resource_key[0] in deployed_files]
     rest = [f for f in head.findings if f.resource_key[0] not in deployed_files]
-    counts = {"base": ref, "new": 0, "worse": 0, "unchanged": 0, "fixed": 0}
+    counts: dict[str, Any] = {"base": ref, "new": 0, "worse": 0, "unchanged": 0, "fixed": 0}
     if deployed_files:
         counts = compare(head, base, ref, on_plans)
         if ref != PRIOR_STATE:
@@ -321,7 +321,7 @@ def compare(head: Any, base: Any, ref: str, findings: list[Finding] | None = Non
     base_subjects = _Subjects(base.model) if base is not None and base.model is not None else None
     base_index: list[tuple[Finding, set[str]]] = [(g, base_subjects.of(g) if base_subjects else set())
                                                   for g in base_findings]
-    counts = {"base": ref, "new": 0, "worse": 0, "unchanged": 0, "fixed": 0}
+    counts: dict[str, Any] = {"base": ref, "new": 0, "worse": 0, "unchanged": 0, "fixed": 0}
     still_present: set[int] = set()  # base findings matched by a head finding
     for finding in head.findings if findings is None else findings:
         subjects = head_subjects.of(finding) if head_subjects else set()
@@ -586,7 +586,7 @@ def _base_settings(commit: str, ref: str, toplevel: Path, paths: list[str], head
     from .settings import Settings, has_settings_table, settings_table, validate
 
     if explicit:
-        candidates = [head_file]
+        candidates = [head_file] if head_file is not None else []
     else:
         first = Path(paths[0]).resolve()
         directory = first if first.is_dir() else first.parent
