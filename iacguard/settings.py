@@ -316,7 +316,7 @@ def settings_table(text: str, name: str, source: str) -> Any:
         try:
             import tomllib
         except ImportError:  # Python 3.10
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[no-redef]
 
         try:
             data = tomllib.loads(text)

@@ -703,7 +703,7 @@ def _apply_denies(statement: Statement, party: Party, actions: list[str], denies
         if not _resources_covered(statement, deny):
             continue
         if deny_applies(deny, party, zone):
-            keep = []
+            keep: list = []
             for action in remaining:
                 (denied if deny.action_match(action) is True else keep).append(action)
             remaining = keep

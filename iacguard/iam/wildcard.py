@@ -87,7 +87,8 @@ def _segment(piece: list[Token]) -> _Segment:
     if all(isinstance(token, str) for token in piece):
         return "".join(piece)  # type: ignore[arg-type]
     # Literals and '.' only: no quantifier, so matching at one place is one pass over the piece.
-    return re.compile("".join("." if token == ANY_ONE else re.escape(token) for token in piece),  # type: ignore[arg-type]
+    return re.compile("".join("." if token == ANY_ONE else re.escape(token)  # type: ignore[arg-type,misc,type-var]
+                              for token in piece),
                       re.DOTALL)
 
 

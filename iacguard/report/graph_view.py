@@ -148,7 +148,7 @@ def build_view(result: Any, settings: Any, focus: str | None = None) -> GraphVie
         return view.add_node(ViewNode(node_id, _label(model, graph, node_id), kind))
 
     findings = active_findings(result.findings)
-    reported = {}
+    reported: dict[str, Any] = {}
     for finding in findings:
         resource = _finding_resource(model, finding)
         if resource is not None:

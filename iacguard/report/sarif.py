@@ -123,7 +123,7 @@ def as_document(result: Any, settings: Any) -> dict:
     root = getattr(result, "root", None)
     rules: list[dict] = []
     rule_index: dict[str, int] = {}
-    samples = {}
+    samples: dict[str, Any] = {}
     for finding in findings:
         samples.setdefault(finding.rule_id, finding)
     # Every enabled check is a rule, so a fixed finding's rule stays known to the viewer.
