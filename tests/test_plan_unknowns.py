@@ -236,19 +236,29 @@ def team_documents(plan: dict) -> None:
               "resources": {"references": ["each.value.resources", "aws_s3_bucket.orders.arn", "aws_s3_bucket.orders"]}}])
 
 
+def worker_role_policy(plan: dict, address: str, name: str, name_expression: dict, policy_references: list) -> None:
+    """An aws_iam_role_policy of the worker role whose policy is written from ``policy_references``."""
+    add(plan, address, {"name": name, "role": "orders-worker"}, {"id": True, "policy": True},
+        {"name": name_expression,
+         "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
+         "policy": {"references": policy_references}})
+
+
+def admin_policies(tmp_path: Path, plan: dict) -> list[tuple]:
+    """(resource, line) of each IAG-LP-001 finding of a plan that must exit 1 without errors."""
+    report, proc = scan_plan(tmp_path, plan)
+    assert (proc.returncode, report["errors"]) == (1, [])
+    return [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
+
+
 def test_for_each_documents_reach_the_instance_with_the_same_key(tmp_path):
     plan = base()
     team_documents(plan)
     for key in ("admin", "reader"):
-        add(plan, f'aws_iam_role_policy.team["{key}"]', {"name": key, "role": "orders-worker"},
-            {"id": True, "policy": True},
-            {"name": {"references": ["each.key"]},
-             "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
-             "policy": {"references": ["data.aws_iam_policy_document.team", "each.key"]}})
-    report, proc = scan_plan(tmp_path, plan)
-    assert (proc.returncode, report["errors"]) == (1, [])
-    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
-    assert admin == [('aws_iam_role_policy.team["admin"]', line_in(tmp_path, '"sid": "admin"') - 1)]
+        worker_role_policy(plan, f'aws_iam_role_policy.team["{key}"]', key, {"references": ["each.key"]},
+                           ["data.aws_iam_policy_document.team", "each.key"])
+    assert admin_policies(tmp_path, plan) == [
+        ('aws_iam_role_policy.team["admin"]', line_in(tmp_path, '"sid": "admin"') - 1)]
 
 
 def test_a_literal_key_wins_over_the_owner_key(tmp_path):
@@ -256,16 +266,11 @@ def test_a_literal_key_wins_over_the_owner_key(tmp_path):
     document, whatever the owner's own key (reading the reader one hid the admin policy)."""
     plan = base()
     team_documents(plan)
-    add(plan, 'aws_iam_role_policy.team["reader"]', {"name": "reader", "role": "orders-worker"},
-        {"id": True, "policy": True},
-        {"name": {"references": ["each.key"]},
-         "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
-         "policy": {"references": ['data.aws_iam_policy_document.team["admin"].json',
-                                   'data.aws_iam_policy_document.team["admin"]', "data.aws_iam_policy_document.team"]}})
-    report, proc = scan_plan(tmp_path, plan)
-    assert (proc.returncode, report["errors"]) == (1, [])
-    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
-    assert admin == [('aws_iam_role_policy.team["reader"]', line_in(tmp_path, '"sid": "admin"') - 1)]
+    worker_role_policy(plan, 'aws_iam_role_policy.team["reader"]', "reader", {"references": ["each.key"]},
+                       ['data.aws_iam_policy_document.team["admin"].json',
+                        'data.aws_iam_policy_document.team["admin"]', "data.aws_iam_policy_document.team"])
+    assert admin_policies(tmp_path, plan) == [
+        ('aws_iam_role_policy.team["reader"]', line_in(tmp_path, '"sid": "admin"') - 1)]
 
 
 def test_an_instance_chosen_by_a_value_the_plan_does_not_show_is_each_of_them(tmp_path):
@@ -273,14 +278,10 @@ def test_an_instance_chosen_by_a_value_the_plan_does_not_show_is_each_of_them(tm
     shown, so every instance is judged, as for any value chosen at apply."""
     plan = base()
     team_documents(plan)
-    add(plan, "aws_iam_role_policy.picked", {"name": "picked", "role": "orders-worker"}, {"id": True, "policy": True},
-        {"name": {"constant_value": "picked"},
-         "role": {"references": ["aws_iam_role.worker.name", "aws_iam_role.worker"]},
-         "policy": {"references": ["data.aws_iam_policy_document.team", "local.pick"]}})
-    report, proc = scan_plan(tmp_path, plan)
-    assert (proc.returncode, report["errors"]) == (1, [])
-    admin = [(f["resource"], f["line"]) for f in report["findings"] if f["rule_id"] == "IAG-LP-001"]
-    assert admin == [("aws_iam_role_policy.picked", line_in(tmp_path, '"sid": "admin"') - 1)]
+    worker_role_policy(plan, "aws_iam_role_policy.picked", "picked", {"constant_value": "picked"},
+                       ["data.aws_iam_policy_document.team", "local.pick"])
+    assert admin_policies(tmp_path, plan) == [
+        ("aws_iam_role_policy.picked", line_in(tmp_path, '"sid": "admin"') - 1)]
 
 
 def test_an_inline_policy_the_configuration_writes_is_kept_when_a_role_policy_of_that_name_goes(tmp_path):
