@@ -465,12 +465,13 @@ class _PlanLoader:
                 if attr not in expressions:
                     resource.properties.pop(attr, None)
             blocks = resource.properties.get("inline_policy") if resource.type == "aws_iam_role" else None
-            # blocks the configuration writes are the role's own, whatever else names them
-            if isinstance(blocks, list) and written_inline and "inline_policy" not in expressions:
-                name = resource.properties.get("name")
-                # Only names are compared: a mangled plan may put any value where a name belongs.
+            name = resource.properties.get("name")
+            # blocks the configuration writes are the role's own, whatever else names them; only
+            # string names are compared (a mangled plan may put any value where a name belongs)
+            if isinstance(blocks, list) and written_inline and "inline_policy" not in expressions \
+                    and isinstance(name, str):
                 kept = [b for b in blocks
-                        if not (isinstance(b, dict) and isinstance(name, str) and isinstance(b.get("name"), str)
+                        if not (isinstance(b, dict) and isinstance(b.get("name"), str)
                                 and (name, b.get("name")) in written_inline)]
                 if len(kept) != len(blocks):
                     resource.properties["inline_policy"] = PList(kept, line=line_of(blocks))

@@ -155,8 +155,8 @@ def _principals(blocks: list) -> Any:
         return None
     result = PDict(line=getattr(blocks[0], "line", 0))
     for block in blocks:
-        if isinstance(block, Unknown) or not isinstance(block, dict):
-            # not a block (a mangled plan's null): who is named is not known, never "nobody"
+        if not isinstance(block, dict):
+            # unknown, or not a block (a mangled plan's null): who is named is not known, never "nobody"
             return unknown("principals", block)
         kind = block.get("type")
         identifiers = _as_list(block.get("identifiers"))
