@@ -1,7 +1,6 @@
 """IAG-AK-001: a long-lived IAM access key is created by infrastructure code."""
 
 from iacguard.checks_api import check
-from iacguard.iam.identity import principal_privilege
 
 BAD_CFN = """\
 DeployKey:
@@ -69,7 +68,7 @@ def access_key(ctx):
         severity = "low" if inactive else None
         if user is not None and not inactive:
             if user.id not in privileges:
-                privileges[user.id] = principal_privilege(user)
+                privileges[user.id] = ctx.analysis.privilege(user)
             privilege = privileges[user.id]
             if privilege is not None:
                 message += f", which holds {privilege.describe()}"

@@ -1,7 +1,6 @@
 """IAG-AK-002: an access key's secret is exposed in an output, an SSM String parameter or an environment variable."""
 
-from iacguard.checks_api import check
-from iacguard.iam.credentials import environment_scopes, secret_references
+from iacguard.checks_api import check, environment_scopes, secret_references
 
 BAD_CFN = """\
 CiKey:

@@ -1,8 +1,7 @@
 """IAG-LP-003: an identity policy allows every action except a list (Allow with NotAction)."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (allow_statements, every_action_entry, report_statement, resource_scope,
-                                 resources_text, summarize)
+from iacguard.checks_api import (check, every_action_entry, report_statement, resource_scope, resources_text,
+                                 statement_evidence, summarize)
 
 BAD_CFN = """\
 Operators:
@@ -85,7 +84,7 @@ def allow_not_action(ctx):
     one step and is named. A NotAction that excludes every action grants nothing and is not
     reported; an empty NotAction on every resource is IAG-LP-001's. Deny statements with
     NotAction are the recommended guardrail and are never reported."""
-    for node, statement in allow_statements(ctx.model):
+    for node, statement in ctx.analysis.allow_statements():
         if statement.not_actions is None:
             continue
         if any(every_action_entry(a) for a in statement.not_actions):

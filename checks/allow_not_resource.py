@@ -1,9 +1,8 @@
 """IAG-LP-004: an identity policy allows actions on every resource except a list (Allow with
 NotResource)."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (allow_statements, expanded_actions, report_statement, resource_scope,
-                                 restrictable, summarize)
+from iacguard.checks_api import (check, expanded_actions, report_statement, resource_scope, restrictable,
+                                 statement_evidence, summarize)
 
 BAD_CFN = """\
 AppPolicy:
@@ -68,7 +67,7 @@ def allow_not_resource(ctx):
     NotResource that excludes every resource, statements whose actions all accept only `*`
     (they cannot be scoped to resources anyway), statements that allow everything
     (IAG-LP-001), and Deny statements."""
-    for node, statement in allow_statements(ctx.model):
+    for node, statement in ctx.analysis.allow_statements():
         if statement.not_resources is None:
             continue
         scope = resource_scope(statement)

@@ -1,7 +1,6 @@
 """IAG-MFA-001: an IAM user with console access is not required to use MFA."""
 
-from iacguard.checks_api import check
-from iacguard.iam.identity import mfa_enforcing_deny, unknown_policies
+from iacguard.checks_api import check, mfa_enforcing_deny, unknown_policies
 
 BAD_CFN = """\
 Alice:

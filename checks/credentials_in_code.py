@@ -1,7 +1,6 @@
 """IAG-ROOT-002: AWS credentials are written into infrastructure code."""
 
-from iacguard.checks_api import check
-from iacguard.iam.credentials import environment_scopes, find_credentials, might_hold_credentials
+from iacguard.checks_api import check, environment_scopes, find_credentials, might_hold_credentials
 
 BAD_CFN = """\
 Worker:

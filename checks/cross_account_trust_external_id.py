@@ -1,8 +1,7 @@
 """IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.external import OUTSIDE, Zone, policy_exposures, zone_for
-from iacguard.iam.identity import requires_external_id
+from iacguard.checks_api import (OUTSIDE, Zone, check, policy_exposures, requires_external_id,
+                                 statement_evidence)
 
 BAD_CFN = """\
 VendorRole:
@@ -74,7 +73,7 @@ def cross_account_trust_external_id(ctx):
         node = principal.trust
         if node is None or node.document is None:
             continue
-        full = zone_for(model, ctx.settings, node.resource.group)
+        full = ctx.analysis.zone(node.resource.group)
         own = Zone(full.deploy_accounts, frozenset(), full.organization_id)
         for exposure in policy_exposures(node.document, own, "trust"):
             party, statement = exposure.party, exposure.statement

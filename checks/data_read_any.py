@@ -1,9 +1,8 @@
 """IAG-LP-007: data-access reads (objects, secrets, parameters, KMS decryption) on every
 resource."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (DATA_READ_ACTIONS, allow_statements, denied_everywhere, every_of_type,
-                                 report_statement, resource_scope)
+from iacguard.checks_api import (DATA_READ_ACTIONS, check, every_of_type, report_statement, resource_scope,
+                                 statement_evidence)
 
 BAD_CFN = """\
 AppRole:
@@ -99,9 +98,9 @@ def data_read_any(ctx):
     leaves the action only on named resources removes it. A Resource given only at deploy
     time (a variable, a parameter) names specific resources and is not reported. Statements that allow everything are
     IAG-LP-001's."""
-    for node, statement in allow_statements(ctx.model):
+    for node, statement in ctx.analysis.allow_statements():
         reads = [a for a in DATA_READ_ACTIONS
-                 if statement.action_match(a) is True and not denied_everywhere(node.document, a)]
+                 if statement.action_match(a) is True and not ctx.analysis.denied_everywhere(node.document, a)]
         if not reads:
             continue
         scope = resource_scope(statement)

@@ -1,8 +1,8 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.external import OUTSIDE, UNKNOWN, exposed_policies, policy_exposures, zone_for
+from iacguard.checks_api import (OUTSIDE, UNKNOWN, check, exposed_policies, policy_exposures,
+                                 statement_evidence)
 
 BAD_CFN = """\
 ArtifactsKey:
@@ -89,7 +89,7 @@ def external_account_access(ctx):
     model = ctx.model
     for policy in exposed_policies(model):
         node = policy.node
-        zone = zone_for(model, ctx.settings, node.resource.group)
+        zone = ctx.analysis.zone(node.resource.group)
         by_statement: dict[int, list] = {}
         for exposure in policy_exposures(node.document, zone, policy.service):
             party = exposure.party

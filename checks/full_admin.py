@@ -1,7 +1,6 @@
 """IAG-LP-001: an identity policy allows every action on every resource."""
 
 from iacguard.checks_api import check, describe_conditions, statement_allows_everything, statement_evidence
-from iacguard.iam.grants import granted_to_nobody, holders
 
 BAD_CFN = """\
 AdminPolicy:
@@ -74,14 +73,14 @@ def full_admin(ctx):
         for statement in node.document.statements:
             if not statement_allows_everything(statement):
                 continue
-            where = holders(model, node)
+            where = ctx.analysis.holders(node)
             conditions = describe_conditions(statement)
             message = (f"{node.resource.address}: statement {statement.sid or statement.index + 1} allows every "
                        f"action on every resource{where}")
             if conditions:
                 message += f", only when {conditions}"
             severity = "high" if conditions else None
-            if granted_to_nobody(model, node):
+            if ctx.analysis.granted_to_nobody(node):
                 severity = "medium"  # every holder denies everything: dangerous once attached elsewhere
             ctx.report(node.resource, message, line=node.statement_line(statement),
                        severity=severity, evidence=statement_evidence(statement),

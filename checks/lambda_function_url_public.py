@@ -1,7 +1,6 @@
 """IAG-EXT-005: a Lambda function URL that does not require IAM authentication."""
 
-from iacguard.checks_api import Unknown, check
-from iacguard.iam.public_access import function_urls
+from iacguard.checks_api import Unknown, check, function_urls
 
 BAD_CFN = """\
 HookUrl:

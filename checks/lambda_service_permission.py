@@ -1,8 +1,7 @@
 """IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.external import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN,
-                                   condition_effect, service_source_unknowns, zone_for)
+from iacguard.checks_api import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN,
+                                 check, condition_effect, service_source_unknowns, statement_evidence)
 
 BAD_CFN = """\
 FromUploads:
@@ -70,7 +69,7 @@ def lambda_service_permission(ctx):
         node = policy.node
         if node.resource.type not in _PERMISSION_TYPES or node.document is None:
             continue
-        zone = zone_for(model, ctx.settings, node.resource.group)
+        zone = ctx.analysis.zone(node.resource.group)
         for statement in node.document.statements:
             services = [p for p in statement.principals or () if p.is_service]
             if not statement.is_allow or not services:

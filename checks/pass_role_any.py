@@ -1,9 +1,7 @@
 """IAG-LP-006: `iam:PassRole` on every role without an `iam:PassedToService` condition."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.actions import glob_match
-from iacguard.iam.grants import (allow_statements, denied_everywhere, every_of_type, report_statement,
-                                 resource_scope)
+from iacguard.checks_api import (check, every_of_type, glob_match, report_statement, resource_scope,
+                                 statement_evidence)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
@@ -92,14 +90,14 @@ def pass_role_any(ctx):
     only at deploy time (a variable, a parameter) names specific roles and is not reported.
     Statements that
     allow everything are IAG-LP-001's."""
-    for node, statement in allow_statements(ctx.model):
+    for node, statement in ctx.analysis.allow_statements():
         if statement.action_match("iam:PassRole") is not True:
             continue
         scope = resource_scope(statement)
         wide = every_of_type(statement, "iam:PassRole") if not scope.every else []
         if not scope.every and not wide:
             continue
-        if _limits_services(statement) or denied_everywhere(node.document, "iam:PassRole"):
+        if _limits_services(statement) or ctx.analysis.denied_everywhere(node.document, "iam:PassRole"):
             continue
         where = scope.label.replace("every resource", "every role", 1) if scope.every else f"every role ({wide[0]})"
         severity = "high"

@@ -1,7 +1,6 @@
 """IAG-GR-003: a role or user has no permissions boundary although the settings require one."""
 
-from iacguard.checks_api import check
-from iacguard.iam.identity import declares_boundary
+from iacguard.checks_api import check, declares_boundary
 
 BAD_CFN = """\
 AppRole:

@@ -1,8 +1,6 @@
 """IAG-PE-001: a principal's effective permissions let it use a known privilege-escalation method."""
 
-from iacguard.checks_api import check
-from iacguard.iam.escalation import (analysis_for, changes_its_own_permissions, describe_grant_conditions,
-                                     statement_name)
+from iacguard.checks_api import changes_its_own_permissions, check, describe_grant_conditions, statement_name
 
 BAD_CFN = """\
 Developer:
@@ -93,7 +91,7 @@ def privilege_escalation_method(ctx):
     targets (the first three in full, then the names of the rest; all in the evidence). When every
     method holds only under a condition, the severity is medium and the conditions are named.
     Principals that already have full administrator access are left to IAG-LP-001."""
-    analysis = analysis_for(ctx.model, ctx.settings)
+    analysis = ctx.analysis.escalation
     for principal in analysis.subjects():
         if analysis.full_admin(principal).allowed:
             continue

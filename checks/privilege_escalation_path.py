@@ -1,7 +1,6 @@
 """IAG-PE-002: a principal can become an administrator through other principals."""
 
 from iacguard.checks_api import check
-from iacguard.iam.escalation import analysis_for
 
 BAD_CFN = """\
 Admin:
@@ -116,7 +115,7 @@ def privilege_escalation_path(ctx):
     path (one without conditions when there is one), with each hop and the permission that makes
     it; the other administrators it can reach are named, and every path is in the evidence. When
     every path has a hop that holds only under a condition, the severity is high and that is said."""
-    analysis = analysis_for(ctx.model, ctx.settings)
+    analysis = ctx.analysis.escalation
     for source in analysis.subjects():
         if analysis.is_admin(source):
             continue

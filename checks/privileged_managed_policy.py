@@ -1,9 +1,7 @@
 """IAG-LP-008: a broad AWS managed policy (PowerUserAccess, IAMFullAccess,
 AWSCloudShellFullAccess ...) is attached to an identity or a permission set."""
 
-from iacguard.checks_api import check, statement_allows_everything
-from iacguard.iam.grants import lower_severity
-from iacguard.iam.managed import privileged
+from iacguard.checks_api import check, lower_severity, managed_policy_privilege, statement_allows_everything
 
 BAD_CFN = """\
 Deployer:
@@ -99,4 +97,4 @@ def _privileged(node):
         return None
     if node.document is not None and any(statement_allows_everything(st) for st in node.document.statements):
         return None  # AdministratorAccess: IAG-LP-001
-    return privileged(node.name)
+    return managed_policy_privilege(node.name)

@@ -1,8 +1,7 @@
 """IAG-EXT-001: a resource or trust policy lets anyone in, with no restricting condition."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.external import exposed_policies, policy_exposures, zone_for
-from iacguard.iam.public_access import BUCKET_TYPES, bucket_exposures, bucket_for
+from iacguard.checks_api import (BUCKET_TYPES, bucket_exposures, bucket_for, check, exposed_policies,
+                                 policy_exposures, statement_evidence)
 
 BAD_CFN = """\
 ReportsBucketPolicy:
@@ -86,7 +85,7 @@ def public_resource_policy(ctx):
     blocks = {id(b.bucket): b.block for b in bucket_exposures(model)}
     for policy in exposed_policies(model):
         node = policy.node
-        zone = zone_for(model, ctx.settings, node.resource.group)
+        zone = ctx.analysis.zone(node.resource.group)
         for exposure in policy_exposures(node.document, zone, policy.service):
             if not exposure.public:
                 continue

@@ -1,9 +1,7 @@
 """IAG-EXT-009: a sharing setting (AMI launch permission, snapshot permission, SSM document
 permission, RAM share) lets accounts outside the zone of trust, or everyone, use a resource."""
 
-from iacguard.checks_api import check
-from iacguard.iam.external import ANYONE, OUTSIDE, UNKNOWN, zone_for
-from iacguard.iam.sharing import shares
+from iacguard.checks_api import ANYONE, OUTSIDE, UNKNOWN, check, shares
 
 BAD_CFN = """\
 NetworkShare:
@@ -76,8 +74,7 @@ def resource_shared_outside(ctx):
     another organisation medium (only when `organization_id` is configured; otherwise an
     organisation is taken to be the deployer's own), and a party that could not be resolved before
     deploy low."""
-    model = ctx.model
-    for share in shares(model, lambda resource: zone_for(model, ctx.settings, resource.group)):
+    for share in shares(ctx.analysis):
         party = share.party
         if party.status == ANYONE:
             severity, verdict = "critical", "public"

@@ -1,7 +1,7 @@
 """IAG-PE-003: creating or changing roles is delegated without requiring a permissions boundary."""
 
-from iacguard.checks_api import check, statement_allows_everything, statement_evidence
-from iacguard.iam.escalation import analysis_for, describe_grant_conditions, statement_name
+from iacguard.checks_api import (check, describe_grant_conditions, statement_allows_everything,
+                                 statement_evidence, statement_name)
 
 ACTIONS = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy")
 # the request of a caller that sets no permissions boundary
@@ -74,7 +74,7 @@ def role_management_without_boundary(ctx):
     does not count. Statements that allow every action on every resource are left to IAG-LP-001.
     One finding per statement, naming the actions and the principals; another condition on the
     grant lowers the severity to medium and is named."""
-    analysis = analysis_for(ctx.model, ctx.settings)
+    analysis = ctx.analysis.escalation
     found = {}  # (node id, statement index) -> [node, statement, actions, holders, grants]
     evaluations = [(analysis.effective(p), p) for p in analysis.subjects() if not analysis.full_admin(p).allowed]
     for node in ctx.model.identity_policies():

@@ -1,8 +1,7 @@
 """IAG-MFA-002: people can assume a privileged role without MFA."""
 
-from iacguard.checks_api import check
-from iacguard.iam.identity import (covers_assume_role, mfa_if_exists_only, mfa_required, person_principal,
-                                   policy_of, principal_privilege, requires_external_id, unknown_policies)
+from iacguard.checks_api import (check, covers_assume_role, mfa_if_exists_only, mfa_required,
+                                 person_principal, policy_of, requires_external_id, unknown_policies)
 
 BAD_CFN = """\
 BreakGlass:
@@ -106,7 +105,7 @@ def role_mfa(ctx):
             if not people and not unresolved:
                 continue
             if not privilege_known:
-                privilege, privilege_known = principal_privilege(role), True
+                privilege, privilege_known = ctx.analysis.privilege(role), True
             where = f"statement {statement.sid or statement.index + 1}"
             if_exists = (" (BoolIfExists lets callers with access keys, which carry no MFA key, through)"
                          if mfa_if_exists_only(statement) else "")

@@ -1,7 +1,6 @@
 """IAG-ROOT-003: an account baseline does not watch root-user activity (account-baseline profile)."""
 
-from iacguard.checks_api import check
-from iacguard.iam.baseline import BASELINE_PROFILE, TRAIL_TYPES, groups_of, root_monitoring
+from iacguard.checks_api import BASELINE_PROFILE, TRAIL_TYPES, check, groups_of, root_monitoring
 
 BAD_CFN = """\
 Trail:

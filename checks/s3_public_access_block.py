@@ -1,7 +1,6 @@
 """IAG-EXT-004: an S3 bucket or access point without a full public access block."""
 
-from iacguard.checks_api import check
-from iacguard.iam.public_access import FLAGS, access_point_blocks, bucket_exposures
+from iacguard.checks_api import PUBLIC_ACCESS_BLOCK_FLAGS, access_point_blocks, bucket_exposures, check
 
 BAD_CFN = """\
 Reports:
@@ -89,7 +88,7 @@ def s3_public_access_block(ctx):
                               f"public access block of {bucket.address} before deploy", severity="low",
                        key=f"{bucket.address}#unknown")
     for point in access_point_blocks(ctx.model):
-        off = [f for f in FLAGS if f in point.block.off]
+        off = [f for f in PUBLIC_ACCESS_BLOCK_FLAGS if f in point.block.off]
         if off:
             ctx.report(point.access_point, f"{point.access_point.address}: the access point's public access block "
                                            f"leaves {', '.join(off)} off", key="off")

@@ -1,7 +1,6 @@
 """IAG-EXT-003: an S3 bucket ACL grants access to everyone or to every AWS account."""
 
-from iacguard.checks_api import check
-from iacguard.iam.public_access import bucket_exposures
+from iacguard.checks_api import bucket_exposures, check
 
 BAD_CFN = """\
 Website:

@@ -1,7 +1,6 @@
 """IAG-GR-004: a service control policy does not restrict what it appears to."""
 
-from iacguard.checks_api import check, statement_allows_everything
-from iacguard.iam.actions import expand_actions
+from iacguard.checks_api import check, expand_actions, statement_allows_everything
 
 BAD_CFN = """\
 DenyOutsideRegions:

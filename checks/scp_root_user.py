@@ -1,7 +1,6 @@
 """IAG-ROOT-004: no SCP of the baseline stops member accounts' root users (account-baseline profile)."""
 
-from iacguard.checks_api import check
-from iacguard.iam.baseline import BASELINE_PROFILE, denies_root_user
+from iacguard.checks_api import BASELINE_PROFILE, check, denies_root_user
 
 BAD_CFN = """\
 DenyLeave:

@@ -1,9 +1,7 @@
 """IAG-LP-002: an identity policy grants every action of a service (`s3:*`, `*`)."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.actions import expand_actions
-from iacguard.iam.grants import (allow_statements, pattern_denied_everywhere, report_statement, resource_scope,
-                                 resources_text, service_wide_wildcard, services_of_pattern)
+from iacguard.checks_api import (check, expand_actions, report_statement, resource_scope, resources_text,
+                                 service_wide_wildcard, services_of_pattern, statement_evidence)
 
 BAD_CFN = """\
 DeployPolicy:
@@ -70,11 +68,11 @@ def service_wildcard_action(ctx):
     IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported, nor a wildcard that an
     unconditional Deny of the same policy takes away again (an explicit Deny overrides the
     Allow)."""
-    for node, statement in allow_statements(ctx.model):
+    for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
             continue  # NotAction: IAG-LP-003
         wildcards = [str(a).strip() for a in statement.actions if service_wide_wildcard(a)
-                     and not pattern_denied_everywhere(node.document, str(a))]
+                     and not ctx.analysis.pattern_denied_everywhere(node.document, str(a))]
         if not wildcards:
             continue
         scope = resource_scope(statement)

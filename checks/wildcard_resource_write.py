@@ -1,10 +1,9 @@
 """IAG-LP-005: write or permissions-management actions that support resource-level permissions
 are granted on `Resource: "*"`."""
 
-from iacguard.checks_api import check, statement_evidence
-from iacguard.iam.grants import (DATA_READ_ACTIONS, access_level, allow_statements, denied_everywhere,
-                                 every_of_type, expanded_actions, report_statement, resource_scope,
-                                 restrictable, summarize)
+from iacguard.checks_api import (DATA_READ_ACTIONS, access_level, check, every_of_type, expanded_actions,
+                                 report_statement, resource_scope, restrictable, statement_evidence,
+                                 summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -102,7 +101,7 @@ def wildcard_resource_write(ctx):
     PassRole
     (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
     everything (IAG-LP-001) are left to their own checks."""
-    for node, statement in allow_statements(ctx.model):
+    for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
             continue
         scope = resource_scope(statement)
@@ -111,7 +110,7 @@ def wildcard_resource_write(ctx):
         names, _ = expanded_actions(statement)
         concerned = [a for a in names
                      if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
-                     and not denied_everywhere(node.document, a)]
+                     and not ctx.analysis.denied_everywhere(node.document, a)]
         if not scope.every:  # ARN wildcards as broad as "*" for the action (arn:aws:s3:::*)
             concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:

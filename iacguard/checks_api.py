@@ -1,7 +1,21 @@
 """What a check module imports: the decorator and the IAM helpers checks share.
 
-Built-in checks and users' own checks (``--checks-dir``) use only this module, so it is the
-stable surface of the check framework.
+Built-in checks and users' own checks (``--checks-dir``) import only this module (and the
+standard library), so it is the stable surface of the check framework; the IAM layer
+(``iacguard.iam``) is its implementation. A check receives a :class:`CheckContext`:
+
+* ``ctx.model`` (:class:`IamModel`): principals, policies (:class:`PolicyNode` holding a parsed
+  :class:`PolicyDocument` of :class:`Statement`), resource policies and the loaded
+  :class:`Resource` objects, the same for CloudFormation and Terraform;
+* ``ctx.analysis`` (:class:`Analysis`): what the checks of one scan derive from the model, each
+  computed once per scan: ``allow_statements()``, ``denied_everywhere(...)``, ``zone(group)``,
+  ``privilege(principal)``, ``escalation`` (effective permissions, escalation methods and paths),
+  ``holders(node)``, the graph;
+* ``ctx.settings``, ``ctx.checks`` and ``ctx.report(resource, message, ...)``.
+
+The helpers below are grouped by what they are about: principals, effective permissions and
+escalation, resource policies and exposures, grants (how broad an Allow statement is), the
+account baseline, credentials, the action catalogue, and evidence for findings.
 
 A check judges each group (``Resource.group``: a CloudFormation template, a plan, a Terraform
 root module tree) on its own: parallel scans (``--jobs``) hand each worker's checks a model of
@@ -10,75 +24,233 @@ some whole groups only, and expect the same findings as one model of everything.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
 from .framework import registered_checks  # noqa: F401  (re-exported)
 from .suppress import SUPPRESSION_CHECK, resource_suppressions  # noqa: F401  (re-exported)
-from .iam.access import evaluate, is_full_admin_statement, statement_allows_everything  # noqa: F401
+from .iam.access import statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
 
-# Condition keys that tie a grant to a known set of principals, networks or sources.
-# aws:SourceIp is deliberately absent: an IP range does not identify who is calling.
-RESTRICTING_KEYS = frozenset(k.lower() for k in (
-    "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn",
-    "aws:PrincipalServiceName", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner",
-    "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceVpc", "aws:SourceVpce", "aws:VpceAccount",
-    "aws:VpceOrgID", "aws:VpceOrgPaths", "aws:userid", "kms:CallerAccount",
-    "aws:Ec2InstanceSourceVpc", "ec2:SourceInstanceArn", "lambda:SourceFunctionArn",
-    "ssm:SourceInstanceArn", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
-))
+from .analysis import Analysis  # noqa: F401  (re-exported)
+from .iam import baseline as _baseline, credentials as _credentials, escalation as _escalation
+from .iam import external as _external, grants as _grants, identity as _identity, managed as _managed
+from .iam import public_access as _public_access, sharing as _sharing
+from .iam.access import Grant  # noqa: F401  (re-exported)
+from .iam.actions import expand_actions, glob_match  # noqa: F401  (re-exported)
+from .iam.baseline import BASELINE_PROFILE, TRAIL_TYPES, RootMonitoring, denies_root_user  # noqa: F401
+from .iam.credentials import CredentialHit, SecretReference  # noqa: F401  (re-exported)
+from .iam.escalation import EscalationAnalysis, MethodUse, describe_grant_conditions  # noqa: F401
+from .iam.external import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS,  # noqa: F401
+                           UNKNOWN, ConditionEffect, ExposedPolicy, Exposure, Zone, condition_effect,
+                           policy_exposures, service_source_unknowns)
+from .iam.grants import (DATA_READ_ACTIONS, ResourceScope, access_level, every_action_entry,  # noqa: F401
+                         restrictable, service_wide_wildcard, services_of_pattern, summarize)
+from .iam.identity import (Privilege, covers_assume_role, mfa_enforcing_deny, mfa_if_exists_only,  # noqa: F401
+                           mfa_required, requires_external_id)
+from .iam.model import IamModel, PolicyNode, Principal  # noqa: F401  (re-exported)
+from .iam.policy import PolicyDocument, Statement  # noqa: F401  (re-exported)
+from .iam.principals import PrincipalRef  # noqa: F401  (re-exported)
+from .iam.public_access import BUCKET_TYPES, AccessPointBlock, BucketExposure, FunctionUrl  # noqa: F401
+from .iam.sharing import Share  # noqa: F401  (re-exported)
+from .resource import Resource  # noqa: F401  (re-exported)
+from .severity import lower_severity  # noqa: F401  (re-exported)
 
-_POSITIVE_BASES = {"StringEquals", "StringLike", "StringEqualsIgnoreCase", "ArnEquals", "ArnLike"}
-_NEGATIVE_BASES = {"StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike"}
-
-
-def _specific(value: Any) -> bool:
-    """A condition value that names something specific (not a wildcard that matches anyone)."""
-    if isinstance(value, Unknown):
-        return True  # a value chosen at deploy time (an org id parameter) still restricts
-    text = str(value)
-    stripped = text.replace("*", "").replace("?", "")
-    if not stripped or stripped in ("o-", "arn:aws:", "arn:", "arn:aws:iam::", "arn:aws:sts::"):
-        return False
-    if text.startswith("arn:") and text.split(":")[4:5] in (["*"], [""]):
-        return False  # arn:aws:iam::*:... matches every account
-    return True
-
-
-def restricting_conditions(statement: Any) -> list:
-    """The conditions of an Allow statement that restrict who (or from where) can use it.
-
-    A condition counts when its key identifies the caller's organisation, account, ARN, source
-    or network endpoint, its operator is a positive string/ARN match (IfExists does not count:
-    an anonymous caller has no such key), and every value is specific.
-    """
-    credited = []
-    for condition in statement.conditions:
-        if condition.key_lc not in RESTRICTING_KEYS or condition.if_exists or condition.negated:
-            continue
-        if condition.base not in _POSITIVE_BASES or condition.set_op == "ForAllValues":
-            continue
-        if condition.values and all(_specific(v) for v in condition.values):
-            credited.append(condition)
-    return credited
-
-
-def closing_deny_conditions(statement: Any) -> list:
-    """Conditions of a Deny statement that deny everyone outside a set (StringNotEquals
-    aws:PrincipalOrgID ...), which closes a public Allow for those actions."""
-    credited = []
-    for condition in statement.conditions:
-        if condition.key_lc not in RESTRICTING_KEYS or condition.if_exists or not condition.negated:
-            continue
-        if condition.base not in _NEGATIVE_BASES:
-            continue
-        if condition.values and all(_specific(v) for v in condition.values):
-            credited.append(condition)
-    return credited
+# The surface, by name; everything else here is private
+__all__ = [
+    "access_level", "access_point_blocks", "AccessPointBlock", "Analysis", "ANYONE",
+    "BASELINE_PROFILE", "bucket_exposures", "bucket_for", "BUCKET_TYPES", "BucketExposure",
+    "changes_its_own_permissions", "check", "CheckContext", "condition_effect", "ConditionEffect",
+    "covers_assume_role", "CredentialHit", "DATA_READ_ACTIONS", "declares_boundary",
+    "denies_root_user", "describe_conditions", "describe_grant_conditions", "environment_scopes",
+    "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions",
+    "expanded_actions", "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials",
+    "Finding", "FUNCTION_PERMISSION_TYPES", "function_urls", "FunctionUrl", "glob_match", "Grant",
+    "groups_of", "IamModel", "lower_severity", "managed_policy_privilege", "MethodUse",
+    "mfa_enforcing_deny", "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "OUTSIDE",
+    "person_principal", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode",
+    "Principal", "PrincipalRef", "Privilege", "PUBLIC_ACCESS_BLOCK_FLAGS", "registered_checks",
+    "report_statement", "requires_external_id", "Resource", "resource_scope",
+    "resource_suppressions", "resources_text", "ResourceScope", "restrictable", "root_monitoring",
+    "RootMonitoring", "secret_references", "SecretReference", "SERVICE_SOURCE_KEYS",
+    "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "Share", "shares",
+    "Statement", "statement_allows_everything", "statement_evidence", "statement_name", "summarize",
+    "SUPPRESSION_CHECK", "to_plain", "TRAIL_TYPES", "UNKNOWN", "Unknown", "unknown_policies",
+    "Zone",
+]
 
 
-def describe_conditions(statement: Any) -> str:
+# ---------------------------------------------------------------- principals
+# Kinds (Principal.kind: user, group, role), trust (Principal.trust), the principals a trust
+# statement names (PrincipalRef), MFA and ExternalId conditions; a principal's privilege is
+# ``ctx.analysis.privilege(principal)``.
+
+
+def person_principal(principal: PrincipalRef) -> str | None:
+    """'account' or 'user' for a trust principal people sign in as, None for services,
+    federation, roles and anyone, 'unknown' when its value is not known before deploy."""
+    return _identity.person_principal(principal)
+
+
+def declares_boundary(principal: Principal) -> bool:
+    """A permissions boundary is set on the principal, even one whose policy could not be read."""
+    return _identity.declares_boundary(principal)
+
+
+def unknown_policies(principal: Principal) -> list[str]:
+    """What grants or may deny the principal's permissions but cannot be read, named."""
+    return _identity.unknown_policies(principal)
+
+
+def policy_of(principal: Principal, statement: Statement | None) -> PolicyNode | None:
+    """The policy of the principal that holds ``statement``."""
+    return _identity.policy_of(principal, statement)
+
+
+# ---------------------------------------------------------------- effective permissions and escalation
+# ``ctx.analysis.escalation`` (EscalationAnalysis): subjects(), methods_for(principal),
+# full_admin(principal), is_admin(principal), paths_to_admin(principal), effective(principal).
+
+
+def changes_its_own_permissions(principal: Principal, use: MethodUse) -> bool:
+    """For a method that changes permissions: can the principal change its own?"""
+    return _escalation.changes_its_own_permissions(principal, use)
+
+
+def statement_name(statement: Statement) -> str:
+    """How messages name a statement: its Sid, else its 1-based number."""
+    return _escalation.statement_name(statement)
+
+
+# ---------------------------------------------------------------- resource policies and exposures
+# Who a resource or trust policy lets in, relative to the zone of trust of its group
+# (``ctx.analysis.zone(group)``): ANYONE (public), OUTSIDE (named parties outside the zone) or
+# UNKNOWN (not known before deploy).
+
+
+def exposed_policies(model: IamModel) -> list[ExposedPolicy]:
+    """Every resource policy (with the resource it protects) and every role trust policy."""
+    return _external.exposed_policies(model)
+
+
+def bucket_exposures(model: IamModel) -> list[BucketExposure]:
+    """Every bucket of the model with its effective public access block and its public ACLs."""
+    return _public_access.bucket_exposures(model)
+
+
+def bucket_for(model: IamModel, resource: Resource, value: Any) -> Resource | None:
+    """The bucket of the model that ``value`` (a property of ``resource``) designates."""
+    return _public_access.bucket_for(model, resource, value)
+
+
+def access_point_blocks(model: IamModel) -> list[AccessPointBlock]:
+    """Every S3 access point with its public access block settings."""
+    return _public_access.access_point_blocks(model)
+
+
+# The four settings of an S3 public access block, in AWS's order
+PUBLIC_ACCESS_BLOCK_FLAGS = _public_access.FLAGS
+
+
+def function_urls(model: IamModel) -> list[FunctionUrl]:
+    """Every Lambda function URL with its auth type."""
+    return _public_access.function_urls(model)
+
+
+def shares(analysis: Analysis) -> Iterator[Share]:
+    """Every party a sharing setting (AMI launch permission, snapshot attribute, SSM document
+    permission, RAM share) names, judged against the zone of its resource's group."""
+    return _sharing.shares(analysis.model, lambda resource: analysis.zone(resource.group))
+
+
+# ---------------------------------------------------------------- grants: how broad an Allow is
+# ``ctx.analysis.allow_statements()`` gives (policy, Allow statement) of every identity policy
+# that grants; ``ctx.analysis.denied_everywhere(document, action)`` and
+# ``pattern_denied_everywhere`` what a Deny of the same policy takes back.
+
+
+def resource_scope(statement: Statement) -> ResourceScope:
+    """Does the statement reach every resource (``*`` or NotResource), and which Unknown entries
+    could still turn out to be ``*``."""
+    return _grants.resource_scope(statement)
+
+
+def resources_text(statement: Statement, limit: int = 3) -> str:
+    """How the statement's resources read in a message."""
+    return _grants.resources_text(statement, limit)
+
+
+def every_of_type(statement: Statement, action: str) -> list[str]:
+    """Resource entries that cover every resource of a type of ``action`` (``arn:aws:s3:::*/*``)."""
+    return _grants.every_of_type(statement, action)
+
+
+def expanded_actions(statement: Statement) -> tuple[list[str], list[Unknown]]:
+    """The catalogued actions the statement's Action names (wildcards expanded), and its
+    Unknown entries."""
+    return _grants.expanded_actions(statement)
+
+
+def report_statement(ctx: CheckContext, node: PolicyNode, statement: Statement, text: str, severity: str,
+                     evidence: Any, *, exclude_keys: Iterable[str] = (), after: str = "") -> None:
+    """Report one statement of a granting policy as every least-privilege check does: whom the
+    policy is granted to, and the conditions that narrow it (each lowers the severity a step)."""
+    _grants.report_statement(ctx, node, statement, text, severity, evidence, exclude_keys=exclude_keys,
+                             after=after)
+
+
+# ---------------------------------------------------------------- account baseline and guardrails
+
+
+def groups_of(resources: Iterable[Resource]) -> list[str]:
+    """The groups (templates, plans, root module trees) of ``resources``, sorted."""
+    return _baseline.groups_of(resources)
+
+
+def root_monitoring(model: IamModel, group: str) -> RootMonitoring:
+    """What in one group watches root-user activity (trails, metric filters, alarms, rules)."""
+    return _baseline.root_monitoring(model, group)
+
+
+def managed_policy_privilege(name: str) -> tuple[str, str] | None:
+    """(severity, what it grants) for a broad AWS managed policy by name; None for any other."""
+    return _managed.privileged(name)
+
+
+# ---------------------------------------------------------------- credentials
+
+
+def environment_scopes(resource: Resource) -> list[tuple[str, Any]]:
+    """(path, value) of each set of environment variables a function or task passes its code."""
+    return _credentials.environment_scopes(resource)
+
+
+def might_hold_credentials(value: Any) -> bool:
+    """A cheap first look: could any text in ``value`` be an access key id or secret?"""
+    return _credentials.might_hold_credentials(value)
+
+
+def find_credentials(value: Any, *, path: str = "", line: int = 0) -> list[CredentialHit]:
+    """Access key ids and secret access keys written in ``value``."""
+    return _credentials.find_credentials(value, path=path, line=line)
+
+
+def secret_references(model: IamModel, resource: Resource, value: Any, *, path: str = "") -> list[SecretReference]:
+    """Places in ``value`` (a property of ``resource``) built from an access key's clear secret."""
+    return _credentials.secret_references(model, resource, value, path=path)
+
+
+# ---------------------------------------------------------------- action catalogue
+# expand_actions(pattern), glob_match(pattern, value), access_level(action),
+# restrictable(action), services_of_pattern, service_wide_wildcard, every_action_entry and
+# DATA_READ_ACTIONS (reads that hand out the data itself) are re-exported above.
+
+
+# ---------------------------------------------------------------- evidence and messages
+
+
+def describe_conditions(statement: Statement) -> str:
+    """The statement's conditions as ``operator key [values]``, joined by ``; ``."""
     parts = []
     for condition in statement.conditions:
         values = ", ".join(str(v) for v in condition.values)
@@ -86,7 +258,7 @@ def describe_conditions(statement: Any) -> str:
     return "; ".join(parts)
 
 
-def statement_evidence(statement: Any) -> Any:
+def statement_evidence(statement: Statement) -> Any:
     """The statement as written, JSON-serialisable, for the finding's evidence field."""
     raw = statement.raw
     return to_plain(raw) if raw is not None else None

@@ -251,7 +251,8 @@ def _report_weakened_settings(args: argparse.Namespace, result, settings, baseli
         settings.fail_on = base_settings.fail_on
     meta = result.checks[SETTINGS_CHECK]
     sink: list = []
-    meta.func(CheckContext(meta, result.model, settings, sink, settings_changes=changes, checks=result.checks))
+    meta.func(CheckContext(meta, result.model, settings, sink, settings_changes=changes, checks=result.checks,
+                           analysis=result.analysis))
     for finding in sink:
         finding.diff = "new"
         result.diff["new"] += 1

@@ -38,6 +38,8 @@ class ScanResult:
     resources: list[Resource] = field(default_factory=list)
     checks: dict[str, CheckMeta] = field(default_factory=dict)
     model: Any = None
+    # The analysis of ``model`` the checks used (iacguard.analysis.Analysis): reports reuse it
+    analysis: Any = None
     # With --diff-base: {"base": REF, "new": n, "worse": n, "unchanged": n, "fixed": n}
     diff: dict | None = None
     baseline: str | None = None  # the baseline file applied, if any
@@ -663,7 +665,9 @@ def run_checks(result: ScanResult, settings: Settings, keep_model: bool = True) 
     of every group the reports need (it may have to be built once more for them)."""
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
-    result.model = _analyse_bounded(result, settings, result.checks, keep_model)
+    analysis = _analyse_bounded(result, settings, result.checks, keep_model)
+    result.analysis = analysis
+    result.model = analysis.model if analysis is not None else None
     _modules_not_on_disk(result, settings)
     _finish(result)
 
@@ -680,8 +684,8 @@ def _analyse_bounded(result: ScanResult, settings: Settings, checks: dict, keep_
     tree) gets at most --max-seconds-per-file, as for reading it: one that takes longer is an
     error naming it, and every other group is still reported. Groups are analysed in batches
     under one group's limit; a batch that runs out is analysed again one group at a time to
-    find the slow one. Returns the model of every group that finished (with ``keep_model``;
-    otherwise None when it would have to be built once more)."""
+    find the slow one. Returns the analysis of the model of every group that finished (with
+    ``keep_model``; otherwise None when it would have to be built once more)."""
     seconds = settings.max_seconds_per_file
     grouped = {id(r) for _, members in result.groups for r in members}
     loose = [r for r in result.resources if id(r) not in grouped]
@@ -730,9 +734,10 @@ def _analyse_bounded(result: ScanResult, settings: Settings, checks: dict, keep_
         return models[0]
     if not keep_model:
         return None
+    from .analysis import Analysis
     from .iam.model import IamModel
 
-    return IamModel(finished)  # the reports' model: the groups that finished, together
+    return Analysis(IamModel(finished), settings)  # the reports' model: the groups that finished, together
 
 
 def _merge_analysis(result: ScanResult, staged: ScanResult) -> None:
@@ -743,11 +748,14 @@ def _merge_analysis(result: ScanResult, staged: ScanResult) -> None:
 
 
 def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, checks: dict) -> Any:
-    """Model ``resources`` and run the enabled checks on them; findings, unreadable policies and
-    unresolved values go into ``result``. Returns the model."""
+    """Model ``resources`` and run the enabled checks on them, all sharing one analysis of the
+    model; findings, unreadable policies and unresolved values go into ``result``. Returns the
+    analysis (its ``model`` is the model)."""
+    from .analysis import Analysis
     from .iam.model import IamModel
 
     model = IamModel(resources)
+    analysis = Analysis(model, settings)
     _stage_done()
     for resource, exc in model.internal_errors:  # the rest of the model is complete
         result.errors.append(InternalError(internal_error_message(exc, f"analysing {resource.address}") +
@@ -762,7 +770,7 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
     from .iam.unknown_access import unknown_access_errors
 
     # whoever a policy lets in must be known, whichever checks are enabled
-    unresolved.extend(unknown_access_errors(model, settings))
+    unresolved.extend(unknown_access_errors(analysis))
     for error in unresolved:
         inputs = error.inputs
         if inputs and all(origin.library is not None for origin in inputs):
@@ -780,7 +788,7 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
                 continue
             sink: list[Finding] = []
             try:
-                meta.func(CheckContext(meta, model, settings, sink, checks=checks))
+                meta.func(CheckContext(meta, model, settings, sink, checks=checks, analysis=analysis))
             except (MemoryError, IacguardError):
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug in one check loses its findings, not the others'
@@ -804,7 +812,7 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
     if mask is not None:  # values a plan marks sensitive, wherever this analysis quotes them
         mask_sensitive(mask, findings, list(result.errors) + list(result.unresolved))
     result.findings.extend(findings)
-    return model
+    return analysis
 
 
 def _check_failed(meta: CheckMeta, exc: Exception, resources: list[Resource]) -> InternalError:

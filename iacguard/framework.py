@@ -16,11 +16,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .errors import UsageError
 from .resource import TERRAFORM_PLAN
 from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 FAMILIES = (
     "root-credentials",
@@ -332,23 +335,31 @@ def canonical_content(content: Any) -> str:
 
 
 class CheckContext:
-    """What a check sees: the IAM model (and its graph), settings, and a way to report."""
+    """What a check sees: the IAM model, the scan's analysis of it (``iacguard.analysis``: the
+    graph, escalation, effective permissions, indexes), settings, and a way to report."""
 
     def __init__(self, meta: CheckMeta, model: Any, settings: Any, sink: list[Finding],
-                 settings_changes: list | None = None, checks: dict[str, CheckMeta] | None = None):
+                 settings_changes: list | None = None, checks: dict[str, CheckMeta] | None = None,
+                 analysis: "Analysis | None" = None):
         self.meta = meta
         # Every check of this scan (built-in and --checks-dir), by id
         self.checks = checks if checks is not None else registered_checks()
         self.model = model
         self.settings = settings
+        if analysis is None:
+            from .analysis import Analysis
+
+            analysis = Analysis(model, settings)
+        # What the checks of this scan derive from the model, shared by all of them
+        self.analysis = analysis
         # With --diff-base, the gate stage's comparison of settings with the base (gate.SettingsChange);
         # None while the checks run over the model
         self.settings_changes = settings_changes
         self._sink = sink
 
     @property
-    def graph(self):
-        return self.model.graph
+    def graph(self) -> Any:
+        return self.analysis.graph
 
     def report(self, resource: Any, message: str, *, line: int | None = None, evidence: Any = None,
                severity: str | None = None, path: list | None = None, key: str = "",
@@ -432,11 +443,7 @@ class CheckContext:
         switched flags: the inputs of the switched resources it names (a policy that lets a role
         escalate); all of that deployment's when it names none. When the defaults make the same
         finding, it is reported without them (engine._dedupe)."""
-        cache = self.__dict__.setdefault("_switched", {})
-        if resource.group not in cache:
-            cache[resource.group] = [r for r in getattr(self.model, "resources", ())
-                                     if r.when and r.group == resource.group]
-        switched = cache[resource.group]
+        switched = self.analysis.switched_resources(resource.group)
         named = " ".join([message] + [str(step) for step in path or ()])
         needed = sorted({r.when for r in switched if r.address in named})
         return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched}))
@@ -445,15 +452,9 @@ class CheckContext:
         """What the plan does to the other resources of the same plan that the finding names
         (message and path) when it is not what it does to the finding's own resource: an admin
         policy attachment created for a role left unchanged says both."""
-        cache = self.__dict__.setdefault("_plan_resources", {})
-        if resource.group not in cache:
-            from .loaders.plan import plan_action as action_of
-
-            cache[resource.group] = [(r.address, action_of(r)) for r in getattr(self.model, "resources", ())
-                                     if r.group == resource.group and r.source == TERRAFORM_PLAN]
         named = " ".join([message] + [str(step) for step in path or ()])
         found = {}
-        for address, action in cache[resource.group]:
+        for address, action in self.analysis.plan_actions(resource.group):
             if action is None or action == own or address == resource.address or address not in named:
                 continue
             # the whole address: not aws_iam_role.app inside aws_iam_role.app_x or module.m.aws_iam_role.app

@@ -188,7 +188,7 @@ def test_paths_to_admin(tmp_path, resources, source, targets, kinds):
         assert path[0].source is principals[source] and all(h.via for h in path)
 
 
-def test_escalation_edges_are_added_to_the_model_graph(tmp_path):
+def test_escalation_edges_are_added_to_the_analysis_graph(tmp_path):
     analysis, principals = _analysis(tmp_path, {
         "Alice": _user(_allow("iam:PassRole", {"Fn::GetAtt": ["Admin", "Arn"]}),
                        _allow(["lambda:CreateFunction", "lambda:InvokeFunction"])),

@@ -292,11 +292,16 @@ def test_methods_for_matches_every_method_tried(tmp_path):
 
 
 def test_allow_statements_are_read_once_and_the_same_each_time(tmp_path):
+    from iacguard.analysis import Analysis
+
     model = _model(tmp_path)
-    first = list(grants.allow_statements(model))
-    assert first and list(grants.allow_statements(model)) == first
+    analysis = Analysis(model)
+    first = list(analysis.allow_statements())
+    assert first and list(analysis.allow_statements()) == first
     assert all(statement.is_allow for _, statement in first)
-    assert grants.granting_policies(model) == grants.granting_policies(model)
+    assert analysis.granting_policies is analysis.granting_policies
+    # the same as computed without the analysis' indexes
+    assert list(grants.find_allow_statements(grants.find_granting_policies(model))) == first
 
 
 def test_statement_caches_do_not_follow_a_changed_copy():

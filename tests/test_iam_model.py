@@ -93,7 +93,9 @@ def test_model_content(models):
 
 
 def test_graph_edges_and_synthetic_nodes(models):
-    graph = models["cloudformation"].graph
+    from iacguard.analysis import Analysis
+
+    graph = Analysis(models["cloudformation"]).graph
     kinds = {data["kind"] for _, _, data in graph.edges(data=True)}
     assert {"references", "attached", "member_of", "can_assume", "grants", "bounded_by"} <= kinds
     node_kinds = {data.get("kind") for _, data in graph.nodes(data=True)}

@@ -21,15 +21,14 @@ Only the actions in the method table are evaluated, never an expansion of ``*``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
-import weakref
+from typing import Any, Callable, Iterable
 
 from ..values import Unknown
 from .access import Grant
 from .effective import EffectiveIndex, EffectivePermissions, outside_arn, policy_arn, principal_arn
 
-__all__ = ["Method", "METHODS", "ActionUse", "MethodUse", "Hop", "EscalationAnalysis", "analysis_for",
-           "trusts_service", "describe_grant_conditions", "statement_name"]
+__all__ = ["Method", "METHODS", "ActionUse", "MethodUse", "Hop", "EscalationAnalysis", "trusts_service",
+           "describe_grant_conditions", "statement_name"]
 
 
 @dataclass(frozen=True)
@@ -331,10 +330,14 @@ def _trust_names(model: Any, role: Any, source: Any) -> tuple[str, Any] | None:
 
 
 class EscalationAnalysis:
-    """Methods per principal and escalation edges and paths, computed once per model."""
+    """Methods per principal and escalation edges and paths, computed once per model (a scan's
+    ``Analysis.escalation``). ``graph`` gives the model's graph (``Analysis.graph``); without it
+    the analysis builds one of its own when first needed."""
 
-    def __init__(self, model: Any, deploy_accounts: Iterable[str] = ()):
+    def __init__(self, model: Any, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None):
         self.model = model
+        self._graph_of = graph
+        self._graph: Any = None
         self.index = EffectiveIndex(model, deploy_accounts)
         principals = model.all_principals()
         self.by_kind: dict[str, list[Any]] = {"user": [], "group": [], "role": []}
@@ -619,13 +622,25 @@ class EscalationAnalysis:
                 by_target.setdefault(hop.target.id, []).append(hop)
         if not by_target:
             return []
-        order = dict.fromkeys(self.model.graph.successors(source.id))
+        order = dict.fromkeys(self.base_graph.successors(source.id))
         order.update(dict.fromkeys(hop.target.id for hop in hops))
         return [(target, hop) for target in order for hop in by_target.get(target, ())]
 
-    def graph(self):
+    @property
+    def base_graph(self) -> Any:
+        """The model's graph (``iacguard.graph.build_graph``)."""
+        if self._graph is None:
+            if self._graph_of is not None:
+                self._graph = self._graph_of()
+            else:
+                from ..graph import build_graph  # networkx is imported only when a graph is needed
+
+                self._graph = build_graph(self.model)
+        return self._graph
+
+    def graph(self) -> Any:
         """The model's graph with the escalation edges added (once)."""
-        graph = self.model.graph
+        graph = self.base_graph
         if not graph.graph.get("escalation_edges"):
             from ..graph import add_escalation_edges
 
@@ -642,16 +657,3 @@ def _grant_source(eff: EffectivePermissions, grant: Grant) -> str:
         if node is not None:
             return f"policy {node.name} (statement {statement_name(statement)})"
     return "its policies"
-
-
-_ANALYSES: "weakref.WeakKeyDictionary[Any, EscalationAnalysis]" = weakref.WeakKeyDictionary()
-
-
-def analysis_for(model: Any, settings: Any = None) -> EscalationAnalysis:
-    """The escalation analysis of a model, shared by the checks of one scan."""
-    found = _ANALYSES.get(model)
-    if found is None:
-        accounts = getattr(settings, "deploy_accounts", ()) or ()
-        found = _ANALYSES[model] = EscalationAnalysis(model, accounts)
-    return found
-

@@ -730,13 +730,13 @@ def policy_exposures(document: PolicyDocument | None, zone: Zone, service: str) 
 
 # ---------------------------------------------------------------- the model's policies
 
-def deploying_accounts(model: Any, group: str | None = None) -> set[str]:
+def deploying_accounts(identities: Iterable[Any], group: str | None = None) -> set[str]:
     """Accounts a plan was made in: the ``account_id`` that a plan recorded for
-    ``data.aws_caller_identity`` (HCL gives an Unknown there, already inside the zone). With a
-    ``group``, only that group's: a plan says where its own resources deploy, nothing about the
-    other templates of a scan."""
+    ``data.aws_caller_identity`` (HCL gives an Unknown there, already inside the zone), of the
+    lookups ``identities`` (``caller_identities``). With a ``group``, only that group's: a plan
+    says where its own resources deploy, nothing about the other templates of a scan."""
     found: set[str] = set()
-    for resource in _caller_identities(model):
+    for resource in identities:
         if resource.type == "aws_caller_identity" and (group is None or resource.group == group):
             value = resource.get("account_id")
             if isinstance(value, str) and not isinstance(value, Unknown) and _ACCOUNT.fullmatch(value):
@@ -744,24 +744,21 @@ def deploying_accounts(model: Any, group: str | None = None) -> set[str]:
     return found
 
 
-def _caller_identities(model: Any) -> list:
+def caller_identities(model: Any) -> list:
     """The ``aws_caller_identity`` lookups of a model. They are data sources, which the model
-    keeps out of ``resources`` (they create nothing), so they are read from ``all_resources``;
-    the list is kept on the model, as checks ask once per policy."""
+    keeps out of ``resources`` (they create nothing), so they are read from ``all_resources``
+    (``Analysis.caller_identities`` keeps the list for a scan: checks ask once per policy)."""
     everything = getattr(model, "all_resources", None)
     if everything is None:
         return [r for r in getattr(model, "resources", ()) if r.type == "aws_caller_identity"]
-    cached = model.__dict__.get("_caller_identities")
-    if cached is None or cached[0] != len(everything):
-        cached = model._caller_identities = (
-            len(everything), [r for r in everything if r.type == "aws_caller_identity"])
-    return cached[1]
+    return [r for r in everything if r.type == "aws_caller_identity"]
 
 
-def zone_for(model: Any, settings: Any, group: str | None = None) -> Zone:
+def zone_of(settings: Any, identities: Iterable[Any], group: str | None = None) -> Zone:
     """The zone of trust of one group (a template, a root module tree, a plan): the settings
-    plus the account its plan was made in. Without ``group``: plus every plan's account."""
-    return Zone.from_settings(settings, deploying_accounts(model, group))
+    plus the account its plan was made in, of the lookups ``identities``. Without ``group``:
+    plus every plan's account. (``Analysis.zone`` keeps one per group for a scan.)"""
+    return Zone.from_settings(settings, deploying_accounts(identities, group))
 
 
 @dataclass

@@ -22,18 +22,22 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..severity import lower_severity  # noqa: F401  (re-exported for checks)
 from ..values import Ref, Unknown
 from .actions import action_info, expand_actions, known_services
 from .conditions import Condition
 
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+
 __all__ = [
     "ResourceScope", "every_action_entry", "every_resource_entry", "might_be_every_resource", "resource_scope",
     "service_wide_wildcard", "services_of_pattern", "expanded_actions", "constraining_conditions",
     "loose_conditions", "describe_condition", "lower_severity", "summarize", "denied_everywhere",
     "pattern_denied_everywhere", "cancelled_by_deny", "denies_everything", "DATA_READ_ACTIONS", "DenyIndex",
+    "deny_index", "find_granting_policies", "find_allow_statements",
 ]
 
 # Reads that hand out the data itself (object contents, secret values, parameter values,
@@ -139,10 +143,11 @@ def every_of_type(statement: Any, action: str) -> list[str]:
             if isinstance(e, str) and not isinstance(e, Unknown) and names_every_resource(str(e).strip(), action)]
 
 
-def denied_everywhere(document: Any, action: str) -> bool:
+def denied_everywhere(document: Any, action: str, denies: DenyIndex | None = None) -> bool:
     """An unconditional Deny of the same document removes ``action`` from every resource that
-    is not named (a Deny on ``*``, or a Deny with NotResource that leaves only named ARNs)."""
-    return _deny_index(document, every_resource=False).denies(action)
+    is not named (a Deny on ``*``, or a Deny with NotResource that leaves only named ARNs).
+    ``denies``: the document's ``deny_index(every_resource=False)``, when already built."""
+    return (denies or deny_index(document, every_resource=False)).denies(action)
 
 
 class DenyIndex:
@@ -211,13 +216,10 @@ def _literal_prefix(entry: Any) -> str | None:
     return text[:cut].lower()
 
 
-def _deny_index(document: Any, *, every_resource: bool) -> DenyIndex:
-    # built once per document: every Allow statement of it asks
-    cache = document.__dict__.setdefault("_grants_deny_index", {})
-    found = cache.get(every_resource)
-    if found is None:
-        found = cache[every_resource] = DenyIndex(_unconditional_denies(document, every_resource=every_resource))
-    return found
+def deny_index(document: Any, *, every_resource: bool) -> DenyIndex:
+    """The unconditional Deny statements of ``document`` indexed by action (every Allow statement
+    of a document asks them: ``Analysis.deny_index`` keeps one per document for a scan)."""
+    return DenyIndex(_unconditional_denies(document, every_resource=every_resource))
 
 
 def _unconditional_denies(document: Any, *, every_resource: bool) -> list:
@@ -243,16 +245,17 @@ def _pattern_denied(denies: DenyIndex, pattern: str) -> bool:
     return bool(text) and denies.denies(text) and all(denies.denies(action) for action in expand_actions(text))
 
 
-def pattern_denied_everywhere(document: Any, pattern: str) -> bool:
+def pattern_denied_everywhere(document: Any, pattern: str, denies: DenyIndex | None = None) -> bool:
     """Like ``denied_everywhere`` for an Action pattern (``iam:*``): an unconditional Deny of the
     same document covers the pattern and every action it matches."""
-    return _pattern_denied(_deny_index(document, every_resource=False), pattern)
+    return _pattern_denied(denies or deny_index(document, every_resource=False), pattern)
 
 
-def cancelled_by_deny(document: Any, statement: Any) -> bool:
+def cancelled_by_deny(document: Any, statement: Any, denies: DenyIndex | None = None) -> bool:
     """An Allow statement that an unconditional Deny of the same document takes away on every
-    resource: every Action entry (or, for NotAction, every action at all) is denied on ``*``."""
-    index = _deny_index(document, every_resource=True)
+    resource: every Action entry (or, for NotAction, every action at all) is denied on ``*``.
+    ``denies``: the document's ``deny_index(every_resource=True)``, when already built."""
+    index = denies or deny_index(document, every_resource=True)
     if not index.statements or not statement.is_allow:
         return False
     if statement.actions is None:
@@ -263,9 +266,9 @@ def cancelled_by_deny(document: Any, statement: Any) -> bool:
     return all(_pattern_denied(index, entry) for entry in entries)
 
 
-def denies_everything(document: Any) -> bool:
+def denies_everything(document: Any, denies: DenyIndex | None = None) -> bool:
     """The document has an unconditional Deny of every action on every resource."""
-    return _deny_index(document, every_resource=True).every_action
+    return (denies or deny_index(document, every_resource=True)).every_action
 
 
 # ---------------------------------------------------------------- actions
@@ -411,7 +414,7 @@ def report_statement(ctx: Any, node: Any, statement: Any, text: str, severity: s
     conditions, narrowed = condition_clause(statement, exclude_keys)
     if narrowed:
         severity = lower_severity(severity)
-    message = (f"{node.resource.address}: {statement_label(statement)} {text}{holders(ctx.model, node)}"
+    message = (f"{node.resource.address}: {statement_label(statement)} {text}{holders(ctx.analysis, node)}"
                f"{conditions}{after}")
     ctx.report(node.resource, message, line=node.statement_line(statement), severity=severity,
                evidence=evidence, key=f"{node.id}#{statement.index}")
@@ -431,13 +434,13 @@ def statement_label(statement: Any) -> str:
     return f"statement {statement.sid or statement.index + 1}"
 
 
-def holders(model: Any, node: Any) -> str:
+def holders(analysis: "Analysis", node: Any) -> str:
     """`` (granted to role app, user bob)`` or ``""``. Principals whose own or group policies deny
     every action on every resource get nothing from the policy, so they are named apart."""
-    principals = _principals_by_id(model)
+    principals = analysis.principals_by_id
     attached = [principals[p] for p in node.attached_to if p in principals]
-    granted = sorted({p.label for p in attached if not _denied_everything(p)})
-    blocked = sorted({p.label for p in attached if _denied_everything(p)})
+    granted = sorted({p.label for p in attached if not _denied_everything(analysis, p)})
+    blocked = sorted({p.label for p in attached if _denied_everything(analysis, p)})
     text = " (granted to " + ", ".join(granted) + ")" if granted else ""
     if blocked:
         text += (" (also attached to " if granted else " (attached only to ") + ", ".join(blocked) + \
@@ -445,42 +448,24 @@ def holders(model: Any, node: Any) -> str:
     return text
 
 
-def granted_to_nobody(model: Any, node: Any) -> bool:
+def granted_to_nobody(analysis: "Analysis", node: Any) -> bool:
     """Attached, but only to principals whose policies deny every action on every resource."""
-    principals = _principals_by_id(model)
+    principals = analysis.principals_by_id
     attached = [principals[p] for p in node.attached_to if p in principals]
-    return bool(attached) and all(_denied_everything(p) for p in attached)
+    return bool(attached) and all(_denied_everything(analysis, p) for p in attached)
 
 
-def _denied_everything(principal: Any) -> bool:
-    return any(node.document is not None and denies_everything(node.document)
+def _denied_everything(analysis: "Analysis", principal: Any) -> bool:
+    return any(node.document is not None
+               and denies_everything(node.document, analysis.deny_index(node.document, every_resource=True))
                for node in principal.identity_policies())
 
 
-def _principals_by_id(model: Any) -> dict[str, Any]:
-    # kept on the model: several checks ask for every policy they report on
-    found = model.__dict__.get("_grants_principals_by_id")
-    if found is None:
-        found = model._grants_principals_by_id = {p.id: p for p in model.all_principals()}
-    return found
-
-
-def granting_policies(model: Any) -> list:
+def find_granting_policies(model: Any) -> list:
     """Identity policies whose statements the least-privilege checks read: inline, customer
     managed and permission-set documents. AWS managed policies are judged by their attachment
-    (IAG-LP-008); a managed policy used only as a permissions boundary grants nothing."""
-    return list(_granting_policies(model))
-
-
-def _granting_policies(model: Any) -> tuple:
-    # six checks read the same policies; kept on the model, which does not change once built
-    found = model.__dict__.get("_grants_granting_policies")
-    if found is None:
-        found = model._grants_granting_policies = tuple(_find_granting_policies(model))
-    return found
-
-
-def _find_granting_policies(model: Any) -> list:
+    (IAG-LP-008); a managed policy used only as a permissions boundary grants nothing.
+    (``Analysis.granting_policies`` keeps them for a scan.)"""
     boundaries = {id(p.boundary) for p in model.all_principals() if p.boundary is not None}
     result = []
     for node in model.identity_policies():
@@ -492,19 +477,22 @@ def _find_granting_policies(model: Any) -> list:
     return result
 
 
-def allow_statements(model: Any) -> Iterable[tuple[Any, Any]]:
-    """(policy node, Allow statement) for every granting policy, leaving out statements that
+def find_allow_statements(policies: Iterable[Any], denies: Callable[..., DenyIndex] | None = None
+                          ) -> Iterator[tuple[Any, Any]]:
+    """(policy node, Allow statement) for every policy of ``policies``, leaving out statements that
     allow every action on every resource (IAG-LP-001 reports those, once) and statements that
-    an unconditional Deny of the same policy cancels on every resource (they grant nothing)."""
-    found = model.__dict__.get("_grants_allow_statements")
-    if found is None:
-        from .access import statement_allows_everything
+    an unconditional Deny of the same policy cancels on every resource (they grant nothing).
+    ``denies(document, every_resource)`` gives a document's Deny index (``Analysis.deny_index``);
+    without it each is built here. (``Analysis.allow_statements`` keeps them for a scan.)"""
+    from .access import statement_allows_everything
 
-        found = model._grants_allow_statements = tuple(
-            (node, statement) for node in _granting_policies(model) for statement in node.document.statements
-            if statement.is_allow and not statement_allows_everything(statement)
-            and not cancelled_by_deny(node.document, statement))
-    return iter(found)
+    index_of = denies or (lambda document, every_resource: deny_index(document, every_resource=every_resource))
+    for node in policies:
+        document = node.document
+        for statement in document.statements:
+            if statement.is_allow and not statement_allows_everything(statement) \
+                    and not cancelled_by_deny(document, statement, index_of(document, True)):
+                yield node, statement
 
 
 def unresolved_text(entries: Iterable[Any]) -> str:

@@ -481,6 +481,11 @@ class IamModel:
         addressable = [r for r in self.all_resources if r.mode in ("managed", "data")]
         self.resources: list[Resource] = [r for r in addressable
                                           if r.mode == "managed" or r.type in DATA_SOURCES_MODELLED]
+        # by type, in scan order: checks call resources_of per resource, and a scan of every
+        # resource each time grew with the square of the corpus
+        self._resources_by_type: dict[str, list[tuple[int, Resource]]] = {}
+        for position, resource in enumerate(self.resources):
+            self._resources_by_type.setdefault(resource.type, []).append((position, resource))
         self.principals: dict[str, Principal] = {}  # defined in the scanned files
         self.external_principals: dict[str, Principal] = {}  # only named by them
         self.policies: dict[str, PolicyNode] = {}
@@ -506,7 +511,6 @@ class IamModel:
         self._managed_by_resource: dict[int, PolicyNode] = {}
         self._managed_by_name: dict[tuple[str, str], PolicyNode] = {}
         self._managed_by_template: dict[tuple[str, str, str], PolicyNode] = {}
-        self._graph = None
         # managed-policy ARNs and boundaries named on principals are linked once every policy is known
         self._pending_managed: list[tuple[Principal, Resource, Any]] = []
         self._pending_boundaries: list[tuple[Principal, Resource, Any]] = []
@@ -521,15 +525,8 @@ class IamModel:
         return f"{resource.group}::{resource.address}"
 
     def resources_of(self, *types: str) -> Iterator[Resource]:
-        # Indexed by type (in scan order): checks call this per resource, and a scan of every
-        # resource each time grew with the square of the corpus.
-        index = self.__dict__.get("_resources_by_type")
-        if index is None or index[0] != len(self.resources):
-            by_type: dict[str, list[tuple[int, Resource]]] = {}
-            for position, resource in enumerate(self.resources):
-                by_type.setdefault(resource.type, []).append((position, resource))
-            index = self._resources_by_type = (len(self.resources), by_type)
-        found = [entry for t in set(types) for entry in index[1].get(t, ())]
+        """The resources of the given types, in scan order."""
+        found = [entry for t in set(types) for entry in self._resources_by_type.get(t, ())]
         if len(set(types)) > 1:
             found.sort(key=lambda entry: entry[0])  # scan order across the types
         return (resource for _, resource in found)
@@ -937,11 +934,3 @@ class IamModel:
         """Every identity policy document of the scan: inline, customer managed, AWS managed that
         something attaches, and SSO permission-set policies."""
         return [n for n in self.policies.values() if n.kind in ("inline", "managed", "aws-managed", "permission-set")]
-
-    @property
-    def graph(self):
-        if self._graph is None:
-            from ..graph import build_graph  # networkx is imported only when a graph is needed
-
-            self._graph = build_graph(self)
-        return self._graph

@@ -11,13 +11,15 @@ statement or a Deny of the same policy makes irrelevant, leaves nothing for a pe
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..resource import CLOUDFORMATION
 from ..values import Origin, Unknown, describe_inputs
-from .external import (FUNCTION_PERMISSION_TYPES, exposed_policies, service_source_unknowns, statement_exposures,
-                       zone_for)
+from .external import FUNCTION_PERMISSION_TYPES, exposed_policies, service_source_unknowns, statement_exposures
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
 
 _PART = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC = re.compile(r"\{\{resolve:[^}]*\}\}")
@@ -29,9 +31,10 @@ def _may_hold_unknown(statement: Any) -> bool:
         any(c.is_unknown or any(isinstance(v, Unknown) for v in c.values) for c in statement.conditions)
 
 
-def unknown_access_errors(model: Any, settings: Any) -> list[InputError]:
-    """One unresolved error per Allow statement of a resource or trust policy that lets in a
-    caller decided only at deploy time."""
+def unknown_access_errors(analysis: "Analysis") -> list[InputError]:
+    """One unresolved error per Allow statement of a resource or trust policy of the analysed
+    model that lets in a caller decided only at deploy time (zones from the analysis' settings)."""
+    model = analysis.model
     errors: list[InputError] = []
     for policy in exposed_policies(model):
         node = policy.node
@@ -43,7 +46,7 @@ def unknown_access_errors(model: Any, settings: Any) -> list[InputError]:
         candidates = [s for s in document.statements if s.is_allow and _may_hold_unknown(s)]
         if not candidates:
             continue
-        zone = zone_for(model, settings, node.resource.group)
+        zone = analysis.zone(node.resource.group)
         denies = [s for s in document.statements if s.is_deny]
         for statement in candidates:
             unknowns: list[tuple[str, Unknown]] = []

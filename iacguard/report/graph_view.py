@@ -89,10 +89,20 @@ def _label(model: Any, graph: Any, node_id: str) -> str:
     return str(attributes.get("label") or node_id)
 
 
-def _graph_with_escalation(result: Any, settings: Any):
-    from ..iam.escalation import analysis_for
+def scan_analysis(result: Any, settings: Any) -> Any:
+    """The analysis of ``result.model`` (``iacguard.analysis.Analysis``): the one the checks used,
+    or, for a model the checks did not see (built again for the reports), one kept on the result
+    so that every report of it shares it."""
+    analysis = getattr(result, "analysis", None)
+    if analysis is None or analysis.model is not result.model:
+        from ..analysis import Analysis
 
-    return analysis_for(result.model, settings).graph()
+        analysis = result.analysis = Analysis(result.model, settings)
+    return analysis
+
+
+def _graph_with_escalation(result: Any, settings: Any):
+    return scan_analysis(result, settings).escalation_graph()
 
 
 def finding_edges(result: Any, graph: Any, finding: Any) -> list[ViewEdge]:
@@ -105,7 +115,7 @@ def finding_edges(result: Any, graph: Any, finding: Any) -> list[ViewEdge]:
             edges.append(ViewEdge(previous["node"], step["node"], step.get("edge", "can_become"),
                                   step.get("via", ""), True))
         return edges
-    resource = _finding_resource(model, finding)
+    resource = scan_analysis(result, None).resource_at(finding.file, finding.resource)
     if resource is None:
         return []
     own = model.node_id(resource)
@@ -121,25 +131,16 @@ def finding_edges(result: Any, graph: Any, finding: Any) -> list[ViewEdge]:
     return found
 
 
-def _finding_resource(model: Any, finding: Any) -> Any:
-    index = model.__dict__.get("_view_index")
-    if index is None:
-        index = model._view_index = {(r.file, r.address): r for r in model.resources}
-    return index.get((finding.file, finding.resource))
-
-
 def build_view(result: Any, settings: Any, focus: str | None = None) -> GraphView:
     """The reviewer's graph of a scan; ``focus`` keeps only the paths through one node (a node
     id, a resource address or a label)."""
     model = result.model
     if model is None:
         return GraphView()
-    from ..iam.escalation import analysis_for
-
-    analysis = analysis_for(model, settings)
-    graph = _graph_with_escalation(result, settings)
+    analysis = scan_analysis(result, settings)
+    graph = analysis.escalation_graph()
     # An administrator can already do everything: its outgoing escalation edges explain nothing.
-    admins = {pid for pid, principal in model.principals.items() if analysis.is_admin(principal)}
+    admins = {pid for pid, principal in model.principals.items() if analysis.escalation.is_admin(principal)}
     view = GraphView()
 
     def node(node_id: str) -> ViewNode:
@@ -150,7 +151,7 @@ def build_view(result: Any, settings: Any, focus: str | None = None) -> GraphVie
     findings = active_findings(result.findings)
     reported: dict[str, Any] = {}
     for finding in findings:
-        resource = _finding_resource(model, finding)
+        resource = analysis.resource_at(finding.file, finding.resource)
         if resource is not None:
             reported.setdefault(model.node_id(resource), []).append(finding.rule_id)
     policies_that_matter = {pid for pid, policy in model.policies.items()

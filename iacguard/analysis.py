@@ -1,0 +1,212 @@
+"""The per-scan analysis: every result derived from one IAM model, computed when first asked.
+
+The engine builds one :class:`Analysis` for each model it checks (a scan's model, each batch of
+groups, each partition worker's model, the CloudFormation hook's template) and hands it to every
+check as ``ctx.analysis``; reports that need the model (graph, HTML) use the scan result's. The
+model, its resources and its policy documents stay as the loaders and the model built them:
+nothing derived is stored on them, and no module keeps anything of a scan, so a second scan in
+the same process starts from nothing.
+
+Memoisation that is not scan state stays where it is: ``functools.lru_cache`` over pure
+functions of scan-independent values, namely the action catalogue (``iam.actions``: the loaded
+catalogue, action lookups and expansions, ARN-pattern breadth), condition and ARN pattern
+matching (``iam.conditions``), Action-entry matching (``iam.policy``), service-prefix expansion
+(``iam.grants``), catalogue matches of an action list (``iam.external``), wildcard patterns
+(``iam.wildcard``) and ARN templates (``arns``). Their keys are strings and tuples of strings;
+the same key gives the same answer in every scan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:  # imported for annotations only: the CLI imports this module
+    from .iam.escalation import EscalationAnalysis
+    from .iam.external import Zone
+    from .iam.grants import DenyIndex
+    from .iam.identity import Privilege
+    from .iam.model import IamModel, PolicyNode, Principal
+    from .iam.policy import PolicyDocument, Statement
+    from .resource import Resource
+    from .settings import Settings
+
+
+class Analysis:
+    """What the checks and reports of one scan derive from its model, each computed once.
+
+    Built cheaply (nothing is computed until asked); hold it for as long as its results are
+    needed and drop it with the model."""
+
+    def __init__(self, model: "IamModel", settings: "Settings | None" = None) -> None:
+        self.model = model
+        self.settings = settings
+        self._graph: Any = None
+        self._escalation: "EscalationAnalysis | None" = None
+        self._principals_by_id: "dict[str, Principal] | None" = None
+        self._granting_policies: "tuple[PolicyNode, ...] | None" = None
+        self._allow_statements: "tuple[tuple[PolicyNode, Statement], ...] | None" = None
+        # id(document) -> (document, {every_resource: DenyIndex}); the document is kept so its id
+        # is not reused while the analysis lives
+        self._deny_indexes: "dict[int, tuple[PolicyDocument, dict[bool, DenyIndex]]]" = {}
+        self._caller_identities: "list[Resource] | None" = None
+        self._zones: "dict[str | None, Zone]" = {}
+        self._privileges: "dict[str, Privilege | None]" = {}
+        self._resource_index: "dict[tuple[str, str], Resource] | None" = None
+        self._switched: "dict[str, list[Resource]]" = {}
+        self._plan_resources: "dict[str, list[tuple[str, str | None]]]" = {}
+
+    # --- the graph and escalation -------------------------------------------------------------
+
+    @property
+    def graph(self) -> Any:
+        """The model as a networkx MultiDiGraph (``iacguard.graph``), built on first use; the
+        escalation edges are added to it by :meth:`escalation_graph`."""
+        if self._graph is None:
+            from .graph import build_graph  # networkx is imported only when a graph is needed
+
+            self._graph = build_graph(self.model)
+        return self._graph
+
+    @property
+    def escalation(self) -> "EscalationAnalysis":
+        """Escalation methods per principal, escalation hops and paths to administrator, and
+        each principal's effective permissions (``iam.escalation``)."""
+        if self._escalation is None:
+            from .iam.escalation import EscalationAnalysis
+
+            accounts = getattr(self.settings, "deploy_accounts", ()) or ()
+            self._escalation = EscalationAnalysis(self.model, accounts, graph=lambda: self.graph)
+        return self._escalation
+
+    def escalation_graph(self) -> Any:
+        """:attr:`graph` with the escalation edges (can_become, can_pass ...) added, once."""
+        return self.escalation.graph()
+
+    # --- principals ---------------------------------------------------------------------------
+
+    @property
+    def principals_by_id(self) -> "dict[str, Principal]":
+        """Every principal of the model (defined in the scan or only named by it), by node id."""
+        if self._principals_by_id is None:
+            self._principals_by_id = {p.id: p for p in self.model.all_principals()}
+        return self._principals_by_id
+
+    def privilege(self, principal: "Principal") -> "Privilege | None":
+        """The strongest privilege the principal's own and group policies give it, capped by its
+        boundary (``iam.identity.principal_privilege``)."""
+        if principal.id not in self._privileges:
+            from .iam.identity import principal_privilege
+
+            self._privileges[principal.id] = principal_privilege(principal)
+        return self._privileges[principal.id]
+
+    # --- identity policies and their Deny statements --------------------------------------------
+
+    @property
+    def granting_policies(self) -> "tuple[PolicyNode, ...]":
+        """Identity policies whose statements the least-privilege checks read
+        (``iam.grants.find_granting_policies``)."""
+        if self._granting_policies is None:
+            from .iam.grants import find_granting_policies
+
+            self._granting_policies = tuple(find_granting_policies(self.model))
+        return self._granting_policies
+
+    def allow_statements(self) -> "Iterator[tuple[PolicyNode, Statement]]":
+        """(policy, Allow statement) of every granting policy, without statements that allow
+        everything or that a Deny of the same policy cancels (``iam.grants.find_allow_statements``)."""
+        if self._allow_statements is None:
+            from .iam.grants import find_allow_statements
+
+            self._allow_statements = tuple(find_allow_statements(self.granting_policies, self.deny_index))
+        return iter(self._allow_statements)
+
+    def deny_index(self, document: "PolicyDocument", every_resource: bool = False) -> "DenyIndex":
+        """The unconditional Deny statements of ``document`` (with ``every_resource``, only those on
+        every resource), indexed by action; built once per document."""
+        entry = self._deny_indexes.get(id(document))
+        if entry is None:
+            entry = self._deny_indexes[id(document)] = (document, {})
+        found = entry[1].get(every_resource)
+        if found is None:
+            from .iam.grants import deny_index
+
+            found = entry[1][every_resource] = deny_index(document, every_resource=every_resource)
+        return found
+
+    def denied_everywhere(self, document: "PolicyDocument", action: str) -> bool:
+        """An unconditional Deny of ``document`` removes ``action`` from every resource that is
+        not named (``iam.grants.denied_everywhere``)."""
+        from .iam.grants import denied_everywhere
+
+        return denied_everywhere(document, action, self.deny_index(document))
+
+    def pattern_denied_everywhere(self, document: "PolicyDocument", pattern: str) -> bool:
+        """Like :meth:`denied_everywhere` for an Action pattern (``iam:*``): the pattern and every
+        action it matches."""
+        from .iam.grants import pattern_denied_everywhere
+
+        return pattern_denied_everywhere(document, pattern, self.deny_index(document))
+
+    def holders(self, node: "PolicyNode") -> str:
+        """`` (granted to role app, user bob)`` for a policy, naming apart the principals whose
+        policies deny everything (``iam.grants.holders``)."""
+        from .iam.grants import holders
+
+        return holders(self, node)
+
+    def granted_to_nobody(self, node: "PolicyNode") -> bool:
+        """The policy is attached only to principals whose policies deny every action."""
+        from .iam.grants import granted_to_nobody
+
+        return granted_to_nobody(self, node)
+
+    # --- accounts and zones ---------------------------------------------------------------------
+
+    @property
+    def caller_identities(self) -> "list[Resource]":
+        """The ``aws_caller_identity`` lookups of the model (``iam.external.caller_identities``)."""
+        if self._caller_identities is None:
+            from .iam.external import caller_identities
+
+            self._caller_identities = caller_identities(self.model)
+        return self._caller_identities
+
+    def zone(self, group: str | None = None) -> "Zone":
+        """The zone of trust of one group (template, root module tree, plan): the settings'
+        accounts and organisation plus the account its plan was made in; without ``group``, plus
+        every plan's account (``iam.external.zone_of``)."""
+        found = self._zones.get(group)
+        if found is None:
+            from .iam.external import zone_of
+
+            found = self._zones[group] = zone_of(self.settings, self.caller_identities, group)
+        return found
+
+    # --- resources --------------------------------------------------------------------------------
+
+    def resource_at(self, file: str, address: str) -> "Resource | None":
+        """The modelled resource of ``file`` with ``address`` (what a finding names), or None."""
+        if self._resource_index is None:
+            self._resource_index = {(r.file, r.address): r for r in self.model.resources}
+        return self._resource_index.get((file, address))
+
+    def switched_resources(self, group: str) -> "list[Resource]":
+        """The resources of ``group`` that exist only when an input flag is switched on."""
+        found = self._switched.get(group)
+        if found is None:
+            found = self._switched[group] = [r for r in getattr(self.model, "resources", ())
+                                             if r.when and r.group == group]
+        return found
+
+    def plan_actions(self, group: str) -> "list[tuple[str, str | None]]":
+        """(address, what the plan does to it) for every plan resource of ``group``."""
+        found = self._plan_resources.get(group)
+        if found is None:
+            from .loaders.plan import plan_action
+            from .resource import TERRAFORM_PLAN
+
+            found = self._plan_resources[group] = [
+                (r.address, plan_action(r)) for r in getattr(self.model, "resources", ())
+                if r.group == group and r.source == TERRAFORM_PLAN]
+        return found
