@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .errors import UsageError
@@ -162,8 +163,39 @@ def _defined_in(meta: CheckMeta) -> str:
     return code.co_filename if code is not None else meta.func.__module__
 
 
+# Modules that a check file's imports brought into the process (not the check files themselves),
+# each with the checks it declared then. sys.modules keeps them, so when a later scan imports the
+# check file again its ``import`` runs nothing: the checks a file still reaches are taken from
+# here. Like sys.modules, it describes code, not any scan.
+_IMPORTED: dict[str, tuple[ModuleType, list[CheckMeta]]] = {}
+
+
+def _reached_checks(module: ModuleType) -> list[CheckMeta]:
+    """The checks of the modules in ``_IMPORTED`` that ``module`` reaches through its names (an
+    imported module, or a function or class of it), directly or through other such modules."""
+    found: list[CheckMeta] = []
+    seen = {module.__name__}
+    todo = [module]
+    while todo:
+        for value in list(vars(todo.pop()).values()):
+            try:
+                name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+            except Exception:  # noqa: BLE001 - an object whose attributes raise names no module
+                continue
+            if not isinstance(name, str) or name in seen:
+                continue
+            entry = _IMPORTED.get(name)
+            if entry is None or sys.modules.get(name) is not entry[0]:
+                continue
+            seen.add(name)
+            todo.append(entry[0])
+            found.extend(entry[1])
+    return found
+
+
 def _import_directory(directory: Path, key: str, origin: str) -> list[CheckMeta]:
-    """Import each ``*.py`` file of ``directory`` (not ``_*.py``): the checks they declare."""
+    """Import each ``*.py`` file of ``directory`` (not ``_*.py``): the checks they declare,
+    including those of modules they import (every time, not only when the import first runs)."""
     declared: list[CheckMeta] = []
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
@@ -176,6 +208,7 @@ def _import_directory(directory: Path, key: str, origin: str) -> list[CheckMeta]
         sys.modules[name] = module
         loading = _Loading(origin, [])
         token = _LOADING.set(loading)
+        before = set(sys.modules)
         try:
             spec.loader.exec_module(module)
         except UsageError:
@@ -184,7 +217,12 @@ def _import_directory(directory: Path, key: str, origin: str) -> list[CheckMeta]
             raise UsageError(f"cannot load check module {path}: {type(exc).__name__}: {exc}") from None
         finally:
             _LOADING.reset(token)
+        for imported in set(sys.modules) - before - {name}:
+            if isinstance(sys.modules[imported], ModuleType):
+                _IMPORTED[imported] = (sys.modules[imported],
+                                       [meta for meta in loading.declared if meta.func.__module__ == imported])
         declared.extend(loading.declared)
+        declared.extend(meta for meta in _reached_checks(module) if all(meta is not d for d in loading.declared))
     return declared
 
 

@@ -5,6 +5,7 @@ times in one process."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -148,3 +149,50 @@ def test_warm_hook_does_not_run_checks_an_earlier_scan_loaded(dirs, monkeypatch)
     public = cfn_hook.handler(event("resource_bucket_policy.json"), None)
     assert public["hookStatus"] == "FAILED" and "XCHK-001" not in public["message"]
     assert [a["annotationName"] for a in public["annotations"]] == ["IAG-EXT-001"]
+
+
+SHARED = '''\
+"""A library of checks that check modules import."""
+
+from iacguard.checks_api import check
+
+
+@check("SHCHK-001", family="guardrails", severity="low", title="Seen by the shared library",
+       why="""Tells which scans ran the shared library's check.""", fix="""Nothing to fix.""")
+def shared_check(ctx):
+    """Reports each resource of the scan."""
+    for resource in ctx.model.all_resources:
+        ctx.report(resource, f"{resource.address}: shared", key="shared")
+
+
+def helper():
+    return "helper"
+'''
+
+
+@pytest.mark.parametrize("case, importer", [
+    ("module", "import iacg_shared_checks_{n}\n"),
+    ("name", "from iacg_shared_checks_{n} import helper\n"),
+    ("through", "import iacg_middle_{n}\n"),  # a module without checks that imports the library
+])
+def test_checks_of_an_imported_module_count_in_every_scan(tmp_path, monkeypatch, case, importer):
+    number = case  # module names of their own per case: sys.modules outlives a test
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / f"iacg_shared_checks_{number}.py").write_text(SHARED)
+    (library / f"iacg_middle_{number}.py").write_text(f"import iacg_shared_checks_{number}\n")
+    monkeypatch.syspath_prepend(str(library))
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "uses_library.py").write_text(importer.format(n=number))
+    try:
+        for _ in range(3):  # the first import runs the library; the later ones find it imported
+            assert "SHCHK-001" in load_checks([checks])
+            result = engine.scan([TEMPLATE], Settings(checks_dirs=[str(checks)]))
+            assert "SHCHK-001" in {f.rule_id for f in result.findings}
+            assert "SHCHK-001" not in load_checks()  # a scan without the directory: not run
+        (checks / "uses_library.py").write_text("import json\n")  # no longer imports it
+        assert "SHCHK-001" not in load_checks([checks])
+    finally:
+        for name in (f"iacg_shared_checks_{number}", f"iacg_middle_{number}"):
+            sys.modules.pop(name, None)
