@@ -13,7 +13,7 @@ conditions that narrow it. Shared by the least-privilege checks.
   ``kms:RequestAlias``, ``kms:EncryptionContext:*`` ...), as opposed to ones that hold for almost
   any request (``aws:SecureTransport``, IfExists, negated operators, wildcard values).
 * ``denied_everywhere`` / ``pattern_denied_everywhere``: what an unconditional Deny of the same
-  document takes away again (an explicit Deny overrides any Allow); ``allow_statements`` leaves
+  document takes away again (an explicit Deny overrides any Allow); ``find_allow_statements`` leaves
   out Allow statements such a Deny cancels on every resource.
 """
 
