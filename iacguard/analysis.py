@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .iam import grants as _grants  # asked per statement and action: not imported per call
+
 if TYPE_CHECKING:  # imported for annotations only: the CLI imports this module
     from .iam.escalation import EscalationAnalysis
     from .iam.external import Zone
@@ -107,18 +109,14 @@ class Analysis:
         """Identity policies whose statements the least-privilege checks read
         (``iam.grants.find_granting_policies``)."""
         if self._granting_policies is None:
-            from .iam.grants import find_granting_policies
-
-            self._granting_policies = tuple(find_granting_policies(self.model))
+            self._granting_policies = tuple(_grants.find_granting_policies(self.model))
         return self._granting_policies
 
     def allow_statements(self) -> "Iterator[tuple[PolicyNode, Statement]]":
         """(policy, Allow statement) of every granting policy, without statements that allow
         everything or that a Deny of the same policy cancels (``iam.grants.find_allow_statements``)."""
         if self._allow_statements is None:
-            from .iam.grants import find_allow_statements
-
-            self._allow_statements = tuple(find_allow_statements(self.granting_policies, self.deny_index))
+            self._allow_statements = tuple(_grants.find_allow_statements(self.granting_policies, self.deny_index))
         return iter(self._allow_statements)
 
     def deny_index(self, document: "PolicyDocument", every_resource: bool = False) -> "DenyIndex":
@@ -129,37 +127,27 @@ class Analysis:
             entry = self._deny_indexes[id(document)] = (document, {})
         found = entry[1].get(every_resource)
         if found is None:
-            from .iam.grants import deny_index
-
-            found = entry[1][every_resource] = deny_index(document, every_resource=every_resource)
+            found = entry[1][every_resource] = _grants.deny_index(document, every_resource=every_resource)
         return found
 
     def denied_everywhere(self, document: "PolicyDocument", action: str) -> bool:
         """An unconditional Deny of ``document`` removes ``action`` from every resource that is
         not named (``iam.grants.denied_everywhere``)."""
-        from .iam.grants import denied_everywhere
-
-        return denied_everywhere(document, action, self.deny_index(document))
+        return _grants.denied_everywhere(document, action, self.deny_index(document))
 
     def pattern_denied_everywhere(self, document: "PolicyDocument", pattern: str) -> bool:
         """Like :meth:`denied_everywhere` for an Action pattern (``iam:*``): the pattern and every
         action it matches."""
-        from .iam.grants import pattern_denied_everywhere
-
-        return pattern_denied_everywhere(document, pattern, self.deny_index(document))
+        return _grants.pattern_denied_everywhere(document, pattern, self.deny_index(document))
 
     def holders(self, node: "PolicyNode") -> str:
         """`` (granted to role app, user bob)`` for a policy, naming apart the principals whose
         policies deny everything (``iam.grants.holders``)."""
-        from .iam.grants import holders
-
-        return holders(self, node)
+        return _grants.holders(self, node)
 
     def granted_to_nobody(self, node: "PolicyNode") -> bool:
         """The policy is attached only to principals whose policies deny every action."""
-        from .iam.grants import granted_to_nobody
-
-        return granted_to_nobody(self, node)
+        return _grants.granted_to_nobody(self, node)
 
     # --- accounts and zones ---------------------------------------------------------------------
 
