@@ -8,12 +8,13 @@ nothing derived is stored on them, and no module keeps anything of a scan, so a 
 the same process starts from nothing.
 
 Memoisation that is not scan state stays where it is: ``functools.lru_cache`` over pure
-functions of scan-independent values, namely the action catalogue (``iam.actions``: the loaded
-catalogue, action lookups and expansions, ARN-pattern breadth), condition and ARN pattern
-matching (``iam.conditions``), Action-entry matching (``iam.policy``), service-prefix expansion
-(``iam.grants``), catalogue matches of an action list (``iam.external``), wildcard patterns
-(``iam.wildcard``) and ARN templates (``arns``). Their keys are strings and tuples of strings;
-the same key gives the same answer in every scan.
+functions of scan-independent values, namely the action catalogue (``iam.actions``: its service
+list, each service's actions, pattern expansions, ARN-pattern breadth), condition values and ARN
+pattern matching (``iam.conditions``), Action-entry matching (``iam.policy``), service-prefix
+expansion (``iam.grants``), a service's resource-policy actions and catalogue matches of an action
+list (``iam.external``), compiled wildcard patterns (``iam.wildcard``) and compiled ARN character
+classes (``arns``). Their keys are strings and tuples of strings; the same key gives the same
+answer in every scan.
 """
 
 from __future__ import annotations
