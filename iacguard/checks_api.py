@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
 from .framework import registered_checks  # noqa: F401  (re-exported)
-from .suppress import SUPPRESSION_CHECK, resource_suppressions  # noqa: F401  (re-exported)
+from .suppress import resource_suppressions  # noqa: F401  (re-exported)
 from .iam.access import statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
 
@@ -75,8 +75,7 @@ __all__ = [
     "RootMonitoring", "secret_references", "SecretReference", "SERVICE_SOURCE_KEYS",
     "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "Share", "shares",
     "Statement", "statement_allows_everything", "statement_evidence", "statement_name", "summarize",
-    "SUPPRESSION_CHECK", "to_plain", "TRAIL_TYPES", "UNKNOWN", "Unknown", "unknown_policies",
-    "Zone",
+    "TRAIL_TYPES", "UNKNOWN", "Unknown", "unknown_policies", "Zone",
 ]
 
 
