@@ -18,6 +18,12 @@ from .suppress import SUPPRESSION_CHECK, resource_suppressions  # noqa: F401  (r
 from .iam.access import evaluate, is_full_admin_statement, statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
 
+# format-neutral views of credentials, identity providers, outputs and defaults (iacguard/resource_views.py)
+from .resource_views import (AccessKey, BlockValue, IdentityProvider, LoginProfile, PasswordPolicy,  # noqa: F401
+                             SsmParameter, access_key, default_value, identity_provider, login_profile,
+                             login_profiles, output_value, password_policies, policy_attached_to, policy_bucket,
+                             ssm_parameter)
+
 # Condition keys that tie a grant to a known set of principals, networks or sources.
 # aws:SourceIp is deliberately absent: an IP range does not identify who is calling.
 RESTRICTING_KEYS = frozenset(k.lower() for k in (
