@@ -2,7 +2,7 @@
 
 Each row names the resource types of each format (``cloudformation``, ``terraform``) and says,
 per format, what the resource holds and under which properties that format writes it
-(``cfn``/``tf``: a tuple of the dataclasses below, one per thing held: a principal, an inline
+(``cfn``/``tf``: a tuple of the classes below, one per thing held: a principal, an inline
 policy, a resource policy, an access key, a share ...). A Terraform row may also give the ARN
 shape of its attributes known only after apply (``arns``, read by ``iacguard.arns``).
 
@@ -18,8 +18,7 @@ Lookups go through dictionaries built once at import (``spellings``), never by s
 """
 
 import sys
-from dataclasses import dataclass, field
-from typing import Mapping, NamedTuple, TypeVar
+from typing import Any, Mapping, NamedTuple, TypeVar
 
 CLOUDFORMATION = "cloudformation"
 TERRAFORM = "terraform"
@@ -29,200 +28,311 @@ Targets = tuple[tuple[str, str], ...]
 
 
 # --- what a resource holds, and how one format spells it ---------------------------------------
-# (named tuples rather than dataclasses, and annotations evaluated rather than postponed: forty
-# dataclasses, or named tuples with string annotations, cost tens of milliseconds at import)
 # A property is a name, a dotted path (``ResourcePolicy.PolicyDocument``), ``a|b`` (the first of
 # several places that is set), ``a&b`` (several documents) or ``List[].x`` (one per list item).
 
-class Principal(NamedTuple):
+class _Held:
+    """What a resource holds, as one format spells it: fields in ``__slots__``, set by
+    ``__init__``, read-only by convention. (Plain classes: forty named tuples or dataclasses cost
+    milliseconds to define, and every scan imports this module.)"""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(repr(getattr(self, name)) for name in self.__slots__)})"
+
+    def fields(self) -> list[tuple[str, Any]]:
+        return [(name, getattr(self, name)) for name in self.__slots__]
+
+
+class Principal(_Held):
     """An IAM user, group or role, the property that names it and (users) the property listing
     the groups it joins."""
-    kind: str
-    name: str
-    groups: str | None = None
+    __slots__ = ("kind", "name", "groups")
+
+    def __init__(self, kind: str, name: str, groups: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.groups = groups
 
 
-class InlinePolicy(NamedTuple):
+class InlinePolicy(_Held):
     """An identity policy written for the principals named by ``targets``."""
-    targets: Targets
-    policy: str
-    name: str
+    __slots__ = ("targets", "policy", "name")
+
+    def __init__(self, targets: Targets, policy: str, name: str) -> None:
+        self.targets = targets
+        self.policy = policy
+        self.name = name
 
 
-class ManagedPolicy(NamedTuple):
+class ManagedPolicy(_Held):
     """A customer managed policy; ``targets``: principals it attaches itself to."""
-    policy: str
-    name: str
-    targets: Targets = ()
+    __slots__ = ("policy", "name", "targets")
+
+    def __init__(self, policy: str, name: str, targets: Targets = ()) -> None:
+        self.policy = policy
+        self.name = name
+        self.targets = targets
 
 
-class Attachment(NamedTuple):
+class Attachment(_Held):
     """Attaches the policy (or policies) named by ``policy_arn`` to ``targets``."""
-    targets: Targets
-    policy_arn: str
+    __slots__ = ("targets", "policy_arn")
+
+    def __init__(self, targets: Targets, policy_arn: str) -> None:
+        self.targets = targets
+        self.policy_arn = policy_arn
 
 
-class ResourcePolicy(NamedTuple):
+class ResourcePolicy(_Held):
     """A resource policy at ``policy``; ``target``: the property naming the protected resource
     (None: the resource itself); ``bucket``: the property naming the S3 bucket it concerns, when
     the resource names one. The service is the row's ``service``."""
-    policy: str
-    target: str | None = None
-    bucket: str | None = None
+    __slots__ = ("policy", "target", "bucket")
+
+    def __init__(self, policy: str, target: str | None = None, bucket: str | None = None) -> None:
+        self.policy = policy
+        self.target = target
+        self.bucket = bucket
 
 
-class LambdaPermission(NamedTuple):
+class LambdaPermission(_Held):
     """A permission that is no document: it becomes a one-statement resource policy."""
-    principal: str
-    action: str
-    function: str
-    source_arn: str | None
-    source_account: str | None
-    org_id: str | None
-    url_auth_type: str | None
+    __slots__ = ("principal", "action", "function", "source_arn", "source_account", "org_id", "url_auth_type")
+
+    def __init__(self, principal: str,
+                 action: str,
+                 function: str,
+                 source_arn: str | None,
+                 source_account: str | None,
+                 org_id: str | None,
+                 url_auth_type: str | None) -> None:
+        self.principal = principal
+        self.action = action
+        self.function = function
+        self.source_arn = source_arn
+        self.source_account = source_account
+        self.org_id = org_id
+        self.url_auth_type = url_auth_type
 
 
-class EventBusPermission(NamedTuple):
+class EventBusPermission(_Held):
     """One statement of an EventBridge bus policy (the legacy Principal/Action/Condition form, or
     a whole Statement object)."""
+    __slots__ = ()
 
 
-class Membership(NamedTuple):
+class Membership(_Held):
     """Puts users into groups."""
-    users: str
-    groups: str
+    __slots__ = ("users", "groups")
+
+    def __init__(self, users: str, groups: str) -> None:
+        self.users = users
+        self.groups = groups
 
 
-class AccessKey(NamedTuple):
+class AccessKey(_Held):
     """A long-lived access key of ``user``; ``secrets``: attributes holding its secret."""
-    user: str
-    status: str
-    secrets: tuple[str, ...]
+    __slots__ = ("user", "status", "secrets")
+
+    def __init__(self, user: str, status: str, secrets: tuple[str, ...]) -> None:
+        self.user = user
+        self.status = status
+        self.secrets = secrets
 
 
-class LoginProfile(NamedTuple):
+class LoginProfile(_Held):
     """A console password: a resource of its own (``user`` names the user) or a block of the
     user resource (``user`` None, ``block`` the property holding it)."""
-    user: str | None
-    block: str | None
-    password: str | None
-    password_reset_required: str
-    pgp_key: str | None
+    __slots__ = ("user", "block", "password", "password_reset_required", "pgp_key")
+
+    def __init__(self, user: str | None,
+                 block: str | None,
+                 password: str | None,
+                 password_reset_required: str,
+                 pgp_key: str | None) -> None:
+        self.user = user
+        self.block = block
+        self.password = password
+        self.password_reset_required = password_reset_required
+        self.pgp_key = pgp_key
 
 
-class InstanceProfile(NamedTuple):
-    roles: str
+class InstanceProfile(_Held):
+    __slots__ = ("roles",)
+
+    def __init__(self, roles: str) -> None:
+        self.roles = roles
 
 
-class Scp(NamedTuple):
+class Scp(_Held):
     """An Organizations policy; ``type`` tells a service control policy from the others."""
-    content: str
-    type: str
+    __slots__ = ("content", "type")
+
+    def __init__(self, content: str, type: str) -> None:
+        self.content = content
+        self.type = type
 
 
-class PermissionSet(NamedTuple):
-    inline: str
-    managed: str | None
+class PermissionSet(_Held):
+    __slots__ = ("inline", "managed")
+
+    def __init__(self, inline: str, managed: str | None) -> None:
+        self.inline = inline
+        self.managed = managed
 
 
-class SsoAttachment(NamedTuple):
-    policy_arn: str
+class SsoAttachment(_Held):
+    __slots__ = ("policy_arn",)
+
+    def __init__(self, policy_arn: str) -> None:
+        self.policy_arn = policy_arn
 
 
-class NotModelled(NamedTuple):
+class NotModelled(_Held):
     """A property holding a policy-like document that is not modelled, and why."""
-    property: str
-    reason: str
+    __slots__ = ("property", "reason")
+
+    def __init__(self, property: str, reason: str) -> None:
+        self.property = property
+        self.reason = reason
 
 
-class Share(NamedTuple):
+class Share(_Held):
     """Shares something with other accounts (``what``, for messages)."""
-    what: str
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
 
 
-class Environment(NamedTuple):
+class Environment(_Held):
     """Environment variables (a map) at this path."""
-    path: tuple[str, ...]
+    __slots__ = ("path",)
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self.path = path
 
 
-class ContainerDefinitions(NamedTuple):
-    property: str
+class ContainerDefinitions(_Held):
+    __slots__ = ("property",)
+
+    def __init__(self, property: str) -> None:
+        self.property = property
 
 
-class Bucket(NamedTuple):
+class Bucket(_Held):
     """An S3 bucket: name, inline public access block, canned ACL and grant properties."""
-    name: str
-    block: str | None
-    acl: str
-    grant: str | None
+    __slots__ = ("name", "block", "acl", "grant")
+
+    def __init__(self, name: str, block: str | None, acl: str, grant: str | None) -> None:
+        self.name = name
+        self.block = block
+        self.acl = acl
+        self.grant = grant
 
 
-class PublicAccessBlock(NamedTuple):
-    bucket: str
+class PublicAccessBlock(_Held):
+    __slots__ = ("bucket",)
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
 
 
-class AccountPublicAccessBlock(NamedTuple):
-    pass
+class AccountPublicAccessBlock(_Held):
+    __slots__ = ()
 
 
-class BucketAcl(NamedTuple):
-    bucket: str
-    acl: str
-    access_control_policy: str
+class BucketAcl(_Held):
+    __slots__ = ("bucket", "acl", "access_control_policy")
+
+    def __init__(self, bucket: str, acl: str, access_control_policy: str) -> None:
+        self.bucket = bucket
+        self.acl = acl
+        self.access_control_policy = access_control_policy
 
 
-class AccessPoint(NamedTuple):
-    block: str
-    bucket: str
+class AccessPoint(_Held):
+    __slots__ = ("block", "bucket")
+
+    def __init__(self, block: str, bucket: str) -> None:
+        self.block = block
+        self.bucket = bucket
 
 
-class FunctionUrl(NamedTuple):
-    auth_type: str
-    function: str
+class FunctionUrl(_Held):
+    __slots__ = ("auth_type", "function")
+
+    def __init__(self, auth_type: str, function: str) -> None:
+        self.auth_type = auth_type
+        self.function = function
 
 
-class EventRule(NamedTuple):
+class EventRule(_Held):
     """An EventBridge rule; its targets are a property of its own (``targets``) or separate
     resources naming the rule (by reference or by ``name``)."""
-    pattern: str
-    state: str
-    enabled: str | None
-    targets: str | None = None
-    name: str | None = None
+    __slots__ = ("pattern", "state", "enabled", "targets", "name")
+
+    def __init__(self, pattern: str,
+                 state: str,
+                 enabled: str | None,
+                 targets: str | None = None,
+                 name: str | None = None) -> None:
+        self.pattern = pattern
+        self.state = state
+        self.enabled = enabled
+        self.targets = targets
+        self.name = name
 
 
-class EventTarget(NamedTuple):
-    rule: str
+class EventTarget(_Held):
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
 
 
-class MetricFilter(NamedTuple):
-    pattern: str
-    transformation: str
-    name: str
-    namespace: str
+class MetricFilter(_Held):
+    __slots__ = ("pattern", "transformation", "name", "namespace")
+
+    def __init__(self, pattern: str, transformation: str, name: str, namespace: str) -> None:
+        self.pattern = pattern
+        self.transformation = transformation
+        self.name = name
+        self.namespace = namespace
 
 
-class Alarm(NamedTuple):
-    metric: str
-    namespace: str
+class Alarm(_Held):
+    __slots__ = ("metric", "namespace")
+
+    def __init__(self, metric: str, namespace: str) -> None:
+        self.metric = metric
+        self.namespace = namespace
 
 
-class Trail(NamedTuple):
-    pass
+class Trail(_Held):
+    __slots__ = ()
 
 
-class SsmParameter(NamedTuple):
+class SsmParameter(_Held):
     """A parameter: its type property and the properties that may hold its value."""
-    type: str
-    values: tuple[str, ...]
+    __slots__ = ("type", "values")
+
+    def __init__(self, type: str, values: tuple[str, ...]) -> None:
+        self.type = type
+        self.values = values
 
 
-class OidcProvider(NamedTuple):
-    url: str
+class OidcProvider(_Held):
+    __slots__ = ("url",)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
 
 
-class SamlProvider(NamedTuple):
-    pass
+class SamlProvider(_Held):
+    __slots__ = ()
 
 
 # The settings of an account password policy, by their IAM API names in snake case.
@@ -231,9 +341,12 @@ PASSWORD_SETTINGS = ("minimum_password_length", "require_uppercase_characters", 
                      "allow_users_to_change_password", "hard_expiry")
 
 
-class PasswordPolicy(NamedTuple):
+class PasswordPolicy(_Held):
     """The account's password policy: (setting of PASSWORD_SETTINGS, property) pairs."""
-    settings: tuple[tuple[str, str], ...]
+    __slots__ = ("settings",)
+
+    def __init__(self, settings: tuple[tuple[str, str], ...]) -> None:
+        self.settings = settings
 
 
 # What each thing held is called in docs/resource-types.md and what it counts as for the hook.
@@ -263,24 +376,32 @@ Holding = (Principal | InlinePolicy | ManagedPolicy | Attachment | ResourcePolic
            | MetricFilter | Alarm | Trail | SsmParameter | OidcProvider | SamlProvider | PasswordPolicy)
 
 
-@dataclass(frozen=True, eq=False)
 class Kind:
-    """One kind of resource: its types per format and what each format's resource holds. Rows
-    are compared by identity (each is one named constant) and key tables (``by_type``)."""
-    name: str
-    cloudformation: tuple[str, ...] = ()
-    cfn: tuple[Holding, ...] = ()
-    terraform: tuple[str, ...] = ()
-    tf: tuple[Holding, ...] = ()
-    service: str | None = None  # the IAM service prefix of its resource policies or permissions
-    arns: Mapping[str, str] = field(default_factory=dict)  # Terraform attribute -> ARN shape
-    # Terraform attributes the provider reads back from what separate resources attach
-    # (Optional+Computed): a plan's value there that the configuration does not write is theirs
-    read_back: tuple[str, ...] = ()
+    """One kind of resource: its types per format and what each format's resource holds
+    (``cfn``/``tf``), the IAM service prefix of its resource policies or permissions, the ARN
+    shapes of its Terraform attributes known only after apply (attribute -> shape), and the
+    Terraform attributes its provider reads back from what separate resources attach
+    (Optional+Computed: a plan's value there that the configuration does not write is theirs).
+    Rows are compared by identity (each is one named constant) and may key tables (``by_type``);
+    read-only by convention."""
 
-    @property
-    def types(self) -> tuple[str, ...]:
-        return self.cloudformation + self.terraform
+    __slots__ = ("name", "cloudformation", "cfn", "terraform", "tf", "service", "arns", "read_back", "types")
+
+    def __init__(self, name: str, *, cloudformation: tuple[str, ...] = (), cfn: tuple[Holding, ...] = (),
+                 terraform: tuple[str, ...] = (), tf: tuple[Holding, ...] = (), service: str | None = None,
+                 arns: Mapping[str, str] | None = None, read_back: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.cloudformation = cloudformation
+        self.cfn = cfn
+        self.terraform = terraform
+        self.tf = tf
+        self.service = service
+        self.arns: Mapping[str, str] = arns or {}
+        self.read_back = read_back
+        self.types = cloudformation + terraform
+
+    def __repr__(self) -> str:
+        return f"Kind({self.name!r})"
 
     def spellings(self) -> list[tuple[str, str, tuple[Holding, ...]]]:
         """(format, resource type, what it holds) for each of the row's types."""
@@ -1473,7 +1594,13 @@ CODEBUILD_PROJECT = Kind(
 # --- derived views -------------------------------------------------------------------------------
 
 KINDS: tuple[Kind, ...] = tuple(value for value in list(globals().values()) if isinstance(value, Kind))
-KIND_OF: dict[str, Kind] = {rtype: kind for kind in KINDS for _fmt, rtype, _held in kind.spellings()}
+KIND_OF: dict[str, Kind] = {rtype: kind for kind in KINDS for rtype in kind.types}
+# (format, type, what it holds) of every type, in catalogue order; and per thing held, type -> spelling
+_SPELLED = [spelled for kind in KINDS for spelled in kind.spellings()]
+_BY_HOLDING: dict[type, dict[str, Holding]] = {}
+for _fmt, _rtype, _holds in _SPELLED:
+    for _held in _holds:
+        _BY_HOLDING.setdefault(type(_held), {})[_rtype] = _held
 
 H = TypeVar("H")
 
@@ -1481,14 +1608,12 @@ H = TypeVar("H")
 def spellings(holding: type[H]) -> dict[str, H]:
     """Resource type -> how its format spells ``holding`` (e.g. ``spellings(AccessKey)``), for
     every type that holds one. Build it once (a module constant), then look types up in it."""
-    return {rtype: held for kind in KINDS for _fmt, rtype, holds in kind.spellings()
-            for held in holds if type(held) is holding}
+    return dict(_BY_HOLDING.get(holding, {}))  # type: ignore[arg-type]
 
 
 def types_holding(*holdings: type) -> tuple[str, ...]:
     """The resource types holding any of ``holdings``, in catalogue order."""
-    return tuple(rtype for kind in KINDS for _fmt, rtype, holds in kind.spellings()
-                 if any(type(held) in holdings for held in holds))
+    return tuple(rtype for _fmt, rtype, holds in _SPELLED if any(type(held) in holdings for held in holds))
 
 
 def by_type(table: Mapping[Kind, H]) -> dict[str, H]:
@@ -1565,7 +1690,7 @@ def hook_targets(limit: int = HOOK_TARGET_LIMIT) -> list[str]:
 def _describe(held: Holding) -> str:
     label = HOLDING[type(held)][0]
     parts = []
-    for name, value in zip(held._fields, held):
+    for name, value in held.fields():
         if name == "reason" or value is None or value == ():
             continue
         if name == "targets" and isinstance(value, tuple):
@@ -1636,7 +1761,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m iacguard.catalogue {hook-targets|docs} [--write]", file=sys.stderr)
         return 2
     if argv[1:] != ["--write"]:
-        print("\n".join(hook_targets()) if argv[0] == "hook-targets" else docs_page(), end="\n")
+        print("\n".join(hook_targets()) if argv[0] == "hook-targets" else docs_page().rstrip("\n"))
         return 0
     relative = HOOK_TEMPLATE if argv[0] == "hook-targets" else DOCS_PAGE
     path = Path(__file__).resolve().parent.parent / relative

@@ -1,16 +1,16 @@
 """Format-neutral views of the resources checks read directly: credentials (access keys, login
 profiles, the account password policy), identity providers, outputs and defaults.
 
-Each view is a frozen dataclass built from a loaded ``Resource`` through the spellings of
+Each view is an immutable named tuple built from a loaded ``Resource`` through the spellings of
 ``iacguard.catalogue``, so a check reads ``key.status`` instead of ``Status`` (CloudFormation) or
 ``status`` (Terraform). Values stay as loaded (``Unknown``, ``Ref``, positioned ``PDict``...);
 ``line`` is where the thing is written. Offered to checks through ``iacguard.checks_api``.
+
+(Named tuples with annotations evaluated at import, not dataclasses: every scan imports this
+module, and a dataclass, or a postponed annotation, costs milliseconds to define.)
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple
 
 from . import catalogue
 from .resource import CLOUDFORMATION, Resource
@@ -30,8 +30,7 @@ _RESOURCE_POLICIES = catalogue.spellings(catalogue.ResourcePolicy)
 _MANAGED_POLICIES = catalogue.spellings(catalogue.ManagedPolicy)
 
 
-@dataclass(frozen=True)
-class AccessKey:
+class AccessKey(NamedTuple):
     """An IAM access key: the user as written (a name, a reference, an unknown) and its status
     (None when unset, which means active)."""
     resource: Resource
@@ -51,8 +50,7 @@ def access_key(resource: Resource) -> AccessKey | None:
     return AccessKey(resource, resource.get(spelling.user), resource.get(spelling.status))
 
 
-@dataclass(frozen=True)
-class LoginProfile:
+class LoginProfile(NamedTuple):
     """A console password of an IAM user. ``resource`` is where it is written: a login profile
     resource of its own, or the user resource holding it as a block. ``user``: the user as
     written (None when the profile is the user's own block). ``password``: the password as
@@ -97,7 +95,7 @@ def login_profile(resource: Resource) -> LoginProfile | None:
                         read(spelling.pgp_key), path(spelling.pgp_key), line)
 
 
-def login_profiles(model: IamModel) -> Iterator[LoginProfile]:
+def login_profiles(model: "IamModel") -> Iterator[LoginProfile]:
     """Every login profile of the scan, type by type in catalogue order, each in scan order."""
     for rtype in _LOGIN_PROFILE_TYPES:
         for resource in model.resources_of(rtype):
@@ -106,8 +104,7 @@ def login_profiles(model: IamModel) -> Iterator[LoginProfile]:
                 yield profile
 
 
-@dataclass(frozen=True)
-class PasswordPolicy:
+class PasswordPolicy(NamedTuple):
     """The account password policy: each setting of ``catalogue.PASSWORD_SETTINGS`` that is
     written (missing: unset)."""
     resource: Resource
@@ -118,15 +115,14 @@ class PasswordPolicy:
         return self.resource.line
 
 
-def password_policies(model: IamModel) -> Iterator[PasswordPolicy]:
+def password_policies(model: "IamModel") -> Iterator[PasswordPolicy]:
     for resource in model.resources_of(*_PASSWORD_POLICY_TYPES):
         spelling = _PASSWORD_POLICIES[resource.type]
         yield PasswordPolicy(resource, {setting: resource.get(prop) for setting, prop in spelling.settings
                                         if resource.get(prop) is not None})
 
 
-@dataclass(frozen=True)
-class IdentityProvider:
+class IdentityProvider(NamedTuple):
     """An IAM identity provider: ``protocol`` "oidc" (``url`` as written) or "saml" (no url)."""
     resource: Resource
     protocol: str
@@ -142,8 +138,7 @@ def identity_provider(resource: Resource) -> IdentityProvider | None:
     return None
 
 
-@dataclass(frozen=True)
-class SsmParameter:
+class SsmParameter(NamedTuple):
     """An SSM parameter: its type as written and its values (property path, value) that are set."""
     resource: Resource
     type: Any
@@ -158,8 +153,7 @@ def ssm_parameter(resource: Resource) -> SsmParameter | None:
                         tuple((prop, resource.get(prop)) for prop in spelling.values if resource.get(prop) is not None))
 
 
-@dataclass(frozen=True)
-class BlockValue:
+class BlockValue(NamedTuple):
     """The value of an output, or the default of a variable or parameter, with its property as
     written (for messages)."""
     resource: Resource
