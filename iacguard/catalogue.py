@@ -1616,6 +1616,14 @@ def types_holding(*holdings: type) -> tuple[str, ...]:
     return tuple(rtype for _fmt, rtype, holds in _SPELLED if any(type(held) in holdings for held in holds))
 
 
+def service_of(rtype: str) -> str:
+    """The service prefix of the resource policies or permissions of ``rtype`` (its row's)."""
+    service = KIND_OF[rtype].service
+    if service is None:
+        raise ValueError(f"{rtype} holds no resource policy or permission")
+    return service
+
+
 def by_type(table: Mapping[Kind, H]) -> dict[str, H]:
     """A table keyed by rows (``{S3_BUCKET: f}``) keyed by each of their resource types."""
     return {rtype: value for kind, value in table.items() for _fmt, rtype, _held in kind.spellings()}

@@ -154,7 +154,7 @@ MANAGED_POLICY_TYPES = {t: (p.policy, p.name, p.targets)
 ATTACHMENT_TYPES = {t: (p.targets, p.policy_arn) for t, p in catalogue.spellings(catalogue.Attachment).items()}
 
 # resource policies: type -> (policy property, target property or None for "itself", service)
-RESOURCE_POLICY_TYPES = {t: (p.policy, p.target, catalogue.KIND_OF[t].service)
+RESOURCE_POLICY_TYPES = {t: (p.policy, p.target, catalogue.service_of(t))
                          for t, p in catalogue.spellings(catalogue.ResourcePolicy).items()}
 
 # CloudFormation properties that hold a policy-like document but are not modelled, and why.
@@ -165,7 +165,7 @@ NOT_MODELLED_POLICY_PROPERTIES = catalogue.not_modelled()
 # Lambda permissions are not documents; they are turned into one-statement resource policies.
 # type: (principal, action, function, source_arn, source_account, org_id, url_auth_type, service)
 LAMBDA_PERMISSION_TYPES = {t: (p.principal, p.action, p.function, p.source_arn, p.source_account, p.org_id,
-                               p.url_auth_type, catalogue.KIND_OF[t].service)
+                               p.url_auth_type, catalogue.service_of(t))
                            for t, p in catalogue.spellings(catalogue.LambdaPermission).items()}
 
 # EventBridge bus permissions: one statement each (the legacy Principal/Action/Condition form, or
