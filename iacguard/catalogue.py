@@ -435,7 +435,8 @@ IAM_USER = Kind(
     cloudformation=("AWS::IAM::User",),
     cfn=(
         Principal("user", "UserName", groups="Groups"),
-        LoginProfile(None, "LoginProfile", "Password", "PasswordResetRequired", None),
+        LoginProfile(user=None, block="LoginProfile", password="Password",
+                     password_reset_required="PasswordResetRequired", pgp_key=None),
     ),
     terraform=("aws_iam_user",),
     tf=(Principal("user", "name"),),
@@ -1233,14 +1234,15 @@ IAM_GROUP_MEMBERSHIP = Kind(
 IAM_ACCESS_KEY = Kind(
     "iam_access_key",
     cloudformation=("AWS::IAM::AccessKey",),
-    cfn=(AccessKey("UserName", "Status", ("SecretAccessKey",)),),
+    cfn=(AccessKey(user="UserName", status="Status", secrets=("SecretAccessKey",)),),
     terraform=("aws_iam_access_key",),
-    tf=(AccessKey("user", "status", ("secret", "ses_smtp_password_v4")),))
+    tf=(AccessKey(user="user", status="status", secrets=("secret", "ses_smtp_password_v4")),))
 
 IAM_USER_LOGIN_PROFILE = Kind(
     "iam_user_login_profile",
     terraform=("aws_iam_user_login_profile",),
-    tf=(LoginProfile("user", None, None, "password_reset_required", "pgp_key"),))
+    tf=(LoginProfile(user="user", block=None, password=None, password_reset_required="password_reset_required",
+                     pgp_key="pgp_key"),))
 
 IAM_INSTANCE_PROFILE = Kind(
     "iam_instance_profile",

@@ -150,7 +150,8 @@ def ssm_parameter(resource: Resource) -> SsmParameter | None:
     if spelling is None:
         return None
     return SsmParameter(resource, resource.get(spelling.type),
-                        tuple((prop, resource.get(prop)) for prop in spelling.values if resource.get(prop) is not None))
+                        tuple((prop, resource.get(prop)) for prop in spelling.values
+                              if resource.get(prop) is not None))
 
 
 class BlockValue(NamedTuple):

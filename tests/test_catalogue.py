@@ -126,7 +126,8 @@ def test_identity_provider_ssm_parameter_and_block_views():
     assert identity_provider(_resource("aws_iam_role", {})) is None
     assert ssm_parameter(_resource("aws_ssm_parameter", {"type": "String", "insecure_value": "v"})).values == \
         (("insecure_value", "v"),)
-    assert ssm_parameter(_resource("AWS::SSM::Parameter", {"Type": "String", "Value": "v"})).values == (("Value", "v"),)
+    cfn_parameter = ssm_parameter(_resource("AWS::SSM::Parameter", {"Type": "String", "Value": "v"}))
+    assert cfn_parameter.values == (("Value", "v"),)
     output = output_value(_resource("Out", {"Value": 1}, source=CLOUDFORMATION, mode="output"))
     assert (output.property, output.value) == ("Value", 1)
     assert default_value(_resource("var", {"default": "d"}, source=TERRAFORM, mode="variable")).value == "d"
