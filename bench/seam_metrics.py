@@ -8,7 +8,9 @@
   CloudFormation and a Terraform spelling of the same property;
 - Any parameters: function parameters of iacguard/ annotated ``Any``;
 - type tables: module-level tables of iacguard/ and checks/ keyed by three or more resource
-  types (``AWS::...`` or ``aws_...``), and the modules holding them.
+  types (``AWS::...`` or ``aws_...``), and the modules holding them. A catalogue of named rows
+  (module-level ``NAME = Kind(...)`` assignments that name resource types, however few each) is
+  one table, whatever the number of its rows.
 
 It reads the files as text (``ast``); it imports and runs nothing.
 """
@@ -93,14 +95,21 @@ def any_parameters(core: list) -> int:
 def type_tables(modules: list, root: Path) -> tuple[int, set[str]]:
     tables, where = 0, set()
     for path, tree in modules:
+        rows = 0
         for node in tree.body:
             if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                 continue
             strings = [c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant)
                        and isinstance(c.value, str) and _TYPE.match(c.value)]
-            if len(set(strings)) >= 3:
+            if strings and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name) \
+                    and node.value.func.id == "Kind":
+                rows += 1
+            elif len(set(strings)) >= 3:
                 tables += 1
                 where.add(str(path.relative_to(root)))
+        if rows:
+            tables += 1
+            where.add(str(path.relative_to(root)))
     return tables, where
 
 

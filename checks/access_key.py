@@ -1,6 +1,6 @@
 """IAG-AK-001: a long-lived IAM access key is created by infrastructure code."""
 
-from iacguard.checks_api import check
+from iacguard.checks_api import access_key as access_key_view, check
 
 BAD_CFN = """\
 DeployKey:
@@ -59,7 +59,7 @@ def access_key(ctx):
     users_by_key = {id(key): principal for principal in model.all_principals() for key in principal.access_keys}
     privileges: dict[str, object] = {}
     for key in model.access_keys:
-        status = key.get("Status", key.get("status"))
+        status = access_key_view(key).status
         user = users_by_key.get(id(key))
         user_name = user.label if user else f"user {_user_text(key)}"
         inactive = isinstance(status, str) and status.lower() == "inactive"
@@ -77,5 +77,5 @@ def access_key(ctx):
 
 
 def _user_text(key):
-    value = key.get("UserName", key.get("user"))
+    value = access_key_view(key).user
     return str(value) if value is not None else "(unknown user)"

@@ -1,6 +1,6 @@
 """IAG-AK-003: an IAM user has more than one active access key."""
 
-from iacguard.checks_api import Unknown, check
+from iacguard.checks_api import Unknown, access_key, check
 
 BAD_CFN = """\
 KeyA:
@@ -61,7 +61,7 @@ def access_key_multiple(ctx):
             continue
         active, maybe = [], []
         for key in user.access_keys:
-            status = key.get("Status", key.get("status"))
+            status = access_key(key).status
             if isinstance(status, Unknown):
                 maybe.append(key)
             elif not (isinstance(status, str) and status.strip().lower() == "inactive"):

@@ -1,6 +1,6 @@
 """IAG-AK-002: an access key's secret is exposed in an output, an SSM String parameter or an environment variable."""
 
-from iacguard.checks_api import check, environment_scopes, secret_references
+from iacguard.checks_api import check, environment_scopes, output_value, secret_references, ssm_parameter
 
 BAD_CFN = """\
 CiKey:
@@ -43,11 +43,6 @@ output "ci_encrypted_secret" {
 }
 """
 
-# SSM parameter types -> (type property, value properties); CloudFormation has no SecureString type
-SSM_PARAMETER_TYPES = {"aws_ssm_parameter": ("type", ("value", "insecure_value")),
-                       "AWS::SSM::Parameter": ("Type", ("Value",))}
-
-
 @check(
     "IAG-AK-002",
     family="access-keys",
@@ -86,23 +81,20 @@ def access_key_secret_exposed(ctx):
 def _places(resource):
     """(label, path, value, severity) of the places of one resource where a secret is exposed."""
     if resource.mode == "output":
-        value = resource.get("value", resource.get("Value"))
+        output = output_value(resource)
         sensitive = resource.get("sensitive") is True
         label = "the sensitive output" if sensitive else "the output"
-        return [(label, "value" if "value" in resource.properties else "Value", value,
-                 "medium" if sensitive else None)]
+        return [(label, output.property, output.value, "medium" if sensitive else None)]
     if resource.mode != "managed":
         return []
     places = []
-    ssm = SSM_PARAMETER_TYPES.get(resource.type)
+    ssm = ssm_parameter(resource)
     if ssm:
-        type_prop, value_props = ssm
-        kind = resource.get(type_prop)
+        kind = ssm.type
         if not (isinstance(kind, str) and kind == "SecureString"):
-            for prop in value_props:
-                if resource.get(prop) is not None:
-                    places.append((f"the SSM parameter (type {kind if isinstance(kind, str) else 'String'})",
-                                   prop, resource.get(prop), None))
+            for prop, value in ssm.values:
+                places.append((f"the SSM parameter (type {kind if isinstance(kind, str) else 'String'})",
+                               prop, value, None))
     for path, value in environment_scopes(resource):
         places.append((f"the environment ({path})", path, value, None))
     return places

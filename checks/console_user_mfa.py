@@ -1,6 +1,6 @@
 """IAG-MFA-001: an IAM user with console access is not required to use MFA."""
 
-from iacguard.checks_api import check, mfa_enforcing_deny, unknown_policies
+from iacguard.checks_api import check, login_profile, mfa_enforcing_deny, unknown_policies
 
 BAD_CFN = """\
 Alice:
@@ -100,7 +100,7 @@ def console_user_mfa(ctx):
             continue
         unknown = unknown_policies(user)
         for profile in user.login_profiles:
-            line = getattr(profile.get("LoginProfile"), "line", 0) or profile.line
+            line = login_profile(profile).line
             if unknown:
                 ctx.report(profile, f"{profile.address}: console access for {user.label} with no MFA-enforcing "
                                     f"Deny in its readable policies; could not confirm the rest: "

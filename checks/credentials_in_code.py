@@ -1,6 +1,6 @@
 """IAG-ROOT-002: AWS credentials are written into infrastructure code."""
 
-from iacguard.checks_api import check, environment_scopes, find_credentials, might_hold_credentials
+from iacguard.checks_api import check, default_value, environment_scopes, find_credentials, might_hold_credentials
 
 BAD_CFN = """\
 Worker:
@@ -99,7 +99,7 @@ def _scopes(resource):
     if resource.mode == "provider":
         return [(_SOURCES["provider"], "", resource.properties)]
     if resource.mode in ("variable", "parameter"):
-        default = resource.get("default", resource.get("Default"))
+        default = default_value(resource).value
         if default is None:
             return []
         name = resource.address.rsplit(".", 1)[-1]

@@ -1,6 +1,6 @@
 """IAG-MFA-004: a console password is written in the template or kept in clear in state."""
 
-from iacguard.checks_api import Unknown, check
+from iacguard.checks_api import Unknown, check, login_profiles
 
 BAD_CFN = """\
 Bob:
@@ -57,22 +57,16 @@ def login_profile_password(ctx):
     and not a value chosen at deploy time (a parameter without default) — high. Terraform HCL and
     plan: an `aws_iam_user_login_profile` without `pgp_key`, whose generated password Terraform
     keeps in clear in its state — medium. The password itself is never printed."""
-    for user in ctx.model.resources_of("AWS::IAM::User"):
-        profile = user.get("LoginProfile")
-        if not isinstance(profile, dict):
-            continue
-        password = profile.get("Password")
+    for profile in login_profiles(ctx.model):
+        password, where = profile.password, profile.resource
         if isinstance(password, str) and not isinstance(password, Unknown) and _DYNAMIC_REFERENCE not in password:
-            ctx.report(user, f"{user.address}: LoginProfile.Password is written in the template (or as a parameter "
-                             f"default) in clear text", line=getattr(profile, "line", 0) or user.line, key="password")
-    for profile in ctx.model.resources_of("aws_iam_user_login_profile"):
-        pgp_key = profile.get("pgp_key")
-        if pgp_key is None or pgp_key == "":
-            ctx.report(profile, f"{profile.address}: no pgp_key, so the generated console password of "
-                                f"{_user(profile)} is stored in clear text in the Terraform state",
+            ctx.report(where, f"{where.address}: {profile.password_property} is written in the template (or as a "
+                              f"parameter default) in clear text", line=profile.line, key="password")
+        if profile.pgp_key_property is not None and (profile.pgp_key is None or profile.pgp_key == ""):
+            ctx.report(where, f"{where.address}: no {profile.pgp_key_property}, so the generated console password "
+                              f"of {_user(profile)} is stored in clear text in the Terraform state",
                        severity="medium", key="state")
 
 
 def _user(profile):
-    user = profile.get("user")
-    return f"user {user}" if user is not None else "the user"
+    return f"user {profile.user}" if profile.user is not None else "the user"

@@ -1,6 +1,6 @@
 """IAG-MFA-005: a console password is not required to be changed at first sign-in."""
 
-from iacguard.checks_api import Unknown, check
+from iacguard.checks_api import Unknown, check, login_profiles
 
 BAD_CFN = """\
 Carol:
@@ -50,14 +50,8 @@ def login_profile_reset(ctx):
     """Reports a login profile (`LoginProfile` of `AWS::IAM::User`, `aws_iam_user_login_profile`
     in HCL and plans) whose password reset flag is not `true` (unset means false). A flag not
     known before deploy is reported at low severity as unresolved."""
-    model = ctx.model
-    for user in model.resources_of("AWS::IAM::User"):
-        profile = user.get("LoginProfile")
-        if isinstance(profile, dict):
-            _check(ctx, user, profile.get("PasswordResetRequired"), "LoginProfile.PasswordResetRequired",
-                   getattr(profile, "line", 0) or user.line)
-    for profile in model.resources_of("aws_iam_user_login_profile"):
-        _check(ctx, profile, profile.get("password_reset_required"), "password_reset_required", profile.line)
+    for profile in login_profiles(ctx.model):
+        _check(ctx, profile.resource, profile.password_reset_required, profile.password_reset_property, profile.line)
 
 
 def _check(ctx, resource, flag, name, line):

@@ -2,7 +2,7 @@
 
 import re
 
-from iacguard.checks_api import Unknown, check, statement_evidence
+from iacguard.checks_api import Unknown, check, identity_provider, statement_evidence
 
 BAD_CFN = """\
 DeployRole:
@@ -58,7 +58,6 @@ resource "aws_iam_role" "deploy" {
 GITHUB = "token.actions.githubusercontent.com"
 # identity pools: the audience (pool id) is what ties the token to your pool
 _AUDIENCE_PROVIDERS = ("cognito-identity.amazonaws.com",)
-_PROVIDER_TYPES = {"aws_iam_openid_connect_provider": "url", "AWS::IAM::OIDCProvider": "Url"}
 _GITHUB_SUBJECT = re.compile(r"repo:[^/*?]+/")
 
 
@@ -121,10 +120,11 @@ def _provider_host(model, resource, value):
     cannot be resolved."""
     if isinstance(value, Unknown):
         for target in model.referenced(resource, value):
-            prop = _PROVIDER_TYPES.get(target.type)
-            if prop and isinstance(target.get(prop), str) and not isinstance(target.get(prop), Unknown):
-                return target.get(prop).split("://", 1)[-1].rstrip("/")
-            if target.type in ("aws_iam_saml_provider", "AWS::IAM::SAMLProvider"):
+            provider = identity_provider(target)
+            if provider and provider.protocol == "oidc" and isinstance(provider.url, str) \
+                    and not isinstance(provider.url, Unknown):
+                return provider.url.split("://", 1)[-1].rstrip("/")
+            if provider and provider.protocol == "saml":
                 return ""
         text = value.text
     else:

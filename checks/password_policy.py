@@ -1,6 +1,6 @@
 """IAG-MFA-003: the account password policy is weaker than Security Hub's IAM.7/IAM.11-17 values."""
 
-from iacguard.checks_api import Unknown, check
+from iacguard.checks_api import Unknown, check, password_policies
 
 BAD_TF = """\
 resource "aws_iam_account_password_policy" "this" {
@@ -21,7 +21,6 @@ resource "aws_iam_account_password_policy" "this" {
 }
 """
 
-PASSWORD_POLICY_TYPES = ("aws_iam_account_password_policy",)
 # attribute -> (Security Hub control, requirement text, test on a known value, AWS default when unset)
 REQUIREMENTS = {
     "require_uppercase_characters": ("IAM.11", "require an uppercase letter", lambda v: v is True, False),
@@ -75,10 +74,11 @@ def password_policy(ctx):
     length 6). A value not known before deploy is named as unresolved (low severity when it is
     the only problem). One finding per policy, naming every setting below those values.
     CloudFormation has no password-policy resource type, so templates cannot be checked."""
-    for resource in ctx.model.resources_of(*PASSWORD_POLICY_TYPES):
+    for policy in password_policies(ctx.model):
+        resource = policy.resource
         weak, unresolved, controls = [], [], []
         for attribute, (control, requirement, passes, default) in REQUIREMENTS.items():
-            raw = resource.get(attribute)
+            raw = policy.settings.get(attribute)
             value = default if raw is None else _typed(raw, default)
             if isinstance(value, Unknown):
                 unresolved.append(f"could not resolve {attribute} ({value}); passwords must {requirement}")

@@ -1,6 +1,6 @@
 """IAG-EXT-001: a resource or trust policy lets anyone in, with no restricting condition."""
 
-from iacguard.checks_api import (BUCKET_TYPES, bucket_exposures, bucket_for, check, exposed_policies,
+from iacguard.checks_api import (BUCKET_TYPES, bucket_exposures, bucket_for, check, exposed_policies, policy_bucket,
                                  policy_exposures, statement_evidence)
 
 BAD_CFN = """\
@@ -93,7 +93,7 @@ def public_resource_policy(ctx):
             severity, note = None, ""
             if policy.service == "s3":
                 bucket = policy.target if policy.target is not None and policy.target.type in BUCKET_TYPES else \
-                    bucket_for(model, node.resource, node.resource.get("bucket", node.resource.get("Bucket")))
+                    bucket_for(model, node.resource, policy_bucket(node.resource))
                 block = blocks.get(id(bucket)) if bucket is not None else None
                 if block is not None and (block.flag("RestrictPublicBuckets") is True or
                                           block.flag("BlockPublicPolicy") is True):

@@ -1,6 +1,6 @@
 """IAG-ROOT-001: an access key is created for the root user."""
 
-from iacguard.checks_api import check
+from iacguard.checks_api import access_key, check
 
 BAD_CFN = """\
 RootKey:
@@ -65,7 +65,7 @@ def root_access_key(ctx):
                                 f"\"root\"; a user named like the root user hides what the key belongs to",
                            severity="medium", key="root-named-user")
             continue
-        user = key.get("UserName", key.get("user"))
+        user = access_key(key).user
         if not isinstance(user, str):
             continue  # a reference or an unknown name: not a literal root user
         name = user.strip()

@@ -1,6 +1,6 @@
 """IAG-GR-001: a policy is attached directly to an IAM user."""
 
-from iacguard.checks_api import check
+from iacguard.checks_api import check, policy_attached_to
 
 BAD_CFN = """\
 Dave:
@@ -75,7 +75,7 @@ def user_attached_policy(ctx):
 
 
 def _lists_user(model, policy_resource, user):
-    users = policy_resource.get("Users")
+    users = policy_attached_to(policy_resource, "user")
     if users is None:
         return False
     if user.resource in model.referenced(policy_resource, users):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 
+from . import catalogue
 from .values import Partial, Ref, Unknown
 
 
@@ -63,64 +64,9 @@ _HOLES = {
     "provider": "^\\s",  # an OIDC provider's URL without scheme (may hold a port)
 }
 
-_REGIONAL = "arn:{partition}:%s:{region}:{account}:%s"
-_GLOBAL_IAM = "arn:{partition}:iam::{account}:%s"
-
-# (resource type, attribute) -> ARN template. The attribute is the one whose value is the ARN
-# (``id`` where the provider sets the ID to the ARN).
-ARN_SHAPES: dict[tuple[str, str], str] = {
-    # EventBridge Pipes sources, enrichments and targets
-    ("aws_sqs_queue", "arn"): _REGIONAL % ("sqs", "{name}"),
-    ("aws_kinesis_stream", "arn"): _REGIONAL % ("kinesis", "stream/{name}"),
-    ("aws_dynamodb_table", "arn"): _REGIONAL % ("dynamodb", "table/{name}"),
-    ("aws_dynamodb_table", "stream_arn"): _REGIONAL % ("dynamodb", "table/{name}/stream/{streamlabel}"),
-    ("aws_lambda_function", "arn"): _REGIONAL % ("lambda", "function:{name}"),
-    ("aws_lambda_function", "qualified_arn"): _REGIONAL % ("lambda", "function:{name}:{version}"),
-    ("aws_lambda_alias", "arn"): _REGIONAL % ("lambda", "function:{name}:{version}"),
-    ("aws_sfn_state_machine", "arn"): _REGIONAL % ("states", "stateMachine:{statemachine}"),
-    ("aws_sfn_state_machine", "id"): _REGIONAL % ("states", "stateMachine:{statemachine}"),
-    ("aws_cloudwatch_event_bus", "arn"): _REGIONAL % ("events", "event-bus/{rest}"),
-    ("aws_cloudwatch_event_api_destination", "arn"): _REGIONAL % ("events", "api-destination/{rest}"),
-    ("aws_cloudwatch_event_connection", "arn"): _REGIONAL % ("events", "connection/{rest}"),
-    ("aws_cloudwatch_event_rule", "arn"): _REGIONAL % ("events", "rule/{rest}"),
-    ("aws_cloudwatch_event_archive", "arn"): _REGIONAL % ("events", "archive/{rest}"),
-    ("aws_cloudwatch_log_group", "arn"): _REGIONAL % ("logs", "log-group:{loggroup}"),  # no ":*"
-    ("aws_sns_topic", "arn"): _REGIONAL % ("sns", "{name}"),
-    ("aws_sns_topic", "id"): _REGIONAL % ("sns", "{name}"),
-    ("aws_kinesis_firehose_delivery_stream", "arn"): _REGIONAL % ("firehose", "deliverystream/{name}"),
-    ("aws_ecs_cluster", "arn"): _REGIONAL % ("ecs", "cluster/{name}"),
-    ("aws_ecs_cluster", "id"): _REGIONAL % ("ecs", "cluster/{name}"),
-    ("aws_ecs_task_definition", "arn"): _REGIONAL % ("ecs", "task-definition/{name}:{revision}"),
-    ("aws_ecs_task_definition", "arn_without_revision"): _REGIONAL % ("ecs", "task-definition/{name}"),
-    ("aws_batch_job_queue", "arn"): _REGIONAL % ("batch", "job-queue/{name}"),
-    ("aws_batch_job_definition", "arn"): _REGIONAL % ("batch", "job-definition/{name}:{revision}"),
-    ("aws_batch_compute_environment", "arn"): _REGIONAL % ("batch", "compute-environment/{name}"),
-    ("aws_msk_cluster", "arn"): _REGIONAL % ("kafka", "cluster/{rest}"),
-    ("aws_msk_serverless_cluster", "arn"): _REGIONAL % ("kafka", "cluster/{rest}"),
-    ("aws_mq_broker", "arn"): _REGIONAL % ("mq", "broker:{name}:{id}"),
-    ("aws_api_gateway_rest_api", "execution_arn"): _REGIONAL % ("execute-api", "{id}"),
-    ("aws_apigatewayv2_api", "execution_arn"): _REGIONAL % ("execute-api", "{id}"),
-    ("aws_redshift_cluster", "arn"): _REGIONAL % ("redshift", "cluster:{name}"),
-    # IAM
-    ("aws_iam_role", "arn"): _GLOBAL_IAM % "role/{iam}",
-    ("aws_iam_user", "arn"): _GLOBAL_IAM % "user/{iam}",
-    ("aws_iam_group", "arn"): _GLOBAL_IAM % "group/{iam}",
-    ("aws_iam_policy", "arn"): _GLOBAL_IAM % "policy/{iam}",
-    ("aws_iam_policy", "id"): _GLOBAL_IAM % "policy/{iam}",
-    ("aws_iam_instance_profile", "arn"): _GLOBAL_IAM % "instance-profile/{iam}",
-    ("aws_iam_openid_connect_provider", "arn"): _GLOBAL_IAM % "oidc-provider/{provider}",
-    ("aws_iam_saml_provider", "arn"): _GLOBAL_IAM % "saml-provider/{iam}",
-    # storage, keys and secrets
-    ("aws_s3_bucket", "arn"): "arn:{partition}:s3:::{bucket}",
-    ("aws_kms_key", "arn"): _REGIONAL % ("kms", "key/{id}"),
-    ("aws_kms_replica_key", "arn"): _REGIONAL % ("kms", "key/{id}"),
-    ("aws_kms_alias", "arn"): _REGIONAL % ("kms", "alias/{rest}"),
-    ("aws_secretsmanager_secret", "arn"): _REGIONAL % ("secretsmanager", "secret:{secret}"),
-    ("aws_secretsmanager_secret", "id"): _REGIONAL % ("secretsmanager", "secret:{secret}"),
-    ("aws_ssm_parameter", "arn"): _REGIONAL % ("ssm", "parameter/{rest}"),
-    ("aws_ecr_repository", "arn"): _REGIONAL % ("ecr", "repository/{rest}"),
-    ("aws_codebuild_project", "arn"): _REGIONAL % ("codebuild", "project/{name}"),
-}
+# (resource type, attribute) -> ARN template: the ``arns`` column of iacguard/catalogue.py. The
+# attribute is the one whose value is the ARN (``id`` where the provider sets the ID to the ARN).
+ARN_SHAPES: dict[tuple[str, str], str] = catalogue.arn_shapes()
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -55,27 +55,36 @@ from .iam.public_access import BUCKET_TYPES, AccessPointBlock, BucketExposure, F
 from .iam.sharing import Share  # noqa: F401  (re-exported)
 from .resource import Resource  # noqa: F401  (re-exported)
 from .severity import lower_severity  # noqa: F401  (re-exported)
+# format-neutral views of credentials, identity providers, outputs and defaults (iacguard/resource_views.py)
+from .resource_views import (AccessKey, BlockValue, IdentityProvider, LoginProfile, PasswordPolicy,  # noqa: F401
+                             SsmParameter, access_key, default_value, identity_provider, login_profile,
+                             login_profiles, output_value, password_policies, policy_attached_to, policy_bucket,
+                             ssm_parameter)
 
 # The surface, by name; everything else here is private
 __all__ = [
-    "access_level", "access_point_blocks", "AccessPointBlock", "Analysis", "ANYONE",
-    "BASELINE_PROFILE", "bucket_exposures", "bucket_for", "BUCKET_TYPES", "BucketExposure",
-    "changes_its_own_permissions", "check", "CheckContext", "condition_effect", "ConditionEffect",
-    "covers_assume_role", "CredentialHit", "DATA_READ_ACTIONS", "declares_boundary",
-    "denies_root_user", "describe_conditions", "describe_grant_conditions", "environment_scopes",
-    "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions",
-    "expanded_actions", "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials",
-    "Finding", "FUNCTION_PERMISSION_TYPES", "function_urls", "FunctionUrl", "glob_match", "Grant",
-    "groups_of", "IamModel", "lower_severity", "managed_policy_privilege", "MethodUse",
-    "mfa_enforcing_deny", "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "OUTSIDE",
-    "person_principal", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode",
-    "Principal", "PrincipalRef", "Privilege", "PUBLIC_ACCESS_BLOCK_FLAGS", "registered_checks",
+    "access_key", "access_level", "access_point_blocks", "AccessKey", "AccessPointBlock",
+    "Analysis", "ANYONE", "BASELINE_PROFILE", "BlockValue", "bucket_exposures", "bucket_for",
+    "BUCKET_TYPES", "BucketExposure", "changes_its_own_permissions", "check", "CheckContext",
+    "condition_effect", "ConditionEffect", "covers_assume_role", "CredentialHit",
+    "DATA_READ_ACTIONS", "declares_boundary", "default_value", "denies_root_user",
+    "describe_conditions", "describe_grant_conditions", "environment_scopes", "EscalationAnalysis",
+    "every_action_entry", "every_of_type", "expand_actions", "expanded_actions", "exposed_policies",
+    "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
+    "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "IamModel",
+    "identity_provider", "IdentityProvider", "login_profile", "login_profiles", "LoginProfile",
+    "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
+    "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
+    "password_policies", "PasswordPolicy", "person_principal", "policy_attached_to",
+    "policy_bucket", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode", "Principal",
+    "PrincipalRef", "Privilege", "PUBLIC_ACCESS_BLOCK_FLAGS", "registered_checks",
     "report_statement", "requires_external_id", "Resource", "resource_scope",
     "resource_suppressions", "resources_text", "ResourceScope", "restrictable", "root_monitoring",
     "RootMonitoring", "secret_references", "SecretReference", "SERVICE_SOURCE_KEYS",
     "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "Share", "shares",
-    "Statement", "statement_allows_everything", "statement_evidence", "statement_name", "summarize",
-    "TRAIL_TYPES", "UNKNOWN", "Unknown", "unknown_policies", "Zone",
+    "ssm_parameter", "SsmParameter", "Statement", "statement_allows_everything",
+    "statement_evidence", "statement_name", "summarize", "TRAIL_TYPES", "UNKNOWN", "Unknown",
+    "unknown_policies", "Zone",
 ]
 
 

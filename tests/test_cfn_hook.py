@@ -4,6 +4,7 @@ stands in for S3 behind the handler's test-only loopback switch."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -482,8 +483,15 @@ def test_hook_template_shape():
     assert set(hook["TargetOperations"]) == {"RESOURCE", "STACK", "CHANGE_SET"}
     assert {"Alias", "ExecutionRole", "FailureMode", "HookStatus", "LambdaFunction"} <= set(hook)
     names = hook["TargetFilters"]["TargetNames"]
-    assert "AWS::IAM::*" in names and "AWS::S3::BucketPolicy" in names and len(names) <= 50
-    # every CloudFormation type the model reads a resource policy or a share from is a target
+    # CloudFormation Hooks take at most 50 target names, each Service::Type with wildcards
+    assert "AWS::IAM::*" in names and len(names) <= 50 and len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9*]{1,64}::[A-Za-z0-9*]{1,64}::[A-Za-z0-9*]{1,64}", n) for n in names)
+    # the list is generated from the catalogue (python -m iacguard.catalogue hook-targets --write)
+    from iacguard import catalogue
+
+    assert names == catalogue.hook_targets(), "run: python -m iacguard.catalogue hook-targets --write"
+    # every CloudFormation type the model reads a principal, policy, share or credential from is a
+    # target, the tables the model and the analyses use included
     import fnmatch
 
     from iacguard.iam import model, sharing
@@ -491,9 +499,11 @@ def test_hook_template_shape():
     modelled = {t for table in (model.RESOURCE_POLICY_TYPES, model.LAMBDA_PERMISSION_TYPES,
                                 model.EVENT_BUS_PERMISSION_TYPES, sharing.SHARING_TYPES, model.PRINCIPAL_TYPES,
                                 model.INLINE_POLICY_TYPES, model.MANAGED_POLICY_TYPES, model.SCP_TYPES,
-                                model.PERMISSION_SET_TYPES)
+                                model.PERMISSION_SET_TYPES, model.ACCESS_KEY_TYPES, model.LOGIN_PROFILE_BLOCKS,
+                                model.MEMBERSHIP_TYPES, model.ATTACHMENT_TYPES, model.INSTANCE_PROFILE_TYPES)
                 for t in table if t.startswith("AWS::")}
-    assert modelled and not [t for t in modelled if not any(fnmatch.fnmatchcase(t, n) for n in names)]
+    assert modelled <= set(catalogue.hook_types())
+    assert not [t for t in catalogue.hook_types() if not any(fnmatch.fnmatchcase(t, n) for n in names)]
     function = next(b for b in resources.values() if b["Type"] == "AWS::Lambda::Function")["Properties"]
     assert function["Handler"] == "iacguard.integrations.cfn_hook.handler"
     assert function["Timeout"] < 30  # the hook waits 30 s

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .. import catalogue
 from ..resource import Resource
 from ..values import Unknown
 from .policy import Statement
@@ -29,15 +30,14 @@ __all__ = ["RootMonitoring", "root_monitoring", "event_pattern_matches_root", "f
 
 BASELINE_PROFILE = "account-baseline"
 
-EVENT_RULE_TYPES = {"aws_cloudwatch_event_rule": ("event_pattern", "state", "is_enabled"),
-                    "AWS::Events::Rule": ("EventPattern", "State", None)}
-EVENT_TARGET_TYPES = {"aws_cloudwatch_event_target": "rule"}
-METRIC_FILTER_TYPES = {"aws_cloudwatch_log_metric_filter": ("pattern", "metric_transformation", "name", "namespace"),
-                       "AWS::Logs::MetricFilter": ("FilterPattern", "MetricTransformations", "MetricName",
-                                                   "MetricNamespace")}
-ALARM_TYPES = {"aws_cloudwatch_metric_alarm": ("metric_name", "namespace"),
-               "AWS::CloudWatch::Alarm": ("MetricName", "Namespace")}
-TRAIL_TYPES = ("aws_cloudtrail", "AWS::CloudTrail::Trail")
+# (views of iacguard/catalogue.py)
+EVENT_RULE_TYPES = {t: (p.pattern, p.state, p.enabled, p.targets, p.name)
+                    for t, p in catalogue.spellings(catalogue.EventRule).items()}
+EVENT_TARGET_TYPES = {t: p.rule for t, p in catalogue.spellings(catalogue.EventTarget).items()}
+METRIC_FILTER_TYPES = {t: (p.pattern, p.transformation, p.name, p.namespace)
+                       for t, p in catalogue.spellings(catalogue.MetricFilter).items()}
+ALARM_TYPES = {t: (p.metric, p.namespace) for t, p in catalogue.spellings(catalogue.Alarm).items()}
+TRAIL_TYPES = catalogue.types_holding(catalogue.Trail)
 _ROOT_FILTER = re.compile(r"userIdentity\.type\s*=\s*\"?Root\"?", re.IGNORECASE)
 _SAMPLE = ("s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "organizations:LeaveOrganization")
 
@@ -111,17 +111,17 @@ def root_monitoring(model: Any, group: str) -> RootMonitoring:
     alarms = [r for r in members if r.type in ALARM_TYPES]
     for resource in members:
         if resource.type in EVENT_RULE_TYPES:
-            pattern_prop, state_prop, enabled_prop = EVENT_RULE_TYPES[resource.type]
+            pattern_prop, state_prop, enabled_prop, targets_prop, name_prop = EVENT_RULE_TYPES[resource.type]
             if not event_pattern_matches_root(resource.get(pattern_prop)):
                 continue
             state = resource.get(state_prop)
             enabled = resource.get(enabled_prop) if enabled_prop else None
             disabled = (isinstance(state, str) and state.upper() == "DISABLED") or enabled is False
-            if resource.type == "AWS::Events::Rule":
-                has_target = bool(resource.get("Targets"))
+            if targets_prop:
+                has_target = bool(resource.get(targets_prop))
             else:
                 has_target = any(resource in model.referenced(t, t.get(EVENT_TARGET_TYPES[t.type]))
-                                 or t.get(EVENT_TARGET_TYPES[t.type]) == resource.get("name") for t in targets)
+                                 or t.get(EVENT_TARGET_TYPES[t.type]) == resource.get(name_prop) for t in targets)
             (found.untargeted_rules if disabled or not has_target else found.rules).append(resource)
         elif resource.type in METRIC_FILTER_TYPES:
             pattern_prop, transform_prop, name_prop, namespace_prop = METRIC_FILTER_TYPES[resource.type]

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from .. import catalogue
 from ..values import Unknown, line_of
 
 __all__ = ["CredentialHit", "SecretReference", "find_credentials", "mask", "is_documentation_example",
@@ -36,10 +37,7 @@ _HEX = re.compile(r"[0-9a-fA-F]{40}")
 _SECRET_NAME = re.compile(r"secret", re.IGNORECASE)
 
 # access key resource type -> attributes that hold the secret in clear text
-SECRET_ATTRIBUTES = {
-    "aws_iam_access_key": frozenset({"secret", "ses_smtp_password_v4"}),
-    "AWS::IAM::AccessKey": frozenset({"SecretAccessKey"}),
-}
+SECRET_ATTRIBUTES = {t: frozenset(p.secrets) for t, p in catalogue.spellings(catalogue.AccessKey).items()}
 
 
 @dataclass(frozen=True)
@@ -247,13 +245,8 @@ def secret_references(model: Any, resource: Any, value: Any, *, path: str = "") 
 # --- where credentials are written ------------------------------------------------------------
 
 # resource type -> path of its environment variables (a map, or ECS container definitions)
-LAMBDA_ENVIRONMENT = {
-    "aws_lambda_function": ("environment", "variables"),
-    "AWS::Lambda::Function": ("Environment", "Variables"),
-    "AWS::Serverless::Function": ("Environment", "Variables"),
-}
-ECS_CONTAINER_DEFINITIONS = {"aws_ecs_task_definition": "container_definitions",
-                             "AWS::ECS::TaskDefinition": "ContainerDefinitions"}
+LAMBDA_ENVIRONMENT = {t: p.path for t, p in catalogue.spellings(catalogue.Environment).items()}
+ECS_CONTAINER_DEFINITIONS = {t: p.property for t, p in catalogue.spellings(catalogue.ContainerDefinitions).items()}
 
 
 def _step(value: Any, name: str) -> Any:

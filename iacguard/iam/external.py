@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .. import catalogue
 from ..values import Ref, Unknown
 from .actions import action_info, expand_actions
 from .conditions import Condition, arn_match
@@ -621,7 +622,7 @@ def is_deploy_input(value: Any) -> bool:
 
 # Lambda function permissions for a service principal: what their source conditions decide is
 # judged by IAG-EXT-006 (confused deputy)
-FUNCTION_PERMISSION_TYPES = {"aws_lambda_permission", "AWS::Lambda::Permission"}
+FUNCTION_PERMISSION_TYPES = set(catalogue.LAMBDA_PERMISSION.types)
 SERVICE_SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid",
                        "aws:sourceorgpaths"}
 

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+from .. import catalogue
 from ..resource import CLOUDFORMATION, MODULE_ARGUMENT_POLICY, Resource
 from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, describe_unknown_value, line_of
 from . import managed as managed_policies
@@ -135,234 +136,55 @@ class Unresolved:
     origins: tuple | None = None
 
 
-# --- resource type tables -------------------------------------------------------------------
+# --- resource type tables ---------------------------------------------------------------------
+# Views of iacguard/catalogue.py (the one place that names resource types), built once at import.
 
 # principal resource type -> (kind, name property)
-PRINCIPAL_TYPES = {
-    "aws_iam_user": ("user", "name"),
-    "aws_iam_group": ("group", "name"),
-    "aws_iam_role": ("role", "name"),
-    "AWS::IAM::User": ("user", "UserName"),
-    "AWS::IAM::Group": ("group", "GroupName"),
-    "AWS::IAM::Role": ("role", "RoleName"),
-}
+PRINCIPAL_TYPES = {t: (p.kind, p.name) for t, p in catalogue.spellings(catalogue.Principal).items()}
 
 # inline policy resources: type -> ((principal kind, principal property), ...), policy property, name property
-INLINE_POLICY_TYPES = {
-    "aws_iam_user_policy": ((("user", "user"),), "policy", "name"),
-    "aws_iam_group_policy": ((("group", "group"),), "policy", "name"),
-    "aws_iam_role_policy": ((("role", "role"),), "policy", "name"),
-    "AWS::IAM::UserPolicy": ((("user", "UserName"),), "PolicyDocument", "PolicyName"),
-    "AWS::IAM::GroupPolicy": ((("group", "GroupName"),), "PolicyDocument", "PolicyName"),
-    "AWS::IAM::RolePolicy": ((("role", "RoleName"),), "PolicyDocument", "PolicyName"),
-    # AWS::IAM::Policy is an inline policy added to each listed principal
-    "AWS::IAM::Policy": ((("user", "Users"), ("group", "Groups"), ("role", "Roles")), "PolicyDocument", "PolicyName"),
-}
+INLINE_POLICY_TYPES = {t: (p.targets, p.policy, p.name)
+                       for t, p in catalogue.spellings(catalogue.InlinePolicy).items()}
 
 # managed policy resources: type -> (policy property, name property, ((kind, property), ...) attachments)
-MANAGED_POLICY_TYPES = {
-    "aws_iam_policy": ("policy", "name", ()),
-    "AWS::IAM::ManagedPolicy": ("PolicyDocument", "ManagedPolicyName",
-                                (("user", "Users"), ("group", "Groups"), ("role", "Roles"))),
-}
+MANAGED_POLICY_TYPES = {t: (p.policy, p.name, p.targets)
+                        for t, p in catalogue.spellings(catalogue.ManagedPolicy).items()}
 
 # attachment resources: type -> (((kind, property), ...), policy-arn property)
-ATTACHMENT_TYPES = {
-    "aws_iam_user_policy_attachment": ((("user", "user"),), "policy_arn"),
-    "aws_iam_group_policy_attachment": ((("group", "group"),), "policy_arn"),
-    "aws_iam_role_policy_attachment": ((("role", "role"),), "policy_arn"),
-    "aws_iam_policy_attachment": ((("user", "users"), ("group", "groups"), ("role", "roles")), "policy_arn"),
-    "aws_iam_role_policy_attachments_exclusive": ((("role", "role_name"),), "policy_arns"),
-    "aws_iam_user_policy_attachments_exclusive": ((("user", "user_name"),), "policy_arns"),
-    "aws_iam_group_policy_attachments_exclusive": ((("group", "group_name"),), "policy_arns"),
-}
+ATTACHMENT_TYPES = {t: (p.targets, p.policy_arn) for t, p in catalogue.spellings(catalogue.Attachment).items()}
 
 # resource policies: type -> (policy property, target property or None for "itself", service)
-RESOURCE_POLICY_TYPES = {
-    "aws_s3_bucket_policy": ("policy", "bucket", "s3"),
-    "aws_s3_bucket": ("policy", None, "s3"),
-    "aws_s3_access_point": ("policy", "bucket", "s3"),
-    "aws_s3control_access_point_policy": ("policy", "access_point_arn", "s3"),
-    "aws_kms_key": ("policy", None, "kms"),
-    "aws_kms_key_policy": ("policy", "key_id", "kms"),
-    "aws_sqs_queue": ("policy", None, "sqs"),
-    "aws_sqs_queue_policy": ("policy", "queue_url", "sqs"),
-    "aws_sns_topic": ("policy", None, "sns"),
-    "aws_sns_topic_policy": ("policy", "arn", "sns"),
-    "aws_ecr_repository_policy": ("policy", "repository", "ecr"),
-    "aws_secretsmanager_secret": ("policy", None, "secretsmanager"),
-    "aws_secretsmanager_secret_policy": ("policy", "secret_arn", "secretsmanager"),
-    "aws_opensearch_domain": ("access_policies", None, "es"),
-    "aws_opensearch_domain_policy": ("access_policies", "domain_name", "es"),
-    "aws_elasticsearch_domain": ("access_policies", None, "es"),
-    "aws_elasticsearch_domain_policy": ("access_policies", "domain_name", "es"),
-    "aws_glacier_vault": ("access_policy", None, "glacier"),
-    "aws_efs_file_system_policy": ("policy", "file_system_id", "elasticfilesystem"),
-    "aws_backup_vault_policy": ("policy", "backup_vault_name", "backup"),
-    "aws_cloudwatch_event_bus_policy": ("policy", "event_bus_name", "events"),
-    "aws_api_gateway_rest_api": ("policy", None, "execute-api"),
-    "aws_api_gateway_rest_api_policy": ("policy", "rest_api_id", "execute-api"),
-    "aws_dynamodb_resource_policy": ("policy", "resource_arn", "dynamodb"),
-    "aws_kinesis_resource_policy": ("policy", "resource_arn", "kinesis"),
-    "aws_glue_resource_policy": ("policy", None, "glue"),
-    "aws_cloudwatch_log_resource_policy": ("policy_document", None, "logs"),
-    "aws_cloudwatch_log_destination_policy": ("access_policy", "destination_name", "logs"),
-    "aws_codeartifact_domain_permissions_policy": ("policy_document", "domain", "codeartifact"),
-    "aws_codeartifact_repository_permissions_policy": ("policy_document", "repository", "codeartifact"),
-    "aws_ecr_registry_policy": ("policy", None, "ecr"),
-    "aws_ecrpublic_repository_policy": ("policy", "repository_name", "ecr-public"),
-    "aws_s3control_object_lambda_access_point_policy": ("policy", "name", "s3-object-lambda"),
-    "aws_acmpca_policy": ("policy", "resource_arn", "acm-pca"),
-    "aws_ses_identity_policy": ("policy", "identity", "ses"),
-    "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket", "s3"),
-    "AWS::S3::AccessPoint": ("Policy", "Bucket", "s3"),
-    "AWS::KMS::Key": ("KeyPolicy", None, "kms"),
-    "AWS::SQS::QueuePolicy": ("PolicyDocument", "Queues", "sqs"),
-    "AWS::SNS::TopicPolicy": ("PolicyDocument", "Topics", "sns"),
-    "AWS::ECR::Repository": ("RepositoryPolicyText", None, "ecr"),
-    "AWS::SecretsManager::ResourcePolicy": ("ResourcePolicy", "SecretId", "secretsmanager"),
-    "AWS::OpenSearchService::Domain": ("AccessPolicies", None, "es"),
-    "AWS::Elasticsearch::Domain": ("AccessPolicies", None, "es"),
-    "AWS::Glacier::Vault": ("AccessPolicy", None, "glacier"),
-    "AWS::EFS::FileSystem": ("FileSystemPolicy", None, "elasticfilesystem"),
-    "AWS::Backup::BackupVault": ("AccessPolicy", None, "backup"),
-    "AWS::Events::EventBus": ("Policy", None, "events"),
-    # an OpenAPI body may carry the policy instead (SAM writes Auth.ResourcePolicy there)
-    "AWS::ApiGateway::RestApi": ("Policy|Body.x-amazon-apigateway-policy", None, "execute-api"),
-    "AWS::DynamoDB::Table": ("ResourcePolicy.PolicyDocument&StreamSpecification.ResourcePolicy.PolicyDocument",
-                             None, "dynamodb"),
-    "AWS::Kinesis::ResourcePolicy": ("ResourcePolicy", "ResourceArn", "kinesis"),
-    "AWS::Kinesis::Stream": ("ResourcePolicy.PolicyDocument", None, "kinesis"),
-    "AWS::Logs::ResourcePolicy": ("PolicyDocument", None, "logs"),
-    "AWS::Logs::Destination": ("DestinationPolicy", None, "logs"),
-    "AWS::CodeArtifact::Domain": ("PermissionsPolicyDocument", None, "codeartifact"),
-    "AWS::CodeArtifact::Repository": ("PermissionsPolicyDocument", None, "codeartifact"),
-    "AWS::ECR::RegistryPolicy": ("PolicyText", None, "ecr"),
-    "AWS::ECR::PublicRepository": ("RepositoryPolicyText", None, "ecr-public"),
-    "AWS::S3::MultiRegionAccessPointPolicy": ("Policy", "MrapName", "s3"),
-    "AWS::S3ObjectLambda::AccessPointPolicy": ("PolicyDocument", "ObjectLambdaAccessPoint", "s3-object-lambda"),
-    "AWS::S3Express::BucketPolicy": ("PolicyDocument", "Bucket", "s3express"),
-    "AWS::SSM::ResourcePolicy": ("Policy", "ResourceArn", "ssm"),
-    "AWS::SQS::QueueInlinePolicy": ("PolicyDocument", "Queue", "sqs"),
-    "AWS::SNS::TopicInlinePolicy": ("PolicyDocument", "TopicArn", "sns"),
-    "AWS::KMS::ReplicaKey": ("KeyPolicy", None, "kms"),
-    "AWS::Backup::LogicallyAirGappedBackupVault": ("AccessPolicy", None, "backup"),
-    "AWS::Lambda::ResourcePolicy": ("PolicyDocument", "ResourceArn", "lambda"),
-    "AWS::EventsV2::ResourcePolicy": ("PolicyDocument", "EventBusArn", "events"),
-    "AWS::ApiGateway::DomainNameV2": ("Policy", None, "execute-api"),
-    "AWS::ECR::RepositoryCreationTemplate": ("RepositoryPolicy", None, "ecr"),
-    "AWS::Logs::LogGroup": ("ResourcePolicyDocument", None, "logs"),
-    "AWS::Logs::DeliveryDestination": ("DeliveryDestinationPolicy.DeliveryDestinationPolicy", None, "logs"),
-    "AWS::CloudTrail::ResourcePolicy": ("ResourcePolicy", "ResourceArn", "cloudtrail"),
-    "AWS::APS::ResourcePolicy": ("PolicyDocument", "WorkspaceArn", "aps"),
-    "AWS::AIOps::InvestigationGroup": ("InvestigationGroupPolicy", None, "aiops"),
-    "AWS::Bedrock::ResourcePolicy": ("PolicyDocument", "ResourceArn", "bedrock"),
-    "AWS::Bedrock::KnowledgeBasePolicy": ("PolicyDocument", "KnowledgeBaseId", "bedrock"),
-    "AWS::BedrockAgentCore::ResourcePolicy": ("Policy", "ResourceArn", "bedrock-agentcore"),
-    "AWS::Comprehend::DocumentClassifier": ("ModelPolicy", None, "comprehend"),
-    "AWS::Comprehend::EntityRecognizer": ("ModelPolicy", None, "comprehend"),
-    "AWS::DSQL::Cluster": ("PolicyDocument", None, "dsql"),
-    "AWS::EventSchemas::RegistryPolicy": ("Policy", "RegistryName", "schemas"),
-    "AWS::Lex::ResourcePolicy": ("Policy", "ResourceArn", "lex"),
-    "AWS::MSK::ClusterPolicy": ("Policy", "ClusterArn", "kafka"),
-    "AWS::MediaPackageV2::ChannelPolicy": ("Policy", "ChannelName", "mediapackagev2"),
-    "AWS::MediaPackageV2::OriginEndpointPolicy": ("Policy", "OriginEndpointName", "mediapackagev2"),
-    "AWS::MediaTailor::ChannelPolicy": ("Policy", "ChannelName", "mediatailor"),
-    "AWS::OSIS::Pipeline": ("ResourcePolicy.Policy", None, "osis"),
-    "AWS::Oam::Sink": ("Policy", None, "oam"),
-    "AWS::PaymentCryptography::Key": ("Policy", None, "payment-cryptography"),
-    "AWS::RUM::AppMonitor": ("ResourcePolicy.PolicyDocument", None, "rum"),
-    "AWS::Redshift::Cluster": ("NamespaceResourcePolicy", None, "redshift"),
-    "AWS::RedshiftServerless::Namespace": ("NamespaceResourcePolicy", None, "redshift-serverless"),
-    "AWS::S3Express::AccessPoint": ("Policy", "Bucket", "s3express"),
-    "AWS::S3Files::FileSystemPolicy": ("Policy", "FileSystemId", "s3files"),
-    "AWS::S3Outposts::AccessPoint": ("Policy", "Bucket", "s3-outposts"),
-    "AWS::S3Outposts::BucketPolicy": ("PolicyDocument", "Bucket", "s3-outposts"),
-    "AWS::S3Tables::TableBucketPolicy": ("ResourcePolicy", "TableBucketARN", "s3tables"),
-    "AWS::S3Tables::TablePolicy": ("ResourcePolicy", "TableARN", "s3tables"),
-    "AWS::S3Vectors::VectorBucketPolicy": ("Policy", "VectorBucketArn|VectorBucketName", "s3vectors"),
-    "AWS::SMSVOICE::ResourcePolicy": ("PolicyDocument", "ResourceArn", "sms-voice"),
-    "AWS::SageMaker::ModelPackageGroup": ("ModelPackageGroupPolicy", None, "sagemaker"),
-    "AWS::VpcLattice::AuthPolicy": ("Policy", "ResourceIdentifier", "vpc-lattice-svcs"),
-    "AWS::VpcLattice::ResourcePolicy": ("Policy", "ResourceArn", "vpc-lattice"),
-    "AWS::XRay::ResourcePolicy": ("PolicyDocument", None, "xray"),
-    "AWS::Organizations::ResourcePolicy": ("Content", None, "organizations"),
-    "AWS::FSx::S3AccessPointAttachment": ("S3AccessPoint.Policy", None, "s3"),
-    "AWS::Omics::SequenceStore": ("S3AccessPolicy", None, "s3"),
-    # several documents on one resource ("&"), one per list item ("[]")
-    "AWS::DynamoDB::GlobalTable": ("Replicas[].ResourcePolicy.PolicyDocument"
-                                   "&Replicas[].ReplicaStreamSpecification.ResourcePolicy.PolicyDocument",
-                                   None, "dynamodb"),
-}
+RESOURCE_POLICY_TYPES = {t: (p.policy, p.target, catalogue.service_of(t))
+                         for t, p in catalogue.spellings(catalogue.ResourcePolicy).items()}
 
 # CloudFormation properties that hold a policy-like document but are not modelled, and why.
 # tests/test_resource_policy_coverage.py walks cfn-lint's resource schemas and fails when a
-# type has such a property that is neither modelled nor listed here.
-NOT_MODELLED_POLICY_PROPERTIES = {
-    ("AWS::EC2::VPCEndpoint", "PolicyDocument"):
-        "an endpoint policy only narrows what callers already inside the VPC reach; it grants nothing "
-        "by itself and Principal '*' is its normal form",
-    ("AWS::ODB::OdbNetwork", "KmsPolicyDocument"): "an endpoint policy of the network's path to KMS",
-    ("AWS::ODB::OdbNetwork", "StsPolicyDocument"): "an endpoint policy of the network's path to STS",
-    ("AWS::EC2::VerifiedAccessEndpoint", "PolicyDocument"): "a Cedar policy over the user's claims, not IAM",
-    ("AWS::EC2::VerifiedAccessGroup", "PolicyDocument"): "a Cedar policy over the user's claims, not IAM",
-    ("AWS::IoT::Policy", "PolicyDocument"):
-        "an IoT Core policy for device certificates and identities, not AWS account principals",
-    ("AWS::OpenSearchServerless::AccessPolicy", "Policy"):
-        "OpenSearch Serverless data access rules in their own format, not IAM grammar (not analysed)",
-    ("AWS::OpenSearchServerless::LifecyclePolicy", "Policy"): "index retention rules, not access",
-    ("AWS::OpenSearchServerless::SecurityPolicy", "Policy"): "encryption and network rules, not IAM",
-    ("AWS::NetworkManager::CoreNetwork", "PolicyDocument"): "a network routing policy, not access",
-    ("AWS::Logs::AccountPolicy", "PolicyDocument"): "data protection or subscription settings, not access",
-    ("AWS::Logs::LogGroup", "DataProtectionPolicy"): "masking of sensitive data, not access",
-    ("AWS::ECR::Repository", "LifecyclePolicy.LifecyclePolicyText"): "image expiry rules, not access",
-    ("AWS::SNS::Topic", "ArchivePolicy"): "message retention, not access",
-    ("AWS::SNS::Topic", "DataProtectionPolicy"): "masking of sensitive data, not access",
-    ("AWS::SNS::Subscription", "DeliveryPolicy"): "delivery retries, not access",
-    ("AWS::SNS::Subscription", "FilterPolicy"): "message filtering, not access",
-    ("AWS::SNS::Subscription", "RedrivePolicy"): "dead-letter queue settings, not access",
-    ("AWS::SNS::Subscription", "ReplayPolicy"): "message replay settings, not access",
-    ("AWS::SQS::Queue", "RedriveAllowPolicy"): "which source queues may use it as a dead-letter queue",
-    ("AWS::SQS::Queue", "RedrivePolicy"): "dead-letter queue settings, not access",
-    ("AWS::StorageGateway::NFSFileShare", "NotificationPolicy"): "upload notifications, not access",
-    ("AWS::StorageGateway::SMBFileShare", "NotificationPolicy"): "upload notifications, not access",
-    ("AWS::Events::ApiDestination", "ArnForPolicy"): "an ARN to write in other policies, not a document",
-    ("AWS::Events::Connection", "ArnForPolicy"): "an ARN to write in other policies, not a document",
-}
+# type has such a property that is neither modelled nor listed in the catalogue.
+NOT_MODELLED_POLICY_PROPERTIES = catalogue.not_modelled()
 
 # Lambda permissions are not documents; they are turned into one-statement resource policies.
-LAMBDA_PERMISSION_TYPES = {
-    # type: (principal, action, function, source_arn, source_account, org_id, url_auth_type)
-    "aws_lambda_permission": ("principal", "action", "function_name", "source_arn", "source_account",
-                              "principal_org_id", "function_url_auth_type", "lambda"),
-    "AWS::Lambda::Permission": ("Principal", "Action", "FunctionName", "SourceArn", "SourceAccount",
-                                "PrincipalOrgID", "FunctionUrlAuthType", "lambda"),
-    "aws_lambda_layer_version_permission": ("principal", "action", "layer_name", None, None,
-                                            "organization_id", None, "lambda-layer"),
-    "AWS::Lambda::LayerVersionPermission": ("Principal", "Action", "LayerVersionArn", None, None,
-                                            "OrganizationId", None, "lambda-layer"),
-}
+# type: (principal, action, function, source_arn, source_account, org_id, url_auth_type, service)
+LAMBDA_PERMISSION_TYPES = {t: (p.principal, p.action, p.function, p.source_arn, p.source_account, p.org_id,
+                               p.url_auth_type, catalogue.service_of(t))
+                           for t, p in catalogue.spellings(catalogue.LambdaPermission).items()}
 
 # EventBridge bus permissions: one statement each (the legacy Principal/Action/Condition form, or
 # a whole Statement object in CloudFormation)
-EVENT_BUS_PERMISSION_TYPES = {"AWS::Events::EventBusPolicy", "aws_cloudwatch_event_permission"}
+EVENT_BUS_PERMISSION_TYPES = set(catalogue.types_holding(catalogue.EventBusPermission))
 
-MEMBERSHIP_TYPES = {
-    # type: (user property(s), group property(s), users-is-list, groups-is-list)
-    "aws_iam_user_group_membership": ("user", "groups"),
-    "aws_iam_group_membership": ("users", "group"),
-    "AWS::IAM::UserToGroupAddition": ("Users", "GroupName"),
-}
+# type: (user property(s), group property(s))
+MEMBERSHIP_TYPES = {t: (p.users, p.groups) for t, p in catalogue.spellings(catalogue.Membership).items()}
 
-ACCESS_KEY_TYPES = {"aws_iam_access_key": "user", "AWS::IAM::AccessKey": "UserName"}
-LOGIN_PROFILE_TYPES = {"aws_iam_user_login_profile": "user"}
-INSTANCE_PROFILE_TYPES = {"aws_iam_instance_profile": "role", "AWS::IAM::InstanceProfile": "Roles"}
-SCP_TYPES = {"aws_organizations_policy": ("content", "type"), "AWS::Organizations::Policy": ("Content", "Type")}
-PERMISSION_SET_TYPES = {
-    "aws_ssoadmin_permission_set_inline_policy": ("inline_policy", None),
-    "AWS::SSO::PermissionSet": ("InlinePolicy", "ManagedPolicies"),
-}
-SSO_MANAGED_ATTACHMENT_TYPES = {"aws_ssoadmin_managed_policy_attachment": "managed_policy_arn"}
+ACCESS_KEY_TYPES = {t: p.user for t, p in catalogue.spellings(catalogue.AccessKey).items()}
+# login profiles that are resources of their own (CloudFormation writes them in the user)
+LOGIN_PROFILE_TYPES = {t: p.user for t, p in catalogue.spellings(catalogue.LoginProfile).items() if p.user}
+# user types with the login profile as a block, and with the list of groups the user joins
+LOGIN_PROFILE_BLOCKS = {t: p.block for t, p in catalogue.spellings(catalogue.LoginProfile).items() if p.block}
+USER_GROUPS_PROPERTIES = {t: p.groups for t, p in catalogue.spellings(catalogue.Principal).items() if p.groups}
+INSTANCE_PROFILE_TYPES = {t: p.roles for t, p in catalogue.spellings(catalogue.InstanceProfile).items()}
+SCP_TYPES = {t: (p.content, p.type) for t, p in catalogue.spellings(catalogue.Scp).items()}
+PERMISSION_SET_TYPES = {t: (p.inline, p.managed) for t, p in catalogue.spellings(catalogue.PermissionSet).items()}
+SSO_MANAGED_ATTACHMENT_TYPES = {t: p.policy_arn for t, p in catalogue.spellings(catalogue.SsoAttachment).items()}
 
 
 def _dig(properties: Any, path: str) -> Any:
@@ -839,10 +661,11 @@ class IamModel:
             for node in self.managed_policy_for(resource, resource.get(SSO_MANAGED_ATTACHMENT_TYPES[rtype])):
                 self.permission_sets.append(node)
                 self.permission_set_attachments.append((node, resource))
-        if rtype in ("AWS::IAM::User",):
-            for group in self._principals_for(resource, "group", resource.get("Groups")):
+        if rtype in USER_GROUPS_PROPERTIES:
+            for group in self._principals_for(resource, "group", resource.get(USER_GROUPS_PROPERTIES[rtype])):
                 self._add_membership(self._principal_by_resource[id(resource)], group)
-            if isinstance(resource.get("LoginProfile"), dict):
+        if rtype in LOGIN_PROFILE_BLOCKS:
+            if isinstance(resource.get(LOGIN_PROFILE_BLOCKS[rtype]), dict):
                 self._principal_by_resource[id(resource)].login_profiles.append(resource)
                 self.login_profiles.append(resource)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import catalogue
 from ..resource import Resource
 from ..values import Choice, Unknown
 
@@ -30,21 +31,17 @@ _TF_FLAGS = {"BlockPublicAcls": "block_public_acls", "IgnorePublicAcls": "ignore
              "BlockPublicPolicy": "block_public_policy", "RestrictPublicBuckets": "restrict_public_buckets"}
 
 # bucket type -> (name property, inline block property or None, canned ACL property, grant property)
-BUCKET_TYPES = {
-    "AWS::S3::Bucket": ("BucketName", "PublicAccessBlockConfiguration", "AccessControl", None),
-    "aws_s3_bucket": ("bucket", None, "acl", "grant"),
-}
+# (the tables below are views of iacguard/catalogue.py)
+BUCKET_TYPES = {t: (p.name, p.block, p.acl, p.grant) for t, p in catalogue.spellings(catalogue.Bucket).items()}
 # separate bucket-level block resources: type -> bucket property
-BLOCK_TYPES = {"aws_s3_bucket_public_access_block": "bucket"}
-ACCOUNT_BLOCK_TYPES = ("aws_s3_account_public_access_block",)
+BLOCK_TYPES = {t: p.bucket for t, p in catalogue.spellings(catalogue.PublicAccessBlock).items()}
+ACCOUNT_BLOCK_TYPES = catalogue.types_holding(catalogue.AccountPublicAccessBlock)
 # separate ACL resources: type -> (bucket property, canned ACL property, access-control-policy property)
-ACL_TYPES = {"aws_s3_bucket_acl": ("bucket", "acl", "access_control_policy")}
+ACL_TYPES = {t: (p.bucket, p.acl, p.access_control_policy) for t, p in catalogue.spellings(catalogue.BucketAcl).items()}
 # access points: type -> (block property, bucket property)
-ACCESS_POINT_TYPES = {"AWS::S3::AccessPoint": ("PublicAccessBlockConfiguration", "Bucket"),
-                      "aws_s3_access_point": ("public_access_block_configuration", "bucket")}
+ACCESS_POINT_TYPES = {t: (p.block, p.bucket) for t, p in catalogue.spellings(catalogue.AccessPoint).items()}
 # function URLs: type -> (auth type property, function property)
-FUNCTION_URL_TYPES = {"AWS::Lambda::Url": ("AuthType", "TargetFunctionArn"),
-                      "aws_lambda_function_url": ("authorization_type", "function_name")}
+FUNCTION_URL_TYPES = {t: (p.auth_type, p.function) for t, p in catalogue.spellings(catalogue.FunctionUrl).items()}
 
 # canned ACLs that grant to everyone / every AWS account (CloudFormation and S3 API spellings)
 PUBLIC_CANNED_ACLS = {

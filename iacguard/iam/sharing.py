@@ -13,22 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from .. import catalogue
 from ..values import Unknown, line_of
 from .external import (ANYONE, INSIDE, OUTSIDE, UNKNOWN, Party, Zone, _is_template_reference, account_party,
                        arn_party, org_party)
 
 __all__ = ["Share", "shares", "SHARING_TYPES"]
 
-# what each resource type shares, for messages
-SHARING_TYPES = {
-    "aws_ami_launch_permission": "the AMI",
-    "aws_snapshot_create_volume_permission": "the EBS snapshot",
-    "aws_db_snapshot": "the DB snapshot",
-    "aws_db_cluster_snapshot": "the DB cluster snapshot",
-    "aws_ssm_document": "the SSM document",
-    "aws_ram_principal_association": "the RAM resource share",
-    "AWS::RAM::ResourceShare": "the RAM resource share",
-}
+# what each resource type shares, for messages (iacguard/catalogue.py)
+SHARING_TYPES = {t: p.what for t, p in catalogue.spellings(catalogue.Share).items()}
 
 _ORG_ID = re.compile(r"\bo-[a-z0-9]{10,32}\b")
 # The organisation (or one of its units) that the deploying account reads or creates: its own.
@@ -137,15 +130,15 @@ def _allows_external(model: Any, association: Any) -> bool:
     return value is True or isinstance(value, Unknown)
 
 
-_SHARERS = {
-    "aws_ami_launch_permission": _ami_launch_permission,
-    "aws_snapshot_create_volume_permission": _snapshot_volume_permission,
-    "aws_db_snapshot": _db_snapshot,
-    "aws_db_cluster_snapshot": _db_snapshot,
-    "aws_ssm_document": _ssm_document,
-    "aws_ram_principal_association": _ram_principal_association,
-    "AWS::RAM::ResourceShare": _ram_resource_share,
-}
+_SHARERS = catalogue.by_type({
+    catalogue.AMI_LAUNCH_PERMISSION: _ami_launch_permission,
+    catalogue.SNAPSHOT_CREATE_VOLUME_PERMISSION: _snapshot_volume_permission,
+    catalogue.DB_SNAPSHOT: _db_snapshot,
+    catalogue.DB_CLUSTER_SNAPSHOT: _db_snapshot,
+    catalogue.SSM_DOCUMENT: _ssm_document,
+    catalogue.RAM_PRINCIPAL_ASSOCIATION: _ram_principal_association,
+    catalogue.RAM_RESOURCE_SHARE: _ram_resource_share,
+})
 
 
 def _items(value: Any) -> list:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from .. import catalogue
 from ..errors import InputError
 from ..resource import TERRAFORM_PLAN, LoadResult, Resource
 from ..values import Choice, Origin, PDict, PList, Ref, Unknown, line_of
@@ -932,14 +933,7 @@ def _expression_values(expressions: dict, prefix: str) -> PDict:
 
 # Attributes a provider reads back from what separate resources attach (Optional+Computed):
 # a value there that the configuration does not write belongs to those resources.
-_READ_BACK = {
-    "aws_iam_role": ("managed_policy_arns",),
-    "aws_s3_bucket": ("policy",),
-    "aws_sqs_queue": ("policy",),
-    "aws_sns_topic": ("policy",),
-    "aws_kms_key": ("policy",),
-    "aws_secretsmanager_secret": ("policy",),
-}
+_READ_BACK = catalogue.read_back()
 
 
 def _configured_addresses(configuration: Any) -> set[str] | None:
