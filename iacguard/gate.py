@@ -30,7 +30,7 @@ from .framework import Finding, is_statement_like
 from .loaders.discover import is_inside
 from .resource import TERRAFORM_PLAN
 from .severity import SEVERITIES, fail_on_rank, severity_rank
-from .values import Unknown, to_plain
+from .values import to_plain
 
 BASELINE_VERSION = 1
 
@@ -423,79 +423,10 @@ def _content_covered(finding: Finding, subjects: set[str], base_subjects: Any) -
         return True
     if base_subjects is None:
         return False
+    from .iam.coverage import statement_covered
+
     holders = [s for s in subjects if not s.startswith("res:")] or [s for s in subjects if s.startswith("res:")]
     return all(statement_covered(statement, base_subjects.statements(subject)) for subject in holders)
-
-
-# --- statement coverage --------------------------------------------------------------------
-
-def statement_covered(statement: Any, others: list) -> bool:
-    """Every (action, resource, principal) the statement grants is granted by one of ``others``
-    with the same effect and no condition the statement does not also have."""
-    from .iam.policy import PolicyDocument, normalize
-
-    if statement.not_actions is not None or statement.not_resources is not None or statement.not_principals is not None \
-            or isinstance(statement.effect, Unknown):
-        mine = _canonical_without_sid(normalize(PolicyDocument([statement], None, 0)))
-        return any(_canonical_without_sid(normalize(PolicyDocument([o], None, 0))) == mine for o in others)
-    conditions = _condition_set(statement)
-    usable = [o for o in others if o.effect == statement.effect and o.actions is not None
-              and o.not_resources is None and o.not_principals is None and _condition_set(o) <= conditions]
-    actions = [_text(a, lower=True) for a in statement.actions or ()]
-    resources = [_text(r) for r in statement.resources] if statement.resources is not None else [None]
-    principals = list(statement.principals) if statement.principals is not None else [None]
-    for action in actions:
-        for resource in resources:
-            for principal in principals:
-                if not any(_grants(o, action, resource, principal) for o in usable):
-                    return False
-    return True
-
-
-def _grants(other: Any, action: str, resource: str | None, principal: Any) -> bool:
-    if not any(_pattern_covers(_text(a, lower=True), action) for a in other.actions):
-        return False
-    if resource is None:
-        if other.resources is not None and not any(_text(r) == "*" for r in other.resources):
-            return False
-    elif other.resources is None or not any(_pattern_covers(_text(r), resource) for r in other.resources):
-        return False
-    if principal is None:
-        return other.principals is None
-    if other.principals is None:
-        return False
-    return any(p.is_anyone or (p.kind == principal.kind and _text(p.value) == _text(principal.value))
-               for p in other.principals)
-
-
-def _text(value: Any, lower: bool = False) -> str:
-    text = "${" + value.text + "}" if isinstance(value, Unknown) else str(value).strip()
-    return text.lower() if lower else text
-
-
-def _pattern_covers(broad: str, narrow: str) -> bool:
-    """Every string ``narrow`` (an IAM glob) matches is matched by ``broad``."""
-    if broad == narrow or broad == "*":
-        return True
-    if "?" in broad and ("*" in narrow or "?" in narrow):
-        return False  # '?' matches one character; '*' in narrow may stand for many
-    from .iam.wildcard import glob_match
-
-    # narrow's own '*' can only be matched by a '*' of broad: read as text, it is covered
-    return glob_match(broad, narrow, case_sensitive=True)
-
-
-def _condition_set(statement: Any) -> set:
-    found = set()
-    for condition in statement.conditions:
-        values = tuple(sorted(_text(v) for v in condition.values))
-        found.add((condition.canonical_operator, condition.key_lc, values))
-    return found
-
-
-def _canonical_without_sid(normalized: dict) -> Any:
-    statements = normalized.get("Statement", []) if isinstance(normalized, dict) else []
-    return [{k: v for k, v in s.items() if k != "Sid"} if isinstance(s, dict) else s for s in statements]
 
 
 # ---------------------------------------------------------------- settings that weaken the gate
