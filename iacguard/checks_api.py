@@ -14,6 +14,7 @@ from typing import Any
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
 from .framework import registered_checks  # noqa: F401  (re-exported)
+from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported: checks rank severities with these)
 from .suppress import SUPPRESSION_CHECK, resource_suppressions  # noqa: F401  (re-exported)
 from .iam.access import evaluate, is_full_admin_statement, statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
