@@ -60,7 +60,7 @@ class PolicyNode:
         """The document's line (a ``LineInFile`` when it is written in another file than the
         resource's), else the resource's."""
         line = self.document.line if self.document and self.document.line else 0
-        if not line:
+        if not line or self.document is None:
             return self.resource.line
         elsewhere = _written_in(self.document.raw)
         if elsewhere and elsewhere != self.resource.file:
@@ -332,7 +332,7 @@ NOT_MODELLED_POLICY_PROPERTIES = {
 
 # Lambda permissions are not documents; they are turned into one-statement resource policies.
 LAMBDA_PERMISSION_TYPES = {
-    # type: (principal, action, function, source_arn, source_account, org_id, url_auth_type)
+    # columns: (principal, action, function, source_arn, source_account, org_id, url_auth_type)
     "aws_lambda_permission": ("principal", "action", "function_name", "source_arn", "source_account",
                               "principal_org_id", "function_url_auth_type", "lambda"),
     "AWS::Lambda::Permission": ("Principal", "Action", "FunctionName", "SourceArn", "SourceAccount",
@@ -348,7 +348,7 @@ LAMBDA_PERMISSION_TYPES = {
 EVENT_BUS_PERMISSION_TYPES = {"AWS::Events::EventBusPolicy", "aws_cloudwatch_event_permission"}
 
 MEMBERSHIP_TYPES = {
-    # type: (user property(s), group property(s), users-is-list, groups-is-list)
+    # columns: (user property(s), group property(s), users-is-list, groups-is-list)
     "aws_iam_user_group_membership": ("user", "groups"),
     "aws_iam_group_membership": ("users", "group"),
     "AWS::IAM::UserToGroupAddition": ("Users", "GroupName"),
@@ -623,9 +623,9 @@ class IamModel:
             if spec:
                 self._guarded(resource, self._add_principal, resource, *spec)
         for resource in self.resources:
-            spec = MANAGED_POLICY_TYPES.get(resource.type)
-            if spec:
-                self._guarded(resource, self._add_managed_policy, resource, *spec)
+            managed = MANAGED_POLICY_TYPES.get(resource.type)
+            if managed:
+                self._guarded(resource, self._add_managed_policy, resource, *managed)
             elif resource.type == MODULE_ARGUMENT_POLICY and resource.get("policy_kind") == "identity":
                 # a module not on disk will apply it to something: judged as a policy of its own
                 self._guarded(resource, self._add_managed_policy, resource, "policy", "name", ())

@@ -184,8 +184,8 @@ def deployment_context(event: dict) -> dict[str, str]:
     if isinstance(account, str) and re.fullmatch(r"\d{12}", account):
         values["AWS::AccountId"] = account
     stack_id = event.get("stackId") or event.get("stackID")
-    match = re.fullmatch(r"arn:(aws[a-z-]*):cloudformation:([a-z0-9-]+):(\d{12}):stack/([^/]+)/.+",
-                         stack_id if isinstance(stack_id, str) else "")
+    stack_id = stack_id if isinstance(stack_id, str) else ""
+    match = re.fullmatch(r"arn:(aws[a-z-]*):cloudformation:([a-z0-9-]+):(\d{12}):stack/([^/]+)/.+", stack_id)
     if match:
         values.update({"AWS::Partition": match.group(1), "AWS::Region": match.group(2),
                        "AWS::StackId": stack_id, "AWS::StackName": match.group(4)})
@@ -435,7 +435,7 @@ def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
     existing = sum(1 for f in active if f.diff == "unchanged")
     if existing:
         header += f" ({existing} more already in the deployed stack do not block)"
-    response = {"hookStatus": "FAILED", "errorCode": "NonCompliant",
+    response: dict[str, Any] = {"hookStatus": "FAILED", "errorCode": "NonCompliant",
                 "message": _join_within(header, entries, limit), "clientRequestToken": token}
     annotations = [_annotation(f, result) for f in ordered[:MAX_ANNOTATIONS]]
     if annotations:

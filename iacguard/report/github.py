@@ -43,7 +43,7 @@ def command(kind: str, message: str, **properties: Any) -> str:
     return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def annotations(result: Any, settings: Any) -> list[str]:
+def annotation_commands(result: Any, settings: Any) -> list[str]:
     root = getattr(result, "root", None)
     blocking_ids = {id(f) for f in result.blocking(settings.fail_on)}
     errors: list[tuple[int, str]] = []
@@ -209,7 +209,7 @@ def write_step_summary(result: Any, settings: Any, path: str | None = None) -> s
 def render(result: Any, settings: Any) -> str:
     """Annotations and a one-line verdict for the step log; writes the step summary as a side
     effect when ``$GITHUB_STEP_SUMMARY`` is set (as it is in every Actions step)."""
-    lines = annotations(result, settings)
+    lines = annotation_commands(result, settings)
     problem = write_step_summary(result, settings)
     if problem:
         lines.append(command("warning", problem, title="iacguard"))

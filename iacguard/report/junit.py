@@ -80,7 +80,7 @@ def as_element(result: Any, settings: Any) -> ET.Element:
     for key, value in counts.items():
         suite.set(key, str(value))
     suite.set("time", "0")
-    suites = ET.Element("testsuites", name="iacguard", **{k: str(v) for k, v in counts.items() if k != "skipped"})
+    suites = ET.Element("testsuites", {"name": "iacguard", **{k: str(v) for k, v in counts.items() if k != "skipped"}})
     suites.append(suite)
     return suites
 
