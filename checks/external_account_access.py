@@ -1,7 +1,7 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import (OUTSIDE, UNKNOWN, check, exposed_policies, policy_exposures,
+from iacguard.checks_api import (OUTSIDE, UNKNOWN, check, exposed_policies, policy_exposures, severity_rank,
                                  statement_evidence)
 
 BAD_CFN = """\
@@ -104,9 +104,6 @@ def external_account_access(ctx):
             _report_statement(ctx, policy, exposures)
 
 
-_RANK = {"low": 0, "medium": 1, "high": 2}
-
-
 def _report_statement(ctx, policy, exposures) -> None:
     """One finding for the parties outside the zone that one statement lets in."""
     node, statement = policy.node, exposures[0].statement
@@ -115,7 +112,7 @@ def _report_statement(ctx, policy, exposures) -> None:
     for exposure in exposures:
         party = exposure.party
         level = "low" if party.status == UNKNOWN else ("medium" if party.org else "high")
-        severity = max(severity, level, key=_RANK.__getitem__)
+        severity = max(severity, level, key=severity_rank)
         who = party.label if party.status == OUTSIDE else f"a principal whose account is unknown ({party.label})"
         verdict = ("outside the zone of trust" if party.status == OUTSIDE
                    else "which could not be checked against the zone of trust")

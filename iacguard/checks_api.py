@@ -28,6 +28,7 @@ from typing import Any, Iterable, Iterator
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
 from .framework import registered_checks  # noqa: F401  (re-exported)
+from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported: checks rank severities with these)
 from .suppress import resource_suppressions  # noqa: F401  (re-exported)
 from .iam.access import statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
@@ -81,10 +82,10 @@ __all__ = [
     "report_statement", "requires_external_id", "Resource", "resource_scope",
     "resource_suppressions", "resources_text", "ResourceScope", "restrictable", "root_monitoring",
     "RootMonitoring", "secret_references", "SecretReference", "SERVICE_SOURCE_KEYS",
-    "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "Share", "shares",
-    "ssm_parameter", "SsmParameter", "Statement", "statement_allows_everything",
-    "statement_evidence", "statement_name", "summarize", "TRAIL_TYPES", "UNKNOWN", "Unknown",
-    "unknown_policies", "Zone",
+    "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "SEVERITIES",
+    "severity_rank", "Share", "shares", "ssm_parameter", "SsmParameter", "Statement",
+    "statement_allows_everything", "statement_evidence", "statement_name", "summarize",
+    "TRAIL_TYPES", "UNKNOWN", "Unknown", "unknown_policies", "Zone",
 ]
 
 

@@ -11,15 +11,73 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 from .errors import IacguardError, InputError, InternalError, NotAnalysed, internal_error_message
 from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, active_findings, load_checks, running_checks
 from .limits import DeadlineExceeded, ScanLimits, deadline, time_limit, time_limit_supported
-from .resource import LoadResult, Resource
+from .resource import LoadResult, ModuleSeen, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
 from .settings import Settings, check_references, is_named_root, path_inputs
 from .severity import severity_rank
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    """Resources that may refer to each other and are judged together: one template, plan or
+    root module tree (``label`` names it: its file, or the root module's directory). The
+    per-file time limit applies to a group."""
+
+    label: str
+    resources: list[Resource]
+
+
+@dataclass(frozen=True)
+class DocumentUnit:
+    """A load unit: one CloudFormation template or Terraform plan, with everything its loader
+    needs (picklable: it may be sent to a worker process)."""
+
+    path: Path
+    rel: str  # relative to the scan root: the name errors give
+    explicit: bool  # named on the command line (a file that is neither is an error, not skipped)
+    parameters: dict[str, Any]  # CloudFormation parameter values for it
+    root: Path
+    limits: ScanLimits
+
+    @property
+    def label(self) -> str:
+        return self.rel
+
+    @property
+    def sources(self) -> list[Path]:
+        return [self.path]
+
+
+@dataclass(frozen=True)
+class TerraformUnit:
+    """A load unit: one Terraform root module with the modules it calls (picklable)."""
+
+    directory: Path
+    files: list[Path]
+    scan_root: Path
+    variables: dict[str, Any]
+    var_files: list[Path]
+    named_root: bool
+    repository: Path | None
+    limits: ScanLimits
+
+    @property
+    def label(self) -> str:
+        from .loaders.discover import relpath
+
+        return relpath(self.directory, self.scan_root)
+
+    @property
+    def sources(self) -> list[Path]:
+        return self.files
+
+
+LoadUnit = Union[DocumentUnit, TerraformUnit]
 
 
 @dataclass
@@ -45,8 +103,8 @@ class ScanResult:
     baseline: str | None = None  # the baseline file applied, if any
     # Resources loaded by partition workers (their Resource objects stay in the workers)
     resource_count: int = 0
-    # (template, plan or root module, its resources): what the per-file time limit applies to
-    groups: list[tuple[str, list[Resource]]] = field(default_factory=list)
+    # each template, plan or root module with its resources: what the per-file time limit applies to
+    groups: list[ResourceGroup] = field(default_factory=list)
 
     def add(self, loaded: LoadResult, group: str | None = None) -> None:
         """What one load unit gave: its resources, its errors and the files it read."""
@@ -56,7 +114,7 @@ class ScanResult:
         self.not_analysed.extend(loaded.not_analysed)
         self.files.extend(loaded.files)
         if group is not None and loaded.resources:
-            self.groups.append((group, list(loaded.resources)))
+            self.groups.append(ResourceGroup(group, list(loaded.resources)))
 
     @property
     def resource_total(self) -> int:
@@ -131,7 +189,7 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
     return result
 
 
-def _load_rounds(result: ScanResult, units: list[tuple], planner: "_RootPlanner", jobs: int | None) -> None:
+def _load_rounds(result: ScanResult, units: list[LoadUnit], planner: "_RootPlanner", jobs: int | None) -> None:
     """Load ``units`` into ``result``, then the Terraform roots that what they reached reveals,
     until the planner has none left."""
     while units:
@@ -141,7 +199,7 @@ def _load_rounds(result: ScanResult, units: list[tuple], planner: "_RootPlanner"
 
 
 def _prepare_units(paths: list[str], settings: Settings,
-                   root: Path | None) -> tuple[ScanResult, list[tuple], "_RootPlanner"]:
+                   root: Path | None) -> tuple[ScanResult, list[LoadUnit], "_RootPlanner"]:
     """Discovery: the ScanResult so far (discovery errors), the first load units, each a
     template, a plan or a root module tree with everything its loader needs (picklable), and
     the planner that gives the Terraform roots only loading can reveal (``_RootPlanner``)."""
@@ -162,21 +220,21 @@ def _prepare_units(paths: list[str], settings: Settings,
                 result.errors.append(exc)
 
     limits = ScanLimits.from_settings(settings)
-    units: list[tuple] = []
+    units: list[LoadUnit] = []
     for path in _root_templates(found.documents, explicit, limits):
-        units.append(("document", path, discover.relpath(path, found.root),
-                      bool(explicit) and path.resolve() in explicit,
-                      _path_parameters(settings, path, parameters, result.errors), found.root))
+        units.append(DocumentUnit(path, discover.relpath(path, found.root),
+                                  bool(explicit) and path.resolve() in explicit,
+                                  _path_parameters(settings, path, parameters, result.errors), found.root,
+                                  limits))
     planner = _RootPlanner(found.terraform_dirs, explicit, settings, found.root, limits)
-    units = [unit + (limits,) for unit in units]  # last element of every unit: its limits
     return result, units + planner.next_units(), planner
 
 
 def _terraform_unit(directory: Path, files: list[Path], scan_root: Path, settings: Settings,
-                    limits: ScanLimits, repository: Path | None = None) -> tuple:
+                    limits: ScanLimits, repository: Path | None = None) -> TerraformUnit:
     variables, var_files = _terraform_inputs(directory, settings)
-    return ("terraform", directory, files, scan_root, variables, var_files, is_named_root(settings, directory),
-            repository, limits)
+    return TerraformUnit(directory, files, scan_root, variables, var_files, is_named_root(settings, directory),
+                         repository, limits)
 
 
 def _terraform_inputs(directory: Path, settings: Settings) -> tuple[dict, list[Path]]:
@@ -190,7 +248,7 @@ def _terraform_inputs(directory: Path, settings: Settings) -> tuple[dict, list[P
     return variables, var_files
 
 
-def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> list[LoadResult]:
+def _load_prepared(result: ScanResult, units: list[LoadUnit], jobs: int | None) -> list[LoadResult]:
     """Load ``units`` into ``result``; returns what each unit gave."""
     from .progress import Progress
 
@@ -200,7 +258,7 @@ def _load_prepared(result: ScanResult, units: list[tuple], jobs: int | None) -> 
     finally:
         progress.close()
     for unit, loaded in zip(units, loaded_units):
-        result.add(loaded, _unit_label(unit))
+        result.add(loaded, unit.label)
     result.files = sorted(set(result.files))
     return loaded_units
 
@@ -219,10 +277,9 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _unit_bytes(unit: tuple) -> int:
-    files = unit[2] if unit[0] == "terraform" else [unit[1]]
+def _unit_bytes(unit: LoadUnit) -> int:
     total = 0
-    for file in files:
+    for file in unit.sources:
         try:
             total += os.stat(file).st_size
         except OSError:
@@ -230,7 +287,7 @@ def _unit_bytes(unit: tuple) -> int:
     return total
 
 
-def _load_here(units: list[tuple], advance: Callable[[int], None]) -> list[LoadResult]:
+def _load_here(units: list[LoadUnit], advance: Callable[[int], None]) -> list[LoadResult]:
     loaded = []
     for unit in units:
         loaded.append(_load_unit(unit))
@@ -239,14 +296,14 @@ def _load_here(units: list[tuple], advance: Callable[[int], None]) -> list[LoadR
     return loaded
 
 
-def _load_units(units: list[tuple], jobs: int | None,
+def _load_units(units: list[LoadUnit], jobs: int | None,
                 advance: Callable[[int], None] = lambda count: None) -> list[LoadResult]:
     """Load every unit, in this process or across ``jobs`` processes; results in unit order.
 
     Terraform modules go to the workers: HCL costs several times more per line than YAML or JSON
     (bench/run.py's loader throughput), while sending a loaded template back costs about as much
     as loading it again. CloudFormation templates and plans load here meanwhile."""
-    remote = [i for i, unit in enumerate(units) if unit[0] == "terraform"]
+    remote = [i for i, unit in enumerate(units) if isinstance(unit, TerraformUnit)]
     if len(remote) < 2 or jobs == 1:
         return _load_here(units, advance)
     sizes = {i: _unit_bytes(units[i]) for i in remote}
@@ -294,26 +351,16 @@ def _balanced_batches(indices: Any, weights: dict[int, int], count: int) -> list
     return [batch for batch in batches if batch]
 
 
-def _load_batch(units: list[tuple]) -> list[LoadResult]:
+def _load_batch(units: list[LoadUnit]) -> list[LoadResult]:
     """Worker entry point: what ``_load_unit`` returns for each unit (pickled back)."""
     return [_load_unit(unit) for unit in units]
 
 
-def _unit_label(unit: tuple) -> str:
-    """The name errors give a unit: the template's or plan's file, the root module's directory."""
-    if unit[0] == "terraform":
-        from .loaders.discover import relpath
-
-        return relpath(unit[1], unit[3])
-    return unit[2]
-
-
-def _load_unit(unit: tuple) -> LoadResult:
-    kind, *args, limits = unit
-    label = _unit_label(unit)
+def _load_unit(unit: LoadUnit) -> LoadResult:
+    label = unit.label  # the name errors give it: the template's or plan's file, the root module's directory
     try:
-        with time_limit(limits.max_seconds_per_file, label):
-            return _load_unit_unbounded(kind, args, limits)
+        with time_limit(unit.limits.max_seconds_per_file, label):
+            return _load_unit_unbounded(unit)
     except IacguardError as exc:
         return LoadResult(errors=[exc])
     except (RecursionError, MemoryError) as exc:
@@ -327,15 +374,15 @@ def _load_unit(unit: tuple) -> LoadResult:
                                                 f"{exc} (set IACGUARD_DEBUG=1 for details)", file=label)])
 
 
-def _load_unit_unbounded(kind: str, args: list, limits: ScanLimits) -> LoadResult:
-    if kind == "document":
-        path, rel, explicit, parameters, root = args
-        return _load_document(path, rel, explicit, parameters, root, limits=limits)
+def _load_unit_unbounded(unit: LoadUnit) -> LoadResult:
+    limits = unit.limits
+    if isinstance(unit, DocumentUnit):
+        return _load_document(unit.path, unit.rel, unit.explicit, unit.parameters, unit.root, limits=limits)
     from .loaders import terraform
 
-    directory, files, scan_root, variables, var_files, named_root, repository = args
-    return terraform.load_module_tree(directory, files, scan_root, variables=variables, var_files=var_files,
-                                      named_root=named_root, repository=repository,
+    return terraform.load_module_tree(unit.directory, unit.files, unit.scan_root, variables=unit.variables,
+                                      var_files=unit.var_files, named_root=unit.named_root,
+                                      repository=unit.repository,
                                       max_module_depth=limits.max_module_depth,
                                       max_instances=limits.max_instances,
                                       max_nesting_depth=limits.max_nesting_depth)
@@ -559,11 +606,11 @@ def _with_cycle_roots(roots: list[Path], candidates: list[Path], real: Callable[
     return sorted(roots)
 
 
-def _merge_modules(into: dict, modules: dict) -> None:
+def _merge_modules(into: dict[Any, ModuleSeen], modules: dict[Any, ModuleSeen]) -> None:
     """Merge ``LoadResult.modules``: a directory is instantiated when any tree made an instance."""
     for real, info in modules.items():
         before = into.get(real)
-        if before is None or (info[0] and not before[0]):
+        if before is None or (info.instantiated and not before.instantiated):
             into[real] = info
 
 
@@ -604,14 +651,14 @@ class _RootPlanner:
                 self.callers.setdefault(target, set()).add(caller)
         self._first: list[Path] | None = _uncalled_roots(dirs, explicit, self.real_of, calls) if dirs else []
         self.rooted: set[Path] = set()
-        # real directory -> (instantiated, backend, required variables), merged over all trees
-        self.modules: dict[Path, tuple] = {}
+        # real directory -> what loading saw of it, merged over all trees
+        self.modules: dict[Path, ModuleSeen] = {}
         self._alone: dict[Path, bool] = {}  # whether a called directory can be applied alone
 
-    def record(self, modules: dict) -> None:
+    def record(self, modules: dict[str, ModuleSeen]) -> None:
         _merge_modules(self.modules, {Path(real): info for real, info in modules.items()})
 
-    def next_units(self) -> list[tuple]:
+    def next_units(self) -> list[LoadUnit]:
         return [_terraform_unit(d, self.dirs[d], self.scan_root, self.settings, self.limits, self.repository)
                 for d in self._next_roots()]
 
@@ -640,11 +687,11 @@ class _RootPlanner:
 
     def _instantiated(self, real: Path) -> bool:
         info = self.modules.get(real)
-        return info is not None and info[0]
+        return info is not None and info.instantiated
 
-    def _applies_alone(self, directory: Path, info: tuple) -> bool:
-        _, backend, required = info
-        if backend or not required:
+    def _applies_alone(self, directory: Path, info: ModuleSeen) -> bool:
+        required = info.required
+        if info.backend or not required:
             return True
         real = self.real_of[directory]
         if real not in self._alone:  # a directory left pending is asked again every round
@@ -687,27 +734,27 @@ def _analyse_bounded(result: ScanResult, settings: Settings, checks: dict, keep_
     find the slow one. Returns the analysis of the model of every group that finished (with
     ``keep_model``; otherwise None when it would have to be built once more)."""
     seconds = settings.max_seconds_per_file
-    grouped = {id(r) for _, members in result.groups for r in members}
+    grouped = {id(r) for group in result.groups for r in group.resources}
     loose = [r for r in result.resources if id(r) not in grouped]
-    groups = list(result.groups) + ([(loose[0].file, loose)] if loose else [])
+    groups = list(result.groups) + ([ResourceGroup(loose[0].file, loose)] if loose else [])
     if seconds <= 0 or not time_limit_supported() or not groups:
         return _analyse(result, result.resources, settings, checks)
-    batches: list[list[tuple[str, list[Resource]]]] = [[]]
+    batches: list[list[ResourceGroup]] = [[]]
     size = 0
     for group in groups:
-        if batches[-1] and size + len(group[1]) > _BATCH_RESOURCES:
+        if batches[-1] and size + len(group.resources) > _BATCH_RESOURCES:
             batches.append([])
             size = 0
         batches[-1].append(group)
-        size += len(group[1])
+        size += len(group.resources)
     models = []
     finished: list[Resource] = []
     for batch in batches:
-        resources = [r for _, members in batch for r in members]
+        resources = [r for group in batch for r in group.resources]
         staged = ScanResult(root=result.root)
         try:
             if len(batch) == 1:
-                with time_limit(seconds, batch[0][0], doing="analysing"):
+                with time_limit(seconds, batch[0].label, doing="analysing"):
                     models.append(_analyse(staged, resources, settings, checks))
             else:
                 with deadline(seconds):
@@ -716,16 +763,16 @@ def _analyse_bounded(result: ScanResult, settings: Settings, checks: dict, keep_
             result.errors.append(exc)
             continue
         except DeadlineExceeded:
-            for label, members in batch:
+            for group in batch:
                 staged = ScanResult(root=result.root)
                 try:
-                    with time_limit(seconds, label, doing="analysing"):
-                        _analyse(staged, members, settings, checks)
+                    with time_limit(seconds, group.label, doing="analysing"):
+                        _analyse(staged, group.resources, settings, checks)
                 except InputError as exc:
                     result.errors.append(exc)
                     continue
                 _merge_analysis(result, staged)
-                finished.extend(members)
+                finished.extend(group.resources)
             models.append(None)
             continue
         _merge_analysis(result, staged)
@@ -935,11 +982,19 @@ PARTITION_MIN_COST = 400 * 1024
 _TERRAFORM_COST_FACTOR = 3
 # Settings and checks for forked partition workers: inherited through fork, never pickled
 # (checks loaded from --checks-dir are not importable by name in a fresh process).
-_PARTITION_STATE: tuple[Settings, dict] | None = None
+_PARTITION_STATE: "PartitionState | None" = None
 
 
-def _unit_cost(unit: tuple) -> int:
-    return _unit_bytes(unit) * (_TERRAFORM_COST_FACTOR if unit[0] == "terraform" else 1)
+@dataclass(frozen=True)
+class PartitionState:
+    """What every partition worker needs besides its units: the scan's settings and checks."""
+
+    settings: Settings
+    checks: dict[str, CheckMeta]
+
+
+def _unit_cost(unit: LoadUnit) -> int:
+    return _unit_bytes(unit) * (_TERRAFORM_COST_FACTOR if isinstance(unit, TerraformUnit) else 1)
 
 
 def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
@@ -981,7 +1036,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
     return result
 
 
-def _scan_round(units: list[tuple], jobs: int, context: Any, settings: Settings,
+def _scan_round(units: list[LoadUnit], jobs: int, context: Any, settings: Settings,
                 checks: dict) -> list["PartialScan"]:
     """Load, model and check ``units`` across forked workers (in this process when no pool is
     available): what each batch found."""
@@ -996,7 +1051,7 @@ def _scan_round(units: list[tuple], jobs: int, context: Any, settings: Settings,
     global _PARTITION_STATE
     parts: list[PartialScan | None] = [None] * len(batches)
     progress = Progress(len(units), label="iacguard: scanning")
-    _PARTITION_STATE = (settings, checks)
+    state = _PARTITION_STATE = PartitionState(settings, checks)
     try:
         if jobs > 1:  # a later round may hold a single root: it is scanned here, below
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
@@ -1011,7 +1066,7 @@ def _scan_round(units: list[tuple], jobs: int, context: Any, settings: Settings,
     try:
         for number, batch in enumerate(batches):
             if parts[number] is None:  # the same work here gives the same findings
-                parts[number] = _scan_partition([units[i] for i in batch], (settings, checks))
+                parts[number] = _scan_partition([units[i] for i in batch], state)
                 progress.advance(len(batch))
     finally:
         progress.close()
@@ -1029,19 +1084,21 @@ class PartialScan:
     not_analysed: list[NotAnalysed]
     files: list[str]
     resource_count: int
-    modules: dict  # LoadResult.modules of every unit, merged
+    modules: dict[str, ModuleSeen]  # LoadResult.modules of every unit, merged
     library_inputs: list[tuple[str, str]]
 
 
-def _scan_partition(units: list[tuple], state: tuple[Settings, dict] | None = None) -> PartialScan:
+def _scan_partition(units: list[LoadUnit], state: PartitionState | None = None) -> PartialScan:
     """Load, model and check some whole units (worker entry point; also the in-process fallback)."""
-    settings, checks = state or _PARTITION_STATE  # type: ignore[misc]
+    state = state or _PARTITION_STATE
+    if state is None:
+        raise RuntimeError("a partition worker was started without the scan's settings and checks")
     part = ScanResult(root=Path("."))
-    modules: dict = {}
+    modules: dict[str, ModuleSeen] = {}
     for unit, loaded in zip(units, _load_here(units, lambda count: None)):
-        part.add(loaded, _unit_label(unit))
+        part.add(loaded, unit.label)
         _merge_modules(modules, loaded.modules)
-    _analyse_bounded(part, settings, checks, keep_model=False)
+    _analyse_bounded(part, state.settings, state.checks, keep_model=False)
     return PartialScan(part.findings, part.errors, part.unresolved, part.not_analysed, part.files,
                        part.resource_total, modules, part.library_inputs)
 

@@ -23,14 +23,22 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import UsageError
 from .framework import Finding, is_statement_like
 from .loaders.discover import is_inside
 from .resource import TERRAFORM_PLAN
 from .severity import SEVERITIES, fail_on_rank, severity_rank
-from .values import Unknown, to_plain
+from .values import to_plain
+
+if TYPE_CHECKING:  # types only: the gate is imported before a scan runs
+    from .engine import ScanResult
+    from .framework import CheckMeta
+    from .iam.model import IamModel
+    from .iam.policy import PolicyDocument, Statement
+    from .resource import Resource
+    from .settings import Settings
 
 BASELINE_VERSION = 1
 
@@ -207,8 +215,8 @@ def _write_blobs(blobs: list[tuple[str, str]], toplevel: Path, target: Path) -> 
         destination.write_bytes(content)
 
 
-def scan_base(ref: str, paths: list[str], settings: Any, head_root: Path, jobs: int | None = 1,
-              head_files: Sequence[str] = ()):
+def scan_base(ref: str, paths: list[str], settings: Settings, head_root: Path, jobs: int | None = 1,
+              head_files: Sequence[str] = ()) -> ScanResult | None:
     """Scan ``paths`` as they were at ``ref``; returns the base ScanResult (None when none of the
     paths existed there). ``head_files`` (relative to ``head_root``): what the head scan read; the
     module directories among them outside ``paths`` are read at ``ref`` too."""
@@ -241,7 +249,7 @@ PRIOR_STATE = "prior-state"
 _NOT_DOCUMENTS = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
 
 
-def deployed_base(head: Any, settings: Any) -> tuple[Any, set[str]]:
+def deployed_base(head: ScanResult, settings: Settings) -> tuple[ScanResult, set[str]]:
     """The scan of what is deployed under each plan (its ``prior_state``) and each state file
     (itself) that ``head`` read, and the set of those files. Each is read again, with the same
     file and group as in ``head``, so that findings on the same resources match."""
@@ -276,7 +284,7 @@ def deployed_base(head: Any, settings: Any) -> tuple[Any, set[str]]:
     return base, files
 
 
-def diff_against_base(ref: str, paths: list[str], settings: Any, head: Any, jobs: int | None = 1) -> dict:
+def diff_against_base(ref: str, paths: list[str], settings: Settings, head: ScanResult, jobs: int | None = 1) -> dict:
     """--diff-base: findings on resources of plans (and states) against the deployed state the
     plan holds (``prior_state``); every other finding against the git revision ``ref``, read only
     when something else was scanned. ``ref`` ``prior-state`` scans only plans and states."""
@@ -313,7 +321,7 @@ def in_git_repository(paths: list[str]) -> bool:
 
 # ---------------------------------------------------------------- semantic comparison
 
-def compare(head: Any, base: Any, ref: str, findings: list[Finding] | None = None) -> dict:
+def compare(head: ScanResult, base: ScanResult | None, ref: str, findings: list[Finding] | None = None) -> dict:
     """Mark each finding of ``head`` (or only ``findings`` of it) new / worse / unchanged against
     ``base`` (a ScanResult or None) and return the counts."""
     base_findings = base.findings if base is not None else []
@@ -347,7 +355,7 @@ class _Subjects:
     that hold the policy or statement, the resources a resource policy protects, and the
     finding's own resource. Each subject knows the policy statements that apply to it."""
 
-    def __init__(self, model: Any):
+    def __init__(self, model: IamModel):
         self.model = model
         self._statements: dict[str, list] = {}
         principals = model.all_principals()
@@ -375,7 +383,7 @@ class _Subjects:
             self._add(policy.node.resource, key)
             self._add(target, key)
 
-    def _add(self, resource: Any, subject: str) -> None:
+    def _add(self, resource: Resource, subject: str) -> None:
         self._by_resource.setdefault((resource.file, resource.address), set()).add(subject)
 
     def of(self, finding: Finding) -> set[str]:
@@ -386,11 +394,11 @@ class _Subjects:
         return self._statements.get(subject, [])
 
 
-def _resource_key(resource: Any) -> str:
+def _resource_key(resource: Resource) -> str:
     return f"res:{resource.file}::{resource.address}"
 
 
-def _plain_statements(document: Any) -> list:
+def _plain_statements(document: PolicyDocument | None) -> list[Statement]:
     """Statements of a document re-parsed from their plain form, so unknown values compare as
     their expression text on both sides."""
     if document is None:
@@ -403,7 +411,7 @@ def _plain_statements(document: Any) -> list:
     return result
 
 
-def _parse_statement(value: Any) -> Any:
+def _parse_statement(value: Any) -> Statement | None:
     if not is_statement_like(value):
         return None
     from .iam.policy import parse_policy
@@ -412,7 +420,7 @@ def _parse_statement(value: Any) -> Any:
     return document.statements[0] if len(document.statements) == 1 else None
 
 
-def _content_covered(finding: Finding, subjects: set[str], base_subjects: Any) -> bool:
+def _content_covered(finding: Finding, subjects: set[str], base_subjects: _Subjects | None) -> bool:
     """The finding's statement grants nothing its subjects were not granted in the base. A
     finding without statement content is covered (its check and subject matched already)."""
     content = finding.content if finding.content is not None else finding.evidence
@@ -423,79 +431,10 @@ def _content_covered(finding: Finding, subjects: set[str], base_subjects: Any) -
         return True
     if base_subjects is None:
         return False
+    from .iam.coverage import statement_covered
+
     holders = [s for s in subjects if not s.startswith("res:")] or [s for s in subjects if s.startswith("res:")]
     return all(statement_covered(statement, base_subjects.statements(subject)) for subject in holders)
-
-
-# --- statement coverage --------------------------------------------------------------------
-
-def statement_covered(statement: Any, others: list) -> bool:
-    """Every (action, resource, principal) the statement grants is granted by one of ``others``
-    with the same effect and no condition the statement does not also have."""
-    from .iam.policy import PolicyDocument, normalize
-
-    if statement.not_actions is not None or statement.not_resources is not None or statement.not_principals is not None \
-            or isinstance(statement.effect, Unknown):
-        mine = _canonical_without_sid(normalize(PolicyDocument([statement], None, 0)))
-        return any(_canonical_without_sid(normalize(PolicyDocument([o], None, 0))) == mine for o in others)
-    conditions = _condition_set(statement)
-    usable = [o for o in others if o.effect == statement.effect and o.actions is not None
-              and o.not_resources is None and o.not_principals is None and _condition_set(o) <= conditions]
-    actions = [_text(a, lower=True) for a in statement.actions or ()]
-    resources = [_text(r) for r in statement.resources] if statement.resources is not None else [None]
-    principals = list(statement.principals) if statement.principals is not None else [None]
-    for action in actions:
-        for resource in resources:
-            for principal in principals:
-                if not any(_grants(o, action, resource, principal) for o in usable):
-                    return False
-    return True
-
-
-def _grants(other: Any, action: str, resource: str | None, principal: Any) -> bool:
-    if not any(_pattern_covers(_text(a, lower=True), action) for a in other.actions):
-        return False
-    if resource is None:
-        if other.resources is not None and not any(_text(r) == "*" for r in other.resources):
-            return False
-    elif other.resources is None or not any(_pattern_covers(_text(r), resource) for r in other.resources):
-        return False
-    if principal is None:
-        return other.principals is None
-    if other.principals is None:
-        return False
-    return any(p.is_anyone or (p.kind == principal.kind and _text(p.value) == _text(principal.value))
-               for p in other.principals)
-
-
-def _text(value: Any, lower: bool = False) -> str:
-    text = "${" + value.text + "}" if isinstance(value, Unknown) else str(value).strip()
-    return text.lower() if lower else text
-
-
-def _pattern_covers(broad: str, narrow: str) -> bool:
-    """Every string ``narrow`` (an IAM glob) matches is matched by ``broad``."""
-    if broad == narrow or broad == "*":
-        return True
-    if "?" in broad and ("*" in narrow or "?" in narrow):
-        return False  # '?' matches one character; '*' in narrow may stand for many
-    from .iam.wildcard import glob_match
-
-    # narrow's own '*' can only be matched by a '*' of broad: read as text, it is covered
-    return glob_match(broad, narrow, case_sensitive=True)
-
-
-def _condition_set(statement: Any) -> set:
-    found = set()
-    for condition in statement.conditions:
-        values = tuple(sorted(_text(v) for v in condition.values))
-        found.add((condition.canonical_operator, condition.key_lc, values))
-    return found
-
-
-def _canonical_without_sid(normalized: dict) -> Any:
-    statements = normalized.get("Statement", []) if isinstance(normalized, dict) else []
-    return [{k: v for k, v in s.items() if k != "Sid"} if isinstance(s, dict) else s for s in statements]
 
 
 # ---------------------------------------------------------------- settings that weaken the gate
@@ -512,7 +451,7 @@ class SettingsChange:
     place: Any
 
 
-def settings_changes(ref: str, paths: list[str], head: Any, checks: dict, root: Path, *,
+def settings_changes(ref: str, paths: list[str], head: Settings, checks: dict[str, CheckMeta], root: Path, *,
                      config_given: bool, baseline: str | None,
                      baseline_given: bool) -> tuple[list[SettingsChange], Any]:
     """Compare the settings file in effect (``head``, as loaded from its file: command-line
@@ -621,7 +560,7 @@ def fail_on_raised(base: str, head: str) -> bool:
     return fail_on_rank(head) > fail_on_rank(base)
 
 
-def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str, dict]]:
+def compare_settings(base: Settings, head: Settings, checks: dict[str, CheckMeta]) -> list[tuple[str, str, dict]]:
     """(setting, message, evidence) for each way ``head`` lets through what ``base`` blocked."""
     changes: list[tuple[str, str, dict]] = []
 
@@ -675,7 +614,7 @@ def compare_settings(base: Any, head: Any, checks: dict) -> list[tuple[str, str,
     return changes
 
 
-def _relative_roots(settings: Any) -> list[str]:
+def _relative_roots(settings: Settings) -> list[str]:
     """The settings `roots` as paths relative to the settings file (base and head compare by these)."""
     base_dir = settings.base_dir or "."
     return [Path(os.path.relpath(root, base_dir)).as_posix() for root in settings.roots]

@@ -64,6 +64,16 @@ class Resource:
         return self.properties.get(key, default)
 
 
+@dataclass(frozen=True)
+class ModuleSeen:
+    """What loading learned of one local module directory that a call reached (the engine's
+    choice of Terraform roots uses it), merged over every call and every tree."""
+
+    instantiated: bool  # some call made an instance of it (count/for_each not all empty)
+    backend: bool  # it has a backend/cloud block: only roots have one
+    required: tuple[str, ...]  # its variables without a default
+
+
 @dataclass
 class LoadResult:
     """What a loader returns for one file or module: resources and per-file errors."""
@@ -71,9 +81,8 @@ class LoadResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list = field(default_factory=list)  # list[IacguardError]
     files: list[str] = field(default_factory=list)  # files read successfully (relative)
-    # Terraform: each local module directory a call reached, by real path ->
-    # (instantiated at least once, has a backend/cloud block, variables without a default)
-    modules: dict = field(default_factory=dict)
+    # Terraform: each local module directory a call reached, by real path
+    modules: dict[str, ModuleSeen] = field(default_factory=dict)
     # what was read but cannot be analysed before deployment (a macro, an included snippet, a
     # nested stack in S3): reported with kind `unresolved`, blocking unless --allow-unresolved
     unresolved: list = field(default_factory=list)  # list[IacguardError]

@@ -9,8 +9,9 @@ import pytest
 
 from iacguard.errors import UsageError
 from iacguard.framework import canonical_content, load_checks
-from iacguard.gate import _pattern_covers, statement_covered
+from iacguard.iam.coverage import statement_covered
 from iacguard.iam.policy import parse_policy
+from iacguard.iam.wildcard import pattern_covers
 from iacguard.resource import Resource
 from iacguard.settings import path_inputs, validate
 from iacguard.suppress import resource_suppressions
@@ -33,7 +34,7 @@ def _st(**fields):
     ("arn:aws:s3:::b/a.txt", "arn:aws:s3:::b/a?txt", False),
 ])
 def test_pattern_covers(broad, narrow, covered):
-    assert _pattern_covers(broad, narrow) is covered
+    assert pattern_covers(broad, narrow) is covered
 
 
 @pytest.mark.parametrize("statement, others, covered", [

@@ -246,7 +246,7 @@ def test_every_check_judges_within_one_group():
     scanned = 0
     while units:  # Terraform roots that only loading reveals come in later rounds
         for unit in units:
-            part = engine._scan_partition([unit], (settings, checks))
+            part = engine._scan_partition([unit], engine.PartitionState(settings, checks))
             alone.extend(part.findings)
             planner.record(part.modules)
         scanned += len(units)

@@ -165,7 +165,7 @@ def test_annotations_respect_github_limits():
     template = result.findings[0]
     result.findings = [synthetic_finding(severity=s, fingerprint=f"{s}{i}", line=i + 1, file=template.file)
                        for i, s in enumerate(["critical"] * 8 + ["high"] * 8 + ["medium"] * 15)]
-    lines = github.annotations(result, Settings())
+    lines = github.annotation_commands(result, Settings())
     errors = [l for l in lines if l.startswith("::error")]
     warnings = [l for l in lines if l.startswith("::warning")]
     notices = [l for l in lines if l.startswith("::notice")]

@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from helpers import ROOT, scan_json
-from iacguard.gate import _pattern_covers
 from iacguard.iam.actions import expand_actions
 from iacguard.iam.conditions import arn_match, parse_conditions
-from iacguard.iam.wildcard import glob_match
+from iacguard.iam.wildcard import glob_match, pattern_covers
 
 ADVERSARIAL = "*?" * 12 + "#"  # the shape: each '*' may take any share of the text
 FIXTURE = ROOT / "tests" / "fixtures" / "cfn" / "wildcard_adversarial.yaml"
@@ -106,17 +105,17 @@ def test_adversarial_patterns_take_milliseconds() -> None:
     assert arn_match("arn:aws:" + ADVERSARIAL * 4, "arn:aws:s3:::" + "b" * 200) is False
     (condition,), _ = parse_conditions({"StringLike": {"k:Key": ADVERSARIAL * 4}})
     assert condition.matches(["c" * 200]) is False
-    assert _pattern_covers("*?" * 20 + "#", "x" * 60) is False     # --diff-base: does A cover B
+    assert pattern_covers("*?" * 20 + "#", "x" * 60) is False     # --diff-base: does A cover B
     assert time.perf_counter() - started < 1.0
 
 
 def test_pattern_covers() -> None:
-    assert _pattern_covers("iam:*", "iam:get*") is True
-    assert _pattern_covers("iam:get*", "iam:*") is False
-    assert _pattern_covers("iam:?et*", "iam:getrole") is True
-    assert _pattern_covers("iam:?et*", "iam:get*") is False          # '?' cannot vouch for a '*'
-    assert _pattern_covers("*role", "iam:*role") is True
-    assert _pattern_covers("*role", "iam:role*") is False
+    assert pattern_covers("iam:*", "iam:get*") is True
+    assert pattern_covers("iam:get*", "iam:*") is False
+    assert pattern_covers("iam:?et*", "iam:getrole") is True
+    assert pattern_covers("iam:?et*", "iam:get*") is False          # '?' cannot vouch for a '*'
+    assert pattern_covers("*role", "iam:*role") is True
+    assert pattern_covers("*role", "iam:role*") is False
 
 
 def test_cli_judges_the_adversarial_template_at_once() -> None:

@@ -158,7 +158,7 @@ def _substitute(doc: PolicyDocument, variables: dict[str, str]) -> PolicyDocumen
 
     statements = []
     for statement in doc.statements:
-        changes = {name: tuple(one(e) for e in getattr(statement, name))
+        changes: dict[str, Any] = {name: tuple(one(e) for e in getattr(statement, name))
                    for name in ("resources", "not_resources") if getattr(statement, name) is not None}
         statements.append(dataclasses.replace(statement, **changes) if changes else statement)
     return dataclasses.replace(doc, statements=statements)
@@ -276,7 +276,7 @@ class EffectivePermissions:
                     if "*" in service or "?" in service or not service.isascii():
                         services = None
                         break
-                    services.add(service.lower())
+                    services.add(service.lower())  # type: ignore[union-attr]  # not None: each "services = None" breaks out
                 if services is None:
                     break
             if services is None:

@@ -431,8 +431,10 @@ class EscalationAnalysis:
                     continue  # the service cannot assume this role
                 if trusted is None:
                     target = Target(target.label, subject, note="its trust policy is not known")
+            # a target's policy is one of customer_policies, each with an ARN: "or" never applies
             arn = (principal_arn(subject) if subject is not None
-                   else policy_arn(target.policy) if target.policy is not None else outside_arn(kind))
+                   else (policy_arn(target.policy) or outside_arn(kind)) if target.policy is not None
+                   else outside_arn(kind))
             grant = eff.grant(action, arn, context)
             if grant.allowed:
                 targets.append(target)

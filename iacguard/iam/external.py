@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeGuard
 
 from .. import catalogue
 from ..values import Ref, Unknown
@@ -556,7 +556,7 @@ def _closing_hint(party: Party, via_not_principal: bool, zone: Zone, ignored: li
 
 
 def statement_exposures(statement: Statement, zone: Zone, service: str,
-                        denies: Iterable[Statement] = ()) -> list[Exposure]:
+                        denies: Iterable[Statement] | DenyIndex = ()) -> list[Exposure]:
     """The callers outside the zone an Allow statement of a resource/trust policy lets in,
     after the conditions of the statement and the given Deny statements."""
     if not statement.is_allow or (statement.principals is None and statement.not_principals is None):
@@ -609,7 +609,7 @@ _TF_VARIABLE = re.compile(r"(?<![\w.])var\.\w")
 _SUB_PARAMETER = re.compile(r"\$\{\s*[A-Za-z0-9]+\s*\}")  # ${Name} of Fn::Sub: a parameter
 
 
-def is_deploy_input(value: Any) -> bool:
+def is_deploy_input(value: Any) -> TypeGuard[Unknown]:
     """An unknown that the person deploying chooses: a CloudFormation parameter or Terraform
     variable given no value, or a dynamic reference (``{{resolve:...}}``). It could be ``*``.
     A data source or an imported value names something that exists and is not among them."""

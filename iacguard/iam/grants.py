@@ -183,7 +183,7 @@ class DenyIndex:
             if any(p is None for p in prefixes):
                 self._always.append(deny)
                 continue
-            for prefix in set(prefixes):
+            for prefix in {p for p in prefixes if p is not None}:
                 self._by_prefix.setdefault(prefix, []).append(deny)
 
     def candidates(self, action: str) -> Iterable[Any]:

@@ -114,6 +114,7 @@ def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocum
     """The strongest privilege ``docs`` grant (see the module docstring), or None. Deterministic:
     administrator first, then permissions management, then write, each by action name."""
     docs = [d for d in docs if d is not None]
+    statement: Statement | None
     has_deny = any(s.is_deny or s.effect_unknown for d in docs for s in d.statements)
     if boundary_docs is None and not has_deny:
         for doc in docs:

@@ -61,7 +61,7 @@ class PolicyNode:
         """The document's line (a ``LineInFile`` when it is written in another file than the
         resource's), else the resource's."""
         line = self.document.line if self.document and self.document.line else 0
-        if not line:
+        if not line or self.document is None:
             return self.resource.line
         elsewhere = _written_in(self.document.raw)
         if elsewhere and elsewhere != self.resource.file:
@@ -163,7 +163,7 @@ RESOURCE_POLICY_TYPES = {t: (p.policy, p.target, catalogue.service_of(t))
 NOT_MODELLED_POLICY_PROPERTIES = catalogue.not_modelled()
 
 # Lambda permissions are not documents; they are turned into one-statement resource policies.
-# type: (principal, action, function, source_arn, source_account, org_id, url_auth_type, service)
+# columns: (principal, action, function, source_arn, source_account, org_id, url_auth_type, service)
 LAMBDA_PERMISSION_TYPES = {t: (p.principal, p.action, p.function, p.source_arn, p.source_account, p.org_id,
                                p.url_auth_type, catalogue.service_of(t))
                            for t, p in catalogue.spellings(catalogue.LambdaPermission).items()}
@@ -172,7 +172,7 @@ LAMBDA_PERMISSION_TYPES = {t: (p.principal, p.action, p.function, p.source_arn, 
 # a whole Statement object in CloudFormation)
 EVENT_BUS_PERMISSION_TYPES = set(catalogue.types_holding(catalogue.EventBusPermission))
 
-# type: (user property(s), group property(s))
+# columns: (user property(s), group property(s))
 MEMBERSHIP_TYPES = {t: (p.users, p.groups) for t, p in catalogue.spellings(catalogue.Membership).items()}
 
 ACCESS_KEY_TYPES = {t: p.user for t, p in catalogue.spellings(catalogue.AccessKey).items()}
@@ -442,9 +442,9 @@ class IamModel:
             if spec:
                 self._guarded(resource, self._add_principal, resource, *spec)
         for resource in self.resources:
-            spec = MANAGED_POLICY_TYPES.get(resource.type)
-            if spec:
-                self._guarded(resource, self._add_managed_policy, resource, *spec)
+            managed = MANAGED_POLICY_TYPES.get(resource.type)
+            if managed:
+                self._guarded(resource, self._add_managed_policy, resource, *managed)
             elif resource.type == MODULE_ARGUMENT_POLICY and resource.get("policy_kind") == "identity":
                 # a module not on disk will apply it to something: judged as a policy of its own
                 self._guarded(resource, self._add_managed_policy, resource, "policy", "name", ())

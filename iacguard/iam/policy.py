@@ -311,7 +311,7 @@ def _parse_effect(raw: Any, ctx: _Context, where: str) -> tuple[str | Unknown | 
                   "AWS rejects it, statement ignored")
 
 
-_BY_LOWER = {names: {name.lower(): name for name in names} for names in (_STATEMENT_ELEMENTS, _DOCUMENT_ELEMENTS)}
+_BY_LOWER: dict[tuple[str, ...], dict[str, str]] = {names: {name.lower(): name for name in names} for names in (_STATEMENT_ELEMENTS, _DOCUMENT_ELEMENTS)}
 
 
 def _canonical_keys(raw: dict, allowed: tuple[str, ...], what: str, problems: list[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import functools
 import re
 from typing import Callable, Iterable, Union
 
-__all__ = ["ANY_ONE", "ANY_RUN", "Glob", "compile_glob", "glob_match", "tokens_of"]
+__all__ = ["ANY_ONE", "ANY_RUN", "Glob", "compile_glob", "glob_match", "pattern_covers", "tokens_of"]
 
 # Tokens of a compiled pattern besides literal characters (strings of length 1).
 ANY_ONE = 1  # '?'
@@ -123,3 +123,21 @@ def glob_match(pattern: str, value: str, *, case_sensitive: bool = False) -> boo
     if not isinstance(pattern, str) or not isinstance(value, str):
         return False
     return compile_glob(pattern, case_sensitive).match(value)
+
+
+def pattern_covers(broad: str, narrow: str, *, case_sensitive: bool = True) -> bool:
+    """Does ``broad`` match every text the pattern ``narrow`` matches (pattern containment, for
+    comparing two policies rather than a policy with a request)?
+
+    ``narrow`` is read as text, its own ``*`` and ``?`` as literal characters: a literal of
+    ``broad`` never equals a wildcard character, so a ``*`` of ``narrow`` can only be absorbed by
+    a ``*`` of ``broad``, which then absorbs whatever it stands for. A ``?`` of ``broad`` would
+    vouch for one wildcard character of ``narrow`` that may stand for many (or for none), so
+    then nothing with a wildcard is covered unless it is written the same."""
+    if not case_sensitive:
+        broad, narrow = broad.lower(), narrow.lower()
+    if broad == narrow or broad == "*":
+        return True
+    if "?" in broad and ("*" in narrow or "?" in narrow):
+        return False
+    return compile_glob(broad, True).match(narrow)

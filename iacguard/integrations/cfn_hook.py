@@ -35,9 +35,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..severity import FAIL_ON_CHOICES, SEVERITIES, severity_rank
+
+if TYPE_CHECKING:  # types only, imported when a scan runs
+    from ..engine import ScanResult
+    from ..framework import Finding
+    from ..settings import Settings
 
 MESSAGE_LIMIT = 4096            # CloudFormation truncates longer hook messages
 CLOUD_CONTROL_MESSAGE_LIMIT = 1024
@@ -184,8 +189,8 @@ def deployment_context(event: dict) -> dict[str, str]:
     if isinstance(account, str) and re.fullmatch(r"\d{12}", account):
         values["AWS::AccountId"] = account
     stack_id = event.get("stackId") or event.get("stackID")
-    match = re.fullmatch(r"arn:(aws[a-z-]*):cloudformation:([a-z0-9-]+):(\d{12}):stack/([^/]+)/.+",
-                         stack_id if isinstance(stack_id, str) else "")
+    stack_id = stack_id if isinstance(stack_id, str) else ""
+    match = re.fullmatch(r"arn:(aws[a-z-]*):cloudformation:([a-z0-9-]+):(\d{12}):stack/([^/]+)/.+", stack_id)
     if match:
         values.update({"AWS::Partition": match.group(1), "AWS::Region": match.group(2),
                        "AWS::StackId": stack_id, "AWS::StackName": match.group(4)})
@@ -193,7 +198,7 @@ def deployment_context(event: dict) -> dict[str, str]:
     return values
 
 
-def _resource_result(request: dict, target_name: str, settings: Any, pseudo: dict[str, str]):
+def _resource_result(request: dict, target_name: str, settings: Settings, pseudo: dict[str, str]):
     model = request.get("targetModel")
     if not isinstance(model, dict):
         raise HookInputError("a resource target needs requestData.targetModel")
@@ -214,7 +219,7 @@ def _resource_result(request: dict, target_name: str, settings: Any, pseudo: dic
     return _evaluate_template_data(_positioned(template), f"resource:{logical_id}", settings, pseudo), logical_id
 
 
-def _template_result(text: str, file: str, settings: Any, pseudo: dict[str, str]):
+def _template_result(text: str, file: str, settings: Settings, pseudo: dict[str, str]):
     from ..engine import ScanResult
     from ..errors import IacguardError
     from ..loaders.cloudformation import looks_like_cloudformation, parse_document
@@ -230,7 +235,7 @@ def _template_result(text: str, file: str, settings: Any, pseudo: dict[str, str]
     return _evaluate_template_data(data, file, settings, pseudo)
 
 
-def _compare_with_deployed(result: Any, kind: str, payload: dict, template: str, file: str, settings: Any,
+def _compare_with_deployed(result: ScanResult, kind: str, payload: dict, template: str, file: str, settings: Settings,
                            pseudo: dict[str, str]) -> None:
     """Mark each finding new, worse or unchanged against the stack as deployed, when that state
     can be rebuilt from the payload; otherwise leave every finding blocking."""
@@ -304,7 +309,7 @@ def _context_properties(context: Any) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def _evaluate_template_data(data: Any, file: str, settings: Any, pseudo: dict[str, str]):
+def _evaluate_template_data(data: Any, file: str, settings: Settings, pseudo: dict[str, str]):
     from ..engine import ScanResult, run_checks
     from ..loaders.cloudformation import build_resources
 
@@ -408,7 +413,7 @@ def _fetch_payload(url: Any) -> dict:
 
 # -- responses -----------------------------------------------------------------------------------
 
-def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
+def _verdict(token: str, result: ScanResult, settings: Settings, limit: int) -> dict:
     from ..framework import active_findings
 
     blocking = result.blocking(settings.fail_on)
@@ -435,7 +440,7 @@ def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
     existing = sum(1 for f in active if f.diff == "unchanged")
     if existing:
         header += f" ({existing} more already in the deployed stack do not block)"
-    response = {"hookStatus": "FAILED", "errorCode": "NonCompliant",
+    response: dict[str, Any] = {"hookStatus": "FAILED", "errorCode": "NonCompliant",
                 "message": _join_within(header, entries, limit), "clientRequestToken": token}
     annotations = [_annotation(f, result) for f in ordered[:MAX_ANNOTATIONS]]
     if annotations:
@@ -443,21 +448,21 @@ def _verdict(token: str, result: Any, settings: Any, limit: int) -> dict:
     return response
 
 
-def _fix_text(finding: Any, result: Any) -> str:
+def _fix_text(finding: Finding, result: ScanResult) -> str:
     from ..report.ci_common import first_sentence
 
     meta = (getattr(result, "checks", None) or {}).get(finding.rule_id)
     return first_sentence(meta.fix, 400) if meta is not None else "see `iacguard explain " + finding.rule_id + "`"
 
 
-def _control_tower_entry(finding: Any, result: Any) -> str:
+def _control_tower_entry(finding: Finding, result: ScanResult) -> str:
     from ..report.safe import visible
 
     # one entry per line: a line break or ESC quoted from the template is shown, not obeyed
     return f"[{finding.rule_id}]: {finding.title}: {visible(finding.message)} [FIX]: {_fix_text(finding, result)}"
 
 
-def _annotation(finding: Any, result: Any) -> dict:
+def _annotation(finding: Finding, result: ScanResult) -> dict:
     from ..report.safe import visible
 
     return {

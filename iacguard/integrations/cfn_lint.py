@@ -10,18 +10,22 @@ here (it takes about a second to import).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..framework import Finding, fingerprint
 from ..resource import CLOUDFORMATION
+
+if TYPE_CHECKING:  # types only, imported when a scan runs
+    from ..engine import ScanResult
+    from ..settings import Settings
 
 FAMILY = "template-validity"
 # cfn-lint errors stop a deployment; warnings are likely mistakes; informational are hints.
 SEVERITY = {"error": "high", "warning": "medium", "informational": "low"}
 
 
-def cloudformation_files(result: Any) -> list[str]:
+def cloudformation_files(result: ScanResult) -> list[str]:
     """Templates of the run, as reported (relative to the scan root), in report order."""
     return sorted({r.file for r in result.resources if r.source == CLOUDFORMATION})
 
@@ -65,7 +69,7 @@ def match_finding(match: Any, file: str, template_types: dict[str, str]) -> Find
     )
 
 
-def add_cfn_lint_findings(result: Any, settings: Any, regions: list[str] | None = None) -> None:
+def add_cfn_lint_findings(result: ScanResult, settings: Settings, regions: list[str] | None = None) -> None:
     """Lint every CloudFormation template of ``result`` and add the matches as findings
     (honouring enable/disable and severity overrides). A template cfn-lint cannot read becomes an
     input error of the run, like any unreadable file."""

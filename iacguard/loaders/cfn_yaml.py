@@ -192,7 +192,7 @@ class _Builder:
             if len(self.stack) >= self.max_depth:
                 raise self.error(f"nesting deeper than {self.max_depth} levels; "
                                  "raise the limit with --max-nesting-depth", line)
-            if event.tag not in (None, "!", _YAML_TAG + "map", _YAML_TAG + "seq") \
+            if event.tag is not None and event.tag not in ("!", _YAML_TAG + "map", _YAML_TAG + "seq") \
                     and event.tag not in SHORT_FORM_TAGS:
                 self.unsupported_tag(event.tag, line)  # the collection becomes Unknown when it ends
             container: YamlDict | YamlList = (

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import InputError, InternalError, NotAnalysed, internal_error_message
-from ..resource import MODULE_ARGUMENT_POLICY, TERRAFORM, LoadResult, Resource
+from ..resource import MODULE_ARGUMENT_POLICY, TERRAFORM, LoadResult, ModuleSeen, Resource
 from ..values import Choice, Encoded, Origin, PDict, PList, Ref, Unknown, contains_unknown
 from . import hcl_eval
 from .discover import is_inside
@@ -494,9 +494,9 @@ class _Loader:
         if before is None:
             required = tuple(sorted(name for name, decl in source.variables.items()
                                     if "default" not in decl.block.body.attributes))
-            self.result.modules[source.real_dir] = (instantiated, source.backend, required)
-        elif instantiated and not before[0]:
-            self.result.modules[source.real_dir] = (True, *before[1:])
+            self.result.modules[source.real_dir] = ModuleSeen(instantiated, source.backend, required)
+        elif instantiated and not before.instantiated:
+            self.result.modules[source.real_dir] = dataclasses.replace(before, instantiated=True)
 
     # -- module calls whose code is elsewhere ----------------------------------------------------------
     def installed_module(self, key: str) -> tuple[str, Any, str] | None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..framework import Finding
 
 # GitHub code scanning reads security-severity as a CVSS-like score (a string).
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
@@ -27,7 +31,7 @@ def display_path(file: str | None, root: Path | None) -> str:
             return Path(file).as_posix()
 
 
-def check_metadata(result: Any) -> dict:
+def check_metadata(result: ScanResult) -> dict:
     """Check id -> CheckMeta for every check the run knew about (may be empty)."""
     return dict(getattr(result, "checks", None) or {})
 
@@ -40,7 +44,7 @@ def first_sentence(text: str, limit: int = 300) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
-def construct_suffix(finding: Any) -> str:
+def construct_suffix(finding: Finding) -> str:
     """`` (CDK construct Stack/Role/Resource)`` when the finding's resource came from CDK."""
     path = getattr(finding, "construct_path", None)
     return f" (CDK construct {path})" if path else ""

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
 from .ci_common import construct_suffix, display_path, first_sentence
 from .safe import inert_legacy, markdown_text, visible
+
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..settings import Settings
 
 MAX_ERRORS = 10
 MAX_WARNINGS = 10
@@ -43,7 +47,7 @@ def command(kind: str, message: str, **properties: Any) -> str:
     return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def annotations(result: Any, settings: Any) -> list[str]:
+def annotation_commands(result: ScanResult, settings: Settings) -> list[str]:
     root = getattr(result, "root", None)
     blocking_ids = {id(f) for f in result.blocking(settings.fail_on)}
     errors: list[tuple[int, str]] = []
@@ -97,7 +101,7 @@ def _code(text: Any, in_table: bool = True) -> str:
     return f"{fence}{padding}{flat}{padding}{fence}"
 
 
-def summary_markdown(result: Any, settings: Any, limit: int = SUMMARY_LIMIT) -> str:
+def summary_markdown(result: ScanResult, settings: Settings, limit: int = SUMMARY_LIMIT) -> str:
     root = getattr(result, "root", None)
     findings = active_findings(result.findings)
     blocking = result.blocking(settings.fail_on)
@@ -160,7 +164,7 @@ MAX_DIAGRAMS = 10
 MAX_DIAGRAM_NODES = 12
 
 
-def _diagrams(result: Any, settings: Any, findings: list, room: int) -> str:
+def _diagrams(result: ScanResult, settings: Settings, findings: list, room: int) -> str:
     """A Mermaid picture per escalation path and external grant (GitHub renders them), most
     severe first, at most MAX_DIAGRAMS of MAX_DIAGRAM_NODES nodes, within the size left."""
     if getattr(result, "model", None) is None:
@@ -192,7 +196,7 @@ def _diagrams(result: Any, settings: Any, findings: list, room: int) -> str:
     return head + "".join(blocks) + tail
 
 
-def write_step_summary(result: Any, settings: Any, path: str | None = None) -> str | None:
+def write_step_summary(result: ScanResult, settings: Settings, path: str | None = None) -> str | None:
     """Append the Markdown summary to ``path`` (default ``$GITHUB_STEP_SUMMARY``).
     Returns an error text when the file cannot be written, else None."""
     path = path or os.environ.get("GITHUB_STEP_SUMMARY")
@@ -206,10 +210,10 @@ def write_step_summary(result: Any, settings: Any, path: str | None = None) -> s
     return None
 
 
-def render(result: Any, settings: Any) -> str:
+def render(result: ScanResult, settings: Settings) -> str:
     """Annotations and a one-line verdict for the step log; writes the step summary as a side
     effect when ``$GITHUB_STEP_SUMMARY`` is set (as it is in every Actions step)."""
-    lines = annotations(result, settings)
+    lines = annotation_commands(result, settings)
     problem = write_step_summary(result, settings)
     if problem:
         lines.append(command("warning", problem, title="iacguard"))

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import UsageError
 from ..framework import active_findings
 from .safe import inert_json, inert_lines, visible
+
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..analysis import Analysis
+    from ..iam.model import IamModel
+    from ..engine import ScanResult
+    from ..framework import Finding
+    from ..settings import Settings
 
 # Edge kinds drawn; references and bounded_by add clutter without explaining a finding.
 DRAWN_EDGES = ("can_assume", "grants", "can_become", "can_pass", "can_modify", "member_of", "attached")
@@ -78,7 +85,7 @@ def _node_kind(attributes: dict) -> str:
     return "policy" if kind == "policy" else "resource"
 
 
-def _label(model: Any, graph: Any, node_id: str) -> str:
+def _label(model: IamModel, graph: Any, node_id: str) -> str:
     principal = model.principals.get(node_id) or model.external_principals.get(node_id)
     if principal is not None:
         return principal.label
@@ -89,7 +96,7 @@ def _label(model: Any, graph: Any, node_id: str) -> str:
     return str(attributes.get("label") or node_id)
 
 
-def scan_analysis(result: Any, settings: Any) -> Any:
+def scan_analysis(result: ScanResult, settings: Settings) -> Analysis:
     """The analysis of ``result.model`` (``iacguard.analysis.Analysis``): the one the checks used,
     or, for a model the checks did not see (built again for the reports), one kept on the result
     so that every report of it shares it."""
@@ -101,11 +108,11 @@ def scan_analysis(result: Any, settings: Any) -> Any:
     return analysis
 
 
-def _graph_with_escalation(result: Any, settings: Any):
+def _graph_with_escalation(result: ScanResult, settings: Settings):
     return scan_analysis(result, settings).escalation_graph()
 
 
-def finding_edges(result: Any, graph: Any, finding: Any) -> list[ViewEdge]:
+def finding_edges(result: ScanResult, graph: Any, finding: Finding) -> list[ViewEdge]:
     """The edges that make one finding: the hops of its ``path``, or for a resource-policy or
     trust finding the grants/can_assume edges of the reported statement (matched by its line)."""
     model = result.model
@@ -131,7 +138,7 @@ def finding_edges(result: Any, graph: Any, finding: Any) -> list[ViewEdge]:
     return found
 
 
-def build_view(result: Any, settings: Any, focus: str | None = None) -> GraphView:
+def build_view(result: ScanResult, settings: Settings, focus: str | None = None) -> GraphView:
     """The reviewer's graph of a scan; ``focus`` keeps only the paths through one node (a node
     id, a resource address or a label)."""
     model = result.model
@@ -216,7 +223,7 @@ def _reach(start: Iterable[str], neighbours: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def finding_view(result: Any, settings: Any, finding: Any) -> GraphView:
+def finding_view(result: ScanResult, settings: Settings, finding: Finding) -> GraphView:
     """The small picture of one finding: only the nodes and edges that make it."""
     graph = _graph_with_escalation(result, settings)
     model = result.model
@@ -231,7 +238,7 @@ def finding_view(result: Any, settings: Any, finding: Any) -> GraphView:
     return view
 
 
-def is_pictured(finding: Any) -> bool:
+def is_pictured(finding: Finding) -> bool:
     """Escalation paths and external grants get a picture."""
     return bool(finding.path) or finding.family == "external-access"
 
@@ -325,7 +332,7 @@ def render_json(view: GraphView) -> str:
 RENDERERS = {"mermaid": render_mermaid, "dot": render_dot, "json": render_json}
 
 
-def render_graph(result: Any, settings: Any, graph_format: str, focus: str | None = None) -> str:
+def render_graph(result: ScanResult, settings: Settings, graph_format: str, focus: str | None = None) -> str:
     text = RENDERERS[graph_format](build_view(result, settings, focus))
     # Labels are escaped one by one; this keeps a printed graph from carrying workflow commands.
     return inert_json(text) if graph_format == "json" else inert_lines(text)

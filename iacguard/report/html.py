@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 from html import escape as _escape_markup
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
 from .safe import inert_markup, visible
+
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..framework import Finding
+    from ..settings import Settings
 
 
 def escape(text: Any) -> str:
@@ -139,7 +144,7 @@ def path_svg(view: Any) -> str:
     return "".join(parts)
 
 
-def _finding_html(result: Any, settings: Any, finding: Any) -> str:
+def _finding_html(result: ScanResult, settings: Settings, finding: Finding) -> str:
     from .graph_view import finding_view, is_pictured
 
     location = f"{finding.file}:{finding.line}"
@@ -159,7 +164,7 @@ def _finding_html(result: Any, settings: Any, finding: Any) -> str:
             f"{drawing}{evidence}</article>")
 
 
-def render(result: Any, settings: Any) -> str:
+def render(result: ScanResult, settings: Settings) -> str:
     findings = sorted(active_findings(result.findings),
                       key=lambda f: (f.family, -severity_rank(f.severity), f.file, f.line, f.rule_id))
     families = sorted({f.family for f in findings})

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST
 from .safe import inert_json
 
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..settings import Settings
+
 VERSION = 1
 
 
-def summary(result: Any, settings: Any) -> dict:
+def summary(result: ScanResult, settings: Settings) -> dict:
     active = active_findings(result.findings)
     return {
         "files_scanned": len(result.files),
@@ -42,7 +46,7 @@ def _count(items) -> dict:
     return counts
 
 
-def as_document(result: Any, settings: Any) -> dict:
+def as_document(result: ScanResult, settings: Settings) -> dict:
     errors = [dict(e.as_dict(), kind=getattr(e, "kind", "input")) for e in result.errors]
     errors += [dict(e.as_dict(), kind="unresolved") for e in result.unresolved]
     return {
@@ -55,7 +59,7 @@ def as_document(result: Any, settings: Any) -> dict:
     }
 
 
-def render(result: Any, settings: Any) -> str:
+def render(result: ScanResult, settings: Settings) -> str:
     # JSON keeps every value exact: json.dumps writes controls and non-ASCII as \u escapes, and
     # inert_json the "##[" an Actions log would read as a command.
     return inert_json(json.dumps(as_document(result, settings), indent=2, sort_keys=False, default=str)) + "\n"

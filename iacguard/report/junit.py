@@ -9,11 +9,15 @@ errors. Every scanned file without findings is one passing case, so a clean run 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
 from .ci_common import construct_suffix, display_path
 from .safe import inert_markup, visible
+
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..settings import Settings
 
 
 def _text(value: Any) -> str:
@@ -31,7 +35,7 @@ def _unique(name: str, seen: set) -> str:
     return candidate
 
 
-def as_element(result: Any, settings: Any) -> ET.Element:
+def as_element(result: ScanResult, settings: Settings) -> ET.Element:
     root = getattr(result, "root", None)
     blocking = {id(f) for f in result.blocking(settings.fail_on)}
     suite = ET.Element("testsuite", name="iacguard")
@@ -80,12 +84,12 @@ def as_element(result: Any, settings: Any) -> ET.Element:
     for key, value in counts.items():
         suite.set(key, str(value))
     suite.set("time", "0")
-    suites = ET.Element("testsuites", name="iacguard", **{k: str(v) for k, v in counts.items() if k != "skipped"})
+    suites = ET.Element("testsuites", {"name": "iacguard", **{k: str(v) for k, v in counts.items() if k != "skipped"}})
     suites.append(suite)
     return suites
 
 
-def render(result: Any, settings: Any) -> str:
+def render(result: ScanResult, settings: Settings) -> str:
     element = as_element(result, settings)
     ET.indent(element)
     # A line of the body can start with a name ("::error::..." as a logical id): write such

@@ -9,12 +9,18 @@ tool execution notifications: they are not findings about the code, but the run 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import __version__
 from .ci_common import SECURITY_SEVERITY, check_metadata, construct_suffix, display_path
 from .safe import inert_json, visible
+
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..errors import IacguardError
+    from ..framework import CheckMeta, Finding
+    from ..settings import Settings
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/iacguard/iacguard"
@@ -36,13 +42,14 @@ def artifact_uri(file: str, root: Any) -> str:
     return quote(display_path(file, root), safe="/", errors="surrogateescape")
 
 
-def _rule(rule_id: str, meta: Any, sample: Any) -> dict:
+def _rule(rule_id: str, meta: CheckMeta | None, sample: Finding | None) -> dict:
     """A reportingDescriptor from the check's metadata, or from a finding of a foreign rule
     (cfn-lint) that has no CheckMeta."""
     if meta is not None:
         severity, family, title = meta.severity, meta.family, meta.title
         why, fix, controls = meta.why, meta.fix, list(meta.controls)
     else:
+        assert sample is not None, "a rule is an enabled check or has a finding"
         severity, family, title = sample.severity, sample.family, sample.title
         why, fix, controls = sample.title, "See the rule's documentation.", []
     markdown = f"**{title}**\n\n{why}\n\n**Fix:** {fix}"
@@ -64,7 +71,7 @@ def _rule(rule_id: str, meta: Any, sample: Any) -> dict:
     }
 
 
-def _result(finding: Any, rule_index: int, root: Any) -> dict:
+def _result(finding: Finding, rule_index: int, root: Any) -> dict:
     uri = artifact_uri(finding.file, root)
     line = max(int(finding.line or 1), 1)
     message = visible(finding.message + construct_suffix(finding))
@@ -105,7 +112,7 @@ def _result(finding: Any, rule_index: int, root: Any) -> dict:
     return result
 
 
-def _notification(error: Any, kind: str, root: Any, level: str = "error") -> dict:
+def _notification(error: IacguardError, kind: str, root: Any, level: str = "error") -> dict:
     notification: dict = {"level": level, "message": {"text": f"{kind}: {visible(error.message)}"},
                           "descriptor": {"id": f"iacguard/{kind}"}}
     if error.file:
@@ -117,13 +124,13 @@ def _notification(error: Any, kind: str, root: Any, level: str = "error") -> dic
     return notification
 
 
-def as_document(result: Any, settings: Any) -> dict:
+def as_document(result: ScanResult, settings: Settings) -> dict:
     metas = check_metadata(result)
     findings = list(result.findings)[:MAX_RESULTS]
     root = getattr(result, "root", None)
     rules: list[dict] = []
     rule_index: dict[str, int] = {}
-    samples: dict[str, Any] = {}
+    samples: dict[str, Finding] = {}
     for finding in findings:
         samples.setdefault(finding.rule_id, finding)
     # Every enabled check is a rule, so a fixed finding's rule stays known to the viewer.
@@ -153,7 +160,7 @@ def as_document(result: Any, settings: Any) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: Any, settings: Any) -> str:
+def render(result: ScanResult, settings: Settings) -> str:
     # Viewers show messages and names as text: those are escaped like the terminal's (visible);
     # the JSON itself is ASCII, and inert for the Actions runner when printed in a log.
     return inert_json(json.dumps(as_document(result, settings), indent=2)) + "\n"

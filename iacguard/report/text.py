@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, severity_rank
 from .safe import inert_lines, visible
 
+if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from ..engine import ScanResult
+    from ..settings import Settings
 
-def render(result: Any, settings: Any) -> str:
+
+def render(result: ScanResult, settings: Settings) -> str:
     lines: list[str] = []
     by_file: dict[str, list] = {}
     for finding in result.findings:
