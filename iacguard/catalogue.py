@@ -1610,7 +1610,7 @@ H = TypeVar("H")
 def spellings(holding: type[H]) -> dict[str, H]:
     """Resource type -> how its format spells ``holding`` (e.g. ``spellings(AccessKey)``), for
     every type that holds one. Build it once (a module constant), then look types up in it."""
-    return dict(_BY_HOLDING.get(holding, {}))  # type: ignore[arg-type]
+    return dict(_BY_HOLDING.get(holding, {}))  # type: ignore[arg-type]  # keyed by class, valued by its instances: not expressible as a dict type
 
 
 def types_holding(*holdings: type) -> tuple[str, ...]:

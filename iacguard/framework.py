@@ -483,8 +483,8 @@ class CheckContext:
         finding, it is reported without them (engine._dedupe)."""
         switched = self.analysis.switched_resources(resource.group)
         named = " ".join([message] + [str(step) for step in path or ()])
-        needed = sorted({r.when for r in switched if r.address in named})
-        return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched}))
+        needed = sorted({r.when for r in switched if r.when and r.address in named})  # all have one: narrows for mypy
+        return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched if r.when}))
 
     def _plan_actions(self, resource: Any, own: str, message: str, path: list | None) -> dict:
         """What the plan does to the other resources of the same plan that the finding names

@@ -96,7 +96,7 @@ def _label(model: IamModel, graph: Any, node_id: str) -> str:
     return str(attributes.get("label") or node_id)
 
 
-def scan_analysis(result: ScanResult, settings: Settings) -> Analysis:
+def scan_analysis(result: ScanResult, settings: Settings | None) -> Analysis:
     """The analysis of ``result.model`` (``iacguard.analysis.Analysis``): the one the checks used,
     or, for a model the checks did not see (built again for the reports), one kept on the result
     so that every report of it shares it."""
