@@ -14,10 +14,11 @@ from . import __version__
 from .errors import IacguardError, UsageError
 from .severity import FAIL_ON_CHOICES
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "html")
-# --format name -> module under iacguard/report with render(result, settings); imported only when used
+# --format name -> module under iacguard/report with render(result, settings); imported only when used.
+# The one place that names an output format.
 _REPORTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "junit": "junit", "github": "github",
               "html": "html"}
+FORMATS = tuple(_REPORTERS)
 # Reports that draw the IAM graph need the model; the others only findings, so a parallel scan
 # can leave resources and model in its workers.
 _MODEL_FORMATS = {"github", "html"}

@@ -51,3 +51,20 @@ def test_documented_examples_fail_and_pass_as_documented(tmp_path):
             case.mkdir()
             assert meta.id not in _findings_for(case, fmt, snippet, meta.example_settings), \
                 f"{meta.id} good {fmt} example fails"
+
+
+def test_architecture_where_to_add_names_places_that_exist():
+    """docs/architecture.md's "Where to add" table: each row's one place, and every file or
+    directory it names, exists (a rename must update the guide)."""
+    import re
+
+    root = DOCS.parent.parent
+    text = (root / "docs" / "architecture.md").read_text()
+    table = text.split("## Where to add", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| to add")
+            and not line.startswith("| ---")]
+    assert {row.split("|")[1].strip().split()[1] for row in rows} >= {"check", "resource", "Terraform", "output"}
+    named = {m for row in rows for m in re.findall(r"`((?:iacguard|checks|tests|docs|sample_templates)/[^`<]*?)`", row)}
+    assert named, "the table names no files"
+    missing = sorted(n for n in named if not (root / n.rstrip("/")).exists())
+    assert not missing, f"docs/architecture.md names files that do not exist: {missing}"
