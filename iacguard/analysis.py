@@ -50,7 +50,7 @@ class Analysis:
         self._allow_statements: "tuple[tuple[PolicyNode, Statement], ...] | None" = None
         # id(document) -> (document, {every_resource: DenyIndex}); the document is kept so its id
         # is not reused while the analysis lives
-        self._deny_indexes: "dict[int, tuple[PolicyDocument, dict[bool, DenyIndex]]]" = {}
+        self._deny_indexes: "dict[int, tuple[PolicyDocument | None, dict[bool, DenyIndex]]]" = {}
         self._caller_identities: "list[Resource] | None" = None
         self._zones: "dict[str | None, Zone]" = {}
         self._privileges: "dict[str, Privilege | None]" = {}
@@ -120,7 +120,7 @@ class Analysis:
             self._allow_statements = tuple(_grants.find_allow_statements(self.granting_policies, self.deny_index))
         return iter(self._allow_statements)
 
-    def deny_index(self, document: "PolicyDocument", every_resource: bool = False) -> "DenyIndex":
+    def deny_index(self, document: "PolicyDocument | None", every_resource: bool = False) -> "DenyIndex":
         """The unconditional Deny statements of ``document`` (with ``every_resource``, only those on
         every resource), indexed by action; built once per document."""
         entry = self._deny_indexes.get(id(document))
@@ -131,12 +131,12 @@ class Analysis:
             found = entry[1][every_resource] = _grants.deny_index(document, every_resource=every_resource)
         return found
 
-    def denied_everywhere(self, document: "PolicyDocument", action: str) -> bool:
+    def denied_everywhere(self, document: "PolicyDocument | None", action: str) -> bool:
         """An unconditional Deny of ``document`` removes ``action`` from every resource that is
         not named (``iam.grants.denied_everywhere``)."""
         return _grants.denied_everywhere(document, action, self.deny_index(document))
 
-    def pattern_denied_everywhere(self, document: "PolicyDocument", pattern: str) -> bool:
+    def pattern_denied_everywhere(self, document: "PolicyDocument | None", pattern: str) -> bool:
         """Like :meth:`denied_everywhere` for an Action pattern (``iam:*``): the pattern and every
         action it matches."""
         return _grants.pattern_denied_everywhere(document, pattern, self.deny_index(document))

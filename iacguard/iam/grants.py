@@ -31,6 +31,9 @@ from .conditions import Condition
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
+    from ..framework import CheckContext
+    from .model import IamModel, PolicyNode, Principal
+    from .policy import PolicyDocument, Statement
 
 __all__ = [
     "ResourceScope", "every_action_entry", "every_resource_entry", "might_be_every_resource", "resource_scope",
@@ -115,7 +118,7 @@ class ResourceScope:
     label: str = ""  # "every resource (*)" / "every resource except ..."
 
 
-def resource_scope(statement: Any) -> ResourceScope:
+def resource_scope(statement: Statement) -> ResourceScope:
     if statement.resources is not None:
         stars = [str(e).strip() for e in statement.resources if every_resource_entry(e)]
         unknown = [e for e in statement.resources if might_be_every_resource(e)]
@@ -134,7 +137,7 @@ def resource_scope(statement: Any) -> ResourceScope:
     return ResourceScope(False, False)
 
 
-def every_of_type(statement: Any, action: str) -> list[str]:
+def every_of_type(statement: Statement, action: str) -> list[str]:
     """The statement's Resource entries that cover every resource of a type of ``action`` the
     way ``*`` does (``arn:aws:s3:::*/*``, ``arn:aws:iam::*:role/*``): as broad, only longer."""
     from .actions import names_every_resource
@@ -143,7 +146,7 @@ def every_of_type(statement: Any, action: str) -> list[str]:
             if isinstance(e, str) and not isinstance(e, Unknown) and names_every_resource(str(e).strip(), action)]
 
 
-def denied_everywhere(document: Any, action: str, denies: DenyIndex | None = None) -> bool:
+def denied_everywhere(document: PolicyDocument | None, action: str, denies: DenyIndex | None = None) -> bool:
     """An unconditional Deny of the same document removes ``action`` from every resource that
     is not named (a Deny on ``*``, or a Deny with NotResource that leaves only named ARNs).
     ``denies``: the document's ``deny_index(every_resource=False)``, when already built."""
@@ -216,13 +219,13 @@ def _literal_prefix(entry: Any) -> str | None:
     return text[:cut].lower()
 
 
-def deny_index(document: Any, *, every_resource: bool) -> DenyIndex:
+def deny_index(document: PolicyDocument | None, *, every_resource: bool) -> DenyIndex:
     """The unconditional Deny statements of ``document`` indexed by action (every Allow statement
     of a document asks them: ``Analysis.deny_index`` keeps one per document for a scan)."""
     return DenyIndex(_unconditional_denies(document, every_resource=every_resource))
 
 
-def _unconditional_denies(document: Any, *, every_resource: bool) -> list:
+def _unconditional_denies(document: PolicyDocument | None, *, every_resource: bool) -> list:
     """Deny statements of the document without conditions; with ``every_resource`` only those
     whose Resource is ``*`` (or absent), not a NotResource that spares named resources."""
     found = []
@@ -245,13 +248,13 @@ def _pattern_denied(denies: DenyIndex, pattern: str) -> bool:
     return bool(text) and denies.denies(text) and all(denies.denies(action) for action in expand_actions(text))
 
 
-def pattern_denied_everywhere(document: Any, pattern: str, denies: DenyIndex | None = None) -> bool:
+def pattern_denied_everywhere(document: PolicyDocument | None, pattern: str, denies: DenyIndex | None = None) -> bool:
     """Like ``denied_everywhere`` for an Action pattern (``iam:*``): an unconditional Deny of the
     same document covers the pattern and every action it matches."""
     return _pattern_denied(denies or deny_index(document, every_resource=False), pattern)
 
 
-def cancelled_by_deny(document: Any, statement: Any, denies: DenyIndex | None = None) -> bool:
+def cancelled_by_deny(document: PolicyDocument | None, statement: Statement, denies: DenyIndex | None = None) -> bool:
     """An Allow statement that an unconditional Deny of the same document takes away on every
     resource: every Action entry (or, for NotAction, every action at all) is denied on ``*``.
     ``denies``: the document's ``deny_index(every_resource=True)``, when already built."""
@@ -266,7 +269,7 @@ def cancelled_by_deny(document: Any, statement: Any, denies: DenyIndex | None = 
     return all(_pattern_denied(index, entry) for entry in entries)
 
 
-def denies_everything(document: Any, denies: DenyIndex | None = None) -> bool:
+def denies_everything(document: PolicyDocument | None, denies: DenyIndex | None = None) -> bool:
     """The document has an unconditional Deny of every action on every resource."""
     return (denies or deny_index(document, every_resource=True)).every_action
 
@@ -309,7 +312,7 @@ def _services_of_pattern(pattern: str) -> tuple[str, ...]:
     return tuple(sorted(s for s in known_services() if glob_match(service, s)))
 
 
-def expanded_actions(statement: Any) -> tuple[list[str], list[Unknown]]:
+def expanded_actions(statement: Statement) -> tuple[list[str], list[Unknown]]:
     """The catalogued actions an ``Action`` statement names (wildcards expanded), sorted, and
     its Unknown entries. Entries naming no catalogued action (typos, brand-new actions) are
     kept as written, so they are never dropped silently."""
@@ -349,7 +352,7 @@ def _specific_value(value: Any) -> bool:
     return bool(text.replace("*", "").replace("?", ""))
 
 
-def constraining_conditions(statement: Any) -> list[Condition]:
+def constraining_conditions(statement: Statement) -> list[Condition]:
     """Conditions that narrow the grant to some resources or requests: a positive operator
     (not IfExists, not ForAllValues, not negated, not Null) on a key that varies between
     requests, with values that are not only wildcards. Unknown condition blocks are not
@@ -367,7 +370,7 @@ def constraining_conditions(statement: Any) -> list[Condition]:
     return credited
 
 
-def loose_conditions(statement: Any) -> list[Condition]:
+def loose_conditions(statement: Statement) -> list[Condition]:
     """The statement's conditions that are not credited as narrowing it."""
     credited = {id(c) for c in constraining_conditions(statement)}
     return [c for c in statement.conditions if id(c) not in credited]
@@ -380,7 +383,7 @@ def describe_condition(condition: Condition) -> str:
     return f"{condition.operator} {condition.key} [{values}]"
 
 
-def condition_clause(statement: Any, exclude_keys: Iterable[str] = ()) -> tuple[str, bool]:
+def condition_clause(statement: Statement, exclude_keys: Iterable[str] = ()) -> tuple[str, bool]:
     """(text to append to a message, whether the grant is narrowed by a condition). Conditions
     on ``exclude_keys`` (lowercase) are never credited: the caller judges those itself."""
     excluded = set(exclude_keys)
@@ -396,7 +399,7 @@ def condition_clause(statement: Any, exclude_keys: Iterable[str] = ()) -> tuple[
     return text, bool(credited)
 
 
-def resources_text(statement: Any, limit: int = 3) -> str:
+def resources_text(statement: Statement, limit: int = 3) -> str:
     """How the statement's resources read in a message."""
     scope = resource_scope(statement)
     if scope.label:
@@ -406,8 +409,8 @@ def resources_text(statement: Any, limit: int = 3) -> str:
     return "every resource except " + summarize((str(r) for r in statement.not_resources or ()), limit)
 
 
-def report_statement(ctx: Any, node: Any, statement: Any, text: str, severity: str, evidence: Any, *,
-                     exclude_keys: Iterable[str] = (), after: str = "") -> None:
+def report_statement(ctx: CheckContext, node: PolicyNode, statement: Statement, text: str, severity: str,
+                     evidence: Any, *, exclude_keys: Iterable[str] = (), after: str = "") -> None:
     """Report one statement of a granting policy the way every least-privilege check does:
     ``<policy>: statement N <text>`` plus whom it is granted to and the conditions that narrow it
     (each lowers the severity one step), at the statement's line, one finding per statement."""
@@ -430,11 +433,11 @@ def summarize(names: Iterable[str], limit: int = 8) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
-def statement_label(statement: Any) -> str:
+def statement_label(statement: Statement) -> str:
     return f"statement {statement.sid or statement.index + 1}"
 
 
-def holders(analysis: "Analysis", node: Any) -> str:
+def holders(analysis: "Analysis", node: PolicyNode) -> str:
     """`` (granted to role app, user bob)`` or ``""``. Principals whose own or group policies deny
     every action on every resource get nothing from the policy, so they are named apart."""
     principals = analysis.principals_by_id
@@ -448,26 +451,26 @@ def holders(analysis: "Analysis", node: Any) -> str:
     return text
 
 
-def granted_to_nobody(analysis: "Analysis", node: Any) -> bool:
+def granted_to_nobody(analysis: "Analysis", node: PolicyNode) -> bool:
     """Attached, but only to principals whose policies deny every action on every resource."""
     principals = analysis.principals_by_id
     attached = [principals[p] for p in node.attached_to if p in principals]
     return bool(attached) and all(_denied_everything(analysis, p) for p in attached)
 
 
-def _denied_everything(analysis: "Analysis", principal: Any) -> bool:
+def _denied_everything(analysis: "Analysis", principal: Principal) -> bool:
     return any(node.document is not None
                and denies_everything(node.document, analysis.deny_index(node.document, every_resource=True))
                for node in principal.identity_policies())
 
 
-def find_granting_policies(model: Any) -> list:
+def find_granting_policies(model: IamModel) -> list[PolicyNode]:
     """Identity policies whose statements the least-privilege checks read: inline, customer
     managed and permission-set documents. AWS managed policies are judged by their attachment
     (IAG-LP-008); a managed policy used only as a permissions boundary grants nothing.
     (``Analysis.granting_policies`` keeps them for a scan.)"""
     boundaries = {id(p.boundary) for p in model.all_principals() if p.boundary is not None}
-    result = []
+    result: list[PolicyNode] = []
     for node in model.identity_policies():
         if node.kind == "aws-managed" or node.document is None:
             continue
@@ -477,8 +480,8 @@ def find_granting_policies(model: Any) -> list:
     return result
 
 
-def find_allow_statements(policies: Iterable[Any], denies: Callable[..., DenyIndex] | None = None
-                          ) -> Iterator[tuple[Any, Any]]:
+def find_allow_statements(policies: Iterable[PolicyNode], denies: Callable[..., DenyIndex] | None = None
+                          ) -> Iterator[tuple[PolicyNode, Statement]]:
     """(policy node, Allow statement) for every policy of ``policies``, leaving out statements that
     allow every action on every resource (IAG-LP-001 reports those, once) and statements that
     an unconditional Deny of the same policy cancels on every resource (they grant nothing).
@@ -489,6 +492,8 @@ def find_allow_statements(policies: Iterable[Any], denies: Callable[..., DenyInd
     index_of = denies or (lambda document, every_resource: deny_index(document, every_resource=every_resource))
     for node in policies:
         document = node.document
+        if document is None:
+            continue  # granting policies all have one (find_granting_policies)
         for statement in document.statements:
             if statement.is_allow and not statement_allows_everything(statement) \
                     and not cancelled_by_deny(document, statement, index_of(document, True)):
