@@ -1,6 +1,6 @@
 """IAG-AK-001: a long-lived IAM access key is created by infrastructure code."""
 
-from iacguard.checks_api import access_key as access_key_view, check
+from iacguard.checks_api import CheckContext, Privilege, access_key as access_key_view, check
 
 BAD_CFN = """\
 DeployKey:
@@ -50,16 +50,19 @@ IRSA, OIDC federation from CI), and people sign in through IAM Identity Center."
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def access_key(ctx):
+def access_key(ctx: CheckContext) -> None:
     """Reports every `aws_iam_access_key` / `AWS::IAM::AccessKey`; an inactive key is low
     severity, a key of a privileged user (its policies or its groups' allow every action, a
     permissions-management action on `*` or an unscoped write action, see IAG-MFA-002) is high
     and the message names the privilege."""
     model = ctx.model
     users_by_key = {id(key): principal for principal in model.all_principals() for key in principal.access_keys}
-    privileges: dict[str, object] = {}
+    privileges: dict[str, Privilege | None] = {}
     for key in model.access_keys:
-        status = access_key_view(key).status
+        view = access_key_view(key)
+        if view is None:
+            continue  # the model's access keys are all of access key types
+        status = view.status
         user = users_by_key.get(id(key))
         user_name = user.label if user else f"user {_user_text(key)}"
         inactive = isinstance(status, str) and status.lower() == "inactive"

@@ -1,6 +1,6 @@
 """IAG-AK-002: an access key's secret is exposed in an output, an SSM String parameter or an environment variable."""
 
-from iacguard.checks_api import check, environment_scopes, output_value, secret_references, ssm_parameter
+from iacguard.checks_api import CheckContext, check, environment_scopes, output_value, secret_references, ssm_parameter
 
 BAD_CFN = """\
 CiKey:
@@ -59,7 +59,7 @@ and, in Terraform, set `pgp_key` and output only `encrypted_secret`.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def access_key_secret_exposed(ctx):
+def access_key_secret_exposed(ctx: CheckContext) -> None:
     """Follows references to the clear secret of an access key (`aws_iam_access_key.*.secret`
     or `ses_smtp_password_v4`, `!GetAtt Key.SecretAccessKey`) into: Terraform and CloudFormation
     outputs (high; a Terraform output marked `sensitive` is medium, since it is still in the state

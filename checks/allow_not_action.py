@@ -1,7 +1,7 @@
 """IAG-LP-003: an identity policy allows every action except a list (Allow with NotAction)."""
 
-from iacguard.checks_api import (check, every_action_entry, report_statement, resource_scope, resources_text,
-                                 statement_evidence, summarize)
+from iacguard.checks_api import (CheckContext, check, every_action_entry, report_statement, resource_scope,
+                                 resources_text, statement_evidence, summarize)
 
 BAD_CFN = """\
 Operators:
@@ -77,7 +77,7 @@ Deny statement (NotAction in a Deny is fine), or use an SCP or permissions bound
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def allow_not_action(ctx):
+def allow_not_action(ctx: CheckContext) -> None:
     """Reports each Allow statement of an identity policy (inline, customer managed, SSO
     permission set) that uses NotAction, naming the excluded actions. High when it reaches every
     resource, medium when its Resource is scoped; a condition that narrows the grant lowers it

@@ -1,7 +1,7 @@
 """IAG-LP-004: an identity policy allows actions on every resource except a list (Allow with
 NotResource)."""
 
-from iacguard.checks_api import (check, expanded_actions, report_statement, resource_scope, restrictable,
+from iacguard.checks_api import (CheckContext, check, expanded_actions, report_statement, resource_scope, restrictable,
                                  statement_evidence, summarize)
 
 BAD_CFN = """\
@@ -60,7 +60,7 @@ broad grant, add a Deny statement for them instead.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def allow_not_resource(ctx):
+def allow_not_resource(ctx: CheckContext) -> None:
     """Reports each Allow statement of an identity policy (inline, customer managed, SSO
     permission set) that uses NotResource, naming its actions and the excluded resources. A
     condition that narrows the grant lowers the severity one step and is named. Not reported: a

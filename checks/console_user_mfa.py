@@ -1,6 +1,6 @@
 """IAG-MFA-001: an IAM user with console access is not required to use MFA."""
 
-from iacguard.checks_api import check, login_profile, mfa_enforcing_deny, unknown_policies
+from iacguard.checks_api import CheckContext, check, login_profile, mfa_enforcing_deny, unknown_policies
 
 BAD_CFN = """\
 Alice:
@@ -83,7 +83,7 @@ example policy).""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def console_user_mfa(ctx):
+def console_user_mfa(ctx: CheckContext) -> None:
     """Reports each user with a login profile (`aws_iam_user_login_profile`, or `LoginProfile`
     on `AWS::IAM::User`) when no policy of the user or of its groups has an MFA-enforcing Deny:
     `Bool`/`BoolIfExists` `aws:MultiFactorAuthPresent: false` on every resource, covering (nearly)
@@ -100,7 +100,8 @@ def console_user_mfa(ctx):
             continue
         unknown = unknown_policies(user)
         for profile in user.login_profiles:
-            line = login_profile(profile).line
+            view = login_profile(profile)
+            line = view.line if view is not None else profile.line  # a login profile the model found has a view
             if unknown:
                 ctx.report(profile, f"{profile.address}: console access for {user.label} with no MFA-enforcing "
                                     f"Deny in its readable policies; could not confirm the rest: "

@@ -1,6 +1,7 @@
 """IAG-ROOT-002: AWS credentials are written into infrastructure code."""
 
-from iacguard.checks_api import check, default_value, environment_scopes, find_credentials, might_hold_credentials
+from iacguard.checks_api import (CheckContext, check, default_value, environment_scopes, find_credentials,
+                                 might_hold_credentials)
 
 BAD_CFN = """\
 Worker:
@@ -61,7 +62,7 @@ Manager or SSM SecureString, referenced at run time.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def credentials_in_code(ctx):
+def credentials_in_code(ctx: CheckContext) -> None:
     """Looks for AWS access key ids (`AKIA`/`ASIA` + 16 characters) and secret access keys
     (40 characters) in Terraform `provider` blocks, variable defaults, CloudFormation parameter
     defaults, Lambda environment variables, ECS container environments and anywhere else in a

@@ -1,6 +1,6 @@
 """IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
 
-from iacguard.checks_api import (OUTSIDE, Zone, check, policy_exposures, requires_external_id,
+from iacguard.checks_api import (OUTSIDE, CheckContext, Zone, check, policy_exposures, requires_external_id,
                                  statement_evidence)
 
 BAD_CFN = """\
@@ -61,7 +61,7 @@ statement. For people of your own other accounts, require MFA
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def cross_account_trust_external_id(ctx):
+def cross_account_trust_external_id(ctx: CheckContext) -> None:
     """For every role trust statement that lets an account other than the deploying accounts
     (`deploy_accounts`, `${AWS::AccountId}`, `data.aws_caller_identity`) -- including partners in
     `trusted_accounts`, which are exactly the third parties an external id is for -- call

@@ -1,8 +1,8 @@
 """IAG-LP-007: data-access reads (objects, secrets, parameters, KMS decryption) on every
 resource."""
 
-from iacguard.checks_api import (DATA_READ_ACTIONS, check, every_of_type, report_statement, resource_scope,
-                                 statement_evidence)
+from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, check, every_of_type, report_statement,
+                                 resource_scope, statement_evidence)
 
 BAD_CFN = """\
 AppRole:
@@ -87,7 +87,7 @@ condition.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def data_read_any(ctx):
+def data_read_any(ctx: CheckContext) -> None:
     """Reports each Allow statement of an identity policy (inline, customer managed, SSO
     permission set) that allows, on every resource (`*`, or NotResource), any of
     `s3:GetObject`, `s3:GetObjectVersion`, `secretsmanager:GetSecretValue`,

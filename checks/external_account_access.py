@@ -1,8 +1,8 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import (OUTSIDE, UNKNOWN, check, exposed_policies, policy_exposures, severity_rank,
-                                 statement_evidence)
+from iacguard.checks_api import (OUTSIDE, UNKNOWN, CheckContext, check, exposed_policies, policy_exposures,
+                                 severity_rank, statement_evidence)
 
 BAD_CFN = """\
 ArtifactsKey:
@@ -74,7 +74,7 @@ defaults, variable values).""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def external_account_access(ctx):
+def external_account_access(ctx: CheckContext) -> None:
     """For every resource policy and role trust policy: each Allow statement that, after its
     conditions and the Deny statements of the same policy, lets in a named account, role, user
     or organisation outside the zone of trust (`deploy_accounts`, `trusted_accounts`,
@@ -104,7 +104,7 @@ def external_account_access(ctx):
             _report_statement(ctx, policy, exposures)
 
 
-def _report_statement(ctx, policy, exposures) -> None:
+def _report_statement(ctx: CheckContext, policy, exposures) -> None:
     """One finding for the parties outside the zone that one statement lets in."""
     node, statement = policy.node, exposures[0].statement
     parts, closings = [], []

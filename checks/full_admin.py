@@ -1,6 +1,7 @@
 """IAG-LP-001: an identity policy allows every action on every resource."""
 
-from iacguard.checks_api import check, describe_conditions, statement_allows_everything, statement_evidence
+from iacguard.checks_api import (CheckContext, check, describe_conditions, statement_allows_everything,
+                                 statement_evidence)
 
 BAD_CFN = """\
 AdminPolicy:
@@ -58,7 +59,7 @@ assumed with MFA.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def full_admin(ctx):
+def full_admin(ctx: CheckContext) -> None:
     """Reports every identity policy (inline, customer managed, SSO permission set) with an Allow
     statement whose Action matches every action and whose Resource is `*`, and every attachment
     of an AWS managed policy that grants the same (AdministratorAccess) to a principal or an

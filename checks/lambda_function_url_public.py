@@ -1,6 +1,6 @@
 """IAG-EXT-005: a Lambda function URL that does not require IAM authentication."""
 
-from iacguard.checks_api import Unknown, check, function_urls
+from iacguard.checks_api import CheckContext, Unknown, check, function_urls
 
 BAD_CFN = """\
 HookUrl:
@@ -44,7 +44,7 @@ Gateway or CloudFront with an authoriser.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def lambda_function_url_public(ctx):
+def lambda_function_url_public(ctx: CheckContext) -> None:
     """Reports every `AWS::Lambda::Url` / `aws_lambda_function_url` whose auth type is `NONE` or
     missing (AWS rejects a missing one; CT.LAMBDA.PR.5 fails it); an auth type decided at deploy
     time is reported at low severity as unresolved."""

@@ -1,6 +1,6 @@
 """IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
 
-from iacguard.checks_api import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN,
+from iacguard.checks_api import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext,
                                  check, condition_effect, service_source_unknowns, statement_evidence)
 
 BAD_CFN = """\
@@ -55,7 +55,7 @@ for S3 whose ARNs carry no account, `SourceAccount`.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def lambda_service_permission(ctx):
+def lambda_service_permission(ctx: CheckContext) -> None:
     """Reports every `aws_lambda_permission` / `AWS::Lambda::Permission` whose principal is an AWS
     service and that has no SourceArn/SourceAccount (nor source organisation) restricting which
     resources the service acts for, or whose source is in an account outside the zone of trust.

@@ -1,6 +1,6 @@
 """IAG-MFA-004: a console password is written in the template or kept in clear in state."""
 
-from iacguard.checks_api import Unknown, check, login_profiles
+from iacguard.checks_api import CheckContext, Unknown, check, login_profiles
 
 BAD_CFN = """\
 Bob:
@@ -51,7 +51,7 @@ can sign in as the user.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def login_profile_password(ctx):
+def login_profile_password(ctx: CheckContext) -> None:
     """CloudFormation: an `AWS::IAM::User` `LoginProfile.Password` that is a literal string
     (written in place or the default of a parameter), not a `{{resolve:...}}` dynamic reference
     and not a value chosen at deploy time (a parameter without default) — high. Terraform HCL and

@@ -1,6 +1,6 @@
 """IAG-MFA-005: a console password is not required to be changed at first sign-in."""
 
-from iacguard.checks_api import Unknown, check, login_profiles
+from iacguard.checks_api import CheckContext, Unknown, check, login_profiles
 
 BAD_CFN = """\
 Carol:
@@ -46,7 +46,7 @@ sign-in, those people can keep signing in as the user.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def login_profile_reset(ctx):
+def login_profile_reset(ctx: CheckContext) -> None:
     """Reports a login profile (`LoginProfile` of `AWS::IAM::User`, `aws_iam_user_login_profile`
     in HCL and plans) whose password reset flag is not `true` (unset means false). A flag not
     known before deploy is reported at low severity as unresolved."""
@@ -54,7 +54,7 @@ def login_profile_reset(ctx):
         _check(ctx, profile.resource, profile.password_reset_required, profile.password_reset_property, profile.line)
 
 
-def _check(ctx, resource, flag, name, line):
+def _check(ctx: CheckContext, resource, flag, name, line):
     if isinstance(flag, Unknown):
         ctx.report(resource, f"{resource.address}: could not resolve {name} ({flag}); the initial password may "
                              f"stay valid", line=line, severity="low", key="reset")

@@ -2,7 +2,7 @@
 
 import re
 
-from iacguard.checks_api import Unknown, check, identity_provider, statement_evidence
+from iacguard.checks_api import CheckContext, Unknown, check, identity_provider, statement_evidence
 
 BAD_CFN = """\
 DeployRole:
@@ -78,7 +78,7 @@ any customer of that provider: for GitHub, any public repository on github.com."
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def oidc_trust_subject(ctx):
+def oidc_trust_subject(ctx: CheckContext) -> None:
     """For every role trust Allow statement whose Principal is a Federated OIDC provider (an
     `oidc-provider/` ARN, a provider resource of the scan, or a public provider such as
     `cognito-identity.amazonaws.com`) and whose actions include sts:AssumeRoleWithWebIdentity:

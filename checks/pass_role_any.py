@@ -1,6 +1,6 @@
 """IAG-LP-006: `iam:PassRole` on every role without an `iam:PassedToService` condition."""
 
-from iacguard.checks_api import (check, every_of_type, glob_match, report_statement, resource_scope,
+from iacguard.checks_api import (CheckContext, check, every_of_type, glob_match, report_statement, resource_scope,
                                  statement_evidence)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
@@ -80,7 +80,7 @@ them.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def pass_role_any(ctx):
+def pass_role_any(ctx: CheckContext) -> None:
     """Reports each Allow statement of an identity policy (inline, customer managed, SSO
     permission set) that allows `iam:PassRole` (directly, by wildcard such as `iam:*` or
     `iam:Pass*`, or through NotAction) on every resource (`*`, or NotResource) without a

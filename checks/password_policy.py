@@ -1,6 +1,6 @@
 """IAG-MFA-003: the account password policy is weaker than Security Hub's IAM.7/IAM.11-17 values."""
 
-from iacguard.checks_api import Unknown, check, password_policies
+from iacguard.checks_api import CheckContext, Unknown, check, password_policies
 
 BAD_TF = """\
 resource "aws_iam_account_password_policy" "this" {
@@ -66,7 +66,7 @@ IAM Identity Center and keep no IAM user passwords at all.""",
                                       "(cloudformation-coverage-roadmap #107); set it with Terraform, the CLI "
                                       "or a custom resource."},
 )
-def password_policy(ctx):
+def password_policy(ctx: CheckContext) -> None:
     """For each `aws_iam_account_password_policy` (Terraform HCL and plan), the settings below
     Security Hub's values: upper case (IAM.11), lower case (IAM.12), symbols
     (IAM.13), numbers (IAM.14), minimum length 14 (IAM.15), reuse prevention 24 (IAM.16) and

@@ -1,6 +1,6 @@
 """IAG-GR-003: a role or user has no permissions boundary although the settings require one."""
 
-from iacguard.checks_api import check, declares_boundary
+from iacguard.checks_api import CheckContext, check, declares_boundary
 
 BAD_CFN = """\
 AppRole:
@@ -54,7 +54,7 @@ with an `iam:PermissionsBoundary` condition.""",
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
     example_settings={"require_permissions_boundary": True},
 )
-def permissions_boundary(ctx):
+def permissions_boundary(ctx: CheckContext) -> None:
     """Runs only with the setting `require_permissions_boundary: true`. Reports each role and
     user defined in the scan (CloudFormation, Terraform HCL and plans) with no permissions
     boundary. A boundary whose policy could not be resolved still counts as set."""

@@ -1,6 +1,7 @@
 """IAG-PE-001: a principal's effective permissions let it use a known privilege-escalation method."""
 
-from iacguard.checks_api import changes_its_own_permissions, check, describe_grant_conditions, statement_name
+from iacguard.checks_api import (CheckContext, changes_its_own_permissions, check, describe_grant_conditions,
+                                 statement_name)
 
 BAD_CFN = """\
 Developer:
@@ -76,7 +77,7 @@ boundary (`iam:PermissionsBoundary` condition) on anything that creates or chang
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def privilege_escalation_method(ctx):
+def privilege_escalation_method(ctx: CheckContext) -> None:
     """For every user, role, and group without members in the scan, on its effective permissions
     (inline, managed, attached and group policies, minus explicit Denies, capped by its permissions
     boundary): each known escalation method (the Rhino Security Labs set and the newer
@@ -100,7 +101,7 @@ def privilege_escalation_method(ctx):
             continue
         eff = analysis.effective(principal)
         described = []
-        evidence = {"methods": {}}
+        evidence: dict[str, dict[str, dict]] = {"methods": {}}
         line = None
         for use in uses:
             text, actions, found_line = _describe_use(principal, eff, use)

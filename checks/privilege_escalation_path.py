@@ -1,6 +1,6 @@
 """IAG-PE-002: a principal can become an administrator through other principals."""
 
-from iacguard.checks_api import check
+from iacguard.checks_api import CheckContext, check
 
 BAD_CFN = """\
 Admin:
@@ -103,7 +103,7 @@ used, and give workload roles only the permissions their code needs.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def privilege_escalation_path(ctx):
+def privilege_escalation_path(ctx: CheckContext) -> None:
     """For every user, role, and group without members in the scan that is not an administrator:
     each administrator it can reach through the escalation graph, by the shortest path. An edge
     exists when the source can assume a role (the trust policy names it, or names its account or

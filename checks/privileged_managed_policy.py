@@ -1,7 +1,8 @@
 """IAG-LP-008: a broad AWS managed policy (PowerUserAccess, IAMFullAccess,
 AWSCloudShellFullAccess ...) is attached to an identity or a permission set."""
 
-from iacguard.checks_api import check, lower_severity, managed_policy_privilege, statement_allows_everything
+from iacguard.checks_api import (CheckContext, check, lower_severity, managed_policy_privilege,
+                                 statement_allows_everything)
 
 BAD_CFN = """\
 Deployer:
@@ -59,7 +60,7 @@ role that people assume with MFA when they need it.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def privileged_managed_policy(ctx):
+def privileged_managed_policy(ctx: CheckContext) -> None:
     """Reports every attachment of an AWS managed policy from the curated table of broad
     policies (`iacguard/iam/managed.py`: IAMFullAccess critical; PowerUserAccess,
     AWSOrganizationsFullAccess, AmazonS3FullAccess, AmazonEC2FullAccess, SecretsManagerReadWrite,

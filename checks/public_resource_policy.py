@@ -1,7 +1,7 @@
 """IAG-EXT-001: a resource or trust policy lets anyone in, with no restricting condition."""
 
-from iacguard.checks_api import (BUCKET_TYPES, bucket_exposures, bucket_for, check, exposed_policies, policy_bucket,
-                                 policy_exposures, statement_evidence)
+from iacguard.checks_api import (BUCKET_TYPES, CheckContext, bucket_exposures, bucket_for, check, exposed_policies,
+                                 policy_bucket, policy_exposures, statement_evidence)
 
 BAD_CFN = """\
 ReportsBucketPolicy:
@@ -69,7 +69,7 @@ condition such as `aws:PrincipalOrgID`, `aws:SourceArn`/`aws:SourceAccount` (for
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def public_resource_policy(ctx):
+def public_resource_policy(ctx: CheckContext) -> None:
     """For every resource policy (S3, KMS, SQS, SNS, Lambda function and layer permissions, ECR,
     Secrets Manager, OpenSearch, Glacier, EFS, Backup, EventBridge, API Gateway, DynamoDB, Bedrock,
     S3 Tables and every other type of `RESOURCE_POLICY_TYPES` in iacguard/iam/model.py) and role trust
@@ -95,7 +95,7 @@ def public_resource_policy(ctx):
                 bucket = policy.target if policy.target is not None and policy.target.type in BUCKET_TYPES else \
                     bucket_for(model, node.resource, policy_bucket(node.resource))
                 block = blocks.get(id(bucket)) if bucket is not None else None
-                if block is not None and (block.flag("RestrictPublicBuckets") is True or
+                if bucket is not None and block is not None and (block.flag("RestrictPublicBuckets") is True or
                                           block.flag("BlockPublicPolicy") is True):
                     severity = "low"
                     note = (f"; the {block.level} public access block of {bucket.address} "

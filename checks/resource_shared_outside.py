@@ -1,7 +1,7 @@
 """IAG-EXT-009: a sharing setting (AMI launch permission, snapshot permission, SSM document
 permission, RAM share) lets accounts outside the zone of trust, or everyone, use a resource."""
 
-from iacguard.checks_api import ANYONE, OUTSIDE, UNKNOWN, check, shares
+from iacguard.checks_api import ANYONE, OUTSIDE, UNKNOWN, CheckContext, check, shares
 
 BAD_CFN = """\
 NetworkShare:
@@ -64,7 +64,7 @@ For RAM, set `AllowExternalPrincipals: false`. Keep the zone of trust (`deploy_a
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def resource_shared_outside(ctx):
+def resource_shared_outside(ctx: CheckContext) -> None:
     """For `aws_ami_launch_permission` (group, account_id, organization/OU ARN),
     `aws_snapshot_create_volume_permission`, `aws_db_snapshot` / `aws_db_cluster_snapshot`
     (`shared_accounts`), `aws_ssm_document` (`permissions` of type Share), RAM principals

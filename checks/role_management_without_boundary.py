@@ -1,6 +1,6 @@
 """IAG-PE-003: creating or changing roles is delegated without requiring a permissions boundary."""
 
-from iacguard.checks_api import (check, describe_grant_conditions, statement_allows_everything,
+from iacguard.checks_api import (CheckContext, check, describe_grant_conditions, statement_allows_everything,
                                  statement_evidence, statement_name)
 
 ACTIONS = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy")
@@ -65,7 +65,7 @@ itself.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def role_management_without_boundary(ctx):
+def role_management_without_boundary(ctx: CheckContext) -> None:
     """For every identity policy statement that lets a principal call `iam:CreateRole`,
     `iam:PutRolePolicy` or `iam:AttachRolePolicy` on some role without setting a permissions
     boundary: evaluated on the effective permissions of each principal that holds the policy
@@ -75,7 +75,8 @@ def role_management_without_boundary(ctx):
     One finding per statement, naming the actions and the principals; another condition on the
     grant lowers the severity to medium and is named."""
     analysis = ctx.analysis.escalation
-    found = {}  # (node id, statement index) -> [node, statement, actions, holders, grants]
+    # (node id, statement index, line) -> [node, statement, actions, holders, grants]
+    found: dict[tuple[str, int, int], list] = {}
     evaluations = [(analysis.effective(p), p) for p in analysis.subjects() if not analysis.full_admin(p).allowed]
     for node in ctx.model.identity_policies():
         if node.kind == "managed" and not node.attached_to:

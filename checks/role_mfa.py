@@ -1,6 +1,6 @@
 """IAG-MFA-002: people can assume a privileged role without MFA."""
 
-from iacguard.checks_api import (check, covers_assume_role, mfa_if_exists_only, mfa_required,
+from iacguard.checks_api import (CheckContext, check, covers_assume_role, mfa_if_exists_only, mfa_required,
                                  person_principal, policy_of, requires_external_id, unknown_policies)
 
 BAD_CFN = """\
@@ -74,7 +74,7 @@ Identity Center, which enforces MFA at sign-in.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def role_mfa(ctx):
+def role_mfa(ctx: CheckContext) -> None:
     """For each role defined in the scan: a trust Allow statement covering `sts:AssumeRole` whose
     principals include an account (`123456789012`, `arn:aws:iam::ACCOUNT:root`: every IAM user
     and role of that account the account lets in) or an IAM user, without `Bool

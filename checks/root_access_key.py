@@ -1,6 +1,6 @@
 """IAG-ROOT-001: an access key is created for the root user."""
 
-from iacguard.checks_api import access_key, check
+from iacguard.checks_api import CheckContext, access_key, check
 
 BAD_CFN = """\
 RootKey:
@@ -48,7 +48,7 @@ user for the few tasks that need it, protected with hardware MFA.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def root_access_key(ctx):
+def root_access_key(ctx: CheckContext) -> None:
     """Reports every `aws_iam_access_key` / `AWS::IAM::AccessKey` whose user is named `root`
     (or whose user ARN ends in `:root`). IAM has no user called root unless one is created, so
     when the scanned files create an IAM user named `root` the key belongs to that user: it is
@@ -65,7 +65,8 @@ def root_access_key(ctx):
                                 f"\"root\"; a user named like the root user hides what the key belongs to",
                            severity="medium", key="root-named-user")
             continue
-        user = access_key(key).user
+        view = access_key(key)
+        user = view.user if view is not None else None
         if not isinstance(user, str):
             continue  # a reference or an unknown name: not a literal root user
         name = user.strip()

@@ -1,6 +1,6 @@
 """IAG-ROOT-003: an account baseline does not watch root-user activity (account-baseline profile)."""
 
-from iacguard.checks_api import BASELINE_PROFILE, TRAIL_TYPES, check, groups_of, root_monitoring
+from iacguard.checks_api import BASELINE_PROFILE, TRAIL_TYPES, CheckContext, check, groups_of, root_monitoring
 
 BAD_CFN = """\
 Trail:
@@ -73,7 +73,7 @@ CloudWatch.1).""",
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
     example_settings={"profiles": [BASELINE_PROFILE]},
 )
-def root_activity_monitoring(ctx):
+def root_activity_monitoring(ctx: CheckContext) -> None:
     """Runs only with the `account-baseline` profile (settings `profiles: [account-baseline]`),
     which declares that each scanned template, Terraform root module or plan is an account
     baseline. Reports each one that has no enabled EventBridge rule with a target matching

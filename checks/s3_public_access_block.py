@@ -1,6 +1,6 @@
 """IAG-EXT-004: an S3 bucket or access point without a full public access block."""
 
-from iacguard.checks_api import PUBLIC_ACCESS_BLOCK_FLAGS, access_point_blocks, bucket_exposures, check
+from iacguard.checks_api import PUBLIC_ACCESS_BLOCK_FLAGS, CheckContext, access_point_blocks, bucket_exposures, check
 
 BAD_CFN = """\
 Reports:
@@ -64,7 +64,7 @@ and on access points. Serve public content through CloudFront.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def s3_public_access_block(ctx):
+def s3_public_access_block(ctx: CheckContext) -> None:
     """Reports every bucket whose effective public access block -- its own block
     (`PublicAccessBlockConfiguration`, or an `aws_s3_bucket_public_access_block` linked by
     reference or bucket name) combined with an `aws_s3_account_public_access_block` of the same

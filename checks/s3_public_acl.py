@@ -1,6 +1,6 @@
 """IAG-EXT-003: an S3 bucket ACL grants access to everyone or to every AWS account."""
 
-from iacguard.checks_api import bucket_exposures, check
+from iacguard.checks_api import CheckContext, bucket_exposures, check
 
 BAD_CFN = """\
 Website:
@@ -58,7 +58,7 @@ public access block fully on.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def s3_public_acl(ctx):
+def s3_public_acl(ctx: CheckContext) -> None:
     """Reports every public canned ACL (`PublicRead`, `PublicReadWrite`, `AuthenticatedRead` and
     their `public-read`... spellings) and every grant to the AllUsers or AuthenticatedUsers group,
     whether written on the bucket (`AccessControl`, `acl`, `grant`) or in `aws_s3_bucket_acl`

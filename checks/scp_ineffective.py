@@ -1,6 +1,6 @@
 """IAG-GR-004: a service control policy does not restrict what it appears to."""
 
-from iacguard.checks_api import check, expand_actions, statement_allows_everything
+from iacguard.checks_api import CheckContext, check, expand_actions, statement_allows_everything
 
 BAD_CFN = """\
 DenyOutsideRegions:
@@ -66,7 +66,7 @@ or replace FullAWSAccess with an allow list of services.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def scp_ineffective(ctx):
+def scp_ineffective(ctx: CheckContext) -> None:
     """For every service control policy (`AWS::Organizations::Policy`,
     `aws_organizations_policy` of type SERVICE_CONTROL_POLICY, in HCL and plans): each Deny
     statement that denies no action (NotAction matches every action in the catalogue, or an empty

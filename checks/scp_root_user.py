@@ -1,6 +1,6 @@
 """IAG-ROOT-004: no SCP of the baseline stops member accounts' root users (account-baseline profile)."""
 
-from iacguard.checks_api import BASELINE_PROFILE, check, denies_root_user
+from iacguard.checks_api import BASELINE_PROFILE, CheckContext, PolicyNode, check, denies_root_user
 
 BAD_CFN = """\
 DenyLeave:
@@ -74,7 +74,7 @@ SCPs do not apply to the management account.""",
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
     example_settings={"profiles": [BASELINE_PROFILE]},
 )
-def scp_root_user(ctx):
+def scp_root_user(ctx: CheckContext) -> None:
     """Runs only with the `account-baseline` profile, for each template, Terraform root module
     or plan that defines service control policies (an organization baseline). Reports once per
     such baseline, on its first SCP, when none of its SCPs has a Deny over every action and
@@ -83,7 +83,7 @@ def scp_root_user(ctx):
     the finding is then low severity and names it."""
     if BASELINE_PROFILE not in ctx.settings.profiles:
         return
-    by_group = {}
+    by_group: dict[str, list[PolicyNode]] = {}
     for node in sorted(ctx.model.scps, key=lambda n: (n.resource.file, n.resource.line)):
         by_group.setdefault(node.resource.group, []).append(node)
     for scps in by_group.values():

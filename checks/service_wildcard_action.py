@@ -1,6 +1,6 @@
 """IAG-LP-002: an identity policy grants every action of a service (`s3:*`, `*`)."""
 
-from iacguard.checks_api import (check, expand_actions, report_statement, resource_scope, resources_text,
+from iacguard.checks_api import (CheckContext, check, expand_actions, report_statement, resource_scope, resources_text,
                                  service_wide_wildcard, services_of_pattern, statement_evidence)
 
 BAD_CFN = """\
@@ -59,7 +59,7 @@ such as `ec2:Describe*` are fine when the whole family is wanted.""",
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def service_wildcard_action(ctx):
+def service_wildcard_action(ctx: CheckContext) -> None:
     """Reports each Allow statement of an identity policy (inline, customer managed, SSO
     permission set) whose Action holds a service-wide wildcard (`*`, `*:*`, `s3:*`, `s3*`),
     once per statement, naming the wildcards and the services they cover. High when the

@@ -1,6 +1,6 @@
 """IAG-GR-005: with --diff-base, the settings file or the baseline lets through what the base's blocked."""
 
-from iacguard.checks_api import check
+from iacguard.checks_api import CheckContext, check
 
 WHERE = ("it judges a change to the settings file (.iacguard.yaml or [tool.iacguard]) or the baseline "
          "against the base revision of `scan --diff-base`, not a template")
@@ -25,7 +25,7 @@ its own verdict.""",
     controls=("iacguard gate hygiene",),
     not_applicable={"cloudformation": WHERE, "terraform": WHERE},
 )
-def settings_weakened(ctx):
+def settings_weakened(ctx: CheckContext) -> None:
     """With `scan --diff-base REF`, compares the settings file the scan uses (as written, without
     command-line options) with the one the same scan finds at REF (the same file when given with
     `--config`; defaults when there was none), and the baseline in effect with the baseline at REF.

@@ -1,6 +1,6 @@
 """IAG-GR-000: a suppression addressed to iacguard without a reason or naming an unknown rule."""
 
-from iacguard.checks_api import check, resource_suppressions
+from iacguard.checks_api import CheckContext, check, resource_suppressions
 
 BAD_CFN = """\
 AppRole:
@@ -71,7 +71,7 @@ checkov skips of rules iacguard maps), and name an existing iacguard check id or
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def broken_suppressions(ctx):
+def broken_suppressions(ctx: CheckContext) -> None:
     """Reports every inline suppression addressed to iacguard that suppresses nothing: iacguard's
     own (Terraform `iacguard:ignore` comment inside a resource block, CloudFormation `Metadata`
     `iacguard.ignore`) when malformed, without a reason, naming no rule, naming a rule or family

@@ -1,6 +1,6 @@
 """IAG-GR-001: a policy is attached directly to an IAM user."""
 
-from iacguard.checks_api import check, policy_attached_to
+from iacguard.checks_api import CheckContext, check, policy_attached_to
 
 BAD_CFN = """\
 Dave:
@@ -47,7 +47,7 @@ through IAM Identity Center). Remove inline user policies, `ManagedPolicyArns` o
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def user_attached_policy(ctx):
+def user_attached_policy(ctx: CheckContext) -> None:
     """One finding per policy given to a user directly: inline (`Policies` of `AWS::IAM::User`,
     `AWS::IAM::UserPolicy`, `AWS::IAM::Policy` with `Users`, `aws_iam_user_policy`) or managed
     (`ManagedPolicyArns` of the user, `AWS::IAM::ManagedPolicy` with `Users`,

@@ -1,6 +1,6 @@
 """IAG-GR-002: an IAM user belongs to no group."""
 
-from iacguard.checks_api import check
+from iacguard.checks_api import CheckContext, check
 
 BAD_CFN = """\
 Erin:
@@ -45,7 +45,7 @@ reviewed group structure at all; MFA and guardrail policies attached to groups d
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def user_without_group(ctx):
+def user_without_group(ctx: CheckContext) -> None:
     """Reports each IAM user defined in the scan that no membership of the scan puts in a group
     (`Groups` of the user, `AWS::IAM::UserToGroupAddition`, `aws_iam_user_group_membership`,
     `aws_iam_group_membership`). Memberships managed outside the scanned files cannot be seen;

@@ -1,9 +1,8 @@
 """IAG-LP-005: write or permissions-management actions that support resource-level permissions
 are granted on `Resource: "*"`."""
 
-from iacguard.checks_api import (DATA_READ_ACTIONS, access_level, check, every_of_type, expanded_actions,
-                                 report_statement, resource_scope, restrictable, statement_evidence,
-                                 summarize)
+from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, check, every_of_type, expanded_actions,
+                                 report_statement, resource_scope, restrictable, statement_evidence, summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -88,7 +87,7 @@ ARN, like `arn:aws:logs:*:*:log-group:/app/*`, are fine). Actions that only acce
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
 )
-def wildcard_resource_write(ctx):
+def wildcard_resource_write(ctx: CheckContext) -> None:
     """Reports each Allow statement of an identity policy (inline, customer managed, SSO
     permission set) with an `Action` list whose Resource is `*` (or an ARN naming no service
     and no resource, or NotResource) and that grants actions of the Write or Permissions

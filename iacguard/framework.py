@@ -25,6 +25,8 @@ from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .iam.model import IamModel
+    from .settings import Settings
 
 FAMILIES = (
     "root-credentials",
@@ -376,7 +378,7 @@ class CheckContext:
     """What a check sees: the IAM model, the scan's analysis of it (``iacguard.analysis``: the
     graph, escalation, effective permissions, indexes), settings, and a way to report."""
 
-    def __init__(self, meta: CheckMeta, model: Any, settings: Any, sink: list[Finding],
+    def __init__(self, meta: CheckMeta, model: IamModel, settings: Settings, sink: list[Finding],
                  settings_changes: list | None = None, checks: dict[str, CheckMeta] | None = None,
                  analysis: "Analysis | None" = None):
         self.meta = meta
