@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .. import catalogue
 from ..values import Unknown, line_of
 from .external import (ANYONE, INSIDE, OUTSIDE, UNKNOWN, Party, Zone, _is_template_reference, account_party,
                        arn_party, org_party)
+
+if TYPE_CHECKING:
+    from ..resource import Resource
+    from .model import IamModel
 
 __all__ = ["Share", "shares", "SHARING_TYPES"]
 
@@ -33,14 +37,14 @@ _OWN_ORGANIZATION = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_o
 class Share:
     """One party a sharing setting lets use a resource."""
 
-    resource: Any  # the resource whose setting shares
+    resource: Resource  # the resource whose setting shares
     setting: str  # the attribute that names the party
     party: Party
     shared: str  # what is shared, in words
     line: int
 
 
-def shares(model: Any, zone_of: Any) -> Iterator[Share]:
+def shares(model: IamModel, zone_of: Callable[[Resource], Zone]) -> Iterator[Share]:
     """Every party named by a sharing setting of the scan; ``zone_of(resource)`` gives the zone of
     trust of the resource's group."""
     for resource in model.resources_of(*SHARING_TYPES):
@@ -48,11 +52,11 @@ def shares(model: Any, zone_of: Any) -> Iterator[Share]:
         yield from _SHARERS[resource.type](model, resource, zone)
 
 
-def _share(resource: Any, setting: str, party: Party, value: Any, shared: str | None = None) -> Share:
+def _share(resource: Resource, setting: str, party: Party, value: Any, shared: str | None = None) -> Share:
     return Share(resource, setting, party, shared or SHARING_TYPES[resource.type], line_of(value, resource.line))
 
 
-def _ami_launch_permission(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
+def _ami_launch_permission(model: IamModel, resource: Resource, zone: Zone) -> Iterator[Share]:
     group = resource.get("group")
     if group is not None:
         if isinstance(group, Unknown):
@@ -68,19 +72,19 @@ def _ami_launch_permission(model: Any, resource: Any, zone: Zone) -> Iterator[Sh
             yield _share(resource, setting, organization_arn_party(value, zone), value)
 
 
-def _snapshot_volume_permission(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
+def _snapshot_volume_permission(model: IamModel, resource: Resource, zone: Zone) -> Iterator[Share]:
     account = resource.get("account_id")
     if account is not None:
         yield _share(resource, "account_id", account_party(account, zone), account)
 
 
-def _db_snapshot(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
+def _db_snapshot(model: IamModel, resource: Resource, zone: Zone) -> Iterator[Share]:
     accounts = resource.get("shared_accounts")
     for value in _items(accounts):
         yield _share(resource, "shared_accounts", _account_or_all(value, zone), value if line_of(value) else accounts)
 
 
-def _ssm_document(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
+def _ssm_document(model: IamModel, resource: Resource, zone: Zone) -> Iterator[Share]:
     permissions = resource.get("permissions")
     if not isinstance(permissions, dict):
         return
@@ -96,7 +100,7 @@ def _ssm_document(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
             yield _share(resource, "permissions.account_ids", _account_or_all(text.strip(), zone), permissions)
 
 
-def _ram_principal_association(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
+def _ram_principal_association(model: IamModel, resource: Resource, zone: Zone) -> Iterator[Share]:
     principal = resource.get("principal")
     if principal is None:
         return
@@ -108,7 +112,7 @@ def _ram_principal_association(model: Any, resource: Any, zone: Zone) -> Iterato
     yield _share(resource, "principal", party, principal)
 
 
-def _ram_resource_share(model: Any, resource: Any, zone: Zone) -> Iterator[Share]:
+def _ram_resource_share(model: IamModel, resource: Resource, zone: Zone) -> Iterator[Share]:
     allow_external = resource.get("AllowExternalPrincipals")
     external = allow_external is None or allow_external is True or (
         isinstance(allow_external, str) and allow_external.strip().lower() == "true")  # CloudFormation's default: true
@@ -120,7 +124,7 @@ def _ram_resource_share(model: Any, resource: Any, zone: Zone) -> Iterator[Share
         yield _share(resource, "Principals", party, value if line_of(value) else principals)
 
 
-def _allows_external(model: Any, association: Any) -> bool:
+def _allows_external(model: IamModel, association: Resource) -> bool:
     """Whether the share an association belongs to allows principals outside the organisation;
     True when the share is not in the scan or its setting is not known."""
     shares_found = model.referenced(association, association.get("resource_share_arn"))
