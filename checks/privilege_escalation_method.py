@@ -117,7 +117,7 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
         if rest:
             message += f"; and {', '.join(rest)}"
         notes = sorted({f"{t.label}: {t.note}" for use in uses for t in use.key_targets if t.note})
-        if eff.boundary_unknown:
+        if eff.boundary_unknown and principal.boundary is not None:  # unknown only when one is set
             notes.append(f"its permissions boundary {principal.boundary.name} is not known and may limit this")
         if notes:
             message += " (" + "; ".join(notes) + ")"

@@ -126,9 +126,9 @@ def privilege_escalation_path(ctx: CheckContext) -> None:
         ordered = sorted(paths, key=lambda hops: (any(h.conditional for h in hops), len(hops)))
         lead = ordered[0]
         conditional = any(hop.conditional for hop in lead)
-        path = [{"node": source.id, "label": source.label}]
+        path: list[dict[str, str | bool]] = [{"node": source.id, "label": source.label}]
         for hop in lead:
-            step = {"node": hop.target.id, "label": hop.target.label, "edge": hop.kind, "via": hop.via}
+            step: dict[str, str | bool] = {"node": hop.target.id, "label": hop.target.label, "edge": hop.kind, "via": hop.via}
             if hop.conditional:
                 step["conditional"] = True
             path.append(step)

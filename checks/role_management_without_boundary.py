@@ -1,7 +1,7 @@
 """IAG-PE-003: creating or changing roles is delegated without requiring a permissions boundary."""
 
-from iacguard.checks_api import (CheckContext, check, describe_grant_conditions, statement_allows_everything,
-                                 statement_evidence, statement_name)
+from iacguard.checks_api import (CheckContext, EffectivePermissions, Principal, check, describe_grant_conditions,
+                                 statement_allows_everything, statement_evidence, statement_name)
 
 ACTIONS = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy")
 # the request of a caller that sets no permissions boundary
@@ -77,7 +77,8 @@ def role_management_without_boundary(ctx: CheckContext) -> None:
     analysis = ctx.analysis.escalation
     # (node id, statement index, line) -> [node, statement, actions, holders, grants]
     found: dict[tuple[str, int, int], list] = {}
-    evaluations = [(analysis.effective(p), p) for p in analysis.subjects() if not analysis.full_admin(p).allowed]
+    evaluations: list[tuple[EffectivePermissions, Principal | None]] = [
+        (analysis.effective(p), p) for p in analysis.subjects() if not analysis.full_admin(p).allowed]
     for node in ctx.model.identity_policies():
         if node.kind == "managed" and not node.attached_to:
             eff = analysis.index.of_policy(node)

@@ -41,6 +41,7 @@ from .iam.access import Grant  # noqa: F401  (re-exported)
 from .iam.actions import expand_actions, glob_match  # noqa: F401  (re-exported)
 from .iam.baseline import BASELINE_PROFILE, TRAIL_TYPES, RootMonitoring, denies_root_user  # noqa: F401
 from .iam.credentials import CredentialHit, SecretReference  # noqa: F401  (re-exported)
+from .iam.effective import EffectivePermissions  # noqa: F401  (re-exported: what escalation.effective(p) gives)
 from .iam.escalation import EscalationAnalysis, MethodUse, describe_grant_conditions  # noqa: F401
 from .iam.external import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS,  # noqa: F401
                            UNKNOWN, ConditionEffect, ExposedPolicy, Exposure, Zone, condition_effect,
@@ -69,9 +70,9 @@ __all__ = [
     "BUCKET_TYPES", "BucketExposure", "changes_its_own_permissions", "check", "CheckContext",
     "condition_effect", "ConditionEffect", "covers_assume_role", "CredentialHit",
     "DATA_READ_ACTIONS", "declares_boundary", "default_value", "denies_root_user",
-    "describe_conditions", "describe_grant_conditions", "environment_scopes", "EscalationAnalysis",
-    "every_action_entry", "every_of_type", "expand_actions", "expanded_actions", "exposed_policies",
-    "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
+    "describe_conditions", "describe_grant_conditions", "EffectivePermissions", "environment_scopes",
+    "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions", "expanded_actions",
+    "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
     "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "IamModel",
     "identity_provider", "IdentityProvider", "login_profile", "login_profiles", "LoginProfile",
     "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",

@@ -21,11 +21,15 @@ Only the actions in the method table are evaluated, never an expansion of ``*``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Unknown
 from .access import Grant
 from .effective import EffectiveIndex, EffectivePermissions, outside_arn, policy_arn, principal_arn
+
+if TYPE_CHECKING:
+    from .model import IamModel, PolicyNode, Principal
+    from .policy import Statement
 
 __all__ = ["Method", "METHODS", "ActionUse", "MethodUse", "Hop", "EscalationAnalysis", "trusts_service",
            "describe_grant_conditions", "statement_name"]
@@ -185,7 +189,7 @@ _EXISTING_COMPUTE = {
     "ECSExecuteCommand": _ECS, "ModifyEC2UserData": _EC2, "ModifyEC2LaunchTemplate": _EC2,
     "EC2InstanceConnect": _EC2, "SSMSendCommand": _EC2, "SSMStartSession": _EC2,
 }
-def changes_its_own_permissions(principal: Any, use: "MethodUse") -> bool:
+def changes_its_own_permissions(principal: Principal, use: "MethodUse") -> bool:
     """For a method that changes permissions (can_modify): can the caller change its own? (one
     of the targets is the caller, one of its groups, a policy attached to them, or a principal or
     policy outside the scan, which may be its own). Other methods: always True."""
@@ -210,8 +214,8 @@ _MODIFY = {"AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy", "PutUser
 @dataclass
 class Target:
     label: str
-    principal: Any = None  # the scanned principal, when the target is one
-    policy: Any = None  # the customer managed policy node, for policy targets
+    principal: Principal | None = None  # the scanned principal, when the target is one
+    policy: PolicyNode | None = None  # the customer managed policy node, for policy targets
     note: str | None = None  # e.g. "trust policy not known"
 
 
@@ -252,14 +256,14 @@ class MethodUse:
 class Hop:
     """One edge of an escalation path: ``source`` can act as (or change) ``target``."""
 
-    source: Any
-    target: Any
+    source: Principal
+    target: Principal
     kind: str  # can_become | can_pass | can_modify
     via: str  # the permission that makes it, in words
     conditional: bool = False
 
 
-def statement_name(statement: Any) -> str:
+def statement_name(statement: Statement) -> str:
     """How messages name a statement: its Sid, else its 1-based number."""
     return str(statement.sid) if statement.sid else str(statement.index + 1)
 
@@ -276,7 +280,7 @@ def describe_grant_conditions(grant: Grant) -> str:
     return "; ".join(parts)
 
 
-def trusts_service(role: Any, services: Iterable[str]) -> bool | None:
+def trusts_service(role: Principal, services: Iterable[str]) -> bool | None:
     """Does the role's trust policy let one of these services assume it? None when the trust
     policy is not known (a role outside the scan) or could decide either way."""
     wanted = {s.lower() for s in services}
@@ -300,13 +304,13 @@ def trusts_service(role: Any, services: Iterable[str]) -> bool | None:
     return result
 
 
-def _trust_names(model: Any, role: Any, source: Any) -> tuple[str, Any] | None:
+def _trust_names(model: IamModel, role: Principal, source: Principal) -> tuple[str, Statement] | None:
     """How the role's trust policy lets ``source`` assume it: ("direct", statement) when it names
     the source, ("account", statement) when it names the account or anyone (then the source also
     needs sts:AssumeRole in its own policies)."""
     if role.trust is None or role.trust.document is None:
         return None
-    best: tuple[str, Any] | None = None
+    best: tuple[str, Statement] | None = None
     for statement in role.trust.document.statements:
         if not statement.is_allow or statement.action_match("sts:AssumeRole") is not True:
             continue
@@ -334,13 +338,13 @@ class EscalationAnalysis:
     ``Analysis.escalation``). ``graph`` gives the model's graph (``Analysis.graph``); without it
     the analysis builds one of its own when first needed."""
 
-    def __init__(self, model: Any, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None):
+    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None):
         self.model = model
         self._graph_of = graph
         self._graph: Any = None
         self.index = EffectiveIndex(model, deploy_accounts)
         principals = model.all_principals()
-        self.by_kind: dict[str, list[Any]] = {"user": [], "group": [], "role": []}
+        self.by_kind: dict[str, list[Principal]] = {"user": [], "group": [], "role": []}
         for principal in principals:
             self.by_kind.setdefault(principal.kind, []).append(principal)
         self.customer_policies = [n for n in model.policies.values() if policy_arn(n)]
@@ -351,10 +355,10 @@ class EscalationAnalysis:
         # the scan (that made a scan of 2,000 templates take 4x the time of 1,000); order kept.
         self._position = {p.id: index for index, p in enumerate(principals)}
         self._principal_by_id = {p.id: p for p in principals}
-        self._by_kind_group: dict[tuple[str, str], list[Any]] = {}
+        self._by_kind_group: dict[tuple[str, str], list[Principal]] = {}
         for principal in principals:
             self._by_kind_group.setdefault((principal.kind, principal.resource.group), []).append(principal)
-        self._policies_by_group: dict[str, list[Any]] = {}
+        self._policies_by_group: dict[str, list[PolicyNode]] = {}
         for node in self.customer_policies:
             self._policies_by_group.setdefault(node.resource.group, []).append(node)
         self._hops_from: dict[str, list[Hop]] = {}
@@ -362,21 +366,21 @@ class EscalationAnalysis:
 
     # --- per principal ------------------------------------------------------------------------
 
-    def effective(self, principal: Any) -> EffectivePermissions:
+    def effective(self, principal: Principal) -> EffectivePermissions:
         return self.index.of(principal)
 
-    def full_admin(self, principal: Any) -> Grant:
+    def full_admin(self, principal: Principal) -> Grant:
         found = self._admin.get(principal.id)
         if found is None:
             found = self._admin[principal.id] = self.effective(principal).full_admin()
         return found
 
-    def subjects(self) -> list[Any]:
+    def subjects(self) -> list[Principal]:
         """Who the per-principal analyses report on: users, roles, and groups with no member in
         the scan (their members are elsewhere); members of a group report for themselves."""
         return [p for p in self.model.all_principals() if p.kind != "group" or not p.members]
 
-    def methods_for(self, principal: Any) -> list[MethodUse]:
+    def methods_for(self, principal: Principal) -> list[MethodUse]:
         """Every method the principal can use; a method is left out when one with a subset of its
         actions is usable already (it adds nothing)."""
         found = self._methods.get(principal.id)
@@ -400,7 +404,7 @@ class EscalationAnalysis:
         self._methods[principal.id] = found
         return found
 
-    def _method_use(self, principal: Any, eff: EffectivePermissions, method: Method) -> MethodUse | None:
+    def _method_use(self, principal: Principal, eff: EffectivePermissions, method: Method) -> MethodUse | None:
         """How the principal can use the method (every action allowed on a target that makes it
         work), or None. Callers have checked that its policies mention every action."""
         uses = []
@@ -411,7 +415,7 @@ class EscalationAnalysis:
             uses.append(use)
         return MethodUse(method, uses)
 
-    def _action_use(self, principal: Any, eff: EffectivePermissions, method: Method, action: str) -> ActionUse | None:
+    def _action_use(self, principal: Principal, eff: EffectivePermissions, method: Method, action: str) -> ActionUse | None:
         kind = _TARGET_KIND.get(action.lower())
         if kind is None:
             grant, pattern = eff.grant_somewhere(action)
@@ -471,7 +475,7 @@ class EscalationAnalysis:
         self._hops = hops
         return hops
 
-    def hops_from(self, source: Any) -> list[Hop]:
+    def hops_from(self, source: Principal) -> list[Hop]:
         """The edges leaving one principal (none for a group: its members act, not the group).
         Computed on demand: the checks need them only for principals that are not full
         administrators already, and the methods of an administrator are the costly ones."""
@@ -480,7 +484,7 @@ class EscalationAnalysis:
             found = self._hops_from[source.id] = [] if source.kind == "group" else self._source_hops(source)
         return found
 
-    def _source_hops(self, source: Any) -> list[Hop]:
+    def _source_hops(self, source: Principal) -> list[Hop]:
         hops: list[Hop] = []
         for use in self.methods_for(source):
             name = use.method.name
@@ -502,7 +506,7 @@ class EscalationAnalysis:
         hops.extend(self._assume_hops(source))
         return hops
 
-    def _existing_compute_hops(self, source: Any, use: MethodUse) -> list[Hop]:
+    def _existing_compute_hops(self, source: Principal, use: MethodUse) -> list[Hop]:
         """Methods that take over compute already running with a role (change a function's code,
         an instance's user data, a stack...): an edge to each role of the group such compute
         can carry, when the caller may do it to any resource (a grant scoped to named resources
@@ -520,7 +524,7 @@ class EscalationAnalysis:
             found.append(Hop(source, role, "can_become", via, use.conditional))
         return found
 
-    def _assume_hops(self, source: Any) -> list[Hop]:
+    def _assume_hops(self, source: Principal) -> list[Hop]:
         found = []
         eff = self.effective(source)
         for role in self._by_kind_group.get(("role", source.resource.group), []):
@@ -562,7 +566,7 @@ class EscalationAnalysis:
                                                           if a.grant.conditional) if c) or "a condition holds")
         return via
 
-    def is_admin(self, principal: Any) -> bool:
+    def is_admin(self, principal: Principal) -> bool:
         """Full administrator, or able to change its own permissions (PMapper's test)."""
         known = self._is_admin.get(principal.id)
         if known is not None:
@@ -576,7 +580,7 @@ class EscalationAnalysis:
         self._is_admin[principal.id] = found
         return found
 
-    def paths_to_admin(self, source: Any) -> list[list[Hop]]:
+    def paths_to_admin(self, source: Principal) -> list[list[Hop]]:
         """Shortest escalation paths from ``source`` to each administrator it can reach through
         can_become/can_pass edges; a path stops at the first administrator. A principal the
         source can both reach and modify counts as an administrator for it."""
@@ -585,7 +589,7 @@ class EscalationAnalysis:
             return []  # no edge leaves it: no path, and no need to import networkx and build the graph
         modified = {h.target.id for h in leaving if h.kind == "can_modify" and h.source is source}
         principals = self._principal_by_id
-        parents: dict[str, tuple[str, Any]] = {}
+        parents: dict[str, tuple[str, Hop]] = {}
         results: list[list[Hop]] = []
         frontier = [source.id]
         seen = {source.id}
@@ -611,7 +615,7 @@ class EscalationAnalysis:
             frontier = following
         return results
 
-    def _path_edges(self, source: Any) -> list[tuple[str, Hop]]:
+    def _path_edges(self, source: Principal) -> list[tuple[str, Hop]]:
         """The can_become/can_pass edges leaving ``source`` as (target id, hop), in the order the
         escalation graph lists them (``graph().out_edges``), without computing every principal's
         edges: a MultiDiGraph lists a node's targets in the order each was first linked from it
