@@ -92,10 +92,10 @@ def role_management_without_boundary(ctx: CheckContext) -> None:
             if not grant.allowed:
                 continue
             for statement in grant.allow_statements:
-                node = eff.node_of(statement)
-                if node is None or node.kind == "aws-managed" or statement_allows_everything(statement):
+                policy = eff.node_of(statement)
+                if policy is None or policy.kind == "aws-managed" or statement_allows_everything(statement):
                     continue
-                entry = found.setdefault((node.id, statement.index, statement.line), [node, statement, [], [], []])
+                entry = found.setdefault((policy.id, statement.index, statement.line), [policy, statement, [], [], []])
                 if action not in entry[2]:
                     entry[2].append(action)
                 if principal is not None and principal.label not in entry[3]:

@@ -30,12 +30,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..values import Ref, Unknown
 from .access import Grant, PolicyEvaluator
 from .actions import resource_services
 from .policy import PolicyDocument, Statement
+
+if TYPE_CHECKING:
+    from ..resource import Resource
+    from .model import IamModel, PolicyNode, Principal
 
 __all__ = ["ACCOUNT", "PARTITION", "EffectivePermissions", "EffectiveIndex", "principal_arn", "policy_arn",
            "resolve_document", "apply_context", "OUTSIDE_NAME"]
@@ -60,14 +64,14 @@ _IAM_ARN = re.compile(r"arn:([^:]*):iam::(\d{12}):(.*)", re.DOTALL)
 _NAME_PROPS = {"role": ("name", "RoleName"), "user": ("name", "UserName"), "group": ("name", "GroupName")}
 
 
-def _literal_path(resource: Any) -> str:
+def _literal_path(resource: Resource | None) -> str:
     path = resource.get("path", resource.get("Path")) if resource is not None else None
     if isinstance(path, str) and path.startswith("/") and path.endswith("/"):
         return path
     return "/"
 
 
-def principal_arn(principal: Any) -> str:
+def principal_arn(principal: Principal) -> str:
     """The principal's ARN in the deploying account. A name generated at deploy time becomes a
     name only wildcard patterns match (like a principal outside the scan)."""
     name = principal.name if isinstance(principal.name, str) else f"{OUTSIDE_NAME}{principal.id}"
@@ -75,7 +79,7 @@ def principal_arn(principal: Any) -> str:
     return f"arn:{PARTITION}:iam::{ACCOUNT}:{principal.kind}{path}{name}"
 
 
-def policy_arn(node: Any) -> str | None:
+def policy_arn(node: PolicyNode) -> str | None:
     """The ARN of a customer managed policy defined in the scan (None for other kinds)."""
     if node.kind != "managed" or node.document is None:
         return None
@@ -94,7 +98,7 @@ def outside_arn(kind: str) -> str:
 class _Resolver:
     """Turns the resource entries of identity policies into ARNs comparable with the scan."""
 
-    def __init__(self, model: Any, deploy_accounts: Iterable[str] = ()):
+    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = ()):
         self.model = model
         self.deploy_accounts = frozenset(deploy_accounts)
         self.arn_of_resource: dict[int, str] = {}
@@ -105,7 +109,7 @@ class _Resolver:
             if arn:
                 self.arn_of_resource[id(node.resource)] = arn
 
-    def entry(self, owner: Any, entry: Any) -> list[Any]:
+    def entry(self, owner: Resource, entry: Any) -> list[Any]:
         if isinstance(entry, str):
             return [self._account(entry)]
         if not isinstance(entry, Unknown):
@@ -131,7 +135,7 @@ class _Resolver:
         return text
 
 
-def resolve_document(resolver: _Resolver, owner: Any, doc: PolicyDocument) -> PolicyDocument:
+def resolve_document(resolver: _Resolver, owner: Resource, doc: PolicyDocument) -> PolicyDocument:
     """A copy of ``doc`` whose Resource/NotResource entries are resolved (see module docstring)."""
     statements = []
     for statement in doc.statements:
@@ -206,8 +210,8 @@ class EffectivePermissions:
     than is evaluated here. ``boundary_unknown``: a permissions boundary is set but its content
     is not known, so it is not applied (it may restrict more than is evaluated here)."""
 
-    def __init__(self, principal: Any, policies: list[tuple[Any, PolicyDocument]],
-                 boundary: tuple[Any, PolicyDocument] | None, unknown_policies: list[Any],
+    def __init__(self, principal: Principal | None, policies: list[tuple[PolicyNode, PolicyDocument]],
+                 boundary: tuple[PolicyNode, PolicyDocument] | None, unknown_policies: list[PolicyNode],
                  boundary_unknown: bool):
         self.principal = principal
         self.policies = policies
@@ -221,7 +225,7 @@ class EffectivePermissions:
         self._services: frozenset[str] | None = None
         self._services_known = False
 
-    def node_of(self, statement: Statement) -> Any:
+    def node_of(self, statement: Statement) -> PolicyNode | None:
         """The policy node a statement (or a context-adjusted copy of it) comes from."""
         return self._by_statement.get((id(statement.raw), statement.index, statement.line))
 
@@ -355,13 +359,13 @@ def _strength(grant: Grant) -> int:
 class EffectiveIndex:
     """Effective permissions for every principal of a model, prepared once and cached."""
 
-    def __init__(self, model: Any, deploy_accounts: Iterable[str] = ()):
+    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = ()):
         self.model = model
         self.resolver = _Resolver(model, deploy_accounts)
         self._documents: dict[str, PolicyDocument] = {}
         self._principals: dict[str, EffectivePermissions] = {}
 
-    def document(self, node: Any) -> PolicyDocument | None:
+    def document(self, node: PolicyNode) -> PolicyDocument | None:
         if node.document is None:
             return None
         doc = self._documents.get(node.id)
@@ -369,7 +373,7 @@ class EffectiveIndex:
             doc = self._documents[node.id] = resolve_document(self.resolver, node.resource, node.document)
         return doc
 
-    def of(self, principal: Any) -> EffectivePermissions:
+    def of(self, principal: Principal) -> EffectivePermissions:
         found = self._principals.get(principal.id)
         if found is not None:
             return found
@@ -399,7 +403,7 @@ class EffectiveIndex:
                                                                       boundary_unknown)
         return found
 
-    def of_policy(self, node: Any) -> EffectivePermissions | None:
+    def of_policy(self, node: PolicyNode) -> EffectivePermissions | None:
         """What one policy alone allows (for a policy attached to nothing in the scan)."""
         doc = self.document(node)
         if doc is None:
