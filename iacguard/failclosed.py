@@ -10,9 +10,13 @@ name the resource and the line; problems that do not drop content (an empty stat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .iam.model import IamModel, PolicyNode
+    from .iam.policy import PolicyDocument
 
 # Wording used by iam/policy.py for content it dropped or could not read at all. The corpus
 # test tests/test_bad_inputs.py::test_wrong_types fails if this drifts from that module.
@@ -20,7 +24,7 @@ DROPPED_CONTENT = ("ignored", "must be a list or an object", "must be a JSON obj
             "is a JSON string, not an object", "nested too deeply", "cannot be read")
 
 
-def unreadable_policy_errors(model: Any) -> list[InputError]:
+def unreadable_policy_errors(model: IamModel) -> list[InputError]:
     """One InputError per policy problem that dropped content, for every policy in ``model``
     whose document was parsed and is not already reported as unresolved."""
     errors: list[InputError] = []
@@ -29,7 +33,7 @@ def unreadable_policy_errors(model: Any) -> list[InputError]:
         document = node.document
         if document is None or document.unresolved:
             continue
-        elsewhere = _written_elsewhere(node)
+        elsewhere = _written_elsewhere(node, document)
         for line, problem in document.all_problems():
             if not any(marker in problem for marker in DROPPED_CONTENT):
                 continue
@@ -46,9 +50,9 @@ def unreadable_policy_errors(model: Any) -> list[InputError]:
     return errors
 
 
-def _written_elsewhere(node: Any) -> str | None:
-    """The file the node's statements were written in, when it is not the resource's own."""
-    document = node.document
+def _written_elsewhere(node: PolicyNode, document: PolicyDocument) -> str | None:
+    """The file the statements of the node's ``document`` were written in, when it is not the
+    resource's own."""
     for statement in list(document.statements) + list(getattr(document, "inert_statements", ())):
         written = getattr(statement.raw, "file", None)
         if written and written != node.resource.file:

@@ -23,12 +23,16 @@ Each node carries ``kind`` and, when it comes from a template, ``file``/``line``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .values import Unknown
 
+if TYPE_CHECKING:
+    from .iam.model import IamModel
+    from .iam.principals import PrincipalRef
 
-def external_node_id(principal: Any) -> tuple[str, dict]:
+
+def external_node_id(principal: PrincipalRef) -> tuple[str, dict]:
     """Node id and attributes for a principal named in a policy (a PrincipalRef)."""
     kind = principal.kind
     value = principal.value
@@ -47,7 +51,7 @@ def external_node_id(principal: Any) -> tuple[str, dict]:
     return f"arn:{text}", {"kind": "external-principal", "label": text, "account": account}
 
 
-def build_graph(model: Any):
+def build_graph(model: IamModel):
     import networkx as nx
 
     graph = nx.MultiDiGraph()
@@ -101,8 +105,8 @@ def build_graph(model: Any):
             if not statement.is_allow:
                 continue
             for ref in statement.principals or ():
-                target = _principal_node(graph, model, rp.node.resource, ref)
-                graph.add_edge(holder, target, kind="grants", line=statement.line, service=rp.service)
+                grantee = _principal_node(graph, model, rp.node.resource, ref)
+                graph.add_edge(holder, grantee, kind="grants", line=statement.line, service=rp.service)
     return graph
 
 

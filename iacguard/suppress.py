@@ -33,9 +33,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .values import line_of
+
+if TYPE_CHECKING:
+    from .resource import Resource
 
 # The meta check that reports invalid suppressions; it cannot itself be suppressed inline.
 SUPPRESSION_CHECK = "IAG-GR-000"
@@ -189,7 +192,7 @@ class Suppression:
         return GUARD_NO_REASON if self.form in _REASONLESS_FORMS else ""
 
 
-def resource_suppressions(resource: Any, checks: dict) -> list[Suppression]:
+def resource_suppressions(resource: Resource, checks: dict) -> list[Suppression]:
     """Every suppression written on ``resource``, each validated against the registered
     ``checks`` ({id: CheckMeta}): ``problem`` says why one suppresses nothing, ``reported``
     whether IAG-GR-000 reports that."""
@@ -229,7 +232,7 @@ def resource_suppressions(resource: Any, checks: dict) -> list[Suppression]:
     return result
 
 
-def _read(resource: Any) -> list[Suppression]:
+def _read(resource: Resource) -> list[Suppression]:
     metadata = getattr(resource, "metadata", None)
     if not isinstance(metadata, dict):
         return []

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..values import Unknown
 from .access import evaluate, statement_allows_everything
 from .actions import action_info, expand_actions
 from .policy import PolicyDocument, Statement
+
+if TYPE_CHECKING:
+    from .conditions import Condition
+    from .model import PolicyNode, Principal
+    from .principals import PrincipalRef
 
 __all__ = ["Privilege", "privileged_grant", "mfa_enforcing_deny", "mfa_required", "mfa_if_exists_only",
            "person_principal", "covers_assume_role", "MFA_KEY"]
@@ -145,7 +150,7 @@ def _mfa_conditions(statement: Statement) -> list:
     return [c for c in statement.conditions if c.key_lc in (MFA_KEY, MFA_AGE_KEY)]
 
 
-def _values_are(condition: Any, wanted: str) -> bool:
+def _values_are(condition: Condition, wanted: str) -> bool:
     return bool(condition.values) and all(isinstance(v, str) and not isinstance(v, Unknown)
                                           and v.strip().lower() == wanted for v in condition.values)
 
@@ -207,7 +212,7 @@ _REFERENCED_TYPE = re.compile(r"^\$?\{?\s*(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?
                               r"[\w-]+(?:\[[^\]]*\])?\.(?:arn|unique_id)\s*\}?$")
 
 
-def person_principal(principal: Any) -> str | None:
+def person_principal(principal: PrincipalRef) -> str | None:
     """'account' or 'user' for a trust principal that people sign in as (an account delegates to
     its IAM users and roles), None for services, federation, roles and anyone (``*``), and
     'unknown' for an AWS principal whose value is not known before deploy and whose written
@@ -247,7 +252,7 @@ def covers_assume_role(statement: Statement) -> bool | None:
 BOUNDARY_PROPERTIES = ("PermissionsBoundary", "permissions_boundary")
 
 
-def declares_boundary(principal: Any) -> bool:
+def declares_boundary(principal: Principal) -> bool:
     """A permissions boundary is set on the principal, even one whose policy could not be read."""
     if getattr(principal, "boundary", None) is not None:
         return True
@@ -255,7 +260,7 @@ def declares_boundary(principal: Any) -> bool:
     return any(properties.get(name) not in (None, "") for name in BOUNDARY_PROPERTIES)
 
 
-def unknown_policies(principal: Any) -> list[str]:
+def unknown_policies(principal: Principal) -> list[str]:
     """Names of what grants or may deny this principal's permissions but cannot be read: policies
     with unknown content (an AWS managed policy not in our table, a policy defined elsewhere, an
     unresolved document), groups not defined in the scan, and the principal itself when it is
@@ -275,7 +280,7 @@ def unknown_policies(principal: Any) -> list[str]:
     return found
 
 
-def principal_privilege(principal: Any) -> Privilege | None:
+def principal_privilege(principal: Principal) -> Privilege | None:
     """The strongest privilege the principal's own and group policies give it, capped by its
     permissions boundary when that is known (see ``privileged_grant``)."""
     docs = [node.document for node in principal.identity_policies() if node.document is not None]
@@ -284,7 +289,7 @@ def principal_privilege(principal: Any) -> Privilege | None:
     return privileged_grant(docs, boundary_docs)
 
 
-def policy_of(principal: Any, statement: Statement | None) -> Any:
+def policy_of(principal: Principal, statement: Statement | None) -> PolicyNode | None:
     """The policy node of the principal that holds ``statement``."""
     for node in principal.identity_policies():
         if node.document is not None and statement is not None and any(s is statement for s in node.document.statements):

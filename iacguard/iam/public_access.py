@@ -17,11 +17,14 @@ A flag is True, False, or an Unknown (decided at deploy time).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import catalogue
 from ..resource import Resource
 from ..values import Choice, Unknown
+
+if TYPE_CHECKING:
+    from .model import IamModel
 
 __all__ = ["FLAGS", "BlockConfig", "BucketExposure", "AccessPointBlock", "FunctionUrl", "bucket_exposures",
            "access_point_blocks", "function_urls", "PUBLIC_CANNED_ACLS", "PUBLIC_GROUPS", "bucket_for"]
@@ -123,7 +126,7 @@ def _name(resource: Resource) -> Any:
     return resource.get(spec[0]) if spec else None
 
 
-def bucket_for(model: Any, resource: Resource, value: Any) -> Resource | None:
+def bucket_for(model: IamModel, resource: Resource, value: Any) -> Resource | None:
     """The bucket of the scan a value designates: a reference to it, or its literal name
     (plans and hand-written names)."""
     for target in model.referenced(resource, value):
@@ -158,7 +161,7 @@ def _canned(value: Any) -> str | None:
     return None
 
 
-def bucket_exposures(model: Any) -> list[BucketExposure]:
+def bucket_exposures(model: IamModel) -> list[BucketExposure]:
     """Every bucket of the scan with its effective block and its public ACLs."""
     result: dict[int, BucketExposure] = {}
     account_blocks: dict[str, BlockConfig] = {}
@@ -178,19 +181,19 @@ def bucket_exposures(model: Any) -> list[BucketExposure]:
                 exposure.public_acls.append((bucket, text, bucket.line))
         result[id(bucket)] = exposure
     for resource in model.resources_of(*BLOCK_TYPES):
-        bucket = bucket_for(model, resource, resource.get(BLOCK_TYPES[resource.type]))
-        if bucket is not None:
-            result[id(bucket)].bucket_block = BlockConfig(_flags(resource.properties, True), resource, "bucket")
+        blocked = bucket_for(model, resource, resource.get(BLOCK_TYPES[resource.type]))
+        if blocked is not None:
+            result[id(blocked)].bucket_block = BlockConfig(_flags(resource.properties, True), resource, "bucket")
     for resource in model.resources_of(*ACL_TYPES):
         bucket_prop, acl_prop, policy_prop = ACL_TYPES[resource.type]
-        bucket = bucket_for(model, resource, resource.get(bucket_prop))
-        if bucket is None:
+        granted = bucket_for(model, resource, resource.get(bucket_prop))
+        if granted is None:
             continue
         texts = [t for t in [_canned(resource.get(acl_prop))] if t]
         policy = _first_block(resource.get(policy_prop))
         if isinstance(policy, dict):
             texts += _public_grants(policy.get("grant"))
-        result[id(bucket)].public_acls.extend((resource, t, resource.line) for t in texts)
+        result[id(granted)].public_acls.extend((resource, t, resource.line) for t in texts)
     for exposure in result.values():
         exposure.block = combine(exposure.bucket_block, exposure.account_block)
     return list(result.values())
@@ -203,7 +206,7 @@ class AccessPointBlock:
     explicit: bool  # written in the template (AWS defaults every flag to true otherwise)
 
 
-def access_point_blocks(model: Any) -> list[AccessPointBlock]:
+def access_point_blocks(model: IamModel) -> list[AccessPointBlock]:
     found = []
     for resource in model.resources_of(*ACCESS_POINT_TYPES):
         prop, _ = ACCESS_POINT_TYPES[resource.type]
@@ -225,7 +228,7 @@ class FunctionUrl:
     function: Resource | None
 
 
-def function_urls(model: Any) -> list[FunctionUrl]:
+def function_urls(model: IamModel) -> list[FunctionUrl]:
     found = []
     for resource in model.resources_of(*FUNCTION_URL_TYPES):
         auth_prop, function_prop = FUNCTION_URL_TYPES[resource.type]

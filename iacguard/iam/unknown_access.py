@@ -20,12 +20,14 @@ from .external import FUNCTION_PERMISSION_TYPES, exposed_policies, service_sourc
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
+    from .model import PolicyNode
+    from .policy import Statement
 
 _PART = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC = re.compile(r"\{\{resolve:[^}]*\}\}")
 
 
-def _may_hold_unknown(statement: Any) -> bool:
+def _may_hold_unknown(statement: Statement) -> bool:
     """Cheap test before the exposure analysis: an Unknown among the principals or conditions."""
     return any(isinstance(p.value, Unknown) for p in statement.principals or ()) or \
         any(c.is_unknown or any(isinstance(v, Unknown) for v in c.values) for c in statement.conditions)
@@ -70,7 +72,7 @@ def unknown_access_errors(analysis: "Analysis") -> list[InputError]:
     return errors
 
 
-def _kind(node: Any) -> str:
+def _kind(node: PolicyNode) -> str:
     return "trust policy" if node.kind == "trust" else "resource policy"
 
 
