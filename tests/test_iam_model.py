@@ -202,3 +202,30 @@ def test_values_are_refs_not_strings(models):
     policy = next(rp for rp in model.resource_policies if rp.service == "s3").node.resource
     assert isinstance(policy.properties["Bucket"], Ref)
     assert isinstance(policy.properties["Bucket"], Unknown)
+
+
+ROOT_RULE = """
+resource "aws_cloudwatch_event_rule" "root" {
+  name_prefix   = "root-activity-"
+  event_pattern = jsonencode({ detail = { userIdentity = { type = ["Root"] } } })
+}
+"""
+
+
+@pytest.mark.parametrize("target, watched", [
+    ('rule = aws_cloudwatch_event_rule.root.name', True),
+    ('rule = "root-activity-x"', False),  # another rule's name: the generated name is not known
+    ("", False),  # a target naming no rule is nobody's target
+])
+def test_root_rule_with_a_generated_name_is_targeted_only_by_a_target_naming_it(tmp_path, target, watched):
+    from iacguard.iam.baseline import root_monitoring
+
+    model = _tf_model(tmp_path, ROOT_RULE + f"""
+resource "aws_cloudwatch_event_target" "t" {{
+  {target}
+  arn = "arn:aws:sns:us-east-1:111122223333:ops"
+}}
+""")
+    found = root_monitoring(model, model.resources[0].group)
+    assert found.watched is watched
+    assert [r.address for r in found.untargeted_rules] == ([] if watched else ["aws_cloudwatch_event_rule.root"])

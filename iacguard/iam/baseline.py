@@ -18,12 +18,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import catalogue
 from ..resource import Resource
 from ..values import Unknown
 from .policy import Statement
+
+if TYPE_CHECKING:
+    from .model import IamModel
 
 __all__ = ["RootMonitoring", "root_monitoring", "event_pattern_matches_root", "filter_pattern_matches_root",
            "denies_root_user", "groups_of", "TRAIL_TYPES", "BASELINE_PROFILE"]
@@ -103,7 +106,7 @@ def _same(a: Any, b: Any) -> bool:
     return isinstance(a, str) and a == b
 
 
-def root_monitoring(model: Any, group: str) -> RootMonitoring:
+def root_monitoring(model: IamModel, group: str) -> RootMonitoring:
     """What in one group watches root-user activity (see the module docstring)."""
     found = RootMonitoring(group)
     members = [r for r in model.resources if r.group == group]
@@ -120,8 +123,11 @@ def root_monitoring(model: Any, group: str) -> RootMonitoring:
             if targets_prop:
                 has_target = bool(resource.get(targets_prop))
             else:
+                # a target naming the rule by reference or by its name; a rule without a name (one
+                # generated at deploy) is not named by a target that names no rule (None == None)
+                name = resource.get(name_prop) if name_prop else None
                 has_target = any(resource in model.referenced(t, t.get(EVENT_TARGET_TYPES[t.type]))
-                                 or t.get(EVENT_TARGET_TYPES[t.type]) == resource.get(name_prop) for t in targets)
+                                 or (name is not None and t.get(EVENT_TARGET_TYPES[t.type]) == name) for t in targets)
             (found.untargeted_rules if disabled or not has_target else found.rules).append(resource)
         elif resource.type in METRIC_FILTER_TYPES:
             pattern_prop, transform_prop, name_prop, namespace_prop = METRIC_FILTER_TYPES[resource.type]
