@@ -14,9 +14,13 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any, Callable, ContextManager, Iterator
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 DEFAULT_MAX_DEPTH = 200
 # A JSON string literal (unrolled loop: linear time on long strings).
@@ -73,7 +77,7 @@ def _timer(seconds: float, expired: Callable[[], Exception]) -> Iterator[None]:
     outer_first = 0 < outer_left <= seconds
     state = {"armed": True, "outer_expired": False}
 
-    def on_alarm(signum: int, frame: Any) -> None:
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
         if not state["armed"]:  # the alarm may land just after the work finished
             return
         state["armed"] = False
@@ -129,5 +133,5 @@ class ScanLimits:
     max_file_size: int = 20 * 1024 * 1024  # files discovery did not see (nested stack templates)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "ScanLimits":
+    def from_settings(cls, settings: Settings) -> "ScanLimits":
         return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})

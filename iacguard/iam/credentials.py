@@ -22,10 +22,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import catalogue
 from ..values import Unknown, line_of
+
+if TYPE_CHECKING:
+    from ..resource import Resource
+    from .model import IamModel
 
 __all__ = ["CredentialHit", "SecretReference", "find_credentials", "mask", "is_documentation_example",
            "secret_references", "SECRET_ATTRIBUTES"]
@@ -222,7 +226,7 @@ def _refs_with_paths(value: Any, path: str, exact: bool) -> Iterator[tuple[str, 
             yield from _refs_with_paths(item, _join(path, index), exact)
 
 
-def secret_references(model: Any, resource: Any, value: Any, *, path: str = "") -> list[SecretReference]:
+def secret_references(model: IamModel, resource: Resource, value: Any, *, path: str = "") -> list[SecretReference]:
     """Places in ``value`` (a property of ``resource``) that are, or are built from, the clear
     secret of an access key of the same template or module. ``encrypted_secret`` (PGP) is not
     a clear secret and is not reported."""
@@ -275,7 +279,7 @@ def _decode_json(value: Any) -> Any:
     return value
 
 
-def environment_scopes(resource: Any) -> list[tuple[str, Any]]:
+def environment_scopes(resource: Resource) -> list[tuple[str, Any]]:
     """(path, value) of each set of environment variables a Lambda function or ECS task
     definition passes to its code: the places a credential would be handed to a workload."""
     scopes: list[tuple[str, Any]] = []

@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, TypeGuard
+from typing import TYPE_CHECKING, Any, Iterable, TypeGuard
 
 from .. import catalogue
 from ..values import Ref, Unknown
@@ -42,6 +42,11 @@ from .conditions import Condition, arn_match
 from .grants import DenyIndex
 from .policy import PolicyDocument, Statement
 from .principals import PrincipalRef
+
+if TYPE_CHECKING:
+    from ..resource import Resource
+    from ..settings import Settings
+    from .model import IamModel, PolicyNode
 
 __all__ = [
     "Zone", "Party", "Exposure", "ConditionEffect", "INSIDE", "OUTSIDE", "ANYONE", "UNKNOWN", "NOBODY",
@@ -111,7 +116,7 @@ class Zone:
     organization_id: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any, extra_deploy_accounts: Iterable[str] = ()) -> "Zone":
+    def from_settings(cls, settings: Settings | None, extra_deploy_accounts: Iterable[str] = ()) -> "Zone":
         deploy = set(getattr(settings, "deploy_accounts", None) or ()) | set(extra_deploy_accounts)
         return cls(frozenset(deploy), frozenset(getattr(settings, "trusted_accounts", None) or ()),
                    getattr(settings, "organization_id", None))
@@ -745,7 +750,7 @@ def deploying_accounts(identities: Iterable[Any], group: str | None = None) -> s
     return found
 
 
-def caller_identities(model: Any) -> list:
+def caller_identities(model: IamModel) -> list[Resource]:
     """The ``aws_caller_identity`` lookups of a model. They are data sources, which the model
     keeps out of ``resources`` (they create nothing), so they are read from ``all_resources``
     (``Analysis.caller_identities`` keeps the list for a scan: checks ask once per policy)."""
@@ -755,7 +760,7 @@ def caller_identities(model: Any) -> list:
     return [r for r in everything if r.type == "aws_caller_identity"]
 
 
-def zone_of(settings: Any, identities: Iterable[Any], group: str | None = None) -> Zone:
+def zone_of(settings: Settings | None, identities: Iterable[Resource], group: str | None = None) -> Zone:
     """The zone of trust of one group (a template, a root module tree, a plan): the settings
     plus the account its plan was made in, of the lookups ``identities``. Without ``group``:
     plus every plan's account. (``Analysis.zone`` keeps one per group for a scan.)"""
@@ -766,13 +771,13 @@ def zone_of(settings: Any, identities: Iterable[Any], group: str | None = None) 
 class ExposedPolicy:
     """A resource or trust policy, the service whose actions it governs, and what it protects."""
 
-    node: Any  # PolicyNode
+    node: PolicyNode
     service: str
-    target: Any  # Resource or None
+    target: Resource | None
     label: str
 
 
-def exposed_policies(model: Any) -> list[ExposedPolicy]:
+def exposed_policies(model: IamModel) -> list[ExposedPolicy]:
     """Every resource policy (with its protected resource) and every role trust policy."""
     from .model import RESOURCE_POLICY_TYPES, _dig
 

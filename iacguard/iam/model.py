@@ -19,7 +19,7 @@ from .. import catalogue
 from ..resource import CLOUDFORMATION, MODULE_ARGUMENT_POLICY, Resource
 from ..values import Choice, Encoded, PDict, PList, PStr, Unknown, describe_unknown_value, line_of
 from . import managed as managed_policies
-from .policy import PolicyDocument, parse_policy
+from .policy import PolicyDocument, Statement, parse_policy
 
 
 class LineInFile(int):
@@ -68,7 +68,7 @@ class PolicyNode:
             return LineInFile(line, elsewhere)
         return line
 
-    def statement_line(self, statement: Any) -> int:
+    def statement_line(self, statement: Statement) -> int:
         """The statement's own line: a ``LineInFile`` when it is written in another file than
         the reported resource's."""
         line = getattr(statement, "line", 0)
