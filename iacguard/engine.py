@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Union
 
 from .errors import IacguardError, InputError, InternalError, NotAnalysed, internal_error_message
 from .framework import SETTINGS_CHECK, CheckContext, CheckMeta, Finding, active_findings, load_checks, running_checks
@@ -20,6 +20,12 @@ from .resource import LoadResult, ModuleSeen, Resource
 from .suppress import SUPPRESSION_CHECK, apply_suppressions
 from .settings import Settings, check_references, is_named_root, path_inputs
 from .severity import severity_rank
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+    from .analysis import Analysis
+    from .iam.model import IamModel
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,9 @@ class ScanResult:
     files: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     checks: dict[str, CheckMeta] = field(default_factory=dict)
-    model: Any = None
+    model: IamModel | None = None
     # The analysis of ``model`` the checks used (iacguard.analysis.Analysis): reports reuse it
-    analysis: Any = None
+    analysis: Analysis | None = None
     # With --diff-base: {"base": REF, "new": n, "worse": n, "unchanged": n, "fixed": n}
     diff: dict | None = None
     baseline: str | None = None  # the baseline file applied, if any
@@ -338,7 +344,7 @@ def _load_units(units: list[LoadUnit], jobs: int | None,
     return results  # type: ignore[return-value]
 
 
-def _balanced_batches(indices: Any, weights: dict[int, int], count: int) -> list[list[int]]:
+def _balanced_batches(indices: Iterable[int], weights: dict[int, int], count: int) -> list[list[int]]:
     """At most ``count`` non-empty batches of ``indices``: the largest first into the currently
     lightest batch, so no worker is left with the tail."""
     indices = list(indices)
@@ -1036,7 +1042,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
     return result
 
 
-def _scan_round(units: list[LoadUnit], jobs: int, context: Any, settings: Settings,
+def _scan_round(units: list[LoadUnit], jobs: int, context: BaseContext, settings: Settings,
                 checks: dict) -> list["PartialScan"]:
     """Load, model and check ``units`` across forked workers (in this process when no pool is
     available): what each batch found."""

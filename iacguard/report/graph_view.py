@@ -100,31 +100,31 @@ def scan_analysis(result: ScanResult, settings: Settings | None) -> Analysis:
     """The analysis of ``result.model`` (``iacguard.analysis.Analysis``): the one the checks used,
     or, for a model the checks did not see (built again for the reports), one kept on the result
     so that every report of it shares it."""
+    model = result.model
+    if model is None:  # the reports picture only scans that kept their model, and check first
+        raise ValueError("the scan kept no model to picture")
     analysis = getattr(result, "analysis", None)
-    if analysis is None or analysis.model is not result.model:
+    if analysis is None or analysis.model is not model:
         from ..analysis import Analysis
 
-        analysis = result.analysis = Analysis(result.model, settings)
+        analysis = result.analysis = Analysis(model, settings)
     return analysis
-
-
-def _graph_with_escalation(result: ScanResult, settings: Settings):
-    return scan_analysis(result, settings).escalation_graph()
 
 
 def finding_edges(result: ScanResult, graph: Any, finding: Finding) -> list[ViewEdge]:
     """The edges that make one finding: the hops of its ``path``, or for a resource-policy or
     trust finding the grants/can_assume edges of the reported statement (matched by its line)."""
-    model = result.model
     if finding.path:
         edges = []
         for previous, step in zip(finding.path, finding.path[1:]):
             edges.append(ViewEdge(previous["node"], step["node"], step.get("edge", "can_become"),
                                   step.get("via", ""), True))
         return edges
-    resource = scan_analysis(result, None).resource_at(finding.file, finding.resource)
+    analysis = scan_analysis(result, None)
+    resource = analysis.resource_at(finding.file, finding.resource)
     if resource is None:
         return []
+    model = analysis.model
     own = model.node_id(resource)
     holders = {own} | {model.node_id(rp.target) for rp in model.resource_policies
                        if rp.target is not None and rp.node.resource is resource}
@@ -225,8 +225,9 @@ def _reach(start: Iterable[str], neighbours: dict[str, set[str]]) -> set[str]:
 
 def finding_view(result: ScanResult, settings: Settings, finding: Finding) -> GraphView:
     """The small picture of one finding: only the nodes and edges that make it."""
-    graph = _graph_with_escalation(result, settings)
-    model = result.model
+    analysis = scan_analysis(result, settings)
+    graph = analysis.escalation_graph()
+    model = analysis.model
     view = GraphView()
     labels = {step["node"]: step.get("label") for step in finding.path or ()}
     for edge in finding_edges(result, graph, finding):
