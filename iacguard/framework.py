@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from .errors import UsageError
 from .resource import TERRAFORM_PLAN
@@ -374,6 +374,26 @@ def canonical_content(content: Any) -> str:
     return json.dumps(to_plain(content), sort_keys=True, default=str)
 
 
+class Reportable(Protocol):
+    """What a finding can be reported on: a loaded ``Resource``, or a place in a file that is not
+    a resource (the gate's settings key or baseline entry, ``gate._Place``)."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def metadata(self) -> dict: ...
+
+
 class CheckContext:
     """What a check sees: the IAM model, the scan's analysis of it (``iacguard.analysis``: the
     graph, escalation, effective permissions, indexes), settings, and a way to report."""
@@ -401,7 +421,7 @@ class CheckContext:
     def graph(self) -> Any:
         return self.analysis.graph
 
-    def report(self, resource: Any, message: str, *, line: int | None = None, evidence: Any = None,
+    def report(self, resource: Reportable, message: str, *, line: int | None = None, evidence: Any = None,
                severity: str | None = None, path: list | None = None, key: str = "",
                content: Any = None) -> Finding:
         """Record a finding on a loaded ``Resource`` (or anything with address/type/file/line).
@@ -478,7 +498,7 @@ class CheckContext:
         self._sink.append(finding)
         return finding
 
-    def _switched_by(self, resource: Any, message: str, path: list | None) -> str:
+    def _switched_by(self, resource: Reportable, message: str, path: list | None) -> str:
         """For a finding on a resource the defaults deploy too, made in the deployment with
         switched flags: the inputs of the switched resources it names (a policy that lets a role
         escalate); all of that deployment's when it names none. When the defaults make the same
@@ -488,7 +508,7 @@ class CheckContext:
         needed = sorted({r.when for r in switched if r.when and r.address in named})  # all have one: narrows for mypy
         return " and ".join(needed) if needed else " or ".join(sorted({r.when for r in switched if r.when}))
 
-    def _plan_actions(self, resource: Any, own: str, message: str, path: list | None) -> dict:
+    def _plan_actions(self, resource: Reportable, own: str, message: str, path: list | None) -> dict:
         """What the plan does to the other resources of the same plan that the finding names
         (message and path) when it is not what it does to the finding's own resource: an admin
         policy attachment created for a role left unchanged says both."""
@@ -503,7 +523,7 @@ class CheckContext:
         return dict(sorted(found.items()))
 
 
-def _cdk_path(resource: Any) -> str | None:
+def _cdk_path(resource: Reportable) -> str | None:
     """The CDK construct path (``aws:cdk:path`` metadata) of a synthesized resource."""
     metadata = getattr(resource, "metadata", None)
     value = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None

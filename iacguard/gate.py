@@ -448,7 +448,7 @@ class SettingsChange:
     setting: str
     message: str
     evidence: dict
-    place: Any
+    place: _Place
 
 
 def settings_changes(ref: str, paths: list[str], head: Settings, checks: dict[str, CheckMeta], root: Path, *,
