@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .framework import CheckMeta
 
 _LANG = {"cloudformation": "yaml", "terraform": "hcl"}
 _NAMES = {"cloudformation": "CloudFormation", "terraform": "Terraform"}
 
 
-def render_check(meta: Any) -> str:
+def render_check(meta: CheckMeta) -> str:
     out = [f"# {meta.id}: {meta.title}", "",
            f"- Family: `{meta.family}`", f"- Severity: {meta.severity}"]
     if meta.controls:

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from .engine import ScanResult
+    from .errors import IacguardError
+    from .framework import Finding
+    from .resource import Resource
 
 # An AWS secret access key: 40 base64 characters with upper case, lower case and a digit (a
 # 40-character hex digest has no upper case and is left alone).
@@ -56,7 +62,7 @@ def redact_value(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def redact_result(result: Any, findings: bool = True) -> None:
+def redact_result(result: ScanResult, findings: bool = True) -> None:
     """Mask secrets in a ScanResult's findings (message, evidence) and errors, in place."""
     for finding in result.findings if findings else ():
         finding.message = redact_text(finding.message)
@@ -112,7 +118,7 @@ class SensitiveMask:
         return value
 
 
-def sensitive_mask(resources: Any) -> SensitiveMask | None:
+def sensitive_mask(resources: Iterable[Resource]) -> SensitiveMask | None:
     """The mask for the sensitive values of ``resources`` (plan loader: metadata["sensitive"]),
     None when there are none (templates and HCL never have any)."""
     values: set[str] = set()
@@ -125,7 +131,7 @@ def sensitive_mask(resources: Any) -> SensitiveMask | None:
     return SensitiveMask(values, "\n".join(r.address for r in resources))
 
 
-def mask_sensitive(mask: SensitiveMask, findings: Any, errors: Any) -> None:
+def mask_sensitive(mask: SensitiveMask, findings: Iterable[Finding], errors: Iterable[IacguardError]) -> None:
     """Mask sensitive values in findings (message, evidence, path) and errors, in place."""
     for finding in findings:
         finding.message = mask.text(finding.message)

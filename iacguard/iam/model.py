@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .. import catalogue
 from ..resource import CLOUDFORMATION, MODULE_ARGUMENT_POLICY, Resource
@@ -452,7 +452,7 @@ class IamModel:
             self._guarded(resource, self._link, resource)
         self._finish_pending()
 
-    def _guarded(self, resource: Resource, step: Any, *args: Any) -> None:
+    def _guarded(self, resource: Resource, step: Callable[..., object], *args: Any) -> None:
         """One resource's step of the model; a bug of ours in it is recorded against that
         resource (``internal_errors``) and every other resource is still modelled."""
         try:

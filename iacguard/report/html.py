@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # types only: reports are imported before a scan runs
     from ..engine import ScanResult
     from ..framework import Finding
     from ..settings import Settings
+    from .graph_view import GraphView
 
 
 def escape(text: Any) -> str:
@@ -98,7 +99,7 @@ def _arrowhead(start: tuple[float, float], end: tuple[float, float]) -> str:
     return '<polygon fill="#c62828" points="' + " ".join(f"{x:.0f},{y:.0f}" for x, y in points) + '"/>'
 
 
-def path_svg(view: Any) -> str:
+def path_svg(view: GraphView) -> str:
     """Inline SVG of a small finding view: columns by distance from the nodes nothing points to."""
     if not view.edges:
         return ""

@@ -17,6 +17,8 @@ from .ci_common import SECURITY_SEVERITY, check_metadata, construct_suffix, disp
 from .safe import inert_json, visible
 
 if TYPE_CHECKING:  # types only: reports are imported before a scan runs
+    from pathlib import Path
+
     from ..engine import ScanResult
     from ..errors import IacguardError
     from ..framework import CheckMeta, Finding
@@ -35,7 +37,7 @@ def _clip(text: str, limit: int = _TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def artifact_uri(file: str, root: Any) -> str:
+def artifact_uri(file: str, root: Path | None) -> str:
     """A relative URI reference (RFC 3986) for a scanned file: every byte but the unreserved
     characters and ``/`` percent-encoded (UTF-8), so a space, ``%``, ``#``, ``?``, a ``:`` in the
     first segment or a control character cannot change what the URI points at."""
@@ -71,7 +73,7 @@ def _rule(rule_id: str, meta: CheckMeta | None, sample: Finding | None) -> dict:
     }
 
 
-def _result(finding: Finding, rule_index: int, root: Any) -> dict:
+def _result(finding: Finding, rule_index: int, root: Path | None) -> dict:
     uri = artifact_uri(finding.file, root)
     line = max(int(finding.line or 1), 1)
     message = visible(finding.message + construct_suffix(finding))
@@ -112,7 +114,7 @@ def _result(finding: Finding, rule_index: int, root: Any) -> dict:
     return result
 
 
-def _notification(error: IacguardError, kind: str, root: Any, level: str = "error") -> dict:
+def _notification(error: IacguardError, kind: str, root: Path | None, level: str = "error") -> dict:
     notification: dict = {"level": level, "message": {"text": f"{kind}: {visible(error.message)}"},
                           "descriptor": {"id": f"iacguard/{kind}"}}
     if error.file:
