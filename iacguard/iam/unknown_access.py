@@ -11,7 +11,7 @@ statement or a Deny of the same policy makes irrelevant, leaves nothing for a pe
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..resource import CLOUDFORMATION

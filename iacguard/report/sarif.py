@@ -9,7 +9,7 @@ tool execution notifications: they are not findings about the code, but the run 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .. import __version__
