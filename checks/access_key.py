@@ -1,6 +1,6 @@
 """IAG-AK-001: a long-lived IAM access key is created by infrastructure code."""
 
-from iacguard.checks_api import CheckContext, Privilege, access_key as access_key_view, check
+from iacguard.checks_api import CheckContext, Privilege, Resource, access_key as access_key_view, check
 
 BAD_CFN = """\
 DeployKey:
@@ -79,6 +79,7 @@ def access_key(ctx: CheckContext) -> None:
         ctx.report(key, message, severity=severity, key="key")
 
 
-def _user_text(key):
-    value = access_key_view(key).user
+def _user_text(key: Resource) -> str:
+    view = access_key_view(key)
+    value = view.user if view is not None else None
     return str(value) if value is not None else "(unknown user)"

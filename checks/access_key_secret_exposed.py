@@ -1,6 +1,9 @@
 """IAG-AK-002: an access key's secret is exposed in an output, an SSM String parameter or an environment variable."""
 
-from iacguard.checks_api import CheckContext, check, environment_scopes, output_value, secret_references, ssm_parameter
+from typing import Any
+
+from iacguard.checks_api import (CheckContext, Resource, check, environment_scopes, output_value, secret_references,
+                                 ssm_parameter)
 
 BAD_CFN = """\
 CiKey:
@@ -78,7 +81,7 @@ def access_key_secret_exposed(ctx: CheckContext) -> None:
                            key=f"{ref.path}<-{ref.key.address}.{ref.attribute}")
 
 
-def _places(resource):
+def _places(resource: Resource) -> list[tuple[str, str, Any, str | None]]:
     """(label, path, value, severity) of the places of one resource where a secret is exposed."""
     if resource.mode == "output":
         output = output_value(resource)
@@ -87,7 +90,7 @@ def _places(resource):
         return [(label, output.property, output.value, "medium" if sensitive else None)]
     if resource.mode != "managed":
         return []
-    places = []
+    places: list[tuple[str, str, Any, str | None]] = []
     ssm = ssm_parameter(resource)
     if ssm:
         kind = ssm.type

@@ -1,6 +1,8 @@
 """IAG-ROOT-002: AWS credentials are written into infrastructure code."""
 
-from iacguard.checks_api import (CheckContext, check, default_value, environment_scopes, find_credentials,
+from typing import Any
+
+from iacguard.checks_api import (CheckContext, Resource, check, default_value, environment_scopes, find_credentials,
                                  might_hold_credentials)
 
 BAD_CFN = """\
@@ -95,7 +97,7 @@ def credentials_in_code(ctx: CheckContext) -> None:
                        key=path + "#" + ",".join(sorted(h.digest for h in hits)))
 
 
-def _scopes(resource):
+def _scopes(resource: Resource) -> list[tuple[str, str, Any]]:
     """(label, path, value) of the places in one resource where credentials would be written."""
     if resource.mode == "provider":
         return [(_SOURCES["provider"], "", resource.properties)]

@@ -1,6 +1,6 @@
 """IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
 
-from iacguard.checks_api import (OUTSIDE, CheckContext, Zone, check, policy_exposures, requires_external_id,
+from iacguard.checks_api import (OUTSIDE, CheckContext, Statement, Zone, check, policy_exposures, requires_external_id,
                                  statement_evidence)
 
 BAD_CFN = """\
@@ -90,6 +90,6 @@ def cross_account_trust_external_id(ctx: CheckContext) -> None:
                        key=f"{node.id}#{statement.index}#{party.account}")
 
 
-def _requires_mfa(statement):
+def _requires_mfa(statement: Statement) -> bool:
     return any(c.key_lc == "aws:multifactorauthpresent" and c.base == "Bool" and not c.if_exists
                and c.values and all(str(v).lower() == "true" for v in c.values) for c in statement.conditions)

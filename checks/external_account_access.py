@@ -1,8 +1,8 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import (OUTSIDE, UNKNOWN, CheckContext, check, exposed_policies, policy_exposures,
-                                 severity_rank, statement_evidence)
+from iacguard.checks_api import (OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check, exposed_policies,
+                                 policy_exposures, severity_rank, statement_evidence)
 
 BAD_CFN = """\
 ArtifactsKey:
@@ -104,7 +104,7 @@ def external_account_access(ctx: CheckContext) -> None:
             _report_statement(ctx, policy, exposures)
 
 
-def _report_statement(ctx: CheckContext, policy, exposures) -> None:
+def _report_statement(ctx: CheckContext, policy: ExposedPolicy, exposures: list[Exposure]) -> None:
     """One finding for the parties outside the zone that one statement lets in."""
     node, statement = policy.node, exposures[0].statement
     parts, closings = [], []

@@ -1,6 +1,6 @@
 """IAG-MFA-004: a console password is written in the template or kept in clear in state."""
 
-from iacguard.checks_api import CheckContext, Unknown, check, login_profiles
+from iacguard.checks_api import CheckContext, LoginProfile, Unknown, check, login_profiles
 
 BAD_CFN = """\
 Bob:
@@ -68,5 +68,5 @@ def login_profile_password(ctx: CheckContext) -> None:
                        severity="medium", key="state")
 
 
-def _user(profile):
+def _user(profile: LoginProfile) -> str:
     return f"user {profile.user}" if profile.user is not None else "the user"

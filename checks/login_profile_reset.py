@@ -1,6 +1,8 @@
 """IAG-MFA-005: a console password is not required to be changed at first sign-in."""
 
-from iacguard.checks_api import CheckContext, Unknown, check, login_profiles
+from typing import Any
+
+from iacguard.checks_api import CheckContext, Resource, Unknown, check, login_profiles
 
 BAD_CFN = """\
 Carol:
@@ -54,7 +56,7 @@ def login_profile_reset(ctx: CheckContext) -> None:
         _check(ctx, profile.resource, profile.password_reset_required, profile.password_reset_property, profile.line)
 
 
-def _check(ctx: CheckContext, resource, flag, name, line):
+def _check(ctx: CheckContext, resource: Resource, flag: Any, name: str, line: int) -> None:
     if isinstance(flag, Unknown):
         ctx.report(resource, f"{resource.address}: could not resolve {name} ({flag}); the initial password may "
                              f"stay valid", line=line, severity="low", key="reset")

@@ -1,8 +1,10 @@
 """IAG-EXT-008: a role trusts an OIDC provider without restricting the token subject."""
 
 import re
+from typing import Any
 
-from iacguard.checks_api import CheckContext, Unknown, check, identity_provider, statement_evidence
+from iacguard.checks_api import (CheckContext, IamModel, Resource, Statement, Unknown, check, identity_provider,
+                                 statement_evidence)
 
 BAD_CFN = """\
 DeployRole:
@@ -115,7 +117,7 @@ def oidc_trust_subject(ctx: CheckContext) -> None:
                            severity="critical" if github else None, key=f"{node.id}#{statement.index}#{host}")
 
 
-def _provider_host(model, resource, value):
+def _provider_host(model: IamModel, resource: Resource, value: Any) -> str | None:
     """The provider's host (``token.actions.githubusercontent.com``); "" for SAML; None when it
     cannot be resolved."""
     if isinstance(value, Unknown):
@@ -139,7 +141,7 @@ def _provider_host(model, resource, value):
     return text.strip()
 
 
-def _subject_problem(statement, host):
+def _subject_problem(statement: Statement, host: str | None) -> str | None:
     claim = "aud" if host in _AUDIENCE_PROVIDERS else "sub"
     wanted = f"{host}:{claim}".lower() if host else None
     # a key written around a value known only at apply (`${provider path}:sub`) is that claim
@@ -162,7 +164,7 @@ def _subject_problem(statement, host):
     return f"{claim} {', '.join(repr(v) for v in bad)} matches subjects of other owners"
 
 
-def _too_wide(value, github, wildcards):
+def _too_wide(value: str, github: bool, wildcards: bool) -> bool:
     if not wildcards:
         return False  # matched literally
     if value[:1] in ("*", "?"):

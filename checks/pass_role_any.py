@@ -1,7 +1,7 @@
 """IAG-LP-006: `iam:PassRole` on every role without an `iam:PassedToService` condition."""
 
-from iacguard.checks_api import (CheckContext, check, every_of_type, glob_match, report_statement, resource_scope,
-                                 statement_evidence)
+from iacguard.checks_api import (CheckContext, Statement, check, every_of_type, glob_match, report_statement,
+                                 resource_scope, statement_evidence)
 
 _PASSED_TO_SERVICE = "iam:passedtoservice"
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase")
@@ -107,7 +107,7 @@ def pass_role_any(ctx: CheckContext) -> None:
                          statement_evidence(statement), exclude_keys=(_PASSED_TO_SERVICE,))
 
 
-def _granted_by(statement) -> str:
+def _granted_by(statement: Statement) -> str:
     """`` (as iam:Pass*)`` or `` (through NotAction ...)`` when PassRole is not named as such."""
     if statement.actions is None:
         return " (through NotAction " + ", ".join(str(a) for a in statement.not_actions or ()) + ")"
@@ -117,7 +117,7 @@ def _granted_by(statement) -> str:
     return " (as " + ", ".join(entries) + ")" if entries else ""
 
 
-def _limits_services(statement) -> bool:
+def _limits_services(statement: Statement) -> bool:
     """A positive iam:PassedToService condition whose every value names a service."""
     for condition in statement.conditions:
         if condition.key_lc != _PASSED_TO_SERVICE or condition.negated or condition.set_op == "ForAllValues":
@@ -127,6 +127,6 @@ def _limits_services(statement) -> bool:
     return False
 
 
-def _names_service(value) -> bool:
+def _names_service(value: object) -> bool:
     text = str(value).replace("*", "").replace("?", "").strip(".").lower()
     return text not in ("", "amazonaws.com", "com", "amazonaws.com.cn", "cn")

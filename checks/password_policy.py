@@ -1,5 +1,7 @@
 """IAG-MFA-003: the account password policy is weaker than Security Hub's IAM.7/IAM.11-17 values."""
 
+from typing import Any
+
 from iacguard.checks_api import CheckContext, Unknown, check, password_policies
 
 BAD_TF = """\
@@ -33,7 +35,7 @@ REQUIREMENTS = {
 }
 
 
-def _typed(value, sample):
+def _typed(value: Any, sample: Any) -> Any:
     """Terraform variables may carry "true"/"14" as strings; compare them as what they mean."""
     if isinstance(value, str) and not isinstance(value, Unknown):
         text = value.strip().lower()

@@ -1,7 +1,7 @@
 """IAG-PE-001: a principal's effective permissions let it use a known privilege-escalation method."""
 
-from iacguard.checks_api import (CheckContext, changes_its_own_permissions, check, describe_grant_conditions,
-                                 statement_name)
+from iacguard.checks_api import (CheckContext, EffectivePermissions, MethodUse, Principal, changes_its_own_permissions,
+                                 check, describe_grant_conditions, statement_name)
 
 BAD_CFN = """\
 Developer:
@@ -130,7 +130,7 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
 _SHOWN_IN_FULL = 3
 
 
-def _describe_use(principal, eff, use) -> tuple[str, dict, int | None]:
+def _describe_use(principal: Principal, eff: EffectivePermissions, use: MethodUse) -> tuple[str, dict, int | None]:
     """(the method in words, its actions for the evidence, the line of a statement in the
     principal's own resource that allows one of them)."""
     parts = []

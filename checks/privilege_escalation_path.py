@@ -1,6 +1,6 @@
 """IAG-PE-002: a principal can become an administrator through other principals."""
 
-from iacguard.checks_api import CheckContext, check
+from iacguard.checks_api import CheckContext, Hop, check
 
 BAD_CFN = """\
 Admin:
@@ -150,5 +150,5 @@ def privilege_escalation_path(ctx: CheckContext) -> None:
 _OTHERS_SHOWN = 5
 
 
-def _chain(hops) -> str:
+def _chain(hops: list[Hop]) -> str:
     return " -> ".join(f"{hop.target.label} [{hop.via}]" for hop in hops)

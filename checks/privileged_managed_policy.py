@@ -1,7 +1,7 @@
 """IAG-LP-008: a broad AWS managed policy (PowerUserAccess, IAMFullAccess,
 AWSCloudShellFullAccess ...) is attached to an identity or a permission set."""
 
-from iacguard.checks_api import (CheckContext, check, lower_severity, managed_policy_privilege,
+from iacguard.checks_api import (CheckContext, PolicyNode, check, lower_severity, managed_policy_privilege,
                                  statement_allows_everything)
 
 BAD_CFN = """\
@@ -93,7 +93,7 @@ def privileged_managed_policy(ctx: CheckContext) -> None:
                    severity=severity, evidence={"policy_arn": str(node.arn)}, key=f"permission-set<-{node.name}")
 
 
-def _privileged(node):
+def _privileged(node: PolicyNode) -> tuple[str, str] | None:
     if node.kind != "aws-managed":
         return None
     if node.document is not None and any(statement_allows_everything(st) for st in node.document.statements):

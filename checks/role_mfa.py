@@ -1,6 +1,6 @@
 """IAG-MFA-002: people can assume a privileged role without MFA."""
 
-from iacguard.checks_api import (CheckContext, check, covers_assume_role, mfa_if_exists_only, mfa_required,
+from iacguard.checks_api import (CheckContext, Statement, check, covers_assume_role, mfa_if_exists_only, mfa_required,
                                  person_principal, policy_of, requires_external_id, unknown_policies)
 
 BAD_CFN = """\
@@ -131,7 +131,7 @@ def role_mfa(ctx: CheckContext) -> None:
                        line=line, severity=severity, key=key)
 
 
-def _denies_without_mfa(statement):
+def _denies_without_mfa(statement: Statement) -> bool:
     return any(c.key_lc == "aws:multifactorauthpresent" and c.base == "Bool" and c.values
                and all(str(v).lower() == "false" for v in c.values) for c in statement.conditions) \
         and len(statement.conditions) == 1

@@ -1,6 +1,6 @@
 """IAG-GR-004: a service control policy does not restrict what it appears to."""
 
-from iacguard.checks_api import CheckContext, check, expand_actions, statement_allows_everything
+from iacguard.checks_api import CheckContext, Statement, check, expand_actions, statement_allows_everything
 
 BAD_CFN = """\
 DenyOutsideRegions:
@@ -95,7 +95,7 @@ def scp_ineffective(ctx: CheckContext) -> None:
                        line=node.statement_line(first), severity="medium", key=f"{node.id}#allow-only")
 
 
-def _denies_nothing(statement, every):
+def _denies_nothing(statement: Statement, every: list[str]) -> str | None:
     if statement.actions is not None and not statement.actions:
         return "its Action list is empty"
     if statement.not_actions is not None:

@@ -1,6 +1,6 @@
 """IAG-GR-000: a suppression addressed to iacguard without a reason or naming an unknown rule."""
 
-from iacguard.checks_api import CheckContext, check, resource_suppressions
+from iacguard.checks_api import CheckContext, Resource, check, resource_suppressions
 
 BAD_CFN = """\
 AppRole:
@@ -101,7 +101,7 @@ def broken_suppressions(ctx: CheckContext) -> None:
                        evidence={"form": suppression.form, "rule": suppression.rule, "reason": suppression.reason})
 
 
-def _origin(resource) -> str:
+def _origin(resource: Resource) -> str:
     """The template resource a resource was written as: the SAM resource a generated one came
     from (the loader records it as ``SamResourceId`` Metadata), else its own address."""
     metadata = resource.metadata if isinstance(resource.metadata, dict) else {}

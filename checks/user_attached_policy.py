@@ -1,6 +1,6 @@
 """IAG-GR-001: a policy is attached directly to an IAM user."""
 
-from iacguard.checks_api import CheckContext, check, policy_attached_to
+from iacguard.checks_api import CheckContext, IamModel, Principal, Resource, check, policy_attached_to
 
 BAD_CFN = """\
 Dave:
@@ -74,7 +74,7 @@ def user_attached_policy(ctx: CheckContext) -> None:
                        key=f"{user.id}<-{node.id}")
 
 
-def _lists_user(model, policy_resource, user):
+def _lists_user(model: IamModel, policy_resource: Resource, user: Principal) -> bool:
     users = policy_attached_to(policy_resource, "user")
     if users is None:
         return False

@@ -42,7 +42,7 @@ from .iam.actions import expand_actions, glob_match  # noqa: F401  (re-exported)
 from .iam.baseline import BASELINE_PROFILE, TRAIL_TYPES, RootMonitoring, denies_root_user  # noqa: F401
 from .iam.credentials import CredentialHit, SecretReference  # noqa: F401  (re-exported)
 from .iam.effective import EffectivePermissions  # noqa: F401  (re-exported: what escalation.effective(p) gives)
-from .iam.escalation import EscalationAnalysis, MethodUse, describe_grant_conditions  # noqa: F401
+from .iam.escalation import EscalationAnalysis, Hop, MethodUse, describe_grant_conditions  # noqa: F401
 from .iam.external import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS,  # noqa: F401
                            UNKNOWN, ConditionEffect, ExposedPolicy, Exposure, Zone, condition_effect,
                            policy_exposures, service_source_unknowns)
@@ -73,7 +73,7 @@ __all__ = [
     "describe_conditions", "describe_grant_conditions", "EffectivePermissions", "environment_scopes",
     "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions", "expanded_actions",
     "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
-    "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "IamModel",
+    "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "Hop", "IamModel",
     "identity_provider", "IdentityProvider", "login_profile", "login_profiles", "LoginProfile",
     "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
     "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
