@@ -215,7 +215,7 @@ class _Loader:
         self._module_reals: dict = {}  # module directory as written -> os.path.realpath
 
     # -- paths and errors ------------------------------------------------------------------------
-    def realpath(self, path: Any) -> str:
+    def realpath(self, path: str | os.PathLike[str]) -> str:
         """``os.path.realpath``, resolving each directory once per module tree: a file that is
         not a symlink costs one lstat instead of one per path component."""
         directory, name = os.path.split(os.path.abspath(path))
@@ -225,11 +225,11 @@ class _Loader:
         candidate = os.path.join(real_dir, name)
         return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
-    def laid_out(self, path: Any) -> str:
+    def laid_out(self, path: str | os.PathLike[str]) -> str:
         """``path`` relative to the scan root as the user laid the tree out (links not resolved)."""
         return Path(os.path.relpath(os.path.abspath(path), self.scan_root)).as_posix()
 
-    def module_realpath(self, directory: Any) -> str:
+    def module_realpath(self, directory: str | os.PathLike[str]) -> str:
         """``os.path.realpath`` of a module directory, once per root (loads with switched flags
         follow the same calls again)."""
         key = str(directory)
