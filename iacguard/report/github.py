@@ -80,7 +80,7 @@ def annotation_commands(result: ScanResult, settings: Settings) -> list[str]:
     return lines
 
 
-def _cell(text: Any) -> str:
+def _cell(text: object) -> str:
     return markdown_text(text)
 
 
@@ -89,7 +89,7 @@ def _doc_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _code(text: Any, in_table: bool = True) -> str:
+def _code(text: object, in_table: bool = True) -> str:
     """Literal text as a code span: HTML and emphasis mean nothing there, and a fence longer
     than any run of backticks in the text keeps the span closed. A table cell still splits at
     ``|`` unless it is written ``\\|``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from html import escape as _escape_markup
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..framework import active_findings
 from ..severity import MOST_SEVERE_FIRST, SEVERITIES, severity_rank
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # types only: reports are imported before a scan runs
     from .graph_view import GraphView
 
 
-def escape(text: Any) -> str:
+def escape(text: object) -> str:
     """Text for an HTML element or attribute: markup escaped, and control, bidi and separator
     characters shown as visible escapes (a bidi override would reorder what the reader sees)."""
     return _escape_markup(visible(text))

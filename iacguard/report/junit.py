@@ -9,7 +9,7 @@ errors. Every scanned file without findings is one passing case, so a clean run 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from .ci_common import construct_suffix, display_path
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # types only: reports are imported before a scan runs
     from ..settings import Settings
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     # Also removes every character XML 1.0 cannot carry (a C0 control in a name, U+FFFE).
     return visible(value)
 

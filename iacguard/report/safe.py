@@ -15,7 +15,6 @@ workflow-command markers of a whole rendered output in the notation of its forma
 from __future__ import annotations
 
 import re
-from typing import Any
 
 # C0 controls (newline and tab too: every field we print is a single line), DEL, C1 controls
 # (NEL is U+0085), the bidi marks, embeddings, overrides and isolates, the Unicode line and
@@ -30,7 +29,7 @@ def _escape(match: re.Match) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def visible(text: Any) -> str:
+def visible(text: object) -> str:
     """``text`` as one line with every control, bidi and separator character escaped visibly."""
     text = text if isinstance(text, str) else str(text)
     return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
@@ -71,7 +70,7 @@ def inert_markup(text: str) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$])")
 
 
-def markdown_text(text: Any) -> str:
+def markdown_text(text: object) -> str:
     """``text`` as literal inline Markdown (a table cell, a list item): one line, with every
     character that Markdown or the HTML GitHub renders from it would interpret escaped."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(visible(text).split()))
