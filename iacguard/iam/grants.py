@@ -164,13 +164,13 @@ class DenyIndex:
     non-ASCII entries (whose case folding is not plain ``lower``) are asked every time.
     """
 
-    def __init__(self, denies: list, *, dedupe: bool = True) -> None:
+    def __init__(self, denies: list[Statement], *, dedupe: bool = True) -> None:
         self.statements = denies
         self._position = {id(deny): n for n, deny in enumerate(denies)}
         # an Action entry "*" or "*:*": every action, including those AWS adds later
         self.every_action = any(every_action_entry(a) for deny in denies for a in deny.actions or ())
-        self._by_prefix: dict[str, list] = {}
-        self._always: list = []
+        self._by_prefix: dict[str, list[Statement]] = {}
+        self._always: list[Statement] = []
         seen: set = set()
         for deny in denies:
             entries = deny.actions
@@ -189,7 +189,7 @@ class DenyIndex:
             for prefix in {p for p in prefixes if p is not None}:
                 self._by_prefix.setdefault(prefix, []).append(deny)
 
-    def candidates(self, action: str) -> Iterable[Any]:
+    def candidates(self, action: str) -> Iterable[Statement]:
         yield from self._always
         if not isinstance(action, str) or not action.isascii():
             yield from (d for group in self._by_prefix.values() for d in group)
@@ -198,7 +198,7 @@ class DenyIndex:
         for end in range(len(text) + 1):
             yield from self._by_prefix.get(text[:end], ())
 
-    def relevant(self, actions: Iterable[str]) -> list:
+    def relevant(self, actions: Iterable[str]) -> list[Statement]:
         """The statements that may match one of ``actions``, in document order."""
         found = {id(deny): deny for action in actions for deny in self.candidates(action)}
         return sorted(found.values(), key=lambda deny: self._position[id(deny)])
@@ -225,7 +225,7 @@ def deny_index(document: PolicyDocument | None, *, every_resource: bool) -> Deny
     return DenyIndex(_unconditional_denies(document, every_resource=every_resource))
 
 
-def _unconditional_denies(document: PolicyDocument | None, *, every_resource: bool) -> list:
+def _unconditional_denies(document: PolicyDocument | None, *, every_resource: bool) -> list[Statement]:
     """Deny statements of the document without conditions; with ``every_resource`` only those
     whose Resource is ``*`` (or absent), not a NotResource that spares named resources."""
     found = []

@@ -146,7 +146,7 @@ def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocum
     return None
 
 
-def _mfa_conditions(statement: Statement) -> list:
+def _mfa_conditions(statement: Statement) -> list[Condition]:
     return [c for c in statement.conditions if c.key_lc in (MFA_KEY, MFA_AGE_KEY)]
 
 
