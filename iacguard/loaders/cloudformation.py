@@ -504,7 +504,7 @@ def load_parameter_file(path: str) -> dict[str, str]:
     raise bad("expected a list of ParameterKey/ParameterValue entries or a mapping")
 
 
-def _parameter_text(value: Any, name: str, bad: Any, where: Any) -> str:
+def _parameter_text(value: Any, name: str, bad: Callable[[str, Any], InputError], where: Any) -> str:
     if isinstance(value, list):
         items = [scalar_text(item) for item in value]
         if all(item is not None for item in items):
