@@ -1,6 +1,6 @@
 """IAG-AK-001: a long-lived IAM access key is created by infrastructure code."""
 
-from iacguard.checks_api import CheckContext, Privilege, Resource, access_key as access_key_view, check
+from iacguard.checks_api import CheckContext, access_key as access_key_view, check
 
 BAD_CFN = """\
 DeployKey:
@@ -57,29 +57,21 @@ def access_key(ctx: CheckContext) -> None:
     and the message names the privilege."""
     model = ctx.model
     users_by_key = {id(key): principal for principal in model.all_principals() for key in principal.access_keys}
-    privileges: dict[str, Privilege | None] = {}
     for key in model.access_keys:
         view = access_key_view(key)
         if view is None:
             continue  # the model's access keys are all of access key types
         status = view.status
         user = users_by_key.get(id(key))
-        user_name = user.label if user else f"user {_user_text(key)}"
+        user_name = user.label if user else f"user {view.user if view.user is not None else '(unknown user)'}"
         inactive = isinstance(status, str) and status.lower() == "inactive"
         state = "an inactive" if inactive else "a long-lived"
         message = f"{key.address}: creates {state} access key for IAM {user_name}"
         severity = "low" if inactive else None
         if user is not None and not inactive:
-            if user.id not in privileges:
-                privileges[user.id] = ctx.analysis.privilege(user)
-            privilege = privileges[user.id]
+            privilege = ctx.analysis.privilege(user)  # once per user: the analysis keeps it
             if privilege is not None:
                 message += f", which holds {privilege.describe()}"
                 severity = "high"
         ctx.report(key, message, severity=severity, key="key")
 
-
-def _user_text(key: Resource) -> str:
-    view = access_key_view(key)
-    value = view.user if view is not None else None
-    return str(value) if value is not None else "(unknown user)"
