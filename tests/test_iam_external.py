@@ -121,6 +121,7 @@ CREDITED = [
     ("aws:PrincipalOrgID", MY_ORG, OTHER_ORG), ("aws:SourceOrgID", MY_ORG, OTHER_ORG),
     ("aws:PrincipalOrgPaths", f"{MY_ORG}/r-ab12/*", f"{OTHER_ORG}/r-ab12/*"),
     ("aws:SourceOrgPaths", f"{MY_ORG}/r-ab12/*", f"{OTHER_ORG}/r-ab12/*"),
+    ("sns:Endpoint", f"arn:aws:sqs:eu-west-1:{ME}:q", f"arn:aws:sqs:eu-west-1:{OTHER}:q"),
 ]
 POSITIVE_OPERATORS = ["StringEquals", "StringLike", "StringEqualsIgnoreCase", "ForAnyValue:StringEquals",
                       "ForAnyValue:StringLike"]
@@ -370,3 +371,27 @@ resource "aws_lambda_permission" "open" {
 ''')
     result = scan([str(tmp_path)], root=tmp_path)
     assert [f.resource for f in result.findings if f.rule_id == "IAG-EXT-006"] == ["aws_lambda_permission.open"]
+
+
+SUBSCRIBE_ANY = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sns:Subscribe", "sns:Receive"],
+                 "Resource": f"arn:aws:sns:eu-west-1:{ME}:t"}
+
+
+@pytest.mark.parametrize("endpoint, expected", [
+    # messages reach only our queue: nothing leaves the zone, whoever subscribes it
+    (f"arn:aws:sqs:eu-west-1:{ME}:q", []),
+    (Unknown("module.sqs.queue_arn", refs=(Ref("aws_sqs_queue.q", "arn"),)), []),
+    (f"arn:aws:sqs:eu-west-1:{OTHER}:q", [(OUTSIDE, f"sqs arn:aws:sqs:eu-west-1:{OTHER}:q")]),
+    ("arn:aws:sqs:*:*:*", [(ANYONE, "anyone")]),
+    ("*", [(ANYONE, "anyone")]),
+    ("ops@example.com", [(UNKNOWN, "could not tell whose endpoint ops@example.com is (not an AWS resource)")]),
+])
+def test_sns_endpoint_binds_where_a_subscription_delivers(endpoint, expected):
+    statement = _with({"StringLike": {"sns:Endpoint": endpoint}}, SUBSCRIBE_ANY)
+    assert [(status, label) for status, label, _ in _who([statement], service="sns")] == expected
+
+
+def test_sns_endpoint_if_exists_or_negated_binds_nothing():
+    for operator in ("StringLikeIfExists", "StringNotLike"):
+        statement = _with({operator: {"sns:Endpoint": f"arn:aws:sqs:eu-west-1:{ME}:q"}}, SUBSCRIBE_ANY)
+        assert [status for status, _, _ in _who([statement], service="sns")] == [ANYONE]

@@ -17,7 +17,9 @@ Access Analyzer reasons about it:
   everyone else. A value that is only wildcards, an ``o-*`` org id, an ARN whose account is
   ``*``, or a policy variable other than ``${aws:ResourceAccount}``/``${aws:ResourceOrgID}``
   restricts nothing. Under ``StringEquals`` a ``*`` is a literal and matches no caller.
-  ``aws:SourceIp`` never restricts: an address range does not identify the caller;
+  ``aws:SourceIp`` never restricts: an address range does not identify the caller. A key that
+  binds where the action delivers (``DESTINATION_KEYS``: ``sns:Endpoint``) counts like an ARN
+  key: whoever subscribes, the messages reach only the listed endpoints;
 * which Deny statements of the same policy take the access away again (a Deny whose
   condition on an identity key holds for that caller; a Deny conditioned on other keys, such
   as ``aws:SecureTransport``, can be avoided by the caller and closes nothing);
@@ -99,6 +101,11 @@ IDENTITY_KEYS = {
     "aws:sourcevpc": "network", "aws:sourcevpce": "network", "aws:ec2instancesourcevpc": "network",
     "aws:userid": "userid",
 }
+# condition key (lowercase) -> what its value names, for keys that bind where an action delivers
+# (not who calls): a positive condition on one is met only by requests that carry the key (the
+# actions that support it) with a listed destination, so Principal "*" with
+# ``StringLike sns:Endpoint <our queue ARN>`` lets anyone subscribe only our own queue.
+DESTINATION_KEYS = {"sns:endpoint": "destination"}
 _POSITIVE = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
 _NEGATIVE = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
 _WILDCARD_BASES = {"StringLike", "StringNotLike", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"}
@@ -320,6 +327,10 @@ class ConditionEffect:
         return self.credited and all(p.status in (INSIDE, NOBODY) for p in self.parties)
 
 
+def _is_arn_text(value: Any) -> bool:
+    return _text_of(value).strip().startswith("arn:")
+
+
 def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
     if isinstance(value, Unknown) and is_caller_identity(value):
         return Party(INSIDE, "the deploying identity (aws_caller_identity)")  # its account, ARN or user id
@@ -329,7 +340,7 @@ def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
         return org_party(value, zone, wildcards=wildcards)
     if kind == "orgpath":
         return org_party(value, zone, wildcards=wildcards, path=True)
-    if kind == "arn":
+    if kind == "arn" or kind == "destination" and (isinstance(value, Unknown) or _is_arn_text(value)):
         if not wildcards and isinstance(value, str) and any(c in value for c in "*?"):
             return _NOBODY
         return arn_party(value, zone)
@@ -338,6 +349,9 @@ def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
         return _ANYONE if wildcards else _NOBODY
     if _VARIABLE.search(text) and not isinstance(value, Unknown):
         return Party(ANYONE, f"any caller (policy variable in {text})")
+    if kind == "destination":
+        # an e-mail address, URL or phone number: delivery leaves AWS, to whoever holds it
+        return Party(UNKNOWN, f"could not tell whose endpoint {text} is (not an AWS resource)")
     if kind == "network":
         if is_deploy_input(value):  # chosen at deploy: could be any endpoint, or a wildcard
             return Party(UNKNOWN, f"could not resolve network {text}")
@@ -350,11 +364,11 @@ def condition_effect(condition: Condition, zone: Zone) -> ConditionEffect | None
     """The effect of one Allow condition on who gets in; None when its key does not identify
     the caller (``aws:SourceIp``, ``aws:SecureTransport``, ``s3:prefix`` ...)."""
     if condition.is_unknown:
-        if condition.key_lc and condition.key_lc not in IDENTITY_KEYS:
+        if condition.key_lc and condition.key_lc not in IDENTITY_KEYS and condition.key_lc not in DESTINATION_KEYS:
             return None
         return ConditionEffect(condition, True, (Party(UNKNOWN, "could not resolve the condition "
                                                        f"{condition.operator or 'block'}"),))
-    kind = IDENTITY_KEYS.get(condition.key_lc)
+    kind = IDENTITY_KEYS.get(condition.key_lc) or DESTINATION_KEYS.get(condition.key_lc)
     if kind is None:
         return None
     name = f"{condition.operator} {condition.key}"
