@@ -912,8 +912,10 @@ KMS_REPLICA_KEY = Kind(
     cloudformation=("AWS::KMS::ReplicaKey",),
     cfn=(ResourcePolicy("KeyPolicy"),),
     terraform=("aws_kms_replica_key",),
+    tf=(ResourcePolicy("policy"),),
     service="kms",
-    arns={"arn": _regional("kms", "key/{id}")})
+    arns={"arn": _regional("kms", "key/{id}")},
+    read_back=("policy",))
 
 BACKUP_LOGICALLY_AIR_GAPPED_BACKUP_VAULT = Kind(
     "backup_logically_air_gapped_backup_vault",

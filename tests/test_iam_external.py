@@ -327,11 +327,19 @@ resource "aws_kinesis_resource_policy" "stream" {{
   policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow",
     Principal = {{ AWS = "arn:aws:iam::{OTHER}:root" }}, Action = "kinesis:GetRecords", Resource = "*" }}] }})
 }}
+
+# a multi-Region replica key carries its own key policy
+resource "aws_kms_replica_key" "replica" {{
+  primary_key_arn = "arn:aws:kms:us-east-1:{ME}:key/mrk-1"
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow",
+    Principal = {{ AWS = "arn:aws:iam::{OTHER}:root" }}, Action = "kms:Decrypt", Resource = "*" }}] }})
+}}
 ''')
     result = scan([str(tmp_path)], Settings(deploy_accounts=[ME]), root=tmp_path)
     got = sorted((f.rule_id, f.resource) for f in result.findings if f.rule_id in ("IAG-EXT-001", "IAG-EXT-002"))
     assert got == [("IAG-EXT-001", "Table"), ("IAG-EXT-002", "Domain"),
-                   ("IAG-EXT-002", "aws_kinesis_resource_policy.stream")]
+                   ("IAG-EXT-002", "aws_kinesis_resource_policy.stream"),
+                   ("IAG-EXT-002", "aws_kms_replica_key.replica")]
 
 
 def test_ses_identity_policy_open_to_anyone(tmp_path):
