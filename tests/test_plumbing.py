@@ -274,3 +274,22 @@ def test_the_wheel_ships_the_table():
     text = (ROOT / "pyproject.toml").read_text()
     assert 'iacguard = ["data/*.json"]' in text
     assert (ROOT / "iacguard" / "data" / "plumbing.json").is_file()
+
+
+def test_the_seed_policies_attached_are_no_least_privilege_finding(tmp_path):
+    arns = [f"arn:aws:iam::aws:policy/{'service-role/' if 'Execution' in n or 'ECR' in n else ''}{n}"
+            for n in plumbing.plumbing_data()["seeds"]]
+    template = {"Resources": {"NodeRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "ec2.amazonaws.com"}}]},
+        "ManagedPolicyArns": arns}}}}
+    result = _scan_template(tmp_path, json.dumps(template))
+    assert [f for f in result.findings if f.family == "least-privilege"] == []
+    # the same grants written inline: every finding is low
+    inline = {"Resources": {"NodeRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": template["Resources"]["NodeRole"]["Properties"]["AssumeRolePolicyDocument"],
+        "Policies": [{"PolicyName": "plumbing", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": sorted(plumbing.plumbing_data()["actions"]), "Resource": "*"}]}}]}}}}
+    result = _scan_template(tmp_path, json.dumps(inline))
+    found = [(f.rule_id, f.severity) for f in result.findings if f.family == "least-privilege"]
+    assert found == [("IAG-LP-005", "low")]
