@@ -1,8 +1,8 @@
 """IAG-LP-004: an identity policy allows actions on every resource except a list (Allow with
 NotResource)."""
 
-from iacguard.checks_api import (CheckContext, check, expanded_actions, report_statement, resource_scope, restrictable,
-                                 statement_evidence, summarize)
+from iacguard.checks_api import (CheckContext, check, expanded_actions, is_plumbing, plumbing_note, report_statement,
+                                 resource_scope, restrictable, statement_evidence, summarize)
 
 BAD_CFN = """\
 AppPolicy:
@@ -66,21 +66,32 @@ def allow_not_resource(ctx: CheckContext) -> None:
     condition that narrows the grant lowers the severity one step and is named. Not reported: a
     NotResource that excludes every resource, statements whose actions all accept only `*`
     (they cannot be scoped to resources anyway), statements that allow everything
-    (IAG-LP-001), and Deny statements."""
+    (IAG-LP-001), and Deny statements. Plumbing (what AWS's own service-role policies grant on
+    `*`: log delivery, ENIs, the SSM agent ...) is left out of the actions named; a statement
+    whose actions are all plumbing is low."""
     for node, statement in ctx.analysis.allow_statements():
         if statement.not_resources is None:
             continue
         scope = resource_scope(statement)
         if not scope.every and not scope.unknown:
             continue  # NotResource "*": no resource is left
+        note, plumbing = "", []
         if statement.actions is not None:
             names, unknown = expanded_actions(statement)
             if not unknown and names and all(restrictable(a) is False for a in names):
                 continue  # only actions that accept "*" alone
+            plumbing = [a for a in names if is_plumbing(a)]
+            if plumbing and len(plumbing) == len(names) and not unknown:
+                note = "; " + plumbing_note(plumbing)
+            else:
+                names = [a for a in names if a not in plumbing]  # the finding names the rest
             actions = summarize(names + [str(u) for u in unknown], 6)
         else:
             actions = "every action except " + summarize([str(a) for a in statement.not_actions or ()], 6)
         excluded = summarize([str(r) for r in statement.not_resources], 4) or "nothing"
+        evidence = statement_evidence(statement)
+        if plumbing:
+            evidence = {"statement": evidence, "plumbing": plumbing}
         report_statement(ctx, node, statement,
-                         f"allows {actions} on every resource except {excluded} (NotResource)", "medium",
-                         statement_evidence(statement))
+                         f"allows {actions} on every resource except {excluded} (NotResource){note}",
+                         "low" if note else "medium", evidence)

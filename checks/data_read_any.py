@@ -1,8 +1,12 @@
 """IAG-LP-007: data-access reads (objects, secrets, parameters, KMS decryption) on every
 resource."""
 
-from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, check, every_of_type, report_statement,
+from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, PolicyNode, check, every_of_type, report_statement,
                                  resource_scope, statement_evidence)
+
+# Reads of objects: every object of the account is a lot, but not a secret by itself. Every other
+# read of DATA_READ_ACTIONS hands out secrets (secret values, parameters, decrypted data).
+_OBJECT_READS = frozenset(("s3:GetObject", "s3:GetObjectVersion"))
 
 BAD_CFN = """\
 AppRole:
@@ -93,8 +97,11 @@ def data_read_any(ctx: CheckContext) -> None:
     `s3:GetObject`, `s3:GetObjectVersion`, `secretsmanager:GetSecretValue`,
     `ssm:GetParameter`/`GetParameters`/`GetParametersByPath`/`GetParameterHistory`,
     `kms:Decrypt` or `kms:ReEncryptFrom` (also when granted by wildcard or NotAction), listing
-    them. A condition that narrows the grant (`kms:ViaService`, resource tags, source VPC ...)
-    lowers the severity to medium and is named; an unconditional Deny in the same policy that
+    them. High for secrets (`secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`,
+    `kms:ReEncryptFrom`) and for object reads held by a role that callers outside the zone of
+    trust may assume (named in the message); object reads alone held inside the account are
+    medium. A condition that narrows the grant (`kms:ViaService`, resource tags, source VPC ...)
+    lowers the severity one step and is named; an unconditional Deny in the same policy that
     leaves the action only on named resources removes it. A Resource given only at deploy
     time (a variable, a parameter) names specific resources and is not reported. Statements that allow everything are
     IAG-LP-001's."""
@@ -111,6 +118,28 @@ def data_read_any(ctx: CheckContext) -> None:
             if not reads:
                 continue
             where = f"every resource of their type ({', '.join(dict.fromkeys(e for a in reads for e in every_of_type(statement, a)))})"
-        severity = "high"
-        report_statement(ctx, node, statement, f"allows reading data with {', '.join(reads)} on {where}", severity,
-                         {"statement": statement_evidence(statement), "actions": reads})
+        outside = _outside_holders(ctx, node)
+        if any(a not in _OBJECT_READS for a in reads):
+            severity, why = "high", ""
+        elif outside:
+            severity, why = "high", f"; the holder can be assumed from outside the account ({outside})"
+        else:
+            severity, why = "medium", ""
+        evidence = {"statement": statement_evidence(statement), "actions": reads}
+        if outside:
+            evidence["outside_callers"] = outside
+        report_statement(ctx, node, statement, f"allows reading data with {', '.join(reads)} on {where}{why}",
+                         severity, evidence)
+
+
+def _outside_holders(ctx: CheckContext, node: PolicyNode) -> str:
+    """``role x by account 444455556666`` for each holder of the policy that callers outside the
+    zone of trust may assume; empty when every holder stays inside it."""
+    principals = ctx.analysis.principals_by_id
+    parts = []
+    for principal_id in node.attached_to:
+        principal = principals.get(principal_id)
+        callers = ctx.analysis.outside_callers(principal) if principal is not None else ()
+        if principal is not None and callers:
+            parts.append(f"{principal.label} by {', '.join(callers)}")
+    return "; ".join(sorted(parts))

@@ -1,7 +1,8 @@
 """IAG-LP-002: an identity policy grants every action of a service (`s3:*`, `*`)."""
 
-from iacguard.checks_api import (CheckContext, check, expand_actions, report_statement, resource_scope, resources_text,
-                                 service_wide_wildcard, services_of_pattern, statement_evidence)
+from iacguard.checks_api import (CheckContext, check, expand_actions, is_plumbing, plumbing_note, report_statement,
+                                 resource_scope, resources_text, service_wide_wildcard, services_of_pattern,
+                                 statement_evidence)
 
 BAD_CFN = """\
 DeployPolicy:
@@ -67,7 +68,8 @@ def service_wildcard_action(ctx: CheckContext) -> None:
     narrows the grant lowers it one step and is named. Statements that allow everything are
     IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported, nor a wildcard that an
     unconditional Deny of the same policy takes away again (an explicit Deny overrides the
-    Allow)."""
+    Allow). A wildcard whose every action is plumbing (`ssmmessages:*`: what AWS's own
+    service-role policies grant on `*`) is left out when others are named, and alone is low."""
     for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
             continue  # NotAction: IAG-LP-003
@@ -75,14 +77,22 @@ def service_wildcard_action(ctx: CheckContext) -> None:
                      and not ctx.analysis.pattern_denied_everywhere(node.document, str(a))]
         if not wildcards:
             continue
+        plumbing = [w for w in wildcards if is_plumbing(w)]
+        note = ""
+        if len(plumbing) < len(wildcards):
+            wildcards = [w for w in wildcards if w not in plumbing]  # the finding names the rest
+        else:
+            note = "; " + plumbing_note(plumbing)
         scope = resource_scope(statement)
         described = "; ".join(_describe(w) for w in dict.fromkeys(wildcards))
         unresolved = (f"; Resource {', '.join(map(str, scope.unknown))} could not be resolved"
                       if scope.unknown and not scope.every else "")
+        evidence = {"statement": statement_evidence(statement), "wildcards": wildcards}
+        if plumbing:
+            evidence["plumbing"] = plumbing
         report_statement(ctx, node, statement,
-                         f"grants every action of a service ({described}) on {resources_text(statement)}",
-                         "high" if scope.every else "medium",
-                         {"statement": statement_evidence(statement), "wildcards": wildcards}, after=unresolved)
+                         f"grants every action of a service ({described}) on {resources_text(statement)}{note}",
+                         "low" if note else "high" if scope.every else "medium", evidence, after=unresolved)
 
 
 def _describe(pattern: str) -> str:

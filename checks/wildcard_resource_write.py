@@ -2,7 +2,8 @@
 are granted on `Resource: "*"`."""
 
 from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, check, every_of_type, expanded_actions,
-                                 report_statement, resource_scope, restrictable, statement_evidence, summarize)
+                                 is_plumbing, plumbing_note, report_statement, resource_scope, restrictable,
+                                 statement_evidence, summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
@@ -95,7 +96,9 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
     (wildcards expanded from the action catalogue). Actions that accept only `*` are never
     counted. High with permissions-management actions, medium with write actions only; a
     condition that narrows the grant lowers it one step and is named; an unconditional Deny of
-    the same policy that leaves the action only on named resources removes it. A Resource given
+    the same policy that leaves the action only on named resources removes it. Plumbing (what
+    AWS's own service-role policies grant on `*`: log delivery, ENIs, the SSM agent ...) is left
+    out of the list; a statement whose actions are all plumbing is low. A Resource given
     only at deploy time (a variable, a parameter) names specific resources and is not reported.
     PassRole
     (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
@@ -114,14 +117,22 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
             concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:
             continue
+        plumbing = [a for a in concerned if is_plumbing(a)]
+        note = ""
+        if len(plumbing) < len(concerned):
+            concerned = [a for a in concerned if a not in plumbing]  # the finding names the rest
+        else:
+            note = "; " + plumbing_note(plumbing)
         management = [a for a in concerned if access_level(a) == "Permissions management"]
         kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
             "permissions-management" if management else "write")
         listed = summarize(management + [a for a in concerned if a not in management])
         where = scope.label if scope.every else "every resource of their type (" + ", ".join(
             dict.fromkeys(e for a in concerned for e in every_of_type(statement, a))) + ")"
-        severity = "high" if management else "medium"
+        severity = "low" if note else "high" if management else "medium"
+        evidence = {"statement": statement_evidence(statement), "actions": concerned[:200]}
+        if plumbing:
+            evidence["plumbing"] = plumbing[:200]
         report_statement(ctx, node, statement,
                          f"grants {len(concerned)} {kinds} action{'s' if len(concerned) != 1 else ''} that can "
-                         f"be scoped to resources on {where}: {listed}", severity,
-                         {"statement": statement_evidence(statement), "actions": concerned[:200]})
+                         f"be scoped to resources on {where}: {listed}{note}", severity, evidence)

@@ -54,6 +54,7 @@ class Analysis:
         self._caller_identities: "list[Resource] | None" = None
         self._zones: "dict[str | None, Zone]" = {}
         self._privileges: "dict[str, Privilege | None]" = {}
+        self._outside_callers: "dict[str, tuple[str, ...]]" = {}
         self._resource_index: "dict[tuple[str, str], Resource] | None" = None
         self._switched: "dict[str, list[Resource]]" = {}
         self._plan_resources: "dict[str, list[tuple[str, str | None]]]" = {}
@@ -102,6 +103,21 @@ class Analysis:
 
             self._privileges[principal.id] = principal_privilege(principal)
         return self._privileges[principal.id]
+
+    def outside_callers(self, principal: "Principal") -> "tuple[str, ...]":
+        """Who outside the zone of trust of the principal's group its trust policy lets assume it
+        (``account 444455556666``, ``anyone``; a value not known before deploy counts, since it
+        may be anyone); empty for users, groups and roles only the zone can assume."""
+        found = self._outside_callers.get(principal.id)
+        if found is None:
+            found = ()
+            if principal.trust is not None and principal.trust.document is not None:
+                from .iam.external import policy_exposures
+
+                found = tuple(dict.fromkeys(e.party.label for e in policy_exposures(
+                    principal.trust.document, self.zone(principal.resource.group), "trust")))
+            self._outside_callers[principal.id] = found
+        return found
 
     # --- identity policies and their Deny statements --------------------------------------------
 

@@ -36,7 +36,7 @@ from .values import Unknown, to_plain
 from .analysis import Analysis  # noqa: F401  (re-exported)
 from .iam import baseline as _baseline, credentials as _credentials, escalation as _escalation
 from .iam import external as _external, grants as _grants, identity as _identity, managed as _managed
-from .iam import public_access as _public_access, sharing as _sharing
+from .iam import plumbing as _plumbing, public_access as _public_access, sharing as _sharing
 from .iam.access import Grant  # noqa: F401  (re-exported)
 from .iam.actions import expand_actions, glob_match  # noqa: F401  (re-exported)
 from .iam.baseline import BASELINE_PROFILE, TRAIL_TYPES, RootMonitoring, denies_root_user  # noqa: F401
@@ -74,10 +74,10 @@ __all__ = [
     "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions", "expanded_actions",
     "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
     "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "Hop", "IamModel",
-    "identity_provider", "IdentityProvider", "login_profile", "login_profiles", "LoginProfile",
+    "identity_provider", "IdentityProvider", "is_plumbing", "login_profile", "login_profiles", "LoginProfile",
     "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
     "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
-    "password_policies", "PasswordPolicy", "person_principal", "policy_attached_to",
+    "password_policies", "PasswordPolicy", "person_principal", "plumbing_note", "policy_attached_to",
     "policy_bucket", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode", "Principal",
     "PrincipalRef", "Privilege", "PUBLIC_ACCESS_BLOCK_FLAGS", "registered_checks",
     "report_statement", "requires_external_id", "Resource", "resource_scope",
@@ -254,6 +254,23 @@ def secret_references(model: IamModel, resource: Resource, value: Any, *, path: 
 # expand_actions(pattern), glob_match(pattern, value), access_level(action),
 # restrictable(action), services_of_pattern, service_wide_wildcard, every_action_entry and
 # DATA_READ_ACTIONS (reads that hand out the data itself) are re-exported above.
+
+
+def is_plumbing(action_or_pattern: str) -> bool:
+    """Is every action this names one that AWS's own service-role / basic-execution managed
+    policies grant on ``*`` (logs delivery, ENIs, X-Ray, the SSM agent, image pulls)? Such a
+    statement is reported at low, and mixed lists name only the rest (``iam/plumbing.py``)."""
+    return _plumbing.is_plumbing(action_or_pattern)
+
+
+def plumbing_note(actions: Iterable[str]) -> str:
+    """``plumbing: AWS's own <policy> grants this on *`` naming few seed policies that grant
+    ``actions``; empty when none is plumbing."""
+    seeds = _plumbing.granting_seeds(actions)
+    if not seeds:
+        return ""
+    named = seeds[0] if len(seeds) == 1 else ", ".join(seeds[:-1]) + " and " + seeds[-1]
+    return f"plumbing: AWS's own {named} grant{'s' if len(seeds) == 1 else ''} this on *"
 
 
 # ---------------------------------------------------------------- evidence and messages

@@ -17,8 +17,13 @@ def render_check(meta: CheckMeta) -> str:
            f"- Family: `{meta.family}`", f"- Severity: {meta.severity}"]
     if meta.controls:
         out.append("- Maps to: " + ", ".join(meta.controls))
-    out += ["", "## Why is this bad?", "", meta.why, "", "## What it checks", "", meta.doc or meta.title, "",
-            "## How to fix it", "", meta.fix, ""]
+    out += ["", "## Why is this bad?", "", meta.why, "", "## What it checks", "", meta.doc or meta.title, ""]
+    from .grading import grades_of, markdown_table
+
+    grades = grades_of(meta.id)
+    if grades:  # the rows of the README's grading table that grade this rule
+        out += ["## How severe", "", markdown_table(grades).rstrip("\n"), ""]
+    out += ["## How to fix it", "", meta.fix, ""]
     example_settings = getattr(meta, "example_settings", None)
     if example_settings:
         import json

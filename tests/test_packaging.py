@@ -33,6 +33,14 @@ def test_wheel_contains_every_builtin_check(wheel):
         assert f"iacguard/builtin_checks/{name}" in names
 
 
+def test_wheel_ships_the_package_data(wheel):
+    """iacguard/data/*.json (the plumbing table) is package data: a plain `pip install .` has it."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in sorted((ROOT / "iacguard" / "data").glob("*.json")):
+        assert f"iacguard/data/{path.name}" in names
+    assert "iacguard/data/plumbing.json" in names
+
+
 def test_wheel_declares_the_command_and_dependencies(wheel):
     archive = zipfile.ZipFile(wheel)
     entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
@@ -51,6 +59,7 @@ def test_installed_wheel_loads_checks_from_the_package(wheel, tmp_path):
     assert proc.returncode == 0, proc.stderr
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import iacguard, iacguard.framework as f;"
             "assert iacguard.__file__.startswith(sys.argv[1]), iacguard.__file__;"
+            "from iacguard.iam.plumbing import is_plumbing; assert is_plumbing('logs:PutLogEvents');"
             "print(f.builtin_checks_dir()); print(' '.join(f.load_checks()))")
     proc = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True,
                           cwd=tmp_path, timeout=120)
