@@ -1,7 +1,7 @@
 """IAG-LP-004: an identity policy allows actions on every resource except a list (Allow with
 NotResource)."""
 
-from iacguard.checks_api import (CheckContext, check, expanded_actions, is_plumbing, plumbing_note, report_statement,
+from iacguard.checks_api import (CheckContext, check, expanded_actions, report_statement, split_plumbing,
                                  resource_scope, restrictable, statement_evidence, summarize)
 
 BAD_CFN = """\
@@ -75,16 +75,13 @@ def allow_not_resource(ctx: CheckContext) -> None:
         scope = resource_scope(statement)
         if not scope.every and not scope.unknown:
             continue  # NotResource "*": no resource is left
-        note, plumbing = "", []
+        note = ""
+        plumbing: list[str] = []
         if statement.actions is not None:
             names, unknown = expanded_actions(statement)
             if not unknown and names and all(restrictable(a) is False for a in names):
                 continue  # only actions that accept "*" alone
-            plumbing = [a for a in names if is_plumbing(a)]
-            if plumbing and len(plumbing) == len(names) and not unknown:
-                note = "; " + plumbing_note(plumbing)
-            else:
-                names = [a for a in names if a not in plumbing]  # the finding names the rest
+            names, plumbing, note = split_plumbing(names, whole=not unknown)
             actions = summarize(names + [str(u) for u in unknown], 6)
         else:
             actions = "every action except " + summarize([str(a) for a in statement.not_actions or ()], 6)

@@ -1,6 +1,6 @@
 """IAG-LP-002: an identity policy grants every action of a service (`s3:*`, `*`)."""
 
-from iacguard.checks_api import (CheckContext, check, expand_actions, is_plumbing, plumbing_note, report_statement,
+from iacguard.checks_api import (CheckContext, check, expand_actions, report_statement, split_plumbing,
                                  resource_scope, resources_text, service_wide_wildcard, services_of_pattern,
                                  statement_evidence)
 
@@ -77,12 +77,7 @@ def service_wildcard_action(ctx: CheckContext) -> None:
                      and not ctx.analysis.pattern_denied_everywhere(node.document, str(a))]
         if not wildcards:
             continue
-        plumbing = [w for w in wildcards if is_plumbing(w)]
-        note = ""
-        if len(plumbing) < len(wildcards):
-            wildcards = [w for w in wildcards if w not in plumbing]  # the finding names the rest
-        else:
-            note = "; " + plumbing_note(plumbing)
+        wildcards, plumbing, note = split_plumbing(wildcards)
         scope = resource_scope(statement)
         described = "; ".join(_describe(w) for w in dict.fromkeys(wildcards))
         unresolved = (f"; Resource {', '.join(map(str, scope.unknown))} could not be resolved"

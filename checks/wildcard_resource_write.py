@@ -2,7 +2,7 @@
 are granted on `Resource: "*"`."""
 
 from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, check, every_of_type, expanded_actions,
-                                 is_plumbing, plumbing_note, report_statement, resource_scope, restrictable,
+                                 report_statement, split_plumbing, resource_scope, restrictable,
                                  statement_evidence, summarize)
 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
@@ -117,12 +117,7 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
             concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:
             continue
-        plumbing = [a for a in concerned if is_plumbing(a)]
-        note = ""
-        if len(plumbing) < len(concerned):
-            concerned = [a for a in concerned if a not in plumbing]  # the finding names the rest
-        else:
-            note = "; " + plumbing_note(plumbing)
+        concerned, plumbing, note = split_plumbing(concerned)
         management = [a for a in concerned if access_level(a) == "Permissions management"]
         kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
             "permissions-management" if management else "write")

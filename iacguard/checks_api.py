@@ -24,7 +24,7 @@ some whole groups only, and expect the same findings as one model of everything.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
 from .framework import registered_checks  # noqa: F401  (re-exported)
@@ -77,7 +77,7 @@ __all__ = [
     "identity_provider", "IdentityProvider", "is_plumbing", "login_profile", "login_profiles", "LoginProfile",
     "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
     "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
-    "password_policies", "PasswordPolicy", "person_principal", "plumbing_note", "policy_attached_to",
+    "password_policies", "PasswordPolicy", "person_principal", "plumbing_note", "split_plumbing", "policy_attached_to",
     "policy_bucket", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode", "Principal",
     "PrincipalRef", "Privilege", "PUBLIC_ACCESS_BLOCK_FLAGS", "registered_checks",
     "report_statement", "requires_external_id", "Resource", "resource_scope",
@@ -271,6 +271,17 @@ def plumbing_note(actions: Iterable[str]) -> str:
         return ""
     named = seeds[0] if len(seeds) == 1 else ", ".join(seeds[:-1]) + " and " + seeds[-1]
     return f"plumbing: AWS's own {named} grant{'s' if len(seeds) == 1 else ''} this on *"
+
+
+def split_plumbing(actions: Sequence[str], *, whole: bool = True) -> tuple[list[str], list[str], str]:
+    """(the actions a finding names, the plumbing among ``actions``, a note). When every action
+    is plumbing (and the list is ``whole``: nothing unresolved beside it) the finding names them
+    all and the note ("; plumbing: ...") says it is reported at low; otherwise it names only the
+    rest and the note is empty."""
+    plumbing = [a for a in actions if is_plumbing(a)]
+    if plumbing and len(plumbing) == len(actions) and whole:
+        return list(actions), plumbing, "; " + plumbing_note(plumbing)
+    return [a for a in actions if a not in plumbing], plumbing, ""
 
 
 # ---------------------------------------------------------------- evidence and messages
