@@ -13,7 +13,12 @@ method work:
   ``iam:PassedToService`` set to that service. A role the service cannot assume does not count;
   a role whose trust policy is not known (outside the scan) counts, and the finding says so;
 * any other action (``lambda:CreateFunction``, ``ec2:RunInstances``) on some resource the caller
-  can choose.
+  can choose, a resource known only at deploy time counting as the one it names;
+* ``ssm:SendCommand``/``ssm:StartSession`` only on instances that may run with a role: a pattern
+  matching every instance, or one that may match an instance or launch template of the caller's
+  group with an instance profile (a pattern naming only documents is no method);
+* role edits (``iam:PutRolePolicy``, ``iam:AttachRolePolicy`` ...) never on service-linked roles
+  (``role/aws-service-role/...``): IAM refuses them.
 
 Only the actions in the method table are evaluated, never an expansion of ``*``.
 """
@@ -25,9 +30,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Unknown
 from .access import Grant
-from .effective import EffectiveIndex, EffectivePermissions, outside_arn, policy_arn, principal_arn
+from .conditions import arn_match
+from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
+                        names_service_linked_roles_only, outside_arn, policy_arn, principal_arn)
 
 if TYPE_CHECKING:
+    from ..resource import Resource
     from .model import IamModel, PolicyNode, Principal
     from .policy import Statement
 
@@ -189,6 +197,40 @@ _EXISTING_COMPUTE = {
     "ECSExecuteCommand": _ECS, "ModifyEC2UserData": _EC2, "ModifyEC2LaunchTemplate": _EC2,
     "EC2InstanceConnect": _EC2, "SSMSendCommand": _EC2, "SSMStartSession": _EC2,
 }
+# Actions that act on running instances (and on documents): they reach a role only through an
+# instance that carries one.
+_ON_INSTANCES = {"ssm:sendcommand", "ssm:startsession"}
+# Every EC2 instance and every hybrid (SSM managed) instance, as Resource patterns.
+_INSTANCE_SHAPES = ("arn:*:ec2:*:*:instance/*", "arn:*:ssm:*:*:managed-instance/*")
+# Resources that launch instances, and where each names the instance profile its instances get.
+_INSTANCE_PROFILE_PATHS = {
+    "AWS::EC2::Instance": ("IamInstanceProfile",),
+    "AWS::EC2::LaunchTemplate": ("LaunchTemplateData", "IamInstanceProfile"),
+    "AWS::AutoScaling::LaunchConfiguration": ("IamInstanceProfile",),
+    "aws_instance": ("iam_instance_profile",),
+    "aws_launch_template": ("iam_instance_profile",),
+    "aws_launch_configuration": ("iam_instance_profile",),
+}
+
+
+def _instance_profile(resource: Resource) -> bool:
+    """Does this instance, launch template or launch configuration give its instances an
+    instance profile (a role)?"""
+    path = _INSTANCE_PROFILE_PATHS.get(resource.type)
+    if path is None:
+        return False
+    value: Any = resource.properties
+    for name in path:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        value = value.get(name) if isinstance(value, dict) else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return any(v not in (None, "", [], {}) for v in value.values())
+    return value not in (None, "")
+
+
 def changes_its_own_permissions(principal: Principal, use: "MethodUse") -> bool:
     """For a method that changes permissions (can_modify): can the caller change its own? (one
     of the targets is the caller, one of its groups, a policy attached to them, or a principal or
@@ -363,6 +405,7 @@ class EscalationAnalysis:
             self._policies_by_group.setdefault(node.resource.group, []).append(node)
         self._hops_from: dict[str, list[Hop]] = {}
         self._is_admin: dict[str, bool] = {}
+        self._instances_with_roles: dict[str, bool] = {}
 
     # --- per principal ------------------------------------------------------------------------
 
@@ -418,17 +461,23 @@ class EscalationAnalysis:
     def _action_use(self, principal: Principal, eff: EffectivePermissions, method: Method, action: str) -> ActionUse | None:
         kind = _TARGET_KIND.get(action.lower())
         if kind is None:
-            grant, pattern = eff.grant_somewhere(action)
+            accept = None
+            if action.lower() in _ON_INSTANCES:
+                accept = lambda candidate: self._names_instances_with_roles(principal.resource, candidate)  # noqa: E731
+            grant, pattern = eff.grant_somewhere(action, accept=accept)
             return ActionUse(action, grant, resource=pattern) if grant.allowed else None
         context = None
         if action.lower() == "iam:passrole":
             context = {"iam:PassedToService": list(method.services)}
         targets: list[Target] = []
         grants: list[Grant] = []
+        edits_roles = action.lower() in ROLE_EDITING_ACTIONS
         for target in self._candidates(kind, principal.resource.group):
             subject = target.principal
             if subject is not None and not method.on_self and subject is principal:
                 continue
+            if subject is not None and edits_roles and names_service_linked_roles_only(principal_arn(subject)):
+                continue  # IAM refuses to edit a service-linked role
             if subject is not None and method.passes_role:
                 trusted = trusts_service(subject, method.services)
                 if trusted is False:
@@ -449,6 +498,34 @@ class EscalationAnalysis:
         merged = Grant(True, conditional, [s for g in grants for s in g.allow_statements],
                        [s for g in grants for s in g.deny_statements] if conditional else [])
         return ActionUse(action, merged, targets)
+
+    def _names_instances_with_roles(self, owner: Resource, candidate: str | Unknown) -> bool:
+        """For ``ssm:SendCommand``/``ssm:StartSession``: can this Resource candidate name an
+        instance that runs with a role? A pattern matching every instance (``*``,
+        ``arn:aws:ec2:*:*:instance/*``) can: the account's instances are not in the scan. A
+        narrower pattern that may match an instance can when an instance or launch template of
+        the caller's group has an instance profile; a reference to an instance of the scan when
+        that one has. A pattern that names only documents, a literal instance id or a
+        deploy-time value (which instance it is, and its role, cannot be told) cannot."""
+        if isinstance(candidate, Unknown):
+            targets = self.model.referenced(owner, candidate)
+            return any(_instance_profile(t) for t in targets)
+        pattern = candidate.strip()
+        parts = pattern.split(":", 2)
+        partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
+        shapes = [shape.replace("arn:*:", f"arn:{partition}:", 1) for shape in _INSTANCE_SHAPES]
+        if pattern and set(pattern) == {"*"} or any(arn_match(pattern, shape) is True for shape in shapes):
+            return True
+        if not any(c in pattern for c in "*?") or not any(arns_meet(pattern, shape) for shape in _INSTANCE_SHAPES):
+            return False
+        return self._group_runs_roles(owner.group)
+
+    def _group_runs_roles(self, group: str) -> bool:
+        found = self._instances_with_roles.get(group)
+        if found is None:
+            found = self._instances_with_roles[group] = any(
+                r.group == group and _instance_profile(r) for r in self.model.resources)
+        return found
 
     def _candidates(self, kind: str, group: str) -> list[Target]:
         """The principals (or policies) of the caller's own template, module tree or plan, and one
