@@ -294,3 +294,26 @@ def test_slr_scoped_role_edits_are_no_escalation_method(tmp_path):
     statements = [_allow(["iam:PutRolePolicy"], [SLR, "arn:aws:iam::*:role/*"])]
     assert _ssm_analysis(tmp_path, None, None, statements) == {"PutRolePolicy": [
         "any role outside this template or module (whose trust policy cannot be checked)"]}
+
+
+def _hops(tmp_path, resource, extra):
+    from iacguard.iam.escalation import EscalationAnalysis
+
+    policy = {"Statement": [_allow("ssm:SendCommand", resource)]}
+    resources = {"Ops": {"Type": "AWS::IAM::User", "Properties": {
+        "UserName": "ops", "Policies": [{"PolicyName": "p", "PolicyDocument": policy}]}}, **extra}
+    (tmp_path / "t.json").write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}))
+    model = IamModel(load_resources([str(tmp_path)], Settings()).resources)
+    ops = next(p for p in model.principals.values() if p.address == "Ops")
+    return [(h.target.address, h.kind) for h in EscalationAnalysis(model).hops_from(ops)]
+
+
+@pytest.mark.parametrize("resource, expected", [
+    ("*", [("Role", "can_become")]),
+    (ANY_INSTANCE, [("Role", "can_become")]),  # every instance: as good as "*"
+    ("arn:aws-cn:ec2:*:*:instance/*", [("Role", "can_become")]),
+    ([DOCUMENT, ANY_INSTANCE], [("Role", "can_become")]),
+    (SOME_INSTANCES, []),  # which instances, and so which role, is not known: no edge
+])
+def test_ssm_on_every_instance_takes_over_the_instances_roles(tmp_path, resource, expected):
+    assert _hops(tmp_path, resource, WITH_ROLE) == expected

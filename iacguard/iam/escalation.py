@@ -213,6 +213,17 @@ _INSTANCE_PROFILE_PATHS = {
 }
 
 
+def _every_instance(use: ActionUse) -> bool:
+    """An SSM action allowed on a pattern that names every EC2 instance (``arn:aws:ec2:*:*:instance/*``):
+    as good as ``*`` for taking over the instances of the scan."""
+    if use.action.lower() not in _ON_INSTANCES or use.resource is None:
+        return False
+    pattern = use.resource.strip()
+    parts = pattern.split(":", 2)
+    partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
+    return arn_match(pattern, _INSTANCE_SHAPES[0].replace("arn:*:", f"arn:{partition}:", 1)) is True
+
+
 def _instance_profile(resource: Resource) -> bool:
     """Does this instance, launch template or launch configuration give its instances an
     instance profile (a role)?"""
@@ -311,9 +322,15 @@ def statement_name(statement: Statement) -> str:
 
 
 def describe_grant_conditions(grant: Grant) -> str:
-    """The conditions of the Allow statements behind a grant (and of uncertain Denies)."""
+    """The conditions of the Allow statements behind a grant (and of uncertain Denies; a Deny
+    without conditions is uncertain when it may or may not cover the resource)."""
     parts: list[str] = []
     for statement in grant.allow_statements + grant.deny_statements:
+        if statement.is_deny and not statement.conditions:
+            # a Deny that may cover the resource (one known only at deploy time)
+            text = f"the Deny of statement {statement_name(statement)} does not cover it"
+            if text not in parts:
+                parts.append(text)
         for condition in statement.conditions:
             values = ", ".join(str(v) for v in condition.values)
             text = f"{condition.operator} {condition.key} [{values}]"
@@ -589,7 +606,7 @@ class EscalationAnalysis:
         can carry, when the caller may do it to any resource (a grant scoped to named resources
         is not followed: which role those run with is not known)."""
         services = _EXISTING_COMPUTE.get(use.method.name)
-        if not services or any(a.resource not in (None, "*") for a in use.actions):
+        if not services or any(a.resource not in (None, "*") and not _every_instance(a) for a in use.actions):
             return []
         via = self._via(use)
         found = []
