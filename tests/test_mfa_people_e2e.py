@@ -37,7 +37,9 @@ def test_exact_findings(findings):
         ("tf/main.tf", "aws_iam_role.anti_mfa", 77, "medium"),
         ("tf/main.tf", "aws_iam_role.federated", 63, "high"),
         ("tf/main.tf", "aws_iam_role.same_account", 18, "high"),
+        ("tf/main.tf", "aws_iam_role.source_identity", 116, "high"),
         ("tf/main.tf", "aws_iam_role.user", 36, "high"),
+        ("tf/main.tf", "aws_iam_role.variable_account", 105, "high"),
     ]
 
 
@@ -74,9 +76,8 @@ def test_without_deploy_accounts_a_literal_account_may_be_the_deploying_one():
     assert why == {"arn:aws:iam::444455556666:root": "arn:aws:iam::444455556666:root may be the deploying account "
                    "(set deploy_accounts, or trusted_accounts for a partner): its IAM users would be people"}
     # automation stays automation whatever the account: roles, external ids, aws:PrincipalArn pins
-    for resource in ("RoleChain", "Vendor", "PinnedToRoles"):
+    for resource in ("RoleChain", "Vendor", "PinnedToRoles", "aws_iam_role.machines", "aws_iam_role.pinned"):
         assert not [k for k in findings if k[1] == resource]
-    assert not [k for k in findings if k[1] == "aws_iam_role.machines"]
 
 
 def test_a_partner_in_trusted_accounts_is_another_account():
