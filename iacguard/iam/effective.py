@@ -346,6 +346,14 @@ class EffectivePermissions:
         its values (``role/admin-*``) may: an Allow then does not count, a Deny makes the grant
         conditional. Only a Deny that certainly covers it removes it."""
         context = {k.lower(): v for k, v in context.items()} if context else {}
+        key = ("value", action.lower(), type(value).__name__, value.text, getattr(value, "identity", None),
+               tuple(sorted((k, str(v)) for k, v in context.items())))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._grant_on_value(action, value, context)
+        return cached
+
+    def _grant_on_value(self, action: str, value: Unknown, context: dict[str, Any]) -> Grant:
         identity, boundary, _ = self._prepared(context)
         shape = _value_glob(value)
         allows: list[Statement] = []
