@@ -66,7 +66,10 @@ resource "aws_iam_role_policy" "ops" {
     why="""A role that IAM users (or every identity of an account) may assume, and that holds
 administrator, permissions-management or unscoped write access, is as valuable as an admin
 user. Without an MFA condition in its trust policy, a leaked access key of any allowed user
-is enough to take it.""",
+is enough to take it. Roles for automation (another account's pipeline, a vendor with an
+external id, a role chain) cannot use MFA and are not reported, unless the trust policy also
+lets people in. A trust that admits callers only *without* MFA (`aws:MultiFactorAuthPresent`
+false) is reported on any role: it exists to let long-lived keys in.""",
     fix="""Add `Bool: {aws:MultiFactorAuthPresent: "true"}` (or `NumericLessThan` on
 `aws:MultiFactorAuthAge`) to the trust statement. `BoolIfExists` is not enough: a call signed
 with an access key has no such key and passes. Better, let people reach the role through IAM
