@@ -317,3 +317,17 @@ def _hops(tmp_path, resource, extra):
 ])
 def test_ssm_on_every_instance_takes_over_the_instances_roles(tmp_path, resource, expected):
     assert _hops(tmp_path, resource, WITH_ROLE) == expected
+
+
+def test_a_service_linked_statement_is_never_behind_a_deploy_time_grant(tmp_path):
+    # role/${Name} may be a service-linked role's name as far as patterns go, but the statement
+    # scoped to service-linked roles grants no edit: only statement 3 is behind the grant
+    eff = _eff(tmp_path, _allow("iam:PutRolePolicy", SLR), _allow("iam:AttachRolePolicy", SUB_ROLE),
+               _allow("iam:PutRolePolicy", SUB_ROLE))
+    grant, where = eff.grant_somewhere("iam:PutRolePolicy")
+    assert (grant.allowed, grant.conditional, where) == (True, False, SUB_TEXT)
+    assert [s.index for s in grant.allow_statements] == [2]
+    # and for an action that is no role edit, it may be
+    eff = _eff(tmp_path, _allow("iam:PassRole", SLR), _allow("iam:PassRole", SUB_ROLE))
+    grant, _ = eff.grant_somewhere("iam:PassRole")
+    assert [s.index for s in grant.allow_statements] == [0, 1]

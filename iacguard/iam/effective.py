@@ -355,6 +355,7 @@ class EffectivePermissions:
 
     def _grant_on_value(self, action: str, value: Unknown, context: dict[str, Any]) -> Grant:
         identity, boundary, _ = self._prepared(context)
+        edits_roles = action.lower() in ROLE_EDITING_ACTIONS
         shape = _value_glob(value)
         allows: list[Statement] = []
         denies: list[Statement] = []
@@ -369,6 +370,8 @@ class EffectivePermissions:
                     action_match = statement.action_match(action)
                     if action_match is False:
                         continue
+                    if edits_roles and statement.is_allow and _service_linked_only(statement):
+                        continue  # IAM refuses the edit on every role this statement names
                     match = _and3((action_match, _statement_covers_value(statement, value, shape)))
                     if match is False:
                         continue
@@ -513,6 +516,14 @@ def names_service_linked_roles_only(pattern: str) -> bool:
     with the path's closing slash)? ``role/aws-service-role*`` also matches a role named
     ``aws-service-role-x`` on the root path, and ``role/*`` every role: neither is only."""
     return bool(_SERVICE_LINKED.fullmatch(pattern.strip()))
+
+
+def _service_linked_only(statement: Statement) -> bool:
+    """Does the statement's Resource name only service-linked roles?"""
+    entries = statement.resources
+    return bool(entries) and all(
+        isinstance(e, (str, Unknown)) and names_service_linked_roles_only(e if isinstance(e, str) else _value_text(e))
+        for e in entries or ())
 
 
 def _value_text(value: Unknown) -> str:
