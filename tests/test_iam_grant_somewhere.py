@@ -257,8 +257,9 @@ BOTH = {"SSMSendCommand": None, "SSMStartSession": None}
 
 
 @pytest.mark.parametrize("resource, extra, named", [
-    ("*", None, "any resource"),  # the scan cannot tell which instances exist: any may have a role
-    ("*", WITHOUT_ROLE, "any resource"),  # the account's other instances are not in the scan
+    ("*", None, "any resource"),  # the scan launches no instance: it cannot tell, any may have a role
+    ("*", WITH_ROLE, "any resource"),
+    ("*", TEMPLATE_WITH_ROLE, "any resource"),
     (ANY_INSTANCE, None, ANY_INSTANCE),
     ("arn:aws:ssm:*:*:managed-instance/*", None, "arn:aws:ssm:*:*:managed-instance/*"),
     # the evidence names the instance pattern, not the statement's first Resource (a document)
@@ -275,6 +276,8 @@ def test_ssm_on_instances_with_roles_is_escalation(tmp_path, resource, extra, na
 
 @pytest.mark.parametrize("resource, extra", [
     (DOCUMENT, None),  # documents only: no instance is in scope
+    ("*", WITHOUT_ROLE),  # the scan launches instances, and none carries a role
+    (ANY_INSTANCE, WITHOUT_ROLE),
     ("arn:aws:ssm:*:*:document/*", WITH_ROLE),
     ([DOCUMENT, SOME_INSTANCES], None),  # no instance of the scan carries a role
     ([DOCUMENT, SOME_INSTANCES], WITHOUT_ROLE),

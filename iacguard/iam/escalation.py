@@ -15,8 +15,9 @@ method work:
 * any other action (``lambda:CreateFunction``, ``ec2:RunInstances``) on some resource the caller
   can choose, a resource known only at deploy time counting as the one it names;
 * ``ssm:SendCommand``/``ssm:StartSession`` only on instances that may run with a role: a pattern
-  matching every instance, or one that may match an instance or launch template of the caller's
-  group with an instance profile (a pattern naming only documents is no method);
+  that may match the instances of an instance or launch template of the caller's group with an
+  instance profile, or, when the group launches no instance (the scan cannot tell), a pattern
+  matching every instance; a pattern naming only documents is no method;
 * role edits (``iam:PutRolePolicy``, ``iam:AttachRolePolicy`` ...) never on service-linked roles
   (``role/aws-service-role/...``): IAM refuses them.
 
@@ -422,7 +423,7 @@ class EscalationAnalysis:
             self._policies_by_group.setdefault(node.resource.group, []).append(node)
         self._hops_from: dict[str, list[Hop]] = {}
         self._is_admin: dict[str, bool] = {}
-        self._instances_with_roles: dict[str, bool] = {}
+        self._instances_with_roles: dict[str, tuple[bool, bool]] = {}
 
     # --- per principal ------------------------------------------------------------------------
 
@@ -518,12 +519,12 @@ class EscalationAnalysis:
 
     def _names_instances_with_roles(self, owner: Resource, candidate: str | Unknown) -> bool:
         """For ``ssm:SendCommand``/``ssm:StartSession``: can this Resource candidate name an
-        instance that runs with a role? A pattern matching every instance (``*``,
-        ``arn:aws:ec2:*:*:instance/*``) can: the account's instances are not in the scan. A
-        narrower pattern that may match an instance can when an instance or launch template of
-        the caller's group has an instance profile; a reference to an instance of the scan when
-        that one has. A pattern that names only documents, a literal instance id or a
-        deploy-time value (which instance it is, and its role, cannot be told) cannot."""
+        instance that runs with a role? Only if an instance or launch template of the caller's
+        group has an instance profile and the candidate may match its instances (a pattern with
+        a wildcard that may match an instance, a reference to that instance), or the scan cannot
+        tell (the group launches no instance) and the candidate matches every instance (``*``,
+        ``arn:aws:ec2:*:*:instance/*``). A pattern that names only documents, a literal instance
+        id or a deploy-time value (which instance it is, and its role, cannot be told) cannot."""
         if isinstance(candidate, Unknown):
             targets = self.model.referenced(owner, candidate)
             return any(_instance_profile(t) for t in targets)
@@ -531,17 +532,19 @@ class EscalationAnalysis:
         parts = pattern.split(":", 2)
         partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
         shapes = [shape.replace("arn:*:", f"arn:{partition}:", 1) for shape in _INSTANCE_SHAPES]
+        launches, with_roles = self._group_instances(owner.group)
         if pattern and set(pattern) == {"*"} or any(arn_match(pattern, shape) is True for shape in shapes):
-            return True
+            return with_roles or not launches
         if not any(c in pattern for c in "*?") or not any(arns_meet(pattern, shape) for shape in _INSTANCE_SHAPES):
             return False
-        return self._group_runs_roles(owner.group)
+        return with_roles
 
-    def _group_runs_roles(self, group: str) -> bool:
+    def _group_instances(self, group: str) -> tuple[bool, bool]:
+        """(does the group launch instances, does one of them carry an instance profile)."""
         found = self._instances_with_roles.get(group)
         if found is None:
-            found = self._instances_with_roles[group] = any(
-                r.group == group and _instance_profile(r) for r in self.model.resources)
+            launchers = [r for r in self.model.resources if r.group == group and r.type in _INSTANCE_PROFILE_PATHS]
+            found = self._instances_with_roles[group] = (bool(launchers), any(_instance_profile(r) for r in launchers))
         return found
 
     def _candidates(self, kind: str, group: str) -> list[Target]:
