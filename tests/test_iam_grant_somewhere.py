@@ -122,7 +122,9 @@ DEPLOY_TIME_CASES = [
      (True, True, "RoleArn")),
     ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy", PARAM)],
      (True, True, SUB_TEXT)),
-    # a Deny that cannot cover it (another type, another suffix) changes nothing
+    # a Deny that cannot cover it (another type, another suffix, another service's deploy-time ARN) changes nothing
+    ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:*", {"Fn::Sub": "arn:aws:s3:::${Name}/*"})],
+     (True, False, SUB_TEXT)),
     ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy", "arn:aws:iam::*:user/*")],
      (True, False, SUB_TEXT)),
     ([_allow("iam:PutRolePolicy", STACK_ROLE), _deny("iam:PutRolePolicy", "arn:aws:iam::*:role/*-admin")],

@@ -403,7 +403,8 @@ class EffectivePermissions:
         the resources known only at deploy time they name (see :meth:`grant_on_value`).
         Candidates that cannot name a resource of the action's service, role edits on
         service-linked roles (IAM refuses them) and, with ``accept``, candidates it refuses
-        (given the pattern or the deploy-time value) are left out. Returns the strongest grant and its resource's text."""
+        (given the pattern or the deploy-time value) are left out. Returns the strongest grant
+        and its resource's text."""
         best: tuple[Grant, str] | None = None
         services = resource_services(action)
         edits_roles = action.lower() in ROLE_EDITING_ACTIONS
@@ -560,6 +561,9 @@ def _entry_covers_value(entry: Any, value: Unknown, shape: str | None) -> bool |
     if isinstance(entry, Unknown):
         if entry == value and (not isinstance(entry, Ref) or not isinstance(value, Ref) or entry.identity == value.identity):
             return True
+        other = _value_glob(entry)
+        if shape is not None and other is not None and not arns_meet(other, shape):
+            return False  # role/${A} is never arn:aws:s3:::${B}
         return None  # two values known only at deploy time may be the same
     if not isinstance(entry, str):
         return False
