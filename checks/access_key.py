@@ -53,7 +53,8 @@ IRSA, OIDC federation from CI), and people sign in through IAM Identity Center."
 def access_key(ctx: CheckContext) -> None:
     """Reports every `aws_iam_access_key` / `AWS::IAM::AccessKey`; an inactive key is low
     severity, a key of a privileged user (its policies or its groups' allow every action, a
-    permissions-management action on `*` or an unscoped write action, see IAG-MFA-002) is high
+    permissions-management action on `*` or an unscoped write action: the same `ctx.analysis.privilege`
+    that makes a role privileged for IAG-MFA-002) is high
     and the message names the privilege."""
     model = ctx.model
     users_by_key = {id(key): principal for principal in model.all_principals() for key in principal.access_keys}

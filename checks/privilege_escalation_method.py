@@ -84,7 +84,10 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
     pathfinding.cloud/PMapper paths) whose actions are all allowed together, on resources that make
     it work. `iam:PassRole` counts only for roles whose trust policy lets the method's service
     assume them (roles outside the scan count, and the message says their trust is unknown) and
-    only when `iam:PassedToService` allows that service. Self-service actions on the caller itself
+    only when `iam:PassedToService` allows that service. `ssm:SendCommand`/`ssm:StartSession`
+    count only on instances that may run with a role (a pattern that may match an instance or
+    launch template of the scan with an instance profile, or one matching every instance when the
+    scan launches none and cannot tell), and the message names that pattern; role edits scoped to service-linked roles never count. Self-service actions on the caller itself
     (its own access key) do not count; changing its own permissions does, and changing only other
     principals' permissions (a policy attached to a role the caller is not) is left to the paths of
     IAG-PE-002. One finding per

@@ -71,7 +71,10 @@ def role_management_without_boundary(ctx: CheckContext) -> None:
     boundary: evaluated on the effective permissions of each principal that holds the policy
     (a Deny elsewhere, or a permissions boundary on the principal, can remove it), or on the policy
     alone when the scan attaches it to nobody. A statement conditioned on `iam:PermissionsBoundary`
-    does not count. Statements that allow every action on every resource are left to IAG-LP-001.
+    does not count, nor one scoped to service-linked roles (`role/aws-service-role/...`, which IAM
+    refuses to create or edit; `role/aws-service-role*` without the slash names ordinary roles
+    too). A role named only at deploy time (`role/${AWS::StackName}-*`, a parameter, a variable)
+    counts as the role it names; a Deny that may cover it lowers the severity. Statements that allow every action on every resource are left to IAG-LP-001.
     One finding per statement, naming the actions and the principals; another condition on the
     grant lowers the severity to medium and is named."""
     analysis = ctx.analysis.escalation

@@ -48,8 +48,8 @@ from .iam.external import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_S
                            policy_exposures, service_source_unknowns)
 from .iam.grants import (DATA_READ_ACTIONS, ResourceScope, access_level, every_action_entry,  # noqa: F401
                          restrictable, service_wide_wildcard, services_of_pattern, summarize)
-from .iam.identity import (Privilege, covers_assume_role, mfa_enforcing_deny, mfa_if_exists_only,  # noqa: F401
-                           mfa_required, requires_external_id)
+from .iam.identity import (Audience, Privilege, anti_mfa, covers_assume_role, mfa_enforcing_deny,  # noqa: F401
+                           mfa_if_exists_only, mfa_required, requires_external_id)
 from .iam.model import IamModel, PolicyNode, Principal  # noqa: F401  (re-exported)
 from .iam.policy import PolicyDocument, Statement  # noqa: F401  (re-exported)
 from .iam.principals import PrincipalRef  # noqa: F401  (re-exported)
@@ -66,18 +66,20 @@ from .resource_views import (AccessKey, BlockValue, IdentityProvider, LoginProfi
 # The surface, by name; everything else here is private
 __all__ = [
     "access_key", "access_level", "access_point_blocks", "AccessKey", "AccessPointBlock",
-    "Analysis", "ANYONE", "BASELINE_PROFILE", "BlockValue", "bucket_exposures", "bucket_for",
+    "Analysis", "anti_mfa", "ANYONE", "Audience", "automation_pin", "BASELINE_PROFILE", "BlockValue",
+    "bucket_exposures", "bucket_for",
     "BUCKET_TYPES", "BucketExposure", "changes_its_own_permissions", "check", "CheckContext",
     "condition_effect", "ConditionEffect", "covers_assume_role", "CredentialHit",
-    "DATA_READ_ACTIONS", "declares_boundary", "default_value", "denies_root_user",
+    "DATA_READ_ACTIONS", "declares_boundary", "default_value", "denies_root_user", "deploying_account",
     "describe_conditions", "describe_grant_conditions", "EffectivePermissions", "environment_scopes",
     "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions", "expanded_actions",
     "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
     "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "Hop", "IamModel",
-    "identity_provider", "IdentityProvider", "is_plumbing", "login_profile", "login_profiles", "LoginProfile",
-    "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
+    "identity_provider", "IdentityProvider", "is_plumbing", "judge_principal", "login_profile", "login_profiles",
+    "LoginProfile", "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
     "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
-    "password_policies", "PasswordPolicy", "person_principal", "plumbing_note", "split_plumbing", "policy_attached_to",
+    "password_policies", "PasswordPolicy", "people_marks", "person_principal", "plumbing_note", "split_plumbing",
+    "policy_attached_to",
     "policy_bucket", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode", "Principal",
     "PrincipalRef", "Privilege", "PUBLIC_ACCESS_BLOCK_FLAGS", "registered_checks",
     "report_statement", "requires_external_id", "Resource", "resource_scope",
@@ -100,6 +102,29 @@ def person_principal(principal: PrincipalRef) -> str | None:
     """'account' or 'user' for a trust principal people sign in as, None for services,
     federation, roles and anyone, 'unknown' when its value is not known before deploy."""
     return _identity.person_principal(principal)
+
+
+def deploying_account(principal: PrincipalRef, zone: Zone) -> bool | None:
+    """Is an AWS trust principal the deploying account? None when it cannot be told."""
+    return _identity.deploying_account(principal, zone)
+
+
+def automation_pin(statement: Statement) -> str | None:
+    """What ties a trust statement to automation (sts:ExternalId, aws:PrincipalArn admitting
+    only roles), in words; None when nothing does."""
+    return _identity.automation_pin(statement)
+
+
+def people_marks(document: PolicyDocument, zone: Zone) -> list[str]:
+    """What in a trust policy marks the role for people (IAM users, SAML federation, the
+    deploying account's root, a person's session keys), in words; empty when nothing does."""
+    return _identity.people_marks(document, zone)
+
+
+def judge_principal(principal: PrincipalRef, statement: Statement, marks: list[str], zone: Zone) -> Audience | None:
+    """People, automation, or cannot tell, for one AWS principal of a trust statement, and why
+    (None for services, federated providers, roles and anyone)."""
+    return _identity.judge_principal(principal, statement, marks, zone)
 
 
 def declares_boundary(principal: Principal) -> bool:

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Ref, Unknown
-from .access import Grant, PolicyEvaluator
+from .access import _CONDITIONAL, _MAYBE, _NO, _YES, Grant, PolicyEvaluator, _has_unknown_parts
 from .actions import resource_services
+from .conditions import _and3, _not3, _or3, arn_match
 from .policy import PolicyDocument, Statement
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
     from .model import IamModel, PolicyNode, Principal
 
 __all__ = ["ACCOUNT", "PARTITION", "EffectivePermissions", "EffectiveIndex", "principal_arn", "policy_arn",
-           "resolve_document", "apply_context", "OUTSIDE_NAME"]
+           "resolve_document", "apply_context", "OUTSIDE_NAME", "ROLE_EDITING_ACTIONS",
+           "names_service_linked_roles_only", "globs_meet", "arns_meet"]
 
 # The deploying account and partition as this analysis names them.
 ACCOUNT = "000000000000"
@@ -122,6 +124,10 @@ class _Resolver:
                 return list(dict.fromkeys(arns))
             return [entry]
         text = entry.text
+        if "${" not in text:
+            # a whole value known only at deploy time (!Ref RoleArn, var.role_arn): its text is an
+            # expression, never a literal ARN to compare
+            return [entry]
         for pattern, value in _PSEUDO:
             text = pattern.sub(value, text)
         if all(_POLICY_VARIABLE.fullmatch(hole) for hole in _HOLE.findall(text)):
@@ -320,21 +326,106 @@ class EffectivePermissions:
                         found.append(entry)
         return found
 
-    def grant_somewhere(self, action: str, context: dict[str, Any] | None = None) -> tuple[Grant, str]:
+    def deploy_time_resources(self, action: str) -> list[Unknown]:
+        """The Resource entries known only at deploy time (``arn:...:role/${Name}``, a parameter,
+        a variable) of the identity Allow statements that cover the action, each once."""
+        found: list[Unknown] = []
+        for _, doc in self.policies:
+            for statement in doc.statements:
+                if not statement.is_allow or statement.action_match(action) is False:
+                    continue
+                for entry in statement.resources or ():
+                    if isinstance(entry, Unknown) and entry not in found:
+                        found.append(entry)
+        return found
+
+    def grant_on_value(self, action: str, value: Unknown, context: dict[str, Any] | None = None) -> Grant:
+        """The decision for one action on the one resource a deploy-time value names. A
+        statement naming that same value, or a pattern that matches whatever it turns out to be
+        (``*``, ``role/*`` for ``role/${Name}``), covers it; a pattern that could match some of
+        its values (``role/admin-*``) may: an Allow then does not count, a Deny makes the grant
+        conditional. Only a Deny that certainly covers it removes it."""
+        context = {k.lower(): v for k, v in context.items()} if context else {}
+        key = ("value", action.lower(), type(value).__name__, value.text, getattr(value, "identity", None),
+               tuple(sorted((k, str(v)) for k, v in context.items())))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self._grant_on_value(action, value, context)
+        return cached
+
+    def _grant_on_value(self, action: str, value: Unknown, context: dict[str, Any]) -> Grant:
+        identity, boundary, _ = self._prepared(context)
+        edits_roles = action.lower() in ROLE_EDITING_ACTIONS
+        shape = _value_glob(value)
+        allows: list[Statement] = []
+        denies: list[Statement] = []
+        hard_deny, soft_deny = False, any(_has_unknown_parts(doc) for doc in identity + (boundary or []))
+        states = []
+        for layer, docs in (("identity", identity), ("boundary", boundary)):
+            if docs is None:
+                continue
+            state = _MAYBE if any(_has_unknown_parts(doc) for doc in docs) else _NO
+            for doc in docs:
+                for statement in doc.statements:
+                    action_match = statement.action_match(action)
+                    if action_match is False:
+                        continue
+                    if edits_roles and statement.is_allow and _service_linked_only(statement):
+                        continue  # IAM refuses the edit on every role this statement names
+                    match = _and3((action_match, _statement_covers_value(statement, value, shape)))
+                    if match is False:
+                        continue
+                    if statement.is_deny or statement.effect_unknown:
+                        denies.append(statement)
+                        if match is True and statement.is_deny and not statement.conditions:
+                            hard_deny = True
+                        else:
+                            soft_deny = True
+                        if statement.is_deny:
+                            continue
+                    if layer == "identity":
+                        allows.append(statement)
+                    if match is True and statement.is_allow:
+                        state = max(state, _CONDITIONAL if statement.conditions else _YES)
+                    else:
+                        state = max(state, _MAYBE)
+            states.append(state)
+        if hard_deny or _NO in states:
+            return Grant(False, False, allows, denies)
+        allowed: bool | None = None if _MAYBE in states else True
+        return Grant(allowed, _CONDITIONAL in states or soft_deny, allows, denies)
+
+    def grant_somewhere(self, action: str, context: dict[str, Any] | None = None,
+                        accept: Callable[[str | Unknown], bool] | None = None) -> tuple[Grant, str]:
         """Is the action allowed on at least one resource the caller may choose (a new function,
-        stack or instance, any existing one)? Each candidate pattern is evaluated as a resource:
-        a Deny covering the pattern removes it. Returns the strongest grant and its resource."""
+        stack or instance, any existing one)? Each candidate is evaluated as a resource: the
+        literal patterns of the Allow statements (a Deny covering the pattern removes it) and
+        the resources known only at deploy time they name (see :meth:`grant_on_value`).
+        Candidates that cannot name a resource of the action's service, role edits on
+        service-linked roles (IAM refuses them) and, with ``accept``, candidates it refuses
+        (given the pattern or the deploy-time value) are left out. Returns the strongest grant
+        and its resource's text."""
         best: tuple[Grant, str] | None = None
         services = resource_services(action)
-        for pattern in self.resource_patterns(action):
-            if services is not None and not _may_name(pattern, services):
+        edits_roles = action.lower() in ROLE_EDITING_ACTIONS
+        candidates: list[str | Unknown] = [*self.resource_patterns(action), *self.deploy_time_resources(action)]
+        for candidate in candidates:
+            text = candidate if isinstance(candidate, str) else _value_text(candidate)
+            if services is not None and not _may_name(text, services):
                 continue  # cloudformation:UpdateStack on arn:aws:s3:::x names no stack
-            grant = self.grant(action, pattern, context)
+            if edits_roles and names_service_linked_roles_only(text):
+                continue
+            if accept is not None and not accept(candidate):
+                continue
+            grant = (self.grant(action, candidate, context) if isinstance(candidate, str)
+                     else self.grant_on_value(action, candidate, context))
+            shown = candidate if isinstance(candidate, str) else candidate.text
             if best is None or _strength(grant) > _strength(best[0]):
-                best = (grant, pattern)
+                best = (grant, shown)
             if grant.allowed and not grant.conditional:
                 break
-        assert best is not None  # "*" is always a candidate
+        if best is None:
+            return Grant(False, False), "*"
         return best
 
     def full_admin(self) -> Grant:
@@ -409,6 +500,119 @@ class EffectiveIndex:
         if doc is None:
             return None
         return EffectivePermissions(None, [(node, doc)], None, [], False)
+
+
+# Actions that create or change a role. IAM refuses them on service-linked roles (the path
+# /aws-service-role/ is reserved for roles a service creates and edits itself), so a grant
+# scoped to those roles delegates nothing.
+ROLE_EDITING_ACTIONS = frozenset(a.lower() for a in (
+    "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription"))
+_SERVICE_LINKED = re.compile(r"arn:[^:]*:iam::[^:]*:role/aws-service-role/.*", re.DOTALL)
+
+
+def names_service_linked_roles_only(pattern: str) -> bool:
+    """Does a Resource pattern name only service-linked roles (``role/aws-service-role/...``,
+    with the path's closing slash)? ``role/aws-service-role*`` also matches a role named
+    ``aws-service-role-x`` on the root path, and ``role/*`` every role: neither is only."""
+    return bool(_SERVICE_LINKED.fullmatch(pattern.strip()))
+
+
+def _service_linked_only(statement: Statement) -> bool:
+    """Does the statement's Resource name only service-linked roles?"""
+    entries = statement.resources
+    return bool(entries) and all(
+        isinstance(e, (str, Unknown)) and names_service_linked_roles_only(e if isinstance(e, str) else _value_text(e))
+        for e in entries or ())
+
+
+def _value_text(value: Unknown) -> str:
+    """A deploy-time value's text with the deploying account, partition and region put in (as
+    the literal patterns have them): ``arn:aws:iam::000000000000:role/${Name}``."""
+    text = value.text
+    for pattern, replacement in _PSEUDO:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _value_glob(value: Unknown) -> str | None:
+    """The set of resources a deploy-time value may turn out to be, as an IAM wildcard pattern
+    (each unknown part any text); None for a whole value whose text says nothing (a parameter,
+    a variable, an attribute known after apply)."""
+    text = _value_text(value)
+    if "${" not in text:
+        return None
+    return _HOLE.sub("*", text)
+
+
+def _statement_covers_value(statement: Statement, value: Unknown, shape: str | None) -> bool | None:
+    """Does a statement's Resource (NotResource) cover the one resource ``value`` names?"""
+    if statement.resources is not None:
+        return _or3(_entry_covers_value(e, value, shape) for e in statement.resources)
+    if statement.not_resources is not None:
+        return _not3(_or3(_entry_covers_value(e, value, shape) for e in statement.not_resources))
+    return True
+
+
+def _entry_covers_value(entry: Any, value: Unknown, shape: str | None) -> bool | None:
+    """One Resource entry against a deploy-time value: True when it covers every value the
+    value may take, False when none, None when some."""
+    if isinstance(entry, Unknown):
+        if entry == value and (not isinstance(entry, Ref) or not isinstance(value, Ref) or entry.identity == value.identity):
+            return True
+        other = _value_glob(entry)
+        if shape is not None and other is not None and not arns_meet(other, shape):
+            return False  # role/${A} is never arn:aws:s3:::${B}
+        return None  # two values known only at deploy time may be the same
+    if not isinstance(entry, str):
+        return False
+    pattern = entry.strip()
+    if pattern and set(pattern) == {"*"}:
+        return True
+    if shape is None:
+        return None  # whatever the value is, it may match
+    if arn_match(pattern, shape) is True:  # the value's unknown parts are literal text here
+        return True
+    return None if arns_meet(pattern, shape) else False
+
+
+def arns_meet(first: str, second: str) -> bool:
+    """Is there an ARN both Resource patterns match? Two ARNs are compared part by part (a
+    wildcard of the first five parts stays inside its part), anything else as a whole."""
+    first_parts, second_parts = first.split(":", 5), second.split(":", 5)
+    if len(first_parts) == 6 and len(second_parts) == 6:
+        return all(globs_meet(a, b) for a, b in zip(first_parts, second_parts))
+    return globs_meet(first, second)
+
+
+def globs_meet(first: str, second: str) -> bool:
+    """Is there a text both IAM wildcard patterns match (``*`` any run, ``?`` one character)?
+    A walk over pairs of positions, one in each pattern (no recursion, no backtracking)."""
+    seen = {(0, 0)}
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if i == len(first) and j == len(second):
+            return True
+        steps = []
+        a = first[i] if i < len(first) else None
+        b = second[j] if j < len(second) else None
+        if a == "*":
+            steps.append((i + 1, j))  # the run is empty
+            if b is not None:
+                steps.append((i, j + 1))  # the run takes what the other pattern has here
+        if b == "*":
+            steps.append((i, j + 1))
+            if a is not None:
+                steps.append((i + 1, j))
+        if a not in (None, "*") and b not in (None, "*") and (a == "?" or b == "?" or a == b):
+            steps.append((i + 1, j + 1))
+        for step in steps:
+            if step not in seen:
+                seen.add(step)
+                todo.append(step)
+    return False
 
 
 def _may_name(pattern: str, services: frozenset[str]) -> bool:

@@ -13,7 +13,13 @@ method work:
   ``iam:PassedToService`` set to that service. A role the service cannot assume does not count;
   a role whose trust policy is not known (outside the scan) counts, and the finding says so;
 * any other action (``lambda:CreateFunction``, ``ec2:RunInstances``) on some resource the caller
-  can choose.
+  can choose, a resource known only at deploy time counting as the one it names;
+* ``ssm:SendCommand``/``ssm:StartSession`` only on instances that may run with a role: a pattern
+  that may match the instances of an instance or launch template of the caller's group with an
+  instance profile, or, when the group launches no instance (the scan cannot tell), a pattern
+  matching every instance; a pattern naming only documents is no method;
+* role edits (``iam:PutRolePolicy``, ``iam:AttachRolePolicy`` ...) never on service-linked roles
+  (``role/aws-service-role/...``): IAM refuses them.
 
 Only the actions in the method table are evaluated, never an expansion of ``*``.
 """
@@ -25,9 +31,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Unknown
 from .access import Grant
-from .effective import EffectiveIndex, EffectivePermissions, outside_arn, policy_arn, principal_arn
+from .conditions import arn_match
+from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
+                        names_service_linked_roles_only, outside_arn, policy_arn, principal_arn)
 
 if TYPE_CHECKING:
+    from ..resource import Resource
     from .model import IamModel, PolicyNode, Principal
     from .policy import Statement
 
@@ -189,6 +198,51 @@ _EXISTING_COMPUTE = {
     "ECSExecuteCommand": _ECS, "ModifyEC2UserData": _EC2, "ModifyEC2LaunchTemplate": _EC2,
     "EC2InstanceConnect": _EC2, "SSMSendCommand": _EC2, "SSMStartSession": _EC2,
 }
+# Actions that act on running instances (and on documents): they reach a role only through an
+# instance that carries one.
+_ON_INSTANCES = {"ssm:sendcommand", "ssm:startsession"}
+# Every EC2 instance and every hybrid (SSM managed) instance, as Resource patterns.
+_INSTANCE_SHAPES = ("arn:*:ec2:*:*:instance/*", "arn:*:ssm:*:*:managed-instance/*")
+# Resources that launch instances, and where each names the instance profile its instances get.
+_INSTANCE_PROFILE_PATHS = {
+    "AWS::EC2::Instance": ("IamInstanceProfile",),
+    "AWS::EC2::LaunchTemplate": ("LaunchTemplateData", "IamInstanceProfile"),
+    "AWS::AutoScaling::LaunchConfiguration": ("IamInstanceProfile",),
+    "aws_instance": ("iam_instance_profile",),
+    "aws_launch_template": ("iam_instance_profile",),
+    "aws_launch_configuration": ("iam_instance_profile",),
+}
+
+
+def _every_instance(use: ActionUse) -> bool:
+    """An SSM action allowed on a pattern that names every EC2 instance (``arn:aws:ec2:*:*:instance/*``):
+    as good as ``*`` for taking over the instances of the scan."""
+    if use.action.lower() not in _ON_INSTANCES or use.resource is None:
+        return False
+    pattern = use.resource.strip()
+    parts = pattern.split(":", 2)
+    partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
+    return arn_match(pattern, _INSTANCE_SHAPES[0].replace("arn:*:", f"arn:{partition}:", 1)) is True
+
+
+def _instance_profile(resource: Resource) -> bool:
+    """Does this instance, launch template or launch configuration give its instances an
+    instance profile (a role)?"""
+    path = _INSTANCE_PROFILE_PATHS.get(resource.type)
+    if path is None:
+        return False
+    value: Any = resource.properties
+    for name in path:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        value = value.get(name) if isinstance(value, dict) else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return any(v not in (None, "", [], {}) for v in value.values())
+    return value not in (None, "")
+
+
 def changes_its_own_permissions(principal: Principal, use: "MethodUse") -> bool:
     """For a method that changes permissions (can_modify): can the caller change its own? (one
     of the targets is the caller, one of its groups, a policy attached to them, or a principal or
@@ -269,9 +323,15 @@ def statement_name(statement: Statement) -> str:
 
 
 def describe_grant_conditions(grant: Grant) -> str:
-    """The conditions of the Allow statements behind a grant (and of uncertain Denies)."""
+    """The conditions of the Allow statements behind a grant (and of uncertain Denies; a Deny
+    without conditions is uncertain when it may or may not cover the resource)."""
     parts: list[str] = []
     for statement in grant.allow_statements + grant.deny_statements:
+        if statement.is_deny and not statement.conditions:
+            # a Deny that may cover the resource (one known only at deploy time)
+            text = f"the Deny of statement {statement_name(statement)} does not cover it"
+            if text not in parts:
+                parts.append(text)
         for condition in statement.conditions:
             values = ", ".join(str(v) for v in condition.values)
             text = f"{condition.operator} {condition.key} [{values}]"
@@ -363,6 +423,7 @@ class EscalationAnalysis:
             self._policies_by_group.setdefault(node.resource.group, []).append(node)
         self._hops_from: dict[str, list[Hop]] = {}
         self._is_admin: dict[str, bool] = {}
+        self._instances_with_roles: dict[str, tuple[bool, bool]] = {}
 
     # --- per principal ------------------------------------------------------------------------
 
@@ -418,17 +479,23 @@ class EscalationAnalysis:
     def _action_use(self, principal: Principal, eff: EffectivePermissions, method: Method, action: str) -> ActionUse | None:
         kind = _TARGET_KIND.get(action.lower())
         if kind is None:
-            grant, pattern = eff.grant_somewhere(action)
+            accept = None
+            if action.lower() in _ON_INSTANCES:
+                accept = lambda candidate: self._names_instances_with_roles(principal.resource, candidate)  # noqa: E731
+            grant, pattern = eff.grant_somewhere(action, accept=accept)
             return ActionUse(action, grant, resource=pattern) if grant.allowed else None
         context = None
         if action.lower() == "iam:passrole":
             context = {"iam:PassedToService": list(method.services)}
         targets: list[Target] = []
         grants: list[Grant] = []
+        edits_roles = action.lower() in ROLE_EDITING_ACTIONS
         for target in self._candidates(kind, principal.resource.group):
             subject = target.principal
             if subject is not None and not method.on_self and subject is principal:
                 continue
+            if subject is not None and edits_roles and names_service_linked_roles_only(principal_arn(subject)):
+                continue  # IAM refuses to edit a service-linked role
             if subject is not None and method.passes_role:
                 trusted = trusts_service(subject, method.services)
                 if trusted is False:
@@ -449,6 +516,36 @@ class EscalationAnalysis:
         merged = Grant(True, conditional, [s for g in grants for s in g.allow_statements],
                        [s for g in grants for s in g.deny_statements] if conditional else [])
         return ActionUse(action, merged, targets)
+
+    def _names_instances_with_roles(self, owner: Resource, candidate: str | Unknown) -> bool:
+        """For ``ssm:SendCommand``/``ssm:StartSession``: can this Resource candidate name an
+        instance that runs with a role? Only if an instance or launch template of the caller's
+        group has an instance profile and the candidate may match its instances (a pattern with
+        a wildcard that may match an instance, a reference to that instance), or the scan cannot
+        tell (the group launches no instance) and the candidate matches every instance (``*``,
+        ``arn:aws:ec2:*:*:instance/*``). A pattern that names only documents, a literal instance
+        id or a deploy-time value (which instance it is, and its role, cannot be told) cannot."""
+        if isinstance(candidate, Unknown):
+            targets = self.model.referenced(owner, candidate)
+            return any(_instance_profile(t) for t in targets)
+        pattern = candidate.strip()
+        parts = pattern.split(":", 2)
+        partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
+        shapes = [shape.replace("arn:*:", f"arn:{partition}:", 1) for shape in _INSTANCE_SHAPES]
+        launches, with_roles = self._group_instances(owner.group)
+        if pattern and set(pattern) == {"*"} or any(arn_match(pattern, shape) is True for shape in shapes):
+            return with_roles or not launches
+        if not any(c in pattern for c in "*?") or not any(arns_meet(pattern, shape) for shape in _INSTANCE_SHAPES):
+            return False
+        return with_roles
+
+    def _group_instances(self, group: str) -> tuple[bool, bool]:
+        """(does the group launch instances, does one of them carry an instance profile)."""
+        found = self._instances_with_roles.get(group)
+        if found is None:
+            launchers = [r for r in self.model.resources if r.group == group and r.type in _INSTANCE_PROFILE_PATHS]
+            found = self._instances_with_roles[group] = (bool(launchers), any(_instance_profile(r) for r in launchers))
+        return found
 
     def _candidates(self, kind: str, group: str) -> list[Target]:
         """The principals (or policies) of the caller's own template, module tree or plan, and one
@@ -512,7 +609,7 @@ class EscalationAnalysis:
         can carry, when the caller may do it to any resource (a grant scoped to named resources
         is not followed: which role those run with is not known)."""
         services = _EXISTING_COMPUTE.get(use.method.name)
-        if not services or any(a.resource not in (None, "*") for a in use.actions):
+        if not services or any(a.resource not in (None, "*") and not _every_instance(a) for a in use.actions):
             return []
         via = self._via(use)
         found = []

@@ -29,6 +29,7 @@ from .policy import PolicyDocument, Statement
 
 if TYPE_CHECKING:
     from .conditions import Condition
+    from .external import Zone
     from .model import PolicyNode, Principal
     from .principals import PrincipalRef
 
@@ -299,3 +300,152 @@ def policy_of(principal: Principal, statement: Statement | None) -> PolicyNode |
 
 __all__ += ["declares_boundary", "unknown_policies", "principal_privilege", "policy_of", "BOUNDARY_PROPERTIES",
             "requires_external_id"]
+
+
+# --- people or automation (IAG-MFA-002) --------------------------------------------------------
+
+# Condition keys that only a person's session carries: the user name of an IAM user, the source
+# identity a person's sign-in sets, the Identity Center user, SAML assertion attributes.
+PEOPLE_CONDITION_KEYS = frozenset({"aws:username", "sts:sourceidentity", "aws:sourceidentity",
+                                   "identitystore:userid"})
+PEOPLE_CONDITION_PREFIXES = ("saml:",)
+# Roles IAM Identity Center creates for people's permission sets
+_SSO_ROLE = "AWSReservedSSO_"
+_PINNING_BASES = ("ArnEquals", "ArnLike", "StringEquals", "StringLike")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who one trust principal is judged to stand for: ``people`` True (people sign in as it),
+    False (automation), None (its value is not known before deploy: may be people), and why."""
+
+    principal: str
+    people: bool | None
+    why: str
+
+
+def anti_mfa(statement: Statement) -> bool:
+    """An Allow that holds only for callers *without* MFA: ``Bool`` or ``BoolIfExists``
+    ``aws:MultiFactorAuthPresent: false`` (the IfExists form also lets access-key calls in)."""
+    return statement.is_allow and any(c.key_lc == MFA_KEY and c.base == "Bool" and c.set_op is None
+                                      and not c.negated and _values_are(c, "false") for c in statement.conditions)
+
+
+def _principal_arns(statement: Statement) -> list[str] | None:
+    """The values of a positive, unconditional-on-presence ``aws:PrincipalArn`` condition that
+    restricts the callers (None when there is none)."""
+    for condition in statement.conditions:
+        if condition.key_lc != "aws:principalarn" or condition.negated or condition.if_exists:
+            continue
+        if condition.base not in _PINNING_BASES or condition.set_op == "ForAllValues" or not condition.values:
+            continue
+        return [str(v) for v in condition.values]
+    return None
+
+
+def automation_pin(statement: Statement) -> str | None:
+    """What ties a trust statement to automation rather than people: an ``sts:ExternalId`` (a
+    third party's service) or an ``aws:PrincipalArn`` condition that admits only roles (not
+    Identity Center's roles for people). None when nothing does."""
+    if requires_external_id(statement):
+        return "it requires sts:ExternalId (a third party's service acting for the account)"
+    arns = _principal_arns(statement)
+    if arns and all(":role/" in a and _SSO_ROLE not in a for a in arns):
+        return "aws:PrincipalArn admits only the roles " + ", ".join(arns)
+    return None
+
+
+def deploying_account(principal: PrincipalRef, zone: Zone) -> bool | None:
+    """Is an AWS principal (an account or its root) the deploying account? True for
+    ``${AWS::AccountId}``, ``data.aws_caller_identity``, an account of ``deploy_accounts`` or
+    of the plan; False for an account the settings name as a partner (``trusted_accounts``) or
+    any other account once the deploying accounts are known; None when it cannot be told (the
+    deploying account is not configured, an account given as a parameter or variable)."""
+    from .external import INSIDE, OUTSIDE, Zone as _Zone, principal_party
+
+    party = principal_party(principal, _Zone(zone.deploy_accounts))
+    if party is None:
+        return None
+    if party.status == INSIDE:
+        return True
+    if party.status == OUTSIDE and party.account:
+        if party.account in zone.trusted_accounts or zone.deploy_accounts:
+            return False
+    return None
+
+
+def people_marks(document: PolicyDocument, zone: Zone) -> list[str]:
+    """What in a role's trust policy marks the role for people (empty when nothing does): an IAM
+    user principal, SAML federation (IAM Identity Center or another IdP), the deploying account's
+    root in a statement not tied to automation (people of the same account), a condition on a
+    key only a person's session carries, or ``aws:PrincipalArn`` naming users or Identity
+    Center's roles."""
+    marks: list[str] = []
+
+    def add(text: str) -> None:
+        if text not in marks:
+            marks.append(text)
+
+    for statement in document.statements:
+        if not statement.is_allow:
+            continue
+        saml = statement.action_match("sts:AssumeRoleWithSAML") is True
+        for principal in statement.principals or ():
+            value = principal.value.text if isinstance(principal.value, Unknown) else str(principal.value)
+            if principal.kind == "Federated" and (saml or "saml-provider/" in value):
+                add(f"SAML federation through {value}")
+            elif principal.kind == "AWS" and person_principal(principal) == "user":
+                add(f"the IAM user {value}")
+            elif (principal.kind == "AWS" and person_principal(principal) == "account"
+                  and deploying_account(principal, zone) is True and automation_pin(statement) is None):
+                add(f"the deploying account's root {value} (its IAM users, people of the same account)")
+        if covers_assume_role(statement) is False and not saml:
+            continue
+        for condition in statement.conditions:
+            if condition.key_lc in PEOPLE_CONDITION_KEYS or condition.key_lc.startswith(PEOPLE_CONDITION_PREFIXES):
+                add(f"a condition on {condition.key} (set only in a person's session)")
+        arns = _principal_arns(statement) or []
+        people_arns = [a for a in arns if ":user/" in a or _SSO_ROLE in a]
+        if people_arns:
+            add("aws:PrincipalArn naming " + ", ".join(people_arns))
+    return marks
+
+
+def judge_principal(principal: PrincipalRef, statement: Statement, marks: list[str], zone: Zone) -> Audience | None:
+    """People or automation, for one AWS principal of a trust statement (None for services,
+    federated providers, roles and anyone, which are never people signing in with keys).
+
+    * an IAM user: people;
+    * an account (its root): automation when the statement is tied to automation (ExternalId,
+      aws:PrincipalArn admitting only roles) or the account is another one than the deploying
+      account, unless ``marks`` (:func:`people_marks`) show the role is for people; the
+      deploying account: people; an account not known to be either (the deploying account is
+      not configured, a parameter): may be the deploying account, so people;
+    * a value not known before deploy whose form does not show what it is: None."""
+    kind = person_principal(principal)
+    if kind is None:
+        return None
+    written = principal.value.text if isinstance(principal.value, Unknown) else str(principal.value)
+    if kind == "user":
+        return Audience(written, True, f"{written} is an IAM user: a person's long-lived credentials")
+    if kind == "unknown":
+        return Audience(written, None, f"{written} could not be resolved and may be people")
+    marked = ", but the role is marked for people by " + "; ".join(marks) if marks else ""
+    pin = automation_pin(statement)
+    if pin:
+        return Audience(written, bool(marks), f"automation: {pin}{marked}")
+    same = deploying_account(principal, zone)
+    if same is True:
+        return Audience(written, True, f"{written} is the deploying account: its IAM users are people of the same "
+                                       "account")
+    if same is False:
+        if marks:
+            return Audience(written, True, f"{written} is another account{marked}")
+        return Audience(written, False, f"automation: {written} is another account, and nothing in the trust "
+                                        "policy marks the role for people")
+    return Audience(written, True, f"{written} may be the deploying account (set deploy_accounts, or "
+                                   "trusted_accounts for a partner): its IAM users would be people")
+
+
+__all__ += ["Audience", "anti_mfa", "automation_pin", "deploying_account", "people_marks", "judge_principal",
+            "PEOPLE_CONDITION_KEYS"]
