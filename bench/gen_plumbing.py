@@ -44,11 +44,50 @@ SEEDS = {
     "AWSAppRunnerServicePolicyForECRAccess": "App Runner access role: image pulls",
 }
 
+# The service-role policies: what AWS grants a service in the role that only that service assumes
+# (its service-linked role, or the classic service role it is documented to use). No customer
+# code runs with these credentials, so what the service is given on "*" for its own job
+# (attaching ENIs, registering targets, launching the instances it manages) is plumbing in a
+# role that this service alone can assume. Each maps to the service principal it is the role
+# policy of.
+SERVICE_ROLE_POLICIES = {
+    "AmazonECSServiceRolePolicy": ("ecs.amazonaws.com", "ECS's service-linked role: task ENIs, load balancer "
+                                   "targets, service discovery records"),
+    "AmazonEC2ContainerServiceRole": ("ecs.amazonaws.com", "the classic ECS service role: registers a service's "
+                                      "tasks with its load balancer"),
+    "AmazonECSInfrastructureRolePolicyForManagedInstances": ("ecs.amazonaws.com", "the ECS infrastructure role of "
+                                                             "managed instances: launches and lists them"),
+    "AutoScalingServiceRolePolicy": ("autoscaling.amazonaws.com", "EC2 Auto Scaling's service-linked role: launches "
+                                     "and terminates the group's instances, registers them with load balancers"),
+    "AWSElasticLoadBalancingServiceRolePolicy": ("elasticloadbalancing.amazonaws.com", "Elastic Load Balancing's "
+                                                 "service-linked role: the load balancer's own ENIs and addresses"),
+    "AWSEC2SpotFleetServiceRolePolicy": ("spotfleet.amazonaws.com", "EC2 Spot Fleet's service-linked role: "
+                                         "requests and launches the fleet's instances"),
+    "AmazonEC2SpotFleetTaggingRole": ("spotfleet.amazonaws.com", "the Spot Fleet role a fleet request names: "
+                                      "launches, tags and terminates the fleet's instances"),
+    "AWSBatchServiceRole": ("batch.amazonaws.com", "the classic AWS Batch service role: manages the compute "
+                            "environment's instances, fleets and ECS clusters"),
+    "BatchServiceRolePolicy": ("batch.amazonaws.com", "AWS Batch's service-linked role: the compute "
+                               "environment's instances and fleets"),
+    "AmazonEC2ContainerServiceAutoscaleRole": ("application-autoscaling.amazonaws.com", "the classic Application "
+                                               "Auto Scaling role for ECS: scales services, sets their alarms"),
+    "AWSApplicationAutoscalingECSServicePolicy": ("ecs.application-autoscaling.amazonaws.com", "Application Auto "
+                                                  "Scaling's service-linked role for ECS services"),
+}
+
 RULE = ("An action is plumbing when a seed policy grants it in an unconditional Allow statement on "
         "Resource \"*\" (patterns expanded through the action catalogue) and the action catalogue "
         "does not list it as Permissions management, it does not hand out credentials (STS, "
         "AssumeRole*), and it is not a read of the data itself (iacguard.iam.grants.DATA_READ_ACTIONS: "
         "object contents, secret values, parameter values, KMS decryption).")
+
+SERVICE_ROLE_RULE = ("An action is plumbing of a service principal when one of that principal's service-role "
+                     "policies grants it in an unconditional Allow statement on Resource \"*\" (patterns "
+                     "expanded through the action catalogue), it is not an IAM or STS action (nothing that "
+                     "passes or hands out roles or credentials: iam:*, sts:*, AssumeRole*) and it is not a read "
+                     "of the data itself. Permissions management of the service's own kind (ENI permissions) "
+                     "is kept. It counts only for a policy every holder of which is a role that this service "
+                     "alone can assume.")
 
 
 def read_managed_policies(site: Path) -> dict[str, Any]:
@@ -74,9 +113,10 @@ def _listed(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [v for v in value or () if isinstance(v, str)]
 
 
-def classify(documents: dict[str, dict]) -> tuple[dict[str, list[str]], dict[str, str]]:
+def classify(documents: dict[str, dict], *, service_role: bool = False
+             ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """(plumbing action -> the policies granting it, excluded action -> why) for named policy
-    documents, by RULE."""
+    documents, by RULE (by SERVICE_ROLE_RULE with ``service_role``)."""
     from iacguard.iam.actions import action_info, expand_actions
     from iacguard.iam.grants import DATA_READ_ACTIONS
 
@@ -96,7 +136,9 @@ def classify(documents: dict[str, dict]) -> tuple[dict[str, list[str]], dict[str
                     info = action_info(name)
                     if info is None:
                         excluded[name] = "not in the action catalogue"
-                    elif info.access_level == "Permissions management":
+                    elif service_role and info.name.lower().startswith("iam:"):
+                        excluded[info.name] = "an IAM action (roles and their permissions)"
+                    elif info.access_level == "Permissions management" and not service_role:
                         excluded[info.name] = "Permissions management"
                     elif info.name.lower().startswith("sts:") or ":assumerole" in info.name.lower():
                         excluded[info.name] = "hands out credentials"
@@ -115,6 +157,14 @@ def generate(site: Path, today: str) -> dict[str, Any]:
     if missing:
         raise SystemExit(f"seed policies not in moto's data: {missing}")
     actions, excluded = classify({name: policies[name]["Document"] for name in SEEDS})
+    missing = [name for name in SERVICE_ROLE_POLICIES if name not in policies]
+    if missing:
+        raise SystemExit(f"service-role policies not in moto's data: {missing}")
+    service_roles: dict[str, dict[str, list[str]]] = {}
+    service_excluded: dict[str, dict[str, str]] = {}
+    for principal in sorted({p for p, _ in SERVICE_ROLE_POLICIES.values()}):
+        named = {n: policies[n]["Document"] for n, (p, _) in SERVICE_ROLE_POLICIES.items() if p == principal}
+        service_roles[principal], service_excluded[principal] = classify(named, service_role=True)
     return {
         "generated": today,
         "source": {"package": "moto", "version": dist_version(site, "moto"),
@@ -125,6 +175,13 @@ def generate(site: Path, today: str) -> dict[str, Any]:
                          "updated": policies[name].get("UpdateDate", "")} for name, why in SEEDS.items()},
         "actions": actions,
         "excluded": excluded,
+        "service_role_rule": SERVICE_ROLE_RULE,
+        "service_role_policies": {
+            name: {"principal": principal, "why": why, "version": policies[name].get("DefaultVersionId", ""),
+                   "updated": policies[name].get("UpdateDate", "")}
+            for name, (principal, why) in SERVICE_ROLE_POLICIES.items()},
+        "service_roles": service_roles,
+        "service_roles_excluded": service_excluded,
     }
 
 
@@ -157,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     data = generate(site, datetime.date.today().isoformat())
     args.out.write_text(dumps(data), encoding="utf-8")
     print(f"{args.out}: {len(data['actions'])} actions from {len(data['seeds'])} policies, "
-          f"{len(data['excluded'])} excluded")
+          f"{len(data['excluded'])} excluded; service roles: "
+          + ", ".join(f"{p} {len(a)}" for p, a in data["service_roles"].items()))
     return 0
 
 

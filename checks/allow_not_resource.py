@@ -68,7 +68,8 @@ def allow_not_resource(ctx: CheckContext) -> None:
     (they cannot be scoped to resources anyway), statements that allow everything
     (IAG-LP-001), and Deny statements. Plumbing (what AWS's own service-role policies grant on
     `*`: log delivery, ENIs, the SSM agent ...) is left out of the actions named; a statement
-    whose actions are all plumbing is low."""
+    whose actions are all plumbing is low. In a policy held only by roles that one service alone
+    can assume, what AWS's own service-role policies grant that service on `*` is plumbing too."""
     for node, statement in ctx.analysis.allow_statements():
         if statement.not_resources is None:
             continue
@@ -81,7 +82,7 @@ def allow_not_resource(ctx: CheckContext) -> None:
             names, unknown = expanded_actions(statement)
             if not unknown and names and all(restrictable(a) is False for a in names):
                 continue  # only actions that accept "*" alone
-            names, plumbing, note = split_plumbing(names, whole=not unknown)
+            names, plumbing, note = split_plumbing(names, whole=not unknown, service=ctx.analysis.sole_service(node))
             actions = summarize(names + [str(u) for u in unknown], 6)
         else:
             actions = "every action except " + summarize([str(a) for a in statement.not_actions or ()], 6)

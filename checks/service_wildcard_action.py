@@ -69,7 +69,9 @@ def service_wildcard_action(ctx: CheckContext) -> None:
     IAG-LP-001's. Prefix wildcards (`ec2:Describe*`) are not reported, nor a wildcard that an
     unconditional Deny of the same policy takes away again (an explicit Deny overrides the
     Allow). A wildcard whose every action is plumbing (`ssmmessages:*`: what AWS's own
-    service-role policies grant on `*`) is left out when others are named, and alone is low."""
+    service-role policies grant on `*`) is left out when others are named, and alone is low; in
+    a policy held only by roles that one service alone can assume, that includes what AWS's own
+    service-role policies grant that service on `*`."""
     for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
             continue  # NotAction: IAG-LP-003
@@ -77,7 +79,7 @@ def service_wildcard_action(ctx: CheckContext) -> None:
                      and not ctx.analysis.pattern_denied_everywhere(node.document, str(a))]
         if not wildcards:
             continue
-        wildcards, plumbing, note = split_plumbing(wildcards)
+        wildcards, plumbing, note = split_plumbing(wildcards, service=ctx.analysis.sole_service(node))
         scope = resource_scope(statement)
         described = "; ".join(_describe(w) for w in dict.fromkeys(wildcards))
         unresolved = (f"; Resource {', '.join(map(str, scope.unknown))} could not be resolved"

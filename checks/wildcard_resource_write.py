@@ -98,7 +98,10 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
     condition that narrows the grant lowers it one step and is named; an unconditional Deny of
     the same policy that leaves the action only on named resources removes it. Plumbing (what
     AWS's own service-role policies grant on `*`: log delivery, ENIs, the SSM agent ...) is left
-    out of the list; a statement whose actions are all plumbing is low. A Resource given
+    out of the list; a statement whose actions are all plumbing is low. In a policy held only by
+    roles that one service alone can assume (trusted by `ecs.amazonaws.com` and nothing else),
+    what AWS's own service-role policies grant that service on `*` (ECS attaching task ENIs and
+    registering targets) is plumbing too. A Resource given
     only at deploy time (a variable, a parameter) names specific resources and is not reported.
     PassRole
     (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
@@ -117,7 +120,7 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
             concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:
             continue
-        concerned, plumbing, note = split_plumbing(concerned)
+        concerned, plumbing, note = split_plumbing(concerned, service=ctx.analysis.sole_service(node))
         management = [a for a in concerned if access_level(a) == "Permissions management"]
         kinds = "permissions-management and write" if management and len(management) < len(concerned) else (
             "permissions-management" if management else "write")

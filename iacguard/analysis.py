@@ -58,6 +58,7 @@ class Analysis:
         self._resource_index: "dict[tuple[str, str], Resource] | None" = None
         self._switched: "dict[str, list[Resource]]" = {}
         self._plan_resources: "dict[str, list[tuple[str, str | None]]]" = {}
+        self._sole_services: "dict[str, str | None]" = {}
 
     # --- the graph and escalation -------------------------------------------------------------
 
@@ -165,6 +166,13 @@ class Analysis:
     def granted_to_nobody(self, node: "PolicyNode") -> bool:
         """The policy is attached only to principals whose policies deny every action."""
         return _grants.granted_to_nobody(self, node)
+
+    def sole_service(self, node: "PolicyNode") -> str | None:
+        """The one service principal that alone can assume every holder of the policy (each a
+        role trusted only by that service), else None (``iam.grants.sole_service``)."""
+        if node.id not in self._sole_services:
+            self._sole_services[node.id] = _grants.sole_service(self, node)
+        return self._sole_services[node.id]
 
     # --- accounts and zones ---------------------------------------------------------------------
 

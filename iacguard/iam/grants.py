@@ -458,6 +458,42 @@ def granted_to_nobody(analysis: "Analysis", node: PolicyNode) -> bool:
     return bool(attached) and all(_denied_everything(analysis, p) for p in attached)
 
 
+def sole_service(analysis: "Analysis", node: PolicyNode) -> str | None:
+    """The one service principal (``ecs.amazonaws.com``) that alone can assume every holder of
+    the policy, else None: when a holder is a user or group, a role outside the scan, a role
+    whose trust policy admits anything but that service (an account, a role, a federated
+    identity, another service, a value not known before deploy), or when nobody in the scan
+    holds the policy. (``Analysis.sole_service`` keeps it for a scan.)"""
+    principals = analysis.principals_by_id
+    if not node.attached_to or any(p not in principals for p in node.attached_to):
+        return None
+    services = {trusted_only_by_service(principals[p]) for p in node.attached_to}
+    if len(services) != 1:
+        return None
+    return services.pop()
+
+
+def trusted_only_by_service(role: Principal) -> str | None:
+    """The service principal a role's trust policy admits, when it admits that one service and
+    nothing else (conditions aside: they only narrow who may assume); None otherwise."""
+    if role.kind != "role" or role.external or role.trust is None or role.trust.document is None:
+        return None
+    document = role.trust.document
+    if document.unknown_statements or document.unknown_document is not None:
+        return None
+    found: set[str] = set()
+    for statement in document.statements:
+        if statement.effect == "Deny":
+            continue  # a Deny admits nobody; an effect not known before deploy may be an Allow
+        if statement.not_principals is not None:
+            return None
+        for principal in statement.principals or ():
+            if principal.kind != "Service" or not isinstance(principal.value, str) or not principal.value.strip():
+                return None
+            found.add(principal.value.strip().lower())
+    return found.pop() if len(found) == 1 else None
+
+
 def _denied_everything(analysis: "Analysis", principal: Principal) -> bool:
     return any(node.document is not None
                and denies_everything(node.document, analysis.deny_index(node.document, every_resource=True))
