@@ -114,6 +114,11 @@ def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str
 
 def builtin_checks_dir() -> Path:
     """checks/ ships inside the wheel as iacguard.builtin_checks; in a source tree it is ../checks."""
+    source = Path(__file__).resolve().parent.parent
+    if (source / "pyproject.toml").is_file() and (source / "checks" / "__init__.py").is_file():
+        # iacguard imported from a source tree (a git worktree beside an editable install of
+        # another checkout): its own checks, not those the installed finder maps to
+        return source / "checks"
     spec = importlib.util.find_spec("iacguard.builtin_checks")
     if spec and spec.submodule_search_locations:
         return Path(list(spec.submodule_search_locations)[0])
