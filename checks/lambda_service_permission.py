@@ -63,7 +63,10 @@ def lambda_service_permission(ctx: CheckContext) -> None:
     an organisation (`principal_org_id`) never matches a service principal and is left alone.
     A source that alone decides and comes from a parameter or variable without a value is an
     `unresolved` error of the scan; other sources not known before deploy are reported at low
-    severity. Public (`*`) and account principals are IAG-EXT-001/IAG-EXT-002."""
+    severity. A source in a literal other account when no zone of trust is configured (no
+    `deploy_accounts`, `trusted_accounts` or `organization_id`) is reported at low severity as
+    unknown, asking for `trusted_accounts`. Public (`*`) and account principals are
+    IAG-EXT-001/IAG-EXT-002."""
     model = ctx.model
     for policy in model.resource_policies:
         node = policy.node
@@ -94,7 +97,13 @@ def lambda_service_permission(ctx: CheckContext) -> None:
             if any(e.closes for e in credited):
                 continue
             outside = [p for e in credited for p in e.parties if p.status in (OUTSIDE, ANYONE)]
-            if outside:
+            if outside and all(zone.unknown_account(p) for p in outside):
+                ctx.report(node.resource,
+                           f"{node.resource.address}: lets {service} invoke {function} on behalf of "
+                           f"{outside[0].label}, {zone.configure_hint(outside[0])}", severity="low",
+                           line=node.statement_line(statement), evidence=statement_evidence(statement),
+                           key=f"{node.id}#outside")
+            elif outside:
                 ctx.report(node.resource,
                            f"{node.resource.address}: lets {service} invoke {function} on behalf of {outside[0].label}, "
                            "outside the zone of trust; closed by: a SourceArn/SourceAccount of your own",

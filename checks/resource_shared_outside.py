@@ -70,7 +70,9 @@ def resource_shared_outside(ctx: CheckContext) -> None:
     (`shared_accounts`), `aws_ssm_document` (`permissions` of type Share), RAM principals
     (`aws_ram_principal_association` when its share allows external principals, and
     `AWS::RAM::ResourceShare` `Principals` unless `AllowExternalPrincipals` is false): sharing
-    with everyone (`all`) is critical, with an account outside the zone of trust high, with
+    with everyone (`all`) is critical, with an account outside the zone of trust high (low, as
+    unknown, when no zone is configured: no `deploy_accounts`, `trusted_accounts` or
+    `organization_id`, so the account may be the user's own), with
     another organisation medium (only when `organization_id` is configured; otherwise an
     organisation is taken to be the deployer's own), and a party that could not be resolved before
     deploy low."""
@@ -81,7 +83,11 @@ def resource_shared_outside(ctx: CheckContext) -> None:
         elif party.status == OUTSIDE:
             if party.org and not ctx.settings.organization_id:
                 continue
-            severity, verdict = ("medium" if party.org else "high"), "outside the zone of trust"
+            zone = ctx.analysis.zone(share.resource.group)
+            if zone.unknown_account(party):
+                severity, verdict = "low", zone.configure_hint(party)
+            else:
+                severity, verdict = ("medium" if party.org else "high"), "outside the zone of trust"
         elif party.status == UNKNOWN:
             severity, verdict = "low", "which could not be checked against the zone of trust"
         else:

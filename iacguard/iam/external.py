@@ -114,16 +114,34 @@ class Zone:
     deploy_accounts: frozenset[str] = frozenset()
     trusted_accounts: frozenset[str] = frozenset()
     organization_id: str | None = None
+    # The settings name the zone (deploy_accounts, trusted_accounts or organization_id). Without
+    # them only the deploying account is known, and another account may as well be the user's
+    # own as a stranger's: checks report it as unknown, not as a grant outside the zone.
+    configured: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings | None, extra_deploy_accounts: Iterable[str] = ()) -> "Zone":
-        deploy = set(getattr(settings, "deploy_accounts", None) or ()) | set(extra_deploy_accounts)
-        return cls(frozenset(deploy), frozenset(getattr(settings, "trusted_accounts", None) or ()),
-                   getattr(settings, "organization_id", None))
+        named = set(getattr(settings, "deploy_accounts", None) or ())
+        trusted = frozenset(getattr(settings, "trusted_accounts", None) or ())
+        organization = getattr(settings, "organization_id", None)
+        return cls(frozenset(named | set(extra_deploy_accounts)), trusted, organization,
+                   configured=bool(named or trusted or organization))
 
     @property
     def accounts(self) -> frozenset[str]:
         return self.deploy_accounts | self.trusted_accounts
+
+    def unknown_account(self, party: "Party") -> bool:
+        """A literal account id other than the deploying account, when no zone is configured:
+        whose it is cannot be known (the user's other account, a partner, a stranger)."""
+        return not self.configured and party.status == OUTSIDE and party.account is not None
+
+    @staticmethod
+    def configure_hint(party: "Party") -> str:
+        """What a finding about an :meth:`unknown_account` says about it."""
+        return (f"unknown: {party.account} may be your own account, a partner's or a stranger's, and no zone "
+                "of trust is configured (configure `trusted_accounts` for partners, `deploy_accounts` for your "
+                "own accounts, in .iacguard.yaml)")
 
     def closing_condition(self) -> str:
         """The condition that would keep a public grant inside this zone."""
