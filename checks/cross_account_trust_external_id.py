@@ -1,6 +1,6 @@
 """IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
 
-from iacguard.checks_api import (OUTSIDE, CheckContext, Statement, Zone, check, policy_exposures, requires_external_id,
+from iacguard.checks_api import (FIXED_BY, OUTSIDE, CheckContext, Statement, Zone, check, fix_for, policy_exposures, requires_external_id,
                                  statement_evidence)
 
 BAD_CFN = """\
@@ -84,8 +84,9 @@ def cross_account_trust_external_id(ctx: CheckContext) -> None:
             partner = " (a trusted partner)" if party.account in full.trusted_accounts else ""
             ctx.report(node.resource,
                        f"{node.resource.address}: {statement.where} lets {party.label}{partner} assume role "
-                       f"{principal.address} with no sts:ExternalId condition; closed by: "
-                       '"StringEquals": {"sts:ExternalId": "<id agreed with the account owner>"}',
+                       f"{principal.address} with no sts:ExternalId condition; {FIXED_BY}"
+                       + fix_for(node.resource).condition("StringEquals", "sts:ExternalId",
+                                                          "<id agreed with the account owner>"),
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
                        key=f"{node.id}#{statement.index}#{party.account}")
 

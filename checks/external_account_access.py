@@ -1,7 +1,7 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import (OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check, exposed_policies,
+from iacguard.checks_api import (FIXED_BY, OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check, exposed_policies, fix_for,
                                  policy_exposures, severity_rank, statement_evidence)
 
 BAD_CFN = """\
@@ -112,6 +112,7 @@ def _report_statement(ctx: CheckContext, policy: ExposedPolicy, exposures: list[
     """One finding for the parties outside the zone that one statement lets in."""
     node, statement = policy.node, exposures[0].statement
     parts, closings = [], []
+    fix = fix_for(node.resource)
     severity = "low"
     zone = ctx.analysis.zone(node.resource.group)
     for exposure in exposures:
@@ -126,10 +127,11 @@ def _report_statement(ctx: CheckContext, policy: ExposedPolicy, exposures: list[
             verdict = ("outside the zone of trust" if party.status == OUTSIDE
                        else "which could not be checked against the zone of trust")
         parts.append(f"{who} perform {exposure.actions_text()} on {policy.label}, {verdict}")
-        if exposure.closing not in closings:
-            closings.append(exposure.closing)
+        closing = exposure.closing_in(fix)
+        if closing not in closings:
+            closings.append(closing)
     ctx.report(node.resource,
                f"{node.resource.address}: {statement.where} lets " + "; and ".join(parts)
-               + "; closed by: " + "; or ".join(closings),
+               + f"; {FIXED_BY}" + "; or ".join(closings),
                line=node.statement_line(statement), evidence=statement_evidence(statement),
                severity=severity, key=f"{node.id}#{statement.index}")

@@ -1,6 +1,6 @@
 """IAG-EXT-005: a Lambda function URL that does not require IAM authentication."""
 
-from iacguard.checks_api import CheckContext, Unknown, check, function_urls
+from iacguard.checks_api import FIXED_BY, CheckContext, Unknown, check, fix_for, function_urls
 
 BAD_CFN = """\
 HookUrl:
@@ -56,5 +56,6 @@ def lambda_function_url_public(ctx: CheckContext) -> None:
         elif url.auth_type is None or str(url.auth_type).strip().upper() != "AWS_IAM":
             state = "no auth type" if url.auth_type is None else f"auth type {url.auth_type}"
             ctx.report(url.resource, f"{url.resource.address}: the function URL of {target} has {state}: anyone "
-                                     "on the internet can invoke it (lambda:InvokeFunctionUrl); closed by: "
-                                     "AuthType AWS_IAM", key="url")
+                                     f"on the internet can invoke it (lambda:InvokeFunctionUrl); {FIXED_BY}"
+                                     + fix_for(url.resource).setting("AuthType", "authorization_type", "AWS_IAM"),
+                                     key="url")

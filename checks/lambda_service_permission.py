@@ -1,7 +1,7 @@
 """IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
 
-from iacguard.checks_api import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext,
-                                 check, condition_effect, service_source_unknowns, statement_evidence)
+from iacguard.checks_api import (ANYONE, DEPLOYING_ACCOUNT, FIXED_BY, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext,
+                                 check, condition_effect, fix_for, service_source_unknowns, statement_evidence)
 
 BAD_CFN = """\
 FromUploads:
@@ -81,6 +81,7 @@ def lambda_service_permission(ctx: CheckContext) -> None:
                    for c in statement.conditions):
                 continue  # a service principal belongs to no organisation: this grants nothing
             effects = [condition_effect(c, zone) for c in statement.conditions if c.key_lc in _SOURCE_KEYS]
+            fix = fix_for(node.resource)
             credited = [e for e in effects if e is not None and e.credited]
             service = ", ".join(str(p.value) for p in services)
             function = policy.target.address if policy.target is not None else \
@@ -90,8 +91,11 @@ def lambda_service_permission(ctx: CheckContext) -> None:
                 detail = f" ({'; '.join(weak)})" if weak else ""
                 ctx.report(node.resource,
                            f"{node.resource.address}: lets {service} invoke {function} on behalf of resources in any "
-                           f"account: no SourceArn or SourceAccount{detail}; closed by: SourceArn of the invoking "
-                           "resource and SourceAccount", line=node.statement_line(statement),
+                           f"account: no {fix.pick('SourceArn', 'source_arn')} or "
+                           f"{fix.pick('SourceAccount', 'source_account')}{detail}; {FIXED_BY}"
+                           f"{fix.pick('SourceArn', 'source_arn')} of the invoking resource and "
+                           + fix.setting("SourceAccount", "source_account", DEPLOYING_ACCOUNT),
+                           line=node.statement_line(statement),
                            evidence=statement_evidence(statement), key=f"{node.id}#source")
                 continue
             if any(e.closes for e in credited):
@@ -106,7 +110,9 @@ def lambda_service_permission(ctx: CheckContext) -> None:
             elif outside:
                 ctx.report(node.resource,
                            f"{node.resource.address}: lets {service} invoke {function} on behalf of {outside[0].label}, "
-                           "outside the zone of trust; closed by: a SourceArn/SourceAccount of your own",
+                           f"outside the zone of trust; {FIXED_BY}a "
+                           f"{fix.pick('SourceArn', 'source_arn')}/{fix.pick('SourceAccount', 'source_account')} "
+                           "of your own",
                            line=node.statement_line(statement), evidence=statement_evidence(statement),
                            key=f"{node.id}#outside")
             else:

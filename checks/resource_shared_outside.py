@@ -1,7 +1,7 @@
 """IAG-EXT-009: a sharing setting (AMI launch permission, snapshot permission, SSM document
 permission, RAM share) lets accounts outside the zone of trust, or everyone, use a resource."""
 
-from iacguard.checks_api import ANYONE, OUTSIDE, UNKNOWN, CheckContext, check, shares
+from iacguard.checks_api import ANYONE, FIXED_BY, OUTSIDE, UNKNOWN, CheckContext, check, shares
 
 BAD_CFN = """\
 NetworkShare:
@@ -95,5 +95,5 @@ def resource_shared_outside(ctx: CheckContext) -> None:
         who = party.label if party.status != UNKNOWN else f"a party not known before deploy ({party.label})"
         ctx.report(share.resource,
                    f"{share.resource.address}: shares {share.shared} with {who} ({share.setting}), {verdict}; "
-                   "closed by: sharing only with accounts of the zone of trust or your organisation",
+                   f"{FIXED_BY}sharing only with accounts of the zone of trust or your organisation",
                    line=share.line, severity=severity, key=f"{share.setting}#{party.label}")

@@ -62,7 +62,7 @@ def test_other_account_without_a_zone_is_low_and_unknown(tmp_path):
     assert found(findings) == [("IAG-EXT-002", "Key", 7, "low")]
     assert findings[0].message == (
         f"Key: statement 1 (VendorDecrypt) lets account {OTHER} perform kms:Decrypt on Key, {CONFIGURE}; "
-        f"closed by: removing account {OTHER} from the policy, or listing {OTHER} in trusted_accounts "
+        f"would be fixed by: removing account {OTHER} from the policy, or listing {OTHER} in trusted_accounts "
         "(partner) or deploy_accounts (yours)")
 
 
