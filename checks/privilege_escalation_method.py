@@ -123,6 +123,7 @@ def _by_granting_policy(eff: EffectivePermissions,
         known = [nodes for nodes in per_action if nodes]
         alone = [n for n in known[0] if all(any(m.id == n.id for m in nodes) for nodes in known[1:])] \
             if known and len(known) == len(per_action) else []
+        keys: list[tuple[PolicyNode, ...]]
         if alone:
             keys = [(n,) for n in alone]
         else:  # together: every policy that allows one of the actions

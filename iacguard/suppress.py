@@ -423,7 +423,7 @@ def apply_suppressions(findings: list, resources: Iterable[Any], checks: dict) -
     for finding in findings:
         if finding.rule_id == SUPPRESSION_CHECK:
             continue
-        valid = by_resource.get(finding.resource_key, ())
+        valid = by_resource.get(finding.resource_key, [])
         for suppression in valid:
             if suppression.covers(finding.rule_id, finding.family):
                 finding.suppressed = True
