@@ -7,7 +7,7 @@ Erin:
   Type: AWS::IAM::User
   Properties:
     UserName: erin
-    ManagedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+    ManagedPolicyArns: [arn:aws:iam::aws:policy/IAMUserChangePassword]
 """
 GOOD_CFN = """\
 Erin:
@@ -15,7 +15,7 @@ Erin:
   Properties:
     UserName: erin
     Groups: [!Ref Developers]
-    ManagedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+    ManagedPolicyArns: [arn:aws:iam::aws:policy/IAMUserChangePassword]
 """
 BAD_TF = """\
 resource "aws_iam_user" "erin" {
@@ -24,7 +24,7 @@ resource "aws_iam_user" "erin" {
 
 resource "aws_iam_user_policy_attachment" "erin" {
   user       = aws_iam_user.erin.name
-  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+  policy_arn = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 }
 """
 GOOD_TF = """\

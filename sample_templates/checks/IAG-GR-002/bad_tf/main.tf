@@ -4,5 +4,5 @@ resource "aws_iam_user" "erin" {
 
 resource "aws_iam_user_policy_attachment" "erin" {
   user       = aws_iam_user.erin.name
-  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+  policy_arn = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 }
