@@ -1,7 +1,7 @@
 """IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
 
-from iacguard.checks_api import (FIXED_BY, OUTSIDE, CheckContext, Statement, Zone, check, fix_for, policy_exposures, requires_external_id,
-                                 statement_evidence)
+from iacguard.checks_api import (FIXED_BY, OUTSIDE, CheckContext, Statement, Zone, check, fix_for, policy_exposures,
+                                 requires_external_id, statement_evidence)
 
 BAD_CFN = """\
 VendorRole:
@@ -54,9 +54,17 @@ resource "aws_iam_role" "vendor" {
     why="""A role that another company's account may assume, with no `sts:ExternalId` condition,
 is open to the confused-deputy problem: any other customer of that vendor can ask the vendor to
 act on "their" role ARN -- yours -- and the vendor's account will be allowed in.""",
-    fix="""Add `"StringEquals": {"sts:ExternalId": "<secret id the vendor gave you>"}` to the trust
+    fix={"cloudformation": """Add
+`Condition: {StringEquals: {"sts:ExternalId": <secret id the vendor gave you>}}` to the trust
 statement. For people of your own other accounts, require MFA
-(`"Bool": {"aws:MultiFactorAuthPresent": "true"}`) or list those accounts in `deploy_accounts`.""",
+(`Condition: {Bool: {"aws:MultiFactorAuthPresent": "true"}}`) or list those accounts in
+`deploy_accounts`.""",
+         "terraform": """Add
+`condition { test = "StringEquals", variable = "sts:ExternalId", values = ["<secret id the vendor gave you>"] }`
+to the trust statement (`Condition = { StringEquals = { "sts:ExternalId" = ... } }` in a
+`jsonencode` policy). For people of your own other accounts, require MFA
+(`condition { test = "Bool", variable = "aws:MultiFactorAuthPresent", values = ["true"] }`) or
+list those accounts in `deploy_accounts`."""},
     controls=("IAM best practice: external ID for third parties", "CIS AWS 1.20"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},

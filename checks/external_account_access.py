@@ -1,8 +1,8 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import (FIXED_BY, OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check, exposed_policies, fix_for,
-                                 policy_exposures, severity_rank, statement_evidence)
+from iacguard.checks_api import (FIXED_BY, OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check,
+                                 exposed_policies, fix_for, policy_exposures, severity_rank, statement_evidence)
 
 BAD_CFN = """\
 ArtifactsKey:

@@ -38,8 +38,10 @@ resource "aws_lambda_function_url" "hook" {
     why="""A function URL with `AuthType: NONE` is a public HTTPS endpoint: anyone on the internet
 who finds the URL can invoke the function, with the function role's permissions, and run up its
 cost. Only code that authenticates every request itself should be exposed this way.""",
-    fix="""Use `AuthType: AWS_IAM` and sign requests (SigV4), or put the function behind API
-Gateway or CloudFront with an authoriser.""",
+    fix={"cloudformation": """Use `AuthType: AWS_IAM` and sign requests (SigV4), or put the function
+behind API Gateway or CloudFront with an authoriser.""",
+         "terraform": """Use `authorization_type = "AWS_IAM"` and sign requests (SigV4), or put the
+function behind API Gateway or CloudFront with an authoriser."""},
     controls=("CT.LAMBDA.PR.5", "Security Hub Lambda.1"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},

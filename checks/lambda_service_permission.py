@@ -1,7 +1,8 @@
 """IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
 
-from iacguard.checks_api import (ANYONE, DEPLOYING_ACCOUNT, FIXED_BY, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext,
-                                 check, condition_effect, fix_for, service_source_unknowns, statement_evidence)
+from iacguard.checks_api import (ANYONE, DEPLOYING_ACCOUNT, FIXED_BY, FUNCTION_PERMISSION_TYPES, OUTSIDE,
+                                 SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext, check, condition_effect, fix_for,
+                                 service_source_unknowns, statement_evidence)
 
 BAD_CFN = """\
 FromUploads:
@@ -49,8 +50,11 @@ _PERMISSION_TYPES = FUNCTION_PERMISSION_TYPES
 `sns.amazonaws.com` ...) invoke a function, without `SourceArn` or `SourceAccount`, lets that
 service invoke it on behalf of a bucket, rule or topic in any AWS account: the confused-deputy
 problem. Anyone can point their own resource at your function.""",
-    fix="""Add `SourceArn` (the bucket, rule, topic or API that should invoke the function) and,
-for S3 whose ARNs carry no account, `SourceAccount`.""",
+    fix={"cloudformation": """Add `SourceArn` (the bucket, rule, topic or API that should invoke the
+function) and, for S3 whose ARNs carry no account, `SourceAccount: !Ref AWS::AccountId`.""",
+         "terraform": """Add `source_arn` (the bucket, rule, topic or API that should invoke the
+function) and, for S3 whose ARNs carry no account,
+`source_account = data.aws_caller_identity.current.account_id`."""},
     controls=("CT.LAMBDA.PR.2", "Security Hub Lambda.1"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},

@@ -56,10 +56,15 @@ resource "aws_db_snapshot" "nightly" {
 setting, not a policy, so policy reviews and IAM Access Analyzer's policy checks miss them. A
 public AMI or snapshot hands its disks (often with credentials and customer data) to every AWS
 account; a share with another account gives it a copy nobody can recall.""",
-    fix="""Share only with accounts of your organisation, or with the organisation or an
-organisational unit (`organization_arn`, an organization ARN in `Principals`); never with `all`.
+    fix={"cloudformation": """Share only with accounts of your organisation, or with the
+organisation or an organisational unit (an organization ARN in `Principals`); never with `all`.
 For RAM, set `AllowExternalPrincipals: false`. Keep the zone of trust (`deploy_accounts`,
 `trusted_accounts`, `organization_id`) in the settings so partner accounts are named once.""",
+         "terraform": """Share only with accounts of your organisation, or with the organisation or
+an organisational unit (`organization_arn`, an organization ARN as `principal`); never with
+`group = "all"`. For RAM, set `allow_external_principals = false`. Keep the zone of trust
+(`deploy_accounts`, `trusted_accounts`, `organization_id`) in the settings so partner accounts
+are named once."""},
     controls=("Security Hub EC2.1", "Security Hub RDS.1", "Security Hub SSM.4", "IAM Access Analyzer"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},

@@ -228,3 +228,24 @@ def test_no_report_says_closed_by():
     messages = [f["message"] for f in report["findings"]]
     assert not [m for m in messages if "closed by" in m]
     assert sum("would be fixed by: " in m for m in messages) >= 20
+
+
+def test_a_check_documents_its_fix_in_each_language():
+    from iacguard.framework import load_checks
+
+    meta = load_checks()["IAG-EXT-006"]
+    assert "source_account = data.aws_caller_identity.current.account_id" in meta.fix_in("terraform")
+    assert "SourceAccount: !Ref AWS::AccountId" in meta.fix_in("cloudformation")
+    assert meta.fix_in("cloudformation-json") == meta.fix_in("cloudformation")
+    # explain and the docs show both, each named
+    assert meta.fix.startswith("CloudFormation: Add `SourceArn`") and "\n\nTerraform: Add `source_arn`" in meta.fix
+    # a check with one text for both keeps it
+    single = load_checks()["IAG-EXT-002"]
+    assert single.fixes == {} and single.fix_in("terraform") == single.fix
+
+
+def test_a_fix_for_an_unknown_format_is_refused():
+    from iacguard.framework import check
+
+    with pytest.raises(ValueError, match="unknown formats"):
+        check("X-1", family="guardrails", severity="low", title="t", why="w", fix={"pulumi": "no"})
