@@ -75,7 +75,10 @@ def cross_account_trust_external_id(ctx: CheckContext) -> None:
     `trusted_accounts`, which are exactly the third parties an external id is for -- call
     sts:AssumeRole: reports it unless the statement requires `sts:ExternalId` (a positive String
     operator, no IfExists, a value that is not only wildcards) or MFA (`aws:MultiFactorAuthPresent`
-    true). Public trust is IAG-EXT-001; unresolvable accounts are reported by IAG-EXT-002."""
+    true). With no zone of trust in the settings (no `deploy_accounts`, `trusted_accounts` or
+    `organization_id`) the account may be the user's own, which needs no external id: the finding
+    is low and asks for `trusted_accounts`. Public trust is IAG-EXT-001; unresolvable accounts
+    are reported by IAG-EXT-002."""
     model = ctx.model
     for principal in model.principals.values():
         node = principal.trust
@@ -90,13 +93,15 @@ def cross_account_trust_external_id(ctx: CheckContext) -> None:
             if requires_external_id(statement) or _requires_mfa(statement):
                 continue
             partner = " (a trusted partner)" if party.account in full.trusted_accounts else ""
+            # without a zone the account may be the user's own, which needs no external id
+            unknown = f", {full.configure_hint(party)}" if not full.configured else ""
             ctx.report(node.resource,
                        f"{node.resource.address}: {statement.where} lets {party.label}{partner} assume role "
-                       f"{principal.address} with no sts:ExternalId condition; {FIXED_BY}"
+                       f"{principal.address} with no sts:ExternalId condition{unknown}; {FIXED_BY}"
                        + fix_for(node.resource).condition("StringEquals", "sts:ExternalId",
                                                           "<id agreed with the account owner>"),
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
-                       key=f"{node.id}#{statement.index}#{party.account}")
+                       severity="low" if unknown else None, key=f"{node.id}#{statement.index}#{party.account}")
 
 
 def _requires_mfa(statement: Statement) -> bool:

@@ -332,3 +332,24 @@ def test_user_in_no_group_is_reported_only_when_it_holds_a_policy(tmp_path, file
     users = {f.resource.lower() for f in run(tmp_path, files) if f.rule_id == "IAG-GR-002"}
     prefix = "aws_iam_user." if "main.tf" in files else ""
     assert users == {prefix + name for name in ("inline", "managed", "attached")}
+
+
+TRUST_OTHER = {"main.tf": f"""\
+    resource "aws_iam_role" "vendor" {{
+      name = "vendor"
+      assume_role_policy = jsonencode({{
+        Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole",
+                       Principal = {{ AWS = "arn:aws:iam::{OTHER}:root" }} }}]
+      }})
+    }}
+    """}
+
+
+def test_trust_without_external_id_of_an_account_of_unknown_owner_is_low(tmp_path):
+    """IAG-EXT-007: the account may be the user's own, which needs no external id."""
+    findings = run(tmp_path, TRUST_OTHER)
+    assert found(findings, "IAG-EXT-007") == [("IAG-EXT-007", "aws_iam_role.vendor", 4, "low")]
+    assert CONFIGURE in next(f.message for f in findings if f.rule_id == "IAG-EXT-007")
+    configured = run(tmp_path, {}, Settings(trusted_accounts=[OTHER]))
+    assert found(configured, "IAG-EXT-007") == [("IAG-EXT-007", "aws_iam_role.vendor", 4, "medium")]
+    assert "configure" not in next(f.message for f in configured if f.rule_id == "IAG-EXT-007")
