@@ -1,7 +1,7 @@
 """IAG-EXT-007: a role trusts another account without requiring sts:ExternalId."""
 
-from iacguard.checks_api import (OUTSIDE, CheckContext, Statement, Zone, check, policy_exposures, requires_external_id,
-                                 statement_evidence)
+from iacguard.checks_api import (FIXED_BY, OUTSIDE, CheckContext, Statement, Zone, check, fix_for, policy_exposures,
+                                 requires_external_id, statement_evidence)
 
 BAD_CFN = """\
 VendorRole:
@@ -54,9 +54,17 @@ resource "aws_iam_role" "vendor" {
     why="""A role that another company's account may assume, with no `sts:ExternalId` condition,
 is open to the confused-deputy problem: any other customer of that vendor can ask the vendor to
 act on "their" role ARN -- yours -- and the vendor's account will be allowed in.""",
-    fix="""Add `"StringEquals": {"sts:ExternalId": "<secret id the vendor gave you>"}` to the trust
+    fix={"cloudformation": """Add
+`Condition: {StringEquals: {"sts:ExternalId": <secret id the vendor gave you>}}` to the trust
 statement. For people of your own other accounts, require MFA
-(`"Bool": {"aws:MultiFactorAuthPresent": "true"}`) or list those accounts in `deploy_accounts`.""",
+(`Condition: {Bool: {"aws:MultiFactorAuthPresent": "true"}}`) or list those accounts in
+`deploy_accounts`.""",
+         "terraform": """Add
+`condition { test = "StringEquals", variable = "sts:ExternalId", values = ["<secret id the vendor gave you>"] }`
+to the trust statement (`Condition = { StringEquals = { "sts:ExternalId" = ... } }` in a
+`jsonencode` policy). For people of your own other accounts, require MFA
+(`condition { test = "Bool", variable = "aws:MultiFactorAuthPresent", values = ["true"] }`) or
+list those accounts in `deploy_accounts`."""},
     controls=("IAM best practice: external ID for third parties", "CIS AWS 1.20"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
@@ -67,7 +75,10 @@ def cross_account_trust_external_id(ctx: CheckContext) -> None:
     `trusted_accounts`, which are exactly the third parties an external id is for -- call
     sts:AssumeRole: reports it unless the statement requires `sts:ExternalId` (a positive String
     operator, no IfExists, a value that is not only wildcards) or MFA (`aws:MultiFactorAuthPresent`
-    true). Public trust is IAG-EXT-001; unresolvable accounts are reported by IAG-EXT-002."""
+    true). With no zone of trust in the settings (no `deploy_accounts`, `trusted_accounts` or
+    `organization_id`) the account may be the user's own, which needs no external id: the finding
+    is low and asks for `trusted_accounts`. Public trust is IAG-EXT-001; unresolvable accounts
+    are reported by IAG-EXT-002."""
     model = ctx.model
     for principal in model.principals.values():
         node = principal.trust
@@ -82,12 +93,15 @@ def cross_account_trust_external_id(ctx: CheckContext) -> None:
             if requires_external_id(statement) or _requires_mfa(statement):
                 continue
             partner = " (a trusted partner)" if party.account in full.trusted_accounts else ""
+            # without a zone the account may be the user's own, which needs no external id
+            unknown = f", {full.configure_hint(party)}" if not full.configured else ""
             ctx.report(node.resource,
                        f"{node.resource.address}: {statement.where} lets {party.label}{partner} assume role "
-                       f"{principal.address} with no sts:ExternalId condition; closed by: "
-                       '"StringEquals": {"sts:ExternalId": "<id agreed with the account owner>"}',
+                       f"{principal.address} with no sts:ExternalId condition{unknown}; {FIXED_BY}"
+                       + fix_for(node.resource).condition("StringEquals", "sts:ExternalId",
+                                                          "<id agreed with the account owner>"),
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
-                       key=f"{node.id}#{statement.index}#{party.account}")
+                       severity="low" if unknown else None, key=f"{node.id}#{statement.index}#{party.account}")
 
 
 def _requires_mfa(statement: Statement) -> bool:

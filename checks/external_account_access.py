@@ -1,8 +1,8 @@
 """IAG-EXT-002: a resource or trust policy grants access to an account or organisation outside
 the zone of trust."""
 
-from iacguard.checks_api import (OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check, exposed_policies,
-                                 policy_exposures, severity_rank, statement_evidence)
+from iacguard.checks_api import (FIXED_BY, OUTSIDE, UNKNOWN, CheckContext, ExposedPolicy, Exposure, check,
+                                 exposed_policies, fix_for, policy_exposures, severity_rank, statement_evidence)
 
 BAD_CFN = """\
 ArtifactsKey:
@@ -85,6 +85,10 @@ def external_account_access(ctx: CheckContext) -> None:
     or limiting condition that comes from a parameter or variable without a value, or from a
     dynamic reference, is an `unresolved` error of the scan (exit 2 unless `--allow-unresolved`),
     not a finding; a value written in full that names no account is reported at low severity.
+    With no zone in the settings (none of `deploy_accounts`, `trusted_accounts`,
+    `organization_id`), a literal account other than the deploying account may be the user's own,
+    a partner's or a stranger's: it is reported at low severity as unknown, asking for
+    `trusted_accounts`; with a zone configured, an account outside it is high.
     One finding per statement, naming every party it lets in, at the severity of the worst."""
     model = ctx.model
     for policy in exposed_policies(model):
@@ -108,19 +112,26 @@ def _report_statement(ctx: CheckContext, policy: ExposedPolicy, exposures: list[
     """One finding for the parties outside the zone that one statement lets in."""
     node, statement = policy.node, exposures[0].statement
     parts, closings = [], []
+    fix = fix_for(node.resource)
     severity = "low"
+    zone = ctx.analysis.zone(node.resource.group)
     for exposure in exposures:
         party = exposure.party
-        level = "low" if party.status == UNKNOWN else ("medium" if party.org else "high")
+        unknown_owner = zone.unknown_account(party)
+        level = "low" if party.status == UNKNOWN or unknown_owner else ("medium" if party.org else "high")
         severity = max(severity, level, key=severity_rank)
-        who = party.label if party.status == OUTSIDE else f"a principal whose account is unknown ({party.label})"
-        verdict = ("outside the zone of trust" if party.status == OUTSIDE
-                   else "which could not be checked against the zone of trust")
+        if unknown_owner:
+            who, verdict = party.label, zone.configure_hint(party)
+        else:
+            who = party.label if party.status == OUTSIDE else f"a principal whose account is unknown ({party.label})"
+            verdict = ("outside the zone of trust" if party.status == OUTSIDE
+                       else "which could not be checked against the zone of trust")
         parts.append(f"{who} perform {exposure.actions_text()} on {policy.label}, {verdict}")
-        if exposure.closing not in closings:
-            closings.append(exposure.closing)
+        closing = exposure.closing_in(fix)
+        if closing not in closings:
+            closings.append(closing)
     ctx.report(node.resource,
                f"{node.resource.address}: {statement.where} lets " + "; and ".join(parts)
-               + "; closed by: " + "; or ".join(closings),
+               + f"; {FIXED_BY}" + "; or ".join(closings),
                line=node.statement_line(statement), evidence=statement_evidence(statement),
                severity=severity, key=f"{node.id}#{statement.index}")

@@ -1,6 +1,6 @@
 """IAG-EXT-005: a Lambda function URL that does not require IAM authentication."""
 
-from iacguard.checks_api import CheckContext, Unknown, check, function_urls
+from iacguard.checks_api import FIXED_BY, CheckContext, Unknown, check, fix_for, function_urls
 
 BAD_CFN = """\
 HookUrl:
@@ -38,8 +38,10 @@ resource "aws_lambda_function_url" "hook" {
     why="""A function URL with `AuthType: NONE` is a public HTTPS endpoint: anyone on the internet
 who finds the URL can invoke the function, with the function role's permissions, and run up its
 cost. Only code that authenticates every request itself should be exposed this way.""",
-    fix="""Use `AuthType: AWS_IAM` and sign requests (SigV4), or put the function behind API
-Gateway or CloudFront with an authoriser.""",
+    fix={"cloudformation": """Use `AuthType: AWS_IAM` and sign requests (SigV4), or put the function
+behind API Gateway or CloudFront with an authoriser.""",
+         "terraform": """Use `authorization_type = "AWS_IAM"` and sign requests (SigV4), or put the
+function behind API Gateway or CloudFront with an authoriser."""},
     controls=("CT.LAMBDA.PR.5", "Security Hub Lambda.1"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
@@ -56,5 +58,6 @@ def lambda_function_url_public(ctx: CheckContext) -> None:
         elif url.auth_type is None or str(url.auth_type).strip().upper() != "AWS_IAM":
             state = "no auth type" if url.auth_type is None else f"auth type {url.auth_type}"
             ctx.report(url.resource, f"{url.resource.address}: the function URL of {target} has {state}: anyone "
-                                     "on the internet can invoke it (lambda:InvokeFunctionUrl); closed by: "
-                                     "AuthType AWS_IAM", key="url")
+                                     f"on the internet can invoke it (lambda:InvokeFunctionUrl); {FIXED_BY}"
+                                     + fix_for(url.resource).setting("AuthType", "authorization_type", "AWS_IAM"),
+                                     key="url")

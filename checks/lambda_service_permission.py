@@ -1,7 +1,8 @@
 """IAG-EXT-006: a Lambda permission lets an AWS service invoke the function for any account."""
 
-from iacguard.checks_api import (ANYONE, FUNCTION_PERMISSION_TYPES, OUTSIDE, SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext,
-                                 check, condition_effect, service_source_unknowns, statement_evidence)
+from iacguard.checks_api import (ANYONE, DEPLOYING_ACCOUNT, FIXED_BY, FUNCTION_PERMISSION_TYPES, OUTSIDE,
+                                 SERVICE_SOURCE_KEYS, UNKNOWN, CheckContext, check, condition_effect, fix_for,
+                                 service_source_unknowns, statement_evidence)
 
 BAD_CFN = """\
 FromUploads:
@@ -49,8 +50,11 @@ _PERMISSION_TYPES = FUNCTION_PERMISSION_TYPES
 `sns.amazonaws.com` ...) invoke a function, without `SourceArn` or `SourceAccount`, lets that
 service invoke it on behalf of a bucket, rule or topic in any AWS account: the confused-deputy
 problem. Anyone can point their own resource at your function.""",
-    fix="""Add `SourceArn` (the bucket, rule, topic or API that should invoke the function) and,
-for S3 whose ARNs carry no account, `SourceAccount`.""",
+    fix={"cloudformation": """Add `SourceArn` (the bucket, rule, topic or API that should invoke the
+function) and, for S3 whose ARNs carry no account, `SourceAccount: !Ref AWS::AccountId`.""",
+         "terraform": """Add `source_arn` (the bucket, rule, topic or API that should invoke the
+function) and, for S3 whose ARNs carry no account,
+`source_account = data.aws_caller_identity.current.account_id`."""},
     controls=("CT.LAMBDA.PR.2", "Security Hub Lambda.1"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
@@ -63,7 +67,10 @@ def lambda_service_permission(ctx: CheckContext) -> None:
     an organisation (`principal_org_id`) never matches a service principal and is left alone.
     A source that alone decides and comes from a parameter or variable without a value is an
     `unresolved` error of the scan; other sources not known before deploy are reported at low
-    severity. Public (`*`) and account principals are IAG-EXT-001/IAG-EXT-002."""
+    severity. A source in a literal other account when no zone of trust is configured (no
+    `deploy_accounts`, `trusted_accounts` or `organization_id`) is reported at low severity as
+    unknown, asking for `trusted_accounts`. Public (`*`) and account principals are
+    IAG-EXT-001/IAG-EXT-002."""
     model = ctx.model
     for policy in model.resource_policies:
         node = policy.node
@@ -78,6 +85,7 @@ def lambda_service_permission(ctx: CheckContext) -> None:
                    for c in statement.conditions):
                 continue  # a service principal belongs to no organisation: this grants nothing
             effects = [condition_effect(c, zone) for c in statement.conditions if c.key_lc in _SOURCE_KEYS]
+            fix = fix_for(node.resource)
             credited = [e for e in effects if e is not None and e.credited]
             service = ", ".join(str(p.value) for p in services)
             function = policy.target.address if policy.target is not None else \
@@ -87,17 +95,28 @@ def lambda_service_permission(ctx: CheckContext) -> None:
                 detail = f" ({'; '.join(weak)})" if weak else ""
                 ctx.report(node.resource,
                            f"{node.resource.address}: lets {service} invoke {function} on behalf of resources in any "
-                           f"account: no SourceArn or SourceAccount{detail}; closed by: SourceArn of the invoking "
-                           "resource and SourceAccount", line=node.statement_line(statement),
+                           f"account: no {fix.pick('SourceArn', 'source_arn')} or "
+                           f"{fix.pick('SourceAccount', 'source_account')}{detail}; {FIXED_BY}"
+                           f"{fix.pick('SourceArn', 'source_arn')} of the invoking resource and "
+                           + fix.setting("SourceAccount", "source_account", DEPLOYING_ACCOUNT),
+                           line=node.statement_line(statement),
                            evidence=statement_evidence(statement), key=f"{node.id}#source")
                 continue
             if any(e.closes for e in credited):
                 continue
             outside = [p for e in credited for p in e.parties if p.status in (OUTSIDE, ANYONE)]
-            if outside:
+            if outside and all(zone.unknown_account(p) for p in outside):
+                ctx.report(node.resource,
+                           f"{node.resource.address}: lets {service} invoke {function} on behalf of "
+                           f"{outside[0].label}, {zone.configure_hint(outside[0])}", severity="low",
+                           line=node.statement_line(statement), evidence=statement_evidence(statement),
+                           key=f"{node.id}#outside")
+            elif outside:
                 ctx.report(node.resource,
                            f"{node.resource.address}: lets {service} invoke {function} on behalf of {outside[0].label}, "
-                           "outside the zone of trust; closed by: a SourceArn/SourceAccount of your own",
+                           f"outside the zone of trust; {FIXED_BY}a "
+                           f"{fix.pick('SourceArn', 'source_arn')}/{fix.pick('SourceAccount', 'source_account')} "
+                           "of your own",
                            line=node.statement_line(statement), evidence=statement_evidence(statement),
                            key=f"{node.id}#outside")
             else:

@@ -3,8 +3,8 @@
 import re
 from typing import Any
 
-from iacguard.checks_api import (CheckContext, IamModel, Resource, Statement, Unknown, check, identity_provider,
-                                 statement_evidence)
+from iacguard.checks_api import (FIXED_BY, CheckContext, IamModel, Resource, Statement, Unknown, check, fix_for,
+                                 identity_provider, statement_evidence)
 
 BAD_CFN = """\
 DeployRole:
@@ -110,9 +110,10 @@ def oidc_trust_subject(ctx: CheckContext) -> None:
                 claim = "aud" if host in _AUDIENCE_PROVIDERS else "sub"
                 ctx.report(node.resource,
                            f"{node.resource.address}: {statement.where} lets {'any GitHub repository' if github else 'any identity of ' + name} "
-                           f"assume role {principal.address} (sts:AssumeRoleWithWebIdentity): {problem}; closed by: "
-                           f"StringEquals/StringLike on {host or '<provider>'}:{claim} naming your own "
-                           + ("repo:<owner>/<repo>:..." if github else "subjects"),
+                           f"assume role {principal.address} (sts:AssumeRoleWithWebIdentity): {problem}; {FIXED_BY}"
+                           + fix_for(node.resource).condition(
+                               "StringLike" if github else "StringEquals", f"{host or '<provider>'}:{claim}",
+                               "repo:<owner>/<repo>:*" if github else f"<your own {claim} values>"),
                            line=node.statement_line(statement), evidence=statement_evidence(statement),
                            severity="critical" if github else None, key=f"{node.id}#{statement.index}#{host}")
 

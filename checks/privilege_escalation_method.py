@@ -1,7 +1,9 @@
 """IAG-PE-001: a principal's effective permissions let it use a known privilege-escalation method."""
 
-from iacguard.checks_api import (CheckContext, EffectivePermissions, MethodUse, Principal, changes_its_own_permissions,
-                                 check, describe_grant_conditions, statement_name)
+from typing import Any
+
+from iacguard.checks_api import (CheckContext, EffectivePermissions, MethodUse, PolicyNode, Principal,
+                                 changes_its_own_permissions, check, describe_grant_conditions, statement_name)
 
 BAD_CFN = """\
 Developer:
@@ -91,7 +93,9 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
     (its own access key) do not count; changing its own permissions does, and changing only other
     principals' permissions (a policy attached to a role the caller is not) is left to the paths of
     IAG-PE-002. One finding per
-    principal, naming each method with every action, the policy statement that allows it, and the
+    granting policy of a principal (two risky attachments are two findings, each shown before the
+    other is fixed; a method that needs the actions of several policies is one finding for them
+    together), naming each method with every action, the policy statement that allows it, and the
     targets (the first three in full, then the names of the rest; all in the evidence). When every
     method holds only under a condition, the severity is medium and the conditions are named.
     Principals that already have full administrator access are left to IAG-LP-001."""
@@ -103,30 +107,81 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
         if not uses:
             continue
         eff = analysis.effective(principal)
-        described = []
-        evidence: dict[str, dict[str, dict]] = {"methods": {}}
-        line = None
-        for use in uses:
-            text, actions, found_line = _describe_use(principal, eff, use)
-            described.append(text)
-            evidence["methods"][use.method.name] = {"gives": use.method.gives, "actions": actions,
-                                                     "conditional": use.conditional}
-            if line is None:
-                line = found_line
-        shown = described[:_SHOWN_IN_FULL]
-        rest = [use.method.name for use in uses[_SHOWN_IN_FULL:]]
-        count = f"{len(uses)} methods" if len(uses) > 1 else "one method"
-        message = f"{principal.label} can escalate privileges by {count}: " + "; ".join(shown)
-        if rest:
-            message += f"; and {', '.join(rest)}"
-        notes = sorted({f"{t.label}: {t.note}" for use in uses for t in use.key_targets if t.note})
-        if eff.boundary_unknown and principal.boundary is not None:  # unknown only when one is set
-            notes.append(f"its permissions boundary {principal.boundary.name} is not known and may limit this")
-        if notes:
-            message += " (" + "; ".join(notes) + ")"
-        conditional = all(use.conditional for use in uses)
-        ctx.report(principal.resource, message, line=line, evidence=evidence,
-                   severity="medium" if conditional else None, key=principal.id)
+        for number, (policies, group) in enumerate(_by_granting_policy(eff, uses)):
+            # the first risk keeps the key (and so the fingerprint) of the one finding per
+            # principal this check made before; each further policy is a risk of its own
+            key = principal.id if number == 0 else f"{principal.id}#{'+'.join(p.id for p in policies)}"
+            _report(ctx, principal, eff, policies, group, key)
+
+
+def _by_granting_policy(eff: EffectivePermissions,
+                        uses: list[MethodUse]) -> list[tuple[tuple[PolicyNode, ...], list[MethodUse]]]:
+    """The methods grouped by the policy that grants them (in the order they are found): a method
+    every action of which one policy allows belongs to that policy (to each such policy, when
+    several do: removing one leaves the others); a method that needs actions of several policies
+    belongs to those policies together."""
+    groups: dict[str, tuple[tuple[PolicyNode, ...], list[MethodUse]]] = {}
+    for use in uses:
+        per_action = [_nodes(eff, action.grant.allow_statements) for action in use.actions]
+        known = [nodes for nodes in per_action if nodes]
+        alone = [n for n in known[0] if all(any(m.id == n.id for m in nodes) for nodes in known[1:])] \
+            if known and len(known) == len(per_action) else []
+        keys: list[tuple[PolicyNode, ...]]
+        if alone:
+            keys = [(n,) for n in alone]
+        else:  # together: every policy that allows one of the actions
+            together: dict[str, PolicyNode] = {}
+            for nodes in known:
+                for node in nodes:
+                    together.setdefault(node.id, node)
+            keys = [tuple(together.values())]
+        for policies in keys:
+            groups.setdefault("+".join(p.id for p in policies), (policies, []))[1].append(use)
+    return list(groups.values())
+
+
+def _nodes(eff: EffectivePermissions, statements: Any) -> list[PolicyNode]:
+    found: list[PolicyNode] = []
+    for statement in statements:
+        node = eff.node_of(statement)
+        if node is not None and all(node.id != n.id for n in found):
+            found.append(node)
+    return found
+
+
+def _report(ctx: CheckContext, principal: Principal, eff: EffectivePermissions, policies: tuple[PolicyNode, ...],
+            uses: list[MethodUse], key: str) -> None:
+    described = []
+    evidence: dict[str, Any] = {"methods": {}}
+    line = None
+    for use in uses:
+        text, actions, found_line = _describe_use(principal, eff, use)
+        described.append(text)
+        evidence["methods"][use.method.name] = {"gives": use.method.gives, "actions": actions,
+                                                 "conditional": use.conditional}
+        if line is None:
+            line = found_line
+    if policies:
+        evidence["policies"] = [p.name for p in policies]
+    shown = described[:_SHOWN_IN_FULL]
+    rest = [use.method.name for use in uses[_SHOWN_IN_FULL:]]
+    count = f"{len(uses)} methods" if len(uses) > 1 else "one method"
+    through = ""
+    if len(policies) == 1:
+        through = f" through policy {policies[0].name}"
+    elif policies:
+        through = " through policies " + " and ".join(str(p.name) for p in policies) + " together"
+    message = f"{principal.label} can escalate privileges{through} by {count}: " + "; ".join(shown)
+    if rest:
+        message += f"; and {', '.join(rest)}"
+    notes = sorted({f"{t.label}: {t.note}" for use in uses for t in use.key_targets if t.note})
+    if eff.boundary_unknown and principal.boundary is not None:  # unknown only when one is set
+        notes.append(f"its permissions boundary {principal.boundary.name} is not known and may limit this")
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    conditional = all(use.conditional for use in uses)
+    ctx.report(principal.resource, message, line=line, evidence=evidence,
+               severity="medium" if conditional else None, key=key)
 
 
 # Methods described in full in a message; the rest are named (all are in the evidence).

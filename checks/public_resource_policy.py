@@ -1,7 +1,7 @@
 """IAG-EXT-001: a resource or trust policy lets anyone in, with no restricting condition."""
 
-from iacguard.checks_api import (BUCKET_TYPES, CheckContext, bucket_exposures, bucket_for, check, exposed_policies,
-                                 policy_bucket, policy_exposures, statement_evidence)
+from iacguard.checks_api import (BUCKET_TYPES, FIXED_BY, CheckContext, bucket_exposures, bucket_for, check,
+                                 exposed_policies, fix_for, policy_bucket, policy_exposures, statement_evidence)
 
 BAD_CFN = """\
 ReportsBucketPolicy:
@@ -104,6 +104,6 @@ def public_resource_policy(ctx: CheckContext) -> None:
             ctx.report(node.resource,
                        f"{node.resource.address}: {statement.where} lets {exposure.party.label} perform "
                        f"{exposure.actions_text()} on {policy.label}{ignored}{note}; "
-                       f"closed by: {exposure.closing}",
+                       f"{FIXED_BY}{exposure.closing_in(fix_for(node.resource))}",
                        line=node.statement_line(statement), evidence=statement_evidence(statement),
                        severity=severity, key=f"{node.id}#{statement.index}")

@@ -1,7 +1,7 @@
 """IAG-EXT-009: a sharing setting (AMI launch permission, snapshot permission, SSM document
 permission, RAM share) lets accounts outside the zone of trust, or everyone, use a resource."""
 
-from iacguard.checks_api import ANYONE, OUTSIDE, UNKNOWN, CheckContext, check, shares
+from iacguard.checks_api import ANYONE, FIXED_BY, OUTSIDE, UNKNOWN, CheckContext, check, shares
 
 BAD_CFN = """\
 NetworkShare:
@@ -56,10 +56,15 @@ resource "aws_db_snapshot" "nightly" {
 setting, not a policy, so policy reviews and IAM Access Analyzer's policy checks miss them. A
 public AMI or snapshot hands its disks (often with credentials and customer data) to every AWS
 account; a share with another account gives it a copy nobody can recall.""",
-    fix="""Share only with accounts of your organisation, or with the organisation or an
-organisational unit (`organization_arn`, an organization ARN in `Principals`); never with `all`.
+    fix={"cloudformation": """Share only with accounts of your organisation, or with the
+organisation or an organisational unit (an organization ARN in `Principals`); never with `all`.
 For RAM, set `AllowExternalPrincipals: false`. Keep the zone of trust (`deploy_accounts`,
 `trusted_accounts`, `organization_id`) in the settings so partner accounts are named once.""",
+         "terraform": """Share only with accounts of your organisation, or with the organisation or
+an organisational unit (`organization_arn`, an organization ARN as `principal`); never with
+`group = "all"`. For RAM, set `allow_external_principals = false`. Keep the zone of trust
+(`deploy_accounts`, `trusted_accounts`, `organization_id`) in the settings so partner accounts
+are named once."""},
     controls=("Security Hub EC2.1", "Security Hub RDS.1", "Security Hub SSM.4", "IAM Access Analyzer"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},
     good={"cloudformation": GOOD_CFN, "terraform": GOOD_TF},
@@ -70,7 +75,9 @@ def resource_shared_outside(ctx: CheckContext) -> None:
     (`shared_accounts`), `aws_ssm_document` (`permissions` of type Share), RAM principals
     (`aws_ram_principal_association` when its share allows external principals, and
     `AWS::RAM::ResourceShare` `Principals` unless `AllowExternalPrincipals` is false): sharing
-    with everyone (`all`) is critical, with an account outside the zone of trust high, with
+    with everyone (`all`) is critical, with an account outside the zone of trust high (low, as
+    unknown, when no zone is configured: no `deploy_accounts`, `trusted_accounts` or
+    `organization_id`, so the account may be the user's own), with
     another organisation medium (only when `organization_id` is configured; otherwise an
     organisation is taken to be the deployer's own), and a party that could not be resolved before
     deploy low."""
@@ -81,7 +88,11 @@ def resource_shared_outside(ctx: CheckContext) -> None:
         elif party.status == OUTSIDE:
             if party.org and not ctx.settings.organization_id:
                 continue
-            severity, verdict = ("medium" if party.org else "high"), "outside the zone of trust"
+            zone = ctx.analysis.zone(share.resource.group)
+            if zone.unknown_account(party):
+                severity, verdict = "low", zone.configure_hint(party)
+            else:
+                severity, verdict = ("medium" if party.org else "high"), "outside the zone of trust"
         elif party.status == UNKNOWN:
             severity, verdict = "low", "which could not be checked against the zone of trust"
         else:
@@ -89,5 +100,5 @@ def resource_shared_outside(ctx: CheckContext) -> None:
         who = party.label if party.status != UNKNOWN else f"a party not known before deploy ({party.label})"
         ctx.report(share.resource,
                    f"{share.resource.address}: shares {share.shared} with {who} ({share.setting}), {verdict}; "
-                   "closed by: sharing only with accounts of the zone of trust or your organisation",
+                   f"{FIXED_BY}sharing only with accounts of the zone of trust or your organisation",
                    line=share.line, severity=severity, key=f"{share.setting}#{party.label}")

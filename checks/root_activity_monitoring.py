@@ -88,7 +88,11 @@ def root_activity_monitoring(ctx: CheckContext) -> None:
         result = root_monitoring(model, group)
         if result.watched:
             continue
-        members = sorted((r for r in model.resources if r.group == group), key=lambda r: (r.file, r.line))
+        # a data source only looks something up: never the place of a finding
+        members = sorted((r for r in model.resources if r.group == group and r.mode != "data"),
+                         key=lambda r: (r.file, r.line))
+        if not members:
+            continue  # lookups only: nothing of an account baseline is created here
         trails = [r for r in members if r.type in TRAIL_TYPES]
         anchor = trails[0] if trails else members[0]
         partial = [f"{r.address} (metric filter without an alarm)" for r in result.unalarmed_filters]

@@ -7,6 +7,7 @@ Erin:
   Type: AWS::IAM::User
   Properties:
     UserName: erin
+    ManagedPolicyArns: [arn:aws:iam::aws:policy/IAMUserChangePassword]
 """
 GOOD_CFN = """\
 Erin:
@@ -14,10 +15,16 @@ Erin:
   Properties:
     UserName: erin
     Groups: [!Ref Developers]
+    ManagedPolicyArns: [arn:aws:iam::aws:policy/IAMUserChangePassword]
 """
 BAD_TF = """\
 resource "aws_iam_user" "erin" {
   name = "erin"
+}
+
+resource "aws_iam_user_policy_attachment" "erin" {
+  user       = aws_iam_user.erin.name
+  policy_arn = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 }
 """
 GOOD_TF = """\
@@ -48,8 +55,9 @@ reviewed group structure at all; MFA and guardrail policies attached to groups d
 def user_without_group(ctx: CheckContext) -> None:
     """Reports each IAM user defined in the scan that no membership of the scan puts in a group
     (`Groups` of the user, `AWS::IAM::UserToGroupAddition`, `aws_iam_user_group_membership`,
-    `aws_iam_group_membership`). Memberships managed outside the scanned files cannot be seen;
-    suppress the finding where that is the case."""
+    `aws_iam_group_membership`) and that holds a policy of its own (inline, managed or attached):
+    a user with no policy at all has no permissions to move into a group. Memberships managed
+    outside the scanned files cannot be seen; suppress the finding where that is the case."""
     for user in ctx.model.principals.values():
-        if user.kind == "user" and not user.groups:
+        if user.kind == "user" and not user.groups and (user.inline or user.managed or user.attachments):
             ctx.report(user.resource, f"{user.address}: IAM user {user.name} is in no group", key="no-group")

@@ -56,6 +56,7 @@ from .iam.principals import PrincipalRef  # noqa: F401  (re-exported)
 from .iam.public_access import BUCKET_TYPES, AccessPointBlock, BucketExposure, FunctionUrl  # noqa: F401
 from .iam.sharing import Share  # noqa: F401  (re-exported)
 from .resource import Resource  # noqa: F401  (re-exported)
+from .fixtext import FIXED_BY, DEPLOYING_ACCOUNT, FixText, fix_for  # noqa: F401  (re-exported: fixes in the file's language)
 from .severity import lower_severity  # noqa: F401  (re-exported)
 # format-neutral views of credentials, identity providers, outputs and defaults (iacguard/resource_views.py)
 from .resource_views import (AccessKey, BlockValue, IdentityProvider, LoginProfile, PasswordPolicy,  # noqa: F401
@@ -71,9 +72,11 @@ __all__ = [
     "BUCKET_TYPES", "BucketExposure", "changes_its_own_permissions", "check", "CheckContext",
     "condition_effect", "ConditionEffect", "covers_assume_role", "CredentialHit",
     "DATA_READ_ACTIONS", "declares_boundary", "default_value", "denies_root_user", "deploying_account",
+    "DEPLOYING_ACCOUNT",
     "describe_conditions", "describe_grant_conditions", "EffectivePermissions", "environment_scopes",
     "EscalationAnalysis", "every_action_entry", "every_of_type", "expand_actions", "expanded_actions",
-    "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "FUNCTION_PERMISSION_TYPES",
+    "exposed_policies", "ExposedPolicy", "Exposure", "find_credentials", "Finding", "fix_for", "FIXED_BY",
+    "FixText", "FUNCTION_PERMISSION_TYPES",
     "function_urls", "FunctionUrl", "glob_match", "Grant", "groups_of", "Hop", "IamModel",
     "identity_provider", "IdentityProvider", "is_plumbing", "is_service_plumbing", "judge_principal",
     "login_profile", "login_profiles", "LoginProfile", "lower_severity", "managed_policy_privilege", "MethodUse",

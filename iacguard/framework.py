@@ -61,6 +61,13 @@ class CheckMeta:
     example_settings: dict = field(default_factory=dict)
     # formats the check cannot apply to, with the reason ({"cloudformation": "no such resource type"})
     not_applicable: dict = field(default_factory=dict)
+    # the fix in each language when it is spelled differently ({"cloudformation": ..., "terraform": ...});
+    # ``fix`` then holds all of them
+    fixes: dict = field(default_factory=dict)
+
+    def fix_in(self, language: str) -> str:
+        """The fix as a user of ``language`` (terraform, cloudformation) writes it."""
+        return self.fixes.get("cloudformation" if language.startswith("cloudformation") else language) or self.fix
 
     @property
     def doc(self) -> str:
@@ -76,18 +83,22 @@ _LOADING: ContextVar["_Loading | None"] = ContextVar("iacguard_check_loading", d
 _RUNNING: ContextVar["dict[str, CheckMeta] | None"] = ContextVar("iacguard_running_checks", default=None)
 
 
+_LANGUAGE_NAMES = {"cloudformation": "CloudFormation", "terraform": "Terraform"}
+
+
 @dataclass
 class _Loading:
     origin: str
     declared: list  # the CheckMeta of every @check run during the import, in order
 
 
-def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str,
+def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str | dict[str, str],
           controls: Iterable[str] = (), bad: dict | None = None, good: dict | None = None,
           example_settings: dict | None = None, not_applicable: dict | None = None):
     """Declare a check function. ``bad``/``good`` map a format name to an example snippet;
     ``example_settings`` are the settings under which the examples behave as documented;
-    ``not_applicable`` maps a format without examples to the reason.
+    ``not_applicable`` maps a format without examples to the reason. ``fix`` is one text, or
+    one per language ({"cloudformation": ..., "terraform": ...}) when each spells it differently.
 
     The function keeps its :class:`CheckMeta` as ``iacguard_check``; while :func:`load_checks`
     imports the module, the check also joins the set of checks that load returns. Nothing is
@@ -97,13 +108,20 @@ def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str
     if severity not in SEVERITIES:
         raise ValueError(f"check {id}: unknown severity {severity!r}")
 
+    fixes = {language: text.strip() for language, text in fix.items()} if isinstance(fix, dict) else {}
+    unknown = set(fixes) - {"cloudformation", "terraform"}
+    if unknown:
+        raise ValueError(f"check {id}: fix for unknown formats {sorted(unknown)}")
+    text = "\n\n".join(f"{_LANGUAGE_NAMES[language]}: {fixes[language]}" for language in _LANGUAGE_NAMES
+                       if language in fixes) if fixes else str(fix).strip()
+
     def register(func: Callable) -> Callable:
         loading = _LOADING.get()
-        meta = CheckMeta(id, family, severity, title, why.strip(), fix.strip(), tuple(controls),
+        meta = CheckMeta(id, family, severity, title, why.strip(), text, tuple(controls),
                          func, dict(bad or {}), dict(good or {}),
                          origin=loading.origin if loading else "builtin",
                          example_settings=dict(example_settings or {}),
-                         not_applicable=dict(not_applicable or {}))
+                         not_applicable=dict(not_applicable or {}), fixes=fixes)
         func.iacguard_check = meta  # type: ignore[attr-defined]
         if loading is not None:
             loading.declared.append(meta)
@@ -114,6 +132,11 @@ def check(id: str, *, family: str, severity: str, title: str, why: str, fix: str
 
 def builtin_checks_dir() -> Path:
     """checks/ ships inside the wheel as iacguard.builtin_checks; in a source tree it is ../checks."""
+    source = Path(__file__).resolve().parent.parent
+    if (source / "pyproject.toml").is_file() and (source / "checks" / "__init__.py").is_file():
+        # iacguard imported from a source tree (a git worktree beside an editable install of
+        # another checkout): its own checks, not those the installed finder maps to
+        return source / "checks"
     spec = importlib.util.find_spec("iacguard.builtin_checks")
     if spec and spec.submodule_search_locations:
         return Path(list(spec.submodule_search_locations)[0])

@@ -57,17 +57,42 @@ _PUBLIC_ACL = "IAG-EXT-003"
 _NO_PUBLIC_ACCESS_BLOCK = "IAG-EXT-004"
 _USER_POLICY = "IAG-GR-001"
 _USER_NO_GROUP = "IAG-GR-002"
+_CREDENTIALS = (_LP_WRITE_ANY, _LP_READ_ANY)  # credential actions are writes (keys) or reads (tokens)
+
+# Kinds of actions a scoped foreign rule means (FOREIGN_SCOPES).
+PERMISSIONS_MANAGEMENT = "permissions-management"
+WRITE = "write"
+CREDENTIALS_EXPOSURE = "credentials-exposure"
+# Actions that hand out credentials: the credentials-exposure list of cloudsplaining, which
+# checkov's CKV_AWS_107/287 evaluate, without ecr:GetAuthorizationToken, which checkov leaves out.
+CREDENTIALS_EXPOSURE_ACTIONS = frozenset({
+    "codepipeline:pollforjobs", "cognito-idp:associatesoftwaretoken", "cognito-identity:getopenidtoken",
+    "cognito-identity:getopenidtokenfordeveloperidentity", "cognito-identity:getcredentialsforidentity",
+    "connect:getfederationtoken", "connect:getfederationtokens", "gamelift:requestuploadcredentials",
+    "iam:createaccesskey", "iam:createloginprofile", "iam:createservicespecificcredential",
+    "iam:resetservicespecificcredential", "iam:updateaccesskey", "iot:assumerolewithcertificate",
+    "lightsail:getinstanceaccessdetails", "lightsail:getrelationaldatabasemasteruserpassword", "rds-db:connect",
+    "redshift:getclustercredentials", "sso:getrolecredentials", "mediapackage:rotateingestendpointcredentials",
+    "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:getfederationtoken",
+    "sts:getsessiontoken",
+})
 
 # Foreign rule ids that mean our checks (facts from cfn_nag's rule list, the AWS Guard Rules
 # Registry and checkov's policy index). A row maps a rule to the checks whose every finding on a
 # resource is a violation of that rule there, so suppressing the rule on that resource expresses
 # acceptance of those findings. Targets not registered in this run are dropped; a rule with no
-# registered target is not addressed to iacguard. Rules deliberately left out because they only
-# partly overlap a check (a suppression would silence more than it names): cfn_nag W44 and guard
-# IAM_ROLE_ELEVATED_MANAGED_POLICY_RULE (three policies; IAG-LP-008 covers more), guard
-# IAM_NO_INLINE_POLICY_CHECK (inline vs managed, not users vs groups), checkov CKV_AWS_289 /
-# CKV_AWS_290 (each half of IAG-LP-005), CKV_AWS_9..15 (one password-policy field each, IAG-MFA-003
-# judges them together), CKV_AWS_53..56 (one public-access-block flag each, IAG-EXT-004 needs all).
+# registered target is not addressed to iacguard. A rule that means only part of a check's
+# findings (checkov's "without constraints" rules each name one kind of action on "*") is scoped by
+# FOREIGN_SCOPES: it covers a finding of that check only when every action the finding is about is
+# of its kind (two such skips together cover a finding of both kinds). Rules deliberately left out
+# because they only partly overlap a check in a way no action list tells apart (a suppression would
+# silence more than it names): cfn_nag W44 and guard IAM_ROLE_ELEVATED_MANAGED_POLICY_RULE (three
+# policies; IAG-LP-008 covers more), guard IAM_NO_INLINE_POLICY_CHECK (inline vs managed, not users
+# vs groups), CKV_AWS_9..15 (one password-policy field each, IAG-MFA-003 judges them together),
+# CKV_AWS_53..56 (one public-access-block flag each, IAG-EXT-004 needs all); and rules with no
+# meaning of ours: cfn_nag F2 ("*" as the action of a trust policy: who may call is what we judge,
+# IAG-EXT-001/002) and W28 (a resource with an explicit name). docs/suppressions.md lists the
+# table (tests/test_suppressions_foreign.py keeps the two equal).
 FOREIGN_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     "cfn_nag": {
         # "*" or "<service>:*" allowed in a role's / policy's / managed policy's statements.
@@ -128,6 +153,12 @@ FOREIGN_RULES: dict[str, dict[str, tuple[str, ...]]] = {
         "CKV_AWS_355": _STAR_RESOURCE, "CKV_AWS_356": _STAR_RESOURCE,
         "CKV_AWS_108": (_LP_READ_ANY,), "CKV_AWS_288": (_LP_READ_ANY,),  # data exfiltration
         "CKV_AWS_110": ("IAG-PE-001",), "CKV_AWS_286": ("IAG-PE-001",),  # privilege escalation
+        # Credentials exposure, permissions management and write access without resource
+        # constraints (107/109/111 on CloudFormation and policy documents, 287/289/290 on Terraform
+        # resources): the part of IAG-LP-005 (and for credentials IAG-LP-007) of that kind.
+        "CKV_AWS_107": _CREDENTIALS, "CKV_AWS_287": _CREDENTIALS,
+        "CKV_AWS_109": (_LP_WRITE_ANY,), "CKV_AWS_289": (_LP_WRITE_ANY,),
+        "CKV_AWS_111": (_LP_WRITE_ANY,), "CKV_AWS_290": (_LP_WRITE_ANY,),
         "CKV_AWS_40": (_USER_POLICY,),  # policies attached only to groups or roles
         "CKV_AWS_60": (_PUBLIC_POLICY,),  # role assumable by any principal
         "CKV_AWS_283": (_PUBLIC_POLICY,),  # policy document allowing any AWS principal
@@ -143,6 +174,29 @@ FOREIGN_RULES: dict[str, dict[str, tuple[str, ...]]] = {
         "CKV_AWS_41": ("IAG-ROOT-002",), "CKV_AWS_45": ("IAG-ROOT-002",), "CKV_AWS_46": ("IAG-ROOT-002",),
     },
 }
+
+# Foreign rules that mean only the findings of a check about one kind of action: {tool: {rule:
+# {check: kind}}}; the rule covers a finding of the check when every action in the finding's
+# evidence is of that kind.
+FOREIGN_SCOPES: dict[str, dict[str, dict[str, str]]] = {
+    "checkov": {
+        "CKV_AWS_107": {_LP_WRITE_ANY: CREDENTIALS_EXPOSURE, _LP_READ_ANY: CREDENTIALS_EXPOSURE},
+        "CKV_AWS_287": {_LP_WRITE_ANY: CREDENTIALS_EXPOSURE, _LP_READ_ANY: CREDENTIALS_EXPOSURE},
+        "CKV_AWS_109": {_LP_WRITE_ANY: PERMISSIONS_MANAGEMENT}, "CKV_AWS_289": {_LP_WRITE_ANY: PERMISSIONS_MANAGEMENT},
+        "CKV_AWS_111": {_LP_WRITE_ANY: WRITE}, "CKV_AWS_290": {_LP_WRITE_ANY: WRITE},
+    },
+}
+
+
+def action_of_kind(action: str, kind: str) -> bool:
+    """Is ``action`` of the kind a scoped foreign rule means?"""
+    if kind == CREDENTIALS_EXPOSURE:
+        return action.lower() in CREDENTIALS_EXPOSURE_ACTIONS
+    from .iam.grants import access_level  # the action catalogue: only when a scoped rule is used
+
+    level = access_level(action)
+    return level == ("Permissions management" if kind == PERMISSIONS_MANAGEMENT else "Write")
+
 
 # The rule table each form reads its ids from (None: iacguard's own ids and families).
 _FORM_TABLE = {"terraform-comment": None, "iacguard": None, "cfn_nag": "cfn_nag", "guard": "guard",
@@ -173,9 +227,17 @@ class Suppression:
     targets: tuple[str, ...] = ()
     problem: str | None = None
     reported: bool = True
+    # (check, kind of action) for the targets this rule means only in part (FOREIGN_SCOPES)
+    scopes: tuple[tuple[str, str], ...] = ()
 
     def covers(self, rule_id: str, family: str) -> bool:
-        return self.problem is None and (rule_id in self.targets or family in self.targets)
+        """Every finding of the check (or family) is covered."""
+        return self.problem is None and (rule_id in self.targets or family in self.targets) and \
+            self.scope_for(rule_id) is None
+
+    def scope_for(self, rule_id: str) -> str | None:
+        """The kind of action this suppression means of ``rule_id``'s findings, when only part."""
+        return next((kind for check_id, kind in self.scopes if check_id == rule_id), None)
 
     @property
     def describe(self) -> str:
@@ -228,7 +290,9 @@ def resource_suppressions(resource: Resource, checks: dict) -> list[Suppression]
             problem = f"{SUPPRESSION_CHECK} reports broken suppressions and cannot itself be suppressed"
         elif not item.reason and item.form not in _REASONLESS_FORMS:
             problem = f"suppression of {item.rule} has no reason"
-        result.append(Suppression(item.rule, item.reason, item.form, item.line, targets, problem))
+        scopes = tuple((check_id, kind) for check_id, kind in
+                       FOREIGN_SCOPES.get(table or "", {}).get(item.rule, {}).items() if check_id in targets)
+        result.append(Suppression(item.rule, item.reason, item.form, item.line, targets, problem, scopes=scopes))
     return result
 
 
@@ -359,8 +423,44 @@ def apply_suppressions(findings: list, resources: Iterable[Any], checks: dict) -
     for finding in findings:
         if finding.rule_id == SUPPRESSION_CHECK:
             continue
-        for suppression in by_resource.get(finding.resource_key, ()):
+        valid = by_resource.get(finding.resource_key, [])
+        for suppression in valid:
             if suppression.covers(finding.rule_id, finding.family):
                 finding.suppressed = True
                 finding.suppression_reason = f"{suppression.describe}: {suppression.stated_reason}"
                 break
+        else:
+            _apply_scoped(finding, valid)
+
+
+def _finding_actions(finding: Any) -> list[str]:
+    """The actions a finding is about, from its evidence (``actions``, or the actions of each
+    escalation method); empty when it names none."""
+    evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
+    actions = evidence.get("actions")
+    if isinstance(actions, list):
+        return [str(a) for a in actions]
+    methods = evidence.get("methods")
+    if isinstance(methods, dict):
+        return [str(a) for m in methods.values() if isinstance(m, dict) for a in m.get("actions") or ()]
+    return []
+
+
+def _apply_scoped(finding: Any, suppressions: Iterable[Suppression]) -> None:
+    """Suppress ``finding`` when the scoped foreign rules on its resource together mean every
+    action it is about (a write skip and a permissions-management skip cover a finding of both);
+    the reason names each foreign rule used."""
+    scoped = [(s, kind) for s in suppressions if s.problem is None and finding.rule_id in s.targets
+              and (kind := s.scope_for(finding.rule_id)) is not None]
+    actions = _finding_actions(finding) if scoped else []
+    if not actions:
+        return
+    used: list[Suppression] = []
+    for action in actions:
+        covering = next((s for s, kind in scoped if action_of_kind(action, kind)), None)
+        if covering is None:
+            return  # an action no foreign rule on the resource means: the finding stays
+        if covering not in used:
+            used.append(covering)
+    finding.suppressed = True
+    finding.suppression_reason = "; ".join(f"{s.describe}: {s.stated_reason}" for s in used)

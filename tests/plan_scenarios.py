@@ -15,15 +15,18 @@ LAMBDA_TRUST = policy({"Action": "sts:AssumeRole", "Effect": "Allow",
                        "Principal": {"Service": "lambda.amazonaws.com"}})
 ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 READ_ONLY_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+CHANGE_PASSWORD_ARN = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 
 
 def no_policy_resources(prefix: str = "app", module: str = "", *, blocked: bool = True,
-                        instance_key: str = "") -> list[Res]:
+                        instance_key: str = "", user_policy: bool = False) -> list[Res]:
     """One of each kind, none with a policy written in the configuration. ``blocked``: the
     bucket's public access block refuses public policies (a public site turns it off).
     ``instance_key``: ``count.index`` or ``each.key`` when the blocks have several instances (a
     reference to a sibling instance, ``aws_s3_bucket.assets[count.index].id``, then lists the
-    resource and the key, not the attribute)."""
+    resource and the key, not the attribute). ``user_policy``: the user (in no group) also gets
+    AWS's IAMUserChangePassword attached, a policy that makes it something to judge (IAG-GR-002
+    reports only users that hold policies) and grants nothing risky."""
     def m(res: Res) -> Res:
         res.module = module
         return res
@@ -52,12 +55,15 @@ def no_policy_resources(prefix: str = "app", module: str = "", *, blocked: bool 
         Res("aws_secretsmanager_secret", "db", {"name": named(f"{prefix}/db")}),
         Res("aws_iam_group", "readers", {"name": named(f"{prefix}-readers")}),
         Res("aws_iam_user", "deploy", {"name": named(f"{prefix}-deploy")}),
-    )]
+    ) + ((Res("aws_iam_user_policy_attachment", "deploy", {
+        "user": ref(f"aws_iam_user.deploy[{instance_key}].name" if instance_key else "aws_iam_user.deploy.name"),
+        "policy_arn": const(CHANGE_PASSWORD_ARN)}),) if user_policy else ())]
 
 
-def no_policies(provider: str = "v5", format_version: str = "1.2", *, blocked: bool = True) -> PlanBuilder:
+def no_policies(provider: str = "v5", format_version: str = "1.2", *, blocked: bool = True,
+                user_policy: bool = False) -> PlanBuilder:
     plan = PlanBuilder(provider, format_version)
-    plan.add(*no_policy_resources(blocked=blocked))
+    plan.add(*no_policy_resources(blocked=blocked, user_policy=user_policy))
     plan.add(data("aws_caller_identity", "current"))
     plan.checks.append("assets_versioned")  # a check block: format 1.2 lists its status
     return plan
@@ -101,15 +107,15 @@ def with_public_bucket_jsonencode(provider: str = "v5", format_version: str = "1
                                    "Principal": "*", "Resource": "arn:aws:s3:::app-assets-111122223333/*"}))}))
 
 
-def large_no_policies(copies: int, provider: str = "v5") -> PlanBuilder:
+def large_no_policies(copies: int, provider: str = "v5", *, user_policy: bool = False) -> PlanBuilder:
     """``copies`` instances of every no-policy resource, half through for_each in a child
     module and half through count at the root."""
     plan = PlanBuilder(provider, "1.2")
     half = copies // 2
-    for res in no_policy_resources(instance_key="count.index"):
+    for res in no_policy_resources(instance_key="count.index", user_policy=user_policy):
         res.keys = list(range(half))
         plan.add(res)
-    for res in no_policy_resources(module="module.tenants", instance_key="each.key"):
+    for res in no_policy_resources(module="module.tenants", instance_key="each.key", user_policy=user_policy):
         res.keys = [f"tenant-{i:05d}" for i in range(copies - half)]
         plan.add(res)
     plan.add(data("aws_caller_identity", "current"))

@@ -80,7 +80,8 @@ def test_text_format_groups_by_file():
     out = proc.stdout
     assert out.index("cloudformation/admin_and_public.yaml") < out.index("terraform/app/iam.tf")
     assert "CRITICAL IAG-LP-001 aws_iam_role_policy_attachment.app_admin" in out
-    assert "FAILED: 16 blocking at fail-on high" in out
+    # without a zone of trust the plan's trust of another account is a low "unknown" finding
+    assert "FAILED: 15 blocking at fail-on high" in out
 
 
 @pytest.mark.parametrize("fail_on,code", [("critical", 1), ("none", 0), ("low", 1)])

@@ -24,7 +24,9 @@ def findings(tmp_path: Path, files: dict[str, str], settings: Settings | None = 
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
-    result = scan([str(tmp_path)], settings or Settings(), root=tmp_path)
+    # by default a zone of trust is configured (the deploying account): an account outside it is
+    # then a high finding; without settings it is a low "unknown" one (tests/test_zone_unconfigured.py)
+    result = scan([str(tmp_path)], settings or Settings(deploy_accounts=[ME]), root=tmp_path)
     assert not result.errors, result.errors
     return sorted((f.resource, f.line, f.severity) for f in result.findings if f.rule_id == "IAG-EXT-009")
 

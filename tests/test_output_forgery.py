@@ -57,8 +57,14 @@ def assert_inert(text: str, own_annotations: bool = False) -> None:
             assert "%0A" not in line and "%0D" not in line, line  # one annotation, one line
 
 
+# A zone of trust: the key policy's other account is then outside it, a high finding (without
+# one it is a low "unknown" finding) and the blocking outputs (junit failures, GitHub errors)
+# are the ones held to being inert
+ZONE = ("--deploy-account", "111122223333")
+
+
 def scan(tree: Path, *args: str, env: dict | None = None):
-    proc = run_cli("scan", str(tree), *args, env=env)
+    proc = run_cli("scan", str(tree), *ZONE, *args, env=env)
     assert proc.returncode == 2, proc.stderr  # 3 high findings and the broken template
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
     return proc

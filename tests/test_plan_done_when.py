@@ -57,11 +57,12 @@ def errors(report: dict) -> list[tuple]:
 
 @pytest.mark.parametrize("provider, format_version", FORMAT_CASES)
 def test_plan_without_policies_exits_0_in_every_format_version(tmp_path, provider, format_version):
-    path = written(tmp_path, "plan", scenarios.no_policies(provider, format_version))
+    path = written(tmp_path, "plan", scenarios.no_policies(provider, format_version, user_policy=True))
     report, code = scan(path)
     assert errors(report) == []
     assert blocking(report) == []
-    # every resource was loaded and judged: the user (in no group) is reported, at low severity
+    # every resource was loaded and judged: the user (in no group, holding only a harmless
+    # managed policy: IAG-GR-002 passes over users without policies) is reported, at low severity
     assert ("IAG-GR-002", "aws_iam_user.deploy", "plan.json", object_line(path, "aws_iam_user.deploy")) \
         in triples(report)
     assert report["summary"]["resources"] >= 10
@@ -72,15 +73,15 @@ def test_plan_of_thousands_of_instances_without_policies_exits_0(tmp_path):
     """2,000+ instances through count at the root and for_each in a child module. The claim is
     about size, not speed: no time limit, so a loaded machine cannot make it fail."""
     copies = 230
-    path = written(tmp_path, "large", scenarios.large_no_policies(copies))
+    path = written(tmp_path, "large", scenarios.large_no_policies(copies, user_policy=True))
     report, code = scan(path, "--max-seconds-per-file", "0")
     assert errors(report) == []
     assert blocking(report) == []
     users = {f["resource"] for f in report["findings"] if f["rule_id"] == "IAG-GR-002"}
     assert users == ({f"aws_iam_user.deploy[{i}]" for i in range(copies // 2)}
                      | {f'module.tenants.aws_iam_user.deploy["tenant-{i:05d}"]' for i in range(copies - copies // 2)})
-    # every instance, the caller identity and the provider configuration
-    assert report["summary"]["resources"] == copies * 9 + 2
+    # every instance (each user's policy attachment too), the caller identity and the provider configuration
+    assert report["summary"]["resources"] == copies * 10 + 2
     assert code == 0
 
 

@@ -84,6 +84,10 @@ def test_odd_keys_and_shapes_load_without_errors():
     assert triples(report) == {
         ("IAG-LP-001", "aws_iam_role_policy.admin", path.name, line_of(path, '"address": "aws_iam_role_policy.admin"')),
         ("IAG-GR-002", user, path.name, line_of(path, '"address": "aws_iam_user.team[')),
+        # the user's policy, what makes it a user to judge, is written on the line that closes the
+        # user (its "{" on that same line)
+        ("IAG-GR-001", "aws_iam_user_policy_attachment.team", path.name,
+         line_of(path, '"address": "aws_iam_user_policy_attachment.team"') + 1),
         ("IAG-EXT-002", nested, path.name, line_of(path, f'"address": "{nested}"'.replace('"x"', '\\"x\\"'))),
         ("IAG-EXT-007", nested, path.name, line_of(path, f'"address": "{nested}"'.replace('"x"', '\\"x\\"'))),
         # a deferred change will be applied in a later round: judged like a planned one
@@ -96,7 +100,7 @@ def test_odd_keys_and_shapes_load_without_errors():
          "aws_iam_policy.many[*] is deferred to a later plan (instance_count_unknown) and none of its values "
          "are known yet: it is judged when it is planned")]
     # the deposed object and the drifted copy are no second resource; failed checks are not ours
-    assert report["summary"]["resources"] == 7
+    assert report["summary"]["resources"] == 8
     assert proc.returncode == 2
 
 
@@ -184,14 +188,19 @@ def test_named_non_plans_do_not_stop_the_other_files(tmp_path):
 def test_walked_terraform_outputs_are_not_ours(tmp_path):
     """A binary plan, the text and the JSON lines of terraform plan beside the .tf files are
     normal in a checkout; a directory scan leaves them out without an error."""
-    (tmp_path / "main.tf").write_text('resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n')
+    # a user with a policy of its own and no group: a finding that shows the .tf was scanned
+    (tmp_path / "main.tf").write_text('resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n'
+                                      'resource "aws_iam_user_policy_attachment" "ci" {\n'
+                                      '  user       = aws_iam_user.ci.name\n'
+                                      '  policy_arn = "arn:aws:iam::aws:policy/IAMUserChangePassword"\n}\n')
     binary_plan(tmp_path / "tfplan")
     binary_plan(tmp_path / "plan.tfplan")
     for name in ("plan_output.txt", "plan_ui.json", "show_state.txt"):
         shutil.copy(NOT_PLANS / name, tmp_path)
     report, proc = scan_json(".", cwd=tmp_path)
     assert errors(report) == []
-    assert triples(report) == {("IAG-GR-002", "aws_iam_user.ci", "main.tf", 1)}
+    assert triples(report) == {("IAG-GR-002", "aws_iam_user.ci", "main.tf", 1),
+                               ("IAG-GR-001", "aws_iam_user_policy_attachment.ci", "main.tf", 4)}
     assert proc.returncode == 0
 
 
@@ -214,11 +223,13 @@ SECRETS = ("Xq7-ext-secret-42",   # root variable declared sensitive, in a trust
 
 def test_sensitive_values_are_judged_and_never_printed():
     path = FORMATS / "sensitive.plan.json"
-    report, proc = scan_json(path.name, cwd=FORMATS)
+    # a zone of trust is configured: the partner account is outside it, a blocking finding
+    report, proc = scan_json(path.name, "--deploy-account", "111122223333", cwd=FORMATS)
     assert errors(report) == []
     found = {(f["rule_id"], f["resource"]): f for f in report["findings"]}
     assert set(found) == {("IAG-EXT-002", "aws_iam_role.partner"), ("IAG-EXT-002", "module.vendor.aws_iam_role.this"),
-                          ("IAG-GR-002", "aws_iam_user.ops")}
+                          ("IAG-GR-002", "aws_iam_user.ops"), ("IAG-GR-001", "aws_iam_user_policy_attachment.ops")}
+    assert found[("IAG-EXT-002", "aws_iam_role.partner")]["severity"] == "high"
     masked_statement = {"Effect": "Allow", "Action": "sts:AssumeRole",
                         "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                         "Condition": {"StringEquals": {"sts:ExternalId": "(sensitive)"}}}
@@ -234,7 +245,10 @@ def test_sensitive_values_are_judged_and_never_printed():
 
 @pytest.mark.parametrize("report_format", ["text", "json", "sarif", "junit", "github", "html"])
 def test_no_report_prints_a_sensitive_value(report_format):
-    proc = run_cli("scan", "sensitive.plan.json", "--format", report_format, cwd=FORMATS)
+    # with a zone of trust the partner account blocks: blocking output (junit failures, GitHub
+    # errors) is held to the same masking
+    proc = run_cli("scan", "sensitive.plan.json", "--deploy-account", "111122223333", "--format", report_format,
+                   cwd=FORMATS)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "(sensitive)" in proc.stdout

@@ -192,7 +192,7 @@ def test_mapped_foreign_rules_suppress_our_findings(tmp_path):
 CHECKOV_TF = """\
 resource "aws_iam_policy" "admin" {
   #checkov:skip=CKV_AWS_62:break-glass policy (SEC-42)
-  #checkov:skip=CKV_AWS_290
+  #checkov:skip=CKV_AWS_117
   policy = jsonencode({
     Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
   })
@@ -248,3 +248,137 @@ def test_sam_function_suppressions_reported_once_and_applied_to_generated_resour
         # The valid one covers the role the transform generated from the function.
         ("IAG-LP-001", "AdminRole", 3, True, "Metadata iacguard IAG-LP-001: break-glass automation (SEC-7)"),
     ]
+
+
+# ---------------------------------------------------------------- checkov's "without constraints" rules
+
+def test_the_table_is_documented():
+    """docs/suppressions.md lists exactly FOREIGN_RULES and FOREIGN_SCOPES."""
+    from iacguard.suppress import FOREIGN_SCOPES
+
+    kinds = {"Permissions management actions": "permissions-management", "Write actions": "write",
+             "credentials-exposure actions": "credentials-exposure"}
+    documented = set()
+    text = (Path(__file__).parent.parent / "docs" / "suppressions.md").read_text()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or cells[0] not in FOREIGN_RULES:
+            continue
+        tool, rule, _, checks, only = cells
+        scopes = tuple(sorted((check, kinds[kind]) for check, kind in
+                              (part.split(": ", 1) for part in only.split("; ") if part)))
+        documented.add((tool, rule, tuple(checks.split(", ")), scopes))
+    table = {(tool, rule, targets, tuple(sorted(FOREIGN_SCOPES.get(tool, {}).get(rule, {}).items())))
+             for tool, rules in FOREIGN_RULES.items() for rule, targets in rules.items()}
+    assert documented == table
+
+
+def test_scoped_checkov_rules_parse_with_their_kind():
+    [skip] = resource_suppressions(_tf("#checkov:skip=CKV_AWS_290:writes to run-time buckets"), load_checks())
+    assert skip.targets == ("IAG-LP-005",) and skip.scopes == (("IAG-LP-005", "write"),)
+    assert not skip.covers("IAG-LP-005", "least-privilege")  # only findings of write actions
+    [creds] = resource_suppressions(_cfn({"checkov": {"skip": [{"id": "CKV_AWS_107", "comment": "ci"}]}}),
+                                    load_checks())
+    assert creds.scopes == (("IAG-LP-005", "credentials-exposure"), ("IAG-LP-007", "credentials-exposure"))
+
+
+SCOPED = """\
+Resources:
+  Mixed:
+    Type: AWS::IAM::ManagedPolicy
+    Metadata:
+      checkov:
+        skip:
+          - id: CKV_AWS_111
+            comment: uploads land in buckets created at run time
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: [s3:PutObject, iam:CreatePolicyVersion]
+            Resource: "*"
+  Both:
+    Type: AWS::IAM::ManagedPolicy
+    Metadata:
+      checkov:
+        skip:
+          - id: CKV_AWS_111
+            comment: uploads land in buckets created at run time
+          - id: CKV_AWS_109
+            comment: policy versions of the deploy pipeline (SEC-12)
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: [s3:PutObject, iam:CreatePolicyVersion]
+            Resource: "*"
+  Keys:
+    Type: AWS::IAM::ManagedPolicy
+    Metadata:
+      checkov:
+        skip:
+          - id: CKV_AWS_107
+            comment: the rotation job creates keys (SEC-3)
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: iam:CreateAccessKey
+            Resource: "*"
+  KeysAndWrites:
+    Type: AWS::IAM::ManagedPolicy
+    Metadata:
+      checkov:
+        skip:
+          - id: CKV_AWS_107
+            comment: the rotation job creates keys (SEC-3)
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: [iam:CreateAccessKey, s3:PutObject]
+            Resource: "*"
+"""
+
+
+def test_scoped_checkov_rules_suppress_only_findings_of_their_kind(tmp_path):
+    _write(tmp_path, {"stack.yaml": SCOPED})
+    found = [f for f in _findings(tmp_path) if f[0] == "IAG-LP-005"]
+    assert found == [
+        ("IAG-LP-005", "Both", 27, True,
+         "Metadata checkov CKV_AWS_109: policy versions of the deploy pipeline (SEC-12); "
+         "Metadata checkov CKV_AWS_111: uploads land in buckets created at run time"),
+        ("IAG-LP-005", "Keys", 40, True, "Metadata checkov CKV_AWS_107: the rotation job creates keys (SEC-3)"),
+        # s3:PutObject is no credentials exposure: the finding stays
+        ("IAG-LP-005", "KeysAndWrites", 53, False, ""),
+        # iam:CreatePolicyVersion is permissions management, which the write skip does not name
+        ("IAG-LP-005", "Mixed", 12, False, ""),
+    ]
+
+
+def test_checkov_write_skip_comment_in_terraform(tmp_path):
+    _write(tmp_path, {"main.tf": """\
+        resource "aws_iam_policy" "uploads" {
+          #checkov:skip=CKV_AWS_290:uploads land in buckets created at run time
+          policy = jsonencode({
+            Statement = [{ Effect = "Allow", Action = "s3:PutObject", Resource = "*" }]
+          })
+        }
+
+        resource "aws_iam_role" "deploy" {
+          #checkov:skip=CKV_AWS_286:the pipeline role rewrites its own policy versions (SEC-12)
+          name               = "deploy"
+          assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+                                                           Principal = { Service = "codebuild.amazonaws.com" } }] })
+        }
+
+        resource "aws_iam_role_policy" "deploy" {
+          role   = aws_iam_role.deploy.id
+          policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "iam:CreatePolicyVersion", Resource = "*" }] })
+        }
+        """})
+    found = {(f[0], f[1]): f for f in _findings(tmp_path)}
+    assert found[("IAG-LP-005", "aws_iam_policy.uploads")][3:] == (
+        True, "comment checkov:skip CKV_AWS_290: uploads land in buckets created at run time")
+    assert found[("IAG-PE-001", "aws_iam_role.deploy")][3:] == (
+        True, "comment checkov:skip CKV_AWS_286: the pipeline role rewrites its own policy versions (SEC-12)")

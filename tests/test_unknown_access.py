@@ -10,6 +10,9 @@ from helpers import ROOT, scan_json
 
 CFN = ROOT / "tests" / "fixtures" / "unknown_access" / "cfn"
 TF = ROOT / "tests" / "fixtures" / "unknown_access" / "tf"
+# A zone of trust: without one, a literal other account is a low "unknown" finding
+# (tests/test_zone_unconfigured.py); these tests are about values not known before deploy.
+ZONE = ("--deploy-account", "111122223333")
 
 
 def _unresolved(report: dict) -> list[tuple]:
@@ -17,7 +20,7 @@ def _unresolved(report: dict) -> list[tuple]:
 
 
 def test_cloudformation_unknown_principal_and_condition_are_unresolved():
-    report, proc = scan_json(str(CFN), "--fail-on", "none")
+    report, proc = scan_json(str(CFN), "--fail-on", "none", *ZONE)
     assert proc.returncode == 2
     assert _unresolved(report) == [
         ("template.yaml", 20, "QueuePolicy: statement 1 of the resource policy lets in callers not known before "
@@ -43,7 +46,7 @@ def test_cloudformation_unknown_principal_and_condition_are_unresolved():
 
 
 def test_cloudformation_parameters_given_are_judged_on_their_value():
-    report, proc = scan_json(str(CFN), "--fail-on", "none", "--parameter", "TrustedAccount=444455556666",
+    report, proc = scan_json(str(CFN), "--fail-on", "none", *ZONE, "--parameter", "TrustedAccount=444455556666",
                              "--parameter", "OrgId=o-abcdefghij")
     # a dynamic reference has no value before deploy whatever is passed
     assert [(line, message.split(":")[0]) for _, line, message in _unresolved(report)] == [(44, "SsmTrustRole")]
@@ -80,7 +83,7 @@ def test_terraform_variable_without_value_is_unresolved():
 
 
 def test_terraform_variable_given_is_judged_on_its_value():
-    report, proc = scan_json(str(TF), "--fail-on", "none", "--var", "partner_account=444455556666",
+    report, proc = scan_json(str(TF), "--fail-on", "none", *ZONE, "--var", "partner_account=444455556666",
                              "--var", "endpoint=vpce-0a1b2c3d")
     assert report["errors"] == []
     found = {(f["rule_id"], f["resource"], f["line"], f["severity"]) for f in report["findings"]}

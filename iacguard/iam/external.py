@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, TypeGuard
 
 from .. import catalogue
+from ..fixtext import CLOUDFORMATION, DEPLOYING_ACCOUNT, FixText
 from ..values import Ref, Unknown
 from .actions import action_info, expand_actions
 from .conditions import Condition, arn_match
@@ -121,25 +122,44 @@ class Zone:
     deploy_accounts: frozenset[str] = frozenset()
     trusted_accounts: frozenset[str] = frozenset()
     organization_id: str | None = None
+    # The settings name the zone (deploy_accounts, trusted_accounts or organization_id). Without
+    # them only the deploying account is known, and another account may as well be the user's
+    # own as a stranger's: checks report it as unknown, not as a grant outside the zone.
+    configured: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings | None, extra_deploy_accounts: Iterable[str] = ()) -> "Zone":
-        deploy = set(getattr(settings, "deploy_accounts", None) or ()) | set(extra_deploy_accounts)
-        return cls(frozenset(deploy), frozenset(getattr(settings, "trusted_accounts", None) or ()),
-                   getattr(settings, "organization_id", None))
+        named = set(getattr(settings, "deploy_accounts", None) or ())
+        trusted = frozenset(getattr(settings, "trusted_accounts", None) or ())
+        organization = getattr(settings, "organization_id", None)
+        return cls(frozenset(named | set(extra_deploy_accounts)), trusted, organization,
+                   configured=bool(named or trusted or organization))
 
     @property
     def accounts(self) -> frozenset[str]:
         return self.deploy_accounts | self.trusted_accounts
 
-    def closing_condition(self) -> str:
-        """The condition that would keep a public grant inside this zone."""
+    def unknown_account(self, party: "Party") -> bool:
+        """A literal account id other than the deploying account, when no zone is configured:
+        whose it is cannot be known (the user's other account, a partner, a stranger)."""
+        return not self.configured and party.status == OUTSIDE and party.account is not None
+
+    @staticmethod
+    def configure_hint(party: "Party") -> str:
+        """What a finding about an :meth:`unknown_account` says about it."""
+        return (f"unknown: {party.account} may be your own account, a partner's or a stranger's, and no zone "
+                "of trust is configured (configure `trusted_accounts` for partners, `deploy_accounts` for your "
+                "own accounts, in .iacguard.yaml)")
+
+    def closing_condition(self, fix: FixText | None = None) -> str:
+        """The condition that would keep a public grant inside this zone, in the language of
+        ``fix`` (CloudFormation YAML by default)."""
+        fix = fix or FixText(CLOUDFORMATION)
         if self.organization_id:
-            return f'"StringEquals": {{"aws:PrincipalOrgID": "{self.organization_id}"}}'
+            return fix.condition("StringEquals", "aws:PrincipalOrgID", self.organization_id)
         if self.accounts:
-            listed = ", ".join(f'"{a}"' for a in sorted(self.accounts))
-            return f'"StringEquals": {{"aws:PrincipalAccount": [{listed}]}}'
-        return '"StringEquals": {"aws:PrincipalAccount": "${AWS::AccountId}"} (the deploying account)'
+            return fix.condition("StringEquals", "aws:PrincipalAccount", sorted(self.accounts))
+        return fix.condition("StringEquals", "aws:PrincipalAccount", DEPLOYING_ACCOUNT) + " (the deploying account)"
 
 
 @dataclass(frozen=True)
@@ -539,6 +559,15 @@ class Exposure:
     # for an unknown party: (element, value) of each value of the statement not known before
     # deploy that decides who gets in; empty when the party is unknown for another reason
     unknowns: list[tuple[str, Unknown]] = field(default_factory=list)
+    # what ``closing`` was made from, to say it again in another language (``closing_in``)
+    via_not_principal: bool = False
+    zone: Zone | None = None
+
+    def closing_in(self, fix: FixText) -> str:
+        """``closing`` in the language of ``fix`` (the file the finding is about)."""
+        if self.zone is None:
+            return self.closing
+        return _closing_hint(self.party, self.via_not_principal, self.zone, self.ignored_conditions, fix)
 
     @property
     def public(self) -> bool:
@@ -558,9 +587,10 @@ class Exposure:
         return text
 
 
-def _closing_hint(party: Party, via_not_principal: bool, zone: Zone, ignored: list[str]) -> str:
+def _closing_hint(party: Party, via_not_principal: bool, zone: Zone, ignored: list[str],
+                  fix: FixText | None = None) -> str:
     if party.status == ANYONE:
-        hint = f"a condition {zone.closing_condition()}"
+        hint = f"adding {zone.closing_condition(fix)}"
         if via_not_principal:
             hint = "an Allow with a named Principal instead of NotPrincipal, or " + hint
         return hint
@@ -568,8 +598,8 @@ def _closing_hint(party: Party, via_not_principal: bool, zone: Zone, ignored: li
         return ("a resolvable value (pass the parameter/variable) inside deploy_accounts, trusted_accounts "
                 "or organization_id")
     if party.org:
-        return (f"organization_id: {party.org} in the settings if it is yours, or a condition "
-                f"{zone.closing_condition()}")
+        return (f"organization_id: {party.org} in the settings if it is yours, or adding "
+                f"{zone.closing_condition(fix)}")
     return (f"removing {party.label} from the policy, or listing {party.account or 'it'} in trusted_accounts "
             "(partner) or deploy_accounts (yours)")
 
@@ -619,7 +649,8 @@ def statement_exposures(statement: Statement, zone: Zone, service: str,
             seen.add(party)
             found.append(Exposure(statement, party, remaining, written, resources, ignored,
                                   _closing_hint(party, via_not_principal, zone, ignored), denied,
-                                  deploy_time_unknowns(statement, zone) if party.status == UNKNOWN else []))
+                                  deploy_time_unknowns(statement, zone) if party.status == UNKNOWN else [],
+                                  via_not_principal, zone))
     return found
 
 

@@ -452,7 +452,9 @@ def _fix_text(finding: Finding, result: ScanResult) -> str:
     from ..report.ci_common import first_sentence
 
     meta = (getattr(result, "checks", None) or {}).get(finding.rule_id)
-    return first_sentence(meta.fix, 400) if meta is not None else "see `iacguard explain " + finding.rule_id + "`"
+    # a hook judges CloudFormation: its fix as CloudFormation writes it
+    return first_sentence(meta.fix_in("cloudformation"), 400) if meta is not None else \
+        "see `iacguard explain " + finding.rule_id + "`"
 
 
 def _control_tower_entry(finding: Finding, result: ScanResult) -> str:

@@ -154,10 +154,18 @@ def summary_markdown(result: ScanResult, settings: Settings, limit: int = SUMMAR
         metas = getattr(result, "checks", None) or {}
         for rule_id, title in fixes[:30]:
             meta = metas.get(rule_id)
-            fix = first_sentence(meta.fix) if meta is not None else ""
+            # in the language of the rule's blocking findings, when they share one
+            languages = {_language(f) for f in blocking if f.rule_id == rule_id}
+            fix = "" if meta is None else first_sentence(meta.fix_in(languages.pop()) if len(languages) == 1
+                                                         else meta.fix)
             text += f"- **{_cell(rule_id)}** {_doc_cell(title)}: {_doc_cell(fix)}\n"
         text += "\n</details>"
     return text + _diagrams(result, settings, findings, limit - len(text.encode("utf-8"))) + "\n"
+
+
+def _language(finding: Any) -> str:
+    """terraform or cloudformation, by the finding's resource type (aws_... / AWS::...)."""
+    return "cloudformation" if "::" in str(finding.resource_type) else "terraform"
 
 
 MAX_DIAGRAMS = 10

@@ -7,7 +7,7 @@ resource "aws_iam_policy" "break_glass" {
 
 resource "aws_iam_policy" "reports" {
   # Not a suppression: iacguard:ignore only counts at the start of a comment.
-  #checkov:skip=CKV_AWS_290
+  #checkov:skip=CKV_AWS_117
   policy = jsonencode({
     Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::reports/*" }]
   })
