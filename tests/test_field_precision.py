@@ -67,7 +67,30 @@ def test_matching_by_fingerprint_then_fallback_and_counts():
     assert sorted(e["fingerprint"] for e in result["gone"]) == ["f4", "f5"]
     # o/c has no findings list (missing mirror) and o/d was not scanned: neither is "gone"
     assert [e["fingerprint"] for e in result["not_scanned"]] == ["h1"]
-    assert [(e["fingerprint"], severity) for e, severity, _ in result["changed"]] == [("f3", "medium")]
+    assert [(e["fingerprint"], severity, again) for e, severity, _, again in result["changed"]] == [
+        ("f3", "medium", None)]
+
+
+def test_a_rejudgement_at_the_new_severity_counts_instead():
+    rejudged = dict(JUDGED[2], at_severity={"medium": {"verdict": "tp", "reason": "right at medium"},
+                                            "low": {"verdict": "fp", "reason": "too low"}})
+    result = precision.evaluate(RUN, [rejudged])
+    other = result["buckets"]["non-blocking"]
+    assert (other["tp"], other["debatable"], other["fp"]) == (1, 0, 0)
+    (entry, severity, blocking, again), = result["changed"]
+    assert (severity, blocking, again["verdict"]) == ("medium", False, "tp")
+    assert "judged debatable, re-judged tp" in precision.report(result)
+    # at its judged severity the original verdict holds, whatever the re-judgements say
+    same = dict(JUDGED[0], at_severity={"high": {"verdict": "fp", "reason": "x"}})
+    assert precision.evaluate(RUN, [same])["buckets"]["blocking"]["tp"] == 1
+
+
+def test_a_rejudgement_without_a_verdict_or_reason_is_refused(tmp_path):
+    judged_file = tmp_path / "judged.jsonl"
+    for again in ({"verdict": "tp"}, {"verdict": "maybe", "reason": "r"}):
+        judged_file.write_text(json.dumps(dict(JUDGED[0], at_severity={"low": again})) + "\n")
+        with pytest.raises(SystemExit):
+            precision.load_judged(judged_file)
 
 
 def test_one_finding_matches_one_judgement():
@@ -97,7 +120,7 @@ def test_report_and_cli_text(tmp_path, capsys):
     assert "blocking: 2 judged: 1 tp, 0 debatable, 1 fp; precision (tp / judged) 50%" in out
     assert "LOST [tp] o/a main.tf role.d IAG-LP-005" in out
     assert "gone [fp] o/a main.tf role.e" in out
-    assert "severity changed high -> medium" in out
+    assert "severity changed high -> medium, judged debatable, not re-judged" in out
 
 
 def test_a_bad_verdict_is_refused(tmp_path):

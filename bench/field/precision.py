@@ -18,6 +18,10 @@ fp, precision = tp / judged, how many are not judged, and how many were matched 
 Judged findings whose repository is in the run but that the run no longer reports are listed as
 "gone": each one is either fixed (an fp or a debatable that should go) or lost (a tp: recall!).
 A judged finding whose severity changed is listed too: its verdict was given at the old severity.
+A judgement may carry re-judgements at other severities, ``"at_severity": {"low": {"verdict":
+"tp", "reason": "...", "judged_on": "..."}}``: a finding reported at one of those severities counts
+with that verdict (and is listed as re-judged); at any other new severity it counts with the
+original verdict and is listed as "not re-judged".
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ def load_judged(path: Path) -> list[dict]:
         entry = json.loads(line)
         if entry.get("verdict") not in VERDICTS:
             raise SystemExit(f"{path}:{number}: verdict must be one of {', '.join(VERDICTS)}")
+        for severity, again in (entry.get("at_severity") or {}).items():
+            if not isinstance(again, dict) or again.get("verdict") not in VERDICTS or not again.get("reason"):
+                raise SystemExit(f"{path}:{number}: at_severity {severity} needs a verdict and a reason")
         for key in ("repo", "file", "resource", "rule_id", "fingerprint"):
             if key not in entry:
                 raise SystemExit(f"{path}:{number}: no {key}")
@@ -96,10 +103,12 @@ def evaluate(run: dict, judged: list[dict]) -> dict:
         found, how = match[number]
         _, finding, blocking = findings[found]
         bucket = buckets["blocking" if blocking else "non-blocking"]
-        bucket[entry["verdict"]] += 1
+        severity = finding.get("severity")
+        rejudged = (entry.get("at_severity") or {}).get(severity) if severity != entry.get("severity") else None
+        bucket[rejudged["verdict"] if rejudged else entry["verdict"]] += 1
         bucket[f"matched by {how}"] += 1
-        if finding.get("severity") != entry.get("severity"):
-            changed.append((entry, finding.get("severity"), blocking))
+        if severity != entry.get("severity"):
+            changed.append((entry, severity, blocking, rejudged))
     judged_repos = {entry["repo"] for entry in judged}
     for index, (repo, _, blocking) in enumerate(findings):
         if index not in taken:
@@ -125,9 +134,10 @@ def report(result: dict) -> str:
                      f"({bucket['unjudged in judged repos']} of them in judged repositories); "
                      f"matched by fingerprint {bucket['matched by fingerprint']}, "
                      f"by repo+file+resource+rule {bucket['matched by fallback']}")
-    for entry, severity, blocking in result["changed"]:
+    for entry, severity, blocking, rejudged in result["changed"]:
+        again = f"re-judged {rejudged['verdict']}" if rejudged else "not re-judged"
         lines.append(f"severity changed {entry['severity']} -> {severity}"
-                     f"{' (blocking)' if blocking else ''}, judged {entry['verdict']}: "
+                     f"{' (blocking)' if blocking else ''}, judged {entry['verdict']}, {again}: "
                      f"{entry['repo']} {entry['file']} {entry['resource']} {entry['rule_id']}")
     lines.append(f"gone: {len(result['gone'])} judged findings not reported by the run "
                  f"(fixed if fp/debatable, LOST if tp)")
