@@ -336,3 +336,42 @@ def test_a_service_linked_statement_is_never_behind_a_deploy_time_grant(tmp_path
     eff = _eff(tmp_path, _allow("iam:PassRole", SLR), _allow("iam:PassRole", SUB_ROLE))
     grant, _ = eff.grant_somewhere("iam:PassRole")
     assert [s.index for s in grant.allow_statements] == [0, 1]
+
+
+REPORT_GROUP = "arn:aws:codebuild:us-east-1:111122223333:report-group/app*"
+STACK_REPORT_GROUP = {"Fn::Sub": "arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}:"
+                                 "report-group/${AWS::StackName}*"}
+
+
+@pytest.mark.parametrize("resource, expected", [
+    # a pattern of another resource type of the same service names no project
+    (REPORT_GROUP, (False, False, "*")),
+    (STACK_REPORT_GROUP, NONE_OF_IT),
+    ("arn:aws:codebuild:us-east-1:111122223333:project/app", (True, False,
+                                                              "arn:aws:codebuild:us-east-1:111122223333:project/app")),
+    ({"Fn::Sub": "arn:aws:codebuild:${AWS::Region}:${AWS::AccountId}:project/${AWS::StackName}"},
+     (True, False, "arn:aws:codebuild:${AWS::Region}:${AWS::AccountId}:project/${AWS::StackName}")),
+    # a wildcard in the resource-type part may be a project
+    ("arn:aws:codebuild:us-east-1:111122223333:*", (True, False, "arn:aws:codebuild:us-east-1:111122223333:*")),
+    ("arn:aws:codebuild:us-east-1:111122223333:report-group/*", (False, False, "*")),
+])
+def test_a_pattern_counts_only_if_it_may_name_a_resource_type_of_the_action(tmp_path, resource, expected):
+    eff = _eff(tmp_path, _allow("codebuild:*", resource))
+    assert _answer(eff, "codebuild:UpdateProject") == expected
+
+
+def test_resource_arn_globs_come_from_the_catalogue():
+    from iacguard.iam.actions import resource_arn_globs
+
+    assert resource_arn_globs("codebuild:UpdateProject") == ("arn:*:codebuild:*:*:project/*",)
+    assert "arn:*:iam::*:role/*" in resource_arn_globs("iam:PassRole")
+    assert resource_arn_globs("sts:GetCallerIdentity") is None  # takes only "*"
+    assert resource_arn_globs("nosuch:Action") is None
+
+
+def test_codebuild_star_on_report_groups_is_no_escalation_end_to_end():
+    from helpers import ROOT, scan_json
+
+    report, _ = scan_json(str(ROOT / "tests" / "fixtures" / "calibration" / "codebuild_report_groups.yaml"))
+    assert sorted((f["rule_id"], f["resource"], f["line"], f["severity"]) for f in report["findings"]) == [
+        ("IAG-LP-002", "CodeBuildRole", 16, "medium"), ("IAG-LP-002", "CodeBuildRole", 22, "medium")]

@@ -164,21 +164,23 @@ def _resource_type_arns(service: str) -> dict[str, str]:
             if isinstance(entry, dict)}
 
 
-def resource_services(action: str) -> frozenset[str] | None:
-    """The services whose ARNs can name a resource of ``action`` (``ssm:SendCommand``: ssm, ec2,
-    s3; ``sts:AssumeRole``: iam). None when the catalogue does not say (unknown action, an action
-    that takes only ``*``, a type without an ARN format)."""
+@functools.lru_cache(maxsize=4096)
+def resource_arn_globs(action: str) -> tuple[str, ...] | None:
+    """The ARN formats of the resource types ``action`` acts on, as IAM wildcard patterns (each
+    ``${...}`` any text: ``arn:*:codebuild:*:*:project/*`` for codebuild:UpdateProject). None when
+    the catalogue does not say (unknown action, an action that takes only ``*``, a type without
+    an ARN format)."""
     info = action_info(action)
     if info is None or not info.resource_types:
         return None
     arns = _resource_type_arns(service_of(action))
-    services = set()
+    globs = []
     for name in info.resource_types:
-        parts = arns.get(name.lower(), "").split(":", 3)
-        if len(parts) < 3 or not parts[2] or "$" in parts[2]:
+        arn = arns.get(name.lower(), "")
+        if not arn.startswith("arn:"):
             return None
-        services.add(parts[2].lower())
-    return frozenset(services)
+        globs.append(_ARN_VARIABLE.sub("*", arn))
+    return tuple(dict.fromkeys(globs))
 
 
 _ARN_VARIABLE = re.compile(r"\$\{([^}]*)\}")

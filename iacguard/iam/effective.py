@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Ref, Unknown
 from .access import _CONDITIONAL, _MAYBE, _NO, _YES, Grant, PolicyEvaluator, _has_unknown_parts
-from .actions import resource_services
+from .actions import resource_arn_globs
 from .conditions import _and3, _not3, _or3, arn_match
 from .policy import PolicyDocument, Statement
 
@@ -406,13 +406,13 @@ class EffectivePermissions:
         (given the pattern or the deploy-time value) are left out. Returns the strongest grant
         and its resource's text."""
         best: tuple[Grant, str] | None = None
-        services = resource_services(action)
+        shapes = resource_arn_globs(action)
         edits_roles = action.lower() in ROLE_EDITING_ACTIONS
         candidates: list[str | Unknown] = [*self.resource_patterns(action), *self.deploy_time_resources(action)]
         for candidate in candidates:
             text = candidate if isinstance(candidate, str) else _value_text(candidate)
-            if services is not None and not _may_name(text, services):
-                continue  # cloudformation:UpdateStack on arn:aws:s3:::x names no stack
+            if shapes is not None and not _may_name(text, shapes):
+                continue  # cloudformation:UpdateStack on arn:aws:s3:::x, codebuild:UpdateProject on a report group
             if edits_roles and names_service_linked_roles_only(text):
                 continue
             if accept is not None and not accept(candidate):
@@ -615,12 +615,11 @@ def globs_meet(first: str, second: str) -> bool:
     return False
 
 
-def _may_name(pattern: str, services: frozenset[str]) -> bool:
-    """Can a Resource pattern name a resource of one of these services (by its ARN's service
-    part)? A pattern that is not an ARN, or whose service part has a wildcard, may."""
+def _may_name(pattern: str, shapes: tuple[str, ...]) -> bool:
+    """Can a Resource pattern name a resource of one of these ARN shapes (an action's resource
+    types, ``resource_arn_globs``)? A pattern that is not an ARN may; the unknown parts of a
+    deploy-time value (``${...}``) may be anything."""
     if not pattern.startswith("arn:"):
         return True
-    parts = pattern.split(":", 3)
-    if len(parts) < 3 or any(c in parts[2] for c in "*?$"):
-        return True
-    return parts[2].lower() in services
+    glob = _HOLE.sub("*", pattern)
+    return any(arns_meet(glob, shape) for shape in shapes)
