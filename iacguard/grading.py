@@ -55,6 +55,15 @@ GRADES: tuple[Grade, ...] = (
           "one phished or leaked password is the whole grant"),
     Grade("Guardrails that do nothing or weakened gate settings", "high",
           ("IAG-GR-000", "IAG-GR-004", "IAG-GR-005"), "a control that looks present but is not"),
+    Grade("Escalation, or a path to an administrator, by a role only a service working for its own job "
+          "can assume (ECS, Auto Scaling, Elastic Load Balancing ...: services whose role policies AWS "
+          "defines)", "medium", ("IAG-PE-001", "IAG-PE-002"),
+          "no code or request of yours runs as the role; whoever may pass it to the service is the risk, "
+          "and that principal's own findings show it"),
+    Grade("A trust that admits callers only without MFA (aws:MultiFactorAuthPresent false) on a role "
+          "that is not privileged", "medium", ("IAG-MFA-002",),
+          "it can only weaken sign-in; a role used by automation (another account, a role, sts:ExternalId) "
+          "is no MFA finding at all"),
     Grade("Reads of every object by a holder inside the account", "medium", ("IAG-LP-007",),
           "a compromised workload reads everything, but the data is not secret by itself and "
           "nobody outside can assume the holder"),
@@ -71,11 +80,14 @@ GRADES: tuple[Grade, ...] = (
            "IAG-ROOT-003", "IAG-ROOT-004", "IAG-EXT-004", "IAG-EXT-007"),
           "not a grant by itself; it makes the next mistake worse"),
     Grade("Plumbing: what AWS's own service-role and basic-execution managed policies grant on * "
-          "(log delivery, ENIs, X-Ray, the SSM agent's channel, image pulls)", "low",
+          "(log delivery, ENIs, X-Ray, the SSM agent's channel, image pulls), and what a service's own "
+          "role policy grants it, in a policy only that service's roles hold", "low",
           ("IAG-LP-002", "IAG-LP-004", "IAG-LP-005"),
           "AWS grants exactly this to every such role; mixed statements name only the rest"),
-    Grade("A user in no group; a finding whose party could not be resolved", "low",
-          ("IAG-GR-002", "IAG-EXT-002", "IAG-EXT-009"), "worth a look, not a block"),
+    Grade("A user in no group that holds policies; another account while no zone of trust is configured "
+          "(\"unknown, configure trusted_accounts\"); a finding whose party could not be resolved", "low",
+          ("IAG-GR-002", "IAG-EXT-002", "IAG-EXT-006", "IAG-EXT-007", "IAG-EXT-009"),
+          "worth a look, not a block: it may be your own account"),
     Grade("A condition that really narrows the grant (resource tags, kms:ViaService, source VPC ...)",
           LOWER, ("IAG-LP-002", "IAG-LP-003", "IAG-LP-004", "IAG-LP-005", "IAG-LP-006", "IAG-LP-007"),
           "the grant holds only for the requests the condition names"),
