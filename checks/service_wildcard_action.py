@@ -1,7 +1,7 @@
 """IAG-LP-002: an identity policy grants every action of a service (`s3:*`, `*`)."""
 
 from iacguard.checks_api import (CheckContext, check, expand_actions, report_statement, split_plumbing,
-                                 resource_scope, resources_text, service_wide_wildcard, services_of_pattern,
+                                 resource_scope, resources_text, services_of_pattern,
                                  statement_evidence)
 
 BAD_CFN = """\
@@ -75,8 +75,7 @@ def service_wildcard_action(ctx: CheckContext) -> None:
     for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
             continue  # NotAction: IAG-LP-003
-        wildcards = [str(a).strip() for a in statement.actions if service_wide_wildcard(a)
-                     and not ctx.analysis.pattern_denied_everywhere(node.document, str(a))]
+        wildcards = ctx.analysis.service_wildcards(node, statement)
         if not wildcards:
             continue
         wildcards, plumbing, note = split_plumbing(wildcards, service=ctx.analysis.sole_service(node))

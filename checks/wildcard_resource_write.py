@@ -2,6 +2,7 @@
 are granted on `Resource: "*"`."""
 
 from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, check, every_of_type, expanded_actions,
+                                 glob_match,
                                  report_statement, split_plumbing, resource_scope, restrictable,
                                  statement_evidence, summarize)
 
@@ -104,8 +105,9 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
     registering targets) is plumbing too. A Resource given
     only at deploy time (a variable, a parameter) names specific resources and is not reported.
     PassRole
-    (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003) and statements that allow
-    everything (IAG-LP-001) are left to their own checks."""
+    (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003), actions of a service-wide
+    wildcard of the statement (`events:*`: IAG-LP-002, one risk, one finding) and statements that
+    allow everything (IAG-LP-001) are left to their own checks."""
     for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
             continue
@@ -113,9 +115,11 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
         if not scope.every and not any(isinstance(e, str) and "*" in e for e in statement.resources or ()):
             continue
         names, _ = expanded_actions(statement)
+        wildcards = ctx.analysis.service_wildcards(node, statement)  # IAG-LP-002 reports these
         concerned = [a for a in names
                      if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
-                     and not ctx.analysis.denied_everywhere(node.document, a)]
+                     and not ctx.analysis.denied_everywhere(node.document, a)
+                     and not any(glob_match(w, a) for w in wildcards)]
         if not scope.every:  # ARN wildcards as broad as "*" for the action (arn:aws:s3:::*)
             concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:

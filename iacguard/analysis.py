@@ -158,6 +158,13 @@ class Analysis:
         action it matches."""
         return _grants.pattern_denied_everywhere(document, pattern, self.deny_index(document))
 
+    def service_wildcards(self, node: "PolicyNode", statement: "Statement") -> list[str]:
+        """The service-wide wildcards (``events:*``, ``*``) of an Allow statement that no
+        unconditional Deny of the same policy takes away: what IAG-LP-002 reports, and what the
+        checks of narrower grants leave to it (one risk, one finding)."""
+        return [str(a).strip() for a in statement.actions or () if _grants.service_wide_wildcard(a)
+                and not self.pattern_denied_everywhere(node.document, str(a))]
+
     def holders(self, node: "PolicyNode") -> str:
         """`` (granted to role app, user bob)`` for a policy, naming apart the principals whose
         policies deny everything (``iam.grants.holders``)."""

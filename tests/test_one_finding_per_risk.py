@@ -136,3 +136,15 @@ def test_a_method_that_needs_two_policies_is_one_finding_for_both(tmp_path):
     assert len(builder) == 1
     assert builder[0].evidence["policies"] == ["pass", "functions"]
     assert " through policies pass and functions together by " in builder[0].message
+
+
+def test_a_service_wildcard_is_one_finding_not_two():
+    """IAG-LP-002 reports events:* on "*"; IAG-LP-005 names only the writes the wildcard does
+    not cover (before, the same statement was also 42 blocking events writes)."""
+    from helpers import ROOT, scan_json
+
+    report, _ = scan_json(str(ROOT / "tests" / "fixtures" / "calibration" / "one_statement_one_risk.yaml"))
+    found = sorted((f["rule_id"], f["resource"], f["line"], f["severity"]) for f in report["findings"])
+    assert found == [("IAG-LP-002", "Orchestrator", 17, "high"), ("IAG-LP-005", "Orchestrator", 17, "medium")]
+    (write,) = [f for f in report["findings"] if f["rule_id"] == "IAG-LP-005"]
+    assert write["evidence"]["actions"] == ["sqs:DeleteQueue"]

@@ -231,8 +231,7 @@ def test_plumbing_fixture_end_to_end():
         ("IAG-LP-005", "FunctionRole", 17, "low"),      # VpcPlumbing: all plumbing
         ("IAG-LP-005", "FunctionRole", 27, "medium"),   # Mixed: names s3:PutObject only
         ("IAG-LP-002", "FunctionRole", 31, "low"),      # AgentChannel: ssmmessages:*, ec2messages:*
-        ("IAG-LP-002", "FunctionRole", 35, "high"),     # ChannelAndTables: names dynamodb:* only
-        ("IAG-LP-005", "FunctionRole", 35, "high"),
+        ("IAG-LP-002", "FunctionRole", 35, "high"),     # ChannelAndTables: names dynamodb:* only (its writes too)
         ("IAG-LP-004", "FunctionRole", 39, "low"),      # LogsExceptAudit: NotResource, plumbing only
         ("IAG-LP-005", "FunctionRole", 39, "low"),
         ("IAG-LP-005", "AgentPolicy", 50, "low"),       # attached customer managed policy
