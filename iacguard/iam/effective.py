@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..values import Ref, Unknown
 from .access import _CONDITIONAL, _MAYBE, _NO, _YES, Grant, PolicyEvaluator, _has_unknown_parts
@@ -316,28 +316,30 @@ class EffectivePermissions:
         """The literal resource patterns of the Allow statements (identity and boundary) that
         cover the action, plus ``*``: the candidates for "allowed on some resource"."""
         found = ["*"]
-        docs = [doc for _, doc in self.policies] + ([self.boundary[1]] if self.boundary else [])
-        for doc in docs:
-            for statement in doc.statements:
-                if not statement.is_allow or statement.action_match(action) is False:
-                    continue
-                for entry in statement.resources or ():
-                    if isinstance(entry, str) and entry not in found:
-                        found.append(entry)
+        for statement in self._allows_covering(action, boundary=True):
+            for entry in statement.resources or ():
+                if isinstance(entry, str) and entry not in found:
+                    found.append(entry)
         return found
 
     def deploy_time_resources(self, action: str) -> list[Unknown]:
         """The Resource entries known only at deploy time (``arn:...:role/${Name}``, a parameter,
         a variable) of the identity Allow statements that cover the action, each once."""
         found: list[Unknown] = []
-        for _, doc in self.policies:
-            for statement in doc.statements:
-                if not statement.is_allow or statement.action_match(action) is False:
-                    continue
-                for entry in statement.resources or ():
-                    if isinstance(entry, Unknown) and entry not in found:
-                        found.append(entry)
+        for statement in self._allows_covering(action, boundary=False):
+            for entry in statement.resources or ():
+                if isinstance(entry, Unknown) and entry not in found:
+                    found.append(entry)
         return found
+
+    def _allows_covering(self, action: str, *, boundary: bool) -> Iterator[Statement]:
+        """The Allow statements of the identity policies (and of the boundary) that may cover
+        the action."""
+        docs = [doc for _, doc in self.policies] + ([self.boundary[1]] if boundary and self.boundary else [])
+        for doc in docs:
+            for statement in doc.statements:
+                if statement.is_allow and statement.action_match(action) is not False:
+                    yield statement
 
     def grant_on_value(self, action: str, value: Unknown, context: dict[str, Any] | None = None) -> Grant:
         """The decision for one action on the one resource a deploy-time value names. A
