@@ -4,7 +4,7 @@ from typing import Any
 
 from iacguard.checks_api import (CheckContext, EffectivePermissions, MethodUse, PolicyNode, Principal,
                                  changes_its_own_permissions, check, describe_grant_conditions,
-                                 service_only, statement_name)
+                                 only_service_works_with, statement_name)
 
 BAD_CFN = """\
 Developer:
@@ -184,14 +184,16 @@ def _report(ctx: CheckContext, principal: Principal, eff: EffectivePermissions, 
     if notes:
         message += " (" + "; ".join(notes) + ")"
     conditional = all(use.conditional for use in uses)
-    only = service_only(principal)
-    if only is not None:
+    service = only_service_works_with(principal)
+    if service is not None:
         # nobody acts as this role but the service itself: the risk lies with whoever may pass
         # the role to it, which that principal's own escalation findings show
-        message += only[1]
-        evidence["assumed_only_by"] = only[0]
+        message += (f" (only {service} can assume this role, and it works with it only for its own "
+                    f"job: no code or request of yours runs as the role; whoever may pass the role "
+                    f"to {service} is where the risk is)")
+        evidence["assumed_only_by"] = service
     ctx.report(principal.resource, message, line=line, evidence=evidence,
-               severity="medium" if conditional or only is not None else None, key=key)
+               severity="medium" if conditional or service is not None else None, key=key)
 
 
 # Methods described in full in a message; the rest are named (all are in the evidence).

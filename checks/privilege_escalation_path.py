@@ -1,6 +1,6 @@
 """IAG-PE-002: a principal can become an administrator through other principals."""
 
-from iacguard.checks_api import CheckContext, Hop, check, service_only
+from iacguard.checks_api import CheckContext, Hop, check, only_service_works_with
 
 BAD_CFN = """\
 Admin:
@@ -144,12 +144,15 @@ def privilege_escalation_path(ctx: CheckContext) -> None:
                                                          if len(others) > _OTHERS_SHOWN else "")
             message += f"; also the administrator{'s' if len(others) > 1 else ''} {shown}"
         evidence: dict[str, object] = {"paths": [f"{source.label} -> {_chain(hops)}" for hops in ordered]}
-        only = service_only(source)
-        if only is not None:  # as for IAG-PE-001: nobody acts as the source but the service
-            message += only[1]
-            evidence["assumed_only_by"] = only[0]
+        service = only_service_works_with(source)
+        if service is not None:
+            # as for IAG-PE-001: nobody acts as the source but the service, for its own job
+            message += (f" (only {service} can assume {source.label}, and it works with it only for its "
+                        f"own job: no code or request of yours runs as it; whoever may pass it to "
+                        f"{service} is where the risk is)")
+            evidence["assumed_only_by"] = service
         ctx.report(source.resource, message, path=path, evidence=evidence,
-                   severity="medium" if only is not None else "high" if conditional else None, key=source.id)
+                   severity="medium" if service is not None else "high" if conditional else None, key=source.id)
 
 
 _OTHERS_SHOWN = 5

@@ -81,7 +81,7 @@ __all__ = [
     "identity_provider", "IdentityProvider", "is_plumbing", "is_service_plumbing", "judge_principal",
     "login_profile", "login_profiles", "LoginProfile", "lower_severity", "managed_policy_privilege", "MethodUse",
     "mfa_enforcing_deny",
-    "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value",
+    "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "only_service_works_with", "output_value",
     "OUTSIDE",
     "password_policies", "PasswordPolicy", "people_marks", "person_principal", "plumbing_note", "split_plumbing",
     "policy_attached_to",
@@ -90,7 +90,7 @@ __all__ = [
     "report_statement", "requires_external_id", "Resource", "resource_scope",
     "resource_suppressions", "resources_text", "ResourceScope", "restrictable", "root_monitoring",
     "RootMonitoring", "secret_references", "SecretReference", "SERVICE_SOURCE_KEYS",
-    "service_only", "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "SEVERITIES",
+    "service_source_unknowns", "service_wide_wildcard", "services_of_pattern", "SEVERITIES",
     "severity_rank", "Share", "shares", "ssm_parameter", "SsmParameter", "Statement",
     "statement_allows_everything", "statement_evidence", "statement_name", "summarize",
     "TRAIL_TYPES", "UNKNOWN", "Unknown", "unknown_policies", "Zone",
@@ -325,18 +325,13 @@ def plumbing_note(actions: Iterable[str], service: str | None = None) -> str:
     return "plumbing: " + ", and ".join(parts) if parts else ""
 
 
-def service_only(principal: Principal) -> tuple[str, str] | None:
-    """(the service, a note for the message) when only an AWS service that works with a role for
-    its own job can assume this one (its service-role policies are in the plumbing table: ECS,
-    Auto Scaling, Elastic Load Balancing ...): no customer code or request runs with the role's
-    credentials, so what the role could do is reached only through whoever may pass it to that
-    service. None otherwise."""
+def only_service_works_with(principal: Principal) -> str | None:
+    """The AWS service that alone can assume this role when that service works with a role only
+    for its own job (its service-role policies are in the plumbing table: ECS, Auto Scaling, Elastic
+    Load Balancing ...): no customer code or request runs with the role's credentials, so what the
+    role could do is reached only through whoever may pass it to that service. None otherwise."""
     service = _grants.trusted_only_by_service(principal)
-    if service is None or not _plumbing.works_only_for_itself(service):
-        return None
-    return service, (f" (only {service} can assume this role, and it works with it only for its own job: "
-                     f"no code or request of yours runs as the role; whoever may pass the role to {service} "
-                     f"is where the risk is)")
+    return service if service is not None and _plumbing.works_only_for_itself(service) else None
 
 
 def split_plumbing(actions: Sequence[str], *, whole: bool = True,

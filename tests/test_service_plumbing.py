@@ -312,17 +312,14 @@ def test_service_role_terraform_fixture_end_to_end():
     ("cloudformation.amazonaws.com", None), ("states.amazonaws.com", None),
 ])
 def test_only_a_service_working_for_its_own_job(tmp_path, service, expected):
-    from iacguard.checks_api import service_only
+    from iacguard.checks_api import only_service_works_with
 
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Role": {
         "Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": _trust(_allow({"Service": service}))}}}}
     (tmp_path / "t.json").write_text(json.dumps(template))
     model = IamModel(load_resources([str(tmp_path)], Settings()).resources)
     (role,) = [p for p in model.all_principals() if p.kind == "role"]
-    only = service_only(role)
-    assert (only[0] if only else None) == expected
-    if only:
-        assert f"whoever may pass the role to {expected} is where the risk is" in only[1]
+    assert only_service_works_with(role) == expected
 
 
 def test_escalation_by_a_role_only_its_service_assumes_is_medium_end_to_end():
