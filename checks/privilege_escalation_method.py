@@ -3,8 +3,7 @@
 from typing import Any
 
 from iacguard.checks_api import (CheckContext, EffectivePermissions, MethodUse, PolicyNode, Principal,
-                                 changes_its_own_permissions, check, describe_grant_conditions,
-                                 only_service_works_with, statement_name)
+                                 changes_its_own_permissions, check, describe_grant_conditions, statement_name)
 
 BAD_CFN = """\
 Developer:
@@ -98,10 +97,7 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
     other is fixed; a method that needs the actions of several policies is one finding for them
     together), naming each method with every action, the policy statement that allows it, and the
     targets (the first three in full, then the names of the rest; all in the evidence). When every
-    method holds only under a condition, the severity is medium and the conditions are named. A
-    role that only a service working for its own job can assume (ECS's service or infrastructure
-    role, Auto Scaling's, ...: services whose role policies AWS defines in the plumbing table) is
-    medium too: no code or request of the user runs as it, and whoever may pass it is the risk.
+    method holds only under a condition, the severity is medium and the conditions are named.
     Principals that already have full administrator access are left to IAG-LP-001."""
     analysis = ctx.analysis.escalation
     for principal in analysis.subjects():
@@ -184,16 +180,8 @@ def _report(ctx: CheckContext, principal: Principal, eff: EffectivePermissions, 
     if notes:
         message += " (" + "; ".join(notes) + ")"
     conditional = all(use.conditional for use in uses)
-    service = only_service_works_with(principal)
-    if service is not None:
-        # nobody acts as this role but the service itself: the risk lies with whoever may pass
-        # the role to it, which that principal's own escalation findings show
-        message += (f" (only {service} can assume this role, and it works with it only for its own "
-                    f"job: no code or request of yours runs as the role; whoever may pass the role "
-                    f"to {service} is where the risk is)")
-        evidence["assumed_only_by"] = service
     ctx.report(principal.resource, message, line=line, evidence=evidence,
-               severity="medium" if conditional or service is not None else None, key=key)
+               severity="medium" if conditional else None, key=key)
 
 
 # Methods described in full in a message; the rest are named (all are in the evidence).

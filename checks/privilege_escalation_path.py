@@ -1,6 +1,6 @@
 """IAG-PE-002: a principal can become an administrator through other principals."""
 
-from iacguard.checks_api import CheckContext, Hop, check, only_service_works_with
+from iacguard.checks_api import CheckContext, Hop, check
 
 BAD_CFN = """\
 Admin:
@@ -114,8 +114,7 @@ def privilege_escalation_path(ctx: CheckContext) -> None:
     source can both reach and change counts too. One finding per source: its `path` is the shortest
     path (one without conditions when there is one), with each hop and the permission that makes
     it; the other administrators it can reach are named, and every path is in the evidence. When
-    every path has a hop that holds only under a condition, the severity is high and that is said.
-    A source that only a service working for its own job can assume (see IAG-PE-001) is medium."""
+    every path has a hop that holds only under a condition, the severity is high and that is said."""
     analysis = ctx.analysis.escalation
     for source in analysis.subjects():
         if analysis.is_admin(source):
@@ -143,16 +142,9 @@ def privilege_escalation_path(ctx: CheckContext) -> None:
             shown = ", ".join(others[:_OTHERS_SHOWN]) + (f" and {len(others) - _OTHERS_SHOWN} more"
                                                          if len(others) > _OTHERS_SHOWN else "")
             message += f"; also the administrator{'s' if len(others) > 1 else ''} {shown}"
-        evidence: dict[str, object] = {"paths": [f"{source.label} -> {_chain(hops)}" for hops in ordered]}
-        service = only_service_works_with(source)
-        if service is not None:
-            # as for IAG-PE-001: nobody acts as the source but the service, for its own job
-            message += (f" (only {service} can assume {source.label}, and it works with it only for its "
-                        f"own job: no code or request of yours runs as it; whoever may pass it to "
-                        f"{service} is where the risk is)")
-            evidence["assumed_only_by"] = service
+        evidence = {"paths": [f"{source.label} -> {_chain(hops)}" for hops in ordered]}
         ctx.report(source.resource, message, path=path, evidence=evidence,
-                   severity="medium" if service is not None else "high" if conditional else None, key=source.id)
+                   severity="high" if conditional else None, key=source.id)
 
 
 _OTHERS_SHOWN = 5

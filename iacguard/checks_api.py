@@ -81,8 +81,7 @@ __all__ = [
     "identity_provider", "IdentityProvider", "is_plumbing", "is_service_plumbing", "judge_principal",
     "login_profile", "login_profiles", "LoginProfile", "lower_severity", "managed_policy_privilege", "MethodUse",
     "mfa_enforcing_deny",
-    "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "only_service_works_with", "output_value",
-    "OUTSIDE",
+    "mfa_if_exists_only", "mfa_required", "might_hold_credentials", "output_value", "OUTSIDE",
     "password_policies", "PasswordPolicy", "people_marks", "person_principal", "plumbing_note", "split_plumbing",
     "policy_attached_to",
     "policy_bucket", "policy_exposures", "policy_of", "PolicyDocument", "PolicyNode", "Principal",
@@ -323,15 +322,6 @@ def plumbing_note(actions: Iterable[str], service: str | None = None) -> str:
         parts.append(f"AWS's own {_and(seeds)} grant{'s' if len(seeds) == 1 else ''} "
                      f"{'the rest' if parts else 'this'} on *")
     return "plumbing: " + ", and ".join(parts) if parts else ""
-
-
-def only_service_works_with(principal: Principal) -> str | None:
-    """The AWS service that alone can assume this role when that service works with a role only
-    for its own job (its service-role policies are in the plumbing table: ECS, Auto Scaling, Elastic
-    Load Balancing ...): no customer code or request runs with the role's credentials, so what the
-    role could do is reached only through whoever may pass it to that service. None otherwise."""
-    service = _grants.trusted_only_by_service(principal)
-    return service if service is not None and _plumbing.works_only_for_itself(service) else None
 
 
 def split_plumbing(actions: Sequence[str], *, whole: bool = True,

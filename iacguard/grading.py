@@ -55,11 +55,6 @@ GRADES: tuple[Grade, ...] = (
           "one phished or leaked password is the whole grant"),
     Grade("Guardrails that do nothing or weakened gate settings", "high",
           ("IAG-GR-000", "IAG-GR-004", "IAG-GR-005"), "a control that looks present but is not"),
-    Grade("Escalation, or a path to an administrator, by a role only a service working for its own job "
-          "can assume (ECS, Auto Scaling, Elastic Load Balancing ...: services whose role policies AWS "
-          "defines)", "medium", ("IAG-PE-001", "IAG-PE-002"),
-          "no code or request of yours runs as the role; whoever may pass it to the service is the risk, "
-          "and that principal's own findings show it"),
     Grade("A trust that admits callers only without MFA (aws:MultiFactorAuthPresent false) on a role "
           "that is not privileged", "medium", ("IAG-MFA-002",),
           "it can only weaken sign-in; a role used by automation (another account, a role, sts:ExternalId) "

@@ -303,36 +303,3 @@ def test_service_role_terraform_fixture_end_to_end():
     ])
     ecs = next(f for f in result.findings if f.resource == "aws_iam_role_policy.ecs_service")
     assert f"; {ECS_NOTE} (granted to role aws_iam_role.ecs_service)" in ecs.message
-
-
-@pytest.mark.parametrize("service,expected", [
-    (ECS, ECS), ("autoscaling.amazonaws.com", "autoscaling.amazonaws.com"),
-    # services that run your code or requests with the role
-    ("ecs-tasks.amazonaws.com", None), ("ec2.amazonaws.com", None), ("lambda.amazonaws.com", None),
-    ("cloudformation.amazonaws.com", None), ("states.amazonaws.com", None),
-])
-def test_only_a_service_working_for_its_own_job(tmp_path, service, expected):
-    from iacguard.checks_api import only_service_works_with
-
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Role": {
-        "Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": _trust(_allow({"Service": service}))}}}}
-    (tmp_path / "t.json").write_text(json.dumps(template))
-    model = IamModel(load_resources([str(tmp_path)], Settings()).resources)
-    (role,) = [p for p in model.all_principals() if p.kind == "role"]
-    assert only_service_works_with(role) == expected
-
-
-def test_escalation_by_a_role_only_its_service_assumes_is_medium_end_to_end():
-    from helpers import scan_json
-
-    report, _ = scan_json(str(ROOT / "tests" / "fixtures" / "calibration" / "service_only_escalation.yaml"))
-    found = sorted((f["rule_id"], f["resource"], f["line"], f["severity"]) for f in report["findings"]
-                   if f["rule_id"].startswith("IAG-PE"))
-    assert found == [
-        ("IAG-PE-001", "EcsInfrastructureRole", 28, "medium"), ("IAG-PE-001", "SharedRole", 64, "high"),
-        ("IAG-PE-001", "WorkloadRole", 46, "high"),
-        ("IAG-PE-002", "EcsInfrastructureRole", 16, "medium"), ("IAG-PE-002", "SharedRole", 52, "critical"),
-        ("IAG-PE-002", "WorkloadRole", 34, "critical")]
-    ecs = [f for f in report["findings"] if f["resource"] == "EcsInfrastructureRole" and f["rule_id"].startswith("IAG-PE")]
-    assert all(f["evidence"]["assumed_only_by"] == ECS and "only ecs.amazonaws.com can assume" in f["message"]
-               for f in ecs)

@@ -97,13 +97,6 @@ def _by_service() -> dict[str, dict[str, tuple[str, ...]]]:
             for principal, actions in plumbing_data().get("service_roles", {}).items()}
 
 
-def works_only_for_itself(principal: str) -> bool:
-    """Is ``principal`` (``ecs.amazonaws.com``) a service whose role AWS's own service-role
-    policies define: a role it uses for its own job (ENIs, load balancer targets, scaling), with
-    no customer code or request run under the role's credentials?"""
-    return isinstance(principal, str) and principal.strip().lower() in _by_service()
-
-
 def service_policies(action: str, principal: str) -> tuple[str, ...]:
     """The service-role policies of ``principal`` (``ecs.amazonaws.com``) that grant the concrete
     ``action`` on ``*`` (case-insensitive); empty when it is not that service's plumbing."""
