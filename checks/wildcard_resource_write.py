@@ -106,7 +106,8 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
     only at deploy time (a variable, a parameter) names specific resources and is not reported.
     PassRole
     (IAG-LP-006), data reads (IAG-LP-007), NotAction (IAG-LP-003), actions of a service-wide
-    wildcard of the statement (`events:*`: IAG-LP-002, one risk, one finding) and statements that
+    wildcard of a statement on `*` (`events:*`: IAG-LP-002 reports it at high, one risk, one
+    finding) and statements that
     allow everything (IAG-LP-001) are left to their own checks."""
     for node, statement in ctx.analysis.allow_statements():
         if statement.actions is None:
@@ -115,7 +116,9 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
         if not scope.every and not any(isinstance(e, str) and "*" in e for e in statement.resources or ()):
             continue
         names, _ = expanded_actions(statement)
-        wildcards = ctx.analysis.service_wildcards(node, statement)  # IAG-LP-002 reports these
+        # IAG-LP-002 reports these at high on "*"; on ARN wildcards it grades medium, so the
+        # permissions-management writes among them stay here
+        wildcards = ctx.analysis.service_wildcards(node, statement) if scope.every else []
         concerned = [a for a in names
                      if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
                      and not ctx.analysis.denied_everywhere(node.document, a)

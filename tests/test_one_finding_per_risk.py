@@ -145,6 +145,8 @@ def test_a_service_wildcard_is_one_finding_not_two():
 
     report, _ = scan_json(str(ROOT / "tests" / "fixtures" / "calibration" / "one_statement_one_risk.yaml"))
     found = sorted((f["rule_id"], f["resource"], f["line"], f["severity"]) for f in report["findings"])
-    assert found == [("IAG-LP-002", "Orchestrator", 17, "high"), ("IAG-LP-005", "Orchestrator", 17, "medium")]
-    (write,) = [f for f in report["findings"] if f["rule_id"] == "IAG-LP-005"]
-    assert write["evidence"]["actions"] == ["sqs:DeleteQueue"]
+    assert found == [("IAG-LP-002", "Notifier", 34, "medium"), ("IAG-LP-002", "Orchestrator", 17, "high"),
+                     ("IAG-LP-005", "Notifier", 34, "high"), ("IAG-LP-005", "Orchestrator", 17, "medium")]
+    writes = {f["resource"]: f for f in report["findings"] if f["rule_id"] == "IAG-LP-005"}
+    assert writes["Orchestrator"]["evidence"]["actions"] == ["sqs:DeleteQueue"]
+    assert "sns:AddPermission" in writes["Notifier"]["evidence"]["actions"]
