@@ -393,6 +393,9 @@ SUBSCRIBE_ANY = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sns:S
     ("arn:aws:sqs:*:*:*", [(ANYONE, "anyone")]),
     ("*", [(ANYONE, "anyone")]),
     ("ops@example.com", [(UNKNOWN, "could not tell whose endpoint ops@example.com is (not an AWS resource)")]),
+    # anyone may subscribe an address or URL of their own
+    ("https://*", [(ANYONE, "anyone")]),
+    ("*@*", [(ANYONE, "anyone")]),
 ])
 def test_sns_endpoint_binds_where_a_subscription_delivers(endpoint, expected):
     statement = _with({"StringLike": {"sns:Endpoint": endpoint}}, SUBSCRIBE_ANY)

@@ -370,7 +370,10 @@ def _value_party(kind: str, value: Any, zone: Zone, wildcards: bool) -> Party:
     if _VARIABLE.search(text) and not isinstance(value, Unknown):
         return Party(ANYONE, f"any caller (policy variable in {text})")
     if kind == "destination":
-        # an e-mail address, URL or phone number: delivery leaves AWS, to whoever holds it
+        # an e-mail address, URL or phone number: delivery leaves AWS, to whoever holds it; a
+        # pattern of them (https://*, *@*) lets anyone subscribe an endpoint of their own
+        if wildcards and any(c in text for c in "*?"):
+            return Party(ANYONE, f"any endpoint matching {text}")
         return Party(UNKNOWN, f"could not tell whose endpoint {text} is (not an AWS resource)")
     if kind == "network":
         if is_deploy_input(value):  # chosen at deploy: could be any endpoint, or a wildcard
