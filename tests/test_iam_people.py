@@ -71,6 +71,11 @@ def test_anti_mfa_only_on_allow():
     ({"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/ci", "arn:aws:iam::*:user/bob"]}}, None),
     ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"}},
      None),  # Identity Center roles are people
+    # patterns that may match Identity Center's roles for people pin nothing
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}}, None),
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/aws-reserved/*"}}, None),
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${AWS::AccountId}:role/*"}}, None),
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/pipeline-*"}}, "aws:PrincipalArn"),
     ({"ArnLikeIfExists": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci"}}, None),
     ({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci"}}, None),
     ({"ForAllValues:ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci"}}, None),

@@ -350,9 +350,23 @@ def automation_pin(statement: Statement) -> str | None:
     if requires_external_id(statement):
         return "it requires sts:ExternalId (a third party's service acting for the account)"
     arns = _principal_arns(statement)
-    if arns and all(":role/" in a and _SSO_ROLE not in a for a in arns):
+    if arns and all(_admits_only_roles_of_automation(a) for a in arns):
         return "aws:PrincipalArn admits only the roles " + ", ".join(arns)
     return None
+
+
+# Identity Center's roles for people: arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/[REGION/]AWSReservedSSO_*
+_SSO_ROLE_ARN = "arn:*:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_*"
+
+
+def _admits_only_roles_of_automation(pattern: str) -> bool:
+    """Does an ``aws:PrincipalArn`` value admit roles only, none of them Identity Center's roles
+    for people? ``role/*`` and ``role/aws-reserved/*`` may be a person's SSO session."""
+    from .effective import _HOLE, arns_meet
+
+    if ":role/" not in pattern or _SSO_ROLE in pattern:
+        return False
+    return not arns_meet(_HOLE.sub("*", pattern), _SSO_ROLE_ARN)
 
 
 def deploying_account(principal: PrincipalRef, zone: Zone) -> bool | None:
