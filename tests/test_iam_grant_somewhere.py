@@ -110,8 +110,9 @@ DEPLOY_TIME_CASES = [
     # a Deny that certainly covers it removes it: *, role/*, the same value
     ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy")], (False, False, "*")),
     ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy", "arn:aws:iam::*:role/*")], NONE_OF_IT),
-    # (the same value denied: on "*" the Deny, itself deploy-time, might also apply)
-    ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy", SUB_ROLE)], (None, True, "*")),
+    # (the same value denied: on "*" the answer stays "depends"; a Deny of one deploy-time value
+    # never takes away a whole set such as "*")
+    ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy", SUB_ROLE)], (None, False, "*")),
     ([_allow("iam:PutRolePolicy", PARAM), _deny("iam:*")], (False, False, "*")),
     # a Deny that could cover it makes it conditional, never removes it
     ([_allow("iam:PutRolePolicy", SUB_ROLE), _deny("iam:PutRolePolicy", "arn:aws:iam::*:role/admin-*")],
@@ -375,3 +376,15 @@ def test_codebuild_star_on_report_groups_is_no_escalation_end_to_end():
     report, _ = scan_json(str(ROOT / "tests" / "fixtures" / "calibration" / "codebuild_report_groups.yaml"))
     assert sorted((f["rule_id"], f["resource"], f["line"], f["severity"]) for f in report["findings"]) == [
         ("IAG-LP-002", "CodeBuildRole", 16, "medium"), ("IAG-LP-002", "CodeBuildRole", 22, "medium")]
+
+
+
+@pytest.mark.parametrize("deny_resource", [PARAM, SUB_ROLE])
+def test_a_deny_of_one_deploy_time_resource_leaves_a_wildcard_grant_whole(tmp_path, deny_resource):
+    # the Deny names one role; role/* still reaches every other one
+    eff = _eff(tmp_path, _allow("iam:PutRolePolicy", "arn:aws:iam::*:role/*"), _deny("iam:*", deny_resource))
+    assert _answer(eff, "iam:PutRolePolicy") == (True, False, "arn:aws:iam::*:role/*")
+    # a Deny of "*" beside it still removes it
+    eff = _eff(tmp_path, _allow("iam:PutRolePolicy", "arn:aws:iam::*:role/*"), _deny("iam:*", deny_resource),
+               _deny("iam:*"))
+    assert _answer(eff, "iam:PutRolePolicy") == (False, False, "*")

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .conditions import _and3
-from .policy import PolicyDocument, Statement
+from ..values import Unknown
+from .policy import PolicyDocument, Statement, _resource_entry_match
 
 __all__ = ["Grant", "PolicyEvaluator", "evaluate", "allowed_actions", "is_full_admin_statement", "statement_allows_everything"]
 
@@ -97,7 +98,7 @@ class PolicyEvaluator:
         hard_deny, soft_deny = False, self._deny_unknown
         for statement, action_matched in denies_for:
             match = _and3((action_matched, statement.resource_match(resource)))
-            if match is False:
+            if match is False or match is None and _denies_single_values_only(statement, resource):
                 continue
             denies.append(statement)
             if match is True and statement.is_deny and not statement.conditions:
@@ -115,6 +116,17 @@ class PolicyEvaluator:
         allowed: bool | None = None if _MAYBE in states else True
         conditional = _CONDITIONAL in states or soft_deny
         return Grant(allowed, conditional, allows, denies)
+
+
+def _denies_single_values_only(statement: Statement, resource: str) -> bool:
+    """A Deny whose Resource entries that may match are all values known only at deploy time
+    (``!Ref ProtectedArn``, ``var.arn``, ``arn:...:function:${Name}``) names one resource each, so
+    it cannot take away a whole set (``*``, ``function:*``): the Allow of the rest stands."""
+    if not isinstance(resource, str) or not any(c in resource for c in "*?"):
+        return False
+    if statement.effect != "Deny" or statement.resources is None or statement.conditions:
+        return False
+    return all(isinstance(e, Unknown) or _resource_entry_match(e, resource) is False for e in statement.resources)
 
 
 def _allow_state(candidates: list[tuple[Statement, bool | None]], unknown_parts: bool, resource: str,
