@@ -264,6 +264,14 @@ BOTH = {"SSMSendCommand": None, "SSMStartSession": None}
     ("*", WITH_ROLE, "any resource"),
     ("*", TEMPLATE_WITH_ROLE, "any resource"),
     (ANY_INSTANCE, None, ANY_INSTANCE),
+    # every instance of the account: instances outside the scan may carry a role, whatever the
+    # scan's own instances carry
+    ("*", WITHOUT_ROLE, "any resource"),
+    (ANY_INSTANCE, WITHOUT_ROLE, ANY_INSTANCE),
+    ("arn:aws:ec2:us-east-1:111122223333:instance/*", WITHOUT_ROLE, "arn:aws:ec2:us-east-1:111122223333:instance/*"),
+    # (the deploying account and any region, as the policy is resolved)
+    ({"Fn::Sub": "arn:aws:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}, None,
+     "arn:aws:ec2:*:000000000000:instance/*"),
     ("arn:aws:ssm:*:*:managed-instance/*", None, "arn:aws:ssm:*:*:managed-instance/*"),
     # the evidence names the instance pattern, not the statement's first Resource (a document)
     ([DOCUMENT, ANY_INSTANCE], None, ANY_INSTANCE),
@@ -279,8 +287,6 @@ def test_ssm_on_instances_with_roles_is_escalation(tmp_path, resource, extra, na
 
 @pytest.mark.parametrize("resource, extra", [
     (DOCUMENT, None),  # documents only: no instance is in scope
-    ("*", WITHOUT_ROLE),  # the scan launches instances, and none carries a role
-    (ANY_INSTANCE, WITHOUT_ROLE),
     ("arn:aws:ssm:*:*:document/*", WITH_ROLE),
     ([DOCUMENT, SOME_INSTANCES], None),  # no instance of the scan carries a role
     ([DOCUMENT, SOME_INSTANCES], WITHOUT_ROLE),

@@ -358,7 +358,7 @@ class EffectivePermissions:
     def _grant_on_value(self, action: str, value: Unknown, context: dict[str, Any]) -> Grant:
         identity, boundary, _ = self._prepared(context)
         edits_roles = action.lower() in ROLE_EDITING_ACTIONS
-        shape = _value_glob(value)
+        shape = value_glob(value)
         allows: list[Statement] = []
         denies: list[Statement] = []
         hard_deny, soft_deny = False, any(_has_unknown_parts(doc) for doc in identity + (boundary or []))
@@ -412,7 +412,7 @@ class EffectivePermissions:
         edits_roles = action.lower() in ROLE_EDITING_ACTIONS
         candidates: list[str | Unknown] = [*self.resource_patterns(action), *self.deploy_time_resources(action)]
         for candidate in candidates:
-            text = candidate if isinstance(candidate, str) else _value_text(candidate)
+            text = candidate if isinstance(candidate, str) else value_text(candidate)
             if shapes is not None and not _may_name(text, shapes):
                 continue  # cloudformation:UpdateStack on arn:aws:s3:::x, codebuild:UpdateProject on a report group
             if edits_roles and names_service_linked_roles_only(text):
@@ -525,11 +525,11 @@ def _service_linked_only(statement: Statement) -> bool:
     """Does the statement's Resource name only service-linked roles?"""
     entries = statement.resources
     return bool(entries) and all(
-        isinstance(e, (str, Unknown)) and names_service_linked_roles_only(e if isinstance(e, str) else _value_text(e))
+        isinstance(e, (str, Unknown)) and names_service_linked_roles_only(e if isinstance(e, str) else value_text(e))
         for e in entries or ())
 
 
-def _value_text(value: Unknown) -> str:
+def value_text(value: Unknown) -> str:
     """A deploy-time value's text with the deploying account, partition and region put in (as
     the literal patterns have them): ``arn:aws:iam::000000000000:role/${Name}``."""
     text = value.text
@@ -538,11 +538,11 @@ def _value_text(value: Unknown) -> str:
     return text
 
 
-def _value_glob(value: Unknown) -> str | None:
+def value_glob(value: Unknown) -> str | None:
     """The set of resources a deploy-time value may turn out to be, as an IAM wildcard pattern
     (each unknown part any text); None for a whole value whose text says nothing (a parameter,
     a variable, an attribute known after apply)."""
-    text = _value_text(value)
+    text = value_text(value)
     if "${" not in text:
         return None
     return _HOLE.sub("*", text)
@@ -563,7 +563,7 @@ def _entry_covers_value(entry: Any, value: Unknown, shape: str | None) -> bool |
     if isinstance(entry, Unknown):
         if entry == value and (not isinstance(entry, Ref) or not isinstance(value, Ref) or entry.identity == value.identity):
             return True
-        other = _value_glob(entry)
+        other = value_glob(entry)
         if shape is not None and other is not None and not arns_meet(other, shape):
             return False  # role/${A} is never arn:aws:s3:::${B}
         return None  # two values known only at deploy time may be the same

@@ -33,7 +33,7 @@ from ..values import Unknown
 from .access import Grant
 from .conditions import arn_match
 from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
-                        names_service_linked_roles_only, outside_arn, policy_arn, principal_arn)
+                        names_service_linked_roles_only, outside_arn, policy_arn, principal_arn, value_glob, value_text)
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -219,10 +219,20 @@ def _every_instance(use: ActionUse) -> bool:
     as good as ``*`` for taking over the instances of the scan."""
     if use.action.lower() not in _ON_INSTANCES or use.resource is None:
         return False
-    pattern = use.resource.strip()
-    parts = pattern.split(":", 2)
-    partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
-    return arn_match(pattern, _INSTANCE_SHAPES[0].replace("arn:*:", f"arn:{partition}:", 1)) is True
+    return _names_every_instance(use.resource.strip())
+
+
+def _names_every_instance(pattern: str) -> bool:
+    """Does a Resource pattern name every instance of an account, in some region or all
+    (``*``, ``arn:aws:ec2:*:*:instance/*``, ``arn:aws:ec2:us-east-1:123456789012:instance/*``)?
+    Instances outside the scan are among them, and some may carry a role."""
+    if pattern and set(pattern) == {"*"}:
+        return True
+    parts = pattern.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return False
+    anywhere = ":".join(parts[:3] + ["*", "*", parts[5]])  # whichever region and account it names
+    return any(arn_match(anywhere, shape.replace("arn:*:", f"arn:{parts[1]}:", 1)) is True for shape in _INSTANCE_SHAPES)
 
 
 def _instance_profile(resource: Resource) -> bool:
@@ -423,7 +433,7 @@ class EscalationAnalysis:
             self._policies_by_group.setdefault(node.resource.group, []).append(node)
         self._hops_from: dict[str, list[Hop]] = {}
         self._is_admin: dict[str, bool] = {}
-        self._instances_with_roles: dict[str, tuple[bool, bool]] = {}
+        self._instances_with_roles: dict[str, bool] = {}
 
     # --- per principal ------------------------------------------------------------------------
 
@@ -519,32 +529,37 @@ class EscalationAnalysis:
 
     def _names_instances_with_roles(self, owner: Resource, candidate: str | Unknown) -> bool:
         """For ``ssm:SendCommand``/``ssm:StartSession``: can this Resource candidate name an
-        instance that runs with a role? Only if an instance or launch template of the caller's
-        group has an instance profile and the candidate may match its instances (a pattern with
-        a wildcard that may match an instance, a reference to that instance), or the scan cannot
-        tell (the group launches no instance) and the candidate matches every instance (``*``,
-        ``arn:aws:ec2:*:*:instance/*``). A pattern that names only documents, a literal instance
-        id or a deploy-time value (which instance it is, and its role, cannot be told) cannot."""
+        instance that runs with a role? A pattern that names every instance of an account (``*``,
+        ``instance/*`` in any region and account) always can: instances outside the scan may carry
+        a role. A narrower pattern with a wildcard can when an instance or launch template of the
+        caller's group has an instance profile and the pattern may match instances; a reference
+        can when the instance it names has one. A pattern that names only documents, a literal
+        instance id or a parameter (which instance it is, and its role, cannot be told) cannot."""
         if isinstance(candidate, Unknown):
-            targets = self.model.referenced(owner, candidate)
-            return any(_instance_profile(t) for t in targets)
-        pattern = candidate.strip()
-        parts = pattern.split(":", 2)
-        partition = parts[1] if len(parts) == 3 and parts[0] == "arn" else "aws"
-        shapes = [shape.replace("arn:*:", f"arn:{partition}:", 1) for shape in _INSTANCE_SHAPES]
-        launches, with_roles = self._group_instances(owner.group)
-        if pattern and set(pattern) == {"*"} or any(arn_match(pattern, shape) is True for shape in shapes):
-            return with_roles or not launches
+            if any(_instance_profile(t) for t in self.model.referenced(owner, candidate)):
+                return True
+            # a value whose unknown parts are only the region and account names every instance
+            # when its instance part is a literal wildcard (instance/*); a value with an unknown
+            # instance part (instance/${Id}) names one instance, whose role cannot be told
+            parts = value_text(candidate).split(":", 5)
+            if len(parts) < 6 or "${" in parts[5]:
+                return False
+            pattern = value_glob(candidate) or ""
+        else:
+            pattern = candidate.strip()
+        if _names_every_instance(pattern):
+            return True
         if not any(c in pattern for c in "*?") or not any(arns_meet(pattern, shape) for shape in _INSTANCE_SHAPES):
             return False
-        return with_roles
+        return self._group_instances_have_roles(owner.group)
 
-    def _group_instances(self, group: str) -> tuple[bool, bool]:
-        """(does the group launch instances, does one of them carry an instance profile)."""
+    def _group_instances_have_roles(self, group: str) -> bool:
+        """Does an instance, launch template or launch configuration of the group carry an
+        instance profile?"""
         found = self._instances_with_roles.get(group)
         if found is None:
-            launchers = [r for r in self.model.resources if r.group == group and r.type in _INSTANCE_PROFILE_PATHS]
-            found = self._instances_with_roles[group] = (bool(launchers), any(_instance_profile(r) for r in launchers))
+            found = self._instances_with_roles[group] = any(
+                _instance_profile(r) for r in self.model.resources if r.group == group and r.type in _INSTANCE_PROFILE_PATHS)
         return found
 
     def _candidates(self, kind: str, group: str) -> list[Target]:
