@@ -107,10 +107,10 @@ def privilege_escalation_method(ctx: CheckContext) -> None:
         if not uses:
             continue
         eff = analysis.effective(principal)
-        for number, (policies, group) in enumerate(_by_granting_policy(eff, uses)):
-            # the first risk keeps the key (and so the fingerprint) of the one finding per
-            # principal this check made before; each further policy is a risk of its own
-            key = principal.id if number == 0 else f"{principal.id}#{'+'.join(p.id for p in policies)}"
+        for policies, group in _by_granting_policy(eff, uses):
+            # each risk is keyed by the policies that grant it, so a baselined finding never
+            # passes its fingerprint on to another policy's risk when its own policy goes
+            key = f"{principal.id}#{'+'.join(p.id for p in policies)}"
             _report(ctx, principal, eff, policies, group, key)
 
 

@@ -1,6 +1,6 @@
 """Issue [5/7] item 6, one finding per risk: IAG-PE-001 reports each policy that lets a principal
 escalate, so a second risky attachment is visible before the first is fixed; the first keeps
-the fingerprint of the single finding the check made before."""
+a fingerprint of its own, which it keeps whatever else the principal holds."""
 
 from __future__ import annotations
 
@@ -48,14 +48,17 @@ def escalations(tmp_path: Path, name: str, *parts: str) -> list:
     return [f for f in result.findings if f.rule_id == "IAG-PE-001"]
 
 
-def test_two_risky_policies_on_one_role_are_two_findings_and_the_first_keeps_its_fingerprint(tmp_path):
+def test_two_risky_policies_on_one_role_are_two_findings_each_with_its_own_fingerprint(tmp_path):
     [alone] = escalations(tmp_path, "t.yaml", ROLE)
+    # the second policy's risk alone (the first policy made harmless): baselined before, it must
+    # not take over the fingerprint of the first policy's risk when that one is removed
+    [only_second] = escalations(tmp_path, "t.yaml", ROLE.replace("iam:CreatePolicyVersion", "s3:ListBucket"), SECOND)
     both = escalations(tmp_path, "t.yaml", ROLE, SECOND)
     assert sorted((f.resource, f.line, f.severity) for f in both) == [("App", 2, "high"), ("App", 14, "high")]
     first = next(f for f in both if "CreatePolicyVersion" in f.message)
     second = next(f for f in both if "AttachRolePolicy" in f.message)
     assert first.fingerprint == alone.fingerprint
-    assert second.fingerprint != first.fingerprint
+    assert second.fingerprint == only_second.fingerprint != first.fingerprint
     assert first.message.startswith("role App can escalate privileges through policy versions by one method: "
                                     "CreatePolicyVersion")
     assert second.message.startswith("role App can escalate privileges through policy Attach by one method: "
