@@ -9,6 +9,7 @@ from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
 _LEVELS = ("Write", "Permissions management")
+_LISTED = 200  # actions named in the evidence
 
 BAD_CFN = """\
 BuildRole:
@@ -135,7 +136,9 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
         where = scope.label if scope.every else "every resource of their type (" + ", ".join(
             dict.fromkeys(e for a in concerned for e in every_of_type(statement, a))) + ")"
         severity = "low" if note else "high" if management else "medium"
-        evidence = {"statement": statement_evidence(statement), "actions": concerned[:200]}
+        evidence = {"statement": statement_evidence(statement), "actions": concerned[:_LISTED]}
+        if len(concerned) > _LISTED:  # said, so that nothing reads the list as whole
+            evidence["actions_not_listed"] = len(concerned) - _LISTED
         if plumbing:
             evidence["plumbing"] = plumbing[:200]
         report_statement(ctx, node, statement,

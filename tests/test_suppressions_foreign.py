@@ -356,6 +356,31 @@ def test_scoped_checkov_rules_suppress_only_findings_of_their_kind(tmp_path):
     ]
 
 
+def test_a_scoped_skip_never_reads_a_list_cut_short(tmp_path):
+    """More write actions than the evidence lists, with a permissions-management one after them:
+    the write skip cannot tell what is left out, so the finding stays."""
+    _write(tmp_path, {"stack.yaml": """\
+        Resources:
+          Broad:
+            Type: AWS::IAM::ManagedPolicy
+            Metadata:
+              checkov:
+                skip:
+                  - id: CKV_AWS_111
+                    comment: writes of the batch jobs
+            Properties:
+              PolicyDocument:
+                Statement:
+                  - Effect: Allow
+                    Action: [ec2:Create*, ec2:Delete*, ec2:Modify*, sqs:AddPermission]
+                    Resource: "*"
+        """})
+    result = scan([str(tmp_path)], Settings(), root=tmp_path)
+    (finding,) = [f for f in result.findings if f.rule_id == "IAG-LP-005"]
+    assert finding.evidence["actions_not_listed"] > 0 and "sqs:AddPermission" not in finding.evidence["actions"]
+    assert not finding.suppressed and finding.severity == "high"
+
+
 def test_checkov_write_skip_comment_in_terraform(tmp_path):
     _write(tmp_path, {"main.tf": """\
         resource "aws_iam_policy" "uploads" {
