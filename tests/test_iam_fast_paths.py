@@ -79,10 +79,20 @@ def _reference_evaluate(identity, action, resource, boundary=None, deny_docs=Non
 
     allows, denies = [], []
     hard = soft = False
+    def one_value_each(statement):
+        # a Deny naming only values known at deploy time names one resource each: it cannot take
+        # away a set (a resource pattern with a wildcard)
+        return (any(c in resource for c in "*?") and statement.effect == "Deny" and not statement.conditions
+                and statement.resources is not None
+                and all(isinstance(e, Unknown) or not isinstance(e, str) or arn_match(e.strip(), resource) is False
+                        for e in statement.resources))
+
     for doc in list(identity) + list(boundary or []) + list(deny_docs or []):
         soft = soft or unknown_parts(doc)
         for statement in doc.statements:
             if not (statement.is_deny or statement.effect_unknown) or match(statement) is False:
+                continue
+            if match(statement) is None and one_value_each(statement):
                 continue
             denies.append(statement)
             if match(statement) is True and statement.is_deny and not statement.conditions:
