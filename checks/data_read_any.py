@@ -99,7 +99,8 @@ def data_read_any(ctx: CheckContext) -> None:
     `kms:Decrypt` or `kms:ReEncryptFrom` (also when granted by wildcard or NotAction), listing
     them. High for secrets (`secretsmanager:GetSecretValue`, `ssm:GetParameter*`, `kms:Decrypt`,
     `kms:ReEncryptFrom`) and for object reads held by a role that callers outside the zone of
-    trust may assume (named in the message); object reads alone held inside the account are
+    trust may assume (named in the message; another literal account counts once a zone of trust
+    is configured, before that it may be the user's own); object reads alone held inside the account are
     medium. A condition that narrows the grant (`kms:ViaService`, resource tags, source VPC ...)
     lowers the severity one step and is named; an unconditional Deny in the same policy that
     leaves the action only on named resources removes it. A Resource given only at deploy

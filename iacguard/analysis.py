@@ -108,15 +108,18 @@ class Analysis:
     def outside_callers(self, principal: "Principal") -> "tuple[str, ...]":
         """Who outside the zone of trust of the principal's group its trust policy lets assume it
         (``account 444455556666``, ``anyone``; a value not known before deploy counts, since it
-        may be anyone); empty for users, groups and roles only the zone can assume."""
+        may be anyone); empty for users, groups and roles only the zone can assume. Without zone
+        settings another literal account is not counted: it may be the user's own (item 5 of the
+        grading: unknown, reported by IAG-EXT-002 at low)."""
         found = self._outside_callers.get(principal.id)
         if found is None:
             found = ()
             if principal.trust is not None and principal.trust.document is not None:
                 from .iam.external import policy_exposures
 
-                found = tuple(dict.fromkeys(e.party.label for e in policy_exposures(
-                    principal.trust.document, self.zone(principal.resource.group), "trust")))
+                zone = self.zone(principal.resource.group)
+                found = tuple(dict.fromkeys(e.party.label for e in policy_exposures(principal.trust.document, zone, "trust")
+                                            if not zone.unknown_account(e.party)))
             self._outside_callers[principal.id] = found
         return found
 

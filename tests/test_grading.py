@@ -82,8 +82,11 @@ def _lp7(paths: list[str], settings: dict | None = None):
                   if f.rule_id == "IAG-LP-007"), result
 
 
+ZONE = {"deploy_accounts": ["111122223333"]}  # so 444455556666 is known to be another's
+
+
 def test_object_reads_are_medium_inside_the_account_and_high_from_outside_or_for_secrets():
-    got, result = _lp7([str(FIXTURE)])
+    got, result = _lp7([str(FIXTURE)], ZONE)
     assert got == [
         ("IAG-LP-007", "PartnerRole", 34, "high"),    # another account may assume it
         ("IAG-LP-007", "ReaderRole", 17, "medium"),   # only Lambda assumes it
@@ -96,6 +99,17 @@ def test_object_reads_are_medium_inside_the_account_and_high_from_outside_or_for
     assert partner.evidence["outside_callers"] == "role PartnerRole by account 444455556666"
     reader = next(f for f in result.findings if f.rule_id == "IAG-LP-007" and f.resource == "ReaderRole")
     assert "outside" not in reader.message and "outside_callers" not in reader.evidence
+
+
+def test_without_a_zone_another_account_is_unknown_and_its_reads_stay_medium():
+    # the same role without settings: 444455556666 may be the user's own account (IAG-EXT-002
+    # says so at low), so nothing is known to reach the holder from outside
+    got, result = _lp7([str(FIXTURE)])
+    assert ("IAG-LP-007", "PartnerRole", 34, "medium") in got
+    partner = next(f for f in result.findings if f.rule_id == "IAG-LP-007" and f.resource == "PartnerRole")
+    assert "outside_callers" not in partner.evidence
+    trust = next(f for f in result.findings if f.rule_id == "IAG-EXT-002" and f.resource == "PartnerRole")
+    assert trust.severity == "low" and "may be your own account" in trust.message
 
 
 def test_a_trusted_partner_account_is_inside_the_zone():
