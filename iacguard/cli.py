@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="+", help="files or directories")
     scan.add_argument("--format", "-f", choices=FORMATS, default="text")
     scan.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    scan.add_argument("--quiet", "-q", action="store_true",
+                      help="text: show only the blocking findings, the problems and the verdict")
     scan.add_argument("--report", action="append", type=_key_value, default=[], metavar="FORMAT=FILE",
                       help="also write a report in FORMAT to FILE (repeatable; e.g. sarif=iacguard.sarif)")
     scan.add_argument("--cfn-lint", action="store_true",
@@ -211,7 +213,8 @@ def _scan(args: argparse.Namespace) -> int:
     _apply_gate(args, result, settings)
     for report_format, report_file in args.report:
         _write(report_file, _render(report_format, result, settings))
-    output = _render(args.format, result, settings)
+    output = _render(args.format, result, settings, quiet=args.quiet,
+                     colour=not args.output and _colour_wanted(sys.stdout))
     if args.output:
         _write(args.output, output)
     else:
@@ -295,10 +298,19 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(report_format: str, result, settings) -> str:
+def _render(report_format: str, result, settings, **text_options: bool) -> str:
     import importlib
 
-    return importlib.import_module(f".report.{_REPORTERS[report_format]}", __package__).render(result, settings)
+    module = importlib.import_module(f".report.{_REPORTERS[report_format]}", __package__)
+    if report_format == "text" and text_options:
+        return module.render(result, settings, **text_options)
+    return module.render(result, settings)
+
+
+def _colour_wanted(stream) -> bool:
+    """Colours on a terminal, unless NO_COLOR is set to anything (no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
 def _write(file: str, text: str) -> None:

@@ -59,7 +59,7 @@ def test_a_finding_says_what_the_plan_does_to_its_resource_and_to_the_others_it_
     assert report["findings"][0]["evidence"] == {"policy_arn": ADMIN_ARN, "plan_action": "create",
                                                  "plan_actions": {"aws_iam_role.app": "unchanged"}}
     text = run_cli("scan", "admin_attached.json", cwd=tmp_path).stdout
-    assert f"{line:>5}  CRITICAL IAG-LP-001 aws_iam_role_policy_attachment.app_admin (create)\n" in text
+    assert f"{line:>5}  CRITICAL IAG-LP-001 aws_iam_role_policy_attachment.app_admin (create) - " in text
     assert "         with aws_iam_role.app unchanged\n" in text
     sarif = json.loads(run_cli("scan", "admin_attached.json", "--format", "sarif", cwd=tmp_path).stdout)
     properties = sarif["runs"][0]["results"][0]["properties"]

@@ -13,10 +13,23 @@ if TYPE_CHECKING:  # types only: reports are imported before a scan runs
     from ..settings import Settings
 
 
-def render(result: ScanResult, settings: Settings) -> str:
+# ANSI styles, added by this renderer only: every text from the input goes through visible(),
+# which shows an escape character as \x1b, so input can never colour or move the terminal.
+_STYLE = {"critical": "\x1b[1;31m", "high": "\x1b[31m", "medium": "\x1b[33m", "low": "\x1b[36m",
+          "FAILED": "\x1b[1;31m", "ERROR": "\x1b[1;31m", "PASSED": "\x1b[1;32m", "dim": "\x1b[2m"}
+_RESET = "\x1b[0m"
+
+
+def render(result: ScanResult, settings: Settings, *, colour: bool = False, quiet: bool = False) -> str:
+    """The report as text. ``colour``: ANSI colours (the CLI asks for them on a terminal unless
+    NO_COLOR is set). ``quiet``: only the blocking findings, the problems and the verdict."""
+    def paint(style: str, text: str) -> str:
+        return f"{_STYLE[style]}{text}{_RESET}" if colour else text
+
     lines: list[str] = []
     by_file: dict[str, list] = {}
-    for finding in result.findings:
+    shown = result.blocking(settings.fail_on) if quiet else result.findings
+    for finding in shown:
         by_file.setdefault(finding.file, []).append(finding)
     for file in sorted(by_file):
         lines.append(visible(file))
@@ -26,7 +39,9 @@ def render(result: ScanResult, settings: Settings) -> str:
                 tag += f" [{f.diff}]"
             if getattr(f, "plan_action", None):
                 tag = f" ({visible(f.plan_action)})" + tag  # what the plan does to it
-            lines.append(f"  {f.line:>5}  {f.severity.upper():<8} {visible(f.rule_id):<8} {visible(f.resource)}{tag}")
+            level = paint(f.severity, f"{f.severity.upper():<8}") if f.severity in _STYLE else f"{f.severity.upper():<8}"
+            lines.append(f"  {f.line:>5}  {level} {visible(f.rule_id):<8} {visible(f.resource)}{tag}"
+                         f" {paint('dim', '- ' + visible(f.title))}")
             lines.append(f"         {visible(f.message)}")
             if getattr(f, "when", None):
                 lines.append(f"         only when {visible(f.when)}")
@@ -37,6 +52,7 @@ def render(result: ScanResult, settings: Settings) -> str:
                 lines.append(f"         suppressed by {visible(f.suppression_reason)}")
             if getattr(f, "construct_path", None):
                 lines.append(f"         CDK construct: {visible(f.construct_path)}")
+            lines.append(paint("dim", f"         why and how to fix: iacguard explain {visible(f.rule_id)}"))
         lines.append("")
     problems = [("error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
     if problems:
@@ -72,11 +88,18 @@ def render(result: ScanResult, settings: Settings) -> str:
         lines.append(f"against {visible(diff['base'])}: {diff['new']} new, {diff['worse']} worse, "
                      f"{diff['unchanged']} unchanged (not blocking), {diff['fixed']} fixed")
     blocking = len(result.blocking(settings.fail_on))
-    verdict = "FAILED" if result.exit_code(settings) else "PASSED"
-    lines.append(f"{verdict}: {blocking} blocking at fail-on {settings.fail_on}")
+    code = result.exit_code(settings)
+    verdict = {0: "PASSED", 1: "FAILED"}.get(code, "ERROR")
     reason = result.exit_reason(settings)
-    if reason:
-        lines.append(visible(reason))
+    if reason:  # exit 2: a person must act on the inputs first; the findings are said after
+        lines.append(f"{paint(verdict, verdict)}: {visible(reason.removeprefix('exit 2: '))}")
+        lines.append(f"and {blocking} blocking at fail-on {settings.fail_on}")
+    else:
+        lines.append(f"{paint(verdict, verdict)}: {blocking} blocking at fail-on {settings.fail_on}")
+    if quiet:
+        hidden = len(active_findings(result.findings)) - blocking
+        if hidden > 0:
+            lines.append(f"({hidden} findings below fail-on {settings.fail_on} not shown: --quiet)")
     # Every field above is one line; a name that starts a line (a file) or holds "##[" still
     # must not read as a GitHub Actions workflow command.
     return inert_lines("\n".join(lines)) + "\n"
