@@ -434,17 +434,14 @@ def apply_suppressions(findings: list, resources: Iterable[Any], checks: dict) -
 
 
 def _finding_actions(finding: Any) -> list[str]:
-    """The actions a finding is about, from its evidence (``actions``, or the actions of each
-    escalation method); empty when it names none or not all of them."""
+    """The actions a finding is about, from its evidence (``actions``: the scoped foreign rules
+    mean IAG-LP-005 and IAG-LP-007, which list them); empty when it names none or not all of them."""
     evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
     if evidence.get("actions_not_listed"):
         return []  # the list is cut short: what it leaves out may be of any kind
     actions = evidence.get("actions")
     if isinstance(actions, list):
         return [str(a) for a in actions]
-    methods = evidence.get("methods")
-    if isinstance(methods, dict):
-        return [str(a) for m in methods.values() if isinstance(m, dict) for a in m.get("actions") or ()]
     return []
 
 
