@@ -261,8 +261,9 @@ def test_install_is_the_lock_exactly_and_the_cache_is_verified(installed):
     locked = {canonicalize_name(r.name): next(iter(r.specifier)).version
               for r, _ in read_lock(Path(context["steps.prepare.outputs.lock"])) if applies(r, here)}
     packages = venv_packages(python)
-    assert packages.pop("iacguard-gate") == subprocess.run(
-        [python, "-c", "import iacguard; print(iacguard.__version__)"], capture_output=True, text=True).stdout.strip()
+    assert packages.pop("iacguard-gate") == subprocess.run(  # cwd: not the checkout, whose iacguard/ would come first
+        [python, "-c", "import iacguard; print(iacguard.__version__)"], capture_output=True, text=True,
+        cwd=base).stdout.strip()
     packages.pop("pip")
     assert packages == locked  # nothing more, nothing less, each at its locked version
     # a cache hit: the restored venv is checked with `iacguard --version` and nothing is installed
@@ -275,7 +276,8 @@ def test_install_is_the_lock_exactly_and_the_cache_is_verified(installed):
     assert config.stat().st_mtime_ns == created
     # a restored venv that does not work (its interpreter moved, a package lost) is rebuilt
     site = Path(subprocess.run([python, "-c", "import iacguard, os; print(os.path.dirname(iacguard.__file__))"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+                               capture_output=True, text=True, check=True, cwd=base).stdout.strip())
+    assert site.is_relative_to(context["steps.prepare.outputs.venv"]), site
     shutil.rmtree(site)
     code, outputs, log = run_step(STEPS["install"], {"python": sys.executable}, hit, base, temp)
     assert code == 0 and outputs == {"python": python, "built": "true"}, log
@@ -479,3 +481,64 @@ def test_exclude_input(local, project):
         return
     assert scans(local)[0][-6:] == ["--exclude", "examples/**", "--exclude", "fixtures/*", "--", "."]
     assert code == 0 and outputs["critical"] == "0", log
+
+
+# --- the documentation ----------------------------------------------------------------------------
+
+DOCS = (ROOT / "docs" / "github-actions.md").read_text()
+
+
+def docs_workflows() -> list[dict]:
+    blocks = re.findall(r"```yaml\n(.*?)```", DOCS, re.S)
+    return [yaml.safe_load(block) for block in blocks if block.startswith(("# .github", "jobs:"))]
+
+
+def test_docs_pin_the_action_by_commit_and_fetch_the_history_for_diff_base():
+    uses = re.findall(r"uses: iacguard/iacguard@\S+.*", DOCS)
+    assert uses and all(re.fullmatch(r"uses: iacguard/iacguard@[0-9a-f]{40} +# v\d+\.\d+\.\d+", line) for line in uses)
+    assert "`iacguard-gate`" in DOCS
+    workflows = docs_workflows()
+    assert len(workflows) == 2
+    for workflow in workflows:
+        for job in workflow["jobs"].values():
+            steps = job["steps"]
+            gate = next(step for step in steps if step.get("uses", "").startswith("iacguard/iacguard@"))
+            if "diff-base" in gate.get("with", {}):
+                checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout@"))
+                assert checkout["with"]["fetch-depth"] == 0
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def test_docs_base_branch_pattern_keeps_the_gate(local, project):
+    """The documented step, run for real: a pull request that disables the check and baselines
+    its own finding in its settings still fails with the base branch's settings and baseline."""
+    (project / ".iacguard.yaml").write_text("baseline: .iacguard-baseline.json\n")
+    subprocess.run([sys.executable, "-m", "iacguard", "baseline", "tf", "-o", ".iacguard-baseline.json"],
+                   cwd=project, check=True, capture_output=True)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "base")
+    git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
+    # the pull request: an admin policy, and settings and a baseline that would let it through
+    (project / "stack.yaml").write_text(STACK.replace("Default: s3:GetObject", "Default: '*'"))
+    (project / ".iacguard.yaml").write_text("baseline: .iacguard-baseline.json\ndisable: [IAG-LP-001]\n")
+    subprocess.run([sys.executable, "-m", "iacguard", "baseline", ".", "-o", ".iacguard-baseline.json"],
+                   cwd=project, check=True, capture_output=True)
+    git(project, "commit", "-q", "-a", "-m", "pull request")
+    code, outputs, log = scan_step(local, project, paths=".")
+    assert code == 0, log  # its own settings let it pass
+    job = docs_workflows()[1]["jobs"]["iacguard"]
+    step = next(step for step in job["steps"] if step.get("name", "").startswith("Gate settings"))
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, capture_output=True, text=True,
+                          env={**os.environ, "BASE": "origin/main"})
+    assert proc.returncode == 0, proc.stderr
+    gate = next(step for step in job["steps"] if step.get("id") == "iacguard")["with"]
+    pull_request = {name: re.search(r"&& '([^']*)'", gate[name]).group(1) for name in ("config", "baseline")}
+    assert pull_request == {"config": ".iacguard.base.yaml", "baseline": ".iacguard-baseline.base.json"}
+    code, outputs, log = scan_step(local, project, paths=".", **pull_request)
+    assert code == 1 and outputs["critical"] == "1", log
+    assert "::error file=stack.yaml,line=" in log and "IAG-LP-001" in log
