@@ -302,8 +302,9 @@ def test_settings_and_baseline_from_outside_the_repository_are_the_ci_owners(tmp
 
 
 def test_the_documented_step_lets_the_base_branch_settings_decide(tmp_path):
-    """docs/github-actions.md: the step that puts the base branch's settings and baseline in place
-    of the pull request's, run as written; the scan then blocks as the base's settings would."""
+    """docs/github-actions.md: the step that copies the base branch's settings and baseline next to
+    the pull request's, run as written; the scan given them (the action's config and baseline
+    inputs) then blocks as the base's settings would."""
     import re
     import subprocess
 
@@ -314,7 +315,10 @@ def test_the_documented_step_lets_the_base_branch_settings_decide(tmp_path):
     doc = (ROOT / "docs" / "github-actions.md").read_text()
     section = doc[doc.index("## The base branch's settings govern"):]
     workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.DOTALL).group(1))
-    step = next(s for s in workflow["jobs"]["iacguard"]["steps"] if s.get("name") == "Gate settings from the base branch")
+    steps = workflow["jobs"]["iacguard"]["steps"]
+    step = next(s for s in steps if s.get("name") == "Gate settings and baseline from the base branch")
+    gate = next(s for s in steps if s.get("id") == "iacguard")["with"]
+    config, baseline = (re.search(r"&& '([^']*)'", gate[name]).group(1) for name in ("config", "baseline"))
     repo = _repo(tmp_path, {"main.tf": ACCESS_KEY_TF, ".iacguard.yaml": "fail_on: medium\n"})
     _git(repo, "checkout", "-qb", "pr")
     _write(repo, {".iacguard.yaml": "disable: [access-keys]\n",
@@ -325,9 +329,9 @@ def test_the_documented_step_lets_the_base_branch_settings_decide(tmp_path):
     assert proc.returncode == 0 and not [f for f in weakened["findings"] if f["family"] == "access-keys"]
     subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env={"BASE": "main", "PATH": "/usr/bin:/bin"},
                    check=True)
-    assert (repo / ".iacguard.yaml").read_text() == "fail_on: medium\n"
-    assert not (repo / ".iacguard-baseline.json").exists()
-    report, proc = _scan(repo, ".", "--diff-base", "main")
+    assert (repo / config).read_text() == "fail_on: medium\n"
+    assert json.loads((repo / baseline).read_text()) == {"version": 1, "findings": []}  # the base had none
+    report, proc = _scan(repo, ".", "--diff-base", "main", "--config", config, "--baseline", baseline)
     assert proc.returncode == 0 and report["summary"]["fail_on"] == "medium" and _weakenings(report) == []
     assert [f["rule_id"] for f in report["findings"] if f["family"] == "access-keys"]  # scanned again
 
