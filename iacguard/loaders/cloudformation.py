@@ -110,17 +110,23 @@ def build_resources(data: dict, file: str, *, parameters: dict[str, Any] | None 
                          line=line_of(section, line_of(data)) or None)
     from .sam import expand, uses_serverless_transform  # samtranslator is imported only for SAM
 
+    left_out: set[str] = set()
+
     if uses_serverless_transform(data):
         try:
-            data = expand(data, file, parameters)
+            data, rejected, left_out = expand(data, file, parameters)
         except InputError as exc:
             result.errors.append(exc)
             return result
+        # a SAM resource the translator rejected is left out (its error says so) and the rest is
+        # analysed; a Ref to it stays a reference, not an error of its own
+        result.errors.extend(rejected)
         section = data.get("Resources")
         if not isinstance(section, dict):  # the transform's output always has one
             raise InputError("the SAM transform gave no Resources mapping", file=file, line=line_of(data) or None)
     resolver = TemplateResolver(data, file, result.errors, parameters=parameters, pseudo=pseudo)
     resolver.language_extensions = language_extensions
+    resolver.resource_ids |= left_out
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
     for logical_id, body in section.items():
         if logical_id == _TRANSFORM_FUNCTION:
