@@ -92,6 +92,7 @@ def _translate(template: dict, file: str, parameters: dict[str, Any] | None,
                          "installed: pip install 'iacguard-gate' with its dependencies (aws-sam-translator)",
                          file=file, line=line_of(data) or None) from None
 
+    _quiet_translator_logs()
     # An explicit Region keeps the translator off the network and off the caller's AWS config.
     session = boto3.session.Session(region_name="us-east-1")
     # our own (unpublished, never sent) metrics: published below so the translator does not warn
@@ -110,6 +111,17 @@ def _translate(template: dict, file: str, parameters: dict[str, Any] | None,
                          line=line_of(data) or None) from None
     finally:
         metrics.publish()  # a DummyMetricsPublisher: nothing leaves the machine
+
+
+def _quiet_translator_logs() -> None:
+    """The translator logs warnings about its own settings (``Feature 'normalized_open_api_version'
+    not available in Feature Toggle Config`` for an OpenAPI body); with no handler configured,
+    Python would print them on stderr, where they read like a problem of the template."""
+    import logging
+
+    logger = logging.getLogger("samtranslator")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _cause_message(cause: Any) -> str:
