@@ -59,6 +59,8 @@ def expand(data: dict, file: str,
         attempt = dict(template)
         attempt["Resources"] = PDict({name: body for name, body in template["Resources"].items()
                                       if name not in left_out}, line=line_of(template["Resources"]))
+        if left_out and not attempt["Resources"]:  # every resource was rejected: nothing left to translate
+            return PDict({"Resources": PDict(line=line_of(resources))}, line=1), errors, set(left_out)
         output, causes = _translate(attempt, file, parameters, data)
         if output is not None:
             positioned = _positioned_output(output, resources, sam_lines, line_of(resources, line_of(data)))
@@ -66,7 +68,12 @@ def expand(data: dict, file: str,
         rejected = _rejected_resources(causes, [name for name in sam_lines if name not in left_out])
         if rejected is None:  # a cause that names no resource: the template itself is wrong
             message = "; ".join(_cause_message(cause) for cause in causes[:5])
-            raise InputError(f"SAM transform failed: {message}", file=file, line=line_of(data) or None)
+            failed = InputError(f"SAM transform failed: {message}", file=file, line=line_of(data) or None)
+            if not errors:
+                raise failed
+            # only once resources were left out: those errors stand, and nothing else is analysed
+            return (PDict({"Resources": PDict(line=line_of(resources))}, line=1), errors + [failed],
+                    {str(name) for name in resources})
         after = f" (translated without {', '.join(left_out)}, which could not be)" if left_out else ""
         for name, messages in rejected.items():
             errors.append(InputError(f"SAM transform failed: {'; '.join(messages)}{after}", file=file,
