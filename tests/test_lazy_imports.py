@@ -15,7 +15,8 @@ _PROBE = """
 import json, sys
 from iacguard.cli import main
 code = main(sys.argv[1:])
-heavy = ("networkx", "samtranslator", "cfnlint", "tree_sitter", "tree_sitter_hcl", "hcl2")
+heavy = ("networkx", "samtranslator", "boto3", "botocore", "pydantic", "cfnlint", "tree_sitter", "tree_sitter_hcl",
+         "hcl2")
 print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}), file=sys.stderr)
 """
 
@@ -37,3 +38,11 @@ def test_small_cloudformation_scan_imports_no_heavy_module(template):
 def test_terraform_scan_loads_the_hcl_grammar_but_not_networkx_without_escalation():
     loaded = _loaded(str(SAMPLES / "terraform" / "scoped"))
     assert "tree_sitter" in loaded and "networkx" not in loaded and "samtranslator" not in loaded
+
+
+def test_the_sam_translator_and_what_it_needs_load_only_for_a_sam_template():
+    """The translator is a regular dependency (SAM works out of the box), but it and boto3 and
+    pydantic cost about half a second to import: only a template with the transform pays it."""
+    sam_modules = {"samtranslator", "boto3", "botocore", "pydantic"}
+    assert sam_modules.isdisjoint(_loaded(str(SAMPLES / "cloudformation")))
+    assert sam_modules <= set(_loaded(str(ROOT / "tests" / "fixtures" / "integrations" / "sam_good.yaml")))

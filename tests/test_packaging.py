@@ -51,6 +51,18 @@ def test_wheel_declares_the_command_and_dependencies(wheel):
     assert re.search(r"^Name: (.*)$", metadata, re.MULTILINE).group(1) == DISTRIBUTION
 
 
+def test_a_plain_install_brings_the_sam_translator_and_the_sam_extra_still_resolves(wheel):
+    """SAM templates are analysed out of the box: aws-sam-translator is required without any
+    extra; `iacguard-gate[sam]` (in older docs and pipelines) names an extra that still exists."""
+    archive = zipfile.ZipFile(wheel)
+    metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA"))).decode()
+    requirements = re.findall(r"^Requires-Dist: (.*)$", metadata, re.MULTILINE)
+    sam = [r for r in requirements if r.startswith("aws-sam-translator")]
+    assert len(sam) == 1 and "extra" not in sam[0], requirements
+    assert "sam" in re.findall(r"^Provides-Extra: (.*)$", metadata, re.MULTILINE)
+    assert not [r for r in requirements if re.search(r"extra\s*==\s*[\"']sam[\"']", r)]
+
+
 def test_installed_wheel_loads_checks_from_the_package(wheel, tmp_path):
     """Install the wheel (no deps: they are in this environment) into a target dir and list checks."""
     target = tmp_path / "site"

@@ -311,6 +311,7 @@ class TemplateResolver:
             if name is not None:
                 return self._intrinsic(name, value[name], line, depth + 1)
             mapping = PDict(line=line_of(value))
+            mapping.file = getattr(value, "file", None)  # read from an AWS::Include file
             for key, item in value.items():
                 resolved = for_mapping(self.resolve(item, line, depth + 1))
                 if resolved is not NO_VALUE:

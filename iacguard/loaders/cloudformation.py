@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..jsonpos import loads_positioned
 from ..limits import check_json_depth
 from ..resource import CLOUDFORMATION, LoadResult, Resource
-from ..values import PDict, Unknown, line_of
+from ..values import PDict, PList, Unknown, line_of
 from .cfn_intrinsics import PARAMETER_SECTIONS, TemplateResolver, scalar_text
 from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, document_problems, load_yaml
 
@@ -110,17 +110,25 @@ def build_resources(data: dict, file: str, *, parameters: dict[str, Any] | None 
                          line=line_of(section, line_of(data)) or None)
     from .sam import expand, uses_serverless_transform  # samtranslator is imported only for SAM
 
+    if nested is not None:
+        data, section = _inline_local_includes(data, section, nested, file, result)
+    left_out: set[str] = set()
+
     if uses_serverless_transform(data):
         try:
-            data = expand(data, file, parameters)
+            data, rejected, left_out = expand(data, file, parameters)
         except InputError as exc:
             result.errors.append(exc)
             return result
+        # a SAM resource the translator rejected is left out (its error says so) and the rest is
+        # analysed; a Ref to it stays a reference, not an error of its own
+        result.errors.extend(rejected)
         section = data.get("Resources")
         if not isinstance(section, dict):  # the transform's output always has one
             raise InputError("the SAM transform gave no Resources mapping", file=file, line=line_of(data) or None)
     resolver = TemplateResolver(data, file, result.errors, parameters=parameters, pseudo=pseudo)
     resolver.language_extensions = language_extensions
+    resolver.resource_ids |= left_out
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
     for logical_id, body in section.items():
         if logical_id == _TRANSFORM_FUNCTION:
@@ -275,6 +283,98 @@ LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 _INCLUDE_WHY = ("CloudFormation runs the transform when the stack is deployed, so what it inserts "
                 "(it may be a policy) is not known here")
 _FOR_EACH_WHY = "iacguard does not expand Fn::ForEach, so what the loop creates is not checked"
+
+
+def _include_location(value: Any) -> str | None:
+    """The Location of ``{"Fn::Transform": {"Name": "AWS::Include", "Parameters": {"Location": ...}}}``
+    written as the whole value, or None for anything else."""
+    if not isinstance(value, dict) or len(value) != 1 or _TRANSFORM_FUNCTION not in value:
+        return None
+    spec = value[_TRANSFORM_FUNCTION]
+    parameters = spec.get("Parameters") if isinstance(spec, dict) else None
+    if not isinstance(parameters, dict) or spec.get("Name") != "AWS::Include":
+        return None
+    location = parameters.get("Location")
+    return location if isinstance(location, str) else None
+
+
+def _inline_local_includes(data: dict, section: dict, nested: NestedTemplates, file: str,
+                           result: LoadResult) -> tuple[dict, dict]:
+    """The template with each ``Fn::Transform`` ``AWS::Include`` in a resource whose Location is
+    a local file inside the scan root (relative to the template, as before ``aws cloudformation
+    package`` uploads it) replaced by that file's content, read like a nested template: never
+    outside the scan root, never over the network. What it holds keeps its own lines and names
+    its file, so a finding on an included policy points there. An S3 or URL location, a file
+    outside the root or one that cannot be read stays in place and is named as not analysed with
+    the rest of the deploy-time expansions (an unreadable file is an input error too)."""
+    from .discover import relpath
+
+    root = nested.root.resolve()
+    read: dict[Path, Any] = {}
+
+    def include(location: str, line: int) -> Any:
+        target = (nested.chain[-1].parent / location).resolve()
+        if target != root and root not in target.parents:
+            return None
+        rel = relpath(target, root)
+        if target not in read:
+            try:
+                read[target] = _naming_its_file(nested.read(target, rel), rel)
+            except InputError as exc:
+                if exc.line is None:  # the file itself could not be read: say which include needs it
+                    exc = InputError(f"Fn::Transform AWS::Include ({location}): {exc.message}", file=file,
+                                     line=line or None)
+                result.errors.append(exc)
+                read[target] = None
+            else:
+                if rel not in result.files:
+                    result.files.append(rel)
+        return read[target]
+
+    def inline(value: Any, line: int) -> Any:
+        location = _include_location(value)
+        if location is not None and _is_local(location):
+            content = include(location, line_of(value, line))
+            return value if content is None else content
+        if isinstance(value, dict):
+            replaced = {key: inline(item, line_of(value, line)) for key, item in value.items()}
+            if all(replaced[key] is item for key, item in value.items()):
+                return value
+            return _mapping_like(value, replaced)
+        if isinstance(value, list):
+            items = [inline(item, line_of(value, line)) for item in value]
+            if all(new is old for new, old in zip(items, value)):
+                return value
+            return PList(items, line=line_of(value))
+        return value
+
+    new_section = inline(section, line_of(section, line_of(data)))
+    if new_section is section:
+        return data, section
+    return _mapping_like(data, {**data, "Resources": new_section}), new_section
+
+
+def _mapping_like(original: dict, items: dict) -> PDict:
+    """A copy of a loaded mapping with other items: the same line, key lines, end and file."""
+    copied: PDict = YamlDict(line_of(original)) if isinstance(original, YamlDict) else PDict(line=line_of(original))
+    copied.update(items)
+    for slot in ("key_lines", "end_line", "file", "problems"):
+        if getattr(original, slot, None) is not None:
+            setattr(copied, slot, getattr(original, slot))
+    return copied
+
+
+def _naming_its_file(value: Any, rel: str) -> Any:
+    """Mark every mapping of an included file with that file (``PDict.file``)."""
+    if isinstance(value, PDict):
+        value.file = rel
+    if isinstance(value, dict):
+        for item in value.values():
+            _naming_its_file(item, rel)
+    elif isinstance(value, list):
+        for item in value:
+            _naming_its_file(item, rel)
+    return value
 
 
 def _describe_transform(function: str, spec: Any) -> str:

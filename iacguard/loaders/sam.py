@@ -38,54 +38,134 @@ def uses_serverless_transform(data: Any) -> bool:
     return any(isinstance(name, str) and name == SERVERLESS_TRANSFORM for name in names)
 
 
-def expand(data: dict, file: str, parameters: dict[str, Any] | None = None) -> PDict:
-    """The CloudFormation template the SAM transform produces, with positions mapped back.
+def expand(data: dict, file: str,
+           parameters: dict[str, Any] | None = None) -> tuple[PDict, list[InputError], set[str]]:
+    """The CloudFormation template the SAM transform produces, with positions mapped back, one
+    InputError per SAM resource the translator rejected (at that resource's line), and the ids
+    of those resources.
 
-    Raises InputError (with the SAM resource's line where known) when samtranslator is missing
-    or rejects the template."""
-    try:
-        from samtranslator.model.exceptions import InvalidDocumentException
-        from samtranslator.parser.parser import Parser
-        from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
-        from samtranslator.translator.translator import Translator
-    except ImportError:
-        raise InputError("template uses the AWS::Serverless-2016-10-31 transform; install the SAM support "
-                         "to analyse it: pip install 'iacguard-gate[sam]'", file=file, line=line_of(data) or None) from None
-    import boto3
-
+    A rejected resource is left out and the rest translated again, so one bad function loses
+    only itself (and what fails without it: the next round names those). Raises InputError
+    when the template as a whole cannot be translated."""
     resources = data.get("Resources")
     if not isinstance(resources, dict):
         raise InputError("Resources must be a mapping", file=file, line=line_of(data) or None)
     sam_lines = _sam_resource_lines(resources)
     template = _with_s3_locations(data)
+    errors: list[InputError] = []
+    left_out: list[str] = []
+    # each round removes at least one resource, so this ends
+    for _ in range(len(resources) + 1):
+        attempt = dict(template)
+        attempt["Resources"] = PDict({name: body for name, body in template["Resources"].items()
+                                      if name not in left_out}, line=line_of(template["Resources"]))
+        if left_out and not attempt["Resources"]:  # every resource was rejected: nothing left to translate
+            return PDict({"Resources": PDict(line=line_of(resources))}, line=1), errors, set(left_out)
+        output, causes = _translate(attempt, file, parameters, data)
+        if output is not None:
+            positioned = _positioned_output(output, resources, sam_lines, line_of(resources, line_of(data)))
+            return positioned, errors, set(left_out)
+        rejected = _rejected_resources(causes, [name for name in sam_lines if name not in left_out])
+        if rejected is None:  # a cause that names no resource: the template itself is wrong
+            message = "; ".join(_cause_message(cause) for cause in causes[:5])
+            failed = InputError(f"SAM transform failed: {message}", file=file, line=line_of(data) or None)
+            if not errors:
+                raise failed
+            # only once resources were left out: those errors stand, and nothing else is analysed
+            return (PDict({"Resources": PDict(line=line_of(resources))}, line=1), errors + [failed],
+                    {str(name) for name in resources})
+        after = f" (translated without {', '.join(left_out)}, which could not be)" if left_out else ""
+        for name, messages in rejected.items():
+            errors.append(InputError(f"SAM transform failed: {'; '.join(messages)}{after}", file=file,
+                                     line=sam_lines.get(name) or line_of(data) or None))
+        left_out.extend(rejected)
+    raise InputError("SAM transform failed: no resource could be translated", file=file,
+                     line=line_of(data) or None)
+
+
+def _translate(template: dict, file: str, parameters: dict[str, Any] | None,
+               data: dict) -> tuple[dict | None, list[Any]]:
+    """One run of the translator: its output, or None and the causes it gave for rejecting the
+    template (one per bad resource)."""
+    try:
+        import boto3
+        from samtranslator.metrics.metrics import Metrics
+        from samtranslator.model.exceptions import InvalidDocumentException
+        from samtranslator.parser.parser import Parser
+        from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
+        from samtranslator.translator.translator import Translator
+    except ImportError:  # a regular dependency: missing only from an install made with --no-deps
+        raise InputError("template uses the AWS::Serverless-2016-10-31 transform and the SAM translator is not "
+                         "installed: pip install 'iacguard-gate' with its dependencies (aws-sam-translator)",
+                         file=file, line=line_of(data) or None) from None
+
+    _quiet_translator_logs()
     # An explicit Region keeps the translator off the network and off the caller's AWS config.
     session = boto3.session.Session(region_name="us-east-1")
-    from samtranslator.metrics.metrics import Metrics
-
     # our own (unpublished, never sent) metrics: published below so the translator does not warn
     # about them on stderr when they are garbage collected
     metrics = Metrics()
     translator = Translator(managed_policy_map=None, sam_parser=Parser(), boto_session=session, metrics=metrics,
                             plugins=[ServerlessAppPlugin(sar_client_creator=_no_network, parameters=parameters)])
     try:
-        output = translator.translate(sam_template=template, parameter_values=dict(parameters or {}),
-                                      passthrough_metadata=True)
+        # the translator edits what it is given: each round gets its own copy
+        return translator.translate(sam_template=_copied(template), parameter_values=dict(parameters or {}),
+                                    passthrough_metadata=True), []
     except InvalidDocumentException as exc:
-        causes = getattr(exc, "causes", None) or [exc]
-        first = causes[0]
-        logical_id = getattr(first, "_logical_id", None)  # InvalidResourceException keeps it private
-        if isinstance(logical_id, list):
-            logical_id = logical_id[0] if logical_id else None
-        message = "; ".join(str(getattr(c, "message", c)) for c in causes[:5])
-        raise InputError(f"SAM transform failed: {message}", file=file,
-                         line=(sam_lines.get(logical_id) if isinstance(logical_id, str) else None)
-                         or line_of(data) or None) from None
+        return None, list(getattr(exc, "causes", None) or [exc])
     except Exception as exc:  # the translator raises assorted errors on malformed input
         raise InputError(f"SAM transform failed: {type(exc).__name__}: {exc}", file=file,
                          line=line_of(data) or None) from None
     finally:
         metrics.publish()  # a DummyMetricsPublisher: nothing leaves the machine
-    return _positioned_output(output, resources, sam_lines, line_of(resources, line_of(data)))
+
+
+def _quiet_translator_logs() -> None:
+    """The translator logs warnings about its own settings (``Feature 'normalized_open_api_version'
+    not available in Feature Toggle Config`` for an OpenAPI body); with no handler configured,
+    Python would print them on stderr, where they read like a problem of the template."""
+    import logging
+
+    logger = logging.getLogger("samtranslator")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
+def _cause_message(cause: Any) -> str:
+    return str(getattr(cause, "message", cause))
+
+
+def _rejected_resources(causes: list[Any], sam_ids: list[str]) -> dict[str, list[str]] | None:
+    """The SAM resources the causes name (a generated resource, ``FnQueueEvent``, counts for the
+    SAM resource whose id prefixes it), each with its messages; None when a cause names none."""
+    rejected: dict[str, list[str]] = {}
+    for cause in causes:
+        named = getattr(cause, "_logical_id", None)  # InvalidResourceException keeps it private
+        ids = named if isinstance(named, list) else [named]
+        owners = {_owner(str(logical_id), sam_ids) for logical_id in ids if isinstance(logical_id, str)}
+        if not owners or None in owners:
+            return None
+        for owner in sorted(o for o in owners if o is not None):
+            rejected.setdefault(owner, []).append(_cause_message(cause))
+    return rejected or None
+
+
+def _owner(logical_id: str, sam_ids: list[str]) -> str | None:
+    if logical_id in sam_ids:
+        return logical_id
+    owners = [name for name in sam_ids if logical_id.startswith(name)]
+    return max(owners, key=len) if owners else None
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy that keeps lines and the file a value was written in."""
+    if isinstance(value, dict):
+        copied = PDict({k: _copied(v) for k, v in value.items()}, line=line_of(value))
+        copied.file = getattr(value, "file", None)
+        return copied
+    if isinstance(value, list):
+        return PList([_copied(v) for v in value], line=line_of(value))
+    return value
 
 
 def _sam_resource_lines(resources: dict) -> dict[str, int]:
@@ -194,7 +274,9 @@ def _position(value: Any, line: int, top: bool = False) -> Any:
     if isinstance(value, dict):
         own = line_of(value)
         here = line if top or not own else own
-        return PDict({k: _position(v, here) for k, v in value.items()}, line=here)
+        positioned = PDict({k: _position(v, here) for k, v in value.items()}, line=here)
+        positioned.file = getattr(value, "file", None)  # read from an AWS::Include file
+        return positioned
     if isinstance(value, list):
         own = line_of(value)
         here = own or line
