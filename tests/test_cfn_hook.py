@@ -480,7 +480,7 @@ def test_hook_template_shape():
     types = {body["Type"] for body in resources.values()}
     assert {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::CloudFormation::LambdaHook"} <= types
     hook = next(b for b in resources.values() if b["Type"] == "AWS::CloudFormation::LambdaHook")["Properties"]
-    assert set(hook["TargetOperations"]) == {"RESOURCE", "STACK", "CHANGE_SET"}
+    assert set(hook["TargetOperations"]) == {"RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"}
     assert {"Alias", "ExecutionRole", "FailureMode", "HookStatus", "LambdaFunction"} <= set(hook)
     names = hook["TargetFilters"]["TargetNames"]
     # CloudFormation Hooks take at most 50 target names, each Service::Type with wildcards
