@@ -774,3 +774,135 @@ def test_cloud_control_delete_is_not_evaluated(deployed):
     ev["actionInvocationPoint"] = "DELETE_PRE_PROVISION"
     ev["requestData"]["targetModel"]["resourceProperties"] = {}
     assert cfn_hook.handler(ev, None)["hookStatus"] == "SUCCESS"
+
+
+# -- names, for the longest stack name a StackSet instance can have --------------------------------
+
+# Documented limits of every name (and name-like text) the template gives. The keys are
+# (resource type, property path; [] = each item of a list).
+NAME_LIMITS = {
+    ("AWS::Logs::LogGroup", "LogGroupName"): 512,
+    ("AWS::IAM::Role", "RoleName"): 64,
+    ("AWS::IAM::Role", "Policies[].PolicyName"): 128,
+    ("AWS::IAM::Role", "Description"): 1000,
+    ("AWS::Lambda::Function", "FunctionName"): 64,
+    ("AWS::Lambda::Function", "Description"): 256,
+    ("AWS::Lambda::Function", "Code.S3Bucket"): 63,
+    ("AWS::Lambda::Function", "Code.S3Key"): 1024,
+    ("AWS::Lambda::Version", "Description"): 256,
+    ("AWS::CloudFormation::LambdaHook", "StackFilters.StackNames.Exclude[]"): 128,
+    # the hook type name: three parts of 2 to 64 letters and digits (HOOK_TYPE_NAME below)
+    ("AWS::CloudFormation::LambdaHook", "Alias"): 3 * 64 + 4,
+}
+HOOK_TYPE_NAME = re.compile(r"(?![Aa][Ww][Ss])[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}")
+# References to a resource of this template (checked where that resource is named)
+NAME_REFERENCES = {("AWS::Lambda::Version", "FunctionName"), ("AWS::Lambda::Function", "LoggingConfig.LogGroup")}
+_NAME_LIKE = re.compile(r"(Name|Names|Alias|Bucket|Key|Description|LogGroup)$")
+
+
+def _intrinsic(value) -> bool:
+    return isinstance(value, dict) and any(k == "Ref" or k.startswith("Fn::") for k in value)
+
+
+def _name_values(value, path: str = ""):
+    """(path, value) of each name-like property under ``value``: every value below a key that
+    ends like a name, lists item by item."""
+    if isinstance(value, dict) and not _intrinsic(value):
+        for key, inner in value.items():
+            if key in ("PolicyDocument", "AssumeRolePolicyDocument", "TargetFilters", "Environment"):
+                continue  # policies, hook targets and settings, not names
+            sub = f"{path}.{key}" if path else key
+            yield from (_names_below(inner, sub) if _NAME_LIKE.search(key) else _name_values(inner, sub))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _name_values(item, path + "[]")
+
+
+def _names_below(value, path: str):
+    if isinstance(value, list):
+        for item in value:
+            yield from _names_below(item, path + "[]")
+    elif isinstance(value, dict) and not _intrinsic(value):
+        for key, inner in value.items():
+            yield from _names_below(inner, f"{path}.{key}")
+    else:
+        yield path, value
+
+
+def _longest_region() -> str:
+    from cfnlint.helpers import REGIONS  # cfn-lint's list of every Region, in the test extra
+
+    return max(REGIONS, key=len)
+
+
+def _longest_parameters() -> dict:
+    """Each free-text parameter at the longest value its MaxLength/AllowedPattern allows."""
+    return template_parameters(NamePrefix="n" * 32, CodeBucketPrefix="b" * 47, CodeVersion="v" * 64,
+                               HookAlias="::".join(["A" + "b" * 63] * 3))
+
+
+def test_every_name_fits_for_the_longest_stack_set_instance():
+    from iacguard.values import Ref
+
+    region = _longest_region()
+    assert len(region) >= len("us-isof-south-1")
+    uuid = LONGEST_STACK_ID_UUID
+    # a StackSet instance's stack: StackSet-<stack set name>-<uuid>, at the 128-character limit
+    stack_name = "StackSet-" + "s" * (128 - len("StackSet-") - 1 - len(uuid)) + "-" + uuid
+    assert len(stack_name) == 128
+    pseudo = {"AWS::AccountId": "111122223333", "AWS::Region": region, "AWS::Partition": "aws",
+              "AWS::StackName": stack_name,
+              "AWS::StackId": f"arn:aws:cloudformation:{region}:111122223333:stack/{stack_name}/{uuid}"}
+    parameters = _longest_parameters()
+    data = template_data()
+    # the parameters' own limits hold the values used here
+    for name in ("NamePrefix", "CodeBucketPrefix", "CodeVersion", "HookAlias"):
+        spec = data["Parameters"][name]
+        assert len(parameters[name]) <= spec.get("MaxLength", 4096)
+        assert re.fullmatch(spec["AllowedPattern"].strip("^$"), parameters[name]), name
+    checked = set()
+    for logical_id, body in data["Resources"].items():
+        for path, raw in _name_values(body.get("Properties", {})):
+            key = (body["Type"], path)
+            if key in NAME_REFERENCES:
+                assert isinstance(resolved(raw, parameters, pseudo), Ref), (logical_id, path)
+                continue
+            assert key in NAME_LIMITS, f"{logical_id}.{path}: a name without a documented limit in NAME_LIMITS"
+            value = resolved(raw, parameters, pseudo)
+            assert isinstance(value, str), (logical_id, path, value)
+            assert 1 <= len(value) <= NAME_LIMITS[key], f"{logical_id}.{path} is {len(value)} long: {value}"
+            if path == "Alias":
+                assert HOOK_TYPE_NAME.fullmatch(value), value
+            checked.add(key)
+    assert checked == set(NAME_LIMITS), sorted(set(NAME_LIMITS) - checked)
+    # the names, for the record (short: from the stack id, not the stack name)
+    function = resolved(data["Resources"]["Function"]["Properties"]["FunctionName"], parameters, pseudo)
+    assert function == "n" * 32 + "-0d1e2f30"
+    role = resolved(data["Resources"]["HookExecutionRole"]["Properties"]["RoleName"], parameters, pseudo)
+    assert role == f"{'n' * 32}-0d1e2f30-{region}-hook" and len(role) <= 64
+    bucket = resolved(data["Resources"]["Function"]["Properties"]["Code"]["S3Bucket"], parameters, pseudo)
+    assert bucket == f"{'b' * 47}-{region}" and len(bucket) <= 63
+
+
+def test_hook_alias_parameter_admits_only_valid_type_names():
+    """The alias (hook type name) is a parameter: three parts of 2 to 64 letters and digits, not
+    starting with AWS in any case."""
+    pattern = template_data()["Parameters"]["HookAlias"]["AllowedPattern"]
+    assert re.fullmatch(pattern, template_parameters()["HookAlias"])
+    assert re.fullmatch(pattern, "::".join(["A" + "b" * 63] * 3))
+    for bad in ["AWS::Security::IacGuard", "aws::Security::IacGuard", "Aws::A::B", "Private::Security",
+                "Private::S::IacGuard", "::".join(["A" + "b" * 64] * 3), "Private::Secu-rity::IacGuard"]:
+        assert not re.fullmatch(pattern, bad), bad
+
+
+def test_hook_template_passes_cfn_lint():
+    """Real cfn-lint (the test extra), every rule, on the template(s) in the integration."""
+    import subprocess
+    import sys
+
+    templates = sorted(str(p) for p in TEMPLATE.parent.glob("*.yaml"))
+    # cfn-lint's console entry point, in this interpreter
+    run = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
+    proc = subprocess.run([sys.executable, "-c", run, "--", *templates], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
