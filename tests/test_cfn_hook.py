@@ -906,3 +906,47 @@ def test_hook_template_passes_cfn_lint():
     proc = subprocess.run([sys.executable, "-c", run, "--", *templates], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
+
+
+def test_readme_scp_protects_what_the_template_names():
+    """The SCP in the README denies changes to the names the template gives at the defaults,
+    for a StackSet instance, to everyone but the StackSets execution role; its JSON parses."""
+    import fnmatch
+
+    readme = (TEMPLATE.parent / "README.md").read_text()
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", readme, re.S)]
+    scp = next(b for b in blocks if any(s.get("Sid") == "ProtectIacguardHookFunction" for s in b["Statement"]))
+    statements = {s["Sid"]: s for s in scp["Statement"]}
+    for statement in statements.values():
+        assert statement["Effect"] == "Deny"
+        assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": "arn:*:iam::*:role/stacksets-exec-*"}}
+    region, uuid = "eu-west-1", LONGEST_STACK_ID_UUID
+    stack = f"StackSet-iacguard-hook-{uuid}"
+    pseudo = {"AWS::AccountId": "111122223333", "AWS::Region": region, "AWS::StackName": stack,
+              "AWS::StackId": f"arn:aws:cloudformation:{region}:111122223333:stack/{stack}/{uuid}"}
+    resources = template_data()["Resources"]
+    parameters = template_parameters()
+
+    def name(logical_id: str, prop: str) -> str:
+        return resolved(resources[logical_id]["Properties"][prop], parameters, pseudo)
+
+    alias = parameters["HookAlias"].replace("::", "-")
+    protected = {
+        "ProtectIacguardHookStack": f"arn:aws:cloudformation:{region}:111122223333:stack/{stack}/{uuid}",
+        "ProtectIacguardHookFunction": f"arn:aws:lambda:{region}:111122223333:function:{name('Function', 'FunctionName')}",
+        "ProtectIacguardHookRoles": f"arn:aws:iam::111122223333:role/{name('FunctionRole', 'RoleName')}",
+        "ProtectIacguardHookType": f"arn:aws:cloudformation:{region}:111122223333:type/hook/{alias}",
+        "ProtectIacguardHookLogs": f"arn:aws:logs:{region}:111122223333:log-group:"
+                                   f"{name('FunctionLogGroup', 'LogGroupName')}",
+    }
+    for sid, arn in protected.items():
+        assert fnmatch.fnmatchcase(arn, statements[sid]["Resource"]), (sid, arn)
+    assert fnmatch.fnmatchcase(f"arn:aws:iam::111122223333:role/{name('HookExecutionRole', 'RoleName')}",
+                               statements["ProtectIacguardHookRoles"]["Resource"])
+    # what would switch the guardrail off is denied
+    assert {"lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:DeleteFunction"} \
+        <= set(statements["ProtectIacguardHookFunction"]["Action"])
+    assert {"cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:ExecuteChangeSet"} \
+        <= set(statements["ProtectIacguardHookStack"]["Action"])
+    assert {"cloudformation:SetTypeConfiguration", "cloudformation:DeactivateType"} \
+        <= set(statements["ProtectIacguardHookType"]["Action"])
