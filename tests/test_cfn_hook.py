@@ -511,10 +511,12 @@ def test_hook_template_shape():
 
 
 def test_hook_template_passes_iacguard_itself():
-    proc = run_cli("scan", str(TEMPLATE), "--format", "json", "--fail-on", "low")
+    proc = run_cli("scan", str(TEMPLATE.parent), "--format", "json", "--fail-on", "low")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
-    assert report["findings"] == [] and report["errors"] == []
+    assert report["findings"] == [] and report["errors"] == [] and report["not_analysed"] == []
+    summary = report["summary"]
+    assert (summary["files_scanned"], summary["blocking"], summary["unresolved"]) == (1, 0, 0)
 
 
 # -- the template's parameters, as the function sees them -------------------------------------------
@@ -627,6 +629,15 @@ def test_fail_on_parameter_changes_the_verdict(deployed):
                                         {"EnabledChecks": "least-privilege,IAG-GR-001"}])
 def test_enabled_and_disabled_checks_parameters_change_the_verdict(deployed, parameters):
     deployed(**parameters)
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+
+
+def test_parameters_apply_on_top_of_iacguard_settings(deployed, monkeypatch):
+    deployed()  # EnabledChecks ALL: the settings' own enable list stays
+    monkeypatch.setenv("IACGUARD_SETTINGS", "enable: [least-privilege]")
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+    deployed(TrustedAccounts="777788889999")
+    monkeypatch.setenv("IACGUARD_SETTINGS", "trusted_accounts: ['444455556666']")
     assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
 
 

@@ -219,7 +219,7 @@ def _apply_parameters(settings: Settings) -> None:
     from ..settings import ORG_RE
 
     enable = _env_list("IACGUARD_ENABLE", "ALL")
-    if enable is not None:
+    if enable:  # "ALL" leaves IACGUARD_SETTINGS' own list (if any) alone
         settings.enable = enable
     disable = _env_list("IACGUARD_DISABLE", "NONE")
     if disable:
