@@ -961,3 +961,24 @@ def test_readme_scp_protects_what_the_template_names():
         <= set(statements["ProtectIacguardHookStack"]["Action"])
     assert {"cloudformation:SetTypeConfiguration", "cloudformation:DeactivateType"} \
         <= set(statements["ProtectIacguardHookType"]["Action"])
+
+
+def test_code_comes_from_the_regions_bucket_under_a_versioned_key_and_is_hash_checked():
+    resources = template_data()["Resources"]
+    parameters = template_parameters(CodeBucketPrefix="acme-iacguard", CodeVersion="0.6.0")
+    pseudo = {"AWS::Region": "ap-southeast-2", "AWS::AccountId": "111122223333", "AWS::StackName": "iacguard-hook",
+              "AWS::StackId": f"arn:aws:cloudformation:ap-southeast-2:111122223333:stack/iacguard-hook/"
+                              f"{LONGEST_STACK_ID_UUID}"}
+    code = resolved(resources["Function"]["Properties"]["Code"], parameters, pseudo)
+    assert code == {"S3Bucket": "acme-iacguard-ap-southeast-2", "S3Key": "iacguard-hook/0.6.0/iacguard-hook.zip"}
+    # the hook is created (or changed) only after a version with the expected code hash was published
+    check = resources["CodeIntegrityCheck"]
+    assert check["Type"] == "AWS::Lambda::Version"
+    assert resolved(check["Properties"]["CodeSha256"], parameters, pseudo) == parameters["CodeSha256"]
+    assert resolved(check["Properties"]["FunctionName"], parameters, pseudo).target == "Function"
+    assert resources["Hook"]["DependsOn"] == "CodeIntegrityCheck"
+    # code signing only when a configuration is given
+    assert resolved(resources["Function"]["Properties"], parameters, pseudo).get("CodeSigningConfigArn") is None
+    signing = "arn:aws:lambda:ap-southeast-2:111122223333:code-signing-config:csc-0123456789abcdefg"
+    assert resolved(resources["Function"]["Properties"], dict(parameters, CodeSigningConfigArn=signing),
+                    pseudo)["CodeSigningConfigArn"] == signing
