@@ -4,6 +4,7 @@ stands in for S3 behind the handler's test-only loopback switch."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -480,7 +481,7 @@ def test_hook_template_shape():
     types = {body["Type"] for body in resources.values()}
     assert {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::CloudFormation::LambdaHook"} <= types
     hook = next(b for b in resources.values() if b["Type"] == "AWS::CloudFormation::LambdaHook")["Properties"]
-    assert set(hook["TargetOperations"]) == {"RESOURCE", "STACK", "CHANGE_SET"}
+    assert set(hook["TargetOperations"]) == {"RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"}
     assert {"Alias", "ExecutionRole", "FailureMode", "HookStatus", "LambdaFunction"} <= set(hook)
     names = hook["TargetFilters"]["TargetNames"]
     # CloudFormation Hooks take at most 50 target names, each Service::Type with wildcards
@@ -510,7 +511,474 @@ def test_hook_template_shape():
 
 
 def test_hook_template_passes_iacguard_itself():
-    proc = run_cli("scan", str(TEMPLATE), "--format", "json", "--fail-on", "low")
+    proc = run_cli("scan", str(TEMPLATE.parent), "--format", "json", "--fail-on", "low")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
-    assert report["findings"] == [] and report["errors"] == []
+    assert report["findings"] == [] and report["errors"] == [] and report["not_analysed"] == []
+    summary = report["summary"]
+    assert (summary["files_scanned"], summary["blocking"], summary["unresolved"]) == (1, 0, 0)
+
+
+# -- the template's parameters, as the function sees them -------------------------------------------
+
+LONGEST_STACK_ID_UUID = "0d1e2f30-aaaa-bbbb-cccc-001122334455"
+
+
+def template_data() -> dict:
+    from iacguard.loaders.cloudformation import parse_document
+
+    return parse_document(TEMPLATE.read_text(), "template.yaml")
+
+
+def template_parameters(**overrides: str) -> dict:
+    """Every parameter's value: its default, the required ones filled with valid values."""
+    required = {"CodeBucketPrefix": "acme-iacguard-artifacts", "CodeVersion": "0.6.0",
+                "CodeSha256": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="}
+    values = {name: spec.get("Default") for name, spec in template_data()["Parameters"].items()}
+    values.update(required)
+    values.update(overrides)
+    missing = [name for name, value in values.items() if value is None]
+    assert not missing, f"test has no value for required parameters {missing}"
+    return values
+
+
+def resolved(value, parameters: dict, pseudo: dict):
+    from iacguard.loaders.cfn_intrinsics import TemplateResolver
+
+    errors: list = []
+    result = TemplateResolver(template_data(), "template.yaml", errors, parameters=parameters,
+                              pseudo=pseudo).resolve_value(value)
+    assert not errors, errors
+    return result
+
+
+def function_environment(**overrides: str) -> dict[str, str]:
+    """The Lambda environment the template gives the function for these parameter values."""
+    function = template_data()["Resources"]["Function"]["Properties"]
+    pseudo = {"AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1", "AWS::StackName": "iacguard-hook",
+              "AWS::StackId": f"arn:aws:cloudformation:eu-west-1:111122223333:stack/iacguard-hook/{LONGEST_STACK_ID_UUID}"}
+    environment = resolved(function["Environment"]["Variables"], template_parameters(**overrides), pseudo)
+    assert all(isinstance(v, str) for v in environment.values()), environment
+    return dict(environment)
+
+
+@pytest.fixture
+def deployed(monkeypatch):
+    """``deployed(**parameters)`` sets the function's environment as the template would."""
+    def apply(**overrides: str) -> dict[str, str]:
+        for name in [n for n in os.environ if n.startswith("IACGUARD_")]:
+            monkeypatch.delenv(name)
+        environment = function_environment(**overrides)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        return environment
+    return apply
+
+
+def test_template_defaults_reach_the_function(deployed):
+    assert deployed() == {
+        "IACGUARD_FAIL_ON": "high", "IACGUARD_BLOCK_CHECKS": "IAG-LP-001,IAG-LP-002,IAG-LP-003,IAG-GR-001",
+        "IACGUARD_ENABLE": "ALL", "IACGUARD_DISABLE": "NONE", "IACGUARD_ORGANIZATION_ID": "",
+        "IACGUARD_TRUSTED_ACCOUNTS": "NONE", "IACGUARD_PAYLOAD_TIMEOUT": "10"}
+    # the handler's own default is the template's
+    assert ",".join(cfn_hook.DEFAULT_BLOCK_CHECKS) == deployed()["IACGUARD_BLOCK_CHECKS"]
+
+
+def _bucket_policy_event(statement: dict) -> dict:
+    ev = event("resource_bucket_policy.json")
+    ev["requestData"]["targetModel"]["resourceProperties"]["PolicyDocument"]["Statement"] = [statement]
+    return ev
+
+
+_OTHER_ACCOUNT_READS = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports-111122223333/*"}
+_ORG_READS = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+              "Resource": "arn:aws:s3:::acme-reports-111122223333/*",
+              "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}
+
+
+def _verdict(ev: dict) -> tuple[str, list[str]]:
+    response = cfn_hook.handler(ev, None)
+    return response["hookStatus"], [a["annotationName"] for a in response.get("annotations", [])]
+
+
+def test_trusted_accounts_parameter_changes_the_verdict(deployed):
+    deployed()
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("FAILED", ["IAG-EXT-002"])
+    deployed(TrustedAccounts="444455556666,777788889999")
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+
+
+def test_organization_id_parameter_changes_the_verdict(deployed):
+    # a bucket shared with "the organisation o-abc123def4": inside the zone of trust only when
+    # that is the organisation the hook is deployed for
+    deployed(FailOn="low", OrganizationId="o-zzzzzzzzzz")
+    assert _verdict(_bucket_policy_event(_ORG_READS)) == ("FAILED", ["IAG-EXT-002"])
+    deployed(FailOn="low", OrganizationId="o-abc123def4")
+    assert _verdict(_bucket_policy_event(_ORG_READS)) == ("SUCCESS", [])
+
+
+def test_fail_on_parameter_changes_the_verdict(deployed):
+    deployed(FailOn="high")
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS))[0] == "FAILED"  # IAG-EXT-002 is high
+    deployed(FailOn="critical")
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+
+
+@pytest.mark.parametrize("parameters", [{"DisabledChecks": "IAG-EXT-002"}, {"DisabledChecks": "external-access"},
+                                        {"EnabledChecks": "least-privilege,IAG-GR-001"}])
+def test_enabled_and_disabled_checks_parameters_change_the_verdict(deployed, parameters):
+    deployed(**parameters)
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+
+
+def test_parameters_apply_on_top_of_iacguard_settings(deployed, monkeypatch):
+    deployed()  # EnabledChecks ALL: the settings' own enable list stays
+    monkeypatch.setenv("IACGUARD_SETTINGS", "enable: [least-privilege]")
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+    deployed(TrustedAccounts="777788889999")
+    monkeypatch.setenv("IACGUARD_SETTINGS", "trusted_accounts: ['444455556666']")
+    assert _verdict(_bucket_policy_event(_OTHER_ACCOUNT_READS)) == ("SUCCESS", [])
+
+
+@pytest.mark.parametrize("parameter, value, fragment", [
+    ("BlockChecks", "IAG-LP-999", "IACGUARD_BLOCK_CHECKS: unknown check or family 'IAG-LP-999'"),
+    ("DisabledChecks", "IAG-XX-001", "unknown check or family 'IAG-XX-001'"),
+    ("EnabledChecks", "least-privilage", "unknown check or family 'least-privilage'"),
+])
+def test_misspelt_check_parameters_are_internal_failures(deployed, parameter, value, fragment):
+    """A typo would otherwise be a guardrail that silently never blocks."""
+    deployed(**{parameter: value})
+    response = cfn_hook.handler(event("resource_bucket_policy.json"), None)
+    assert response["errorCode"] == "InternalFailure" and fragment in response["message"], response
+
+
+@pytest.mark.parametrize("name, value", [("IACGUARD_ORGANIZATION_ID", "org-1"),
+                                         ("IACGUARD_TRUSTED_ACCOUNTS", "12345")])
+def test_malformed_zone_of_trust_is_an_internal_failure(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    response = cfn_hook.handler(event("resource_bucket_policy.json"), None)
+    assert response["errorCode"] == "InternalFailure" and name in response["message"]
+
+
+# -- Control Tower's proactive IAM controls block at the template's defaults ------------------------
+
+_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def _doc(**statement) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
+
+
+_ADMIN = _doc(Action="*", Resource="*")
+_S3_ALL_ON_ONE_BUCKET = _doc(Action=["s3:*"], Resource="arn:aws:s3:::reports/*")
+_NOT_ACTION = _doc(NotAction="s3:DeleteBucket", Resource="arn:aws:s3:::reports")
+_READ = _doc(Action="s3:GetObject", Resource="arn:aws:s3:::reports/*")
+
+CT_IAM_VIOLATIONS = [
+    # (control, resource type, properties, the iacguard check that blocks it)
+    ("CT.IAM.PR.1", "AWS::IAM::Policy", {"PolicyName": "p", "Roles": ["app"], "PolicyDocument": _ADMIN}, "IAG-LP-001"),
+    ("CT.IAM.PR.1", "AWS::IAM::Role", {"AssumeRolePolicyDocument": _TRUST,
+                                       "Policies": [{"PolicyName": "p", "PolicyDocument": _ADMIN}]}, "IAG-LP-001"),
+    ("CT.IAM.PR.1", "AWS::IAM::Group", {"Policies": [{"PolicyName": "p", "PolicyDocument": _ADMIN}]}, "IAG-LP-001"),
+    ("CT.IAM.PR.2", "AWS::IAM::ManagedPolicy", {"PolicyDocument": _ADMIN}, "IAG-LP-001"),
+    ("CT.IAM.PR.3", "AWS::IAM::ManagedPolicy", {"PolicyDocument": _S3_ALL_ON_ONE_BUCKET}, "IAG-LP-002"),
+    ("CT.IAM.PR.3", "AWS::IAM::ManagedPolicy", {"PolicyDocument": _doc(Action="s3*", Resource="*")}, "IAG-LP-002"),
+    ("CT.IAM.PR.3", "AWS::IAM::ManagedPolicy", {"PolicyDocument": _NOT_ACTION}, "IAG-LP-003"),
+    ("CT.IAM.PR.4", "AWS::IAM::User", {"Policies": [{"PolicyName": "p", "PolicyDocument": _READ}]}, "IAG-GR-001"),
+    ("CT.IAM.PR.4", "AWS::IAM::User", {"ManagedPolicyArns": ["arn:aws:iam::111122223333:policy/read"]}, "IAG-GR-001"),
+    ("CT.IAM.PR.4", "AWS::IAM::Policy", {"PolicyName": "p", "Users": ["alice"], "PolicyDocument": _READ}, "IAG-GR-001"),
+    ("CT.IAM.PR.4", "AWS::IAM::ManagedPolicy", {"Users": ["alice"], "PolicyDocument": _READ}, "IAG-GR-001"),
+    ("CT.IAM.PR.5", "AWS::IAM::Role", {"AssumeRolePolicyDocument": _TRUST, "Policies": [
+        {"PolicyName": "p", "PolicyDocument": _S3_ALL_ON_ONE_BUCKET}]}, "IAG-LP-002"),
+    ("CT.IAM.PR.5", "AWS::IAM::Group", {"Policies": [{"PolicyName": "p", "PolicyDocument": _S3_ALL_ON_ONE_BUCKET}]},
+     "IAG-LP-002"),
+    ("CT.IAM.PR.5", "AWS::IAM::Policy", {"PolicyName": "p", "Roles": ["app"], "PolicyDocument": _NOT_ACTION},
+     "IAG-LP-003"),
+]
+
+
+def _resource_event(resource_type: str, properties: dict) -> dict:
+    ev = event("resource_bucket_policy.json")
+    ev["requestData"].update(targetName=resource_type, targetType=resource_type, targetLogicalId="Subject")
+    ev["requestData"]["targetModel"]["resourceProperties"] = properties
+    return ev
+
+
+@pytest.mark.parametrize("control, resource_type, properties, check", CT_IAM_VIOLATIONS,
+                         ids=[f"{c}-{t.split('::')[-1]}-{i}" for i, (c, t, _, _) in enumerate(CT_IAM_VIOLATIONS)])
+def test_control_tower_iam_controls_block_at_the_defaults(deployed, control, resource_type, properties, check):
+    deployed()
+    response = cfn_hook.handler(_resource_event(resource_type, properties), None)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant", response
+    assert check in [a["annotationName"] for a in response["annotations"]]
+    assert f"[{check}]: " in response["message"]
+
+
+@pytest.mark.parametrize("resource_type, properties", [
+    ("AWS::IAM::ManagedPolicy", {"PolicyDocument": _READ}),
+    ("AWS::IAM::ManagedPolicy", {"PolicyDocument": _doc(Action="ec2:Describe*", Resource="*")}),  # prefix wildcard
+    ("AWS::IAM::User", {"UserName": "alice"}),
+])
+def test_what_control_tower_allows_passes_at_the_defaults(deployed, resource_type, properties):
+    deployed()
+    assert cfn_hook.handler(_resource_event(resource_type, properties), None)["hookStatus"] == "SUCCESS"
+
+
+def test_block_checks_block_below_fail_on_and_none_turns_that_off(deployed):
+    user = _resource_event("AWS::IAM::User", {"Policies": [{"PolicyName": "p", "PolicyDocument": _READ}]})
+    deployed()
+    response = cfn_hook.handler(user, None)
+    assert response["message"].splitlines()[0] == \
+        "iacguard: 1 blocking findings at fail-on high (IAG-GR-001 block at any severity)"
+    assert response["annotations"][0]["severityLevel"] == "MEDIUM"
+    deployed(BlockChecks="NONE")
+    assert cfn_hook.handler(user, None)["hookStatus"] == "SUCCESS"
+    deployed(BlockChecks="guardrails")  # a family
+    assert cfn_hook.handler(user, None)["errorCode"] == "NonCompliant"
+
+
+def test_block_checks_do_not_block_what_the_deployed_stack_already_had(s3, deployed):
+    deployed()
+    user = """\
+  Alice:
+    Type: AWS::IAM::User
+    Properties:
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+"""
+    url = s3("/stack/user", {"template": STACK_GOOD + user + QUEUE, "previousTemplate": STACK_GOOD + user})
+    response = cfn_hook.handler(with_payload("stack.json", url), None)
+    assert response["hookStatus"] == "SUCCESS", response
+    url = s3("/stack/user-new", {"template": STACK_GOOD + user, "previousTemplate": STACK_GOOD})
+    assert "[IAG-GR-001]: " in cfn_hook.handler(with_payload("stack.json", url), None)["message"]
+
+
+# -- Cloud Control API requests (TargetOperations CLOUD_CONTROL) ---------------------------------------
+
+def test_cloud_control_request_is_judged_like_a_resource(deployed):
+    deployed()
+    response = cfn_hook.handler(event("cloud_control_role.json"), None)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant", response
+    assert response["clientRequestToken"] == "7f3e2d1c-5b4a-4c3d-8e9f-0a1b2c3d4e5f"
+    assert response["message"].splitlines()[1].startswith("[IAG-LP-002]: ")
+    assert len(response["message"]) <= 1024
+
+
+def test_cloud_control_request_without_stack_keys_and_with_string_properties(deployed):
+    deployed()
+    ev = event("cloud_control_role.json")
+    del ev["stackId"], ev["changeSetId"]
+    model = ev["requestData"]["targetModel"]
+    model["resourceProperties"] = json.dumps(model["resourceProperties"])
+    assert cfn_hook.handler(ev, None)["errorCode"] == "NonCompliant"
+    policy = json.loads(model["resourceProperties"])
+    policy["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] = "s3:GetObject"
+    model["resourceProperties"] = policy
+    response = cfn_hook.handler(ev, None)
+    assert response["hookStatus"] == "SUCCESS", response
+
+
+def test_cloud_control_delete_is_not_evaluated(deployed):
+    deployed()
+    ev = event("cloud_control_role.json")
+    ev["actionInvocationPoint"] = "DELETE_PRE_PROVISION"
+    ev["requestData"]["targetModel"]["resourceProperties"] = {}
+    assert cfn_hook.handler(ev, None)["hookStatus"] == "SUCCESS"
+
+
+# -- names, for the longest stack name a StackSet instance can have --------------------------------
+
+# Documented limits of every name (and name-like text) the template gives. The keys are
+# (resource type, property path; [] = each item of a list).
+NAME_LIMITS = {
+    ("AWS::Logs::LogGroup", "LogGroupName"): 512,
+    ("AWS::IAM::Role", "RoleName"): 64,
+    ("AWS::IAM::Role", "Policies[].PolicyName"): 128,
+    ("AWS::IAM::Role", "Description"): 1000,
+    ("AWS::Lambda::Function", "FunctionName"): 64,
+    ("AWS::Lambda::Function", "Description"): 256,
+    ("AWS::Lambda::Function", "Code.S3Bucket"): 63,
+    ("AWS::Lambda::Function", "Code.S3Key"): 1024,
+    ("AWS::Lambda::Version", "Description"): 256,
+    ("AWS::CloudFormation::LambdaHook", "StackFilters.StackNames.Exclude[]"): 128,
+    # the hook type name: three parts of 2 to 64 letters and digits (HOOK_TYPE_NAME below)
+    ("AWS::CloudFormation::LambdaHook", "Alias"): 3 * 64 + 4,
+}
+HOOK_TYPE_NAME = re.compile(r"(?![Aa][Ww][Ss])[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}")
+# References to a resource of this template (checked where that resource is named)
+NAME_REFERENCES = {("AWS::Lambda::Version", "FunctionName"), ("AWS::Lambda::Function", "LoggingConfig.LogGroup")}
+_NAME_LIKE = re.compile(r"(Name|Names|Alias|Bucket|Key|Description|LogGroup)$")
+
+
+def _intrinsic(value) -> bool:
+    return isinstance(value, dict) and any(k == "Ref" or k.startswith("Fn::") for k in value)
+
+
+def _name_values(value, path: str = ""):
+    """(path, value) of each name-like property under ``value``: every value below a key that
+    ends like a name, lists item by item."""
+    if isinstance(value, dict) and not _intrinsic(value):
+        for key, inner in value.items():
+            if key in ("PolicyDocument", "AssumeRolePolicyDocument", "TargetFilters", "Environment"):
+                continue  # policies, hook targets and settings, not names
+            sub = f"{path}.{key}" if path else key
+            yield from (_names_below(inner, sub) if _NAME_LIKE.search(key) else _name_values(inner, sub))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _name_values(item, path + "[]")
+
+
+def _names_below(value, path: str):
+    if isinstance(value, list):
+        for item in value:
+            yield from _names_below(item, path + "[]")
+    elif isinstance(value, dict) and not _intrinsic(value):
+        for key, inner in value.items():
+            yield from _names_below(inner, f"{path}.{key}")
+    else:
+        yield path, value
+
+
+def _longest_region() -> str:
+    from cfnlint.helpers import REGIONS  # cfn-lint's list of every Region, in the test extra
+
+    return max(REGIONS, key=len)
+
+
+def _longest_parameters() -> dict:
+    """Each free-text parameter at the longest value its MaxLength/AllowedPattern allows."""
+    return template_parameters(NamePrefix="n" * 32, CodeBucketPrefix="b" * 47, CodeVersion="v" * 64,
+                               HookAlias="::".join(["A" + "b" * 63] * 3))
+
+
+def test_every_name_fits_for_the_longest_stack_set_instance():
+    from iacguard.values import Ref
+
+    region = _longest_region()
+    assert len(region) >= len("us-isof-south-1")
+    uuid = LONGEST_STACK_ID_UUID
+    # a StackSet instance's stack: StackSet-<stack set name>-<uuid>, at the 128-character limit
+    stack_name = "StackSet-" + "s" * (128 - len("StackSet-") - 1 - len(uuid)) + "-" + uuid
+    assert len(stack_name) == 128
+    pseudo = {"AWS::AccountId": "111122223333", "AWS::Region": region, "AWS::Partition": "aws",
+              "AWS::StackName": stack_name,
+              "AWS::StackId": f"arn:aws:cloudformation:{region}:111122223333:stack/{stack_name}/{uuid}"}
+    parameters = _longest_parameters()
+    data = template_data()
+    # the parameters' own limits hold the values used here
+    for name in ("NamePrefix", "CodeBucketPrefix", "CodeVersion", "HookAlias"):
+        spec = data["Parameters"][name]
+        assert len(parameters[name]) <= spec.get("MaxLength", 4096)
+        assert re.fullmatch(spec["AllowedPattern"].strip("^$"), parameters[name]), name
+    checked = set()
+    for logical_id, body in data["Resources"].items():
+        for path, raw in _name_values(body.get("Properties", {})):
+            key = (body["Type"], path)
+            if key in NAME_REFERENCES:
+                assert isinstance(resolved(raw, parameters, pseudo), Ref), (logical_id, path)
+                continue
+            assert key in NAME_LIMITS, f"{logical_id}.{path}: a name without a documented limit in NAME_LIMITS"
+            value = resolved(raw, parameters, pseudo)
+            assert isinstance(value, str), (logical_id, path, value)
+            assert 1 <= len(value) <= NAME_LIMITS[key], f"{logical_id}.{path} is {len(value)} long: {value}"
+            if path == "Alias":
+                assert HOOK_TYPE_NAME.fullmatch(value), value
+            checked.add(key)
+    assert checked == set(NAME_LIMITS), sorted(set(NAME_LIMITS) - checked)
+    # the names, for the record (short: from the stack id, not the stack name)
+    function = resolved(data["Resources"]["Function"]["Properties"]["FunctionName"], parameters, pseudo)
+    assert function == "n" * 32 + "-0d1e2f30"
+    role = resolved(data["Resources"]["HookExecutionRole"]["Properties"]["RoleName"], parameters, pseudo)
+    assert role == f"{'n' * 32}-0d1e2f30-{region}-hook" and len(role) <= 64
+    bucket = resolved(data["Resources"]["Function"]["Properties"]["Code"]["S3Bucket"], parameters, pseudo)
+    assert bucket == f"{'b' * 47}-{region}" and len(bucket) <= 63
+
+
+def test_hook_alias_parameter_admits_only_valid_type_names():
+    """The alias (hook type name) is a parameter: three parts of 2 to 64 letters and digits, not
+    starting with AWS in any case."""
+    pattern = template_data()["Parameters"]["HookAlias"]["AllowedPattern"]
+    assert re.fullmatch(pattern, template_parameters()["HookAlias"])
+    assert re.fullmatch(pattern, "::".join(["A" + "b" * 63] * 3))
+    for bad in ["AWS::Security::IacGuard", "aws::Security::IacGuard", "Aws::A::B", "Private::Security",
+                "Private::S::IacGuard", "::".join(["A" + "b" * 64] * 3), "Private::Secu-rity::IacGuard"]:
+        assert not re.fullmatch(pattern, bad), bad
+
+
+def test_hook_template_passes_cfn_lint():
+    """Real cfn-lint (the test extra), every rule, on the template(s) in the integration."""
+    import subprocess
+    import sys
+
+    templates = sorted(str(p) for p in TEMPLATE.parent.glob("*.yaml"))
+    # cfn-lint's console entry point, in this interpreter
+    run = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
+    proc = subprocess.run([sys.executable, "-c", run, "--", *templates], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+
+
+def test_readme_scp_protects_what_the_template_names():
+    """The SCP in the README denies changes to the names the template gives at the defaults,
+    for a StackSet instance, to everyone but the StackSets execution role; its JSON parses."""
+    import fnmatch
+
+    readme = (TEMPLATE.parent / "README.md").read_text()
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", readme, re.S)]
+    scp = next(b for b in blocks if any(s.get("Sid") == "ProtectIacguardHookFunction" for s in b["Statement"]))
+    statements = {s["Sid"]: s for s in scp["Statement"]}
+    for statement in statements.values():
+        assert statement["Effect"] == "Deny"
+        assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": "arn:*:iam::*:role/stacksets-exec-*"}}
+    region, uuid = "eu-west-1", LONGEST_STACK_ID_UUID
+    stack = f"StackSet-iacguard-hook-{uuid}"
+    pseudo = {"AWS::AccountId": "111122223333", "AWS::Region": region, "AWS::StackName": stack,
+              "AWS::StackId": f"arn:aws:cloudformation:{region}:111122223333:stack/{stack}/{uuid}"}
+    resources = template_data()["Resources"]
+    parameters = template_parameters()
+
+    def name(logical_id: str, prop: str) -> str:
+        return resolved(resources[logical_id]["Properties"][prop], parameters, pseudo)
+
+    alias = parameters["HookAlias"].replace("::", "-")
+    protected = {
+        "ProtectIacguardHookStack": f"arn:aws:cloudformation:{region}:111122223333:stack/{stack}/{uuid}",
+        "ProtectIacguardHookFunction": f"arn:aws:lambda:{region}:111122223333:function:{name('Function', 'FunctionName')}",
+        "ProtectIacguardHookRoles": f"arn:aws:iam::111122223333:role/{name('FunctionRole', 'RoleName')}",
+        "ProtectIacguardHookType": f"arn:aws:cloudformation:{region}:111122223333:type/hook/{alias}",
+        "ProtectIacguardHookLogs": f"arn:aws:logs:{region}:111122223333:log-group:"
+                                   f"{name('FunctionLogGroup', 'LogGroupName')}",
+    }
+    for sid, arn in protected.items():
+        assert fnmatch.fnmatchcase(arn, statements[sid]["Resource"]), (sid, arn)
+    assert fnmatch.fnmatchcase(f"arn:aws:iam::111122223333:role/{name('HookExecutionRole', 'RoleName')}",
+                               statements["ProtectIacguardHookRoles"]["Resource"])
+    # what would switch the guardrail off is denied
+    assert {"lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:DeleteFunction"} \
+        <= set(statements["ProtectIacguardHookFunction"]["Action"])
+    assert {"cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:ExecuteChangeSet"} \
+        <= set(statements["ProtectIacguardHookStack"]["Action"])
+    assert {"cloudformation:SetTypeConfiguration", "cloudformation:DeactivateType"} \
+        <= set(statements["ProtectIacguardHookType"]["Action"])
+
+
+def test_code_comes_from_the_regions_bucket_under_a_versioned_key_and_is_hash_checked():
+    resources = template_data()["Resources"]
+    parameters = template_parameters(CodeBucketPrefix="acme-iacguard", CodeVersion="0.6.0")
+    pseudo = {"AWS::Region": "ap-southeast-2", "AWS::AccountId": "111122223333", "AWS::StackName": "iacguard-hook",
+              "AWS::StackId": f"arn:aws:cloudformation:ap-southeast-2:111122223333:stack/iacguard-hook/"
+                              f"{LONGEST_STACK_ID_UUID}"}
+    code = resolved(resources["Function"]["Properties"]["Code"], parameters, pseudo)
+    assert code == {"S3Bucket": "acme-iacguard-ap-southeast-2", "S3Key": "iacguard-hook/0.6.0/iacguard-hook.zip"}
+    # the hook is created (or changed) only after a version with the expected code hash was published
+    check = resources["CodeIntegrityCheck"]
+    assert check["Type"] == "AWS::Lambda::Version"
+    assert resolved(check["Properties"]["CodeSha256"], parameters, pseudo) == parameters["CodeSha256"]
+    assert resolved(check["Properties"]["FunctionName"], parameters, pseudo).target == "Function"
+    assert resources["Hook"]["DependsOn"] == "CodeIntegrityCheck"
+    # code signing only when a configuration is given
+    assert resolved(resources["Function"]["Properties"], parameters, pseudo).get("CodeSigningConfigArn") is None
+    signing = "arn:aws:lambda:ap-southeast-2:111122223333:code-signing-config:csc-0123456789abcdefg"
+    assert resolved(resources["Function"]["Properties"], dict(parameters, CodeSigningConfigArn=signing),
+                    pseudo)["CodeSigningConfigArn"] == signing

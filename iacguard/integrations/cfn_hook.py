@@ -21,9 +21,24 @@ style within the caller's limit, and ``clientRequestToken`` echoed. The handler 
 answers FAILED (InternalFailure) when the evaluation cannot finish in the invocation's remaining
 time (``context.get_remaining_time_in_millis()``, less a margin to answer).
 
-Configuration (Lambda environment): ``IACGUARD_FAIL_ON`` (default ``high``),
-``IACGUARD_SETTINGS`` (the ``.iacguard.yaml`` content, YAML or JSON) and
-``IACGUARD_PAYLOAD_TIMEOUT`` (seconds for the payload download, default 10).
+Cloud Control API requests (the CLOUD_CONTROL target operation) arrive as RESOURCE targets
+without a stack: ``stackId`` empty or absent, ``targetLogicalId`` made up by the service, the
+desired state in ``resourceProperties``. They are judged like a resource of a stack, with the
+1024-character message limit Cloud Control applies.
+
+Configuration (Lambda environment, set from the template's parameters):
+
+* ``IACGUARD_FAIL_ON`` (default ``high``): lowest severity that fails the hook.
+* ``IACGUARD_BLOCK_CHECKS``: check ids or families whose findings fail the hook whatever their
+  severity; default ``DEFAULT_BLOCK_CHECKS``, the checks Control Tower's proactive IAM controls
+  CT.IAM.PR.1-5 map to; ``NONE`` for none.
+* ``IACGUARD_ENABLE`` / ``IACGUARD_DISABLE``: checks or families that run / do not run
+  (``ALL`` / ``NONE`` for no restriction).
+* ``IACGUARD_ORGANIZATION_ID``, ``IACGUARD_TRUSTED_ACCOUNTS``: the zone of trust (an
+  ``o-...`` id; 12-digit account ids, ``NONE`` for none).
+* ``IACGUARD_SETTINGS``: the ``.iacguard.yaml`` content, YAML or JSON, for anything else; the
+  variables above are applied on top of it.
+* ``IACGUARD_PAYLOAD_TIMEOUT``: seconds for the payload download, default 10.
 """
 
 from __future__ import annotations
@@ -54,6 +69,11 @@ _ANNOTATION_TEXT_LIMIT = 16384
 # Presigned payload URLs point at S3 in the commercial, China and GovCloud partitions.
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 _SEVERITY_LEVEL = {s: s.upper() for s in SEVERITIES}  # the hook annotation's severityLevel
+# What CT.IAM.PR.1-5 block, in iacguard's checks: PR.1/PR.2 "*" on "*" (LP-001), PR.3/PR.5
+# service-wide wildcard actions (LP-002) and Allow with NotAction (LP-003), PR.4 policies on
+# IAM users (GR-001). Their severity can be below FailOn (a service wildcard on one bucket is
+# medium), so they block by name.
+DEFAULT_BLOCK_CHECKS = ("IAG-LP-001", "IAG-LP-002", "IAG-LP-003", "IAG-GR-001")
 
 # Test-only: lets the tests serve the payload from a local plain-HTTP server on 127.0.0.1.
 # Nothing in the handler sets it; production requests are https to an AWS host only.
@@ -177,7 +197,59 @@ def _settings() -> tuple[Any, bool]:
         if fail_on not in FAIL_ON_CHOICES:
             raise UsageError(f"IACGUARD_FAIL_ON: unknown severity {fail_on!r}")
         settings.fail_on = fail_on
+    _apply_parameters(settings)
     return settings, configured
+
+
+def _env_list(name: str, nothing: str) -> list[str] | None:
+    """A comma-separated list from the environment (a CommaDelimitedList parameter joined):
+    None when unset or empty, [] when it is the parameter's "nothing" word."""
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return None
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    return [] if [item.upper() for item in items] == [nothing] else items
+
+
+def _apply_parameters(settings: Settings) -> None:
+    """The template's zone-of-trust and check parameters, on top of IACGUARD_SETTINGS."""
+    import re
+
+    from ..errors import UsageError
+    from ..settings import ORG_RE
+
+    enable = _env_list("IACGUARD_ENABLE", "ALL")
+    if enable:  # "ALL" leaves IACGUARD_SETTINGS' own list (if any) alone
+        settings.enable = enable
+    disable = _env_list("IACGUARD_DISABLE", "NONE")
+    if disable:
+        settings.disable = settings.disable + [c for c in disable if c not in settings.disable]
+    organization = os.environ.get("IACGUARD_ORGANIZATION_ID", "").strip()
+    if organization:
+        if not ORG_RE.match(organization):
+            raise UsageError(f"IACGUARD_ORGANIZATION_ID: {organization!r} is not an o-... id")
+        settings.organization_id = organization
+    for account in _env_list("IACGUARD_TRUSTED_ACCOUNTS", "NONE") or []:
+        if not re.fullmatch(r"\d{12}", account):
+            raise UsageError(f"IACGUARD_TRUSTED_ACCOUNTS: {account!r} is not a 12-digit account id")
+        if account not in settings.trusted_accounts:
+            settings.trusted_accounts.append(account)
+
+
+def block_checks(known: dict) -> tuple[str, ...]:
+    """Check ids and families whose findings block whatever their severity (IACGUARD_BLOCK_CHECKS,
+    default DEFAULT_BLOCK_CHECKS); ``known`` is the loaded checks, so a typo is an error rather
+    than a guardrail that silently never blocks."""
+    from ..errors import UsageError
+    from ..framework import FAMILIES
+
+    named = _env_list("IACGUARD_BLOCK_CHECKS", "NONE")
+    names = DEFAULT_BLOCK_CHECKS if named is None else tuple(named)
+    ids = {c.id for c in known.values()}
+    for name in names:
+        if name not in ids and name not in FAMILIES:
+            raise UsageError(f"IACGUARD_BLOCK_CHECKS: unknown check or family {name!r}")
+    return names
 
 
 def deployment_context(event: dict) -> dict[str, str]:
@@ -418,6 +490,12 @@ def _verdict(token: str, result: ScanResult, settings: Settings, limit: int) -> 
 
     blocking = result.blocking(settings.fail_on)
     active = active_findings(result.findings)
+    always = block_checks(getattr(result, "checks", None) or {})
+    # a block-listed check blocks at any severity; like every finding, not when the deployed
+    # stack already had it
+    already = {id(f) for f in blocking}
+    blocking += [f for f in active if id(f) not in already and f.diff != "unchanged"
+                 and (f.rule_id in always or _family(f, result) in always)]
     unresolved_blocks = bool(result.unresolved) and not settings.allow_unresolved
     from ..report.safe import visible
 
@@ -437,6 +515,10 @@ def _verdict(token: str, result: ScanResult, settings: Settings, limit: int) -> 
     if unresolved_blocks:
         entries += [f"[IACGUARD-UNRESOLVED]: {n}" for n in notes]
     header = f"iacguard: {len(ordered)} blocking findings at fail-on {settings.fail_on}"
+    by_name = sorted({f.rule_id for f in ordered if settings.fail_on == "none"
+                      or severity_rank(f.severity) < severity_rank(settings.fail_on)})
+    if by_name:
+        header += f" ({', '.join(by_name)} block at any severity)"
     existing = sum(1 for f in active if f.diff == "unchanged")
     if existing:
         header += f" ({existing} more already in the deployed stack do not block)"
@@ -446,6 +528,11 @@ def _verdict(token: str, result: ScanResult, settings: Settings, limit: int) -> 
     if annotations:
         response["annotations"] = annotations
     return response
+
+
+def _family(finding: Finding, result: ScanResult) -> str | None:
+    meta = (getattr(result, "checks", None) or {}).get(finding.rule_id)
+    return getattr(meta, "family", None)
 
 
 def _fix_text(finding: Finding, result: ScanResult) -> str:
