@@ -134,6 +134,9 @@ def _commit_of_this_repository(sha: str) -> None:
     assert SHA.match(sha), f"{sha} is not a full commit SHA"
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout: the pinned commit cannot be looked up")
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True)
+    if shallow.stdout.strip() == "true":
+        pytest.skip("a shallow clone may not hold the pinned commit")
     found = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=ROOT, capture_output=True)
     assert found.returncode == 0, f"{sha} is not a commit of this repository"
 
