@@ -1,4 +1,5 @@
-"""Byte-for-byte output on the check samples and on every other test fixture, kept in tests/snapshots/.
+"""Byte-for-byte output on sample_templates/ (the README's example), on the check samples and on
+every other test fixture, kept in tests/snapshots/.
 
 Any change to a finding, a line, a message, an error or the order of the output shows here.
 When a change is meant to alter output, regenerate the snapshots and review their diff:
@@ -63,6 +64,12 @@ def _check(name: str, actual: str, update: bool) -> None:
 def at_root(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+@pytest.mark.parametrize("report_format", ["json", "text"])
+def test_sample_templates(report_format, at_root, tmp_path, request):
+    actual = _scan_output("sample_templates", report_format, tmp_path)
+    _check(f"sample_templates.{report_format}", actual, request.config.getoption("--update-snapshots"))
 
 
 @pytest.mark.parametrize("report_format", ["json", "text"])
