@@ -495,9 +495,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # Step 2 inputs
     inputs: list[Input] = []
-    samples = REPO_ROOT / "sample_templates"
+    samples = REPO_ROOT / "tests" / "fixtures" / "check_samples"
     if samples.is_dir():
-        inputs.append(make_input("sample_templates", samples,
+        inputs.append(make_input("check samples", samples,
                                  samples / "cloudformation" if (samples / "cloudformation").is_dir() else None))
     smallest = corpora[min(corpora)]
     yaml_files = sorted((smallest / "cloudformation").rglob("*.yaml"), key=lambda p: (p.stat().st_size, str(p)))

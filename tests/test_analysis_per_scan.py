@@ -15,10 +15,10 @@ from helpers import ROOT, scan_json
 from iacguard import cli, engine
 from iacguard.settings import Settings
 
-SAMPLES = "sample_templates"
+SAMPLES = "tests/fixtures/check_samples"
 # Different inputs: a template with public and cross-account policies, a Terraform root, a plan
 # made in a known account (its aws_caller_identity lookup feeds the zone of trust)
-INPUTS = ("sample_templates/cloudformation", "sample_templates/terraform",
+INPUTS = ("tests/fixtures/check_samples/cloudformation", "tests/fixtures/check_samples/terraform",
           "tests/fixtures/plan/provider_v5_update.json")
 
 

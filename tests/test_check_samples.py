@@ -1,4 +1,4 @@
-"""Every check's own samples: sample_templates/checks/<CHECK-ID>/ holds bad and good examples
+"""Every check's own samples: tests/fixtures/check_samples/checks/<CHECK-ID>/ holds bad and good examples
 (CloudFormation YAML/JSON, Terraform files or module directories, plan JSON) and expected.json,
 the exact findings of that check there: [{"file": ..., "resource": ..., "line": ...}, ...].
 Files whose name starts with "good" must give no finding of that check. A `.iacguard.yaml` in the

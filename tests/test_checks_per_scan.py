@@ -15,7 +15,7 @@ from iacguard.errors import UsageError
 from iacguard.framework import load_checks, registered_checks
 from iacguard.settings import Settings
 
-TEMPLATE = "sample_templates/cloudformation/admin_and_public.yaml"
+TEMPLATE = "tests/fixtures/check_samples/cloudformation/admin_and_public.yaml"
 
 CHECK = '''\
 """{id}: every resource, to see which scans run this check."""

@@ -1,4 +1,4 @@
-"""End to end: the real CLI over sample_templates/, asserting the exact findings."""
+"""End to end: the real CLI over tests/fixtures/check_samples/, asserting the exact findings."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from helpers import ROOT, SAMPLES, run_cli, scan_json, triples
 
 EXPECTED = json.loads((SAMPLES / "expected_findings.json").read_text())
 GOOD_SAMPLES = [
-    "sample_templates/cloudformation/least_privilege.yaml",
-    "sample_templates/cloudformation/scoped.json",
-    "sample_templates/terraform/scoped",
-    "sample_templates/plan/least_privilege.plan.json",
+    "tests/fixtures/check_samples/cloudformation/least_privilege.yaml",
+    "tests/fixtures/check_samples/cloudformation/scoped.json",
+    "tests/fixtures/check_samples/terraform/scoped",
+    "tests/fixtures/check_samples/plan/least_privilege.plan.json",
 ]
-# the pipeline samples; per-check samples live in sample_templates/checks (test_check_samples.py)
-PIPELINE = ("sample_templates/cloudformation", "sample_templates/terraform", "sample_templates/plan")
+# the pipeline samples; per-check samples live in tests/fixtures/check_samples/checks (test_check_samples.py)
+PIPELINE = tuple(f"tests/fixtures/check_samples/{kind}" for kind in ("cloudformation", "terraform", "plan"))
 FINDING_KEYS = {"rule_id", "family", "severity", "title", "message", "resource", "resource_type", "file",
                 "line", "fingerprint"}
 
 
-def test_sample_templates_give_exactly_the_expected_findings():
+def test_check_samples_give_exactly_the_expected_findings():
     report, proc = scan_json(*PIPELINE)
     assert proc.returncode == 1, proc.stderr
     assert report["errors"] == []
@@ -66,7 +66,7 @@ def test_json_contract():
 
 
 def test_findings_name_the_statement_line_and_carry_evidence():
-    report, _ = scan_json("sample_templates/cloudformation/admin_and_public.yaml")
+    report, _ = scan_json("tests/fixtures/check_samples/cloudformation/admin_and_public.yaml")
     public = next(f for f in report["findings"] if f["rule_id"] == "IAG-EXT-001")
     assert public["line"] == 23 and "PublicRead" in public["message"] and "s3:GetObject" in public["message"]
     assert public["evidence"]["Principal"] == "*"
@@ -86,7 +86,7 @@ def test_text_format_groups_by_file():
 
 @pytest.mark.parametrize("fail_on,code", [("critical", 1), ("none", 0), ("low", 1)])
 def test_fail_on(fail_on, code):
-    proc = run_cli("scan", "sample_templates/cloudformation/public_queue.json", "--fail-on", fail_on)
+    proc = run_cli("scan", "tests/fixtures/check_samples/cloudformation/public_queue.json", "--fail-on", fail_on)
     assert proc.returncode == code
 
 
@@ -99,7 +99,7 @@ def test_fail_on_critical_passes_a_medium_only_template(tmp_path):
 
 def test_output_file(tmp_path):
     target = tmp_path / "report.json"
-    proc = run_cli("scan", "sample_templates/plan", "--format", "json", "--output", str(target))
+    proc = run_cli("scan", "tests/fixtures/check_samples/plan", "--format", "json", "--output", str(target))
     assert proc.stdout == ""
     report = json.loads(target.read_text())
     assert {f["file"] for f in report["findings"]} == {"risky.plan.json"}
@@ -129,7 +129,7 @@ def roles_need_boundary(ctx):
         if principal.kind == "role" and principal.boundary is None:
             ctx.report(principal.resource, f"{principal.address} has no permissions boundary")
 ''')
-    report, proc = scan_json("sample_templates/cloudformation/scoped.json", "--checks-dir", str(tmp_path))
+    report, proc = scan_json("tests/fixtures/check_samples/cloudformation/scoped.json", "--checks-dir", str(tmp_path))
     assert [(f["rule_id"], f["resource"], f["line"]) for f in report["findings"]] == [("ACME-001", "WorkerRole", 25)]
     assert proc.returncode == 1
     assert "ACME-001" in run_cli("list-checks", "--checks-dir", str(tmp_path)).stdout
@@ -137,7 +137,7 @@ def roles_need_boundary(ctx):
 
 def test_broken_custom_check_is_a_clear_error(tmp_path):
     (tmp_path / "bad.py").write_text("raise RuntimeError('boom')\n")
-    proc = run_cli("scan", "sample_templates/plan", "--checks-dir", str(tmp_path))
+    proc = run_cli("scan", "tests/fixtures/check_samples/plan", "--checks-dir", str(tmp_path))
     assert proc.returncode == 2
     assert "bad.py" in proc.stderr and "Traceback" not in proc.stderr
 

@@ -202,17 +202,17 @@ def test_unwritable_step_summary_is_a_warning_not_a_crash(tmp_path, monkeypatch,
 
 def test_cli_formats_and_extra_reports(tmp_path, schema):
     sarif_file, junit_file = tmp_path / "out.sarif", tmp_path / "out.xml"
-    proc = run_cli("scan", "sample_templates/cloudformation", "--format", "github",
+    proc = run_cli("scan", "tests/fixtures/check_samples/cloudformation", "--format", "github",
                    "--report", f"sarif={sarif_file}", "--report", f"junit={junit_file}",
                    env={"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")})
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.startswith("::error file=sample_templates/cloudformation/")
+    assert proc.stdout.startswith("::error file=tests/fixtures/check_samples/cloudformation/")
     validate(json.loads(sarif_file.read_text()), schema)
     assert ET.parse(junit_file).getroot().tag == "testsuites"
     assert (tmp_path / "summary.md").read_text().startswith("## iacguard")
-    bad = run_cli("scan", "sample_templates/cloudformation", "--report", "pdf=x.pdf")
+    bad = run_cli("scan", "tests/fixtures/check_samples/cloudformation", "--report", "pdf=x.pdf")
     assert bad.returncode == 2 and "unknown format 'pdf'" in bad.stderr
-    unwritable = run_cli("scan", "sample_templates/cloudformation", "--format", "sarif",
+    unwritable = run_cli("scan", "tests/fixtures/check_samples/cloudformation", "--format", "sarif",
                          "--output", str(tmp_path / "no" / "such" / "dir.sarif"))
     assert unwritable.returncode == 2 and "cannot write report" in unwritable.stderr
 

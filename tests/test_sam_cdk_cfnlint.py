@@ -75,7 +75,7 @@ def test_plain_templates_never_import_samtranslator():
     import subprocess
     import sys
 
-    code = ("import sys; from iacguard.engine import scan; scan(['sample_templates/cloudformation']);"
+    code = ("import sys; from iacguard.engine import scan; scan(['tests/fixtures/check_samples/cloudformation']);"
             "print('samtranslator' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip() == "False", proc.stderr
@@ -96,7 +96,7 @@ def test_cdk_construct_path_is_shown_in_findings(tmp_path):
 
 
 def test_hand_written_templates_have_no_construct_path():
-    report, _ = scan_json("sample_templates/cloudformation")
+    report, _ = scan_json("tests/fixtures/check_samples/cloudformation")
     assert all("construct_path" not in f for f in report["findings"])
 
 
@@ -126,9 +126,9 @@ def test_cfn_lint_runs_only_on_cloudformation_and_is_lazy():
     import subprocess
     import sys
 
-    report, _ = scan_json("sample_templates/terraform", "--cfn-lint")
+    report, _ = scan_json("tests/fixtures/check_samples/terraform", "--cfn-lint")
     assert not [f for f in report["findings"] if f["family"] == "template-validity"]
-    code = ("import sys; from iacguard.cli import main; main(['scan', 'sample_templates/cloudformation', "
+    code = ("import sys; from iacguard.cli import main; main(['scan', 'tests/fixtures/check_samples/cloudformation', "
             "'--format', 'json', '-o', '/dev/null']); print('cfnlint' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip().endswith("False"), proc.stdout + proc.stderr

@@ -1,4 +1,5 @@
-"""Byte-for-byte output on sample_templates/ and on every test fixture, kept in tests/snapshots/.
+"""Byte-for-byte output on sample_templates/ (the README's example), on the check samples and on
+every other test fixture, kept in tests/snapshots/.
 
 Any change to a finding, a line, a message, an error or the order of the output shows here.
 When a change is meant to alter output, regenerate the snapshots and review their diff:
@@ -23,15 +24,18 @@ from helpers import ROOT
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 FIXTURES = Path(__file__).parent / "fixtures"
+# scanned as one directory by test_check_samples below: its hundreds of files one by one would
+# only repeat the per-check tests (tests/test_check_samples.py) at many times the cost
+CHECK_SAMPLES = FIXTURES / "check_samples"
 
 
 def _fixture_files() -> list[str]:
     return sorted(str(p.relative_to(ROOT)) for p in FIXTURES.rglob("*") if p.is_file()
-                  and "__pycache__" not in p.parts)
+                  and "__pycache__" not in p.parts and CHECK_SAMPLES not in p.parents)
 
 
 def _fixture_dirs() -> list[str]:
-    return sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir() if p.is_dir())
+    return sorted(str(p.relative_to(ROOT)) for p in FIXTURES.iterdir() if p.is_dir() and p != CHECK_SAMPLES)
 
 
 def _scan_output(target: str, report_format: str, tmp_path: Path) -> str:
@@ -66,6 +70,12 @@ def at_root(monkeypatch):
 def test_sample_templates(report_format, at_root, tmp_path, request):
     actual = _scan_output("sample_templates", report_format, tmp_path)
     _check(f"sample_templates.{report_format}", actual, request.config.getoption("--update-snapshots"))
+
+
+@pytest.mark.parametrize("report_format", ["json", "text"])
+def test_check_samples(report_format, at_root, tmp_path, request):
+    actual = _scan_output(str(CHECK_SAMPLES.relative_to(ROOT)), report_format, tmp_path)
+    _check(f"check_samples.{report_format}", actual, request.config.getoption("--update-snapshots"))
 
 
 def test_every_fixture_directory_and_file(at_root, tmp_path, request):

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import ROOT, run_cli
 
-LP2 = "sample_templates/checks/IAG-LP-002/bad.yaml"
+LP2 = "tests/fixtures/check_samples/checks/IAG-LP-002/bad.yaml"
 
 
 def test_each_finding_has_its_title_and_an_explain_hint():

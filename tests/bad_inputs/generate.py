@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
-SAMPLES = HERE.parent.parent / "sample_templates"
+SAMPLES = HERE.parent / "fixtures" / "check_samples"
 DEEP = 10_000
 HUGE_BYTES = 50 * 1024 * 1024
 
