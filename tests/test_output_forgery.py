@@ -180,20 +180,28 @@ def test_github_annotations_and_step_summary(hostile_tree, tmp_path):
         assert line.count('"') == 2, line
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["pictures", "whole"])
 @pytest.mark.parametrize("graph_format", ["mermaid", "dot", "json"])
-def test_graph_formats(hostile_tree, graph_format):
-    proc = run_cli("graph", str(hostile_tree), "--format", graph_format)
+def test_graph_formats(hostile_tree, graph_format, whole):
+    proc = run_cli("graph", str(hostile_tree), "--format", graph_format, *(["--whole"] if whole else []))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert_inert(proc.stdout)
     assert_inert(proc.stderr)
     assert "broken\\x0a::error::b.yaml:6: YAML syntax error" in proc.stderr
     if graph_format == "json":
-        labels = {node["label"] for node in json.loads(proc.stdout)["nodes"]}
+        data = json.loads(proc.stdout)
+        views = [data] if whole else data["pictures"]
+        assert views
+        labels = {node["label"] for view in views for node in view["nodes"]}
         assert any("\x1b[2J\n::error::principal" in label for label in labels)
     elif graph_format == "dot":  # a backslash is written twice in a DOT string
         assert "\\\\x1b[2J\\\\x0a::error::principal" in proc.stdout
     else:
         assert "\\x1b[2J\\x0a::error::principal" in proc.stdout
+    if not whole and graph_format == "mermaid":
+        # the titles are Markdown headings of one line each: a name cannot open a link or a block
+        headings = [line for line in proc.stdout.splitlines() if line.startswith("## ")]
+        assert headings and not any(re.search(r"(?<!\\)[\[\]<`]", line) for line in headings)
 
 
 def test_messages_on_stderr(hostile_tree, tmp_path):
