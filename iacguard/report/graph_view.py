@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..errors import UsageError
 from ..framework import active_findings
@@ -384,7 +384,8 @@ def render_json(view: GraphView) -> str:
     return json.dumps({"version": 1, **_json_view(view)}, indent=2) + "\n"
 
 
-RENDERERS = {"mermaid": render_mermaid, "dot": render_dot, "json": render_json}
+RENDERERS: dict[str, Callable[[GraphView], str]] = {"mermaid": render_mermaid, "dot": render_dot,
+                                                   "json": render_json}
 
 NOTHING_TO_DRAW = "no escalation path or exposure to draw"
 
