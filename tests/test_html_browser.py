@@ -252,6 +252,9 @@ def test_most_severe_first_with_tabs_counted(browser, report):
     assert browser.text("#tab-active") == "Active (5)"
     assert browser.text("#tab-muted") == "Suppressed (1) and baselined (3)"
     assert browser.text("#shown") == "5 of 5 findings shown"
+    # the Content-Security-Policy names our style and script by hash: both were applied
+    assert browser.run("return getComputedStyle(document.querySelector('.sev-critical')).backgroundColor") \
+        == "rgb(142, 0, 0)"
     assert [h.lower() for h in browser.run(
         "return [...document.querySelectorAll('.panel[data-tab=active] section.severity h2')].map(h => h.textContent)")] \
         == ["critical (4)", "high (1)"]

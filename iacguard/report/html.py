@@ -117,7 +117,8 @@ _JS = """
     document.querySelectorAll('section.severity').forEach(function(s){
       s.hidden=!s.querySelector('article.finding:not([hidden])');});
     document.getElementById('shown').textContent=shown+' of '+all.length+' findings shown';
-    document.getElementById('none').hidden=shown>0;
+    var none=document.getElementById('none');none.hidden=shown>0;
+    none.textContent=all.length?'No findings here match.':'No findings.';
   }
   function toHash(){
     var parts=[];if(tab!=='active')parts.push('tab='+tab);
@@ -281,7 +282,7 @@ def render(result: ScanResult, settings: Settings) -> str:
     families = sorted({f.family for f in result.findings})
     body = [f'<div class="panel" data-tab="active">{_by_severity(result, settings, active)}</div>',
             f'<div class="panel" data-tab="muted" hidden>{_by_severity(result, settings, muted)}</div>',
-            '<p id="none" hidden>No findings here match.</p>']
+            '<p id="none" hidden>No findings.</p>']
     problems = [("input error", e) for e in result.errors] + [("unresolved", e) for e in result.unresolved]
     if problems:
         body.append("<section><h2>Errors</h2><ul>" + "".join(
