@@ -106,11 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     for action in scan._actions:  # every scan input and settings option, kept in sync
         if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
             baseline._add_action(action)
-    graph = sub.add_parser("graph", help="draw principals, external principals and the edges behind findings")
+    graph = sub.add_parser("graph", help="draw each escalation path and exposure as a small picture "
+                           "(--whole: the repository's whole graph)")
     graph.add_argument("paths", nargs="+", help="files or directories")
     graph.add_argument("--format", "-f", choices=("mermaid", "dot", "json"), default="mermaid")
     graph.add_argument("--output", "-o", help="write the graph to this file instead of stdout")
-    graph.add_argument("--focus", metavar="RESOURCE", help="keep only the paths through this node (an address)")
+    graph.add_argument("--whole", action="store_true",
+                       help="draw the repository's whole graph instead of one picture per finding")
+    graph.add_argument("--focus", metavar="RESOURCE",
+                       help="draw the whole graph, keeping only the paths through this node (an address)")
     for action in scan._actions:  # the same inputs and settings as scan
         if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
             graph._add_action(action)
@@ -331,7 +335,7 @@ def _graph(args: argparse.Namespace) -> int:
     result = scan(args.paths, settings, jobs=args.jobs)
     for problem in list(result.errors) + list(result.unresolved):
         _say(f"iacguard: {problem}")
-    output = render_graph(result, settings, args.format, args.focus)
+    output = render_graph(result, settings, args.format, args.focus, whole=args.whole)
     if args.output:
         _write(args.output, output)
     else:

@@ -1,4 +1,4 @@
-""".ci/run installs system packages (chromium, for the browser tests) only on a CI machine:
+""".ci/run installs system packages (chromium and chromedriver, for the browser tests) only on a CI machine:
 a contributor who runs it locally gets no apt-get, and the browser tests skip with a message."""
 
 from __future__ import annotations
@@ -51,4 +51,4 @@ def test_a_ci_machine_installs_the_browser(tmp_path):
     proc, calls = _run_ci_script(tmp_path, "true")
     assert proc.returncode == 0, proc.stderr
     installer = "apt-get" if os.getuid() == 0 else "sudo apt-get"
-    assert f"{installer} install -y -qq chromium" in calls
+    assert f"{installer} install -y -qq chromium chromium-driver" in calls

@@ -28,10 +28,11 @@ def _graph(capsys, *args: str) -> str:
 
 
 @pytest.mark.parametrize("arguments, expected", [
-    (["small.yaml"], "small.mmd"),
-    (["tf"], "tf.mmd"),
-    (["small.yaml", "--format", "dot"], "small.dot"),
+    (["small.yaml", "--whole"], "small.mmd"),
+    (["tf", "--whole"], "tf.mmd"),
+    (["small.yaml", "--whole", "--format", "dot"], "small.dot"),
     (["small.yaml", "--format", "json", "--focus", "Key"], "small_focus_key.json"),
+    (["small.yaml", "tf"], "pictures.md"),
 ])
 def test_graph_exact_output(capsys, monkeypatch, arguments, expected):
     monkeypatch.chdir(GRAPH)
@@ -65,7 +66,7 @@ def test_focus_on_unknown_node_is_a_usage_error(capsys, monkeypatch):
 def test_graph_output_file(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(GRAPH)
     target = tmp_path / "g.mmd"
-    assert main(["graph", "small.yaml", "-o", str(target)]) == 0
+    assert main(["graph", "small.yaml", "--whole", "-o", str(target)]) == 0
     assert capsys.readouterr().out == ""
     assert target.read_text() == (EXPECTED / "small.mmd").read_text()
 
@@ -111,6 +112,47 @@ def test_mermaid_node_cap_keeps_highlighted_nodes():
     assert "%% 3 more nodes left out" in text
 
 
+def test_one_picture_per_escalation_path(capsys, monkeypatch):
+    """Two escalation paths that share no node: two pictures, each with only its own nodes,
+    labelled with file, line and resource, titled with its finding."""
+    monkeypatch.chdir(GRAPH / "two_paths")
+    data = json.loads(_graph(capsys, ".", "--format", "json"))
+    pictures = data["pictures"]
+    assert [(p["rule_id"], p["resource"], p["line"]) for p in pictures] == [
+        ("IAG-PE-002", "aws_iam_user.ci", 15), ("IAG-PE-002", "aws_iam_role.ops", 50)]
+    assert [p["title"] for p in pictures] == [
+        "IAG-PE-002 (critical) iam.tf:15 aws_iam_user.ci: Principal can become an administrator through another principal",
+        "IAG-PE-002 (critical) iam.tf:50 aws_iam_role.ops: Principal can become an administrator through another principal"]
+    assert [sorted(n["label"] for n in p["nodes"]) for p in pictures] == [
+        ["iam.tf:15 aws_iam_user.ci", "iam.tf:2 aws_iam_role.deployer"],
+        ["iam.tf:37 aws_iam_role.break_glass", "iam.tf:50 aws_iam_role.ops"]]
+    assert [[(e["source"], e["target"], e["kind"]) for e in p["edges"]] for p in pictures] == [
+        [(".::aws_iam_user.ci", ".::aws_iam_role.deployer", "can_become")],
+        [(".::aws_iam_role.ops", ".::aws_iam_role.break_glass", "can_become")]]
+    # DOT: one digraph per picture, titled, each naming only its own nodes
+    dot = _graph(capsys, ".", "--format", "dot")
+    graphs = re.findall(r"^digraph .*?^}$", dot, re.S | re.M)
+    assert len(graphs) == 2
+    assert 'label="IAG-PE-002 (critical) iam.tf:15 aws_iam_user.ci: ' in graphs[0]
+    assert "deployer" in graphs[0] and "break_glass" not in graphs[0] and "ops" not in graphs[0]
+    assert "break_glass" in graphs[1] and "aws_iam_user.ci" not in graphs[1] and "deployer" not in graphs[1]
+    # Mermaid: a Markdown heading and a diagram per picture
+    markdown = _graph(capsys, ".")
+    assert markdown.count("```mermaid\nflowchart LR") == 2 and markdown.count("\n## IAG-PE-002") == 1
+    # the whole graph, on request, holds both paths (and the groups, policies and attachments)
+    whole = json.loads(_graph(capsys, ".", "--format", "json", "--whole"))
+    labels = {n["label"] for n in whole["nodes"]}
+    assert {"iam.tf:15 aws_iam_user.ci", "iam.tf:2 aws_iam_role.deployer", "iam.tf:37 aws_iam_role.break_glass",
+            "iam.tf:50 aws_iam_role.ops"} <= labels and len(labels) > 4
+
+
+def test_nothing_to_draw(capsys, monkeypatch, tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    monkeypatch.chdir(tmp_path)
+    assert _graph(capsys, ".") == "no escalation path or exposure to draw\n"
+    assert json.loads(_graph(capsys, ".", "--format", "json")) == {"version": 1, "pictures": []}
+
+
 def _result(*paths: str):
     settings = Settings()
     return scan([str(GRAPH / p) for p in paths], settings), settings
@@ -121,8 +163,9 @@ def test_step_summary_draws_paths_and_grants():
     text = summary_markdown(result, settings)
     blocks = re.findall(r"```mermaid\n(.*?)```", text, re.S)
     assert "### Paths and grants" in text
-    assert any('"user Dev"' in b and '"role AdminRole"' in b and '-->|"can become"|' in b for b in blocks)
-    assert any('"Key"' in b and '"account 444455556666"' in b and '-->|"grants"|' in b for b in blocks)
+    assert any('"small.yaml:13 user Dev"' in b and '"small.yaml:3 role AdminRole"' in b
+               and '-->|"can become"|' in b for b in blocks)
+    assert any('"small.yaml:24 Key"' in b and '"account 444455556666"' in b and '-->|"grants"|' in b for b in blocks)
 
 
 def test_step_summary_caps_diagrams():

@@ -149,6 +149,59 @@ def test_html_has_no_markup_from_input(hostile_tree):
     assert "##&#91;add-mask]x" in out
 
 
+class _Attributes(html.parser.HTMLParser):
+    """The attributes of every article and the text of every tab button, as a browser parses them."""
+    def __init__(self):
+        super().__init__()
+        self.articles: list[dict] = []
+        self.tabs: list[str] = []
+        self._in_tab = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "article":
+            self.articles.append(dict(attrs))
+        self._in_tab = tag == "button"
+        if self._in_tab:
+            self.tabs.append("")
+
+    def handle_data(self, data):
+        if self._in_tab:
+            self.tabs[-1] += data
+
+    def handle_endtag(self, tag):
+        self._in_tab = False
+
+
+def test_html_search_and_tabs_keep_names_inert(hostile_tree):
+    """Hostile names in the muted tab (a suppression reason too), in the attributes the filters
+    read and in the text the search box matches stay text."""
+    from iacguard.engine import scan as scan_tree
+    from iacguard.report.html import render
+    from iacguard.settings import Settings
+
+    settings = Settings()
+    result = scan_tree([str(hostile_tree)], settings, keep_model=True)
+    hostile = [f for f in result.findings if "Admin" in f.resource or "principal" in f.message]
+    assert len(hostile) >= 2
+    hostile[0].suppressed, hostile[0].suppression_reason = True, LOGICAL_ID
+    hostile[1].baselined = True
+    out = render(result, settings)
+    assert_inert(out)
+    tags = _Tags()
+    tags.feed(out)
+    assert {"img", "b", "td", "a"}.isdisjoint(tags.tags) and tags.tags.count("script") == 1
+    muted = out.split('<div class="panel" data-tab="muted"', 1)[1].split('<p id="none"', 1)[0]
+    assert "suppressed: " + html.escape(visible(LOGICAL_ID)) in muted and "baselined" in muted
+    parsed = _Attributes()
+    parsed.feed(out)
+    assert parsed.tabs == [f"Active ({len(result.findings) - 2})", "Suppressed (1) and baselined (1)"]
+    # what the filters and the search read back is the visible text of the name, nothing more
+    by_rule = {(a["data-rule"], a["data-resource"]) for a in parsed.articles}
+    assert by_rule == {(visible(f.rule_id), visible(f.resource)) for f in result.findings}
+    assert all(set(a) == {"class", "data-family", "data-severity", "data-rule", "data-resource"}
+               for a in parsed.articles)
+
+
 def test_github_annotations_and_step_summary(hostile_tree, tmp_path):
     summary_file = tmp_path / "summary.md"
     out = scan(hostile_tree, "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary_file)}).stdout
@@ -180,20 +233,28 @@ def test_github_annotations_and_step_summary(hostile_tree, tmp_path):
         assert line.count('"') == 2, line
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["pictures", "whole"])
 @pytest.mark.parametrize("graph_format", ["mermaid", "dot", "json"])
-def test_graph_formats(hostile_tree, graph_format):
-    proc = run_cli("graph", str(hostile_tree), "--format", graph_format)
+def test_graph_formats(hostile_tree, graph_format, whole):
+    proc = run_cli("graph", str(hostile_tree), "--format", graph_format, *(["--whole"] if whole else []))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert_inert(proc.stdout)
     assert_inert(proc.stderr)
     assert "broken\\x0a::error::b.yaml:6: YAML syntax error" in proc.stderr
     if graph_format == "json":
-        labels = {node["label"] for node in json.loads(proc.stdout)["nodes"]}
+        data = json.loads(proc.stdout)
+        views = [data] if whole else data["pictures"]
+        assert views
+        labels = {node["label"] for view in views for node in view["nodes"]}
         assert any("\x1b[2J\n::error::principal" in label for label in labels)
     elif graph_format == "dot":  # a backslash is written twice in a DOT string
         assert "\\\\x1b[2J\\\\x0a::error::principal" in proc.stdout
     else:
         assert "\\x1b[2J\\x0a::error::principal" in proc.stdout
+    if not whole and graph_format == "mermaid":
+        # the titles are Markdown headings of one line each: a name cannot open a link or a block
+        headings = [line for line in proc.stdout.splitlines() if line.startswith("## ")]
+        assert headings and not any(re.search(r"(?<!\\)[\[\]<`]", line) for line in headings)
 
 
 def test_messages_on_stderr(hostile_tree, tmp_path):

@@ -4,14 +4,17 @@
 reviewer needs: principals, external principals, resources with resource policies, the policies
 findings are reported on, and the edges that make findings (can_assume, grants, can_become,
 can_pass, can_modify, member_of, attached). The nodes and edges of findings are highlighted.
-Renderers: Mermaid (GitHub renders it in Markdown), Graphviz DOT, JSON.
+``finding_pictures`` cuts one small picture per escalation path or exposure out of it (the
+default of ``iacguard graph`` and what the HTML report draws); nodes written in a template are
+labelled ``file:line resource``. Renderers: Mermaid (GitHub renders it in Markdown), Graphviz
+DOT, JSON.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..errors import UsageError
 from ..framework import active_findings
@@ -86,14 +89,32 @@ def _node_kind(attributes: dict) -> str:
 
 
 def _label(model: IamModel, graph: Any, node_id: str) -> str:
+    """What a reviewer finds in the code: ``file:line resource`` for a node written in a template
+    (``iam.tf:12 aws_iam_role.deployer``, ``stack.yaml:3 role AdminRole``), the principal's or
+    node's own name for one outside the templates (``account 444455556666``)."""
     principal = model.principals.get(node_id) or model.external_principals.get(node_id)
-    if principal is not None:
-        return principal.label
+    attributes = graph.nodes[node_id] if node_id in graph else {}
     policy = model.policies.get(node_id)
     if policy is not None:
-        return f"policy {policy.name}"
-    attributes = graph.nodes[node_id] if node_id in graph else {}
-    return str(attributes.get("label") or node_id)
+        name = f"policy {policy.name}"
+    elif principal is not None:
+        name = principal.label
+        address = attributes.get("address")
+        # a Terraform address names its type (aws_iam_role.x); a logical id needs the kind
+        if address and "." in str(address) and not str(attributes.get("type", "")).startswith("AWS::"):
+            name = str(address)
+    else:
+        name = str(attributes.get("label") or node_id)
+    where = _where(attributes)
+    return f"{where} {name}" if where else name
+
+
+def _where(attributes: dict) -> str:
+    """``file:line`` of a node written in a template, else empty."""
+    file, line = attributes.get("file"), attributes.get("line")
+    if not file or attributes.get("external"):
+        return ""
+    return f"{file}:{line}" if line else str(file)
 
 
 def scan_analysis(result: ScanResult, settings: Settings | None) -> Analysis:
@@ -229,12 +250,11 @@ def finding_view(result: ScanResult, settings: Settings, finding: Finding) -> Gr
     graph = analysis.escalation_graph()
     model = analysis.model
     view = GraphView()
-    labels = {step["node"]: step.get("label") for step in finding.path or ()}
     for edge in finding_edges(result, graph, finding):
         for node_id in (edge.source, edge.target):
             attributes = graph.nodes[node_id] if node_id in graph else {}
             kind = "policy" if node_id in model.policies else _node_kind(attributes)
-            view.add_node(ViewNode(node_id, labels.get(node_id) or _label(model, graph, node_id), kind, True))
+            view.add_node(ViewNode(node_id, _label(model, graph, node_id), kind, True))
         view.add_edge(edge)
     return view
 
@@ -242,6 +262,35 @@ def finding_view(result: ScanResult, settings: Settings, finding: Finding) -> Gr
 def is_pictured(finding: Finding) -> bool:
     """Escalation paths and external grants get a picture."""
     return bool(finding.path) or finding.family == "external-access"
+
+
+@dataclass
+class Picture:
+    """One finding's small picture and the title it is shown under."""
+    finding: Finding
+    view: GraphView
+
+    @property
+    def title(self) -> str:
+        f = self.finding
+        return f"{f.rule_id} ({f.severity}) {f.file}:{f.line} {f.resource}: {f.title}"
+
+
+def finding_pictures(result: ScanResult, settings: Settings) -> list[Picture]:
+    """A picture per active escalation path or exposure, most severe first (then by file and
+    line); findings whose edges cannot be found in the graph are left out."""
+    from ..severity import severity_rank
+
+    if result.model is None:
+        return []
+    pictured = sorted((f for f in active_findings(result.findings) if is_pictured(f)),
+                      key=lambda f: (-severity_rank(f.severity), f.file, f.line, f.rule_id, f.resource))
+    pictures = []
+    for finding in pictured:
+        view = finding_view(result, settings, finding)
+        if view.edges:
+            pictures.append(Picture(finding, view.sorted()))
+    return pictures
 
 
 # --- Mermaid ---------------------------------------------------------------------------------
@@ -302,8 +351,10 @@ def dot_text(text: str) -> str:
     return '"' + inert_lines(" ".join(visible(text).split())).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render_dot(view: GraphView) -> str:
-    lines = ["digraph iacguard {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+def render_dot(view: GraphView, name: str = "iacguard", title: str | None = None) -> str:
+    lines = [f"digraph {dot_text(name)} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    if title is not None:
+        lines.append(f'  label={dot_text(title)}; labelloc=t; fontname="Helvetica";')
     for n in view.nodes.values():
         label = n.label + (f" ({', '.join(n.findings)})" if n.findings else "")
         attributes = [f"label={dot_text(label)}",
@@ -322,19 +373,52 @@ def render_dot(view: GraphView) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _json_view(view: GraphView) -> dict:
+    return {"nodes": [{"id": n.id, "label": n.label, "kind": n.kind, "highlighted": n.highlighted,
+                       "findings": n.findings} for n in view.nodes.values()],
+            "edges": [{"source": e.source, "target": e.target, "kind": e.kind, "via": e.via,
+                       "highlighted": e.highlighted} for e in view.edges]}
+
+
 def render_json(view: GraphView) -> str:
-    return json.dumps({"version": 1,
-                       "nodes": [{"id": n.id, "label": n.label, "kind": n.kind, "highlighted": n.highlighted,
-                                  "findings": n.findings} for n in view.nodes.values()],
-                       "edges": [{"source": e.source, "target": e.target, "kind": e.kind, "via": e.via,
-                                  "highlighted": e.highlighted} for e in view.edges]}, indent=2) + "\n"
+    return json.dumps({"version": 1, **_json_view(view)}, indent=2) + "\n"
 
 
-RENDERERS = {"mermaid": render_mermaid, "dot": render_dot, "json": render_json}
+RENDERERS: dict[str, Callable[[GraphView], str]] = {"mermaid": render_mermaid, "dot": render_dot,
+                                                   "json": render_json}
+
+NOTHING_TO_DRAW = "no escalation path or exposure to draw"
 
 
-def render_graph(result: ScanResult, settings: Settings, graph_format: str, focus: str | None = None) -> str:
-    text = RENDERERS[graph_format](build_view(result, settings, focus))
+def render_pictures(pictures: list[Picture], graph_format: str) -> str:
+    """One small picture per finding: Markdown with a Mermaid block under each finding's title
+    (GitHub renders it), a DOT file of one digraph each (``dot -Tsvg -O`` writes one file per
+    graph), or JSON with a list of pictures."""
+    from .safe import markdown_text
+
+    if graph_format == "json":
+        return json.dumps({"version": 1, "pictures": [
+            {"title": p.title, "rule_id": p.finding.rule_id, "severity": p.finding.severity,
+             "file": p.finding.file, "line": p.finding.line, "resource": p.finding.resource,
+             **_json_view(p.view)} for p in pictures]}, indent=2) + "\n"
+    if graph_format == "dot":
+        if not pictures:
+            return f"// {NOTHING_TO_DRAW}\n"
+        return "\n".join(render_dot(p.view, f"finding_{index}", p.title)
+                         for index, p in enumerate(pictures, 1))
+    if not pictures:
+        return f"{NOTHING_TO_DRAW}\n"
+    return "\n".join(f"## {markdown_text(p.title)}\n\n```mermaid\n{render_mermaid(p.view)}```\n"
+                     for p in pictures)
+
+
+def render_graph(result: ScanResult, settings: Settings, graph_format: str, focus: str | None = None,
+                 whole: bool = False) -> str:
+    """A picture per escalation path or exposure; ``whole`` (or a ``focus``): the repository's
+    whole graph, around ``focus`` when given."""
+    if whole or focus:
+        text = RENDERERS[graph_format](build_view(result, settings, focus))
+    else:
+        text = render_pictures(finding_pictures(result, settings), graph_format)
     # Labels are escaped one by one; this keeps a printed graph from carrying workflow commands.
     return inert_json(text) if graph_format == "json" else inert_lines(text)
-
