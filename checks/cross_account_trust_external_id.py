@@ -60,10 +60,11 @@ statement. For people of your own other accounts, require MFA
 (`Condition: {Bool: {"aws:MultiFactorAuthPresent": "true"}}`) or list those accounts in
 `deploy_accounts`.""",
          "terraform": """Add
-`condition { test = "StringEquals", variable = "sts:ExternalId", values = ["<secret id the vendor gave you>"] }`
-to the trust statement (`Condition = { StringEquals = { "sts:ExternalId" = ... } }` in a
+a `condition` block with `test = "StringEquals"`, `variable = "sts:ExternalId"` and
+`values = ["<secret id the vendor gave you>"]` to the trust statement (`Condition = { StringEquals = { "sts:ExternalId" = ... } }` in a
 `jsonencode` policy). For people of your own other accounts, require MFA
-(`condition { test = "Bool", variable = "aws:MultiFactorAuthPresent", values = ["true"] }`) or
+(a `condition` block with `test = "Bool"`, `variable = "aws:MultiFactorAuthPresent"` and
+`values = ["true"]`) or
 list those accounts in `deploy_accounts`."""},
     controls=("IAM best practice: external ID for third parties", "CIS AWS 1.20"),
     bad={"cloudformation": BAD_CFN, "terraform": BAD_TF},

@@ -1,7 +1,7 @@
 """Fix text in the language of the file a finding is about.
 
 A Terraform user is shown Terraform (``data.aws_caller_identity.current.account_id``,
-``condition { ... }`` blocks of ``aws_iam_policy_document``, ``source_arn`` of
+``condition`` blocks of ``aws_iam_policy_document``, ``source_arn`` of
 ``aws_lambda_permission``), a CloudFormation user CloudFormation (``!Sub "${AWS::AccountId}"``,
 ``Condition:`` maps, ``SourceArn``), in YAML or JSON as the template is written. Every finding
 that says how it would be fixed says it after :data:`FIXED_BY`.
@@ -62,8 +62,10 @@ class FixText:
         shown = [self.value(v) for v in listed]
         one = shown[0] if len(shown) == 1 else "[" + ", ".join(shown) + "]"
         if self.terraform:
-            return (f'condition {{ test = "{operator}", variable = "{key}", '
-                    f'values = [{", ".join(shown)}] }}')
+            # HCL allows one argument in a one-line block, so a message names the block's
+            # arguments rather than show a block that does not parse if pasted
+            return (f'a condition block (test = "{operator}", variable = "{key}", '
+                    f'values = [{", ".join(shown)}])')
         if self.language == CLOUDFORMATION_JSON:
             return f'"Condition": {{"{operator}": {{"{key}": {one}}}}}'
         return f'Condition: {{{operator}: {{"{key}": {one}}}}}'

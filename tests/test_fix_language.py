@@ -73,8 +73,8 @@ PUBLIC_QUEUE_TF = """\
      'adding "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Fn::Sub": "${AWS::AccountId}"}}} '
      "(the deploying account)"),
     ("main.tf", PUBLIC_QUEUE_TF,
-     'adding condition { test = "StringEquals", variable = "aws:PrincipalAccount", '
-     "values = [data.aws_caller_identity.current.account_id] } (the deploying account)"),
+     'adding a condition block (test = "StringEquals", variable = "aws:PrincipalAccount", '
+     "values = [data.aws_caller_identity.current.account_id]) (the deploying account)"),
 ], ids=["cloudformation-yaml", "cloudformation-json", "terraform"])
 def test_public_policy_fix_in_the_file_language(tmp_path, name, text, fix):
     assert fixes(tmp_path, name, text, "IAG-EXT-001") == [fix]
@@ -84,8 +84,8 @@ def test_public_policy_fix_names_the_configured_zone(tmp_path):
     (tmp_path / "main.tf").write_text(textwrap.dedent(PUBLIC_QUEUE_TF))
     result = scan([str(tmp_path)], Settings(organization_id="o-a1b2c3d4e5"), root=tmp_path)
     [message] = [f.message for f in result.findings if f.rule_id == "IAG-EXT-001"]
-    assert message.endswith('; would be fixed by: adding condition { test = "StringEquals", '
-                            'variable = "aws:PrincipalOrgID", values = ["o-a1b2c3d4e5"] }')
+    assert message.endswith('; would be fixed by: adding a condition block (test = "StringEquals", '
+                            'variable = "aws:PrincipalOrgID", values = ["o-a1b2c3d4e5"])')
 
 
 @pytest.mark.parametrize("name, text, fix", [
@@ -130,8 +130,8 @@ def test_lambda_permission_fix_in_the_file_language(tmp_path, name, text, fix):
                            Principal = { AWS = "arn:aws:iam::444455556666:root" } }]
           })
         }
-        """, 'condition { test = "StringEquals", variable = "sts:ExternalId", '
-             'values = ["<id agreed with the account owner>"] }'),
+        """, 'a condition block (test = "StringEquals", variable = "sts:ExternalId", '
+             'values = ["<id agreed with the account owner>"])'),
 ], ids=["cloudformation", "terraform"])
 def test_external_id_fix_in_the_file_language(tmp_path, name, text, fix):
     assert fixes(tmp_path, name, text, "IAG-EXT-007") == [fix]
@@ -190,8 +190,8 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
             }]
           })
         }
-        """, 'condition { test = "StringLike", variable = "token.actions.githubusercontent.com:sub", '
-             'values = ["repo:<owner>/<repo>:*"] }'),
+        """, 'a condition block (test = "StringLike", variable = "token.actions.githubusercontent.com:sub", '
+             'values = ["repo:<owner>/<repo>:*"])'),
 ], ids=["cloudformation", "terraform"])
 def test_oidc_subject_fix_in_the_file_language(tmp_path, name, text, fix):
     assert fixes(tmp_path, name, text, "IAG-EXT-008") == [fix]
@@ -212,8 +212,8 @@ def test_a_plan_is_terraform():
     (CLOUDFORMATION_JSON, '"Condition": {"StringEquals": {"aws:PrincipalAccount": '
                           '[{"Fn::Sub": "${AWS::AccountId}"}, "444455556666"]}}',
      '"SourceAccount": {"Fn::Sub": "${AWS::AccountId}"}'),
-    (TERRAFORM, 'condition { test = "StringEquals", variable = "aws:PrincipalAccount", '
-                'values = [data.aws_caller_identity.current.account_id, "444455556666"] }',
+    (TERRAFORM, 'a condition block (test = "StringEquals", variable = "aws:PrincipalAccount", '
+                'values = [data.aws_caller_identity.current.account_id, "444455556666"])',
      "source_account = data.aws_caller_identity.current.account_id"),
 ])
 def test_fix_text_spelling(language, condition, setting):

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ACCOUNT", "PARTITION", "EffectivePermissions", "EffectiveIndex", "principal_arn", "policy_arn",
            "resolve_document", "apply_context", "OUTSIDE_NAME", "ROLE_EDITING_ACTIONS",
-           "names_service_linked_roles_only", "globs_meet", "arns_meet"]
+           "names_service_linked_roles_only", "globs_meet", "arns_meet", "shown_arn"]
 
 # The deploying account and partition as this analysis names them.
 ACCOUNT = "000000000000"
@@ -52,6 +52,14 @@ PARTITION = "aws"
 # The name of "some principal or policy outside the scanned files": only patterns that match
 # every name (``*``, ``role/*``) match it.
 OUTSIDE_NAME = "\u2063outside-the-scan"
+# How a message shows the deploying account: the placeholder above is this analysis' own name for
+# it, which a reader would take for a real (and wrong) account id.
+SHOWN_ACCOUNT = "<deploying account>"
+
+
+def shown_arn(text: str) -> str:
+    """An ARN or pattern as a message shows it: the deploying account by that name."""
+    return text.replace(f":{ACCOUNT}:", f":{SHOWN_ACCOUNT}:")
 
 _PSEUDO = [
     (re.compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[^}]*\.account_id)\}"), ACCOUNT),

@@ -33,7 +33,8 @@ from ..values import Unknown
 from .access import Grant
 from .conditions import arn_match
 from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
-                        names_service_linked_roles_only, outside_arn, policy_arn, principal_arn, value_glob, value_text)
+                        names_service_linked_roles_only, outside_arn, policy_arn, principal_arn, shown_arn, value_glob,
+                        value_text)
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -295,7 +296,7 @@ class ActionUse:
     def where(self) -> str:
         if self.targets:
             return ", ".join(t.label for t in self.targets)
-        return "any resource" if self.resource in (None, "*") else f"{self.resource}"
+        return "any resource" if self.resource in (None, "*") else shown_arn(str(self.resource))
 
 
 @dataclass
