@@ -269,7 +269,7 @@ BOTH = {"SSMSendCommand": None, "SSMStartSession": None}
     ("*", WITHOUT_ROLE, "any resource"),
     (ANY_INSTANCE, WITHOUT_ROLE, ANY_INSTANCE),
     ("arn:aws:ec2:us-east-1:111122223333:instance/*", WITHOUT_ROLE, "arn:aws:ec2:us-east-1:111122223333:instance/*"),
-    # (the deploying account and any region, as the policy is resolved)
+    # (the deploying account, by that name, and any region, as the policy is resolved)
     ({"Fn::Sub": "arn:aws:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}, None,
      "arn:aws:ec2:*:000000000000:instance/*"),
     ("arn:aws:ssm:*:*:managed-instance/*", None, "arn:aws:ssm:*:*:managed-instance/*"),
