@@ -201,3 +201,28 @@ def test_bad_patterns_are_usage_errors_naming_where(repo, where):
                      "an absolute path; write it relative to the repository root",
     }[where]
     assert proc.stderr.strip() == expected
+
+
+def test_an_exclude_added_to_the_settings_weakens_the_gate(tmp_path):
+    """With --diff-base, a pull request that adds an `exclude` pattern to the settings hides files
+    from both scans: the change itself is an IAG-GR-005 finding at the key's line."""
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    from test_e2e_gate import _git, _repo, _write
+
+    stack = (FIXTURE / "infra" / "stack.yaml").read_text()
+    repo = _repo(tmp_path, {"stack.yaml": stack, ".iacguard.yaml": "fail_on: critical\nexclude: [examples/**]\n"})
+    _write(repo, {".iacguard.yaml": "fail_on: critical\nexclude: [examples/**, '*.yaml']\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "hide the stack")
+    report, proc = scan_json(".", "--diff-base", "HEAD~1", cwd=repo)
+    weakened = [(f["resource"], f["file"], f["line"], f["message"]) for f in report["findings"]
+                if f["rule_id"] == "IAG-GR-005"]
+    assert weakened == [("exclude", ".iacguard.yaml", 2,
+                         "exclude: adds '*.yaml': the paths it matches are no longer scanned")]
+    assert proc.returncode == 1
+    # the same pattern given on the command line (the CI owner's) is not judged
+    _write(repo, {".iacguard.yaml": "fail_on: critical\nexclude: [examples/**]\n"})
+    report, proc = scan_json(".", "--diff-base", "HEAD~1", "--exclude", "*.yaml", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert report["findings"] == [] and report["summary"]["skipped"] == {"excluded by '*.yaml'": 2}
