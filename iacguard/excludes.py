@@ -33,7 +33,7 @@ def normalize_path(path: str) -> str:
 
 
 def _segment_regex(segment: str) -> str:
-    out = []
+    out: list[str] = []
     for char in segment:
         if char == "*":
             if not out or out[-1] != "[^/]*":  # `a**b` inside a segment is `a*b`
