@@ -226,3 +226,31 @@ def test_an_exclude_added_to_the_settings_weakens_the_gate(tmp_path):
     report, proc = scan_json(".", "--diff-base", "HEAD~1", "--exclude", "*.yaml", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert report["findings"] == [] and report["summary"]["skipped"] == {"excluded by '*.yaml'": 2}
+
+
+@pytest.mark.timeout(600)
+def test_real_pre_commit_run_leaves_an_excluded_fixture_out(tmp_path):
+    """`pre-commit try-repo` with this working tree as the hook and the settings' exclude: a
+    changed fixture next to a changed deployed template (slow: it builds the hook's virtualenv)."""
+    if not shutil.which("git"):
+        pytest.skip("git is not installed")
+    from snapshot import copy_tree
+    from test_e2e_gate import _git, _repo
+
+    hook = copy_tree(tmp_path / "iacguard")
+    _git(hook, "init", "-q")
+    _git(hook, "add", "-A")
+    _git(hook, "commit", "-qm", "snapshot")
+    project = _repo(tmp_path, {
+        "fixtures/admin_role.test.yaml": (FIXTURE / "fixtures" / "admin_role.test.yaml").read_text(),
+        "infra/queue.yaml": "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n",
+        ".iacguard.yaml": "exclude: ['*.test.yaml']\n",
+    })
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(hook), "iacguard", "--verbose",
+                           "--files", "fixtures/admin_role.test.yaml", "infra/queue.yaml"],
+                          cwd=project, capture_output=True, text=True, env=env, timeout=580)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Passed" in proc.stdout and "FixtureAdmin" not in proc.stdout
+    assert "skipped 1 file: 1 excluded by '*.test.yaml'" in proc.stdout
