@@ -33,7 +33,7 @@ def settings_weakened(ctx: CheckContext) -> None:
     `disable` or `enable`; a check's severity lowered by `severity_overrides`; accounts added to
     `trusted_accounts` or `deploy_accounts`; `organization_id` set or changed; a profile removed;
     `allow_unresolved` turned on; `modules_not_on_disk` turned from `error` back to `report`;
-    `require_permissions_boundary` turned off. And, at the first
+    `require_permissions_boundary` turned off; patterns added to `exclude`. And, at the first
     added entry of the baseline file, the entries added (or recorded at a higher severity) since
     REF. A settings file or baseline outside the repository (the CI owner's, from the command line)
     is not compared. Without `--diff-base` there is nothing to compare and nothing is reported."""

@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--var", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
                       help="Terraform variable value (repeatable)")
     scan.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file")
+    scan.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                      help="do not scan paths matching GLOB, relative to the repository root "
+                           "(repeatable; added to the settings' exclude; e.g. 'examples/**')")
     scan.add_argument("--checks-dir", action="append", default=[], metavar="DIR",
                       help="directory of extra checks (repeatable; also IACGUARD_CHECKS_DIR); never from settings")
     scan.add_argument("--allow-unresolved", action="store_true",
@@ -194,6 +197,15 @@ def _settings_for(args: argparse.Namespace):
     from .settings import apply_settings
 
     apply_settings(settings, _gate_overrides(args), "command line", extend=True)
+    if args.exclude:
+        from .excludes import ExcludePatternError, check_pattern
+
+        for pattern in args.exclude:
+            try:
+                check_pattern(pattern)
+            except ExcludePatternError as exc:
+                raise UsageError(f"--exclude {pattern!r}: {exc}") from None
+        apply_settings(settings, {"exclude": args.exclude}, "command line", extend=True)
     return settings
 
 

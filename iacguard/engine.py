@@ -111,6 +111,10 @@ class ScanResult:
     resource_count: int = 0
     # each template, plan or root module with its resources: what the per-file time limit applies to
     groups: list[ResourceGroup] = field(default_factory=list)
+    # files not scanned (relative to root) with why: excluded, not infrastructure, empty, ...
+    skipped: dict[str, str] = field(default_factory=dict)
+    # directories of tool state or dependencies not walked: name -> how many
+    skipped_dirs: dict[str, int] = field(default_factory=dict)
 
     def add(self, loaded: LoadResult, group: str | None = None) -> None:
         """What one load unit gave: its resources, its errors and the files it read."""
@@ -119,8 +123,27 @@ class ScanResult:
         self.unresolved.extend(loaded.unresolved)
         self.not_analysed.extend(loaded.not_analysed)
         self.files.extend(loaded.files)
+        self.skip_files(loaded.skipped)
         if group is not None and loaded.resources:
             self.groups.append(ResourceGroup(group, list(loaded.resources)))
+
+    def skip_files(self, files: list[str]) -> None:
+        """Walked YAML/JSON files whose parse showed they are neither template nor plan."""
+        from .loaders.discover import NOT_INFRASTRUCTURE
+
+        for file in files:
+            self.skipped.setdefault(file, NOT_INFRASTRUCTURE)
+
+    def skipped_counts(self) -> dict[str, int]:
+        """How many files were not scanned, by reason, most first. A file read after all (a
+        local module under an excluded directory, read with the root that calls it) is not
+        counted: it was scanned."""
+        read = set(self.files)
+        counts: dict[str, int] = {}
+        for file, reason in self.skipped.items():
+            if file not in read:
+                counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     @property
     def resource_total(self) -> int:
@@ -211,8 +234,15 @@ def _prepare_units(paths: list[str], settings: Settings,
     the planner that gives the Terraform roots only loading can reveal (``_RootPlanner``)."""
     from .loaders import discover
 
-    found = discover.discover([Path(p) for p in paths], root=root, max_file_bytes=settings.max_file_size)
-    result = ScanResult(root=found.root)
+    from .excludes import Excludes
+    from .settings import repository_root
+
+    # patterns are relative to the repository root (a --diff-base scan names its copy of the base)
+    repository = Path(settings.repository) if settings.repository else \
+        repository_root(Path(paths[0])) if paths else None
+    found = discover.discover([Path(p) for p in paths], root=root, max_file_bytes=settings.max_file_size,
+                              excludes=Excludes(settings.exclude), repository=repository)
+    result = ScanResult(root=found.root, skipped=found.skipped, skipped_dirs=found.skipped_dirs)
     result.errors.extend(found.errors)
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
     parameters = dict(settings.parameters)
@@ -416,8 +446,8 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
     except IacguardError as exc:
         # Terraform's own outputs that are not plan JSON: a hint when named, not ours when walked
         output = _terraform_output_error(path, rel, first_line_only=not explicit)
-        if output is not None:
-            return LoadResult(errors=[output] if explicit else [])
+        if output is not None:  # walked: not ours
+            return LoadResult(errors=[output]) if explicit else LoadResult(skipped=[rel])
         return LoadResult(errors=[exc])
     if plan.looks_like_plan(data):
         loaded = plan.load_plan(data, rel, config_values=True)
@@ -431,7 +461,7 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         return cloudformation.build_resources(data, rel, parameters=parameters, template_values=True, nested=nested,
                                               flags=True)
     if not explicit:
-        return LoadResult()
+        return LoadResult(skipped=[rel])
     if data is None:
         return LoadResult(errors=[InputError(f"file is empty; {_EXPECTED}", file=rel)])
     if plan.looks_like_raw_state(data):
@@ -1033,6 +1063,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
             result.library_inputs.extend(part.library_inputs)
             result.not_analysed.extend(part.not_analysed)
             result.files.extend(part.files)
+            result.skip_files(part.skipped)
             result.resource_count += part.resource_count
             planner.record(part.modules)
         units = planner.next_units()
@@ -1092,6 +1123,7 @@ class PartialScan:
     resource_count: int
     modules: dict[str, ModuleSeen]  # LoadResult.modules of every unit, merged
     library_inputs: list[tuple[str, str]]
+    skipped: list[str] = field(default_factory=list)  # LoadResult.skipped of every unit
 
 
 def _scan_partition(units: list[LoadUnit], state: PartitionState | None = None) -> PartialScan:
@@ -1106,7 +1138,7 @@ def _scan_partition(units: list[LoadUnit], state: PartitionState | None = None) 
         _merge_modules(modules, loaded.modules)
     _analyse_bounded(part, state.settings, state.checks, keep_model=False)
     return PartialScan(part.findings, part.errors, part.unresolved, part.not_analysed, part.files,
-                       part.resource_total, modules, part.library_inputs)
+                       part.resource_total, modules, part.library_inputs, list(part.skipped))
 
 
 _FREEZING = False

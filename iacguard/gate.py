@@ -607,6 +607,10 @@ def compare_settings(base: Settings, head: Settings, checks: dict[str, CheckMeta
                                    "is not on disk no longer fail the run", base="error", head=head.modules_not_on_disk)
     if base.require_permissions_boundary and not head.require_permissions_boundary:
         add("require_permissions_boundary", "turned off", base=True, head=False)
+    excluded = [p for p in head.exclude if p not in base.exclude]
+    if excluded:  # `**` in a pull request's settings would hide every file of it
+        add("exclude", f"adds {', '.join(repr(p) for p in excluded)}: the paths it matches are no longer scanned",
+            added=excluded)
     dropped = sorted(set(_relative_roots(base)) - set(_relative_roots(head)))
     if dropped:
         add("roots", f"removes {', '.join(dropped)} (a library then: its variables without a value no longer "

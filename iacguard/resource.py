@@ -88,3 +88,5 @@ class LoadResult:
     unresolved: list = field(default_factory=list)  # list[IacguardError]
     # Terraform module calls whose code is not on disk (errors.NotAnalysed): named, not analysed
     not_analysed: list = field(default_factory=list)
+    # walked files that parsed as neither template nor plan (relative): counted as skipped
+    skipped: list[str] = field(default_factory=list)

@@ -54,6 +54,8 @@ class Settings:
     # Terraform directories applied as they stand (README "How the roots of a scan are chosen"):
     # a variable without a value there is unresolved, not a library input. Absolute after validate.
     roots: list[str] = field(default_factory=list)
+    # Globs of paths never scanned (iacguard.excludes), relative to the repository root
+    exclude: list[str] = field(default_factory=list)
     baseline: str | None = None  # baseline file applied by `scan` unless --baseline is given
     source: str | None = None  # where the settings came from
     base_dir: str | None = None  # directory relative file names in the settings resolve against
@@ -73,6 +75,7 @@ _TYPES: dict[str, Any] = {
     "parameters": dict, "parameter_files": list, "allow_unresolved": bool, "modules_not_on_disk": str,
     "max_file_size": int, "max_nesting_depth": int, "max_alias_nodes": int, "max_module_depth": int,
     "max_instances": int, "max_seconds_per_file": int, "paths": dict, "roots": list, "baseline": str,
+    "exclude": list,
 }
 # What each per-path entry may set (see Settings.paths).
 _PATH_TYPES: dict[str, Any] = {"var_files": list, "variables": dict, "parameters": dict, "parameter_files": list}
@@ -237,6 +240,13 @@ def _check_values(settings: Settings, source: str) -> None:
     for check_id, severity in settings.severity_overrides.items():
         if severity not in SEVERITIES:
             raise UsageError(f"setting 'severity_overrides': {check_id}: unknown severity {severity!r}", file=source)
+    from .excludes import ExcludePatternError, check_pattern
+
+    for pattern in settings.exclude:
+        try:
+            check_pattern(pattern)
+        except ExcludePatternError as exc:
+            raise UsageError(f"setting 'exclude': {pattern!r}: {exc}", file=source) from None
     for profile in settings.profiles:
         if profile not in PROFILES:
             raise UsageError(f"setting 'profiles': unknown profile {profile!r} (known: {', '.join(PROFILES)})",
@@ -385,6 +395,15 @@ paths: {}
 # (exit 2). Elsewhere a directory without backend, provider block or tfvars of its own is a
 # library, whose inputs are judged where its callers pass them.
 roots: []                # e.g. [infra/prod]
+
+# Paths that are not deployed (fixtures, examples), never scanned: globs relative to the
+# repository root. `*` within a name, `**` across directories; a pattern without `/` matches
+# any file or directory of that name; a directory that matches excludes everything below it.
+# A local module a scanned root calls is still read with that root.
+exclude: []
+#   - examples/**
+#   - tests/fixtures
+#   - "*.test.yaml"
 
 # Findings recorded by `iacguard baseline` that `scan` does not block on.
 # baseline: .iacguard-baseline.json

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ..errors import InputError
+from ..excludes import Excludes
 
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -32,6 +33,8 @@ SKIPPED_DIRS = frozenset({
     "node_modules", ".venv", ".tox", ".nox",        # dependencies
     "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
 })
+# Not counted among the skipped directories of the summary: no one expects IaC in them.
+VERSION_CONTROL_DIRS = frozenset({".git", ".hg", ".svn"})
 CANDIDATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 CDK_OUT = "cdk.out"
 
@@ -53,6 +56,17 @@ _BOMS = (
 )
 
 
+# Why a file that could have been IaC by its name was not scanned (the summary counts them).
+NOT_INFRASTRUCTURE = "not infrastructure"  # YAML/JSON that is neither a template nor a plan
+EMPTY = "empty"
+TOO_LARGE = "too large"  # over --max-file-size and not possibly a template or plan
+TERRAFORM_IGNORED = "ignored by Terraform"  # a hidden .tf file: Terraform skips it too
+
+
+def excluded_reason(pattern: str) -> str:
+    return f"excluded by {pattern!r}"
+
+
 @dataclass
 class Discovered:
     # YAML/JSON files that may be CloudFormation templates or plans: the loader's parse decides
@@ -60,6 +74,10 @@ class Discovered:
     terraform_dirs: dict[Path, list[Path]] = field(default_factory=dict)
     errors: list[InputError] = field(default_factory=list)
     root: Path = field(default_factory=Path.cwd)
+    # files not scanned, relative to ``root``, with why (the reasons above, or excluded_reason)
+    skipped: dict[str, str] = field(default_factory=dict)
+    # directories of tool state or dependencies not walked (SKIPPED_DIRS): name -> how many
+    skipped_dirs: dict[str, int] = field(default_factory=dict)
 
 
 def may_be_document(text: str) -> bool:
@@ -167,9 +185,15 @@ def _open_binary(path: Path) -> BinaryIO:
 
 
 class _Walker:
-    def __init__(self, root: Path, max_file_bytes: int):
+    def __init__(self, root: Path, max_file_bytes: int, excludes: Excludes | None = None,
+                 repository: Path | None = None):
         self.root = root
         self.max_file_bytes = max_file_bytes
+        self.excludes = excludes
+        # exclude patterns are relative to the repository root, not to the scan root
+        self.repository = os.path.abspath(repository if repository is not None else root)
+        self.skipped: dict[str, str] = {}
+        self.skipped_dirs: dict[str, int] = {}
         self.result = Discovered(root=root)
         self.documents: dict[str, Path] = {}  # real path -> path as discovered
         self.terraform: dict[Path, dict[str, Path]] = {}  # module dir -> real path -> path
@@ -184,6 +208,43 @@ class _Walker:
     def error(self, path: Path, message: str, line: int | None = None) -> None:
         self.errors.append(InputError(message, file=printable(relpath(path, self.root)), line=line))
 
+    def skip(self, path: Path, reason: str) -> None:
+        self.skipped.setdefault(printable(relpath(path, self.root)), reason)
+
+    # -- exclude patterns -----------------------------------------------------------------------
+
+    def excluded_by(self, path: Path, is_dir: bool) -> str | None:
+        """The exclude pattern that matches ``path`` (as laid out, links not resolved)."""
+        if not self.excludes:
+            return None
+        absolute = os.path.abspath(path)
+        if not is_inside(absolute, self.repository):
+            return None  # patterns only ever name paths inside the repository
+        return self.excludes.match(os.path.relpath(absolute, self.repository), is_dir=is_dir)
+
+    def skip_tree(self, directory: Path, reason: str) -> None:
+        """Count the files below an excluded directory that would have been read, without
+        reading them (links are not followed: nothing is reached twice or outside)."""
+        pending = [directory]
+        while pending:
+            current = pending.pop()
+            try:
+                with os.scandir(current) as iterator:
+                    entries = list(iterator)
+            except OSError:
+                continue  # not read, so not an error either
+            for entry in entries:
+                try:
+                    if entry.is_symlink():
+                        continue
+                    if entry.is_dir():
+                        if entry.name not in SKIPPED_DIRS:
+                            pending.append(current / entry.name)
+                    elif entry.is_file() and self.is_ours(entry.name, False):
+                        self.skip(current / entry.name, reason)
+                except OSError:
+                    continue
+
     # -- explicit arguments -------------------------------------------------------------------
 
     def add_argument(self, path: Path) -> None:
@@ -197,6 +258,14 @@ class _Walker:
             info = os.stat(path)
         except OSError as exc:
             self.error(path, _describe_stat_error(exc))
+            return
+        # a named file is excluded too: pre-commit names the changed files one by one
+        pattern = self.excluded_by(path, stat.S_ISDIR(info.st_mode))
+        if pattern is not None:
+            if stat.S_ISDIR(info.st_mode):
+                self.skip_tree(path, excluded_reason(pattern))
+            else:
+                self.skip(path, excluded_reason(pattern))
             return
         if stat.S_ISDIR(info.st_mode):
             self.walk(path)
@@ -252,6 +321,15 @@ class _Walker:
                     self.report_undecodable_name(entry, child, in_cdk)
                     continue
                 kind = self.entry_kind(entry, child)
+                if self.excludes and (self.is_ours(entry.name, in_cdk) if kind == "file" else
+                                      kind is not None and not self.skip_dir(entry.name, in_cdk)):
+                    pattern = self.excluded_by(child, kind != "file")
+                    if pattern is not None:
+                        if kind == "file":
+                            self.skip(child, excluded_reason(pattern))
+                        elif kind == "dir":  # a linked directory is not walked, nor counted
+                            self.skip_tree(child, excluded_reason(pattern))
+                        continue
                 if kind == "file" and not entry.is_symlink():
                     # a plain file's real path is its real directory's plus its name: no
                     # realpath() walk (one lstat per path component) per file
@@ -262,6 +340,8 @@ class _Walker:
                     continue
                 if kind in ("dir", "dirlink"):
                     if self.skip_dir(entry.name, in_cdk):
+                        if entry.name in SKIPPED_DIRS and entry.name not in VERSION_CONTROL_DIRS:
+                            self.skipped_dirs[entry.name] = self.skipped_dirs.get(entry.name, 0) + 1
                         continue
                     item = (child, in_cdk or entry.name == CDK_OUT)
                     (deferred_links if kind == "dirlink" else subdirs).append(item)
@@ -274,6 +354,8 @@ class _Walker:
                 elif is_terraform_file(entry.name):
                     if not terraform_ignores(entry.name):
                         terraform_files.append(child)
+                    else:
+                        self.skip(child, TERRAFORM_IGNORED)
                 elif entry.name.lower().endswith(CANDIDATE_SUFFIXES):
                     self.consider_file(child, explicit=False)
             if terraform_files:
@@ -349,7 +431,12 @@ class _Walker:
                 self.report_undecodable_name(entry, directory / entry.name, False)
             elif is_terraform_file(entry.name) and not terraform_ignores(entry.name):
                 child = directory / entry.name
-                if self.entry_kind(entry, child) == "file":
+                if self.entry_kind(entry, child) != "file":
+                    continue
+                pattern = self.excluded_by(child, False)
+                if pattern is not None:
+                    self.skip(child, excluded_reason(pattern))
+                else:
                     files.append(child)
         self.add_terraform_files(directory, files)
 
@@ -376,6 +463,8 @@ class _Walker:
                 # a huge data file is not ours: only one that may be a template is an error
                 if explicit or large_file_may_be_document(path):
                     self.error(path, self.size_message(size))
+                else:
+                    self.skip(path, TOO_LARGE)
                 return
             with _open_binary(path) as handle:
                 data = handle.read(self.max_file_bytes + 1)
@@ -388,6 +477,8 @@ class _Walker:
         if not data.strip():
             if explicit:
                 self.error(path, "file is empty; expected a CloudFormation template or a Terraform plan")
+            else:
+                self.skip(path, EMPTY)
             return
         if not explicit:
             try:
@@ -396,6 +487,7 @@ class _Walker:
                 self.error(path, exc.message, exc.line)
                 return
             if not may_be_document(text):
+                self.skip(path, NOT_INFRASTRUCTURE)
                 return
         self.documents[real] = path
 
@@ -422,6 +514,8 @@ class _Walker:
             if self.terraform[directory]
         }
         result.errors = self.errors
+        result.skipped = dict(sorted(self.skipped.items()))
+        result.skipped_dirs = dict(sorted(self.skipped_dirs.items()))
         return result
 
 
@@ -477,16 +571,18 @@ def default_root(paths: list[Path]) -> Path:
 
 
 def discover(paths: list[str | Path], *, root: Path | None = None,
-             max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Discovered:
+             max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, excludes: Excludes | None = None,
+             repository: Path | None = None) -> Discovered:
     """Find what may be CloudFormation templates or plan JSON files, and Terraform module
-    directories.
+    directories, leaving out what ``excludes`` matches (relative to ``repository``, the scan
+    root when None), whether walked or named.
 
     Returned paths are absolute (symlinks not resolved, so they read the way the user laid the
     tree out); report them with ``relpath(path, result.root)``. Lists are sorted.
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
     scan_root = Path(os.path.abspath(root)) if root is not None else default_root(absolute)
-    walker = _Walker(scan_root, max_file_bytes)
+    walker = _Walker(scan_root, max_file_bytes, excludes, repository)
     for path in absolute:
         walker.add_argument(path)
     return walker.finish()

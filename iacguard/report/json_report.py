@@ -20,6 +20,10 @@ def summary(result: ScanResult, settings: Settings) -> dict:
     active = active_findings(result.findings)
     return {
         "files_scanned": len(result.files),
+        # files not scanned by reason ("excluded by 'examples/**'", "not infrastructure", "empty",
+        # "too large", "ignored by Terraform"), and tool directories not walked by name
+        "skipped": result.skipped_counts(),
+        "skipped_directories": dict(getattr(result, "skipped_dirs", {})),
         "resources": result.resource_total,
         "findings": len(active),
         "suppressed": sum(1 for f in result.findings if f.suppressed),

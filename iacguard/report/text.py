@@ -78,6 +78,9 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False, quie
     lines.append(f"{len(result.files)} files, {result.resource_total} resources: {len(active)} findings ({counts}); "
                  f"{len(result.errors)} errors, {len(result.unresolved)} unresolved"
                  + (f", {len(not_analysed)} module calls not analysed" if not_analysed else ""))
+    skipped_line = skipped_summary(result)
+    if skipped_line:
+        lines.append(skipped_line)
     suppressed = sum(1 for f in result.findings if f.suppressed)
     baselined = sum(1 for f in result.findings if f.baselined)
     if suppressed or baselined or getattr(result, "baseline", None):
@@ -103,3 +106,18 @@ def render(result: ScanResult, settings: Settings, *, colour: bool = False, quie
     # Every field above is one line; a name that starts a line (a file) or holds "##[" still
     # must not read as a GitHub Actions workflow command.
     return inert_lines("\n".join(lines)) + "\n"
+
+
+def skipped_summary(result: ScanResult) -> str | None:
+    """``skipped 14 files: 12 excluded by 'examples/**', 2 not infrastructure; not walked:
+    .terraform (2)``, or None when nothing was skipped."""
+    counts = result.skipped_counts()
+    directories = getattr(result, "skipped_dirs", {})
+    parts = []
+    if counts:
+        total = sum(counts.values())
+        parts.append(f"skipped {total} file{'s' if total != 1 else ''}: "
+                     + ", ".join(f"{count} {visible(reason)}" for reason, count in counts.items()))
+    if directories:
+        parts.append("not walked: " + ", ".join(f"{visible(name)} ({count})" for name, count in directories.items()))
+    return "; ".join(parts) if parts else None
