@@ -129,10 +129,11 @@ class ScanResult:
 
     def skip_files(self, files: list[str]) -> None:
         """Walked YAML/JSON files whose parse showed they are neither template nor plan."""
-        from .loaders.discover import NOT_INFRASTRUCTURE
+        from .loaders.discover import NOT_INFRASTRUCTURE, is_own_file
 
         for file in files:
-            self.skipped.setdefault(file, NOT_INFRASTRUCTURE)
+            if not is_own_file(file.replace("\\", "/").rsplit("/", 1)[-1]):
+                self.skipped.setdefault(file, NOT_INFRASTRUCTURE)
 
     def skipped_counts(self) -> dict[str, int]:
         """How many files were not scanned, by reason, most first. A file read after all (a

@@ -35,6 +35,12 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "profiles": ("Opt-in groups of checks; `account-baseline` adds account-wide controls (root user, "
                  "password policy, guardrails) for the repository that manages the account itself.",
                  "profiles: [account-baseline]"),
+    "exclude": ("Paths that are not deployed (examples, test fixtures): globs relative to the repository "
+                "root, `*` within a name, `**` across directories, a pattern without `/` matching any "
+                "name, a directory excluding all below it. Named files are excluded too; a local "
+                "module called by a scanned root is still read. The summary counts what was skipped "
+                "and why. `--exclude` adds to it; with `--diff-base`, a pattern added here is "
+                "IAG-GR-005.", 'exclude: ["examples/**", "*.test.yaml"]'),
     "var_files": ("Terraform .tfvars files for every root module, relative to the settings file and "
                   "inside the repository. `--var-file` adds to it.", "var_files: [infra/prod.tfvars]"),
     "variables": ("Terraform variable values for every root module. `--var NAME=VALUE` adds to it.",

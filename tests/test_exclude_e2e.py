@@ -157,6 +157,9 @@ def test_what_discovery_passes_over_is_counted(repo):
     (repo / "node_modules" / "x").mkdir(parents=True)
     (repo / "infra" / "app" / ".editor.tf").write_text('resource "aws_iam_user" "ghost" {}\n')
     (repo / "infra" / "inventory.json").write_text(json.dumps({"hosts": ["h" * 40] * 20}))
+    # iacguard's own files beside the code are neither scanned nor counted
+    (repo / ".iacguard-baseline.json").write_text('{"version": 1, "findings": []}')
+    (repo / "infra" / ".iacguard.base.yaml").write_text("fail_on: high\n")
     report, proc = scan_json(".", "--max-file-size", "600", "--exclude", "examples", "--exclude", "fixtures",
                              cwd=repo)
     assert proc.returncode == 1, proc.stderr

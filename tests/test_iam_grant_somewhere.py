@@ -271,7 +271,7 @@ BOTH = {"SSMSendCommand": None, "SSMStartSession": None}
     ("arn:aws:ec2:us-east-1:111122223333:instance/*", WITHOUT_ROLE, "arn:aws:ec2:us-east-1:111122223333:instance/*"),
     # (the deploying account, by that name, and any region, as the policy is resolved)
     ({"Fn::Sub": "arn:aws:ec2:${AWS::Region}:${AWS::AccountId}:instance/*"}, None,
-     "arn:aws:ec2:*:000000000000:instance/*"),
+     "arn:aws:ec2:*:<deploying account>:instance/*"),
     ("arn:aws:ssm:*:*:managed-instance/*", None, "arn:aws:ssm:*:*:managed-instance/*"),
     # the evidence names the instance pattern, not the statement's first Resource (a document)
     ([DOCUMENT, ANY_INSTANCE], None, ANY_INSTANCE),

@@ -58,6 +58,12 @@ _BOMS = (
 
 # Why a file that could have been IaC by its name was not scanned (the summary counts them).
 NOT_INFRASTRUCTURE = "not infrastructure"  # YAML/JSON that is neither a template nor a plan
+
+
+def is_own_file(name: str) -> bool:
+    """iacguard's own files (`.iacguard.yaml`, `.iacguard-baseline.json`, a base branch's copy):
+    not infrastructure, and not worth a line of the summary either."""
+    return name.startswith(".iacguard")
 EMPTY = "empty"
 TOO_LARGE = "too large"  # over --max-file-size and not possibly a template or plan
 TERRAFORM_IGNORED = "ignored by Terraform"  # a hidden .tf file: Terraform skips it too
@@ -209,6 +215,8 @@ class _Walker:
         self.errors.append(InputError(message, file=printable(relpath(path, self.root)), line=line))
 
     def skip(self, path: Path, reason: str) -> None:
+        if reason == NOT_INFRASTRUCTURE and is_own_file(path.name):
+            return  # the settings and baseline beside the code: nobody expects them scanned
         self.skipped.setdefault(printable(relpath(path, self.root)), reason)
 
     # -- exclude patterns -----------------------------------------------------------------------
