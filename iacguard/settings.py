@@ -54,6 +54,9 @@ class Settings:
     # Terraform directories applied as they stand (README "How the roots of a scan are chosen"):
     # a variable without a value there is unresolved, not a library input. Absolute after validate.
     roots: list[str] = field(default_factory=list)
+    # Not a settings key: var files for exactly one root directory (real path -> files), given by
+    # the pre-commit hook for a changed .tfvars (README "Integrations")
+    root_var_files: dict[str, list[str]] = field(default_factory=dict)
     baseline: str | None = None  # baseline file applied by `scan` unless --baseline is given
     source: str | None = None  # where the settings came from
     base_dir: str | None = None  # directory relative file names in the settings resolve against
@@ -107,7 +110,8 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
         raw = {}
     if not isinstance(raw, dict):
         raise UsageError("settings must be a mapping", file=source)
-    known = {f.name for f in fields(Settings)} - {"source", "base_dir", "repository", "checks_dirs"}
+    known = {f.name for f in fields(Settings)} - {"source", "base_dir", "repository", "checks_dirs",
+                                                   "root_var_files"}
     for key, value in raw.items():
         name = str(key).replace("-", "_")
         if name in _CODE_KEYS:

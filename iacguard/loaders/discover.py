@@ -167,9 +167,12 @@ def _open_binary(path: Path) -> BinaryIO:
 
 
 class _Walker:
-    def __init__(self, root: Path, max_file_bytes: int):
+    def __init__(self, root: Path, max_file_bytes: int, read_documents: bool = True):
         self.root = root
         self.max_file_bytes = max_file_bytes
+        # False: keep every file a walk would consider as a document without reading it (the
+        # pre-commit hook maps a repository cheaply, then reads only what it selects)
+        self.read_documents = read_documents
         self.result = Discovered(root=root)
         self.documents: dict[str, Path] = {}  # real path -> path as discovered
         self.terraform: dict[Path, dict[str, Path]] = {}  # module dir -> real path -> path
@@ -370,6 +373,9 @@ class _Walker:
         real = self.realpath(path)
         if real in self.documents:
             return
+        if not self.read_documents:
+            self.documents[real] = path
+            return
         try:
             size = os.stat(path).st_size
             if size > self.max_file_bytes:
@@ -477,18 +483,33 @@ def default_root(paths: list[Path]) -> Path:
 
 
 def discover(paths: list[str | Path], *, root: Path | None = None,
-             max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Discovered:
+             max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, read_documents: bool = True) -> Discovered:
     """Find what may be CloudFormation templates or plan JSON files, and Terraform module
     directories.
 
     Returned paths are absolute (symlinks not resolved, so they read the way the user laid the
-    tree out); report them with ``relpath(path, result.root)``. Lists are sorted.
+    tree out); report them with ``relpath(path, result.root)``. Lists are sorted. Without
+    ``read_documents``, ``documents`` holds every YAML/JSON file a scan would consider, unread.
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
     scan_root = Path(os.path.abspath(root)) if root is not None else default_root(absolute)
-    walker = _Walker(scan_root, max_file_bytes)
+    walker = _Walker(scan_root, max_file_bytes, read_documents)
     for path in absolute:
         walker.add_argument(path)
+    return walker.finish()
+
+
+def select(root: Path, documents: list[Path], terraform_dirs: dict[Path, list[Path]],
+           errors: list[InputError], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Discovered:
+    """What a directory scan of ``root`` would have discovered, narrowed to some of its Terraform
+    directories (with their files as a walk found them) and documents (read here, as a walk reads
+    them: a file that cannot be a template or a plan is left out)."""
+    walker = _Walker(Path(os.path.abspath(root)), max_file_bytes)
+    for path in documents:
+        walker.consider_file(path, explicit=False)
+    for directory, files in terraform_dirs.items():
+        walker.terraform.setdefault(directory, {}).update((walker.realpath(f), f) for f in files)
+    walker.errors[:0] = errors
     return walker.finish()
 
 
