@@ -37,3 +37,18 @@ def test_small_cloudformation_scan_imports_no_heavy_module(template):
 def test_terraform_scan_loads_the_hcl_grammar_but_not_networkx_without_escalation():
     loaded = _loaded(str(SAMPLES / "terraform" / "scoped"))
     assert "tree_sitter" in loaded and "networkx" not in loaded and "samtranslator" not in loaded
+
+
+_HOOK_PROBE = _PROBE.replace("from iacguard.cli import main", "from iacguard.integrations.pre_commit import main")
+
+
+def test_pre_commit_hook_on_a_template_change_reads_no_terraform():
+    """In a repository with Terraform modules, a changed template costs no HCL grammar: the
+    callers of Terraform modules are looked for only when a Terraform file changed."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", _HOOK_PROBE, "--format", "json", "cfn/queue.yaml", "README.yaml"],
+                          capture_output=True, text=True, cwd=ROOT / "tests" / "fixtures" / "pre_commit_repo",
+                          env=env, timeout=120)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report == {"code": 1, "loaded": []}, proc.stderr
+    assert [f["file"] for f in json.loads(proc.stdout)["findings"]] == ["cfn/queue.yaml"]
