@@ -292,3 +292,17 @@ def test_each_changed_file_gets_what_scan_reports_for_it(repo):
         selected = _scan_findings(repo, [name])
         assert selected <= everything, name
         assert {f for f in everything if f[2] == name} <= selected, name
+
+
+def test_unreadable_files_of_the_selection_are_errors_and_others_are_not_looked_at(tmp_path, monkeypatch, capsys):
+    repo = tmp_path / "repo"
+    shutil.copytree(LAYOUT, repo)
+    padding = "#" * 3000 + "\n"
+    (repo / "envs" / "dev" / "big.tf").write_text(padding)  # a file of the affected root dev
+    (repo / "envs" / "stage" / "big.tf").write_text(padding)  # unrelated to the change
+    monkeypatch.chdir(repo)
+    assert pre_commit.main(["--format", "json", "--max-file-size", "2048", "modules/iam-role/main.tf"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["file"], e["message"]) for e in report["errors"]] == [
+        ("envs/dev/big.tf", "file is 3001 bytes, limit is 2048; raise it with --max-file-size")]
+    assert "IAG-LP-006" in {f["rule_id"] for f in report["findings"]}  # the rest is still judged
