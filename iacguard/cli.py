@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 from . import __version__
 from .errors import IacguardError, UsageError
@@ -209,19 +210,22 @@ def _settings_for(args: argparse.Namespace):
     return settings
 
 
-def _scan(args: argparse.Namespace) -> int:
+def _scan(args: argparse.Namespace, select: Callable[[Any], Any] | None = None) -> int:
+    """``select``: given the settings, what to scan of the one directory in ``args.paths``
+    instead of all of it (a ``discover.Discovered``; the pre-commit hook's selection)."""
     from .engine import scan
 
     for path in args.paths:
         if not os.path.lexists(path):
             raise UsageError(f"path not found: {path}")
     settings = _settings_for(args)
+    discovered = select(settings) if select is not None else None
     for report_format, _ in args.report:
         if report_format not in _REPORTERS:
             raise UsageError(f"--report: unknown format {report_format!r} (choose from {', '.join(FORMATS)})")
     formats = {args.format} | {report_format for report_format, _ in args.report}
     result = scan(args.paths, settings, jobs=args.jobs,
-                  keep_model=bool(formats & _MODEL_FORMATS or args.diff_base or args.cfn_lint))
+                  keep_model=bool(formats & _MODEL_FORMATS or args.diff_base or args.cfn_lint), discovered=discovered)
     if args.cfn_lint:
         from .integrations.cfn_lint import add_cfn_lint_findings
 
@@ -390,10 +394,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    handler = {"scan": _scan, "list-checks": _list_checks, "explain": _explain, "baseline": _baseline,
+               "init": _init, "graph": _graph}[args.command]
+    return run(lambda: handler(args))
+
+
+def run(command: Callable[[], int]) -> int:
+    """``command``'s exit code; an error is one line on stderr and exit 2, never a traceback."""
     try:
-        handler = {"scan": _scan, "list-checks": _list_checks, "explain": _explain, "baseline": _baseline,
-                   "init": _init, "graph": _graph}[args.command]
-        return handler(args)
+        return command()
     except IacguardError as exc:
         _say(f"iacguard: error: {exc}")
         return 2

@@ -24,6 +24,8 @@ from .severity import severity_rank
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
+    from .loaders.discover import Discovered
+
     from .analysis import Analysis
     from .iam.model import IamModel
 
@@ -208,13 +210,15 @@ def _read_text(path: Path, rel: str) -> str:
 
 
 def load_resources(paths: list[str], settings: Settings, root: Path | None = None,
-                   jobs: int | None = 1) -> ScanResult:
+                   jobs: int | None = 1, discovered: "Discovered | None" = None) -> ScanResult:
     """Discover and load everything under ``paths``.
 
     ``jobs``: worker processes for loading (1 loads in this process; None picks the CPU count
     when the input is large enough to pay for the processes). Each template, plan or root module
-    is loaded on its own, so the result does not depend on how the work was split."""
-    result, units, planner = _prepare_units(paths, settings, root)
+    is loaded on its own, so the result does not depend on how the work was split.
+    ``discovered``: what to load instead of discovering ``paths`` (the pre-commit hook's
+    selection of a repository, ``discover.select``)."""
+    result, units, planner = _prepare_units(paths, settings, root, discovered)
     _load_rounds(result, units, planner, jobs)
     return result
 
@@ -228,8 +232,8 @@ def _load_rounds(result: ScanResult, units: list[LoadUnit], planner: "_RootPlann
         units = planner.next_units()
 
 
-def _prepare_units(paths: list[str], settings: Settings,
-                   root: Path | None) -> tuple[ScanResult, list[LoadUnit], "_RootPlanner"]:
+def _prepare_units(paths: list[str], settings: Settings, root: Path | None,
+                   discovered: "Discovered | None" = None) -> tuple[ScanResult, list[LoadUnit], "_RootPlanner"]:
     """Discovery: the ScanResult so far (discovery errors), the first load units, each a
     template, a plan or a root module tree with everything its loader needs (picklable), and
     the planner that gives the Terraform roots only loading can reveal (``_RootPlanner``)."""
@@ -241,11 +245,12 @@ def _prepare_units(paths: list[str], settings: Settings,
     # patterns are relative to the repository root (a --diff-base scan names its copy of the base)
     repository = Path(settings.repository) if settings.repository else \
         repository_root(Path(paths[0])) if paths else None
-    found = discover.discover([Path(p) for p in paths], root=root, max_file_bytes=settings.max_file_size,
-                              excludes=Excludes(settings.exclude), repository=repository)
+    found = discovered or discover.discover([Path(p) for p in paths], root=root,
+                                            max_file_bytes=settings.max_file_size,
+                                            excludes=Excludes(settings.exclude), repository=repository)
     result = ScanResult(root=found.root, skipped=found.skipped, skipped_dirs=found.skipped_dirs)
     result.errors.extend(found.errors)
-    explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    explicit = set() if discovered else {Path(p).resolve() for p in paths if Path(p).is_file()}
     parameters = dict(settings.parameters)
     if settings.parameter_files:
         from .loaders import cloudformation
@@ -276,12 +281,17 @@ def _terraform_unit(directory: Path, files: list[Path], scan_root: Path, setting
 
 def _terraform_inputs(directory: Path, settings: Settings) -> tuple[dict, list[Path]]:
     """The variables and var-files of a root: the global ones, then the settings `paths` entries
-    for this module directory."""
+    for this module directory, then the var files given for exactly this directory (the
+    pre-commit hook's changed .tfvars)."""
     entries = path_inputs(settings, directory)
     variables = {**settings.variables,
                  **{k: v for e in entries for k, v in e.get("variables", {}).items()}}
     var_files = [Path(v) for v in settings.var_files] + \
         [Path(v) for e in entries for v in e.get("var_files", ())]
+    if settings.root_var_files:
+        known = {os.path.realpath(v) for v in var_files}
+        var_files += [Path(v) for v in settings.root_var_files.get(str(Path(directory).resolve()), ())
+                      if os.path.realpath(v) not in known]
     return variables, var_files
 
 
@@ -991,20 +1001,21 @@ def _unique_errors(errors: list[IacguardError]) -> list[IacguardError]:
 
 
 def scan(paths: list[str], settings: Settings | None = None, root: Path | None = None,
-         jobs: int | None = 1, keep_model: bool = True) -> ScanResult:
+         jobs: int | None = 1, keep_model: bool = True, discovered: "Discovered | None" = None) -> ScanResult:
     """``jobs`` as in ``load_resources``. With ``keep_model`` (the default), the model and the
     checks run in this process over every loaded resource, and the result keeps the resources
     and the model (the graph, HTML and GitHub reports and --diff-base need them). Without it,
     and with more than one job, each worker loads, models and checks whole groups (templates,
     root module trees, plans: what can refer to each other) and sends back only findings and
-    errors, so the checks run in parallel too; the findings are the same."""
+    errors, so the checks run in parallel too; the findings are the same. ``discovered`` as in
+    ``load_resources``."""
     settings = settings or Settings()
     with _long_lived_stages():
         if not keep_model and jobs != 1:
-            partitioned = _scan_partitioned(paths, settings, root, jobs)
+            partitioned = _scan_partitioned(paths, settings, root, jobs, discovered)
             if partitioned is not None:
                 return partitioned
-        result = load_resources(paths, settings, root, jobs=jobs)
+        result = load_resources(paths, settings, root, jobs=jobs, discovered=discovered)
         _stage_done()
         run_checks(result, settings, keep_model)
     return result
@@ -1035,7 +1046,7 @@ def _unit_cost(unit: LoadUnit) -> int:
 
 
 def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
-                      jobs: int | None) -> ScanResult | None:
+                      jobs: int | None, discovered: "Discovered | None" = None) -> ScanResult | None:
     """The whole scan split by group across forked workers; None when it does not pay (small
     input, one CPU, no fork on this platform): the caller then scans in this process."""
     import multiprocessing
@@ -1044,7 +1055,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork (Windows): spawned workers could not inherit --checks-dir checks
         return None
-    result, units, planner = _prepare_units(paths, settings, root)
+    result, units, planner = _prepare_units(paths, settings, root, discovered)
     costs = [_unit_cost(unit) for unit in units]
     if jobs is None:
         jobs = available_cpus() if sum(costs) >= PARTITION_MIN_COST else 1

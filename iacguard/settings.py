@@ -56,6 +56,9 @@ class Settings:
     roots: list[str] = field(default_factory=list)
     # Globs of paths never scanned (iacguard.excludes), relative to the repository root
     exclude: list[str] = field(default_factory=list)
+    # Not a settings key: var files for exactly one root directory (real path -> files), given by
+    # the pre-commit hook for a changed .tfvars (README "Integrations")
+    root_var_files: dict[str, list[str]] = field(default_factory=dict)
     baseline: str | None = None  # baseline file applied by `scan` unless --baseline is given
     source: str | None = None  # where the settings came from
     base_dir: str | None = None  # directory relative file names in the settings resolve against
@@ -67,6 +70,10 @@ class Settings:
             return False
         return check_id not in self.disable and family not in self.disable
 
+
+# Settings fields a settings file never sets: where the settings came from, code directories
+# (command line only) and the pre-commit hook's var files for one root
+INTERNAL_FIELDS = frozenset({"source", "base_dir", "repository", "checks_dirs", "root_var_files"})
 
 _TYPES: dict[str, Any] = {
     "fail_on": str, "enable": list, "disable": list, "severity_overrides": dict,
@@ -110,7 +117,7 @@ def apply_settings(settings: Settings, raw: Any, source: str, *, extend: bool = 
         raw = {}
     if not isinstance(raw, dict):
         raise UsageError("settings must be a mapping", file=source)
-    known = {f.name for f in fields(Settings)} - {"source", "base_dir", "repository", "checks_dirs"}
+    known = {f.name for f in fields(Settings)} - INTERNAL_FIELDS
     for key, value in raw.items():
         name = str(key).replace("-", "_")
         if name in _CODE_KEYS:

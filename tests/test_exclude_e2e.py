@@ -151,6 +151,21 @@ def test_pre_commit_entry_point_leaves_excluded_fixtures_out(repo):
                                              "PASSED: 0 blocking at fail-on high"]
 
 
+def test_pre_commit_change_in_an_excluded_module_selects_the_roots_that_call_it(repo):
+    """examples/shared_policy is excluded, but infra/app deploys it: a change there is judged
+    through infra/app, as `scan .` judges it, and nothing under examples/ is scanned alone."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "iacguard.integrations.pre_commit", "--exclude", "examples",
+                           "--format", "json", "examples/shared_policy/main.tf"], cwd=repo,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert triples(report) == SHARED_MODULE
+    assert report["summary"]["skipped"] == {}  # read with infra/app: scanned, not skipped
+    whole, _ = scan_json(".", "--exclude", "examples", cwd=repo)
+    assert SHARED_MODULE <= triples(whole)
+
+
 def test_what_discovery_passes_over_is_counted(repo):
     (repo / "infra" / "app" / ".terraform" / "modules").mkdir(parents=True)
     (repo / "infra" / "app" / ".terraform" / "modules" / "modules.json").write_text('{"Modules": []}')

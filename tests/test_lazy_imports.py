@@ -46,3 +46,18 @@ def test_the_sam_translator_and_what_it_needs_load_only_for_a_sam_template():
     sam_modules = {"samtranslator", "boto3", "botocore", "pydantic"}
     assert sam_modules.isdisjoint(_loaded(str(SAMPLES / "cloudformation")))
     assert sam_modules <= set(_loaded(str(ROOT / "tests" / "fixtures" / "integrations" / "sam_good.yaml")))
+
+
+_HOOK_PROBE = _PROBE.replace("from iacguard.cli import main", "from iacguard.integrations.pre_commit import main")
+
+
+def test_pre_commit_hook_on_a_template_change_reads_no_terraform():
+    """In a repository with Terraform modules, a changed template costs no HCL grammar: the
+    callers of Terraform modules are looked for only when a Terraform file changed."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", _HOOK_PROBE, "--format", "json", "cfn/queue.yaml", "README.yaml"],
+                          capture_output=True, text=True, cwd=ROOT / "tests" / "fixtures" / "pre_commit_repo",
+                          env=env, timeout=120)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report == {"code": 1, "loaded": []}, proc.stderr
+    assert [f["file"] for f in json.loads(proc.stdout)["findings"]] == ["cfn/queue.yaml"]

@@ -8,7 +8,7 @@ import yaml
 
 from iacguard import settings_reference
 from iacguard.errors import UsageError
-from iacguard.settings import Settings, validate
+from iacguard.settings import INTERNAL_FIELDS, Settings, validate
 
 
 def test_every_accepted_setting_has_a_description():
@@ -16,8 +16,7 @@ def test_every_accepted_setting_has_a_description():
     assert not accepted - set(settings_reference.DESCRIPTIONS), "add a description to iacguard/settings_reference.py"
     assert not set(settings_reference.DESCRIPTIONS) - accepted, "a description names a setting that does not exist"
     # the accepted keys are the Settings fields a file may set (the validator's own rule)
-    internal = {"source", "base_dir", "repository", "checks_dirs"}
-    assert accepted == {f.name for f in dataclasses.fields(Settings)} - internal
+    assert accepted == {f.name for f in dataclasses.fields(Settings)} - INTERNAL_FIELDS
 
 
 def test_a_setting_without_a_description_fails_the_generation(monkeypatch):

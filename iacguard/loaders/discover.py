@@ -192,7 +192,7 @@ def _open_binary(path: Path) -> BinaryIO:
 
 class _Walker:
     def __init__(self, root: Path, max_file_bytes: int, excludes: Excludes | None = None,
-                 repository: Path | None = None):
+                 repository: Path | None = None, read_documents: bool = True):
         self.root = root
         self.max_file_bytes = max_file_bytes
         self.excludes = excludes
@@ -200,6 +200,9 @@ class _Walker:
         self.repository = os.path.abspath(repository if repository is not None else root)
         self.skipped: dict[str, str] = {}
         self.skipped_dirs: dict[str, int] = {}
+        # False: keep every file a walk would consider as a document without reading it (the
+        # pre-commit hook maps a repository cheaply, then reads only what it selects)
+        self.read_documents = read_documents
         self.result = Discovered(root=root)
         self.documents: dict[str, Path] = {}  # real path -> path as discovered
         self.terraform: dict[Path, dict[str, Path]] = {}  # module dir -> real path -> path
@@ -465,6 +468,9 @@ class _Walker:
         real = self.realpath(path)
         if real in self.documents:
             return
+        if not self.read_documents:
+            self.documents[real] = path
+            return
         try:
             size = os.stat(path).st_size
             if size > self.max_file_bytes:
@@ -580,19 +586,35 @@ def default_root(paths: list[Path]) -> Path:
 
 def discover(paths: list[str | Path], *, root: Path | None = None,
              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, excludes: Excludes | None = None,
-             repository: Path | None = None) -> Discovered:
+             repository: Path | None = None,
+             read_documents: bool = True) -> Discovered:
     """Find what may be CloudFormation templates or plan JSON files, and Terraform module
     directories, leaving out what ``excludes`` matches (relative to ``repository``, the scan
     root when None), whether walked or named.
 
     Returned paths are absolute (symlinks not resolved, so they read the way the user laid the
-    tree out); report them with ``relpath(path, result.root)``. Lists are sorted.
+    tree out); report them with ``relpath(path, result.root)``. Lists are sorted. Without
+    ``read_documents``, ``documents`` holds every YAML/JSON file a scan would consider, unread.
     """
     absolute = [Path(os.path.abspath(p)) for p in paths]
     scan_root = Path(os.path.abspath(root)) if root is not None else default_root(absolute)
-    walker = _Walker(scan_root, max_file_bytes, excludes, repository)
+    walker = _Walker(scan_root, max_file_bytes, excludes, repository, read_documents)
     for path in absolute:
         walker.add_argument(path)
+    return walker.finish()
+
+
+def select(root: Path, documents: list[Path], terraform_dirs: dict[Path, list[Path]],
+           errors: list[InputError], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Discovered:
+    """What a directory scan of ``root`` would have discovered, narrowed to some of its Terraform
+    directories (with their files as a walk found them) and documents (read here, as a walk reads
+    them: a file that cannot be a template or a plan is left out)."""
+    walker = _Walker(Path(os.path.abspath(root)), max_file_bytes)
+    for path in documents:
+        walker.consider_file(path, explicit=False)
+    for directory, files in terraform_dirs.items():
+        walker.terraform.setdefault(directory, {}).update((walker.realpath(f), f) for f in files)
+    walker.errors[:0] = errors
     return walker.finish()
 
 
