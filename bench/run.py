@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     # Step 2 inputs
     inputs: list[Input] = []
     samples = REPO_ROOT / "tests" / "fixtures" / "check_samples"
-    if samples.is_dir():
+    if samples.is_dir() and not args.no_generated:
         inputs.append(make_input("check samples", samples,
                                  samples / "cloudformation" if (samples / "cloudformation").is_dir() else None))
     smallest = corpora[min(corpora)] if corpora else None
