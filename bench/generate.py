@@ -72,6 +72,70 @@ ACTION_SETS = [
 ]
 RISKY_EXTRA = ["iam:PassRole", "iam:CreateAccessKey", "iam:AttachRolePolicy", "sts:AssumeRole"]
 
+# Principals that look like real ones: broad AWS managed policies, dozens of statements over many
+# services with conditions, groups of users, permissions boundaries. They go into the larger files
+# only (a file whose line target is at least HEAVY_MIN_LINES), one in HEAVY_SHARE of them.
+HEAVY_MIN_LINES = 250
+HEAVY_SHARE = 0.5
+HEAVY_STATEMENTS = (30, 60)
+BROAD_MANAGED = ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/PowerUserAccess",
+                 "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+BROAD_ACTION_SETS = ACTION_SETS + [
+    ("ec2", ["ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"],
+     ["ec2:StartInstances", "ec2:StopInstances", "ec2:CreateTags"]),
+    ("lambda", ["lambda:GetFunction", "lambda:ListFunctions"], ["lambda:InvokeFunction", "lambda:UpdateFunctionCode"]),
+    ("cloudwatch", ["cloudwatch:GetMetricData", "cloudwatch:DescribeAlarms"], ["cloudwatch:PutMetricData"]),
+    ("ecr", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], ["ecr:PutImage", "ecr:InitiateLayerUpload"]),
+    ("states", ["states:DescribeExecution", "states:ListExecutions"], ["states:StartExecution"]),
+    ("events", ["events:DescribeRule", "events:ListRules"], ["events:PutEvents", "events:PutRule"]),
+    ("glue", ["glue:GetTable", "glue:GetDatabase"], ["glue:StartJobRun", "glue:UpdateTable"]),
+    ("athena", ["athena:GetQueryResults", "athena:GetQueryExecution"], ["athena:StartQueryExecution"]),
+    ("iam", ["iam:GetRole", "iam:ListRoles", "iam:GetPolicy"], ["iam:PassRole", "iam:TagRole"]),
+    ("cloudformation", ["cloudformation:DescribeStacks", "cloudformation:ListStacks"],
+     ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"]),
+]
+HEAVY_CONDITIONS = [
+    {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}},
+    {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
+    {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci-*"}},
+    {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.0.0/16"]}},
+    {"StringEquals": {"aws:CalledViaFirst": "cloudformation.amazonaws.com"}},
+]
+
+
+def heavy_statements(rng: random.Random, region: str, account: str, name: str, hcl: bool = False) -> list[dict]:
+    """30-60 statements over many services: scoped ARNs, some service wildcards, conditions on a
+    third of them, a few Deny and NotAction statements (what long-lived real roles carry).
+    ``hcl``: escape IAM policy variables (``$${aws:...}``) so Terraform does not interpolate them."""
+    statements: list[dict] = []
+    for index in range(rng.randint(*HEAVY_STATEMENTS)):
+        service = rng.choice(BROAD_ACTION_SETS)
+        word = rng.choice(WORDS)
+        statement: dict[str, Any] = {"Sid": f"{service[0].capitalize()}{word.capitalize()}{index}", "Effect": "Allow"}
+        roll = rng.random()
+        if roll < 0.08:
+            statement["Action"] = f"{service[0]}:*"
+        elif roll < 0.12:
+            statement["Action"] = [f"{service[0]}:Describe*", f"{service[0]}:List*", f"{service[0]}:Get*"]
+        else:
+            statement["Action"] = pick_actions(rng, service, rng.random() < 0.5)
+        if service[0] in ("ec2", "cloudwatch", "iam") or rng.random() < 0.1:
+            statement["Resource"] = "*"
+        elif service[0] == "s3":
+            statement["Resource"] = [f"arn:aws:s3:::{name}-{word}", f"arn:aws:s3:::{name}-{word}/*"]
+        else:
+            statement["Resource"] = f"arn:aws:{service[0]}:{region}:{account}:{name}-{word}*"
+        if rng.random() < 0.05:
+            statement = {"Sid": f"DenyOutside{index}", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"],
+                         "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": region}}}
+        elif rng.random() < 0.33:
+            statement["Condition"] = rng.choice(HEAVY_CONDITIONS)
+            if hcl:
+                statement["Condition"] = json.loads(json.dumps(statement["Condition"]).replace("${", "$${"))
+        statements.append(statement)
+    return statements
+
 
 # ---------------------------------------------------------------------------------------------
 # Neutral policy model: statements are dicts whose leaves are str or the wrapper classes below.
@@ -564,6 +628,66 @@ class TfModule:
                 "resource", ["aws_iam_role_policy", self.label(base + "_inline")],
                 [("name", f"{base}-inline"), ("role", TfExpr(f"{address}.id")), (name, value)]))
 
+    def boundary_unit(self, target: str) -> str:
+        """A permissions boundary policy of the module; its address."""
+        base = self.label("boundary_policy")
+        statements = [{"Sid": "Ceiling", "Effect": "Allow", "Action": ["s3:*", "dynamodb:*", "sqs:*", "logs:*",
+                                                                        "cloudwatch:*", "kms:Decrypt"], "Resource": "*"},
+                      {"Sid": "NoIdentityChanges", "Effect": "Deny",
+                       "Action": ["iam:CreateUser", "iam:CreateAccessKey", "iam:AttachRolePolicy",
+                                  "iam:PutRolePolicy", "iam:DeleteRolePermissionsBoundary"], "Resource": "*"}]
+        self.blocks[target].append(self.block("resource", ["aws_iam_policy", base], [
+            ("name", f"${{local.name_prefix}}-boundary"), ("description", "Ceiling for the module's principals"),
+            ("policy", TfExpr("jsonencode(" + hcl_value({"Version": "2012-10-17", "Statement": statements}, 2) + ")"))]))
+        return f"aws_iam_policy.{base}"
+
+    def heavy_role_unit(self, target: str) -> None:
+        """A long-lived role: broad managed policies, dozens of statements, often a boundary."""
+        rng = self.rng
+        base = self.label(rng.choice(WORDS) + "_operator_role")
+        address = f"aws_iam_role.{base}"
+        trust = {"Version": "2012-10-17", "Statement": [self.trust_statement()]}
+        attrs: list[tuple[str, Any]] = [("name", f"${{local.name_prefix}}-{base.replace('_', '-')}"),
+                                        ("assume_role_policy", TfExpr("jsonencode(" + hcl_value(trust, 2) + ")"))]
+        if rng.random() < 0.6:
+            attrs.append(("permissions_boundary", TfExpr(f"{self.boundary_unit(target)}.arn")))
+        self.blocks[target].append(self.block("resource", ["aws_iam_role", base], attrs))
+        self.roles.append(address)
+        for arn in rng.sample(BROAD_MANAGED, rng.randint(1, 2)):
+            self.blocks[target].append(self.block(
+                "resource", ["aws_iam_role_policy_attachment", self.label(base + "_" + arn.rsplit("/", 1)[1].lower())],
+                [("role", TfExpr(f"{address}.name")), ("policy_arn", arn)]))
+        statements = heavy_statements(rng, "eu-west-1", self.account, self.name, hcl=True)
+        self.blocks[target].append(self.block("resource", ["aws_iam_role_policy", self.label(base + "_inline")], [
+            ("name", f"{base}-inline"), ("role", TfExpr(f"{address}.id")),
+            ("policy", TfExpr("jsonencode(" + hcl_value({"Version": "2012-10-17", "Statement": statements}, 2) + ")"))]))
+
+    def team_unit(self, target: str) -> None:
+        """An IAM group with users, a managed policy attached to it and dozens of group statements."""
+        rng = self.rng
+        group = self.label(rng.choice(TEAMS) + "_team")
+        address = f"aws_iam_group.{group}"
+        self.blocks[target].append(self.block("resource", ["aws_iam_group", group], [
+            ("name", f"${{local.name_prefix}}-{group.replace('_', '-')}"), ("path", "/teams/")]))
+        boundary = self.boundary_unit(target) if rng.random() < 0.5 else None
+        users = []
+        for _ in range(rng.randint(2, 4)):
+            user = self.label(rng.choice(["alice", "bob", "carol", "dave", "erin", "frank"]) + "_" + group)
+            attrs: list[tuple[str, Any]] = [("name", user.replace("_", "-")), ("path", "/people/")]
+            if boundary:
+                attrs.append(("permissions_boundary", TfExpr(f"{boundary}.arn")))
+            self.blocks[target].append(self.block("resource", ["aws_iam_user", user], attrs))
+            self.users.append(f"aws_iam_user.{user}")
+            users.append(TfExpr(f"aws_iam_user.{user}.name"))
+        self.blocks[target].append(self.block("resource", ["aws_iam_group_membership", group], [
+            ("name", f"{group}-members"), ("group", TfExpr(f"{address}.name")), ("users", users)]))
+        self.blocks[target].append(self.block("resource", ["aws_iam_group_policy_attachment", group], [
+            ("group", TfExpr(f"{address}.name")), ("policy_arn", rng.choice(BROAD_MANAGED))]))
+        statements = heavy_statements(rng, "eu-west-1", self.account, self.name, hcl=True)
+        self.blocks[target].append(self.block("resource", ["aws_iam_group_policy", group], [
+            ("name", f"{group}-access"), ("group", TfExpr(f"{address}.name")),
+            ("policy", TfExpr("jsonencode(" + hcl_value({"Version": "2012-10-17", "Statement": statements}, 2) + ")"))]))
+
     def used_buckets(self) -> list[str]:
         return sorted(n[len("bucket:"):] for n in self.used if n.startswith("bucket:"))
 
@@ -725,6 +849,8 @@ class TfModule:
         resource_files = [f for f in self.file_names if f in ("main.tf", "iam.tf", "storage.tf")]
         for file_name in resource_files:
             target = line_target(rng)
+            if target >= HEAVY_MIN_LINES and rng.random() < HEAVY_SHARE:
+                rng.choice([self.heavy_role_unit, self.team_unit])(file_name)
             while _count_lines(self.blocks[file_name]) < target:
                 unit = rng.choices([u for _, u in units], weights)[0]
                 unit(file_name)
@@ -1069,6 +1195,52 @@ class CfnTemplate:
                 "PolicyName": Fn("Sub", "${AWS::StackName}-" + group.lower()), "Groups": [Ref(group)],
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": self.identity_statements()}}}
 
+    def boundary(self) -> str:
+        name = self.logical("PermissionsBoundary")
+        self.resources[name] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "Description": "Ceiling for the stack's principals", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "Ceiling", "Effect": "Allow", "Action": ["s3:*", "dynamodb:*", "sqs:*", "logs:*", "kms:Decrypt"],
+                 "Resource": "*"},
+                {"Sid": "NoIdentityChanges", "Effect": "Deny", "Action": ["iam:CreateUser", "iam:CreateAccessKey",
+                                                                          "iam:AttachRolePolicy", "iam:PutRolePolicy"],
+                 "Resource": "*"}]}}}
+        return name
+
+    def heavy_role(self) -> None:
+        """A long-lived role: broad managed policies, dozens of statements, often a boundary."""
+        rng = self.rng
+        name = self.logical(rng.choice(WORDS).capitalize() + "OperatorRole")
+        principal = ({"AWS": Fn("Sub", "arn:${AWS::Partition}:iam::${TrustedAccountId}:root")} if rng.random() < 0.5
+                     else {"Service": [rng.choice(TRUST_SERVICES)]})
+        properties: dict[str, Any] = {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": principal, "Action": ["sts:AssumeRole"]}]},
+            "ManagedPolicyArns": [Fn("Sub", "arn:${AWS::Partition}:iam::aws:policy/" + arn.rsplit("/", 1)[1])
+                                  for arn in rng.sample(BROAD_MANAGED, rng.randint(1, 2))],
+            "Policies": [{"PolicyName": f"{name.lower()}-access", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": heavy_statements(rng, "eu-west-1", self.trusted, self.name)}}],
+        }
+        if rng.random() < 0.6:
+            properties["PermissionsBoundary"] = Ref(self.boundary())
+        self.resources[name] = {"Type": "AWS::IAM::Role", "Properties": properties}
+        self.roles.append(name)
+
+    def team(self) -> None:
+        """An IAM group with users, a broad managed policy and dozens of group statements."""
+        rng = self.rng
+        group = self.logical(rng.choice(TEAMS).capitalize() + "Team")
+        self.resources[group] = {"Type": "AWS::IAM::Group", "Properties": {
+            "Path": "/teams/", "ManagedPolicyArns": [rng.choice(BROAD_MANAGED)],
+            "Policies": [{"PolicyName": "team-access", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": heavy_statements(rng, "eu-west-1", self.trusted, self.name)}}]}}
+        boundary = self.boundary() if rng.random() < 0.5 else None
+        for _ in range(rng.randint(2, 4)):
+            user = self.logical(rng.choice(["Alice", "Bob", "Carol", "Dave", "Erin", "Frank"]) + group)
+            properties: dict[str, Any] = {"Path": "/people/", "Groups": [Ref(group)]}
+            if boundary:
+                properties["PermissionsBoundary"] = Ref(boundary)
+            self.resources[user] = {"Type": "AWS::IAM::User", "Properties": properties}
+
     def managed_policy(self) -> None:
         if not self.roles:
             self.role()
@@ -1151,6 +1323,8 @@ class CfnTemplate:
         rng = self.rng
         builders = [(3, self.role), (2, self.bucket), (1, self.user), (1.2, self.managed_policy),
                     (1, self.messaging), (0.6, self.key), (0.8, self.function)]
+        if target >= HEAVY_MIN_LINES and rng.random() < HEAVY_SHARE:
+            rng.choice([self.heavy_role, self.team])()
         while True:
             rng.choices([b for _, b in builders], [w for w, _ in builders])[0]()
             text = render_cfn(self.template(), as_json)

@@ -27,6 +27,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 import generate  # noqa: E402  (bench/generate.py, next to this file)
+import real  # noqa: E402  (bench/real.py: the real-code corpus)
 
 IAC_SUFFIXES = {".tf", ".tfvars", ".json", ".yaml", ".yml", ".template"}
 CFN_SUFFIXES = {".yaml", ".yml", ".json", ".template"}
@@ -466,21 +467,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cfn-lint-bin", type=Path, help="use this cfn-lint executable instead of the venv")
     parser.add_argument("--no-plot", action="store_true", help="do not draw OUT/time-vs-size.png")
     parser.add_argument("--update-readme", action="store_true",
-                        help="write the table and plot into README.md's Performance section (docs/bench/)")
+                        help="write the table and plot into README.md's Performance section (docs/bench/); "
+                             "needs --real and the generated corpora")
+    parser.add_argument("--real", action="store_true",
+                        help="also time the real-code corpus: the pinned repositories of bench/field/manifest.json")
+    parser.add_argument("--mirrors", type=Path, default=real.DEFAULT_MIRRORS,
+                        help=f"bare git mirrors <owner>+<name>/repo (default {real.DEFAULT_MIRRORS})")
+    parser.add_argument("--real-work", type=Path, default=real.DEFAULT_WORK,
+                        help=f"where the real corpus is extracted, outside the repository (default {real.DEFAULT_WORK})")
+    parser.add_argument("--real-only", action="append", default=[], metavar="TEXT",
+                        help="only real-code rows whose name contains TEXT (repeatable; the plan files are row 'plans')")
+    parser.add_argument("--per-file", action="store_true",
+                        help="scan every file of the real corpus (with --real) and of tests/fixtures alone; "
+                             "report the worst seconds per 1,000 lines")
+    parser.add_argument("--per-file-top", type=int, default=5, help="how many of the worst files to show (default 5)")
+    parser.add_argument("--no-generated", action="store_true",
+                        help="skip the generated corpora (with --real or --per-file)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.update_readme and (args.no_generated or not args.real):
+        parser.error("--update-readme writes both corpora: it needs --real and not --no-generated")
+    real_work = real.outside_repository(args.real_work) if args.real or args.per_file else None
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
 
     module, extra_path, import_message = import_iacguard()
     print(import_message)
-    corpora = build_corpora(out, sorted(set(args.sizes)), args.seed)
+    corpora = {} if args.no_generated else build_corpora(out, sorted(set(args.sizes)), args.seed)
+    real_inputs: list[real.RealInput] = []
+    missing: list[str] = []
+    if real_work is not None and (args.real or args.per_file):
+        real_inputs, missing = real.prepare(args.mirrors.resolve(), real_work, only=args.real_only)
+        print(f"real corpus in {real_work}: {len(real_inputs)} inputs, "
+              f"{sum(i.files for i in real_inputs)} files, {sum(i.lines for i in real_inputs)} lines"
+              + (f"; no mirror: {', '.join(missing)}" if missing else ""), flush=True)
 
     # Step 1
     throughput: list[dict] = []
-    largest = corpora[max(corpora)]
-    if module is None:
+    largest = corpora[max(corpora)] if corpora else None
+    if largest is None:
+        pass
+    elif module is None:
         throughput.append({"loader": "all", "corpus": largest.name, "status": "skipped", "note": import_message})
     else:
         try:
@@ -496,11 +524,12 @@ def main(argv: list[str] | None = None) -> int:
     # Step 2 inputs
     inputs: list[Input] = []
     samples = REPO_ROOT / "tests" / "fixtures" / "check_samples"
-    if samples.is_dir():
+    if samples.is_dir() and not args.no_generated:
         inputs.append(make_input("check samples", samples,
                                  samples / "cloudformation" if (samples / "cloudformation").is_dir() else None))
-    smallest = corpora[min(corpora)]
-    yaml_files = sorted((smallest / "cloudformation").rglob("*.yaml"), key=lambda p: (p.stat().st_size, str(p)))
+    smallest = corpora[min(corpora)] if corpora else None
+    yaml_files = sorted((smallest / "cloudformation").rglob("*.yaml"),
+                        key=lambda p: (p.stat().st_size, str(p))) if smallest else []
     if yaml_files:
         inputs.append(make_input("small template", yaml_files[0], yaml_files[0]))
     for size, directory in sorted(corpora.items()):
@@ -526,11 +555,14 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(single)
 
     # Step 3: other tools, same inputs
+    checkov_bin: Path | None = None
+    cfn_lint_bin: Path | None = None
+    checkov_env = child_env(None, BC_SKIP_MAPPING="TRUE")
     if args.checkov:
         binary, message = (args.checkov_bin, f"using {args.checkov_bin}") if args.checkov_bin else \
             tool_venv(out, "checkov", "checkov", "checkov")
+        checkov_bin = binary
         print(message)
-        checkov_env = child_env(None, BC_SKIP_MAPPING="TRUE")
         for item in inputs:
             row = Row("checkov", item.name, item.files, item.lines)
             if binary is None:
@@ -545,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cfn_lint:
         binary, message = (args.cfn_lint_bin, f"using {args.cfn_lint_bin}") if args.cfn_lint_bin else \
             tool_venv(out, "cfn-lint", "cfn-lint", "cfn-lint")
+        cfn_lint_bin = binary
         print(message)
         for item in inputs:
             if item.cfn_only is None:
@@ -565,27 +598,63 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cfn-lint {name}: {row.status} median {fmt(row.median)} s {row.note}", flush=True)
             rows.append(row)
 
+    # Step 3b: the real-code corpus, paired runs
+    real_rows: list[real.RealRow] = []
+    if args.real and real_inputs:
+        if not inputs:  # untimed warm-up (.pyc files) when the generated corpora were skipped
+            run_child(iacguard_cmd + [str(real_inputs[0].targets[0]), "--format", "json"], env, args.timeout)
+        real_rows = real.measure_real(
+            real_inputs, args.runs, args.timeout, iacguard_cmd=iacguard_cmd, env=env, accept_iacguard=accept_iacguard,
+            checkov=checkov_bin, checkov_env=checkov_env, accept_checkov=accept_checkov,
+            cfn_lint=cfn_lint_bin, cfn_env=child_env(None), run_child=run_child, rss_method=RSS_METHOD)
+
+    # Step 3c: every file alone
+    per_file: list[real.FileTime] = []
+    again: dict[Path, float | None] = {}
+    if args.per_file:
+        if module is None:
+            print(f"per file skipped: {import_message}")
+        else:
+            sets = [(i.name, i.targets[0] if i.kind != "plan" else real_work, i.targets) for i in real_inputs]
+            fixtures = REPO_ROOT / "tests" / "fixtures"
+            if fixtures.is_dir():
+                sets.append(("tests/fixtures", fixtures, [fixtures]))
+            per_file = real.per_file(sets)
+            worst = sorted(per_file, key=lambda r: -r.per_kline)[:args.per_file_top]
+            again = real.whole_process_again(worst, iacguard_cmd, env, args.runs, args.timeout, run_child)
+
     # Step 4: report
     set_ratios(rows)
     machine = {"python": platform.python_version(), "platform": platform.platform(),
                "cpus": os.cpu_count(), "rss_method": RSS_METHOD, "runs": args.runs, "seed": args.seed, "sizes": sorted(corpora)}
     header = (f"# iacguard benchmark\n\nPython {machine['python']} on {machine['platform']}, "
               f"{machine['cpus']} CPUs; {args.runs} timed runs each; corpus seed {args.seed}. {import_message}.")
-    target_lines = targets(rows)
-    table = markdown(throughput, rows, header) + "\n" + "\n".join(target_lines) + "\n"
+    target_lines = targets(rows, real_rows, per_file)
+    table = markdown(throughput, rows, header) if corpora else header + "\n"
+    if real_rows:
+        table += "\n" + real.markdown(real_rows, missing, args.runs)
+    if per_file:
+        table += "\n" + real.per_file_markdown(per_file, again, args.per_file_top)
+    table += "\n" + "\n".join(target_lines) + "\n"
     print()
     print(table)
     (out / "results.md").write_text(table, encoding="utf-8")
     document = {"machine": machine, "iacguard": import_message, "loader_throughput": throughput,
                 "process": [dict(asdict(r), median_s=r.median, median_cpu_s=r.median_cpu) for r in rows],
+                "real": real.as_json(real_rows), "real_totals": real.totals(real_rows) if real_rows else None,
+                "per_file_worst": [{"corpus": r.corpus, "path": str(r.path), "lines": r.lines, "seconds": r.seconds,
+                                    "per_kline": r.per_kline, "whole_process_s": again.get(r.path), "status": r.status}
+                                   for r in sorted(per_file, key=lambda r: -r.per_kline)[:args.per_file_top]],
                 "targets": target_lines}
     (out / "results.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out / 'results.md'} and {out / 'results.json'}")
     png = out / "time-vs-size.png"
-    if not args.no_plot:
+    if not args.no_plot and corpora:
         print(draw_plot(out, out / "results.json", png))
     if args.update_readme:
         print(update_readme(table, png if png.exists() and not args.no_plot else None))
+    if real_work is not None:
+        print(f"the real corpus stays in {real_work} (outside the repository) for the next run")
     return 0
 
 
@@ -594,15 +663,18 @@ def main(argv: list[str] | None = None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 TARGET_SMALL_RATIO = 15
-TARGET_SMALL_SECONDS = 0.35
+TARGET_SMALL_SECONDS = 0.10
 TARGET_CORPUS_RATIO = 25
-TARGET_DOUBLING = 2.2
+TARGET_REAL_RATIO = 30      # checkov's time / iacguard's on the real-code corpus, sums of medians
+TARGET_DOUBLING = 2.0
 TARGET_PEAK_MB = 400
+TARGET_SECONDS_PER_KLINE = 2.0  # any one file scanned alone
 TARGET_CORPUS_FILES = 1000
 TARGET_CORPUS_LINES = 100_000
 
 
-def targets(rows: list[Row]) -> list[str]:
+def targets(rows: list[Row], real_rows: list["real.RealRow"] | None = None,
+            per_file: list["real.FileTime"] | None = None) -> list[str]:
     """The README's targets, each with the measured figure (and checkov's) and met / NOT met."""
     def find(tool: str, name: str) -> Row | None:
         return next((r for r in rows if r.tool == tool and r.input == name and r.median), None)
@@ -658,6 +730,27 @@ def targets(rows: list[Row]) -> list[str]:
                 if small_row.median_cpu and double.median_cpu:
                     line += f" [CPU: {double.median_cpu / small_row.median_cpu:.2f}x]"
                 lines.append(line)
+    if real_rows:
+        total = real.totals(real_rows)
+        text = (f"- real code ({total['rows']} rows, {total['files']} files, {total['lines']} lines): "
+                f"iacguard {total['iacguard_s']:.2f} s")
+        if total["checkov_ratio"]:
+            lines.append(f"{text}, checkov {total['checkov_s']:.2f} s over the {total['pairs']} rows both ran "
+                         f"(iacguard {total['iacguard_paired_s']:.2f} s) = {total['checkov_ratio']:.1f}x "
+                         f"(target >= {TARGET_REAL_RATIO}x): {verdict(total['checkov_ratio'] >= TARGET_REAL_RATIO)}")
+        else:
+            lines.append(f"{text}; checkov not measured (--checkov)")
+        if total["cfn_lint_ratio"]:
+            lines.append(f"- real CloudFormation templates: cfn-lint {total['cfn_lint_s']:.2f} s, iacguard "
+                         f"{total['iacguard_cfn_s']:.2f} s = {total['cfn_lint_ratio']:.1f}x")
+        if total["peak_rss_mb"]:
+            lines.append(f"- peak memory on real code, largest repository: {total['peak_rss_mb']:.0f} MiB "
+                         f"(target < {TARGET_PEAK_MB} MB): {verdict(total['peak_rss_mb'] < TARGET_PEAK_MB)}")
+    worst = real.worst_per_kline(per_file or [])
+    if worst:
+        lines.append(f"- worst file scanned alone: {worst.path.name} ({worst.corpus}, {worst.lines} lines) "
+                     f"{worst.per_kline:.3f} s per 1,000 lines (target <= {TARGET_SECONDS_PER_KLINE} s): "
+                     f"{verdict(worst.per_kline <= TARGET_SECONDS_PER_KLINE)}")
     if len(lines) == 2:
         lines.append("- not enough measurements to judge the targets")
     return lines + [""]
