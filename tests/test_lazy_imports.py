@@ -16,7 +16,7 @@ import json, sys
 from iacguard.cli import main
 code = main(sys.argv[1:])
 heavy = ("networkx", "samtranslator", "boto3", "botocore", "pydantic", "cfnlint", "tree_sitter", "tree_sitter_hcl",
-         "hcl2")
+         "hcl2", "multiprocessing", "iacguard.loaders.plan")
 print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}), file=sys.stderr)
 """
 
@@ -33,6 +33,13 @@ def _loaded(*args: str) -> list[str]:
 @pytest.mark.parametrize("template", ["scoped.json", "least_privilege.yaml", "admin_and_public.yaml"])
 def test_small_cloudformation_scan_imports_no_heavy_module(template):
     assert _loaded(str(SAMPLES / "cloudformation" / template)) == []
+
+
+def test_plan_loader_and_worker_processes_load_only_when_used():
+    """A plan is read by the plan loader; forked workers (--jobs 2 on input worth splitting)
+    need multiprocessing. A template scan in one process needs neither (above)."""
+    assert "iacguard.loaders.plan" in _loaded(str(ROOT / "tests" / "fixtures" / "plan" / "provider_v5_update.json"))
+    assert "multiprocessing" in _loaded(str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--jobs", "2")
 
 
 def test_terraform_scan_loads_the_hcl_grammar_but_not_networkx_without_escalation():
