@@ -21,11 +21,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..values import Unknown
 from .access import PolicyEvaluator, statement_allows_everything
-from .actions import action_info, expand_actions
+from .actions import _service_actions, action_info, expand_actions, glob_match, known_services
 from .policy import PolicyDocument, Statement
 
 if TYPE_CHECKING:
@@ -114,34 +114,83 @@ def _rank(name: str) -> tuple[int, int, str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _privileged_order() -> tuple[tuple[int, int, str], ...]:
-    """Every privileged catalogue action, in the order of the search (built once)."""
-    return tuple(sorted(_rank(name) for name in _privileged_matches("*")))
+def _witness_ranks() -> tuple[tuple[int, int, str], ...]:
+    """The well-known witnesses that are privileged, by their catalogue names, in search order."""
+    found = (action_info(name) for name in _WITNESS_PREFERENCE)
+    return tuple(sorted(_rank(info.name) for info in found if info is not None and _privileged_level(info.name)))
 
 
-def _privileged_candidates(docs: Iterable[PolicyDocument]) -> set[str]:
-    """The privileged catalogue actions some Allow statement of ``docs`` may grant on ``*``.
+@functools.lru_cache(maxsize=None)
+def _service_ranks(service: str, level: int) -> tuple[tuple[int, int, str], ...]:
+    """One service's privileged actions of one level that are not witnesses, by name."""
+    ranks = (_rank(info.name) for info in _service_actions(service).values() if _privileged_level(info.name))
+    return tuple(sorted(r for r in ranks if r[0] == level and r[1] == len(_WITNESS_RANK)))
+
+
+def _search_order() -> Iterator[tuple[int, int, str]]:
+    """Every privileged catalogue action in the order of the search (``_rank``), reading each
+    service's catalogue only when the search reaches it: names sort by service first (the
+    service prefix and its colon), so the services are walked in that order."""
+    services = sorted(known_services(), key=lambda service: service + ":")
+    for level in (0, 1):
+        yield from (rank for rank in _witness_ranks() if rank[0] == level)
+        for service in services:
+            yield from _service_ranks(service, level)
+
+
+def _literal_service(pattern: str) -> bool:
+    """The service part of an action pattern is written out (``s3:Put*``, not ``*:Put*``)."""
+    return ":" in re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+class _Candidates:
+    """The privileged catalogue actions some Allow statement of a set of policies may grant on
+    ``*``: a finite set for patterns whose service is written out (the index of that service),
+    and tests applied to each action as the search reaches it for a pattern with a wildcard
+    service part (``*``, ``*:Put*``) and for NotAction, so the whole catalogue is read only
+    when the search gets that far.
 
     Only statements whose Resource certainly covers ``*`` count: ``evaluate(..., "*")`` allows
-    an action only through such a statement, so the others can never yield a privilege. An
-    Action entry matches what the index holds for its pattern; a NotAction statement matches
-    every privileged action none of its entries match (Unknown entries exclude nothing for sure)."""
-    names: set[str] = set()
-    for doc in docs:
-        for statement in doc.statements:
-            if not statement.is_allow or statement.resource_match("*") is not True:
-                continue
-            if statement.actions is not None:
-                for entry in statement.actions:
-                    if _is_text(entry):
-                        names |= _privileged_matches(entry.strip().lower())
-            elif statement.not_actions is not None:
-                excluded: set[str] = set()
-                for entry in statement.not_actions:
-                    if _is_text(entry):
-                        excluded |= _privileged_matches(entry.strip().lower())
-                names |= _privileged_matches("*") - excluded
-    return names
+    an action only through such a statement. A NotAction statement covers every action none of
+    its entries match (an Unknown entry excludes nothing for sure)."""
+
+    def __init__(self, docs: Iterable[PolicyDocument]) -> None:
+        self.names: set[str] = set()
+        self.patterns: list[str] = []
+        self.not_actions: list[tuple[str, ...]] = []
+        for doc in docs:
+            for statement in doc.statements:
+                if not statement.is_allow or statement.resource_match("*") is not True:
+                    continue
+                if statement.actions is not None:
+                    for entry in statement.actions:
+                        if _is_text(entry):
+                            pattern = entry.strip().lower()
+                            if _literal_service(pattern):
+                                self.names |= _privileged_matches(pattern)
+                            elif pattern:
+                                self.patterns.append(pattern)
+                elif statement.not_actions is not None:
+                    self.not_actions.append(tuple(e.strip().lower() for e in statement.not_actions if _is_text(e)))
+
+    @property
+    def finite(self) -> bool:
+        return not self.patterns and not self.not_actions
+
+    def __contains__(self, name: str) -> bool:
+        return (name in self.names or any(glob_match(p, name) for p in self.patterns)
+                or any(not any(glob_match(e, name) for e in excluded) for excluded in self.not_actions))
+
+
+def _ranked(candidates: _Candidates, boundary: _Candidates | None) -> Iterator[tuple[int, int, str]]:
+    """The actions both grant (the policies, and the boundary when given), in search order."""
+    for finite, other in ((candidates, boundary), (boundary, candidates)):
+        if finite is not None and finite.finite:
+            yield from sorted(_rank(name) for name in finite.names if other is None or name in other)
+            return
+    for rank in _search_order():
+        if rank[2] in candidates and (boundary is None or rank[2] in boundary):
+            yield rank
 
 
 def _service_wide(statement: Statement | None) -> bool:
@@ -227,16 +276,9 @@ def _privileged_answer(docs: list[PolicyDocument], boundary_docs: list[PolicyDoc
             for statement in doc.statements:
                 if statement_allows_everything(statement):
                     return "admin", "*", _position(docs, statement), bool(statement.conditions)
-    candidates = _privileged_candidates(docs)
-    if boundary_docs is not None:
-        candidates &= _privileged_candidates(boundary_docs)
-    if not candidates:
-        return None
-    every = _privileged_order()
-    if len(candidates) * 8 > len(every):  # broad grants (NotAction, *): filter the ranked catalogue
-        ranked = [key for key in every if key[2] in candidates]
-    else:
-        ranked = sorted(_rank(name) for name in candidates)
+    candidates = _Candidates(docs)
+    boundary = _Candidates(boundary_docs) if boundary_docs is not None else None
+    ranked = _ranked(candidates, boundary)
     evaluator = PolicyEvaluator(docs, boundary_docs=boundary_docs)  # one for every question
     for rank, _, name in ranked:
         grant = evaluator.evaluate(name, "*")
