@@ -21,11 +21,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Tuple
 
 from ..values import Unknown
 from .access import PolicyEvaluator, statement_allows_everything
-from .actions import _service_actions, action_info, expand_actions, glob_match, known_services
+from .actions import action_info, expand_actions, glob_match, known_services, service_catalogue
 from .policy import PolicyDocument, Statement
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def _witness_ranks() -> tuple[tuple[int, int, str], ...]:
 @functools.lru_cache(maxsize=None)
 def _service_ranks(service: str, level: int) -> tuple[tuple[int, int, str], ...]:
     """One service's privileged actions of one level that are not witnesses, by name."""
-    ranks = (_rank(info.name) for info in _service_actions(service).values() if _privileged_level(info.name))
+    ranks = (_rank(info.name) for info in service_catalogue(service) if _privileged_level(info.name))
     return tuple(sorted(r for r in ranks if r[0] == level and r[1] == len(_WITNESS_RANK)))
 
 
@@ -203,7 +203,7 @@ def _service_wide(statement: Statement | None) -> bool:
 
 # The answer for one set of statements: (kind, action, (document, statement) position of the
 # witness statement or None, conditional), or None when nothing privileged is granted.
-_Answer = "tuple[str, str, tuple[int, int] | None, bool] | None"
+_Answer = Optional[Tuple[str, str, Optional[Tuple[int, int]], bool]]
 
 
 class PrivilegeCache:
@@ -215,7 +215,7 @@ class PrivilegeCache:
     its line and policy stay the caller's own."""
 
     def __init__(self) -> None:
-        self.answers: dict[object, object] = {}
+        self.answers: dict[tuple, _Answer] = {}
         self.hits = 0
 
 
@@ -246,29 +246,29 @@ def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocum
     administrator first, then permissions management, then write, each by action name. With
     ``cache``, a set of policies whose content was already asked about is not evaluated again."""
     docs = [d for d in docs if d is not None]
-    answer: object = None
-    key: object = None
+    key: tuple | None = None
     if cache is not None:
         try:
             key = (_documents_key(docs), None if boundary_docs is None else _documents_key(boundary_docs))
             hash(key)
         except TypeError:  # an unhashable entry (a mapping where a string belongs): no cache
             key = None
-    if key is not None and key in cache.answers:  # type: ignore[union-attr]
-        cache.hits += 1  # type: ignore[union-attr]
-        answer = cache.answers[key]  # type: ignore[union-attr]
+    answer: _Answer
+    if cache is not None and key is not None and key in cache.answers:
+        cache.hits += 1
+        answer = cache.answers[key]
     else:
         answer = _privileged_answer(docs, boundary_docs)
-        if key is not None:
-            cache.answers[key] = answer  # type: ignore[union-attr]
+        if cache is not None and key is not None:
+            cache.answers[key] = answer
     if answer is None:
         return None
-    kind, action, position, conditional = answer  # type: ignore[misc]
+    kind, action, position, conditional = answer
     statement = docs[position[0]].statements[position[1]] if position is not None else None
     return Privilege(kind, action, statement, conditional)
 
 
-def _privileged_answer(docs: list[PolicyDocument], boundary_docs: list[PolicyDocument] | None) -> object:
+def _privileged_answer(docs: list[PolicyDocument], boundary_docs: list[PolicyDocument] | None) -> _Answer:
     statement: Statement | None
     has_deny = any(s.is_deny or s.effect_unknown for d in docs for s in d.statements)
     if boundary_docs is None and not has_deny:
