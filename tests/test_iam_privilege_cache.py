@@ -236,3 +236,20 @@ def test_privileged_index_is_the_catalogue_filtered_by_level():
                        identity._WITNESS_RANK.get(a.lower(), len(identity._WITNESS_RANK)), a)
                       for a in expand_actions("*") if identity._privileged_level(a))
     assert list(identity._search_order()) == expected
+
+
+def test_broad_grant_reads_a_few_services_not_the_whole_catalogue():
+    """PowerUserAccess (NotAction iam:*, organizations:*, account:*) is privileged through its
+    first well-known permissions-management witness: the search reads the witnesses' services,
+    not the ~450 files of the catalogue (which the answer before the index read for every
+    NotAction statement)."""
+    from iacguard.iam import actions
+
+    for cached in (actions._service_actions, actions._expand, identity._privileged_matches,
+                   identity._service_ranks, identity._witness_ranks):
+        cached.cache_clear()
+    privilege = privileged_grant([parse_policy(KNOWN["PowerUserAccess"][0])])
+    assert privilege is not None and (privilege.kind, privilege.action) == ("permissions-management",
+                                                                           "kms:PutKeyPolicy")
+    read = actions._service_actions.cache_info().currsize
+    assert 0 < read < 40 < len(actions.known_services())
