@@ -25,7 +25,7 @@ def _is_iac(path: Path) -> Path | None:
     from ..loaders.cloudformation import looks_like_cloudformation, parse_document
     from ..loaders.discover import (DEFAULT_MAX_FILE_BYTES, UndecodableText, decode_text, is_terraform_file,
                                     is_tfvars_file, large_file_may_be_document, may_be_document)
-    from ..loaders.shapes import looks_like_plan
+    from ..loaders.plan import looks_like_plan
 
     name = path.name
     if is_terraform_file(name):
