@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # imported for annotations only: the CLI imports this module
     from .iam.escalation import EscalationAnalysis
     from .iam.external import Zone
     from .iam.grants import DenyIndex
-    from .iam.identity import Privilege
+    from .iam.identity import Privilege, PrivilegeCache
     from .iam.model import IamModel, PolicyNode, Principal
     from .iam.policy import PolicyDocument, Statement
     from .resource import Resource
@@ -54,6 +54,9 @@ class Analysis:
         self._caller_identities: "list[Resource] | None" = None
         self._zones: "dict[str | None, Zone]" = {}
         self._privileges: "dict[str, Privilege | None]" = {}
+        # privilege answers by policy content, shared by principals with the same policies;
+        # one per scan, so nothing carries over to a scan with other settings
+        self._privilege_cache: "PrivilegeCache | None" = None
         self._outside_callers: "dict[str, tuple[str, ...]]" = {}
         self._resource_index: "dict[tuple[str, str], Resource] | None" = None
         self._switched: "dict[str, list[Resource]]" = {}
@@ -100,9 +103,11 @@ class Analysis:
         """The strongest privilege the principal's own and group policies give it, capped by its
         boundary (``iam.identity.principal_privilege``)."""
         if principal.id not in self._privileges:
-            from .iam.identity import principal_privilege
+            from .iam.identity import PrivilegeCache, principal_privilege
 
-            self._privileges[principal.id] = principal_privilege(principal)
+            if self._privilege_cache is None:
+                self._privilege_cache = PrivilegeCache()
+            self._privileges[principal.id] = principal_privilege(principal, self._privilege_cache)
         return self._privileges[principal.id]
 
     def outside_callers(self, principal: "Principal") -> "tuple[str, ...]":

@@ -445,7 +445,7 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
     """Parse a file discovery kept and load it as what its parsed top level says it is: a plan
     or a CloudFormation template. Anything else is dropped in a directory scan (a Kubernetes
     manifest is not ours) and an error when the file was named."""
-    from .loaders import cloudformation, plan
+    from .loaders import cloudformation, shapes  # the plan loader only for plans and states
 
     def read(template: Path, template_rel: str) -> Any:
         return cloudformation.parse_document(_read_template(template, template_rel, limits), template_rel,
@@ -460,10 +460,14 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         if output is not None:  # walked: not ours
             return LoadResult(errors=[output]) if explicit else LoadResult(skipped=[rel])
         return LoadResult(errors=[exc])
-    if plan.looks_like_plan(data):
+    if shapes.looks_like_plan(data):
+        from .loaders import plan
+
         loaded = plan.load_plan(data, rel, config_values=True)
         return LoadResult(loaded.resources, loaded.errors, [rel], unresolved=loaded.unresolved)
-    if plan.looks_like_state(data):  # terraform show -json of a state: what is deployed
+    if shapes.looks_like_state(data):  # terraform show -json of a state: what is deployed
+        from .loaders import plan
+
         return plan.load_state(data, rel)
     if cloudformation.looks_like_cloudformation(data):
         # local templates of nested stacks are read like this one, never outside the scan root,
@@ -475,14 +479,16 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
         return LoadResult(skipped=[rel])
     if data is None:
         return LoadResult(errors=[InputError(f"file is empty; {_EXPECTED}", file=rel)])
-    if plan.looks_like_raw_state(data):
+    if shapes.looks_like_raw_state(data):
         return LoadResult(errors=[InputError("a raw Terraform state (terraform.tfstate) is not read: run "
                                              "terraform show -json > state.json and scan that", file=rel)])
     output = _terraform_output_error(path, rel)
     if output is not None:
         return LoadResult(errors=[output])
     # a JSON object is what a plan would be: say how to get one
-    hint = f"; for a plan, {plan.PLAN_JSON_HINT}" if isinstance(data, dict) and _starts_with_brace(path) else ""
+    from .loaders.plan import PLAN_JSON_HINT
+
+    hint = f"; for a plan, {PLAN_JSON_HINT}" if isinstance(data, dict) and _starts_with_brace(path) else ""
     return LoadResult(errors=[InputError(f"not a template or plan iacguard reads; {_EXPECTED}{hint}", file=rel)])
 
 
@@ -1049,11 +1055,7 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
                       jobs: int | None, discovered: "Discovered | None" = None) -> ScanResult | None:
     """The whole scan split by group across forked workers; None when it does not pay (small
     input, one CPU, no fork on this platform): the caller then scans in this process."""
-    import multiprocessing
-
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork (Windows): spawned workers could not inherit --checks-dir checks
+    if not hasattr(os, "fork"):  # no fork (Windows): spawned workers could not inherit --checks-dir checks
         return None
     result, units, planner = _prepare_units(paths, settings, root, discovered)
     costs = [_unit_cost(unit) for unit in units]
@@ -1065,6 +1067,9 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
         _stage_done()
         run_checks(result, settings, keep_model=False)
         return result
+    import multiprocessing  # only for workers: a small scan does not pay for importing it
+
+    context = multiprocessing.get_context("fork")
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
     while units:

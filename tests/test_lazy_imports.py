@@ -16,7 +16,7 @@ import json, sys
 from iacguard.cli import main
 code = main(sys.argv[1:])
 heavy = ("networkx", "samtranslator", "boto3", "botocore", "pydantic", "cfnlint", "tree_sitter", "tree_sitter_hcl",
-         "hcl2")
+         "hcl2", "multiprocessing")
 print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}), file=sys.stderr)
 """
 
@@ -33,6 +33,25 @@ def _loaded(*args: str) -> list[str]:
 @pytest.mark.parametrize("template", ["scoped.json", "least_privilege.yaml", "admin_and_public.yaml"])
 def test_small_cloudformation_scan_imports_no_heavy_module(template):
     assert _loaded(str(SAMPLES / "cloudformation" / template)) == []
+
+
+def _plan_loader_loaded(*args: str) -> bool:
+    probe = _PROBE.replace('print(json.dumps({"code": code, "loaded"', 'print(json.dumps({"code": code, "loaded": '
+                           '"iacguard.loaders.plan" in sys.modules, "heavy"')
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", probe, "scan", *args, "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, 1), proc.stderr
+    return report["loaded"]
+
+
+def test_plan_loader_and_worker_processes_load_only_when_used():
+    """A plan is read by the plan loader; forked workers (--jobs 2 on input worth splitting)
+    need multiprocessing. A template scan in one process needs neither."""
+    assert _plan_loader_loaded(str(ROOT / "tests" / "fixtures" / "plan" / "provider_v5_update.json"))
+    assert not _plan_loader_loaded(str(SAMPLES / "cloudformation" / "least_privilege.yaml"))
+    assert "multiprocessing" in _loaded(str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--jobs", "2")
 
 
 def test_terraform_scan_loads_the_hcl_grammar_but_not_networkx_without_escalation():

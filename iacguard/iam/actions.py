@@ -22,6 +22,7 @@ __all__ = [
     "expand_actions",
     "glob_match",
     "known_services",
+    "service_catalogue",
     "service_of",
 ]
 
@@ -97,6 +98,12 @@ def _service_actions(service: str) -> dict[str, ActionInfo]:
             condition_keys=tuple(str(k) for k in entry.get("conditionKeys") or []),
         )
     return result
+
+
+def service_catalogue(service: str) -> tuple[ActionInfo, ...]:
+    """Every catalogued action of one service (lowercase prefix); empty for an unknown one.
+    Reads that service's file only."""
+    return tuple(_service_actions(service).values())
 
 
 def service_of(action_or_pattern: str) -> str:

@@ -18,13 +18,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Tuple
 
 from ..values import Unknown
-from .access import evaluate, statement_allows_everything
-from .actions import action_info, expand_actions
+from .access import PolicyEvaluator, statement_allows_everything
+from .actions import action_info, expand_actions, glob_match, known_services, service_catalogue
 from .policy import PolicyDocument, Statement
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .principals import PrincipalRef
 
 __all__ = ["Privilege", "privileged_grant", "mfa_enforcing_deny", "mfa_required", "mfa_if_exists_only",
-           "person_principal", "covers_assume_role", "MFA_KEY"]
+           "person_principal", "covers_assume_role", "MFA_KEY", "PrivilegeCache"]
 
 MFA_KEY = "aws:multifactorauthpresent"
 MFA_AGE_KEY = "aws:multifactorauthage"
@@ -78,25 +79,15 @@ _WITNESS_PREFERENCE = (
 _WITNESS_RANK = {name.lower(): index for index, name in enumerate(_WITNESS_PREFERENCE)}
 
 
-def _candidates(docs: Iterable[PolicyDocument]) -> set[str]:
-    """Concrete catalogue actions some Allow statement of ``docs`` may grant."""
-    names: set[str] = set()
-    every: frozenset[str] | None = None
-    for doc in docs:
-        for statement in doc.statements:
-            if not statement.is_allow:
-                continue
-            if statement.actions is not None:
-                for entry in statement.actions:
-                    if isinstance(entry, str) and not isinstance(entry, Unknown):
-                        names |= expand_actions(entry)
-            elif statement.not_actions is not None:
-                every = every if every is not None else expand_actions("*")
-                names |= {a for a in every if statement.action_match(a) is not False}
-    return names
+def _is_text(entry: object) -> bool:
+    return isinstance(entry, str) and not isinstance(entry, Unknown)
 
 
+@functools.lru_cache(maxsize=None)
 def _privileged_level(action: str) -> str | None:
+    """The access level that can make ``action`` a privilege (``Permissions management``, or
+    ``Write`` where it supports resource-level permissions), or None. Cached by name: each
+    catalogue action is looked up once per process, not once per principal."""
     info = action_info(action)
     if info is None:
         return None
@@ -107,6 +98,101 @@ def _privileged_level(action: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _privileged_matches(pattern: str) -> frozenset[str]:
+    """The catalogue actions an IAM action pattern matches that have a privileged level: the
+    catalogue indexed by access level, one entry per pattern (``s3:*``, ``*``, ``iam:Put*``)."""
+    return frozenset(name for name in expand_actions(pattern) if _privileged_level(name))
+
+
+def _rank(name: str) -> tuple[int, int, str]:
+    """Order of the search: permissions management before write, well-known witnesses first,
+    then by name."""
+    level = _privileged_level(name)
+    assert level is not None
+    return _LEVEL_ORDER[level], _WITNESS_RANK.get(name.lower(), len(_WITNESS_RANK)), name
+
+
+@functools.lru_cache(maxsize=1)
+def _witness_ranks() -> tuple[tuple[int, int, str], ...]:
+    """The well-known witnesses that are privileged, by their catalogue names, in search order."""
+    found = (action_info(name) for name in _WITNESS_PREFERENCE)
+    return tuple(sorted(_rank(info.name) for info in found if info is not None and _privileged_level(info.name)))
+
+
+@functools.lru_cache(maxsize=None)
+def _service_ranks(service: str, level: int) -> tuple[tuple[int, int, str], ...]:
+    """One service's privileged actions of one level that are not witnesses, by name."""
+    ranks = (_rank(info.name) for info in service_catalogue(service) if _privileged_level(info.name))
+    return tuple(sorted(r for r in ranks if r[0] == level and r[1] == len(_WITNESS_RANK)))
+
+
+def _search_order() -> Iterator[tuple[int, int, str]]:
+    """Every privileged catalogue action in the order of the search (``_rank``), reading each
+    service's catalogue only when the search reaches it: names sort by service first (the
+    service prefix and its colon), so the services are walked in that order."""
+    services = sorted(known_services(), key=lambda service: service + ":")
+    for level in (0, 1):
+        yield from (rank for rank in _witness_ranks() if rank[0] == level)
+        for service in services:
+            yield from _service_ranks(service, level)
+
+
+def _literal_service(pattern: str) -> bool:
+    """The service part of an action pattern is written out (``s3:Put*``, not ``*:Put*``)."""
+    return ":" in re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+class _Candidates:
+    """The privileged catalogue actions some Allow statement of a set of policies may grant on
+    ``*``: a finite set for patterns whose service is written out (the index of that service),
+    and tests applied to each action as the search reaches it for a pattern with a wildcard
+    service part (``*``, ``*:Put*``) and for NotAction, so the whole catalogue is read only
+    when the search gets that far.
+
+    Only statements whose Resource certainly covers ``*`` count: ``evaluate(..., "*")`` allows
+    an action only through such a statement. A NotAction statement covers every action none of
+    its entries match (an Unknown entry excludes nothing for sure)."""
+
+    def __init__(self, docs: Iterable[PolicyDocument]) -> None:
+        self.names: set[str] = set()
+        self.patterns: list[str] = []
+        self.not_actions: list[tuple[str, ...]] = []
+        for doc in docs:
+            for statement in doc.statements:
+                if not statement.is_allow or statement.resource_match("*") is not True:
+                    continue
+                if statement.actions is not None:
+                    for entry in statement.actions:
+                        if _is_text(entry):
+                            pattern = entry.strip().lower()
+                            if _literal_service(pattern):
+                                self.names |= _privileged_matches(pattern)
+                            elif pattern:
+                                self.patterns.append(pattern)
+                elif statement.not_actions is not None:
+                    self.not_actions.append(tuple(e.strip().lower() for e in statement.not_actions if _is_text(e)))
+
+    @property
+    def finite(self) -> bool:
+        return not self.patterns and not self.not_actions
+
+    def __contains__(self, name: str) -> bool:
+        return (name in self.names or any(glob_match(p, name) for p in self.patterns)
+                or any(not any(glob_match(e, name) for e in excluded) for excluded in self.not_actions))
+
+
+def _ranked(candidates: _Candidates, boundary: _Candidates | None) -> Iterator[tuple[int, int, str]]:
+    """The actions both grant (the policies, and the boundary when given), in search order."""
+    for finite, other in ((candidates, boundary), (boundary, candidates)):
+        if finite is not None and finite.finite:
+            yield from sorted(_rank(name) for name in finite.names if other is None or name in other)
+            return
+    for rank in _search_order():
+        if rank[2] in candidates and (boundary is None or rank[2] in boundary):
+            yield rank
+
+
 def _service_wide(statement: Statement | None) -> bool:
     if statement is None:
         return False
@@ -115,25 +201,87 @@ def _service_wide(statement: Statement | None) -> bool:
     return any(isinstance(a, str) and (a.strip() == "*" or a.strip().endswith(":*")) for a in statement.actions or ())
 
 
-def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocument] | None = None
-                     ) -> Privilege | None:
+# The answer for one set of statements: (kind, action, (document, statement) position of the
+# witness statement or None, conditional), or None when nothing privileged is granted.
+_Answer = Optional[Tuple[str, str, Optional[Tuple[int, int]], bool]]
+
+
+class PrivilegeCache:
+    """Answers of :func:`privileged_grant` by the content of the policies asked about, for one
+    scan (``Analysis`` holds one): principals that share their policies (the same managed
+    policies, identical inline copies, a group's policies) are evaluated once. The key is what
+    the evaluation reads (effect, action, resource and condition elements, unknown parts), in
+    order; the witness statement is kept by position and taken from the caller's documents, so
+    its line and policy stay the caller's own."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple, _Answer] = {}
+        self.hits = 0
+
+
+def _statement_key(statement: Statement) -> tuple:
+    return (statement.effect, statement.actions, statement.not_actions, statement.resources,
+            statement.not_resources,
+            tuple((c.operator, c.key, c.values) for c in statement.conditions))
+
+
+def _documents_key(docs: list[PolicyDocument]) -> tuple:
+    return tuple((tuple(_statement_key(s) for s in doc.statements), bool(doc.unknown_statements),
+                  doc.unknown_document is not None) for doc in docs)
+
+
+def _position(docs: list[PolicyDocument], statement: Statement | None) -> tuple[int, int] | None:
+    if statement is None:
+        return None
+    for doc_index, doc in enumerate(docs):
+        for statement_index, candidate in enumerate(doc.statements):
+            if candidate is statement:
+                return doc_index, statement_index
+    raise ValueError("the witness statement is not one of the identity policies'")
+
+
+def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocument] | None = None,
+                     cache: PrivilegeCache | None = None) -> Privilege | None:
     """The strongest privilege ``docs`` grant (see the module docstring), or None. Deterministic:
-    administrator first, then permissions management, then write, each by action name."""
+    administrator first, then permissions management, then write, each by action name. With
+    ``cache``, a set of policies whose content was already asked about is not evaluated again."""
     docs = [d for d in docs if d is not None]
+    key: tuple | None = None
+    if cache is not None:
+        try:
+            key = (_documents_key(docs), None if boundary_docs is None else _documents_key(boundary_docs))
+            hash(key)
+        except TypeError:  # an unhashable entry (a mapping where a string belongs): no cache
+            key = None
+    answer: _Answer
+    if cache is not None and key is not None and key in cache.answers:
+        cache.hits += 1
+        answer = cache.answers[key]
+    else:
+        answer = _privileged_answer(docs, boundary_docs)
+        if cache is not None and key is not None:
+            cache.answers[key] = answer
+    if answer is None:
+        return None
+    kind, action, position, conditional = answer
+    statement = docs[position[0]].statements[position[1]] if position is not None else None
+    return Privilege(kind, action, statement, conditional)
+
+
+def _privileged_answer(docs: list[PolicyDocument], boundary_docs: list[PolicyDocument] | None) -> _Answer:
     statement: Statement | None
     has_deny = any(s.is_deny or s.effect_unknown for d in docs for s in d.statements)
     if boundary_docs is None and not has_deny:
         for doc in docs:
             for statement in doc.statements:
                 if statement_allows_everything(statement):
-                    return Privilege("admin", "*", statement, bool(statement.conditions))
-    candidates = _candidates(docs)
-    if boundary_docs is not None:
-        candidates &= _candidates(boundary_docs)
-    ranked = sorted((_LEVEL_ORDER[level], _WITNESS_RANK.get(name.lower(), len(_WITNESS_RANK)), name)
-                    for name in candidates for level in (_privileged_level(name),) if level)
+                    return "admin", "*", _position(docs, statement), bool(statement.conditions)
+    candidates = _Candidates(docs)
+    boundary = _Candidates(boundary_docs) if boundary_docs is not None else None
+    ranked = _ranked(candidates, boundary)
+    evaluator = PolicyEvaluator(docs, boundary_docs=boundary_docs)  # one for every question
     for rank, _, name in ranked:
-        grant = evaluate(docs, name, "*", boundary_docs=boundary_docs)
+        grant = evaluator.evaluate(name, "*")
         if grant.allowed is True:
             statement = next((s for s in grant.allow_statements if s.is_allow), None)
             if rank == 1 and name.lower() != "iam:passrole" and not _service_wide(statement):
@@ -143,7 +291,7 @@ def privileged_grant(docs: list[PolicyDocument], boundary_docs: list[PolicyDocum
             kind = "permissions-management" if rank == 0 else "write"
             if statement is not None and statement_allows_everything(statement) and boundary_docs is None:
                 kind, name = "admin", "*"
-            return Privilege(kind, name, statement, grant.conditional)
+            return kind, name, _position(docs, statement), grant.conditional
     return None
 
 
@@ -281,13 +429,14 @@ def unknown_policies(principal: Principal) -> list[str]:
     return found
 
 
-def principal_privilege(principal: Principal) -> Privilege | None:
+def principal_privilege(principal: Principal, cache: PrivilegeCache | None = None) -> Privilege | None:
     """The strongest privilege the principal's own and group policies give it, capped by its
-    permissions boundary when that is known (see ``privileged_grant``)."""
+    permissions boundary when that is known (see ``privileged_grant``; ``cache`` answers once
+    per distinct set of policies)."""
     docs = [node.document for node in principal.identity_policies() if node.document is not None]
     boundary = principal.boundary
     boundary_docs = [boundary.document] if boundary is not None and boundary.document is not None else None
-    return privileged_grant(docs, boundary_docs)
+    return privileged_grant(docs, boundary_docs, cache)
 
 
 def policy_of(principal: Principal, statement: Statement | None) -> PolicyNode | None:

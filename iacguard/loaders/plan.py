@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .. import catalogue
+from .shapes import looks_like_plan, looks_like_raw_state, looks_like_state  # noqa: F401  (re-exported)
 from ..errors import InputError
 from ..resource import TERRAFORM_PLAN, LoadResult, Resource
 from ..values import Choice, Origin, PDict, PList, Ref, Unknown, line_of
@@ -44,34 +45,6 @@ _MISSING = object()
 # Module boundaries followed from one reference (var.x up to the caller, module.m.out down into
 # the module): a bound on work per reference, far beyond real module nesting.
 _MAX_MODULE_HOPS = 32
-
-
-def looks_like_plan(data: Any) -> bool:
-    """True for parsed ``terraform show -json`` output of a plan (not of a state)."""
-    return (isinstance(data, dict) and "format_version" in data
-            and ("planned_values" in data or "resource_changes" in data))
-
-
-# The top-level keys of ``terraform show -json`` of a state (an empty state has only the first).
-_STATE_KEYS = frozenset({"format_version", "terraform_version", "values", "checks"})
-
-
-def looks_like_state(data: Any) -> bool:
-    """True for parsed ``terraform show -json`` output of a state (no plan: no changes)."""
-    if not (isinstance(data, dict) and isinstance(data.get("format_version"), str) and not looks_like_plan(data)
-            and set(data) <= _STATE_KEYS):
-        return False
-    values = data.get("values")
-    if values is None:  # an empty state
-        return set(data) <= {"format_version", "terraform_version"}
-    return isinstance(values, dict) and set(values) <= {"root_module", "outputs"}
-
-
-def looks_like_raw_state(data: Any) -> bool:
-    """True for a raw state file (``terraform.tfstate``: ``{"version": 4, "lineage": ...,
-    "resources": [...]}``), which is Terraform's own storage format, not read (README)."""
-    return (isinstance(data, dict) and isinstance(data.get("version"), int)
-            and "terraform_version" in data and ("resources" in data or "lineage" in data))
 
 
 def load_state(data: Any, file: str, *, group: str | None = None) -> LoadResult:
