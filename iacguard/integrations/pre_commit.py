@@ -42,7 +42,7 @@ def _is_iac(path: Path) -> bool:
     from ..loaders.discover import (DEFAULT_MAX_FILE_BYTES, UndecodableText, decode_text, is_terraform_file,
                                     is_tfvars_file, large_file_may_be_document, may_be_document,
                                     terraform_ignores)
-    from ..loaders.plan import looks_like_plan
+    from ..loaders.shapes import looks_like_plan
 
     name = path.name
     if is_terraform_file(name):
