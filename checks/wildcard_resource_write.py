@@ -120,10 +120,15 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
         # IAG-LP-002 reports these at high on "*"; on ARN wildcards it grades medium, so the
         # permissions-management writes among them stay here
         wildcards = ctx.analysis.service_wildcards(node, statement) if scope.every else []
+        # `svc:*` (nearly every wildcard here) by its prefix: a glob per expanded action is slow
+        services = tuple(w[:-1].lower() for w in wildcards if w.endswith(":*") and "*" not in w[:-1]
+                         and "?" not in w)
+        wildcards = [w for w in wildcards if w[:-1].lower() not in services]
         concerned = [a for a in names
                      if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
-                     and not ctx.analysis.denied_everywhere(node.document, a)
-                     and not any(glob_match(w, a) for w in wildcards)]
+                     and not (services and a.lower().startswith(services))
+                     and not any(glob_match(w, a) for w in wildcards)
+                     and not ctx.analysis.denied_everywhere(node.document, a)]
         if not scope.every:  # ARN wildcards as broad as "*" for the action (arn:aws:s3:::*)
             concerned = [a for a in concerned if every_of_type(statement, a)]
         if not concerned:

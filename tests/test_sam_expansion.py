@@ -148,3 +148,44 @@ def test_a_template_the_translator_cannot_read_at_all_is_one_error_at_its_top(tm
     assert [(e["kind"], e["line"]) for e in report["errors"]] == [("input", 1)]
     assert report["errors"][0]["message"].startswith("SAM transform failed: ")
     assert "Traceback" not in proc.stderr and proc.returncode == 2
+
+
+# -- what translations of one process share ----------------------------------------------------------
+
+_POLICY_TEMPLATE_SAM = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker{n}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - SQSPollerPolicy:
+            QueueName: jobs-{n}
+"""
+
+
+def test_policy_templates_are_built_once_and_every_template_still_gets_its_policy():
+    """Building the translator's policy-template plugin validates AWS's templates against their
+    schema (most of a SAM scan's time): one plugin serves every template of the process, and each
+    template still gets its own expansion of the policy template it names."""
+    import yaml
+    from samtranslator.translator import translator as translator_module
+
+    from iacguard.loaders import sam
+
+    def statements(n: int) -> list[dict]:
+        out, errors, _ = sam.expand(yaml.safe_load(_POLICY_TEMPLATE_SAM.format(n=n)), f"t{n}.yaml")
+        assert errors == []
+        role = out["Resources"][f"Worker{n}Role"]["Properties"]
+        return [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+    first = statements(1)
+    assert translator_module.make_policy_template_for_function_plugin() is \
+        translator_module.make_policy_template_for_function_plugin()
+    second = statements(2)
+    assert "sqs:ReceiveMessage" in first[0]["Action"] and "sqs:ReceiveMessage" in second[0]["Action"]
+    assert "jobs-1" in str(first[0]["Resource"]) and "jobs-2" in str(second[0]["Resource"])
+    assert "jobs-1" not in str(second)

@@ -190,6 +190,8 @@ class DenyIndex:
                 self._by_prefix.setdefault(prefix, []).append(deny)
 
     def candidates(self, action: str) -> Iterable[Statement]:
+        if not self.statements:
+            return
         yield from self._always
         if not isinstance(action, str) or not action.isascii():
             yield from (d for group in self._by_prefix.values() for d in group)
@@ -204,6 +206,8 @@ class DenyIndex:
         return sorted(found.values(), key=lambda deny: self._position[id(deny)])
 
     def denies(self, action: str) -> bool:
+        if not self.statements:  # most documents deny nothing: no prefix walk per action
+            return False
         return any(deny.action_match(action) is True for deny in self.candidates(action))
 
 
