@@ -50,6 +50,27 @@ def _jobs(text: str) -> int:
     return value
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own layout, but the terminal's width is read only when help or usage is laid
+    out: argparse makes a formatter for every option it adds, and the default width comes from
+    shutil, whose import (with bz2 and lzma) a scan would otherwise pay for nothing."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None, **kwargs: Any) -> None:
+        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width, **kwargs)
+        if width is None:  # argparse's default: measured on first use (__getattr__ below)
+            self._layout = (prog, indent_increment, max_help_position, kwargs)
+            del self._width, self._max_help_position
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("_width", "_max_help_position") or "_layout" not in vars(self):
+            raise AttributeError(name)
+        prog, indent_increment, max_help_position, kwargs = self._layout
+        measured = argparse.HelpFormatter(prog, indent_increment, max_help_position, **kwargs)
+        self._width, self._max_help_position = measured._width, measured._max_help_position
+        return getattr(self, name)
+
+
 # Each subcommand with its one-line help, in the order `iacguard --help` lists them
 _COMMANDS = {
     "scan": "scan templates, modules and plans",
@@ -67,7 +88,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     its own parser, so the others' options are never read, and building them all cost every small
     scan a few milliseconds. Help and errors read the same either way (tests/test_cli.py)."""
     parser = argparse.ArgumentParser(prog="iacguard", description="Pre-deploy gate for AWS identity and access "
-                                     "in Terraform and CloudFormation.")
+                                     "in Terraform and CloudFormation.", formatter_class=_HelpFormatter)
     parser.add_argument("--version", action="version", version=f"iacguard {__version__}")
     sub = parser.add_subparsers(dest="command")
     if command not in _COMMANDS:
@@ -76,7 +97,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     wanted = set(_COMMANDS) if command is None else {command, "scan"} if command in ("baseline", "graph") \
         else {command}
     # every subcommand is named (the usage line of an error lists them), only the wanted ones get options
-    parsers = {name: sub.add_parser(name, help=text) for name, text in _COMMANDS.items()}
+    parsers = {name: sub.add_parser(name, help=text, formatter_class=_HelpFormatter)
+               for name, text in _COMMANDS.items()}
     parsers = {name: subparser for name, subparser in parsers.items() if name in wanted}
     if "scan" in parsers:
         _add_scan_arguments(parsers["scan"])
