@@ -8,7 +8,7 @@ sections ``Bad:`` / ``Good:`` (optional) give examples.
 
 from __future__ import annotations
 
-import hashlib
+import binascii
 import importlib.util
 import re
 import sys
@@ -225,7 +225,8 @@ def _import_directory(directory: Path, key: str, origin: str) -> list[CheckMeta]
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        name = f"iacguard_checks_{origin}_{hashlib.sha1(key.encode()).hexdigest()[:8]}_{path.stem}"
+        # the directory's checksum keeps two directories' files apart (no hashlib: see fingerprint)
+        name = f"iacguard_checks_{origin}_{binascii.crc32(key.encode('utf-8', 'surrogateescape')):08x}_{path.stem}"
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             continue
@@ -354,6 +355,8 @@ def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str 
 
     ``content`` is the canonical risky content (see ``canonical_content``): when given, the
     fingerprint follows what the statement says, not where it is written."""
+    import hashlib  # here: a scan without findings does not load OpenSSL's digests
+
     parts = (rule_id, scope, resource, key) + ((content,) if content else ())
     # surrogateescape: a file name that is not UTF-8 keeps its bytes (and the same digest)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]

@@ -7,7 +7,6 @@ template and to tell two secrets apart, never enough to use it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -37,6 +36,8 @@ _SECRET_KEY = re.compile(r"(?i)(secret|password|passwd|token|private_?key|creden
 def mask(secret: str) -> str:
     """``wJal[redacted sha256:1a2b3c4d]``: the first 4 characters and a short hash (ASCII, so
     JSON output shows it as it is)."""
+    import hashlib  # only when a secret is masked: most scans have none
+
     digest = hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:8]
     return f"{secret[:4]}[redacted sha256:{digest}]"
 
