@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 from .errors import UsageError
 from .resource import TERRAFORM_PLAN
 from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported)
+from .lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -364,7 +365,7 @@ def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str 
 
 # A statement position inside a key (``policy-id#3``): meaningless once the content is known, and
 # it changes when statements are reordered. Account ids and other long numbers are not positions.
-_POSITION_IN_KEY = re.compile(r"#\d{1,4}(?=$|[#/:|@<>])")
+_POSITION_IN_KEY = lazy_compile(r"#\d{1,4}(?=$|[#/:|@<>])")
 
 
 def is_statement_like(value: Any) -> bool:

@@ -13,10 +13,11 @@ from typing import Any
 
 from .errors import UsageError
 from .loaders.discover import is_inside
+from .lazy_regex import lazy_compile
 
 MODULES_NOT_ON_DISK = ("report", "error")
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-ORG_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+ACCOUNT_RE = lazy_compile(r"^\d{12}$")
+ORG_RE = lazy_compile(r"^o-[a-z0-9]{10,32}$")
 
 
 @dataclass
@@ -293,7 +294,7 @@ def path_inputs(settings: Settings, path: Path) -> list[dict[str, Any]]:
     return [settings.paths[str(p)] for p in sorted(matching, key=lambda p: len(p.parts))]
 
 
-_PYPROJECT_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*iacguard\s*[\].]", re.MULTILINE)
+_PYPROJECT_TABLE = lazy_compile(r"^\s*\[\s*tool\s*\.\s*iacguard\s*[\].]", re.MULTILINE)
 
 
 def find_settings_file(start: Path) -> Path | None:

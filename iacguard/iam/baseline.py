@@ -24,6 +24,7 @@ from .. import catalogue
 from ..resource import Resource
 from ..values import Unknown
 from .policy import Statement
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .model import IamModel
@@ -41,7 +42,7 @@ METRIC_FILTER_TYPES = {t: (p.pattern, p.transformation, p.name, p.namespace)
                        for t, p in catalogue.spellings(catalogue.MetricFilter).items()}
 ALARM_TYPES = {t: (p.metric, p.namespace) for t, p in catalogue.spellings(catalogue.Alarm).items()}
 TRAIL_TYPES = catalogue.types_holding(catalogue.Trail)
-_ROOT_FILTER = re.compile(r"userIdentity\.type\s*=\s*\"?Root\"?", re.IGNORECASE)
+_ROOT_FILTER = lazy_compile(r"userIdentity\.type\s*=\s*\"?Root\"?", re.IGNORECASE)
 _SAMPLE = ("s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "organizations:LeaveOrganization")
 
 

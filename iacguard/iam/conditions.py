@@ -42,6 +42,7 @@ from ..values import Unknown, line_of
 if TYPE_CHECKING:
     from decimal import Decimal
 from .wildcard import ANY_RUN, Glob, tokens_of
+from ..lazy_regex import lazy_compile
 
 __all__ = ["Condition", "parse_conditions", "arn_match", "as_unknown", "OPERATORS", "never_true",
            "MAX_TOKEN_LIFETIME"]
@@ -72,7 +73,7 @@ _NEGATION = {
     "ArnNotLike": "ArnLike",
 }
 _SET_OPS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE = lazy_compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}  # ${*} ${?} ${$} are literal characters
 
 

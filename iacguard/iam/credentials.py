@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import catalogue
 from ..values import Unknown, line_of
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -33,11 +34,11 @@ if TYPE_CHECKING:
 __all__ = ["CredentialHit", "SecretReference", "find_credentials", "mask", "is_documentation_example",
            "secret_references", "SECRET_ATTRIBUTES"]
 
-ACCESS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
+ACCESS_KEY_ID = lazy_compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
 # '=' may precede a secret (``AWS_SECRET_ACCESS_KEY=...`` in a script) but not follow it (base64 padding)
-SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_HEX = re.compile(r"[0-9a-fA-F]{40}")
-_SECRET_NAME = re.compile(r"secret", re.IGNORECASE)
+SECRET_SHAPE = lazy_compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_HEX = lazy_compile(r"[0-9a-fA-F]{40}")
+_SECRET_NAME = lazy_compile(r"secret", re.IGNORECASE)
 
 # access key resource type -> attributes that hold the secret in clear text
 SECRET_ATTRIBUTES = {t: frozenset(p.secrets) for t, p in catalogue.spellings(catalogue.AccessKey).items()}
@@ -109,7 +110,7 @@ def _strings(value: Any, path: str, line: int) -> Iterator[tuple[str, str, int]]
             yield path, decoded, line
 
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+_BASE64 = lazy_compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 
 
 def _base64_text(text: str) -> str | None:

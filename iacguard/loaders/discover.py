@@ -20,6 +20,7 @@ from typing import BinaryIO, Iterator
 
 from ..errors import InputError
 from ..excludes import Excludes
+from ..lazy_regex import lazy_compile
 
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -43,7 +44,7 @@ _DOCUMENT_KEYS = ("Resources", "AWSTemplateFormatVersion", "format_version")
 # The only ways YAML or JSON spell a key without writing its letters out: JSON \uXXXX, YAML
 # double-quoted \xXX \uXXXX \UXXXXXXXX, and a YAML escaped line break, which joins the pieces of
 # a key written over two lines (PyYAML counts NEL, LS and PS as line breaks too).
-_KEY_ESCAPE = re.compile(r"\\[uxU\r\n\x85\u2028\u2029]")
+_KEY_ESCAPE = lazy_compile(r"\\[uxU\r\n\x85\u2028\u2029]")
 # chunks of a file too large to read whole overlap by the longest key above
 _CHUNK_OVERLAP = len("AWSTemplateFormatVersion")
 
@@ -626,7 +627,7 @@ def select(root: Path, documents: list[Path], terraform_dirs: dict[Path, list[Pa
 # blocks and nothing else. A commented-out call or a `source` argument of a resource must not
 # hide a directory from the scan.
 
-_HCL_TOKEN = re.compile(r"""
+_HCL_TOKEN = lazy_compile(r"""
     (?P<space>[ \t\r\f]+)
   | (?P<newline>\n)
   | (?P<comment>\#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z))
@@ -807,7 +808,7 @@ def _json_module_sources(text: str) -> list[str]:
     return sources
 
 
-_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]*[\"\w-]", re.MULTILINE)
+_MODULE_LINE = lazy_compile(r"^[ \t]*module[ \t]*[\"\w-]", re.MULTILINE)
 
 
 def local_module_sources(text: str, json_syntax: bool = False) -> list[str]:
