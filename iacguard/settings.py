@@ -87,9 +87,11 @@ _TYPES: dict[str, Any] = {
 }
 # What each per-path entry may set (see Settings.paths).
 _PATH_TYPES: dict[str, Any] = {"var_files": list, "variables": dict, "parameters": dict, "parameter_files": list}
+# The profile of account-wide checks (checks_api.BASELINE_PROFILE)
+BASELINE_PROFILE = "account-baseline"
 # Opt-in groups of checks; checks read ``settings.profiles``. Unknown names are errors.
 PROFILES: dict[str, str] = {
-    "account-baseline": "account-wide controls (root user, password policy, account-level guardrails) "
+    BASELINE_PROFILE: "account-wide controls (root user, password policy, account-level guardrails) "
                         "for the repository that manages the AWS account itself",
 }
 # Keys that would load Python from the scanned tree: refused in every settings source.

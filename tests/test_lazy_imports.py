@@ -98,13 +98,16 @@ _SMALL_SCAN_IACGUARD = {
     "iacguard.iam", "iacguard.iam.access", "iacguard.iam.actions", "iacguard.iam.baseline",
     "iacguard.iam.conditions", "iacguard.iam.credentials", "iacguard.iam.effective", "iacguard.iam.escalation",
     "iacguard.iam.external", "iacguard.iam.grants", "iacguard.iam.identity", "iacguard.iam.managed",
-    "iacguard.iam.model", "iacguard.iam.plumbing", "iacguard.iam.policy", "iacguard.iam.principals",
-    "iacguard.iam.public_access", "iacguard.iam.sharing", "iacguard.iam.unknown_access", "iacguard.iam.wildcard",
+    "iacguard.iam.model", "iacguard.iam.policy", "iacguard.iam.principals", "iacguard.iam.unknown_access",
+    "iacguard.iam.wildcard",
 }
 # Shed from the small path: argparse's terminal width (shutil, and with it bz2 and lzma), OpenSSL's
-# digests (only findings and secrets are hashed), decimal (numeric conditions), the other loaders,
-# reports and the gate
+# digests (only findings and secrets are hashed), decimal (numeric conditions), what judges buckets,
+# shares, account baselines and plumbing (checks_api imports it for a model that has them), the
+# other loaders, reports and the gate
 _NOT_IN_SMALL_SCAN = ("shutil", "bz2", "lzma", "hashlib", "_hashlib", "decimal", "tempfile", "subprocess",
+                      "iacguard.iam.public_access", "iacguard.iam.sharing", "iacguard.iam.baseline",
+                      "iacguard.iam.plumbing",
                       "iacguard.loaders.terraform", "iacguard.loaders.plan", "iacguard.loaders.hcl_parse",
                       "iacguard.gate", "iacguard.graph", "iacguard.report.json_report", "iacguard.report.sarif",
                       "iacguard.docs", "iacguard.grading")
@@ -165,3 +168,10 @@ Resources:
                 Action: ["s3:GetObject", "s3:ListBucket"]
                 Resource: ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"]
 """
+
+
+def test_what_judges_buckets_loads_for_a_template_with_a_bucket(tmp_path):
+    """The other side of the small path: the checks still see buckets (and their modules load)."""
+    template = tmp_path / "bucket.yaml"
+    template.write_text(_SMALL_ROLE + "  Site:\n    Type: AWS::S3::Bucket\n")
+    assert "iacguard.iam.public_access" in _small_scan_modules(template)

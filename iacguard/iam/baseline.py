@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import catalogue
 from ..resource import Resource
+# (defined with the other profiles: checks name it without importing this module)
+from ..settings import BASELINE_PROFILE
 from ..values import Unknown
 from .policy import Statement
 from ..lazy_regex import lazy_compile
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RootMonitoring", "root_monitoring", "event_pattern_matches_root", "filter_pattern_matches_root",
            "denies_root_user", "groups_of", "TRAIL_TYPES", "BASELINE_PROFILE"]
-
-BASELINE_PROFILE = "account-baseline"
 
 # (views of iacguard/catalogue.py)
 EVENT_RULE_TYPES = {t: (p.pattern, p.state, p.enabled, p.targets, p.name)
