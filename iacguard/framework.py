@@ -47,6 +47,8 @@ SETTINGS_CHECK = "IAG-GR-005"
 
 @dataclass(frozen=True)
 class CheckMeta:
+    """One check: its id, family, severity, documentation and function."""
+
     id: str
     family: str
     severity: str
@@ -89,6 +91,8 @@ _LANGUAGE_NAMES = {"cloudformation": "CloudFormation", "terraform": "Terraform"}
 
 @dataclass
 class _Loading:
+    """The checks declared while one check file is imported."""
+
     origin: str
     declared: list  # the CheckMeta of every @check run during the import, in order
 
@@ -276,6 +280,8 @@ def registered_checks() -> dict[str, CheckMeta]:
 
 @dataclass
 class Finding:
+    """One finding as reports show it."""
+
     rule_id: str
     family: str
     severity: str

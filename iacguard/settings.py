@@ -22,6 +22,8 @@ ORG_RE = lazy_compile(r"^o-[a-z0-9]{10,32}$")
 
 @dataclass
 class Settings:
+    """The settings of one scan: the settings file, then the command line's overrides."""
+
     fail_on: str = "high"
     enable: list[str] = field(default_factory=list)   # check ids or families; empty = all
     disable: list[str] = field(default_factory=list)

@@ -317,6 +317,8 @@ def _positive_compare(base: str, policy_value: Any, request_value: Any) -> bool 
 
 @dataclass(frozen=True)
 class Condition:
+    """One condition of a statement: operator (with its set and IfExists parts), key, values."""
+
     operator: str  # as written, e.g. 'ForAnyValue:StringLikeIfExists'
     base: str  # 'StringLike', 'Null', ...; '' when the operator is unknown or the block is Unknown
     key: str  # as written

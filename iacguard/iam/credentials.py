@@ -46,6 +46,8 @@ SECRET_ATTRIBUTES = {t: frozenset(p.secrets) for t, p in catalogue.spellings(cat
 
 @dataclass(frozen=True)
 class CredentialHit:
+    """An access key id or secret written in a value (masked)."""
+
     kind: str  # 'access-key-id' | 'secret-access-key'
     path: str  # where in the value: 'secret_key', 'Variables.AWS_SECRET_ACCESS_KEY', 'default[0]'
     masked: str  # first four characters and a short hash, never the value
@@ -56,6 +58,8 @@ class CredentialHit:
 
 @dataclass(frozen=True)
 class SecretReference:
+    """A place in a value built from an access key's clear secret."""
+
     path: str  # where in the value the reference is
     key: Any  # the access key Resource whose secret is referenced
     attribute: str  # 'secret', 'SecretAccessKey', 'ses_smtp_password_v4'

@@ -112,6 +112,8 @@ def might_be_every_resource(entry: Any) -> bool:
 
 @dataclass
 class ResourceScope:
+    """How far a statement's resources reach."""
+
     every: bool  # the statement reaches every resource (a "*" entry or NotResource)
     via_not_resource: bool  # ... because of NotResource
     unknown: list = field(default_factory=list)  # Unknown entries that might be "*"

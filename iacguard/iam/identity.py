@@ -49,6 +49,8 @@ _BROAD_SAMPLE = ("s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "iam:Atta
 
 @dataclass(frozen=True)
 class Privilege:
+    """What makes a principal privileged, and the statement that grants it."""
+
     kind: str  # 'admin' | 'permissions-management' | 'write'
     action: str  # '*' for admin, else the witness action
     statement: Statement | None  # the Allow statement that grants it

@@ -45,6 +45,8 @@ _DOCUMENT_ELEMENTS = ("Version", "Id", "Statement")
 
 @dataclass
 class Statement:
+    """One parsed statement of a policy document."""
+
     index: int
     sid: str | None
     effect: str | Unknown  # 'Allow' | 'Deny' | Unknown
@@ -139,6 +141,8 @@ class Statement:
 
 @dataclass
 class PolicyDocument:
+    """A parsed policy document: its statements and what could not be read."""
+
     statements: list[Statement]
     version: str | None
     line: int

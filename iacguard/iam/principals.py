@@ -21,6 +21,8 @@ _PRINCIPAL_ARN = lazy_compile(r"arn:(aws[a-zA-Z-]*):(iam|sts)::(\d{12}):(.+)", r
 
 @dataclass(frozen=True)
 class PrincipalRef:
+    """One principal a statement names: its kind (AWS, Service, Federated, *) and value."""
+
     kind: str  # 'AWS' | 'Service' | 'Federated' | 'CanonicalUser' | '*'
     value: str | Unknown
 

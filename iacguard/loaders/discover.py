@@ -76,6 +76,8 @@ def excluded_reason(pattern: str) -> str:
 
 @dataclass
 class Discovered:
+    """The templates, plans and Terraform directories found under the scanned paths."""
+
     # YAML/JSON files that may be CloudFormation templates or plans: the loader's parse decides
     documents: list[Path] = field(default_factory=list)
     terraform_dirs: dict[Path, list[Path]] = field(default_factory=dict)
