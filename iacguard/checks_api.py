@@ -24,6 +24,7 @@ some whole groups only, and expect the same findings as one model of everything.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
@@ -92,9 +93,14 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+@functools.cache
+def _types_holding(holding: type) -> tuple[str, ...]:
+    return _catalogue.types_holding(holding)
+
+
 def _holds_any(model: IamModel, holding: type) -> bool:
     """Does the model have a resource of a type that holds ``holding`` (a bucket, a share...)?"""
-    return next(model.resources_of(*_catalogue.types_holding(holding)), None) is not None
+    return next(model.resources_of(*_types_holding(holding)), None) is not None
 
 
 # The surface, by name; everything else here is private
