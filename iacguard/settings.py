@@ -348,7 +348,10 @@ def settings_table(text: str, name: str, source: str) -> Any:
         if not isinstance(table, dict):
             raise UsageError("[tool.iacguard] must be a table", file=source)
         return table
-    import yaml
+    from .lazy_regex import regexes_compiled_on_first_use
+
+    with regexes_compiled_on_first_use():  # (see loaders/cfn_yaml.py)
+        import yaml
 
     try:
         return yaml.safe_load(text)

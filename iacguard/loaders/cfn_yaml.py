@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from ..errors import InputError
+from ..lazy_regex import regexes_compiled_on_first_use
 from ..values import PList, Unknown
 # (re-exported: the values this module builds live where a JSON template's reader needs no yaml)
 from .yaml_values import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, YamlList, document_problems  # noqa: F401
+
+with regexes_compiled_on_first_use():  # libyaml reads templates: PyYAML's own regexes wait for a use
+    import yaml
 
 _LoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
