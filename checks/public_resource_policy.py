@@ -1,6 +1,6 @@
 """IAG-EXT-001: a resource or trust policy lets anyone in, with no restricting condition."""
 
-from iacguard.checks_api import (BUCKET_TYPES, FIXED_BY, CheckContext, bucket_exposures, bucket_for, check,
+from iacguard.checks_api import (FIXED_BY, CheckContext, bucket_exposures, bucket_for, check,
                                  exposed_policies, fix_for, policy_bucket, policy_exposures, statement_evidence)
 
 BAD_CFN = """\
@@ -92,6 +92,8 @@ def public_resource_policy(ctx: CheckContext) -> None:
             statement = exposure.statement
             severity, note = None, ""
             if policy.service == "s3":
+                from iacguard.checks_api import BUCKET_TYPES  # S3's modules only for a bucket policy
+
                 bucket = policy.target if policy.target is not None and policy.target.type in BUCKET_TYPES else \
                     bucket_for(model, node.resource, policy_bucket(node.resource))
                 block = blocks.get(id(bucket)) if bucket is not None else None

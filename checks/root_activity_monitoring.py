@@ -1,6 +1,6 @@
 """IAG-ROOT-003: an account baseline does not watch root-user activity (account-baseline profile)."""
 
-from iacguard.checks_api import BASELINE_PROFILE, TRAIL_TYPES, CheckContext, check, groups_of, root_monitoring
+from iacguard.checks_api import BASELINE_PROFILE, CheckContext, check, groups_of, root_monitoring
 
 BAD_CFN = """\
 Trail:
@@ -83,6 +83,8 @@ def root_activity_monitoring(ctx: CheckContext) -> None:
     and names the root-matching rules or filters that exist but do not alert."""
     if BASELINE_PROFILE not in ctx.settings.profiles:
         return
+    from iacguard.checks_api import TRAIL_TYPES  # the baseline's modules only for a scan with the profile
+
     model = ctx.model
     for group in groups_of(model.resources):
         result = root_monitoring(model, group)

@@ -1,6 +1,6 @@
 """IAG-EXT-004: an S3 bucket or access point without a full public access block."""
 
-from iacguard.checks_api import PUBLIC_ACCESS_BLOCK_FLAGS, CheckContext, access_point_blocks, bucket_exposures, check
+from iacguard.checks_api import CheckContext, access_point_blocks, bucket_exposures, check
 
 BAD_CFN = """\
 Reports:
@@ -88,6 +88,8 @@ def s3_public_access_block(ctx: CheckContext) -> None:
                               f"public access block of {bucket.address} before deploy", severity="low",
                        key=f"{bucket.address}#unknown")
     for point in access_point_blocks(ctx.model):
+        from iacguard.checks_api import PUBLIC_ACCESS_BLOCK_FLAGS  # (imported with the first access point)
+
         off = [f for f in PUBLIC_ACCESS_BLOCK_FLAGS if f in point.block.off]
         if off:
             ctx.report(point.access_point, f"{point.access_point.address}: the access point's public access block "

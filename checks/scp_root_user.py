@@ -1,6 +1,6 @@
 """IAG-ROOT-004: no SCP of the baseline stops member accounts' root users (account-baseline profile)."""
 
-from iacguard.checks_api import BASELINE_PROFILE, CheckContext, PolicyNode, check, denies_root_user
+from iacguard.checks_api import BASELINE_PROFILE, CheckContext, PolicyNode, check
 
 BAD_CFN = """\
 DenyLeave:
@@ -83,6 +83,8 @@ def scp_root_user(ctx: CheckContext) -> None:
     the finding is then low severity and names it."""
     if BASELINE_PROFILE not in ctx.settings.profiles:
         return
+    from iacguard.checks_api import denies_root_user  # the baseline's modules only for a scan with the profile
+
     by_group: dict[str, list[PolicyNode]] = {}
     for node in sorted(ctx.model.scps, key=lambda n: (n.resource.file, n.resource.line)):
         by_group.setdefault(node.resource.group, []).append(node)

@@ -24,7 +24,8 @@ some whole groups only, and expect the same findings as one model of everything.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Sequence
+import functools
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from .framework import CheckContext, Finding, check  # noqa: F401  (re-exported)
 from .framework import registered_checks  # noqa: F401  (re-exported)
@@ -34,12 +35,11 @@ from .iam.access import statement_allows_everything  # noqa: F401
 from .values import Unknown, to_plain
 
 from .analysis import Analysis  # noqa: F401  (re-exported)
-from .iam import baseline as _baseline, credentials as _credentials, escalation as _escalation
-from .iam import external as _external, grants as _grants, identity as _identity, managed as _managed
-from .iam import plumbing as _plumbing, public_access as _public_access, sharing as _sharing
+from . import catalogue as _catalogue
+from .iam import credentials as _credentials, escalation as _escalation
+from .iam import external as _external, grants as _grants, identity as _identity
 from .iam.access import Grant  # noqa: F401  (re-exported)
 from .iam.actions import expand_actions, glob_match  # noqa: F401  (re-exported)
-from .iam.baseline import BASELINE_PROFILE, TRAIL_TYPES, RootMonitoring, denies_root_user  # noqa: F401
 from .iam.credentials import CredentialHit, SecretReference  # noqa: F401  (re-exported)
 from .iam.effective import EffectivePermissions  # noqa: F401  (re-exported: what escalation.effective(p) gives)
 from .iam.escalation import EscalationAnalysis, Hop, MethodUse, describe_grant_conditions  # noqa: F401
@@ -53,16 +53,55 @@ from .iam.identity import (Audience, Privilege, anti_mfa, covers_assume_role, mf
 from .iam.model import IamModel, PolicyNode, Principal  # noqa: F401  (re-exported)
 from .iam.policy import PolicyDocument, Statement  # noqa: F401  (re-exported)
 from .iam.principals import PrincipalRef  # noqa: F401  (re-exported)
-from .iam.public_access import BUCKET_TYPES, AccessPointBlock, BucketExposure, FunctionUrl  # noqa: F401
-from .iam.sharing import Share  # noqa: F401  (re-exported)
 from .resource import Resource  # noqa: F401  (re-exported)
 from .fixtext import FIXED_BY, DEPLOYING_ACCOUNT, FixText, fix_for  # noqa: F401  (re-exported: fixes in the file's language)
 from .severity import lower_severity  # noqa: F401  (re-exported)
+from .settings import BASELINE_PROFILE  # noqa: F401  (re-exported: the profile of account-wide checks)
 # format-neutral views of credentials, identity providers, outputs and defaults (iacguard/resource_views.py)
 from .resource_views import (AccessKey, BlockValue, IdentityProvider, LoginProfile, PasswordPolicy,  # noqa: F401
                              SsmParameter, access_key, default_value, identity_provider, login_profile,
                              login_profiles, output_value, password_policies, policy_attached_to, policy_bucket,
                              ssm_parameter)
+
+# Public access, sharing, the account baseline, managed policies and plumbing are imported when a
+# check first uses them (module __getattr__ below, and inside the functions that call them): a
+# small template has no bucket, share or baseline, and its scan does not pay for those modules.
+if TYPE_CHECKING:
+    from .iam.baseline import TRAIL_TYPES, RootMonitoring, denies_root_user  # noqa: F401
+    from .iam.public_access import BUCKET_TYPES, AccessPointBlock, BucketExposure, FunctionUrl  # noqa: F401
+    from .iam.sharing import Share  # noqa: F401
+
+# Re-exported name -> (module under iacguard, its name there)
+_LAZY_NAMES = {
+    "TRAIL_TYPES": ("iam.baseline", "TRAIL_TYPES"),
+    "RootMonitoring": ("iam.baseline", "RootMonitoring"), "denies_root_user": ("iam.baseline", "denies_root_user"),
+    "BUCKET_TYPES": ("iam.public_access", "BUCKET_TYPES"), "AccessPointBlock": ("iam.public_access", "AccessPointBlock"),
+    "BucketExposure": ("iam.public_access", "BucketExposure"), "FunctionUrl": ("iam.public_access", "FunctionUrl"),
+    "PUBLIC_ACCESS_BLOCK_FLAGS": ("iam.public_access", "FLAGS"),  # the four settings, in AWS's order
+    "Share": ("iam.sharing", "Share"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY_NAMES[name]
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+@functools.cache
+def _types_holding(holding: type) -> tuple[str, ...]:
+    return _catalogue.types_holding(holding)
+
+
+def _holds_any(model: IamModel, holding: type) -> bool:
+    """Does the model have a resource of a type that holds ``holding`` (a bucket, a share...)?"""
+    return next(model.resources_of(*_types_holding(holding)), None) is not None
+
 
 # The surface, by name; everything else here is private
 __all__ = [
@@ -174,32 +213,46 @@ def exposed_policies(model: IamModel) -> list[ExposedPolicy]:
 
 def bucket_exposures(model: IamModel) -> list[BucketExposure]:
     """Every bucket of the model with its effective public access block and its public ACLs."""
-    return _public_access.bucket_exposures(model)
+    if not _holds_any(model, _catalogue.Bucket):
+        return []
+    from .iam import public_access
+
+    return public_access.bucket_exposures(model)
 
 
 def bucket_for(model: IamModel, resource: Resource, value: Any) -> Resource | None:
     """The bucket of the model that ``value`` (a property of ``resource``) designates."""
-    return _public_access.bucket_for(model, resource, value)
+    from .iam import public_access
+
+    return public_access.bucket_for(model, resource, value)
 
 
 def access_point_blocks(model: IamModel) -> list[AccessPointBlock]:
     """Every S3 access point with its public access block settings."""
-    return _public_access.access_point_blocks(model)
+    if not _holds_any(model, _catalogue.AccessPoint):
+        return []
+    from .iam import public_access
 
-
-# The four settings of an S3 public access block, in AWS's order
-PUBLIC_ACCESS_BLOCK_FLAGS = _public_access.FLAGS
+    return public_access.access_point_blocks(model)
 
 
 def function_urls(model: IamModel) -> list[FunctionUrl]:
     """Every Lambda function URL with its auth type."""
-    return _public_access.function_urls(model)
+    if not _holds_any(model, _catalogue.FunctionUrl):
+        return []
+    from .iam import public_access
+
+    return public_access.function_urls(model)
 
 
 def shares(analysis: Analysis) -> Iterator[Share]:
     """Every party a sharing setting (AMI launch permission, snapshot attribute, SSM document
     permission, RAM share) names, judged against the zone of its resource's group."""
-    return _sharing.shares(analysis.model, lambda resource: analysis.zone(resource.group))
+    if not _holds_any(analysis.model, _catalogue.Share):
+        return iter(())
+    from .iam import sharing
+
+    return sharing.shares(analysis.model, lambda resource: analysis.zone(resource.group))
 
 
 # ---------------------------------------------------------------- grants: how broad an Allow is
@@ -243,17 +296,23 @@ def report_statement(ctx: CheckContext, node: PolicyNode, statement: Statement, 
 
 def groups_of(resources: Iterable[Resource]) -> list[str]:
     """The groups (templates, plans, root module trees) of ``resources``, sorted."""
-    return _baseline.groups_of(resources)
+    from .iam import baseline
+
+    return baseline.groups_of(resources)
 
 
 def root_monitoring(model: IamModel, group: str) -> RootMonitoring:
     """What in one group watches root-user activity (trails, metric filters, alarms, rules)."""
-    return _baseline.root_monitoring(model, group)
+    from .iam import baseline
+
+    return baseline.root_monitoring(model, group)
 
 
 def managed_policy_privilege(name: str) -> tuple[str, str] | None:
     """(severity, what it grants) for a broad AWS managed policy by name; None for any other."""
-    return _managed.privileged(name)
+    from .iam import managed
+
+    return managed.privileged(name)
 
 
 # ---------------------------------------------------------------- credentials
@@ -289,14 +348,18 @@ def is_plumbing(action_or_pattern: str) -> bool:
     """Is every action this names one that AWS's own service-role / basic-execution managed
     policies grant on ``*`` (logs delivery, ENIs, X-Ray, the SSM agent, image pulls)? Such a
     statement is reported at low, and mixed lists name only the rest (``iam/plumbing.py``)."""
-    return _plumbing.is_plumbing(action_or_pattern)
+    from .iam import plumbing
+
+    return plumbing.is_plumbing(action_or_pattern)
 
 
 def is_service_plumbing(action_or_pattern: str, principal: str) -> bool:
     """Is every action this names one that AWS's own service-role policies of the service
     ``principal`` (``ecs.amazonaws.com``) grant it on ``*``? It counts as plumbing only in a
     policy that a role this service alone can assume holds (``ctx.analysis.sole_service(node)``)."""
-    return _plumbing.is_service_plumbing(action_or_pattern, principal)
+    from .iam import plumbing
+
+    return plumbing.is_service_plumbing(action_or_pattern, principal)
 
 
 def _and(names: Sequence[str]) -> str:
@@ -312,12 +375,16 @@ def plumbing_note(actions: Iterable[str], service: str | None = None) -> str:
     rest = actions
     if service:
         own = [a for a in actions if is_service_plumbing(a, service)]
-        policies = _plumbing.granting_service_policies(own, service)
+        from .iam import plumbing
+
+        policies = plumbing.granting_service_policies(own, service)
         if policies:
             parts.append(f"AWS's own {_and(policies)} grant{'s' if len(policies) == 1 else ''} this to "
                          f"{service.strip().lower()} on *")
             rest = [a for a in actions if a not in own]
-    seeds = _plumbing.granting_seeds(rest)
+    from .iam import plumbing
+
+    seeds = plumbing.granting_seeds(rest)
     if seeds:
         parts.append(f"AWS's own {_and(seeds)} grant{'s' if len(seeds) == 1 else ''} "
                      f"{'the rest' if parts else 'this'} on *")

@@ -50,13 +50,78 @@ def _jobs(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own layout, but the terminal's width is read only when help or usage is laid
+    out: argparse makes a formatter for every option it adds, and the default width comes from
+    shutil, whose import (with bz2 and lzma) a scan would otherwise pay for nothing."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None, **kwargs: Any) -> None:
+        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width, **kwargs)
+        if width is None:  # argparse's default: measured on first use (__getattr__ below)
+            self._layout = (prog, indent_increment, max_help_position, kwargs)
+            del self._width, self._max_help_position
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("_width", "_max_help_position") or "_layout" not in vars(self):
+            raise AttributeError(name)
+        prog, indent_increment, max_help_position, kwargs = self._layout
+        measured = argparse.HelpFormatter(prog, indent_increment, max_help_position, **kwargs)
+        self._width, self._max_help_position = measured._width, measured._max_help_position
+        return getattr(self, name)
+
+
+# Each subcommand with its one-line help, in the order `iacguard --help` lists them
+_COMMANDS = {
+    "scan": "scan templates, modules and plans",
+    "baseline": "record the current findings so that `scan --baseline` blocks only on new ones",
+    "graph": "draw each escalation path and exposure as a small picture (--whole: the repository's whole graph)",
+    "init": "write a commented starter .iacguard.yaml",
+    "list-checks": "print the catalogue of checks",
+    "explain": "print one check's documentation",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. With ``command`` (the subcommand the command line names), only
+    that subcommand's options are built: argparse hands everything after the subcommand's name to
+    its own parser, so the others' options are never read, and building them all cost every small
+    scan a few milliseconds. Help and errors read the same either way (tests/test_cli.py)."""
     parser = argparse.ArgumentParser(prog="iacguard", description="Pre-deploy gate for AWS identity and access "
-                                     "in Terraform and CloudFormation.")
+                                     "in Terraform and CloudFormation.", formatter_class=_HelpFormatter)
     parser.add_argument("--version", action="version", version=f"iacguard {__version__}")
     sub = parser.add_subparsers(dest="command")
+    if command not in _COMMANDS:
+        command = None
+    # baseline and graph take scan's inputs and settings options: scan is built for them too
+    wanted = set(_COMMANDS) if command is None else {command, "scan"} if command in ("baseline", "graph") \
+        else {command}
+    # every subcommand is named (the usage line of an error lists them), only the wanted ones get options
+    parsers = {name: sub.add_parser(name, help=text, formatter_class=_HelpFormatter)
+               for name, text in _COMMANDS.items()}
+    parsers = {name: subparser for name, subparser in parsers.items() if name in wanted}
+    if "scan" in parsers:
+        _add_scan_arguments(parsers["scan"])
+    if "baseline" in parsers:
+        _add_baseline_arguments(parsers["baseline"], parsers["scan"])
+    if "graph" in parsers:
+        _add_graph_arguments(parsers["graph"], parsers["scan"])
+    if "init" in parsers:
+        init = parsers["init"]
+        init.add_argument("directory", nargs="?", default=".", help="where to write it (default: .)")
+        init.add_argument("--force", action="store_true", help="overwrite an existing .iacguard.yaml")
+    if "list-checks" in parsers:
+        checks = parsers["list-checks"]
+        checks.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
+        checks.add_argument("--format", choices=("text", "json"), default="text")
+    if "explain" in parsers:
+        explain = parsers["explain"]
+        explain.add_argument("check_id")
+        explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
+    return parser
 
-    scan = sub.add_parser("scan", help="scan templates, modules and plans")
+
+def _add_scan_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("paths", nargs="+", help="files or directories")
     scan.add_argument("--format", "-f", choices=FORMATS, default="text")
     scan.add_argument("--output", "-o", help="write the report to this file instead of stdout")
@@ -102,16 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="time to read one template, plan or root module; 0 = no limit (default 10)")
 
     _add_gate_options(scan)
-    baseline = sub.add_parser("baseline", help="record the current findings so that `scan --baseline` "
-                                               "blocks only on new ones")
+
+
+def _add_baseline_arguments(baseline: argparse.ArgumentParser, scan: argparse.ArgumentParser) -> None:
     baseline.add_argument("paths", nargs="+", help="files or directories")
     baseline.add_argument("--output", "-o", required=True, metavar="FILE",
                           help="baseline file to write (e.g. .iacguard-baseline.json)")
     for action in scan._actions:  # every scan input and settings option, kept in sync
         if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
             baseline._add_action(action)
-    graph = sub.add_parser("graph", help="draw each escalation path and exposure as a small picture "
-                           "(--whole: the repository's whole graph)")
+
+
+def _add_graph_arguments(graph: argparse.ArgumentParser, scan: argparse.ArgumentParser) -> None:
     graph.add_argument("paths", nargs="+", help="files or directories")
     graph.add_argument("--format", "-f", choices=("mermaid", "dot", "json"), default="mermaid")
     graph.add_argument("--output", "-o", help="write the graph to this file instead of stdout")
@@ -122,17 +189,6 @@ def build_parser() -> argparse.ArgumentParser:
     for action in scan._actions:  # the same inputs and settings as scan
         if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
             graph._add_action(action)
-    init = sub.add_parser("init", help="write a commented starter .iacguard.yaml")
-    init.add_argument("directory", nargs="?", default=".", help="where to write it (default: .)")
-    init.add_argument("--force", action="store_true", help="overwrite an existing .iacguard.yaml")
-
-    checks = sub.add_parser("list-checks", help="print the catalogue of checks")
-    checks.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
-    checks.add_argument("--format", choices=("text", "json"), default="text")
-    explain = sub.add_parser("explain", help="print one check's documentation")
-    explain.add_argument("check_id")
-    explain.add_argument("--checks-dir", action="append", default=[], metavar="DIR")
-    return parser
 
 
 def _add_gate_options(scan: argparse.ArgumentParser) -> None:
@@ -389,7 +445,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

@@ -90,6 +90,8 @@ LoadUnit = Union[DocumentUnit, TerraformUnit]
 
 @dataclass
 class ScanResult:
+    """What one scan found: findings, errors, unresolved values and what was read."""
+
     root: Path
     findings: list[Finding] = field(default_factory=list)
     errors: list[IacguardError] = field(default_factory=list)

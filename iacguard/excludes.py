@@ -47,6 +47,8 @@ def _segment_regex(segment: str) -> str:
 
 @dataclass(frozen=True)
 class _Rule:
+    """One exclude glob as written, as a regex, and whether it names directories only."""
+
     pattern: str  # as written: the reason a report gives
     regex: re.Pattern[str]
     directories_only: bool

@@ -8,7 +8,7 @@ sections ``Bad:`` / ``Good:`` (optional) give examples.
 
 from __future__ import annotations
 
-import hashlib
+import binascii
 import importlib.util
 import re
 import sys
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 from .errors import UsageError
 from .resource import TERRAFORM_PLAN
 from .severity import SEVERITIES, severity_rank  # noqa: F401  (re-exported)
+from .lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -46,6 +47,8 @@ SETTINGS_CHECK = "IAG-GR-005"
 
 @dataclass(frozen=True)
 class CheckMeta:
+    """One check: its id, family, severity, documentation and function."""
+
     id: str
     family: str
     severity: str
@@ -88,6 +91,8 @@ _LANGUAGE_NAMES = {"cloudformation": "CloudFormation", "terraform": "Terraform"}
 
 @dataclass
 class _Loading:
+    """The checks declared while one check file is imported."""
+
     origin: str
     declared: list  # the CheckMeta of every @check run during the import, in order
 
@@ -225,7 +230,8 @@ def _import_directory(directory: Path, key: str, origin: str) -> list[CheckMeta]
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        name = f"iacguard_checks_{origin}_{hashlib.sha1(key.encode()).hexdigest()[:8]}_{path.stem}"
+        # the directory's checksum keeps two directories' files apart (no hashlib: see fingerprint)
+        name = f"iacguard_checks_{origin}_{binascii.crc32(key.encode('utf-8', 'surrogateescape')):08x}_{path.stem}"
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             continue
@@ -274,6 +280,8 @@ def registered_checks() -> dict[str, CheckMeta]:
 
 @dataclass
 class Finding:
+    """One finding as reports show it."""
+
     rule_id: str
     family: str
     severity: str
@@ -354,6 +362,8 @@ def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str 
 
     ``content`` is the canonical risky content (see ``canonical_content``): when given, the
     fingerprint follows what the statement says, not where it is written."""
+    import hashlib  # here: a scan without findings does not load OpenSSL's digests
+
     parts = (rule_id, scope, resource, key) + ((content,) if content else ())
     # surrogateescape: a file name that is not UTF-8 keeps its bytes (and the same digest)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -361,7 +371,7 @@ def fingerprint(rule_id: str, scope: str, resource: str, key: str, content: str 
 
 # A statement position inside a key (``policy-id#3``): meaningless once the content is known, and
 # it changes when statements are reordered. Account ids and other long numbers are not positions.
-_POSITION_IN_KEY = re.compile(r"#\d{1,4}(?=$|[#/:|@<>])")
+_POSITION_IN_KEY = lazy_compile(r"#\d{1,4}(?=$|[#/:|@<>])")
 
 
 def is_statement_like(value: Any) -> bool:

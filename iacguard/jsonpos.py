@@ -12,12 +12,12 @@ import bisect
 import json
 import json.decoder
 import json.scanner
-import re
 from typing import Any
 
 from .values import PDict, PList
+from .lazy_regex import lazy_compile
 
-_NEWLINE = re.compile("\n")
+_NEWLINE = lazy_compile("\n")
 
 
 class PositionedDecoder(json.JSONDecoder):
@@ -79,7 +79,7 @@ class _NonStandardConstant(ValueError):
     pass
 
 
-_CONSTANT = re.compile(r'(?<![\w"])(?:-?Infinity|NaN)(?![\w"])')
+_CONSTANT = lazy_compile(r'(?<![\w"])(?:-?Infinity|NaN)(?![\w"])')
 
 
 def _not_json(name: str) -> Any:

@@ -18,14 +18,15 @@ from types import FrameType
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
 
 from .errors import InputError
+from .lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .settings import Settings
 
 DEFAULT_MAX_DEPTH = 200
 # A JSON string literal (unrolled loop: linear time on long strings).
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_JSON_STRING = lazy_compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKET = lazy_compile(r"[\[\]{}]")
 
 
 def check_json_depth(text: str, file: str, max_depth: int = DEFAULT_MAX_DEPTH) -> None:

@@ -7,9 +7,9 @@ template and to tell two secrets apart, never enough to use it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING, Any, Iterable
+from .lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .engine import ScanResult
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # An AWS secret access key: 40 base64 characters with upper case, lower case and a digit (a
 # 40-character hex digest has no upper case and is left alone).
 _AWS_SECRET = r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
-_PATTERNS = re.compile("|".join((
+_PATTERNS = lazy_compile("|".join((
     _AWS_SECRET,
     r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",                          # access key ids
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
@@ -29,14 +29,16 @@ _PATTERNS = re.compile("|".join((
 )))
 # What every pattern above needs somewhere in the text: a cheap test that clears most texts
 # without running the lookaheads of _AWS_SECRET at every position.
-_CANDIDATE = re.compile(r"[A-Za-z0-9/+]{40}|AKIA|ASIA|ABIA|ACCA|-----BEGIN |gh[pousr]_|github_pat_|xox[abposr]-")
+_CANDIDATE = lazy_compile(r"[A-Za-z0-9/+]{40}|AKIA|ASIA|ABIA|ACCA|-----BEGIN |gh[pousr]_|github_pat_|xox[abposr]-")
 # Attribute names whose string values are secrets whatever they look like.
-_SECRET_KEY = re.compile(r"(?i)(secret|password|passwd|token|private_?key|credential)")
+_SECRET_KEY = lazy_compile(r"(?i)(secret|password|passwd|token|private_?key|credential)")
 
 
 def mask(secret: str) -> str:
     """``wJal[redacted sha256:1a2b3c4d]``: the first 4 characters and a short hash (ASCII, so
     JSON output shows it as it is)."""
+    import hashlib  # only when a secret is masked: most scans have none
+
     digest = hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:8]
     return f"{secret[:4]}[redacted sha256:{digest}]"
 

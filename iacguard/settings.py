@@ -13,14 +13,17 @@ from typing import Any
 
 from .errors import UsageError
 from .loaders.discover import is_inside
+from .lazy_regex import lazy_compile
 
 MODULES_NOT_ON_DISK = ("report", "error")
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-ORG_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+ACCOUNT_RE = lazy_compile(r"^\d{12}$")
+ORG_RE = lazy_compile(r"^o-[a-z0-9]{10,32}$")
 
 
 @dataclass
 class Settings:
+    """The settings of one scan: the settings file, then the command line's overrides."""
+
     fail_on: str = "high"
     enable: list[str] = field(default_factory=list)   # check ids or families; empty = all
     disable: list[str] = field(default_factory=list)
@@ -86,9 +89,11 @@ _TYPES: dict[str, Any] = {
 }
 # What each per-path entry may set (see Settings.paths).
 _PATH_TYPES: dict[str, Any] = {"var_files": list, "variables": dict, "parameters": dict, "parameter_files": list}
+# The profile of account-wide checks (checks_api.BASELINE_PROFILE)
+BASELINE_PROFILE = "account-baseline"
 # Opt-in groups of checks; checks read ``settings.profiles``. Unknown names are errors.
 PROFILES: dict[str, str] = {
-    "account-baseline": "account-wide controls (root user, password policy, account-level guardrails) "
+    BASELINE_PROFILE: "account-wide controls (root user, password policy, account-level guardrails) "
                         "for the repository that manages the AWS account itself",
 }
 # Keys that would load Python from the scanned tree: refused in every settings source.
@@ -293,7 +298,7 @@ def path_inputs(settings: Settings, path: Path) -> list[dict[str, Any]]:
     return [settings.paths[str(p)] for p in sorted(matching, key=lambda p: len(p.parts))]
 
 
-_PYPROJECT_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*iacguard\s*[\].]", re.MULTILINE)
+_PYPROJECT_TABLE = lazy_compile(r"^\s*\[\s*tool\s*\.\s*iacguard\s*[\].]", re.MULTILINE)
 
 
 def find_settings_file(start: Path) -> Path | None:
@@ -343,7 +348,10 @@ def settings_table(text: str, name: str, source: str) -> Any:
         if not isinstance(table, dict):
             raise UsageError("[tool.iacguard] must be a table", file=source)
         return table
-    import yaml
+    from .lazy_regex import regexes_compiled_on_first_use
+
+    with regexes_compiled_on_first_use():  # (see loaders/cfn_yaml.py)
+        import yaml
 
     try:
         return yaml.safe_load(text)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .values import line_of
+from .lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .resource import Resource
@@ -206,9 +207,9 @@ _REASONLESS_FORMS = {"guard"}
 # Recorded as the reason of a guard suppression, which cannot carry one.
 GUARD_NO_REASON = "cfn-guard SuppressedRules (no reason field)"
 
-_DIRECTIVE = re.compile(r"^\s*(?:#|//|/\*)\s*iacguard:ignore(?![\w-])(.*)$", re.DOTALL)
-_CHECKOV_DIRECTIVE = re.compile(r"^\s*(?:#|//|/\*)\s*(?:checkov|bridgecrew):skip=(.*)$", re.DOTALL)
-_REASON_LEAD = re.compile(r"^[\s:\-\u2013\u2014]+")
+_DIRECTIVE = lazy_compile(r"^\s*(?:#|//|/\*)\s*iacguard:ignore(?![\w-])(.*)$", re.DOTALL)
+_CHECKOV_DIRECTIVE = lazy_compile(r"^\s*(?:#|//|/\*)\s*(?:checkov|bridgecrew):skip=(.*)$", re.DOTALL)
+_REASON_LEAD = lazy_compile(r"^[\s:\-\u2013\u2014]+")
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,25 @@ def test_every_name_of_the_surface_exists_and_functions_are_annotated():
             assert signature.return_annotation is not inspect.Signature.empty, name
             for parameter in signature.parameters.values():
                 assert parameter.annotation is not inspect.Parameter.empty, (name, parameter.name)
+
+
+def test_names_imported_on_first_use_are_those_of_their_modules():
+    """checks_api imports public access, sharing and the account baseline when first asked."""
+    from iacguard import catalogue, checks_api
+    from iacguard.iam import baseline, public_access, sharing
+
+    assert checks_api.BUCKET_TYPES is public_access.BUCKET_TYPES
+    assert checks_api.PUBLIC_ACCESS_BLOCK_FLAGS is public_access.FLAGS
+    assert checks_api.TRAIL_TYPES is baseline.TRAIL_TYPES and checks_api.Share is sharing.Share
+    assert checks_api.BASELINE_PROFILE == baseline.BASELINE_PROFILE == "account-baseline"
+    # a model without any of these types answers without the module: the same types as the modules'
+    assert set(catalogue.types_holding(catalogue.Bucket)) == set(public_access.BUCKET_TYPES)
+    assert set(catalogue.types_holding(catalogue.AccessPoint)) == set(public_access.ACCESS_POINT_TYPES)
+    assert set(catalogue.types_holding(catalogue.FunctionUrl)) == set(public_access.FUNCTION_URL_TYPES)
+    assert set(catalogue.types_holding(catalogue.Share)) == set(sharing.SHARING_TYPES)
+    try:
+        checks_api.NOT_A_NAME  # noqa: B018
+    except AttributeError as exc:
+        assert "NOT_A_NAME" in str(exc)
+    else:
+        raise AssertionError("an unknown name must raise AttributeError")

@@ -33,6 +33,8 @@ _ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
 @dataclass(frozen=True)
 class ActionInfo:
+    """One action of the catalogue: access level, resource types and condition keys."""
+
     name: str  # canonical 'iam:PassRole'
     access_level: str  # 'List' | 'Read' | 'Write' | 'Permissions management' | 'Tagging'
     resource_types: tuple[str, ...]

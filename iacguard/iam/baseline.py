@@ -22,16 +22,17 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .. import catalogue
 from ..resource import Resource
+# (defined with the other profiles: checks name it without importing this module)
+from ..settings import BASELINE_PROFILE
 from ..values import Unknown
 from .policy import Statement
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .model import IamModel
 
 __all__ = ["RootMonitoring", "root_monitoring", "event_pattern_matches_root", "filter_pattern_matches_root",
            "denies_root_user", "groups_of", "TRAIL_TYPES", "BASELINE_PROFILE"]
-
-BASELINE_PROFILE = "account-baseline"
 
 # (views of iacguard/catalogue.py)
 EVENT_RULE_TYPES = {t: (p.pattern, p.state, p.enabled, p.targets, p.name)
@@ -41,7 +42,7 @@ METRIC_FILTER_TYPES = {t: (p.pattern, p.transformation, p.name, p.namespace)
                        for t, p in catalogue.spellings(catalogue.MetricFilter).items()}
 ALARM_TYPES = {t: (p.metric, p.namespace) for t, p in catalogue.spellings(catalogue.Alarm).items()}
 TRAIL_TYPES = catalogue.types_holding(catalogue.Trail)
-_ROOT_FILTER = re.compile(r"userIdentity\.type\s*=\s*\"?Root\"?", re.IGNORECASE)
+_ROOT_FILTER = lazy_compile(r"userIdentity\.type\s*=\s*\"?Root\"?", re.IGNORECASE)
 _SAMPLE = ("s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "organizations:LeaveOrganization")
 
 

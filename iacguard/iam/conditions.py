@@ -31,16 +31,18 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import ipaddress
 import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Iterable, Literal
 
 from ..values import Unknown, line_of
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 from .wildcard import ANY_RUN, Glob, tokens_of
+from ..lazy_regex import lazy_compile
 
 __all__ = ["Condition", "parse_conditions", "arn_match", "as_unknown", "OPERATORS", "never_true",
            "MAX_TOKEN_LIFETIME"]
@@ -71,7 +73,7 @@ _NEGATION = {
     "ArnNotLike": "ArnLike",
 }
 _SET_OPS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE = lazy_compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}  # ${*} ${?} ${$} are literal characters
 
 
@@ -218,6 +220,9 @@ def _arn_match(pattern: str, arn: str) -> bool | None:
 # ---------------------------------------------------------------- typed comparisons
 
 def _number(text: str) -> Decimal | None:
+    # decimal and ipaddress are imported by the comparisons that need them: most policies have none
+    from decimal import Decimal, InvalidOperation
+
     try:
         number = Decimal(text.strip())
     except (InvalidOperation, ValueError, AttributeError):
@@ -255,6 +260,8 @@ _ORDER = {
 
 
 def _ip_match(policy_value: str, request_value: str) -> bool:
+    import ipaddress
+
     try:
         network = ipaddress.ip_network(policy_value.strip(), strict=False)
         address = ipaddress.ip_address(request_value.strip())
@@ -310,6 +317,8 @@ def _positive_compare(base: str, policy_value: Any, request_value: Any) -> bool 
 
 @dataclass(frozen=True)
 class Condition:
+    """One condition of a statement: operator (with its set and IfExists parts), key, values."""
+
     operator: str  # as written, e.g. 'ForAnyValue:StringLikeIfExists'
     base: str  # 'StringLike', 'Null', ...; '' when the operator is unknown or the block is Unknown
     key: str  # as written

@@ -18,7 +18,6 @@ AWS's documentation examples (``AKIAIOSFODNN7EXAMPLE`` and its secret, every val
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import catalogue
 from ..values import Unknown, line_of
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -34,11 +34,11 @@ if TYPE_CHECKING:
 __all__ = ["CredentialHit", "SecretReference", "find_credentials", "mask", "is_documentation_example",
            "secret_references", "SECRET_ATTRIBUTES"]
 
-ACCESS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
+ACCESS_KEY_ID = lazy_compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
 # '=' may precede a secret (``AWS_SECRET_ACCESS_KEY=...`` in a script) but not follow it (base64 padding)
-SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_HEX = re.compile(r"[0-9a-fA-F]{40}")
-_SECRET_NAME = re.compile(r"secret", re.IGNORECASE)
+SECRET_SHAPE = lazy_compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_HEX = lazy_compile(r"[0-9a-fA-F]{40}")
+_SECRET_NAME = lazy_compile(r"secret", re.IGNORECASE)
 
 # access key resource type -> attributes that hold the secret in clear text
 SECRET_ATTRIBUTES = {t: frozenset(p.secrets) for t, p in catalogue.spellings(catalogue.AccessKey).items()}
@@ -46,6 +46,8 @@ SECRET_ATTRIBUTES = {t: frozenset(p.secrets) for t, p in catalogue.spellings(cat
 
 @dataclass(frozen=True)
 class CredentialHit:
+    """An access key id or secret written in a value (masked)."""
+
     kind: str  # 'access-key-id' | 'secret-access-key'
     path: str  # where in the value: 'secret_key', 'Variables.AWS_SECRET_ACCESS_KEY', 'default[0]'
     masked: str  # first four characters and a short hash, never the value
@@ -56,6 +58,8 @@ class CredentialHit:
 
 @dataclass(frozen=True)
 class SecretReference:
+    """A place in a value built from an access key's clear secret."""
+
     path: str  # where in the value the reference is
     key: Any  # the access key Resource whose secret is referenced
     attribute: str  # 'secret', 'SecretAccessKey', 'ses_smtp_password_v4'
@@ -63,6 +67,8 @@ class SecretReference:
 
 
 def _digest(text: str) -> str:
+    import hashlib  # only when a credential was found: most scans find none
+
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
@@ -108,7 +114,7 @@ def _strings(value: Any, path: str, line: int) -> Iterator[tuple[str, str, int]]
             yield path, decoded, line
 
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+_BASE64 = lazy_compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 
 
 def _base64_text(text: str) -> str | None:

@@ -37,6 +37,7 @@ from .access import _CONDITIONAL, _MAYBE, _NO, _YES, Grant, PolicyEvaluator, _ha
 from .actions import resource_arn_globs
 from .conditions import _and3, _not3, _or3, arn_match
 from .policy import PolicyDocument, Statement
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -62,14 +63,14 @@ def shown_arn(text: str) -> str:
     return text.replace(f":{ACCOUNT}:", f":{SHOWN_ACCOUNT}:")
 
 _PSEUDO = [
-    (re.compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[^}]*\.account_id)\}"), ACCOUNT),
-    (re.compile(r"\$\{(AWS::Partition|data\.aws_partition\.[^}]*\.partition)\}"), PARTITION),
-    (re.compile(r"\$\{(AWS::Region|data\.aws_region\.[^}]*\.(name|region|id))\}"), "*"),
+    (lazy_compile(r"\$\{(AWS::AccountId|data\.aws_caller_identity\.[^}]*\.account_id)\}"), ACCOUNT),
+    (lazy_compile(r"\$\{(AWS::Partition|data\.aws_partition\.[^}]*\.partition)\}"), PARTITION),
+    (lazy_compile(r"\$\{(AWS::Region|data\.aws_region\.[^}]*\.(name|region|id))\}"), "*"),
 ]
-_HOLE = re.compile(r"\$\{([^}]*)\}")
+_HOLE = lazy_compile(r"\$\{([^}]*)\}")
 # policy variables (aws:username, s3:prefix, aws:PrincipalTag/team) and the ${*} ${?} ${$} escapes
-_POLICY_VARIABLE = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9/_.$-]+|[*?$]")
-_IAM_ARN = re.compile(r"arn:([^:]*):iam::(\d{12}):(.*)", re.DOTALL)
+_POLICY_VARIABLE = lazy_compile(r"[A-Za-z0-9-]+:[A-Za-z0-9/_.$-]+|[*?$]")
+_IAM_ARN = lazy_compile(r"arn:([^:]*):iam::(\d{12}):(.*)", re.DOTALL)
 
 _NAME_PROPS = {"role": ("name", "RoleName"), "user": ("name", "UserName"), "group": ("name", "GroupName")}
 
@@ -519,7 +520,7 @@ ROLE_EDITING_ACTIONS = frozenset(a.lower() for a in (
     "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy",
     "iam:DetachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary",
     "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole", "iam:UpdateRoleDescription"))
-_SERVICE_LINKED = re.compile(r"arn:[^:]*:iam::[^:]*:role/aws-service-role/.*", re.DOTALL)
+_SERVICE_LINKED = lazy_compile(r"arn:[^:]*:iam::[^:]*:role/aws-service-role/.*", re.DOTALL)
 
 
 def names_service_linked_roles_only(pattern: str) -> bool:

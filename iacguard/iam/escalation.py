@@ -47,6 +47,8 @@ __all__ = ["Method", "METHODS", "ActionUse", "MethodUse", "Hop", "EscalationAnal
 
 @dataclass(frozen=True)
 class Method:
+    """One privilege escalation method: the actions it needs and what it gives."""
+
     name: str
     actions: tuple[str, ...]  # all must be allowed together
     gives: str  # what the caller gains, for messages
@@ -278,6 +280,8 @@ _MODIFY = {"AttachUserPolicy", "AttachGroupPolicy", "AttachRolePolicy", "PutUser
 
 @dataclass
 class Target:
+    """What an escalation method acts on: a principal or policy."""
+
     label: str
     principal: Principal | None = None  # the scanned principal, when the target is one
     policy: PolicyNode | None = None  # the customer managed policy node, for policy targets
@@ -301,6 +305,8 @@ class ActionUse:
 
 @dataclass
 class MethodUse:
+    """An escalation method a principal can use, with the actions that grant it."""
+
     method: Method
     actions: list[ActionUse]
 

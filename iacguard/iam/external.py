@@ -45,6 +45,7 @@ from .conditions import Condition, arn_match
 from .grants import DenyIndex
 from .policy import PolicyDocument, Statement
 from .principals import PrincipalRef
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -63,11 +64,11 @@ ANYONE = "anyone"      # any caller at all (public)
 UNKNOWN = "unknown"    # not known before deploy
 NOBODY = "nobody"      # a value no caller can have (StringEquals "*")
 
-_ACCOUNT = re.compile(r"\d{12}")
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ACCOUNT = lazy_compile(r"\d{12}")
+_VARIABLE = lazy_compile(r"\$\{([^}]*)\}")
 # data.aws_caller_identity is the identity running the deployment: its account (account_id,
 # id), its ARN and its unique id all lie in the deploying account, inside the zone of trust.
-_CALLER_IDENTITY = re.compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*data\.aws_caller_identity\.[\w-]+(\[[^\]]*\])?"
+_CALLER_IDENTITY = lazy_compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*data\.aws_caller_identity\.[\w-]+(\[[^\]]*\])?"
                               r"\.(account_id|id|arn|user_id)")
 # The AWS-owned accounts that Elastic Load Balancing writes Application and Classic Load Balancer
 # access logs from, per region (Elastic Load Balancing user guides, "Enable access logs":
@@ -86,7 +87,7 @@ ELB_LOG_DELIVERY_ACCOUNTS = {
 }
 # The id of the organisation that the deploying account reads (data.aws_organizations_organization)
 # or creates: its own, as data.aws_caller_identity is its own account.
-_OWN_ORGANIZATION_ID = re.compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_organizations_organization"
+_OWN_ORGANIZATION_ID = lazy_compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_organizations_organization"
                                   r"\.[\w-]+(\[[^\]]*\])?\.id")
 _SELF_ACCOUNT_TOKENS = ("AWS::AccountId", "aws:ResourceAccount")
 _SELF_ORG_TOKENS = ("aws:ResourceOrgID",)
@@ -184,7 +185,7 @@ def _text_of(value: Any) -> str:
     return value.text if isinstance(value, Unknown) else str(value)
 
 
-_RESOURCE_ATTRIBUTE = re.compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*(?!var\.|local\.|data\.|module\.)"
+_RESOURCE_ATTRIBUTE = lazy_compile(r"(module\.[\w-]+(\[[^\]]*\])?\.)*(?!var\.|local\.|data\.|module\.)"
                                  r"[a-z][a-z0-9_]*\.[\w-]+(\[[^\]]*\])?\.[\w.]+")
 
 
@@ -658,8 +659,8 @@ def statement_exposures(statement: Statement, zone: Zone, service: str,
 
 
 _INPUT_REASONS = ("parameter without default", "SSM parameter resolved at deploy time", "variable without default")
-_TF_VARIABLE = re.compile(r"(?<![\w.])var\.\w")
-_SUB_PARAMETER = re.compile(r"\$\{\s*[A-Za-z0-9]+\s*\}")  # ${Name} of Fn::Sub: a parameter
+_TF_VARIABLE = lazy_compile(r"(?<![\w.])var\.\w")
+_SUB_PARAMETER = lazy_compile(r"\$\{\s*[A-Za-z0-9]+\s*\}")  # ${Name} of Fn::Sub: a parameter
 
 
 def is_deploy_input(value: Any) -> TypeGuard[Unknown]:

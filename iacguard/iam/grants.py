@@ -20,7 +20,6 @@ conditions that narrow it. Shared by the least-privilege checks.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -28,6 +27,7 @@ from ..severity import lower_severity  # noqa: F401  (re-exported for checks)
 from ..values import Ref, Unknown
 from .actions import action_info, expand_actions, known_services
 from .conditions import Condition
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -60,7 +60,7 @@ _NON_NARROWING_KEYS = frozenset(k.lower() for k in (
     "aws:Referer", "aws:TokenIssueTime", "aws:CurrentTime", "aws:EpochTime", "aws:ViaAWSService",
     "aws:PrincipalType", "aws:PrincipalIsAWSService",
 ))
-_HOLE = re.compile(r"\$\{([^}]*)\}")
+_HOLE = lazy_compile(r"\$\{([^}]*)\}")
 
 
 # ---------------------------------------------------------------- resources
@@ -112,6 +112,8 @@ def might_be_every_resource(entry: Any) -> bool:
 
 @dataclass
 class ResourceScope:
+    """How far a statement's resources reach."""
+
     every: bool  # the statement reaches every resource (a "*" entry or NotResource)
     via_not_resource: bool  # ... because of NotResource
     unknown: list = field(default_factory=list)  # Unknown entries that might be "*"

@@ -27,6 +27,7 @@ from ..values import Unknown
 from .access import PolicyEvaluator, statement_allows_everything
 from .actions import action_info, expand_actions, glob_match, known_services, service_catalogue
 from .policy import PolicyDocument, Statement
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from .conditions import Condition
@@ -48,6 +49,8 @@ _BROAD_SAMPLE = ("s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "iam:Atta
 
 @dataclass(frozen=True)
 class Privilege:
+    """What makes a principal privileged, and the statement that grants it."""
+
     kind: str  # 'admin' | 'permissions-management' | 'write'
     action: str  # '*' for admin, else the witness action
     statement: Statement | None  # the Allow statement that grants it
@@ -353,11 +356,11 @@ def mfa_if_exists_only(statement: Statement) -> bool:
                for c in statement.conditions)
 
 
-_ACCOUNT_TEXT = re.compile(r"^arn:[^:]*:iam::[^:]*:root$")
-_USER_TEXT = re.compile(r"^arn:[^:]*:iam::[^:]*:user/.+$")
+_ACCOUNT_TEXT = lazy_compile(r"^arn:[^:]*:iam::[^:]*:root$")
+_USER_TEXT = lazy_compile(r"^arn:[^:]*:iam::[^:]*:user/.+$")
 
 
-_REFERENCED_TYPE = re.compile(r"^\$?\{?\s*(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_iam_(user|role)\."
+_REFERENCED_TYPE = lazy_compile(r"^\$?\{?\s*(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?aws_iam_(user|role)\."
                               r"[\w-]+(?:\[[^\]]*\])?\.(?:arn|unique_id)\s*\}?$")
 
 

@@ -80,6 +80,8 @@ class PolicyNode:
 
 @dataclass
 class Principal:
+    """An IAM user, group or role with its policies, groups, trust and boundary."""
+
     id: str
     kind: str  # user | group | role
     name: Any  # str or Unknown
@@ -122,6 +124,8 @@ class Principal:
 
 @dataclass
 class ResourcePolicy:
+    """A resource policy, the service it belongs to and the resource it protects."""
+
     node: PolicyNode
     service: str  # s3, kms, sqs, sns, lambda, ecr, secretsmanager, es, glacier, ...
     target: Resource | None  # the protected resource when it is in the same template/module
@@ -129,6 +133,8 @@ class ResourcePolicy:
 
 @dataclass
 class Unresolved:
+    """A policy value that could not be resolved before deploy, and where."""
+
     resource: Resource
     line: int
     message: str

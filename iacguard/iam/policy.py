@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from .conditions import (Condition, _not3, _or3, _and3, arn_match, as_unknown, i
                          parse_conditions)
 from .principals import (PrincipalRef, parse_principal, principal_covers, principal_identity_chain,
                          principal_listed)
+from ..lazy_regex import lazy_compile
 
 __all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS"]
 
@@ -45,6 +45,8 @@ _DOCUMENT_ELEMENTS = ("Version", "Id", "Statement")
 
 @dataclass
 class Statement:
+    """One parsed statement of a policy document."""
+
     index: int
     sid: str | None
     effect: str | Unknown  # 'Allow' | 'Deny' | Unknown
@@ -139,6 +141,8 @@ class Statement:
 
 @dataclass
 class PolicyDocument:
+    """A parsed policy document: its statements and what could not be read."""
+
     statements: list[Statement]
     version: str | None
     line: int
@@ -588,7 +592,7 @@ def _parse_top(raw: Any, line: int, ctx: _Context, statements: list[Statement]) 
 
 
 _HOLE = "\u2063iacguard-hole-{}\u2063"
-_HOLE_RE = re.compile("\u2063iacguard-hole-(\\d+)\u2063")
+_HOLE_RE = lazy_compile("\u2063iacguard-hole-(\\d+)\u2063")
 
 
 def _split_holes(text: str) -> tuple[str, list[str]] | None:

@@ -8,18 +8,21 @@ from typing import Any
 
 from ..values import Choice, Unknown
 from .conditions import as_unknown, is_intrinsic
+from ..lazy_regex import lazy_compile
 
 __all__ = ["PrincipalRef", "parse_principal", "PRINCIPAL_KINDS"]
 
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 _KIND_BY_LOWER = {k.lower(): k for k in PRINCIPAL_KINDS}
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = lazy_compile(r"\d{12}")
 # arn:<partition>:(iam|sts)::<account>:<resource>
-_PRINCIPAL_ARN = re.compile(r"arn:(aws[a-zA-Z-]*):(iam|sts)::(\d{12}):(.+)", re.DOTALL)
+_PRINCIPAL_ARN = lazy_compile(r"arn:(aws[a-zA-Z-]*):(iam|sts)::(\d{12}):(.+)", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class PrincipalRef:
+    """One principal a statement names: its kind (AWS, Service, Federated, *) and value."""
+
     kind: str  # 'AWS' | 'Service' | 'Federated' | 'CanonicalUser' | '*'
     value: str | Unknown
 

@@ -9,7 +9,6 @@ account of the zone, or with the deployer's own organisation, is not an exposure
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -17,6 +16,7 @@ from .. import catalogue
 from ..values import Unknown, line_of
 from .external import (ANYONE, INSIDE, OUTSIDE, UNKNOWN, Party, Zone, _is_template_reference, account_party,
                        arn_party, org_party)
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..resource import Resource
@@ -27,9 +27,9 @@ __all__ = ["Share", "shares", "SHARING_TYPES"]
 # what each resource type shares, for messages (iacguard/catalogue.py)
 SHARING_TYPES = {t: p.what for t, p in catalogue.spellings(catalogue.Share).items()}
 
-_ORG_ID = re.compile(r"\bo-[a-z0-9]{10,32}\b")
+_ORG_ID = lazy_compile(r"\bo-[a-z0-9]{10,32}\b")
 # The organisation (or one of its units) that the deploying account reads or creates: its own.
-_OWN_ORGANIZATION = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_organizations_"
+_OWN_ORGANIZATION = lazy_compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_organizations_"
                                r"(organization|organizational_unit|organizational_units)\.")
 
 

@@ -17,14 +17,15 @@ from ..errors import InputError
 from ..resource import CLOUDFORMATION
 from ..values import Origin, Unknown, describe_inputs
 from .external import FUNCTION_PERMISSION_TYPES, exposed_policies, service_source_unknowns, statement_exposures
+from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
     from .model import PolicyNode
     from .policy import Statement
 
-_PART = re.compile(r"\$\{([^}]*)\}")
-_DYNAMIC = re.compile(r"\{\{resolve:[^}]*\}\}")
+_PART = lazy_compile(r"\$\{([^}]*)\}")
+_DYNAMIC = lazy_compile(r"\{\{resolve:[^}]*\}\}")
 
 
 def _may_hold_unknown(statement: Statement) -> bool:

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..cli import _scan, build_parser, run
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser("scan")
     try:
         args, _ = parser.parse_known_args(["scan", *argv])
         files = list(args.paths)

@@ -10,11 +10,11 @@ deploy time. It never raises for template content: problems are appended to ``er
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Callable
 
 from ..errors import InputError
 from ..values import Choice, Encoded, Origin, PDict, PList, Ref, Unknown, collect_refs, line_of, origins_of, to_plain
+from ..lazy_regex import lazy_compile
 
 # Bound on nested resolution steps (a mapping level counts one, an intrinsic two; condition
 # chains count too). Parsed templates nest at most 200 levels, so this only stops pathological
@@ -39,7 +39,7 @@ _URL_SUFFIX_BY_PARTITION = {
 # fragment that `rain pkg` inlines into its parent, which passes the inputs).
 PARAMETER_SECTIONS = ("Parameters", "Inputs")
 _CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"})
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SUB_VARIABLE = lazy_compile(r"\$\{([^}]*)\}")
 DYNAMIC_REFERENCE = "{{resolve:"
 
 

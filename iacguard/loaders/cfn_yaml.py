@@ -16,15 +16,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from ..errors import InputError
-from ..values import PDict, PList, Unknown
+from ..lazy_regex import regexes_compiled_on_first_use
+from ..values import PList, Unknown
+# (re-exported: the values this module builds live where a JSON template's reader needs no yaml)
+from .yaml_values import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, YamlList, document_problems  # noqa: F401
 
-# Refuse documents whose aliases would expand to more than this many extra nodes (billion laughs).
-MAX_ALIAS_NODES = 10_000
-# Refuse mappings/sequences nested deeper than this.
-MAX_DEPTH = 200
+with regexes_compiled_on_first_use():  # libyaml reads templates: PyYAML's own regexes wait for a use
+    import yaml
 
 _LoaderBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -42,30 +41,6 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-
-
-class YamlDict(PDict):
-    """A PDict read from YAML that also knows where each key is and where the block ends.
-
-    The document's root mapping may also carry ``problems``: errors found while reading that
-    did not stop the read (an unsupported tag, whose value was read as ``Unknown``). Read it
-    with ``document_problems``."""
-
-    __slots__ = ("key_lines", "end_line", "problems")
-    problems: list  # set only on a root mapping with problems
-
-    def __init__(self, line: int = 0):
-        super().__init__(line=line)
-        self.key_lines: dict[str, int] = {}
-        self.end_line = line
-
-
-class YamlList(PList):
-    __slots__ = ("end_line",)
-
-    def __init__(self, line: int = 0):
-        super().__init__(line=line)
-        self.end_line = line
 
 
 class EventBuilderMixin:
@@ -100,11 +75,6 @@ class EventBuilderMixin:
         if builder.problems and isinstance(builder.root, YamlDict):
             builder.root.problems = builder.problems
         return builder.root
-
-
-def document_problems(document: Any) -> list[InputError]:
-    """Errors recorded while reading a YAML document that still yielded a value."""
-    return list(getattr(document, "problems", None) or ())
 
 
 class CfnYamlLoader(EventBuilderMixin, _LoaderBase):  # type: ignore[misc, valid-type]

@@ -18,7 +18,7 @@ from ..limits import check_json_depth
 from ..resource import CLOUDFORMATION, LoadResult, Resource
 from ..values import PDict, PList, Unknown, line_of
 from .cfn_intrinsics import PARAMETER_SECTIONS, TemplateResolver, scalar_text
-from .cfn_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, document_problems, load_yaml
+from .yaml_values import MAX_ALIAS_NODES, MAX_DEPTH, YamlDict, document_problems
 
 __all__ = ["parse_document", "looks_like_cloudformation", "build_resources",
            "load_parameter_file"]
@@ -48,6 +48,8 @@ def parse_document(text: str, file: str, *, max_depth: int = MAX_DEPTH,
                                  line=exc.lineno) from None
         except ValueError as exc:  # a number over Python's 4300-digit conversion limit
             raise InputError(f"JSON cannot be read: {exc}", file=file) from None
+    from .cfn_yaml import load_yaml  # PyYAML only for YAML: a JSON template is read without it
+
     return load_yaml(text, file, max_depth=max_depth, max_alias_nodes=max_alias_nodes)
 
 

@@ -20,6 +20,7 @@ from typing import BinaryIO, Iterator
 
 from ..errors import InputError
 from ..excludes import Excludes
+from ..lazy_regex import lazy_compile
 
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -43,7 +44,7 @@ _DOCUMENT_KEYS = ("Resources", "AWSTemplateFormatVersion", "format_version")
 # The only ways YAML or JSON spell a key without writing its letters out: JSON \uXXXX, YAML
 # double-quoted \xXX \uXXXX \UXXXXXXXX, and a YAML escaped line break, which joins the pieces of
 # a key written over two lines (PyYAML counts NEL, LS and PS as line breaks too).
-_KEY_ESCAPE = re.compile(r"\\[uxU\r\n\x85\u2028\u2029]")
+_KEY_ESCAPE = lazy_compile(r"\\[uxU\r\n\x85\u2028\u2029]")
 # chunks of a file too large to read whole overlap by the longest key above
 _CHUNK_OVERLAP = len("AWSTemplateFormatVersion")
 
@@ -75,6 +76,8 @@ def excluded_reason(pattern: str) -> str:
 
 @dataclass
 class Discovered:
+    """The templates, plans and Terraform directories found under the scanned paths."""
+
     # YAML/JSON files that may be CloudFormation templates or plans: the loader's parse decides
     documents: list[Path] = field(default_factory=list)
     terraform_dirs: dict[Path, list[Path]] = field(default_factory=dict)
@@ -626,7 +629,7 @@ def select(root: Path, documents: list[Path], terraform_dirs: dict[Path, list[Pa
 # blocks and nothing else. A commented-out call or a `source` argument of a resource must not
 # hide a directory from the scan.
 
-_HCL_TOKEN = re.compile(r"""
+_HCL_TOKEN = lazy_compile(r"""
     (?P<space>[ \t\r\f]+)
   | (?P<newline>\n)
   | (?P<comment>\#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z))
@@ -807,7 +810,7 @@ def _json_module_sources(text: str) -> list[str]:
     return sources
 
 
-_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]*[\"\w-]", re.MULTILINE)
+_MODULE_LINE = lazy_compile(r"^[ \t]*module[ \t]*[\"\w-]", re.MULTILINE)
 
 
 def local_module_sources(text: str, json_syntax: bool = False) -> list[str]:

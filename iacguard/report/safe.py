@@ -15,12 +15,13 @@ workflow-command markers of a whole rendered output in the notation of its forma
 from __future__ import annotations
 
 import re
+from ..lazy_regex import lazy_compile
 
 # C0 controls (newline and tab too: every field we print is a single line), DEL, C1 controls
 # (NEL is U+0085), the bidi marks, embeddings, overrides and isolates, the Unicode line and
 # paragraph separators, the two XML non-characters and lone surrogates (undecodable bytes of
 # a file name), which no UTF-8 output can carry.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_UNSAFE = lazy_compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
                      "\ud800-\udfff\ufffe\uffff]")
 
 
@@ -37,7 +38,7 @@ def visible(text: object) -> str:
 
 # A line the Actions runner reads as a command: "::" after leading white space (it trims
 # Unicode white space, as str.lstrip does), or the legacy "##[" anywhere in the line.
-_COMMAND_START = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
+_COMMAND_START = lazy_compile(r"^(\s*):(?=:)", re.MULTILINE)
 _LEGACY_COMMAND = "##["
 
 
@@ -67,7 +68,7 @@ def inert_markup(text: str) -> str:
     return inert_lines(text, "&#58;", "&#91;")
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$])")
+_MARKDOWN_SPECIAL = lazy_compile(r"([\\`*_\[\]<>&|~$])")
 
 
 def markdown_text(text: object) -> str:
