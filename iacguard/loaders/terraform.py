@@ -82,6 +82,42 @@ def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str,
     return set(loader.root_variable_values(source, variables, list(var_files)))
 
 
+# Parsed configuration files, shared by the loads of one scan: a module called from a dozen
+# example roots is parsed once, not a dozen times. Keyed on everything the parse depends on
+# (the text itself, the name errors give it, the syntax, the nesting limit), so no load can
+# see a tree of another text; the engine forgets them when a scan's loading ends, and a cap on
+# the source held keeps a huge repository from keeping every tree alive at once.
+_PARSED: dict[tuple, ParsedFile] = {}
+_PARSED_MAX_CHARS = 8 * 1024 * 1024
+_parsed_chars = 0
+
+
+def _parsed_file(text: str, rel: str, is_json: bool, max_depth: int) -> ParsedFile:
+    """``text`` parsed (Terraform JSON or native syntax); raises as the parsers do."""
+    global _parsed_chars
+    key = (text, rel, is_json, max_depth)
+    parsed = _PARSED.get(key)
+    if parsed is not None:
+        return parsed
+    parsed = parse_tf_json(text, rel, max_depth=max_depth) if is_json else \
+        parse_hcl(text, rel, max_depth=max_depth)
+    if len(text) <= _PARSED_MAX_CHARS // 4:
+        while _PARSED and _parsed_chars + len(text) > _PARSED_MAX_CHARS:
+            oldest = next(iter(_PARSED))  # dicts keep insertion order: the first parsed goes first
+            del _PARSED[oldest]
+            _parsed_chars -= len(oldest[0])
+        _PARSED[key] = parsed
+        _parsed_chars += len(text)
+    return parsed
+
+
+def forget_parsed_files() -> None:
+    """Drop the parsed files kept for the scan whose loading has ended."""
+    global _parsed_chars
+    _PARSED.clear()
+    _parsed_chars = 0
+
+
 _NOT_A_FLAG = object()
 _MAX_SWITCH_TRIALS = 32  # sets of switched defaults tried per resource (1, then 2, ... at a time)
 
@@ -347,8 +383,7 @@ class _Loader:
             if text is None:
                 continue
             try:
-                parsed = parse_tf_json(text, rel, max_depth=self.max_nesting_depth) \
-                    if path.name.endswith(".json") else parse_hcl(text, rel, max_depth=self.max_nesting_depth)
+                parsed = _parsed_file(text, rel, path.name.endswith(".json"), self.max_nesting_depth)
             except InputError as exc:
                 self.error(exc.message, exc.file, exc.line)
                 continue
