@@ -120,6 +120,7 @@ def forget_parsed_files() -> None:
 
 _NOT_A_FLAG = object()
 _MAX_SWITCH_TRIALS = 32  # sets of switched defaults tried per resource (1, then 2, ... at a time)
+_MAX_PROBES_KEPT = 64  # probe loaders kept for reuse per root (see _Loader._try_world)
 
 
 def _switched(default: Any, dep: tuple) -> Any:
@@ -248,7 +249,13 @@ class _Loader:
         self.defaults: dict = {}  # (instance prefix, variable) -> its default value
         self.switched_off: dict = {}  # (instance prefix, id(block)) -> (instance path, kind, decl, deps)
         self.probe = False  # a load with switched flags: the scan's roots are decided without it
+        # values kept by instances record, when reused, the defaults their computation read
+        # (module calls and policy documents too; see _try_world)
+        self.reuse_traces = False
         self._module_reals: dict = {}  # module directory as written -> os.path.realpath
+        self.cycles = 0  # cyclic references met (what they yield depends on evaluation order)
+        # probe loaders of _switch_on by world, each asked about several declarations in turn
+        self._probes: dict[tuple, tuple["_Loader", "_Instance"]] = {}
 
     # -- paths and errors ------------------------------------------------------------------------
     def realpath(self, path: str | os.PathLike[str]) -> str:
@@ -512,6 +519,7 @@ class _Loader:
     # -- cycle guard -------------------------------------------------------------------------------
     def guarded(self, key: tuple, compute: Callable[[], Any], on_cycle: Callable[[], Any]) -> Any:
         if key in self._active:
+            self.cycles += 1
             return on_cycle()
         self._active.add(key)
         try:
@@ -699,6 +707,7 @@ class _Loader:
                 pending.extend(loader.switched_off.values())
                 for key, value in loader.defaults.items():
                     self.defaults.setdefault(key, value)
+        self._probes = {}  # their evaluations are not needed once every flag is decided
         if switched:
             # one deployment with every switched resource beside copies of the defaults' (a group
             # of its own), so that a finding that needs both (a switched policy that lets a role
@@ -744,8 +753,7 @@ class _Loader:
                             f"it is not analysed: more than {_MAX_SWITCH_TRIALS} combinations of "
                             "its flags would have to be tried", file=decl.file, line=decl.block.line))
                         return None
-                    probe, probe_root = self.spawn(candidate, root.root_values)
-                    made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+                    made, now_read, probe = self._try_world(candidate, root, path, kind, decl)
                     for known, default in probe.defaults.items():
                         self.defaults.setdefault(known, default)
                     if made is None or made:
@@ -753,6 +761,39 @@ class _Loader:
                     following.append((candidate, now_read))
             frontier = following
         return None
+
+    def _try_world(self, world: dict, root: "_Instance", path: tuple, kind: str,
+                   decl: _Decl) -> tuple[list | None, frozenset, "_Loader"]:
+        """What the count/for_each of ``decl`` at ``path`` gives in ``world``, the defaults it
+        read, and the probe loader that answered.
+
+        Many declarations of a module hang on the same flags (`count = local.create ? 1 : 0`),
+        so one probe per world answers them all: each value it keeps records, when reused, the
+        defaults its computation read, as a probe of its own would have. A probe that met a
+        cyclic reference or reported an error is not reused (what a cycle yields depends on
+        which value was asked first), nor one past the module instance limit (a fresh probe
+        loads only the calls this question needs)."""
+        key = tuple((name, type(value).__name__, value)
+                    for name, value in sorted(world.items(), key=lambda item: item[0]))
+        cached = self._probes.pop(key, None)
+        if cached is not None:
+            probe, probe_root = cached
+            made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+            if self._reusable(probe):
+                self._probes[key] = cached
+                return made, now_read, probe
+        probe, probe_root = self.spawn(world, root.root_values)
+        probe.reuse_traces = True
+        made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+        if self._reusable(probe):
+            if len(self._probes) >= _MAX_PROBES_KEPT:
+                del self._probes[next(iter(self._probes))]  # the least recently asked
+            self._probes[key] = (probe, probe_root)
+        return made, now_read, probe
+
+    def _reusable(self, probe: "_Loader") -> bool:
+        return not probe.cycles and not probe.result.errors and \
+            probe.module_instances <= self.max_instances
 
     @staticmethod
     def _made(root: "_Instance", path: tuple, kind: str, decl: _Decl) -> list | None:
@@ -1253,7 +1294,16 @@ class _Instance(Resolver):
         cache_key = (id(decl.block), str(key), "aws_iam_policy")
         found = self._policy_docs.get(cache_key)
         if found is not None:
+            if self.loader.reuse_traces:
+                self.loader.record(self._deps.get(("policy", cache_key)))
             return found
+        if self.loader.reuse_traces:
+            found, self._deps[("policy", cache_key)] = self.loader.tracked(
+                lambda: self._iam_policy_lookup(decl, key, cache_key))
+            return found
+        return self._iam_policy_lookup(decl, key, cache_key)
+
+    def _iam_policy_lookup(self, decl: _Decl, key: Any, cache_key: tuple) -> dict[str, Any]:
         from ..iam import managed as managed_policies  # only configurations that look one up
 
         arn = self._configured_scalar(decl, key, "arn")
@@ -1289,7 +1339,17 @@ class _Instance(Resolver):
     def policy_document(self, decl: _Decl, key: Any) -> Any:
         cache_key = (id(decl.block), str(key))
         if cache_key in self._policy_docs:
+            if self.loader.reuse_traces:
+                self.loader.record(self._deps.get(("policy", cache_key)))
             return self._policy_docs[cache_key]
+        if self.loader.reuse_traces:
+            value, deps = self.loader.tracked(lambda: self._policy_document(decl, key, cache_key))
+            if cache_key in self._policy_docs:
+                self._deps[("policy", cache_key)] = deps
+            return value
+        return self._policy_document(decl, key, cache_key)
+
+    def _policy_document(self, decl: _Decl, key: Any, cache_key: tuple) -> Any:
         name = decl.block.labels[1]
         text = f"data.aws_iam_policy_document.{name}.json"
         bindings = self.instance_bindings(decl, key)
@@ -1375,12 +1435,20 @@ class _Instance(Resolver):
     def child_instances(self, name: str) -> dict:
         """Instances of a module call: {key: _Instance | None}; key None when not expanded."""
         if name in self._children:
+            if self.loader.reuse_traces:
+                self.loader.record(self._deps.get(("module", name)))
             return self._children[name]
         decl = self.source.modules[name]
         guard = (id(self), "module", name)
-        instances = self.loader.guarded(guard, lambda: self._load_children(name, decl),
-                                        lambda: self._cycle(f"module.{name}", decl.file,
-                                                            decl.block.line) and {})
+
+        def load() -> dict:
+            return self.loader.guarded(guard, lambda: self._load_children(name, decl),
+                                       lambda: self._cycle(f"module.{name}", decl.file,
+                                                           decl.block.line) and {})
+        if self.loader.reuse_traces:
+            instances, self._deps[("module", name)] = self.loader.tracked(load)
+        else:
+            instances = load()
         self._children[name] = instances
         return instances
 
