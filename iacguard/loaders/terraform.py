@@ -8,6 +8,7 @@ across files never matters.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import os
@@ -1560,16 +1561,16 @@ class _Instance(Resolver):
                                         base_address=f"{self.base_prefix}module.{name}.var.{path}",
                                         file=decl.file, line=attr.line, end_line=attr.end_line,
                                         source=TERRAFORM, group=self.loader.group,
-                                        metadata={"comments": [c for c in self.source.comments.get(decl.file, ())
-                                                               if decl.block.line <= c[0] <= decl.block.end_line]})
+                                        metadata={"comments": _comments_within(
+                                            self.source.comments.get(decl.file, ()),
+                                            decl.block.line, decl.block.end_line)})
                     if not self.loader.add(resource):
                         return
 
     # -- emission ----------------------------------------------------------------------------------
     def emit_block(self, kind: str, decl: _Decl) -> None:
         block = decl.block
-        comments = [c for c in self.source.comments.get(decl.file, ())
-                    if block.line <= c[0] <= block.end_line]
+        comments = _comments_within(self.source.comments.get(decl.file, ()), block.line, block.end_line)
         common: dict[str, Any] = dict(file=decl.file, line=block.line, end_line=block.end_line, source=TERRAFORM,
                       group=self.loader.group)
         if kind in ("managed", "data"):
@@ -1613,6 +1614,13 @@ class _Instance(Resolver):
         self.loader.add(Resource(address=self.prefix + local, type=kind, properties=props,
                                  base_address=self.base_prefix + local, mode=kind,
                                  metadata={"comments": list(comments)}, **common))
+
+
+def _comments_within(comments: Sequence[tuple[int, str]], first: int, last: int) -> list:
+    """The comments (sorted (line, text), as the parser gives them) on lines first..last."""
+    start = bisect.bisect_left(comments, (first, ""))
+    end = bisect.bisect_left(comments, (last + 1, ""), start)
+    return list(comments[start:end])
 
 
 def _written_nowhere(value: Any) -> Any:
