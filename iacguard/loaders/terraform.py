@@ -787,9 +787,10 @@ class _Loader:
         probe.reuse_traces = True
         made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
         if self._reusable(probe):
-            if len(self._probes) >= _MAX_PROBES_KEPT:
+            if self._probes and len(self._probes) >= _MAX_PROBES_KEPT:
                 del self._probes[next(iter(self._probes))]  # the least recently asked
-            self._probes[key] = (probe, probe_root)
+            if _MAX_PROBES_KEPT:
+                self._probes[key] = (probe, probe_root)
         return made, now_read, probe
 
     def _reusable(self, probe: "_Loader") -> bool:
