@@ -197,6 +197,7 @@ class _ModuleSource:
     outputs: dict = field(default_factory=dict)  # name -> _Decl
     ordered: list = field(default_factory=list)  # (kind, _Decl) in file order
     comments: dict = field(default_factory=dict)  # file -> [(line, text)]
+    types: dict = field(default_factory=dict)  # variable name -> its type (see _variable_type)
     backend: bool = False  # a `backend` or `cloud` block in `terraform {}`: only roots have one
 
 
@@ -1027,15 +1028,15 @@ class _Instance(Resolver):
         type_attr = decl.block.body.attributes.get("type")
         if type_attr is None:
             return value
-        from .hcl_types import NotAType, TypeMismatch, convert, parse_type
-
-        def constant(expr) -> Any:
-            return evaluate(expr, Context(Resolver(), decl.file, template_only=True))
+        from .hcl_types import TypeMismatch, convert
 
         try:
-            return convert(value, parse_type(type_attr.expr, constant))
-        except NotAType:
-            return value
+            type_ = self.source.types.get(name, _NOT_READ)
+            if type_ is _NOT_READ:  # (an optional() default of the wrong type raises: not kept)
+                type_ = self.source.types[name] = _variable_type(decl, type_attr)
+            if type_ is None:
+                return value
+            return convert(value, type_)
         except TypeMismatch as exc:
             self.loader.error(f"var.{name}: the value does not match the variable's type "
                               f"{type_attr.expr.text}: {exc}", file, line)
@@ -1615,6 +1616,23 @@ class _Instance(Resolver):
         self.loader.add(Resource(address=self.prefix + local, type=kind, properties=props,
                                  base_address=self.base_prefix + local, mode=kind,
                                  metadata={"comments": list(comments)}, **common))
+
+
+_NOT_READ = object()
+
+
+def _variable_type(decl: _Decl, type_attr: Any) -> tuple | None:
+    """The type a variable declares (hcl_types), None when iacguard does not read it. The same
+    for every instance of the module and every world of flags: read once per module source."""
+    from .hcl_types import NotAType, parse_type
+
+    def constant(expr) -> Any:
+        return evaluate(expr, Context(Resolver(), decl.file, template_only=True))
+
+    try:
+        return parse_type(type_attr.expr, constant)
+    except NotAType:
+        return None
 
 
 def _comments_within(comments: Sequence[tuple[int, str]], first: int, last: int) -> list:
