@@ -149,6 +149,28 @@ def _describe_switch(dep: tuple, value: Any) -> str:
     return f"{prefix}var.{name} = {shown}"
 
 
+def _world_key(world: dict) -> tuple:
+    """``world`` (switched defaults) as a key: the same switches give the same key."""
+    return tuple((name, type(value).__name__, value)
+                 for name, value in sorted(world.items(), key=lambda item: item[0]))
+
+
+def _emit_targets(world_root: "_Instance", targets: list) -> None:
+    """Emit what a world of switched flags was made for: resources, data sources, and the
+    instances of module calls ((path, kind, decl), ...)."""
+    loader = world_root.loader
+    for path, kind, decl in targets:
+        instance = _navigate(world_root, path)
+        if instance is None:
+            continue
+        if kind == "module":
+            for child in instance.child_instances(decl.block.labels[0]).values():
+                if child is not None:
+                    loader.emit(child)
+        else:
+            instance.emit_block(kind, decl)
+
+
 def _navigate(root: "_Instance", path: tuple) -> "_Instance | None":
     """The module instance at ``path`` ((call name, key), ...) below ``root``."""
     instance = root
@@ -675,18 +697,7 @@ class _Loader:
                 if self._instances_exceeded:
                     break
                 targets = worlds.pop(world_items)
-                world = dict(world_items)
-                loader, world_root = self.spawn(world, root.root_values)
-                for path, kind, decl in targets:
-                    instance = _navigate(world_root, path)
-                    if instance is None:
-                        continue
-                    if kind == "module":
-                        for child in instance.child_instances(decl.block.labels[0]).values():
-                            if child is not None:
-                                loader.emit(child)
-                    else:
-                        instance.emit_block(kind, decl)
+                loader = self._emit_world(dict(world_items), root, targets)
                 for error in loader.result.errors:
                     self.error(error.message, error.file, error.line)
                 when = " and ".join(_describe_switch(k, v) for k, v in world_items)
@@ -764,6 +775,25 @@ class _Loader:
             frontier = following
         return None
 
+    def _emit_world(self, world: dict, root: "_Instance", targets: list) -> "_Loader":
+        """A loader of ``world`` that has emitted ``targets`` ((path, kind, decl), ...).
+
+        The probe that answered for this world in _switch_on does it when there is one: it has
+        emitted nothing, reported nothing and met no cycle, and what it computed is what a
+        fresh loader would compute; the declarations switched off that the emission touches
+        are noted again (see ``expansion``), so it passes on what a fresh loader would. Should
+        the emission meet a cycle or the module instance limit, a fresh loader does it."""
+        cached = self._probes.pop(_world_key(world), None)
+        if cached is not None:
+            probe, probe_root = cached
+            probe.switched_off = {}
+            _emit_targets(probe_root, targets)
+            if not probe.cycles and probe.module_instances <= self.max_instances:
+                return probe
+        loader, world_root = self.spawn(world, root.root_values)
+        _emit_targets(world_root, targets)
+        return loader
+
     def _try_world(self, world: dict, root: "_Instance", path: tuple, kind: str,
                    decl: _Decl) -> tuple[list | None, frozenset, "_Loader"]:
         """What the count/for_each of ``decl`` at ``path`` gives in ``world``, the defaults it
@@ -775,8 +805,7 @@ class _Loader:
         cyclic reference or reported an error is not reused (what a cycle yields depends on
         which value was asked first), nor one past the module instance limit (a fresh probe
         loads only the calls this question needs)."""
-        key = tuple((name, type(value).__name__, value)
-                    for name, value in sorted(world.items(), key=lambda item: item[0]))
+        key = _world_key(world)
         cached = self._probes.pop(key, None)
         if cached is not None:
             probe, probe_root = cached
@@ -1084,18 +1113,26 @@ class _Instance(Resolver):
         at the base address with each/count unknown)."""
         cache_key = id(decl.block)
         if cache_key in self._expansions:
-            self.loader.record(self._deps.get(("expand", cache_key)))
-            return self._expansions[cache_key]
+            deps = self._deps.get(("expand", cache_key))
+            self.loader.record(deps)
+            result = self._expansions[cache_key]
+            if self.loader.reuse_traces and result == [] and deps:
+                # a probe reused to emit a world passes on what its emission touches
+                self._note_switched_off(decl, deps)
+            return result
         result, deps = self.loader.tracked(lambda: self.loader.guarded(
             (id(self), "expand", cache_key), lambda: self._compute_expansion(decl, what),
             lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None))
         self._expansions[cache_key] = result
         self._deps[("expand", cache_key)] = deps
         if result == [] and deps:
-            self.loader.note_switched_off(self, "module" if decl.block.type == "module"
-                                          else "managed" if decl.block.type == "resource" else "data",
-                                          decl, deps)
+            self._note_switched_off(decl, deps)
         return result
+
+    def _note_switched_off(self, decl: _Decl, deps: frozenset) -> None:
+        self.loader.note_switched_off(self, "module" if decl.block.type == "module"
+                                      else "managed" if decl.block.type == "resource" else "data",
+                                      decl, deps)
 
     def _compute_expansion(self, decl: _Decl, what: str) -> list | None:
         attrs = decl.block.body.attributes
