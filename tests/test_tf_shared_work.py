@@ -17,7 +17,6 @@ from iacguard.settings import Settings
 from iacguard.values import to_plain
 
 FLAGS = ROOT / "tests" / "fixtures" / "flags"
-SHARED = ROOT / "tests" / "fixtures" / "tf_shared_work"
 
 _ROLE_MODULE = '''
 variable "actions" {
@@ -27,6 +26,125 @@ variable "actions" {
 resource "aws_iam_role_policy" "this" {
   role   = "app"
   policy = jsonencode({ Statement = [{ Effect = "Allow", Action = var.actions, Resource = "*" }] })
+}
+'''
+
+
+# Flags at two levels (written by the test, so the fixtures' snapshot is not concerned): module
+# calls switched by the root's defaults, and resources inside them switched by the module's own
+# (several hang on the same `local.create`), so that one probe per world answers several
+# questions, and a module call's own count must still be read when its instance is loaded.
+_NESTED_ROOT = '''
+variable "enable_api" {
+  type    = bool
+  default = false
+}
+
+variable "enable_worker" {
+  type    = bool
+  default = false
+}
+
+variable "workers" {
+  type    = number
+  default = 0
+}
+
+module "api" {
+  source = "./modules/service"
+  count  = var.enable_api ? 1 : 0
+  name   = "api"
+}
+
+module "worker" {
+  source         = "./modules/service"
+  count          = var.enable_worker && var.workers > 0 ? 1 : 0
+  name           = "worker"
+  attach_admin   = true
+  inline_actions = ["sqs:*", "iam:PassRole"]
+}
+
+module "always" {
+  source = "./modules/service"
+  name   = "always"
+}
+'''
+
+_NESTED_MODULE = '''
+variable "name" {
+  type = string
+}
+
+variable "create" {
+  type    = bool
+  default = true
+}
+
+variable "create_role" {
+  type    = bool
+  default = false
+}
+
+variable "attach_admin" {
+  type    = bool
+  default = false
+}
+
+variable "inline_actions" {
+  type    = list(string)
+  default = []
+}
+
+variable "trusted_accounts" {
+  type    = list(string)
+  default = []
+}
+
+locals {
+  create      = var.create && var.create_role
+  with_inline = local.create && length(var.inline_actions) > 0
+}
+
+data "aws_iam_policy_document" "trust" {
+  count = local.create ? 1 : 0
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = length(var.trusted_accounts) > 0 ? var.trusted_accounts : ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count              = local.create ? 1 : 0
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.trust[0].json
+}
+
+resource "aws_iam_role_policy_attachment" "admin" {
+  count      = local.create && var.attach_admin ? 1 : 0
+  role       = aws_iam_role.this[0].name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+
+data "aws_iam_policy_document" "inline" {
+  count = local.with_inline ? 1 : 0
+  statement {
+    actions   = var.inline_actions
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "inline" {
+  count  = local.with_inline && length(data.aws_iam_policy_document.inline[0].json) > 0 ? 1 : 0
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.inline[0].json
+}
+
+resource "aws_iam_user" "break_glass" {
+  for_each = toset(var.trusted_accounts)
+  name     = "break-glass-${each.key}"
 }
 '''
 
@@ -96,11 +214,15 @@ def test_a_file_changed_between_loads_is_parsed_again(tmp_path) -> None:
     assert resource_of(second) == "arn:aws:s3:::b"
 
 
-@pytest.mark.parametrize("fixture", [FLAGS / "tf_root", FLAGS / "tf_modules", FLAGS / "tf_combined",
-                                     SHARED / "flags_nested"], ids=lambda p: p.name)
+@pytest.mark.parametrize("fixture", ["tf_root", "tf_modules", "tf_combined", "flags_nested"])
 def test_one_probe_per_world_gives_what_a_probe_per_question_gives(fixture, tmp_path, monkeypatch) -> None:
-    directory = tmp_path / fixture.name
-    shutil.copytree(fixture, directory)
+    directory = tmp_path / fixture
+    if fixture == "flags_nested":
+        (directory / "modules" / "service").mkdir(parents=True)
+        (directory / "main.tf").write_text(_NESTED_ROOT)
+        (directory / "modules" / "service" / "main.tf").write_text(_NESTED_MODULE)
+    else:
+        shutil.copytree(FLAGS / fixture, directory)
     spawned: list[int] = []
     real_spawn = terraform._Loader.spawn
 
@@ -116,7 +238,7 @@ def test_one_probe_per_world_gives_what_a_probe_per_question_gives(fixture, tmp_
     alone = _loaded(directory)
     assert shared == alone
     assert any(row[3] for row in shared if len(row) > 4)  # some resources only exist with flags switched
-    if fixture.name == "flags_nested":
+    if fixture == "flags_nested":
         assert shared_spawns < len(spawned)  # probes were reused there
         whens = {row[0]: row[3] for row in shared if len(row) > 4 and row[3]}
         assert whens["module.worker[0].aws_iam_role_policy.inline[0]"] == \
