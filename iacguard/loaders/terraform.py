@@ -277,6 +277,7 @@ class _Loader:
         # (module calls and policy documents too; see _try_world)
         self.reuse_traces = False
         self._module_reals: dict = {}  # module directory as written -> os.path.realpath
+        self._local_modules: dict = {}  # (calling module's directory, source) -> see local_module
         self.cycles = 0  # cyclic references met (what they yield depends on evaluation order)
         # probe loaders of _switch_on by world, each asked about several declarations in turn
         self._probes: dict[tuple, tuple["_Loader", "_Instance"]] = {}
@@ -304,6 +305,18 @@ class _Loader:
         if real is None:
             real = self._module_reals[key] = os.path.realpath(directory)
         return real
+
+    def local_module(self, caller_dir: Path, source: str) -> tuple[Path, str, bool]:
+        """The directory of a local module source (as written and real) and whether it is
+        inside the repository: once per root for each call written the same way (module
+        instances and loads with switched flags follow the same calls again)."""
+        key = (caller_dir, source)
+        found = self._local_modules.get(key)
+        if found is None:
+            target = caller_dir / source
+            real = self.module_realpath(target)
+            found = self._local_modules[key] = (target, real, is_inside(real, self.repository_real))
+        return found
 
     def rel(self, path: Path) -> str:
         try:
@@ -658,6 +671,7 @@ class _Loader:
         other._real_dirs = self._real_dirs
         other.overrides = overrides
         other._module_reals = self._module_reals
+        other._local_modules = self._local_modules
         other.probe = True
         root_source = self._sources[self.module_realpath(self.root_dir)]
         root = _Instance(other, root_source, prefix="", base_prefix="", inputs=None, depth=0,
@@ -1506,9 +1520,8 @@ class _Instance(Resolver):
             return self._not_analysed(name, decl, src_attr.expr.text, version,
                                       "its source is not a literal string (Terraform requires one)")
         if _is_local_source(src):
-            target = self.source.dir / src
-            real = self.loader.module_realpath(target)
-            if not is_inside(real, self.loader.repository_real):
+            target, real, inside = self.loader.local_module(self.source.dir, src)
+            if not inside:
                 self.loader.error(f"module source path escapes the repository: {src}", decl.file, line)
                 return {}
             if not os.path.isdir(real):
@@ -1538,7 +1551,7 @@ class _Instance(Resolver):
             return {}
         if self.loader.module_instances > self.loader.max_instances:
             return {}  # over the limit already (reported once): load no more modules
-        source = self.loader.module_source(Path(target))
+        source = self.loader.module_source(target)
         expansion = self.expansion(decl, f"module.{name}")
         keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
         self.loader.module_instances += len(keys)
