@@ -9,6 +9,7 @@ across files never matters.
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 import json
 import os
@@ -741,8 +742,11 @@ class _Loader:
             # escalate) is made there; what the defaults alone make is reported without `when`
             label = " (when switched)"
             for resource in defaults:
-                self.result.resources.append(dataclasses.replace(
-                    resource, group=resource.group + label, world=label, copy=True))
+                # a shallow copy as dataclasses.replace makes it, without re-running __init__
+                # for each of thousands of resources
+                duplicate = copy.copy(resource)
+                duplicate.group, duplicate.world, duplicate.copy = resource.group + label, label, True
+                self.result.resources.append(duplicate)
             for resource in switched:
                 resource.group, resource.world = resource.group + label, label
                 self.result.resources.append(resource)
