@@ -40,6 +40,12 @@ def check_size(value: Any) -> None:
     """Raise ValueTooLarge when ``value`` counted as a tree (shared parts counted each time
     they appear, as every consumer walks them) exceeds the limits. Stops at the limit, so it
     costs at most MAX_VALUE_NODES steps however large the value is."""
+    kind = type(value)
+    if kind is str:  # most values are one scalar: no walk
+        if len(value) <= MAX_VALUE_CHARS:
+            return
+    elif kind is bool or kind is int or kind is float or value is None:
+        return
     nodes, chars = 0, 0
     stack = [value]
     while stack:
