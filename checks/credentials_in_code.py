@@ -75,9 +75,15 @@ def credentials_in_code(ctx: CheckContext) -> None:
     ending in `EXAMPLE`/`EXAMPLEKEY`), which are reported so they do not hide a real key copied
     beside them. Messages show only the first four characters and a short hash of each value.
     Values that are references or unknown before deploy are not credentials written in code."""
+    # the copies of a deployment's resources beside switched flags share their properties:
+    # looked at once (every resource, and so every properties object, lives through the check)
+    might_hold: dict[int, bool] = {}
     for resource in ctx.model.all_resources:
         reported: set[str] = set()  # a credential found in a narrower scope is not reported again
-        if not might_hold_credentials(resource.properties):
+        looked = might_hold.get(id(resource.properties))
+        if looked is None:
+            looked = might_hold[id(resource.properties)] = might_hold_credentials(resource.properties)
+        if not looked:
             continue
         for label, path, value in _scopes(resource):
             hits = [h for h in find_credentials(value, path=path, line=resource.line) if h.digest not in reported]

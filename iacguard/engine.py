@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,8 +222,18 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
     ``discovered``: what to load instead of discovering ``paths`` (the pre-commit hook's
     selection of a repository, ``discover.select``)."""
     result, units, planner = _prepare_units(paths, settings, root, discovered)
-    _load_rounds(result, units, planner, jobs)
+    try:
+        _load_rounds(result, units, planner, jobs)
+    finally:
+        _forget_parsed_files()
     return result
+
+
+def _forget_parsed_files() -> None:
+    """Free the parsed Terraform files the loads of a scan shared (when any were loaded)."""
+    terraform = sys.modules.get("iacguard.loaders.terraform")
+    if terraform is not None:
+        terraform.forget_parsed_files()
 
 
 def _load_rounds(result: ScanResult, units: list[LoadUnit], planner: "_RootPlanner", jobs: int | None) -> None:

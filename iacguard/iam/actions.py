@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .wildcard import glob_match  # IAM wildcards, never backtracking; re-exported here
+from .wildcard import compile_glob, glob_match  # IAM wildcards, never backtracking; glob_match re-exported here
 
 __all__ = [
     "ActionInfo",
@@ -143,10 +143,11 @@ def _expand(pattern_lc: str) -> frozenset[str]:
         # The service part has a wildcard (or there is no colon): every service whose
         # "prefix:" could start the match. An empty prefix reads every service.
         services = sorted(s for s in known_services() if (s + ":").startswith(prefix))
+    match = compile_glob(pattern_lc, False).match  # compiled once, tried on every action
     matched = set()
     for service in services:
         for info in _service_actions(service).values():
-            if glob_match(pattern_lc, info.name):
+            if match(info.name):
                 matched.add(info.name)
     return frozenset(matched)
 

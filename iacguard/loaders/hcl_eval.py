@@ -40,6 +40,12 @@ def check_size(value: Any) -> None:
     """Raise ValueTooLarge when ``value`` counted as a tree (shared parts counted each time
     they appear, as every consumer walks them) exceeds the limits. Stops at the limit, so it
     costs at most MAX_VALUE_NODES steps however large the value is."""
+    kind = type(value)
+    if kind is str:  # most values are one scalar: no walk
+        if len(value) <= MAX_VALUE_CHARS:
+            return
+    elif kind is bool or kind is int or kind is float or value is None:
+        return
     nodes, chars = 0, 0
     stack = [value]
     while stack:
@@ -239,34 +245,30 @@ def iterate_pairs(collection: Any) -> list | None:
 
 
 def _eval(expr: Expr, ctx: Context) -> Any:
-    # isinstance over exact types (no Expr class derives from another): mypy narrows on it
-    if isinstance(expr, Lit):
-        return expr.value
-    if isinstance(expr, Template):
-        return _template(expr, ctx)
-    if isinstance(expr, Var):
-        return _traverse_root(expr, expr.name, [], ctx)
-    if isinstance(expr, Traverse):
-        if isinstance(expr.source, Var):
-            return _traverse_root(expr, expr.source.name, expr.steps, ctx)
-        return _apply_steps(_eval(expr.source, ctx), expr.steps, expr, ctx)
-    if isinstance(expr, TupleExpr):
-        return PList([_eval(i, ctx) for i in expr.items], line=expr.line)
-    if isinstance(expr, ObjectExpr):
-        return _object(expr, ctx)
-    if isinstance(expr, Call):
-        return _call(expr, ctx)
-    if isinstance(expr, Cond):
-        return _conditional(expr, ctx)
-    if isinstance(expr, BinOp):
-        return _binary(expr, ctx)
-    if isinstance(expr, UnOp):
-        return _unary(expr, ctx)
-    if isinstance(expr, ForExpr):
-        return _for(expr, ctx)
-    if isinstance(expr, Invalid):
-        raise EvalError("unsupported expression")
-    raise EvalError(f"unsupported expression {type(expr).__name__}")
+    # dispatch on the exact type (no Expr class derives from another): one dict lookup where a
+    # chain of isinstance tests cost a dozen for the kinds at its end
+    if type(expr) is Lit:
+        return expr.value  # type: ignore[attr-defined]
+    evaluator = _EVALUATORS.get(type(expr))
+    if evaluator is None:
+        if isinstance(expr, Invalid):
+            raise EvalError("unsupported expression")
+        raise EvalError(f"unsupported expression {type(expr).__name__}")
+    return evaluator(expr, ctx)
+
+
+def _variable(expr: Var, ctx: Context) -> Any:
+    return _traverse_root(expr, expr.name, [], ctx)
+
+
+def _traversal(expr: Traverse, ctx: Context) -> Any:
+    if isinstance(expr.source, Var):
+        return _traverse_root(expr, expr.source.name, expr.steps, ctx)
+    return _apply_steps(_eval(expr.source, ctx), expr.steps, expr, ctx)
+
+
+def _tuple(expr: TupleExpr, ctx: Context) -> Any:
+    return PList([_eval(i, ctx) for i in expr.items], line=expr.line)
 
 
 def _object(expr: ObjectExpr, ctx: Context) -> Any:
@@ -1714,3 +1716,10 @@ def _strrev(value: Any) -> str:
 
 SUPPORTED_FUNCTIONS = frozenset(_FUNCTIONS) | {"try", "can", "file", "templatefile",
                                                "fileexists", "filebase64"}
+
+
+_EVALUATORS: dict[type, Callable[[Any, Context], Any]] = {
+    Template: _template, Var: _variable, Traverse: _traversal, TupleExpr: _tuple,
+    ObjectExpr: _object, Call: _call, Cond: _conditional, BinOp: _binary, UnOp: _unary,
+    ForExpr: _for,
+}

@@ -8,6 +8,8 @@ across files never matters.
 
 from __future__ import annotations
 
+import bisect
+import copy
 import dataclasses
 import json
 import os
@@ -82,8 +84,45 @@ def given_variable_names(module_dir: Path, scan_root: Path, variables: dict[str,
     return set(loader.root_variable_values(source, variables, list(var_files)))
 
 
+# Parsed configuration files, shared by the loads of one scan: a module called from a dozen
+# example roots is parsed once, not a dozen times. Keyed on everything the parse depends on
+# (the text itself, the name errors give it, the syntax, the nesting limit), so no load can
+# see a tree of another text; the engine forgets them when a scan's loading ends, and a cap on
+# the source held keeps a huge repository from keeping every tree alive at once.
+_PARSED: dict[tuple, ParsedFile] = {}
+_PARSED_MAX_CHARS = 8 * 1024 * 1024
+_parsed_chars = 0
+
+
+def _parsed_file(text: str, rel: str, is_json: bool, max_depth: int) -> ParsedFile:
+    """``text`` parsed (Terraform JSON or native syntax); raises as the parsers do."""
+    global _parsed_chars
+    key = (text, rel, is_json, max_depth)
+    parsed = _PARSED.get(key)
+    if parsed is not None:
+        return parsed
+    parsed = parse_tf_json(text, rel, max_depth=max_depth) if is_json else \
+        parse_hcl(text, rel, max_depth=max_depth)
+    if len(text) <= _PARSED_MAX_CHARS // 4:
+        while _PARSED and _parsed_chars + len(text) > _PARSED_MAX_CHARS:
+            oldest = next(iter(_PARSED))  # dicts keep insertion order: the first parsed goes first
+            del _PARSED[oldest]
+            _parsed_chars -= len(oldest[0])
+        _PARSED[key] = parsed
+        _parsed_chars += len(text)
+    return parsed
+
+
+def forget_parsed_files() -> None:
+    """Drop the parsed files kept for the scan whose loading has ended."""
+    global _parsed_chars
+    _PARSED.clear()
+    _parsed_chars = 0
+
+
 _NOT_A_FLAG = object()
 _MAX_SWITCH_TRIALS = 32  # sets of switched defaults tried per resource (1, then 2, ... at a time)
+_MAX_PROBES_KEPT = 64  # probe loaders kept for reuse per root (see _Loader._try_world)
 
 
 def _switched(default: Any, dep: tuple) -> Any:
@@ -109,6 +148,28 @@ def _describe_switch(dep: tuple, value: Any) -> str:
         return f"{prefix}var.{name} is not empty"
     shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return f"{prefix}var.{name} = {shown}"
+
+
+def _world_key(world: dict) -> tuple:
+    """``world`` (switched defaults) as a key: the same switches give the same key."""
+    return tuple((name, type(value).__name__, value)
+                 for name, value in sorted(world.items(), key=lambda item: item[0]))
+
+
+def _emit_targets(world_root: "_Instance", targets: list) -> None:
+    """Emit what a world of switched flags was made for: resources, data sources, and the
+    instances of module calls ((path, kind, decl), ...)."""
+    loader = world_root.loader
+    for path, kind, decl in targets:
+        instance = _navigate(world_root, path)
+        if instance is None:
+            continue
+        if kind == "module":
+            for child in instance.child_instances(decl.block.labels[0]).values():
+                if child is not None:
+                    loader.emit(child)
+        else:
+            instance.emit_block(kind, decl)
 
 
 def _navigate(root: "_Instance", path: tuple) -> "_Instance | None":
@@ -159,6 +220,7 @@ class _ModuleSource:
     outputs: dict = field(default_factory=dict)  # name -> _Decl
     ordered: list = field(default_factory=list)  # (kind, _Decl) in file order
     comments: dict = field(default_factory=dict)  # file -> [(line, text)]
+    types: dict = field(default_factory=dict)  # variable name -> its type (see _variable_type)
     backend: bool = False  # a `backend` or `cloud` block in `terraform {}`: only roots have one
 
 
@@ -212,7 +274,14 @@ class _Loader:
         self.defaults: dict = {}  # (instance prefix, variable) -> its default value
         self.switched_off: dict = {}  # (instance prefix, id(block)) -> (instance path, kind, decl, deps)
         self.probe = False  # a load with switched flags: the scan's roots are decided without it
+        # values kept by instances record, when reused, the defaults their computation read
+        # (module calls and policy documents too; see _try_world)
+        self.reuse_traces = False
         self._module_reals: dict = {}  # module directory as written -> os.path.realpath
+        self._local_modules: dict = {}  # (calling module's directory, source) -> see local_module
+        self.cycles = 0  # cyclic references met (what they yield depends on evaluation order)
+        # probe loaders of _switch_on by world, each asked about several declarations in turn
+        self._probes: dict[tuple, tuple["_Loader", "_Instance"]] = {}
 
     # -- paths and errors ------------------------------------------------------------------------
     def realpath(self, path: str | os.PathLike[str]) -> str:
@@ -237,6 +306,18 @@ class _Loader:
         if real is None:
             real = self._module_reals[key] = os.path.realpath(directory)
         return real
+
+    def local_module(self, caller_dir: Path, source: str) -> tuple[Path, str, bool]:
+        """The directory of a local module source (as written and real) and whether it is
+        inside the repository: once per root for each call written the same way (module
+        instances and loads with switched flags follow the same calls again)."""
+        key = (caller_dir, source)
+        found = self._local_modules.get(key)
+        if found is None:
+            target = caller_dir / source
+            real = self.module_realpath(target)
+            found = self._local_modules[key] = (target, real, is_inside(real, self.repository_real))
+        return found
 
     def rel(self, path: Path) -> str:
         try:
@@ -347,8 +428,7 @@ class _Loader:
             if text is None:
                 continue
             try:
-                parsed = parse_tf_json(text, rel, max_depth=self.max_nesting_depth) \
-                    if path.name.endswith(".json") else parse_hcl(text, rel, max_depth=self.max_nesting_depth)
+                parsed = _parsed_file(text, rel, path.name.endswith(".json"), self.max_nesting_depth)
             except InputError as exc:
                 self.error(exc.message, exc.file, exc.line)
                 continue
@@ -477,6 +557,7 @@ class _Loader:
     # -- cycle guard -------------------------------------------------------------------------------
     def guarded(self, key: tuple, compute: Callable[[], Any], on_cycle: Callable[[], Any]) -> Any:
         if key in self._active:
+            self.cycles += 1
             return on_cycle()
         self._active.add(key)
         try:
@@ -591,6 +672,7 @@ class _Loader:
         other._real_dirs = self._real_dirs
         other.overrides = overrides
         other._module_reals = self._module_reals
+        other._local_modules = self._local_modules
         other.probe = True
         root_source = self._sources[self.module_realpath(self.root_dir)]
         root = _Instance(other, root_source, prefix="", base_prefix="", inputs=None, depth=0,
@@ -630,18 +712,7 @@ class _Loader:
                 if self._instances_exceeded:
                     break
                 targets = worlds.pop(world_items)
-                world = dict(world_items)
-                loader, world_root = self.spawn(world, root.root_values)
-                for path, kind, decl in targets:
-                    instance = _navigate(world_root, path)
-                    if instance is None:
-                        continue
-                    if kind == "module":
-                        for child in instance.child_instances(decl.block.labels[0]).values():
-                            if child is not None:
-                                loader.emit(child)
-                    else:
-                        instance.emit_block(kind, decl)
+                loader = self._emit_world(dict(world_items), root, targets)
                 for error in loader.result.errors:
                     self.error(error.message, error.file, error.line)
                 when = " and ".join(_describe_switch(k, v) for k, v in world_items)
@@ -664,14 +735,18 @@ class _Loader:
                 pending.extend(loader.switched_off.values())
                 for key, value in loader.defaults.items():
                     self.defaults.setdefault(key, value)
+        self._probes = {}  # their evaluations are not needed once every flag is decided
         if switched:
             # one deployment with every switched resource beside copies of the defaults' (a group
             # of its own), so that a finding that needs both (a switched policy that lets a role
             # escalate) is made there; what the defaults alone make is reported without `when`
             label = " (when switched)"
             for resource in defaults:
-                self.result.resources.append(dataclasses.replace(
-                    resource, group=resource.group + label, world=label, copy=True))
+                # a shallow copy as dataclasses.replace makes it, without re-running __init__
+                # for each of thousands of resources
+                duplicate = copy.copy(resource)
+                duplicate.group, duplicate.world, duplicate.copy = resource.group + label, label, True
+                self.result.resources.append(duplicate)
             for resource in switched:
                 resource.group, resource.world = resource.group + label, label
                 self.result.resources.append(resource)
@@ -709,8 +784,7 @@ class _Loader:
                             f"it is not analysed: more than {_MAX_SWITCH_TRIALS} combinations of "
                             "its flags would have to be tried", file=decl.file, line=decl.block.line))
                         return None
-                    probe, probe_root = self.spawn(candidate, root.root_values)
-                    made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+                    made, now_read, probe = self._try_world(candidate, root, path, kind, decl)
                     for known, default in probe.defaults.items():
                         self.defaults.setdefault(known, default)
                     if made is None or made:
@@ -718,6 +792,58 @@ class _Loader:
                     following.append((candidate, now_read))
             frontier = following
         return None
+
+    def _emit_world(self, world: dict, root: "_Instance", targets: list) -> "_Loader":
+        """A loader of ``world`` that has emitted ``targets`` ((path, kind, decl), ...).
+
+        The probe that answered for this world in _switch_on does it when there is one: it has
+        emitted nothing, reported nothing and met no cycle, and what it computed is what a
+        fresh loader would compute; the declarations switched off that the emission touches
+        are noted again (see ``expansion``), so it passes on what a fresh loader would. Should
+        the emission meet a cycle or the module instance limit, a fresh loader does it."""
+        cached = self._probes.pop(_world_key(world), None)
+        if cached is not None:
+            probe, probe_root = cached
+            probe.switched_off = {}
+            _emit_targets(probe_root, targets)
+            if not probe.cycles and probe.module_instances <= self.max_instances:
+                return probe
+        loader, world_root = self.spawn(world, root.root_values)
+        _emit_targets(world_root, targets)
+        return loader
+
+    def _try_world(self, world: dict, root: "_Instance", path: tuple, kind: str,
+                   decl: _Decl) -> tuple[list | None, frozenset, "_Loader"]:
+        """What the count/for_each of ``decl`` at ``path`` gives in ``world``, the defaults it
+        read, and the probe loader that answered.
+
+        Many declarations of a module hang on the same flags (`count = local.create ? 1 : 0`),
+        so one probe per world answers them all: each value it keeps records, when reused, the
+        defaults its computation read, as a probe of its own would have. A probe that met a
+        cyclic reference or reported an error is not reused (what a cycle yields depends on
+        which value was asked first), nor one past the module instance limit (a fresh probe
+        loads only the calls this question needs)."""
+        key = _world_key(world)
+        cached = self._probes.pop(key, None)
+        if cached is not None:
+            probe, probe_root = cached
+            made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+            if self._reusable(probe):
+                self._probes[key] = cached
+                return made, now_read, probe
+        probe, probe_root = self.spawn(world, root.root_values)
+        probe.reuse_traces = True
+        made, now_read = probe.tracked(lambda: self._made(probe_root, path, kind, decl))
+        if self._reusable(probe):
+            if self._probes and len(self._probes) >= _MAX_PROBES_KEPT:
+                del self._probes[next(iter(self._probes))]  # the least recently asked
+            if _MAX_PROBES_KEPT:
+                self._probes[key] = (probe, probe_root)
+        return made, now_read, probe
+
+    def _reusable(self, probe: "_Loader") -> bool:
+        return not probe.cycles and not probe.result.errors and \
+            probe.module_instances <= self.max_instances
 
     @staticmethod
     def _made(root: "_Instance", path: tuple, kind: str, decl: _Decl) -> list | None:
@@ -949,15 +1075,15 @@ class _Instance(Resolver):
         type_attr = decl.block.body.attributes.get("type")
         if type_attr is None:
             return value
-        from .hcl_types import NotAType, TypeMismatch, convert, parse_type
-
-        def constant(expr) -> Any:
-            return evaluate(expr, Context(Resolver(), decl.file, template_only=True))
+        from .hcl_types import TypeMismatch, convert
 
         try:
-            return convert(value, parse_type(type_attr.expr, constant))
-        except NotAType:
-            return value
+            type_ = self.source.types.get(name, _NOT_READ)
+            if type_ is _NOT_READ:  # (an optional() default of the wrong type raises: not kept)
+                type_ = self.source.types[name] = _variable_type(decl, type_attr)
+            if type_ is None:
+                return value
+            return convert(value, type_)
         except TypeMismatch as exc:
             self.loader.error(f"var.{name}: the value does not match the variable's type "
                               f"{type_attr.expr.text}: {exc}", file, line)
@@ -1005,18 +1131,26 @@ class _Instance(Resolver):
         at the base address with each/count unknown)."""
         cache_key = id(decl.block)
         if cache_key in self._expansions:
-            self.loader.record(self._deps.get(("expand", cache_key)))
-            return self._expansions[cache_key]
+            deps = self._deps.get(("expand", cache_key))
+            self.loader.record(deps)
+            result = self._expansions[cache_key]
+            if self.loader.reuse_traces and result == [] and deps:
+                # a probe reused to emit a world passes on what its emission touches
+                self._note_switched_off(decl, deps)
+            return result
         result, deps = self.loader.tracked(lambda: self.loader.guarded(
             (id(self), "expand", cache_key), lambda: self._compute_expansion(decl, what),
             lambda: self._cycle(f"{what} count/for_each", decl.file, decl.block.line) and None))
         self._expansions[cache_key] = result
         self._deps[("expand", cache_key)] = deps
         if result == [] and deps:
-            self.loader.note_switched_off(self, "module" if decl.block.type == "module"
-                                          else "managed" if decl.block.type == "resource" else "data",
-                                          decl, deps)
+            self._note_switched_off(decl, deps)
         return result
+
+    def _note_switched_off(self, decl: _Decl, deps: frozenset) -> None:
+        self.loader.note_switched_off(self, "module" if decl.block.type == "module"
+                                      else "managed" if decl.block.type == "resource" else "data",
+                                      decl, deps)
 
     def _compute_expansion(self, decl: _Decl, what: str) -> list | None:
         attrs = decl.block.body.attributes
@@ -1218,7 +1352,16 @@ class _Instance(Resolver):
         cache_key = (id(decl.block), str(key), "aws_iam_policy")
         found = self._policy_docs.get(cache_key)
         if found is not None:
+            if self.loader.reuse_traces:
+                self.loader.record(self._deps.get(("policy", cache_key)))
             return found
+        if self.loader.reuse_traces:
+            found, self._deps[("policy", cache_key)] = self.loader.tracked(
+                lambda: self._iam_policy_lookup(decl, key, cache_key))
+            return found
+        return self._iam_policy_lookup(decl, key, cache_key)
+
+    def _iam_policy_lookup(self, decl: _Decl, key: Any, cache_key: tuple) -> dict[str, Any]:
         from ..iam import managed as managed_policies  # only configurations that look one up
 
         arn = self._configured_scalar(decl, key, "arn")
@@ -1254,7 +1397,17 @@ class _Instance(Resolver):
     def policy_document(self, decl: _Decl, key: Any) -> Any:
         cache_key = (id(decl.block), str(key))
         if cache_key in self._policy_docs:
+            if self.loader.reuse_traces:
+                self.loader.record(self._deps.get(("policy", cache_key)))
             return self._policy_docs[cache_key]
+        if self.loader.reuse_traces:
+            value, deps = self.loader.tracked(lambda: self._policy_document(decl, key, cache_key))
+            if cache_key in self._policy_docs:
+                self._deps[("policy", cache_key)] = deps
+            return value
+        return self._policy_document(decl, key, cache_key)
+
+    def _policy_document(self, decl: _Decl, key: Any, cache_key: tuple) -> Any:
         name = decl.block.labels[1]
         text = f"data.aws_iam_policy_document.{name}.json"
         bindings = self.instance_bindings(decl, key)
@@ -1340,12 +1493,20 @@ class _Instance(Resolver):
     def child_instances(self, name: str) -> dict:
         """Instances of a module call: {key: _Instance | None}; key None when not expanded."""
         if name in self._children:
+            if self.loader.reuse_traces:
+                self.loader.record(self._deps.get(("module", name)))
             return self._children[name]
         decl = self.source.modules[name]
         guard = (id(self), "module", name)
-        instances = self.loader.guarded(guard, lambda: self._load_children(name, decl),
-                                        lambda: self._cycle(f"module.{name}", decl.file,
-                                                            decl.block.line) and {})
+
+        def load() -> dict:
+            return self.loader.guarded(guard, lambda: self._load_children(name, decl),
+                                       lambda: self._cycle(f"module.{name}", decl.file,
+                                                           decl.block.line) and {})
+        if self.loader.reuse_traces:
+            instances, self._deps[("module", name)] = self.loader.tracked(load)
+        else:
+            instances = load()
         self._children[name] = instances
         return instances
 
@@ -1363,9 +1524,8 @@ class _Instance(Resolver):
             return self._not_analysed(name, decl, src_attr.expr.text, version,
                                       "its source is not a literal string (Terraform requires one)")
         if _is_local_source(src):
-            target = self.source.dir / src
-            real = self.loader.module_realpath(target)
-            if not is_inside(real, self.loader.repository_real):
+            target, real, inside = self.loader.local_module(self.source.dir, src)
+            if not inside:
                 self.loader.error(f"module source path escapes the repository: {src}", decl.file, line)
                 return {}
             if not os.path.isdir(real):
@@ -1395,7 +1555,7 @@ class _Instance(Resolver):
             return {}
         if self.loader.module_instances > self.loader.max_instances:
             return {}  # over the limit already (reported once): load no more modules
-        source = self.loader.module_source(Path(target))
+        source = self.loader.module_source(target)
         expansion = self.expansion(decl, f"module.{name}")
         keys = [(None, self._unknown_bindings(decl))] if expansion is None else expansion
         self.loader.module_instances += len(keys)
@@ -1457,16 +1617,16 @@ class _Instance(Resolver):
                                         base_address=f"{self.base_prefix}module.{name}.var.{path}",
                                         file=decl.file, line=attr.line, end_line=attr.end_line,
                                         source=TERRAFORM, group=self.loader.group,
-                                        metadata={"comments": [c for c in self.source.comments.get(decl.file, ())
-                                                               if decl.block.line <= c[0] <= decl.block.end_line]})
+                                        metadata={"comments": _comments_within(
+                                            self.source.comments.get(decl.file, ()),
+                                            decl.block.line, decl.block.end_line)})
                     if not self.loader.add(resource):
                         return
 
     # -- emission ----------------------------------------------------------------------------------
     def emit_block(self, kind: str, decl: _Decl) -> None:
         block = decl.block
-        comments = [c for c in self.source.comments.get(decl.file, ())
-                    if block.line <= c[0] <= block.end_line]
+        comments = _comments_within(self.source.comments.get(decl.file, ()), block.line, block.end_line)
         common: dict[str, Any] = dict(file=decl.file, line=block.line, end_line=block.end_line, source=TERRAFORM,
                       group=self.loader.group)
         if kind in ("managed", "data"):
@@ -1510,6 +1670,30 @@ class _Instance(Resolver):
         self.loader.add(Resource(address=self.prefix + local, type=kind, properties=props,
                                  base_address=self.base_prefix + local, mode=kind,
                                  metadata={"comments": list(comments)}, **common))
+
+
+_NOT_READ = object()
+
+
+def _variable_type(decl: _Decl, type_attr: Any) -> tuple | None:
+    """The type a variable declares (hcl_types), None when iacguard does not read it. The same
+    for every instance of the module and every world of flags: read once per module source."""
+    from .hcl_types import NotAType, parse_type
+
+    def constant(expr) -> Any:
+        return evaluate(expr, Context(Resolver(), decl.file, template_only=True))
+
+    try:
+        return parse_type(type_attr.expr, constant)
+    except NotAType:
+        return None
+
+
+def _comments_within(comments: Sequence[tuple[int, str]], first: int, last: int) -> list:
+    """The comments (sorted (line, text), as the parser gives them) on lines first..last."""
+    start = bisect.bisect_left(comments, (first, ""))
+    end = bisect.bisect_left(comments, (last + 1, ""), start)
+    return list(comments[start:end])
 
 
 def _written_nowhere(value: Any) -> Any:
