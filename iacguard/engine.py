@@ -137,7 +137,7 @@ class ScanResult:
         from .loaders.discover import NOT_INFRASTRUCTURE, is_own_file
 
         for file in files:
-            if not is_own_file(file.replace("\\", "/").rsplit("/", 1)[-1]):
+            if not is_own_file(file):
                 self.skipped.setdefault(file, NOT_INFRASTRUCTURE)
 
     def skipped_counts(self) -> dict[str, int]:

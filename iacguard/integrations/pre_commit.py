@@ -128,10 +128,10 @@ def select(repository: Path, changed: list[str], settings: Settings) -> Discover
         excludes = Excludes(settings.exclude)
 
         def kept(path: Path, is_dir: bool = False) -> bool:
-            return excludes.match(os.path.relpath(path, repository), is_dir=is_dir) is None
+            return discover.excluded_by(excludes, str(repository), path, is_dir) is None
 
         for name in changed:  # a changed file left out is counted in the summary, as `scan .` does
-            pattern = excludes.match(name)
+            pattern = discover.excluded_by(excludes, str(repository), repository / name, False)
             if pattern is not None:
                 skipped[discover.printable(name.replace(os.sep, "/"))] = discover.excluded_reason(pattern)
         changed_documents = [p for p in changed_documents if kept(p)]

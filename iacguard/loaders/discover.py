@@ -61,10 +61,21 @@ _BOMS = (
 NOT_INFRASTRUCTURE = "not infrastructure"  # YAML/JSON that is neither a template nor a plan
 
 
-def is_own_file(name: str) -> bool:
-    """iacguard's own files (`.iacguard.yaml`, `.iacguard-baseline.json`, a base branch's copy):
-    not infrastructure, and not worth a line of the summary either."""
-    return name.startswith(".iacguard")
+def is_own_file(path: str) -> bool:
+    """iacguard's own files (`.iacguard.yaml`, `.iacguard-baseline.json`, a base branch's copy),
+    by name or by path: not infrastructure, and not worth a line of the summary either."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1].startswith(".iacguard")
+
+
+def excluded_by(excludes: Excludes | None, repository: str, path: str | Path, is_dir: bool) -> str | None:
+    """The exclude pattern that matches ``path`` (as laid out, links not resolved), relative to
+    the absolute ``repository``; None when none does or the path is outside the repository."""
+    if not excludes:
+        return None
+    absolute = os.path.abspath(path)
+    if not is_inside(absolute, repository):
+        return None  # patterns only ever name paths inside the repository
+    return excludes.match(os.path.relpath(absolute, repository), is_dir=is_dir)
 EMPTY = "empty"
 TOO_LARGE = "too large"  # over --max-file-size and not possibly a template or plan
 TERRAFORM_IGNORED = "ignored by Terraform"  # a hidden .tf file: Terraform skips it too
@@ -229,12 +240,7 @@ class _Walker:
 
     def excluded_by(self, path: Path, is_dir: bool) -> str | None:
         """The exclude pattern that matches ``path`` (as laid out, links not resolved)."""
-        if not self.excludes:
-            return None
-        absolute = os.path.abspath(path)
-        if not is_inside(absolute, self.repository):
-            return None  # patterns only ever name paths inside the repository
-        return self.excludes.match(os.path.relpath(absolute, self.repository), is_dir=is_dir)
+        return excluded_by(self.excludes, self.repository, path, is_dir)
 
     def skip_tree(self, directory: Path, reason: str) -> None:
         """Count the files below an excluded directory that would have been read, without
