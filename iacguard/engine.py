@@ -23,8 +23,6 @@ from .settings import Settings, check_references, is_named_root, path_inputs
 from .severity import severity_rank
 
 if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
-
     from .loaders.discover import Discovered
 
     from .analysis import Analysis
@@ -52,6 +50,7 @@ class DocumentUnit:
     parameters: dict[str, Any]  # CloudFormation parameter values for it
     root: Path
     limits: ScanLimits
+    serverless: bool = False  # holds SAM resources: translating them costs several times loading
 
     @property
     def label(self) -> str:
@@ -276,11 +275,12 @@ def _prepare_units(paths: list[str], settings: Settings, root: Path | None,
 
     limits = ScanLimits.from_settings(settings)
     units: list[LoadUnit] = []
-    for path in _root_templates(found.documents, explicit, limits):
+    serverless: set[Path] = set()
+    for path in _root_templates(found.documents, explicit, limits, serverless):
         units.append(DocumentUnit(path, discover.relpath(path, found.root),
                                   bool(explicit) and path.resolve() in explicit,
                                   _path_parameters(settings, path, parameters, result.errors), found.root,
-                                  limits))
+                                  limits, path in serverless))
     planner = _RootPlanner(found.terraform_dirs, explicit, settings, found.root, limits)
     return result, units + planner.next_units(), planner
 
@@ -338,8 +338,12 @@ def available_cpus() -> int:
 
 
 def _unit_bytes(unit: LoadUnit) -> int:
+    return _files_bytes(unit.sources)
+
+
+def _files_bytes(files: Iterable[Path]) -> int:
     total = 0
-    for file in unit.sources:
+    for file in files:
         try:
             total += os.stat(file).st_size
         except OSError:
@@ -573,7 +577,8 @@ def _path_parameters(settings: Settings, path: Path, parameters: dict, errors: l
     return merged
 
 
-def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimits) -> list[Path]:
+def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimits,
+                    serverless: set[Path] | None = None) -> list[Path]:
     """Templates that are not only the local template of another scanned template's nested stack.
 
     A nested template is analysed through its parent, with the parameters the parent passes;
@@ -589,6 +594,8 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
             text = decode_text(path.read_bytes())  # as the loader decodes it (a UTF-16 parent too)
         except (OSError, UndecodableText):
             continue  # the unit reports it
+        if serverless is not None and "AWS::Serverless" in text:
+            serverless.add(path)
         if not any(kind in text for kind in cloudformation.NESTING_TYPES):
             continue
         try:
@@ -710,6 +717,7 @@ class _RootPlanner:
         self.repository = Path(given) if given and is_inside(os.path.realpath(scan_root), os.path.realpath(given)) \
             else module_boundary(scan_root)
         self.real_of, calls = _module_calls(dirs) if dirs else ({}, {})
+        self.calls = calls
         scanned = set(self.real_of.values())
         self.callers: dict[Path, set[Path]] = {}
         for caller, targets in calls.items():
@@ -720,6 +728,25 @@ class _RootPlanner:
         # real directory -> what loading saw of it, merged over all trees
         self.modules: dict[Path, ModuleSeen] = {}
         self._alone: dict[Path, bool] = {}  # whether a called directory can be applied alone
+        self._by_real: dict[Path, list[Path]] | None = None
+
+    def tree_bytes(self, directory: Path) -> int:
+        """Bytes of a root's files and of every scanned directory it calls, transitively: what
+        loading it evaluates (an example that calls its repository's module reads that module)."""
+        files_of = self._files_of_real()
+        seen: set[Path] = set()
+        stack = [self.real_of.get(directory) or directory.resolve()]
+        while stack:
+            real = stack.pop()
+            if real not in seen:
+                seen.add(real)
+                stack.extend(self.calls.get(real, ()))
+        return sum(_files_bytes(files_of.get(real, ())) for real in seen)
+
+    def _files_of_real(self) -> dict[Path, list[Path]]:
+        if self._by_real is None:
+            self._by_real = {self.real_of[d]: files for d, files in self.dirs.items()}
+        return self._by_real
 
     def record(self, modules: dict[str, ModuleSeen]) -> None:
         _merge_modules(self.modules, {Path(real): info for real, info in modules.items()})
@@ -1040,13 +1067,19 @@ def scan(paths: list[str], settings: Settings | None = None, root: Path | None =
     return result
 
 
-# Below this much input (bytes, Terraform weighted as costlier per byte than YAML or JSON),
-# a scan is over before forked workers pay for themselves: generated corpora on 2 idle CPUs broke
-# even at about 50 files (cost ~340 KB: 0.199 s alone, 0.189 s with two); 100 files (~590 KB)
-# were 0.27 s alone, 0.21 s with two.
-PARTITION_MIN_COST = 400 * 1024
 # How much more a byte of HCL costs to load and evaluate than a byte of YAML or JSON.
 _TERRAFORM_COST_FACTOR = 3
+# How much more a byte of a SAM template costs: the translator builds every generated resource
+# (the field set's SAM repositories: ADF's 24 templates took 0.96 s, a third of them SAM).
+_SERVERLESS_COST_FACTOR = 4
+# What any group costs besides its bytes (parse, model, the checks' setup), in cost units.
+_UNIT_COST = 4096
+# Without --jobs, this process scans the groups itself, smallest first, and forks workers for
+# the rest only once the time so far projects that they save more than they cost. Measured on
+# 2 CPUs: a pool forked from a warm process costs about 0.03-0.05 s to start and collect from
+# (real modules of 30-130 KB lost that much to it); the projection is trusted after 0.03 s.
+_FORK_COST_SECONDS = 0.04
+_CALIBRATION_SECONDS = 0.03
 # Settings and checks for forked partition workers: inherited through fork, never pickled
 # (checks loaded from --checks-dir are not importable by name in a fresh process).
 _PARTITION_STATE: "PartitionState | None" = None
@@ -1060,33 +1093,31 @@ class PartitionState:
     checks: dict[str, CheckMeta]
 
 
-def _unit_cost(unit: LoadUnit) -> int:
-    return _unit_bytes(unit) * (_TERRAFORM_COST_FACTOR if isinstance(unit, TerraformUnit) else 1)
+def _unit_cost(unit: LoadUnit, planner: "_RootPlanner | None" = None) -> int:
+    """A relative estimate of a group's work, for ordering, projecting and balancing it."""
+    if isinstance(unit, TerraformUnit):
+        size = planner.tree_bytes(unit.directory) if planner is not None else _unit_bytes(unit)
+        return size * _TERRAFORM_COST_FACTOR + _UNIT_COST
+    return _unit_bytes(unit) * (_SERVERLESS_COST_FACTOR if unit.serverless else 1) + _UNIT_COST
 
 
 def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
                       jobs: int | None, discovered: "Discovered | None" = None) -> ScanResult | None:
-    """The whole scan split by group across forked workers; None when it does not pay (small
-    input, one CPU, no fork on this platform): the caller then scans in this process."""
+    """The whole scan split by group across forked workers (``jobs`` None: only once it pays,
+    ``_Pacer``); None without fork on this platform: the caller then scans in this process."""
     if not hasattr(os, "fork"):  # no fork (Windows): spawned workers could not inherit --checks-dir checks
         return None
     result, units, planner = _prepare_units(paths, settings, root, discovered)
-    costs = [_unit_cost(unit) for unit in units]
-    if jobs is None:
-        jobs = available_cpus() if sum(costs) >= PARTITION_MIN_COST else 1
-    jobs = min(jobs, len(units))
-    if jobs < 2:
-        _load_rounds(result, units, planner, 1)
-        _stage_done()
-        run_checks(result, settings, keep_model=False)
-        return result
-    import multiprocessing  # only for workers: a small scan does not pay for importing it
-
-    context = multiprocessing.get_context("fork")
+    pacer = _Pacer(available_cpus()) if jobs is None else None
     result.checks = load_checks(settings.checks_dirs)
     check_references(settings, result.checks)
     while units:
-        for part in _scan_round(units, jobs, context, settings, result.checks):
+        costs = [_unit_cost(unit, planner) for unit in units]
+        if pacer is not None:
+            parts = pacer.scan(units, costs, settings, result.checks)
+        else:
+            parts = _scan_round(units, costs, jobs or 1, settings, result.checks)
+        for part in parts:
             result.findings.extend(part.findings)
             result.errors.extend(part.errors)
             result.unresolved.extend(part.unresolved)
@@ -1103,11 +1134,49 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
     return result
 
 
-def _scan_round(units: list[LoadUnit], jobs: int, context: BaseContext, settings: Settings,
+class _Pacer:
+    """Scans groups in this process, smallest first, timing them; forks workers for what is left
+    once the time per unit of cost so far says the workers would save more than
+    ``_FORK_COST_SECONDS``. Workers forked then inherit everything this process has imported
+    and built (loaders, grammars, the action catalogue), so none of it is repeated. Small scans
+    never fork; large ones lose only the calibration time. Which process scans a group never
+    changes what is found in it."""
+
+    def __init__(self, cpus: int):
+        self.cpus = cpus
+        self.spent = 0.0
+        self.done_cost = 0
+
+    def scan(self, units: list[LoadUnit], costs: list[int], settings: Settings,
+             checks: dict[str, CheckMeta]) -> list["PartialScan"]:
+        import time
+
+        state = PartitionState(settings, checks)
+        order = sorted(range(len(units)), key=lambda i: (costs[i], i))
+        parts: list[PartialScan] = []
+        for position, index in enumerate(order):
+            rest = order[position:]
+            if self._worth_forking([costs[i] for i in rest]):
+                return parts + _scan_round([units[i] for i in rest], [costs[i] for i in rest], self.cpus,
+                                           settings, checks)
+            started = time.perf_counter()
+            parts.append(_scan_partition([units[index]], state))
+            self.spent += time.perf_counter() - started
+            self.done_cost += costs[index]
+        return parts
+
+    def _worth_forking(self, rest: list[int]) -> bool:
+        if self.cpus < 2 or len(rest) < 2 or self.spent < _CALIBRATION_SECONDS or not self.done_cost:
+            return False
+        total = sum(rest)
+        alone = max(max(rest), total / min(self.cpus, len(rest)))  # the longest worker's share
+        return self.spent / self.done_cost * (total - alone) > _FORK_COST_SECONDS
+
+
+def _scan_round(units: list[LoadUnit], costs: list[int], jobs: int, settings: Settings,
                 checks: dict) -> list["PartialScan"]:
     """Load, model and check ``units`` across forked workers (in this process when no pool is
     available): what each batch found."""
-    costs = [_unit_cost(unit) for unit in units]
     jobs = min(jobs, len(units))
     batches = [sorted(batch) for batch in
                _balanced_batches(range(len(units)), dict(enumerate(costs)), jobs * _BATCHES_PER_WORKER)]
@@ -1121,6 +1190,9 @@ def _scan_round(units: list[LoadUnit], jobs: int, context: BaseContext, settings
     state = _PARTITION_STATE = PartitionState(settings, checks)
     try:
         if jobs > 1:  # a later round may hold a single root: it is scanned here, below
+            import multiprocessing  # only for workers: a small scan does not pay for importing it
+
+            context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 futures = [pool.submit(_scan_partition, [units[i] for i in batch]) for batch in batches]
                 for number, future in enumerate(futures):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import sys
 from pathlib import Path
@@ -282,12 +283,94 @@ def test_partitioned_scan_falls_back_to_one_process(monkeypatch, corpus):
     assert _rendered(corpus, 2, keep_model=False) == _rendered(corpus, 1, keep_model=True)
 
 
-def test_partitioned_auto_jobs_stays_in_process_for_small_input(monkeypatch):
+def test_partitioned_auto_jobs_stays_in_process_for_small_input(monkeypatch, tmp_path):
     import concurrent.futures
 
+    # two groups: once the first is scanned, one is left, and one group cannot be split
+    (tmp_path / "a.yaml").write_text("Resources:\n  U:\n    Type: AWS::IAM::User\n")
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = "u"\n}\n')
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _NoPool)
-    assert _rendered(SAMPLES / "terraform", None, keep_model=False) == \
-        _rendered(SAMPLES / "terraform", 1, keep_model=True)
+    monkeypatch.setattr(engine, "available_cpus", lambda: 2)
+    monkeypatch.setattr(engine, "_CALIBRATION_SECONDS", 0.0)
+    monkeypatch.setattr(engine, "_FORK_COST_SECONDS", 0.0)
+    assert _rendered(tmp_path, None, keep_model=False) == _rendered(tmp_path, 1, keep_model=True)
+
+
+@pytest.mark.parametrize(("cpus", "spent", "done", "rest", "forks"), [
+    (2, 0.10, 1000, [1000, 1000], True),    # 0.1 s per 1000: 0.1 s saved by splitting 2 x 0.1 s
+    (2, 0.10, 1000, [200, 200], False),     # 0.02 s saved: less than starting workers costs
+    (2, 0.10, 1000, [4000, 100, 100], False),  # the largest group alone takes as long as all of it
+    (2, 0.10, 1000, [4000, 3000, 1000], True),  # 0.8 s of work, the longest share 0.4 s
+    (1, 0.10, 1000, [1000, 1000], False),   # one CPU
+    (2, 0.10, 1000, [100000], False),       # one group left cannot be split
+    (2, 0.01, 100, [100000, 100000], False),  # not calibrated yet: too little time measured
+    (2, 0.05, 0, [100000, 100000], False),  # nothing finished yet to measure a rate on
+    (4, 0.10, 1000, [1000, 1000, 1000, 1000], True),
+])
+def test_pacer_forks_only_when_the_projected_saving_pays_for_the_workers(cpus, spent, done, rest, forks):
+    pacer = engine._Pacer(cpus)
+    pacer.spent, pacer.done_cost = spent, done
+    assert pacer._worth_forking(rest) is forks
+
+
+def test_pacer_scans_the_smallest_groups_here_then_forks_for_the_rest(monkeypatch, corpus):
+    import concurrent.futures
+
+    started: list[int] = []
+    forked: list[list[str]] = []
+    scan_round = engine._scan_round
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers=None, **kwargs):
+            started.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    def recorded(units, *args, **kwargs):
+        forked.append([unit.label for unit in units])
+        return scan_round(units, *args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(engine, "_scan_round", recorded)
+    monkeypatch.setattr(engine, "available_cpus", lambda: 2)
+    monkeypatch.setattr(engine, "_CALIBRATION_SECONDS", 0.0)  # calibrated after the first group
+    monkeypatch.setattr(engine, "_FORK_COST_SECONDS", 0.0)  # and any saving pays
+    result, units, planner = engine._prepare_units([str(corpus)], Settings(), corpus)
+    order = sorted(units, key=lambda unit: engine._unit_cost(unit, planner))
+    assert _rendered(corpus, None, keep_model=False) == _rendered(corpus, 1, keep_model=True)
+    # the first round: everything but the smallest group went to two forked workers
+    assert sorted(forked[0]) == sorted(unit.label for unit in order[1:]) and started[0] == 2
+
+
+def test_a_root_costs_the_modules_it_calls(tmp_path):
+    """An example that calls its repository's module evaluates that module: its cost counts it,
+    so a repository of small examples around one large module is split across workers."""
+    module = tmp_path / "modules" / "big"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text('resource "aws_iam_user" "u" {\n  name = "u"\n}\n' * 200)
+    for name in ("one", "two"):
+        (tmp_path / "examples" / name).mkdir(parents=True)
+        (tmp_path / "examples" / name / "main.tf").write_text(
+            'module "big" {\n  source = "../../modules/big"\n}\n')
+    result, units, planner = engine._prepare_units([str(tmp_path)], Settings(), tmp_path)
+    costs = {unit.label: engine._unit_cost(unit, planner) for unit in units}
+    module_bytes = (module / "main.tf").stat().st_size
+    example_bytes = (tmp_path / "examples" / "one" / "main.tf").stat().st_size
+    assert costs == {
+        f"examples{os.sep}one": (module_bytes + example_bytes) * engine._TERRAFORM_COST_FACTOR + engine._UNIT_COST,
+        f"examples{os.sep}two": (module_bytes + example_bytes) * engine._TERRAFORM_COST_FACTOR + engine._UNIT_COST,
+    }
+
+
+def test_a_serverless_template_costs_more_than_plain_cloudformation(tmp_path):
+    plain = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {}\n"
+    serverless = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+    (tmp_path / "plain.yaml").write_text(plain)
+    (tmp_path / "sam.yaml").write_text(serverless)
+    result, units, planner = engine._prepare_units([str(tmp_path)], Settings(), tmp_path)
+    costs = {unit.label: engine._unit_cost(unit, planner) for unit in units}
+    assert costs == {"plain.yaml": len(plain) + engine._UNIT_COST,
+                     "sam.yaml": len(serverless) * engine._SERVERLESS_COST_FACTOR + engine._UNIT_COST}
 
 
 def test_partitioned_auto_jobs_uses_every_cpu_above_the_threshold(monkeypatch, corpus):
@@ -301,7 +384,8 @@ def test_partitioned_auto_jobs_uses_every_cpu_above_the_threshold(monkeypatch, c
             super().__init__(max_workers=max_workers, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
-    monkeypatch.setattr(engine, "PARTITION_MIN_COST", 1)
+    monkeypatch.setattr(engine, "_CALIBRATION_SECONDS", 0.0)
+    monkeypatch.setattr(engine, "_FORK_COST_SECONDS", 0.0)
     monkeypatch.setattr(engine, "available_cpus", lambda: 2)
     assert _rendered(corpus, None, keep_model=False) == _rendered(corpus, 1, keep_model=True)
     assert started == [2]
