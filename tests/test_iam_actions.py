@@ -170,11 +170,22 @@ def test_expand_service_wildcard_without_colon() -> None:
 def test_expand_loads_only_the_named_service() -> None:
     actions._service_actions.cache_clear()
     actions._expand.cache_clear()
+    actions._INFO_BY_TEXT.clear()
     expand_actions("iam:Get*")
     info = actions._service_actions.cache_info()
     assert info.currsize == 1
     action_info("s3:GetObject")
     assert actions._service_actions.cache_info().currsize == 2
+
+
+def test_action_info_is_remembered_per_text_and_case_insensitive() -> None:
+    actions._INFO_BY_TEXT.clear()
+    first = action_info("S3:getobject")
+    assert first is not None and first.name == "s3:GetObject" and action_info("s3:GetObject") is first
+    assert action_info("s3:GetObject*") is None and action_info("s3:NoSuchAction") is None
+    assert action_info("s3:GetObject:x") is None and action_info(7) is None  # type: ignore[arg-type]
+    assert set(actions._INFO_BY_TEXT) == {"S3:getobject", "s3:GetObject", "s3:GetObject*", "s3:NoSuchAction",
+                                          "s3:GetObject:x"}
 
 
 def test_expand_is_cached() -> None:

@@ -248,6 +248,7 @@ def test_broad_grant_reads_a_few_services_not_the_whole_catalogue():
     for cached in (actions._service_actions, actions._expand, identity._privileged_matches,
                    identity._service_ranks, identity._witness_ranks):
         cached.cache_clear()
+    actions._INFO_BY_TEXT.clear()
     privilege = privileged_grant([parse_policy(KNOWN["PowerUserAccess"][0])])
     assert privilege is not None and (privilege.kind, privilege.action) == ("permissions-management",
                                                                            "kms:PutKeyPolicy")

@@ -118,10 +118,21 @@ def service_of(action_or_pattern: str) -> str:
 
 def action_info(action: str) -> ActionInfo | None:
     """Catalogue entry for one concrete action (case-insensitive); None when unknown."""
-    if not isinstance(action, str) or action.count(":") != 1 or any(c in action for c in "*?"):
+    if not isinstance(action, str):
         return None
-    service, name = action.strip().split(":", 1)
-    return _service_actions(service.lower()).get(name.lower())
+    try:  # the checks ask about the same expanded names again and again (tens of thousands a scan)
+        return _INFO_BY_TEXT[action]
+    except KeyError:
+        pass
+    info = None
+    if action.count(":") == 1 and not any(c in action for c in "*?"):
+        service, name = action.strip().split(":", 1)
+        info = _service_actions(service.lower()).get(name.lower())
+    _INFO_BY_TEXT[action] = info  # the catalogue never changes within a process
+    return info
+
+
+_INFO_BY_TEXT: dict[str, ActionInfo | None] = {}
 
 
 def _literal_prefix(pattern: str) -> str:
