@@ -1244,6 +1244,7 @@ def _scan_partition(units: list[LoadUnit], state: PartitionState | None = None) 
 
 
 _FREEZING = False
+_SCAN_GC_THRESHOLDS = (20_000, 50, 1_000)
 
 
 @contextmanager
@@ -1257,10 +1258,17 @@ def _long_lived_stages():
         yield
         return
     _FREEZING = True
+    previous = gc.get_threshold()
+    # Fewer, larger young collections, and full ones rare: the analysis makes some 200,000
+    # short-lived objects in cycles per 1,000 files, which young collections free. With the
+    # defaults, collections took 5-6% of the CPU of a scan of the generated corpus and of
+    # terraform-aws-lambda (user time, 5 runs each), for no lower peak memory.
+    gc.set_threshold(*_SCAN_GC_THRESHOLDS)
     try:
         yield
     finally:
         _FREEZING = False
+        gc.set_threshold(*previous)
         gc.unfreeze()
 
 

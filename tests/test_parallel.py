@@ -418,3 +418,19 @@ def every_user(ctx):
 def test_graph_reports_keep_the_model_with_jobs(fmt):
     args = ("scan", str(SAMPLES / "cloudformation"), str(SAMPLES / "terraform"), "--format", fmt)
     assert run_cli(*args, "-j", "2").stdout == run_cli(*args, "-j", "1").stdout
+
+
+def test_a_scan_collects_garbage_less_often_and_restores_the_collector(monkeypatch):
+    import gc
+
+    seen = []
+    analyse = engine._analyse_bounded
+
+    def recording(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return analyse(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_analyse_bounded", recording)
+    before = gc.get_threshold()
+    engine.scan([str(SAMPLES / "terraform")], Settings(), root=SAMPLES / "terraform", jobs=1)
+    assert seen == [engine._SCAN_GC_THRESHOLDS] and gc.get_threshold() == before and not gc.get_freeze_count()
