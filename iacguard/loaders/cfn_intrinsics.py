@@ -181,6 +181,17 @@ class TemplateResolver:
         # known only at deploy time, so the caller names them as not analysed
         self.deploy_time_expansions: list[tuple[str, Any, int]] = []
         self.language_extensions = False
+        # What resolving consulted, so that a value can be known to resolve the same under other
+        # parameter values (cloudformation._add_switched_worlds): ``reads`` collects the names
+        # looked up (parameters, resources) since the caller last reset it, through every
+        # condition used, cached or not; ``deepest`` the deepest step any of it reached or would
+        # have reached without the condition cache. ``irregular`` is set when a result may depend
+        # on the order things were resolved in (a condition cycle, the depth bound reached).
+        self.reads: set[str] = set()
+        self.deepest = 0
+        self.irregular = False
+        self._condition_reads: dict[str, set[str]] = {}
+        self._condition_height: dict[str, int] = {}
         self._handlers: dict[str, Callable[[Any, int, int], Any]] = {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
@@ -296,6 +307,8 @@ class TemplateResolver:
         return None if resolved is NO_VALUE else resolved
 
     def resolve(self, value: Any, line: int, depth: int) -> Any:
+        if depth > self.deepest:
+            self.deepest = depth
         if depth > MAX_RESOLVE_DEPTH:
             return self._too_deep(line)
         if isinstance(value, dict):
@@ -330,6 +343,7 @@ class TemplateResolver:
         return value
 
     def _too_deep(self, line: int) -> Unknown:
+        self.irregular = True
         if not self._too_deep_reported:
             self._too_deep_reported = True
             self.error(f"expressions nested too deeply (more than {MAX_RESOLVE_DEPTH} levels)",
@@ -365,6 +379,7 @@ class TemplateResolver:
         return self._lookup(name, line)
 
     def _lookup(self, name: str, line: int) -> Any:
+        self.reads.add(name)
         if name in self.params:
             value = self.params[name]
             return PList(value, line=value.line) if isinstance(value, PList) else value
@@ -390,6 +405,7 @@ class TemplateResolver:
         if not isinstance(target, str) or not target:
             self.error("Fn::GetAtt needs [LogicalId, Attribute]", line)
             return Unknown(f"Fn::GetAtt {_text_of(arg)}", reason="invalid Fn::GetAtt")
+        self.reads.add(target)
         if target not in self.resource_ids:
             self.error(f"Fn::GetAtt refers to {target!r}, which is not a resource", line)
             return Unknown(f"{target}.{_text_of(attr)}", reason="undefined reference")
@@ -461,6 +477,7 @@ class TemplateResolver:
     def _sub_lookup(self, name: str, line: int) -> Any:
         if "." in name:
             target, _, attr = name.partition(".")
+            self.reads.add(target)
             if target in self.resource_ids and attr:
                 return Ref(target, attr)
             self.error(f"Fn::Sub variable ${{{name}}} does not name a resource attribute", line)
@@ -631,6 +648,11 @@ class TemplateResolver:
             self.error("a condition name must be a string", line)
             return None
         if name in self._condition_cache:
+            # what evaluating it read and how deep it went, as if it were evaluated again here
+            self.reads |= self._condition_reads.get(name, set())
+            reached = depth + self._condition_height.get(name, 0)
+            if reached > self.deepest:
+                self.deepest = reached
             return self._condition_cache[name]
         if name not in self.condition_defs:
             self.error(f"condition {name!r} is not defined in Conditions", line)
@@ -638,18 +660,28 @@ class TemplateResolver:
             return None
         if name in self._conditions_in_progress:
             self.error(f"condition {name!r} refers to itself", line)
+            self.irregular = True  # which of the cycle's conditions is cut depends on which came first
             return None
+        if depth > self.deepest:
+            self.deepest = depth
         if depth > MAX_RESOLVE_DEPTH:
             self._too_deep(line)
             return None
         self._conditions_in_progress.add(name)
+        outer_reads, outer_deepest = self.reads, self.deepest
+        self.reads, self.deepest = set(), depth
         definition = self.condition_defs[name]
         value = self.evaluate_condition(definition, line_of(definition, line), depth + 1)
+        self._condition_reads[name], self._condition_height[name] = self.reads, self.deepest - depth
+        outer_reads |= self.reads
+        self.reads, self.deepest = outer_reads, max(outer_deepest, self.deepest)
         self._conditions_in_progress.discard(name)
         self._condition_cache[name] = value
         return value
 
     def evaluate_condition(self, expr: Any, line: int, depth: int) -> bool | None:
+        if depth > self.deepest:
+            self.deepest = depth
         if depth > MAX_RESOLVE_DEPTH:
             self._too_deep(line)
             return None
