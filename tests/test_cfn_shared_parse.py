@@ -5,6 +5,7 @@ parse itself (same text, same name, same limits)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from iacguard import engine
 from iacguard.engine import load_resources
@@ -87,3 +88,38 @@ def test_different_limits_are_not_served_the_shared_parse(tmp_path: Path) -> Non
     assert any("nesting deeper than 2" in str(e) for e in loaded.errors)
     engine._forget_parsed_files()
     assert not engine._PARSED_TEMPLATES
+
+
+def test_the_translator_copy_is_what_the_generic_deep_copy_gives() -> None:
+    import copy
+
+    from iacguard.loaders import sam
+    from iacguard.values import PDict, PList, Unknown
+
+    def build(mapping: type, sequence: type) -> Any:
+        shared = mapping({"Action": sequence(["s3:GetObject"], line=9), "Resource": "*"}, line=8)
+        properties = mapping({"Policies": sequence([shared, shared], line=7),
+                              "Odd": Unknown("!Thing x", reason="unsupported tag"), 1: None}, line=6)
+        resources = mapping({"Fn": mapping({"Type": "AWS::Serverless::Function", "Properties": properties},
+                                           line=5)}, line=3)
+        resources.file = "part.yaml"
+        return mapping({"Resources": resources}, line=1)
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return ("dict", value.line, value.file, [(k, shape(v)) for k, v in value.items()])
+        if isinstance(value, list):
+            return ("list", value.line, [shape(v) for v in value])
+        return (type(value).__name__, repr(value))
+
+    template = build(sam._TranslatorDict, sam._TranslatorList)
+    fast = copy.deepcopy(template)
+    generic = copy.deepcopy(build(PDict, PList))  # PDict has no __deepcopy__: reduce and reconstruct
+    assert shape(fast) == shape(generic)
+    assert type(fast["Resources"]) is sam._TranslatorDict
+    policies = fast["Resources"]["Fn"]["Properties"]["Policies"]
+    assert type(policies) is sam._TranslatorList
+    original = template["Resources"]["Fn"]["Properties"]["Policies"]
+    # what is shared stays shared, as deepcopy keeps it, and nothing is the original
+    assert policies[0] is policies[1] and policies[0] is not original[0]
+    assert policies[0]["Action"] is not original[0]["Action"]
