@@ -134,3 +134,35 @@ def test_a_condition_cycle_builds_the_world_whole(monkeypatch: pytest.MonkeyPatc
     assert world["Plain"].properties is not defaults["Plain"].properties
     _whole(monkeypatch)
     assert repr(_load(text).resources) == repr(result.resources)
+
+
+def test_a_switched_resolver_is_a_fresh_resolver_with_those_parameters() -> None:
+    from iacguard.loaders.cfn_intrinsics import TemplateResolver
+    from iacguard.values import Unknown
+
+    text = _TEMPLATE.replace("Mappings:", """  Subnets:
+    Type: CommaDelimitedList
+    Default: "a, b"
+  Ami:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /ami
+  Given:
+    Type: String
+Mappings:""")
+    data = load_yaml(text, "t.yaml")
+    given = {"Given": "g"}
+    default = TemplateResolver(data, "t.yaml", [], parameters=given, pseudo={"AWS::Region": "eu-west-1"})
+    default.resource_ids |= {"LeftOut"}
+    assert default.condition("IsProd", 0) is False  # cached in the default resolver only
+    for world in ({"Env": "prod"}, {"Env": Unknown("Env", reason="any value")}, {"Subnets": "x,y"}):
+        switched = default.switched(world)
+        fresh = TemplateResolver(data, "t.yaml", [], parameters={**given, **world},
+                                 pseudo={"AWS::Region": "eu-west-1"})
+        assert repr(switched.params) == repr(fresh.params) and list(switched.params) == list(fresh.params)
+        assert switched.resource_ids == fresh.resource_ids and switched.pseudo == fresh.pseudo
+        assert switched.condition("IsProd", 0) == fresh.condition("IsProd", 0)
+        assert to_plain(switched.resolve_value(data["Resources"]["Mapped"]["Properties"])) == \
+            to_plain(fresh.resolve_value(data["Resources"]["Mapped"]["Properties"]))
+        assert switched._handlers["Ref"].__self__ is switched
+    assert default.switched({"Env": "prod"}).condition("IsProd", 0) is True
+    assert default.condition("IsProd", 0) is False

@@ -167,6 +167,7 @@ class TemplateResolver:
                  parameters: dict[str, Any] | None = None, pseudo: dict[str, str] | None = None):
         self.file = file
         self.errors = errors
+        self._template = template
         resources = template.get("Resources")
         self.resource_ids: set[str] = set(resources) if isinstance(resources, dict) else set()
         self.mappings = self._section(template, "Mappings")
@@ -175,7 +176,9 @@ class TemplateResolver:
         self._conditions_in_progress: set[str] = set()
         self._too_deep_reported = False
         self.pseudo = self._pseudo_values(pseudo or {})
-        self.params = self._parameter_values(template, parameters or {})
+        self._given = parameters or {}
+        self._declared = self._declarations(template)
+        self.params = self._parameter_values(self._declared, self._given)
         # (function, argument, line) of each Fn::Transform met while resolving, and with the
         # AWS::LanguageExtensions transform of each Fn::ForEach loop key: what they produce is
         # known only at deploy time, so the caller names them as not analysed
@@ -192,7 +195,10 @@ class TemplateResolver:
         self.irregular = False
         self._condition_reads: dict[str, set[str]] = {}
         self._condition_height: dict[str, int] = {}
-        self._handlers: dict[str, Callable[[Any, int, int], Any]] = {
+        self._handlers = self._bound_handlers()
+
+    def _bound_handlers(self) -> dict[str, Callable[[Any, int, int], Any]]:
+        return {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
             "Fn::Sub": self._sub,
@@ -231,9 +237,41 @@ class TemplateResolver:
                 values["AWS::URLSuffix"] = suffix
         return values
 
-    def _parameter_values(self, template: dict, given: dict[str, Any]) -> dict[str, Any]:
+    def switched(self, world: dict[str, Any]) -> "TemplateResolver":
+        """A new resolver of the same template with the parameters ``world`` names given those
+        values on top of this one's: what ``TemplateResolver(template, file, [], parameters={**given,
+        **world}, pseudo=pseudo)`` builds, without reading the template's sections and every other
+        parameter again (their values are this resolver's: each depends only on its declaration
+        and given value, and none is changed once built). Its errors are not kept (the template's
+        problems are this resolver's to report)."""
+        other = object.__new__(TemplateResolver)
+        other.__dict__.update(self.__dict__)
+        other.errors = []
+        resources = self._template.get("Resources")
+        other.resource_ids = set(resources) if isinstance(resources, dict) else set()
+        other._condition_cache = {}
+        other._conditions_in_progress = set()
+        other._too_deep_reported = False
+        other.pseudo = dict(self.pseudo)
+        given = {**self._given, **world}
+        other._given = given
+        other.params = dict(self.params)
+        for name in world:
+            if name in self._declared:
+                other.params[name] = other._declared_value(name, *self._declared[name], given)
+        other.deploy_time_expansions = []
+        other.language_extensions = False
+        other.reads = set()
+        other.deepest = 0
+        other.irregular = False
+        other._condition_reads = {}
+        other._condition_height = {}
+        other._handlers = other._bound_handlers()
+        return other
+
+    def _declarations(self, template: dict) -> dict[str, tuple[Any, int]]:
+        """Each declared parameter (or rain module input): its declaration and line."""
         key_lines = getattr(template, "key_lines", {})
-        values: dict[str, Any] = {}
         declared: dict[str, Any] = {}
         section_line = 0
         # A rain module declares what its parent template passes in under `Inputs`, in the
@@ -250,37 +288,37 @@ class TemplateResolver:
                     self.error(f"{name} is declared both as a parameter and as a module input", line)
                     continue
                 declared[name] = (spec, line)
-        section_line = section_line or line_of(template)
-        for name, (spec, spec_line) in declared.items():
-            if not isinstance(spec, dict):
-                self.error(f"parameter {name} must be a mapping", spec_line)
-                values[name] = Unknown(name, reason="invalid parameter declaration")
-                continue
-            ptype = spec.get("Type")
-            ptype = ptype if isinstance(ptype, str) else ""
-            if ptype.startswith("AWS::SSM::Parameter::Value<"):
-                # The given/default value is the SSM parameter's name, not the value.
-                values[name] = Unknown(name, reason="SSM parameter resolved at deploy time",
-                                       origins=(Origin("ssm", name),))
-                continue
-            is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
-            if name in given and isinstance(given[name], Unknown):
-                values[name] = given[name]  # a parent stack passes a value known only at deploy time
-                continue
-            if name in given:
-                raw = given[name]
-            elif "Default" in spec:
-                raw = spec["Default"]
-            else:
-                values[name] = Unknown(name, reason="parameter without default",
-                                       origins=(Origin("parameter", name),))
-                continue
-            values[name] = self._parameter_value(name, raw, is_list, spec_line)
+        self._section_line = section_line or line_of(template)
+        return declared
+
+    def _parameter_values(self, declared: dict[str, tuple[Any, int]], given: dict[str, Any]) -> dict[str, Any]:
+        values = {name: self._declared_value(name, spec, spec_line, given)
+                  for name, (spec, spec_line) in declared.items()}
         for name in given:
             if name not in declared:
                 self.error(f"parameter {name!r} was given a value but the template does not "
-                           "declare it", section_line)
+                           "declare it", self._section_line)
         return values
+
+    def _declared_value(self, name: str, spec: Any, spec_line: int, given: dict[str, Any]) -> Any:
+        if not isinstance(spec, dict):
+            self.error(f"parameter {name} must be a mapping", spec_line)
+            return Unknown(name, reason="invalid parameter declaration")
+        ptype = spec.get("Type")
+        ptype = ptype if isinstance(ptype, str) else ""
+        if ptype.startswith("AWS::SSM::Parameter::Value<"):
+            # The given/default value is the SSM parameter's name, not the value.
+            return Unknown(name, reason="SSM parameter resolved at deploy time", origins=(Origin("ssm", name),))
+        is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
+        if name in given and isinstance(given[name], Unknown):
+            return given[name]  # a parent stack passes a value known only at deploy time
+        if name in given:
+            raw = given[name]
+        elif "Default" in spec:
+            raw = spec["Default"]
+        else:
+            return Unknown(name, reason="parameter without default", origins=(Origin("parameter", name),))
+        return self._parameter_value(name, raw, is_list, spec_line)
 
     def _parameter_value(self, name: str, raw: Any, is_list: bool, line: int) -> Any:
         if isinstance(raw, list):
@@ -865,7 +903,7 @@ def _turning(template: dict, file: str, resolver: TemplateResolver, given: dict,
                 if trials > _MAX_SWITCH_TRIALS:
                     return _UNDECIDED
                 world = dict(zip(subset, values))
-                probe = TemplateResolver(template, file, [], parameters={**given, **world}, pseudo=pseudo)
+                probe = resolver.switched(world)
                 decided = probe.condition(condition, 0)
                 if decided is value or (decided is None and any(isinstance(v, Unknown) for v in values)):
                     return world

@@ -202,7 +202,7 @@ def _world_resources(data: dict, file: str, section: dict, resolver: TemplateRes
                      built: list[tuple[Resource | None, set[str]]], reuse: bool) -> list[Resource] | None:
     """The resources of one switched world (see _add_switched_worlds); with ``reuse``, None when
     the world's resolution turned out order dependent."""
-    world_resolver = TemplateResolver(data, file, [], parameters={**given, **world}, pseudo=pseudo)
+    world_resolver = resolver.switched(world)
     world_resolver.language_extensions = resolver.language_extensions
     # names that resolve differently here: the switched parameters, and resources only the
     # defaults' resolver knows (SAM's left out ones)
@@ -217,7 +217,8 @@ def _world_resources(data: dict, file: str, section: dict, resolver: TemplateRes
         else:
             line = key_lines.get(logical_id) or line_of(body, line_of(section))
             # problems are those of the template as written, reported once by the defaults' build
-            resource = _build_one(world_resolver, str(logical_id), body, file, line, world_group, [], [])
+            resource = _build_one(world_resolver, str(logical_id), body, file, line, world_group, [], [],
+                                  None if default is None else default.end_line)
         if resource is not None:
             resource.when, resource.world, resource.copy = when, f" (when {when})", True
             found.append(resource)
@@ -253,7 +254,8 @@ def _template_values(data: dict, resolver: TemplateResolver, file: str, group: s
 
 
 def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str, line: int,
-               group: str, errors: list, unresolved: list) -> Resource | None:
+               group: str, errors: list, unresolved: list, end_line: int | None = None) -> Resource | None:
+    """``end_line``: where the entry ends, when a build of the same entry at the same line knew it."""
     def error(message: str) -> None:
         errors.append(InputError(f"resource {logical_id}: {message}", file=file, line=line or None))
 
@@ -310,7 +312,7 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
         properties=properties,
         file=file,
         line=line,
-        end_line=max(line, _last_line(body)),
+        end_line=max(line, _last_line(body)) if end_line is None else end_line,
         source=CLOUDFORMATION,
         base_address=logical_id,
         group=group,
@@ -351,6 +353,8 @@ def _inline_local_includes(data: dict, section: dict, nested: NestedTemplates, f
     its file, so a finding on an included policy points there. An S3 or URL location, a file
     outside the root or one that cannot be read stays in place and is named as not analysed with
     the rest of the deploy-time expansions (an unreadable file is an input error too)."""
+    if not _holds_key(section, _TRANSFORM_FUNCTION):  # nothing to inline: the walk below would copy nothing
+        return data, section
     from .discover import relpath
 
     root = nested.root.resolve()
@@ -396,6 +400,20 @@ def _inline_local_includes(data: dict, section: dict, nested: NestedTemplates, f
     if new_section is section:
         return data, section
     return _mapping_like(data, {**data, "Resources": new_section}), new_section
+
+
+def _holds_key(value: Any, key: str) -> bool:
+    """Whether any mapping within ``value`` has ``key``."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            if key in current:
+                return True
+            pending.extend(item for item in current.values() if isinstance(item, (dict, list)))
+        elif isinstance(current, list):
+            pending.extend(item for item in current if isinstance(item, (dict, list)))
+    return False
 
 
 def _mapping_like(original: dict, items: dict) -> PDict:
