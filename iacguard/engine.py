@@ -229,7 +229,9 @@ def load_resources(paths: list[str], settings: Settings, root: Path | None = Non
 
 
 def _forget_parsed_files() -> None:
-    """Free the parsed Terraform files the loads of a scan shared (when any were loaded)."""
+    """Free the parsed templates no load took and the parsed Terraform files the loads of a scan
+    shared (when any were loaded)."""
+    _PARSED_TEMPLATES.clear()
     terraform = sys.modules.get("iacguard.loaders.terraform")
     if terraform is not None:
         terraform.forget_parsed_files()
@@ -276,7 +278,7 @@ def _prepare_units(paths: list[str], settings: Settings, root: Path | None,
     limits = ScanLimits.from_settings(settings)
     units: list[LoadUnit] = []
     serverless: set[Path] = set()
-    for path in _root_templates(found.documents, explicit, limits, serverless):
+    for path in _root_templates(found.documents, explicit, limits, serverless, found.root):
         units.append(DocumentUnit(path, discover.relpath(path, found.root),
                                   bool(explicit) and path.resolve() in explicit,
                                   _path_parameters(settings, path, parameters, result.errors), found.root,
@@ -465,8 +467,12 @@ def _load_document(path: Path, rel: str, explicit: bool, parameters: dict, root:
     from .loaders import cloudformation, shapes  # the plan loader only for plans and states
 
     def read(template: Path, template_rel: str) -> Any:
-        return cloudformation.parse_document(_read_template(template, template_rel, limits), template_rel,
-                                             max_depth=limits.max_nesting_depth,
+        text = _read_template(template, template_rel, limits)
+        key = (text, template_rel, limits.max_nesting_depth, limits.max_alias_nodes)
+        parsed = _PARSED_TEMPLATES.pop(key, _NOT_PARSED)
+        if parsed is not _NOT_PARSED:
+            return parsed
+        return cloudformation.parse_document(text, template_rel, max_depth=limits.max_nesting_depth,
                                              max_alias_nodes=limits.max_alias_nodes)
 
     try:
@@ -577,8 +583,17 @@ def _path_parameters(settings: Settings, path: Path, parameters: dict, errors: l
     return merged
 
 
+# The templates _root_templates parsed, for the load that reads them next (the unit's own or its
+# parent's, through NestedTemplates.read): (text, file name, nesting limit, alias limit) ->
+# document. parse_document is a function of exactly these, so a hit is what parsing the file as
+# it is now would give. Each is handed out once (popped): the loader may change what it is given
+# (an AWS::Include's mappings are marked with its file). Forked workers inherit it.
+_PARSED_TEMPLATES: dict[tuple[str, str, int, int], Any] = {}
+_NOT_PARSED = object()
+
+
 def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimits,
-                    serverless: set[Path] | None = None) -> list[Path]:
+                    serverless: set[Path] | None = None, root: Path | None = None) -> list[Path]:
     """Templates that are not only the local template of another scanned template's nested stack.
 
     A nested template is analysed through its parent, with the parameters the parent passes;
@@ -586,8 +601,9 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
     nested stack are parsed here. Templates nested only within a cycle are still loaded (their
     loader reports the cycle)."""
     from .loaders import cloudformation
-    from .loaders.discover import UndecodableText, decode_text
+    from .loaders.discover import UndecodableText, decode_text, relpath
 
+    _PARSED_TEMPLATES.clear()  # only the last scan's: what a load did not take is not kept longer
     calls: dict[Path, set[Path]] = {}
     for path in templates:
         try:
@@ -598,11 +614,15 @@ def _root_templates(templates: list[Path], explicit: set[Path], limits: ScanLimi
             serverless.add(path)
         if not any(kind in text for kind in cloudformation.NESTING_TYPES):
             continue
+        # named as the load names it (its errors and problems carry the name)
+        rel = relpath(path, root) if root is not None else str(path)
         try:
-            document = cloudformation.parse_document(text, str(path), max_depth=limits.max_nesting_depth,
+            document = cloudformation.parse_document(text, rel, max_depth=limits.max_nesting_depth,
                                                      max_alias_nodes=limits.max_alias_nodes)
         except IacguardError:
             continue  # the unit reports it
+        if root is not None:
+            _PARSED_TEMPLATES[(text, rel, limits.max_nesting_depth, limits.max_alias_nodes)] = document
         parent = path.resolve()
         children = {(parent.parent / url).resolve() for url in cloudformation.local_nested_templates(document)}
         calls[parent] = {child for child in children if child != parent}

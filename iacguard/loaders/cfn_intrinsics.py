@@ -167,6 +167,7 @@ class TemplateResolver:
                  parameters: dict[str, Any] | None = None, pseudo: dict[str, str] | None = None):
         self.file = file
         self.errors = errors
+        self._template = template
         resources = template.get("Resources")
         self.resource_ids: set[str] = set(resources) if isinstance(resources, dict) else set()
         self.mappings = self._section(template, "Mappings")
@@ -175,13 +176,29 @@ class TemplateResolver:
         self._conditions_in_progress: set[str] = set()
         self._too_deep_reported = False
         self.pseudo = self._pseudo_values(pseudo or {})
-        self.params = self._parameter_values(template, parameters or {})
+        self._given = parameters or {}
+        self._declared = self._declarations(template)
+        self.params = self._parameter_values(self._declared, self._given)
         # (function, argument, line) of each Fn::Transform met while resolving, and with the
         # AWS::LanguageExtensions transform of each Fn::ForEach loop key: what they produce is
         # known only at deploy time, so the caller names them as not analysed
         self.deploy_time_expansions: list[tuple[str, Any, int]] = []
         self.language_extensions = False
-        self._handlers: dict[str, Callable[[Any, int, int], Any]] = {
+        # What resolving consulted, so that a value can be known to resolve the same under other
+        # parameter values (cloudformation._add_switched_worlds): ``reads`` collects the names
+        # looked up (parameters, resources) since the caller last reset it, through every
+        # condition used, cached or not; ``deepest`` the deepest step any of it reached or would
+        # have reached without the condition cache. ``irregular`` is set when a result may depend
+        # on the order things were resolved in (a condition cycle, the depth bound reached).
+        self.reads: set[str] = set()
+        self.deepest = 0
+        self.irregular = False
+        self._condition_reads: dict[str, set[str]] = {}
+        self._condition_height: dict[str, int] = {}
+        self._handlers = self._bound_handlers()
+
+    def _bound_handlers(self) -> dict[str, Callable[[Any, int, int], Any]]:
+        return {
             "Ref": self._ref,
             "Fn::GetAtt": self._get_att,
             "Fn::Sub": self._sub,
@@ -220,9 +237,41 @@ class TemplateResolver:
                 values["AWS::URLSuffix"] = suffix
         return values
 
-    def _parameter_values(self, template: dict, given: dict[str, Any]) -> dict[str, Any]:
+    def switched(self, world: dict[str, Any]) -> "TemplateResolver":
+        """A new resolver of the same template with the parameters ``world`` names given those
+        values on top of this one's: what ``TemplateResolver(template, file, [], parameters={**given,
+        **world}, pseudo=pseudo)`` builds, without reading the template's sections and every other
+        parameter again (their values are this resolver's: each depends only on its declaration
+        and given value, and none is changed once built). Its errors are not kept (the template's
+        problems are this resolver's to report)."""
+        other = object.__new__(TemplateResolver)
+        other.__dict__.update(self.__dict__)
+        other.errors = []
+        resources = self._template.get("Resources")
+        other.resource_ids = set(resources) if isinstance(resources, dict) else set()
+        other._condition_cache = {}
+        other._conditions_in_progress = set()
+        other._too_deep_reported = False
+        other.pseudo = dict(self.pseudo)
+        given = {**self._given, **world}
+        other._given = given
+        other.params = dict(self.params)
+        for name in world:
+            if name in self._declared:
+                other.params[name] = other._declared_value(name, *self._declared[name], given)
+        other.deploy_time_expansions = []
+        other.language_extensions = False
+        other.reads = set()
+        other.deepest = 0
+        other.irregular = False
+        other._condition_reads = {}
+        other._condition_height = {}
+        other._handlers = other._bound_handlers()
+        return other
+
+    def _declarations(self, template: dict) -> dict[str, tuple[Any, int]]:
+        """Each declared parameter (or rain module input): its declaration and line."""
         key_lines = getattr(template, "key_lines", {})
-        values: dict[str, Any] = {}
         declared: dict[str, Any] = {}
         section_line = 0
         # A rain module declares what its parent template passes in under `Inputs`, in the
@@ -239,37 +288,37 @@ class TemplateResolver:
                     self.error(f"{name} is declared both as a parameter and as a module input", line)
                     continue
                 declared[name] = (spec, line)
-        section_line = section_line or line_of(template)
-        for name, (spec, spec_line) in declared.items():
-            if not isinstance(spec, dict):
-                self.error(f"parameter {name} must be a mapping", spec_line)
-                values[name] = Unknown(name, reason="invalid parameter declaration")
-                continue
-            ptype = spec.get("Type")
-            ptype = ptype if isinstance(ptype, str) else ""
-            if ptype.startswith("AWS::SSM::Parameter::Value<"):
-                # The given/default value is the SSM parameter's name, not the value.
-                values[name] = Unknown(name, reason="SSM parameter resolved at deploy time",
-                                       origins=(Origin("ssm", name),))
-                continue
-            is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
-            if name in given and isinstance(given[name], Unknown):
-                values[name] = given[name]  # a parent stack passes a value known only at deploy time
-                continue
-            if name in given:
-                raw = given[name]
-            elif "Default" in spec:
-                raw = spec["Default"]
-            else:
-                values[name] = Unknown(name, reason="parameter without default",
-                                       origins=(Origin("parameter", name),))
-                continue
-            values[name] = self._parameter_value(name, raw, is_list, spec_line)
+        self._section_line = section_line or line_of(template)
+        return declared
+
+    def _parameter_values(self, declared: dict[str, tuple[Any, int]], given: dict[str, Any]) -> dict[str, Any]:
+        values = {name: self._declared_value(name, spec, spec_line, given)
+                  for name, (spec, spec_line) in declared.items()}
         for name in given:
             if name not in declared:
                 self.error(f"parameter {name!r} was given a value but the template does not "
-                           "declare it", section_line)
+                           "declare it", self._section_line)
         return values
+
+    def _declared_value(self, name: str, spec: Any, spec_line: int, given: dict[str, Any]) -> Any:
+        if not isinstance(spec, dict):
+            self.error(f"parameter {name} must be a mapping", spec_line)
+            return Unknown(name, reason="invalid parameter declaration")
+        ptype = spec.get("Type")
+        ptype = ptype if isinstance(ptype, str) else ""
+        if ptype.startswith("AWS::SSM::Parameter::Value<"):
+            # The given/default value is the SSM parameter's name, not the value.
+            return Unknown(name, reason="SSM parameter resolved at deploy time", origins=(Origin("ssm", name),))
+        is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
+        if name in given and isinstance(given[name], Unknown):
+            return given[name]  # a parent stack passes a value known only at deploy time
+        if name in given:
+            raw = given[name]
+        elif "Default" in spec:
+            raw = spec["Default"]
+        else:
+            return Unknown(name, reason="parameter without default", origins=(Origin("parameter", name),))
+        return self._parameter_value(name, raw, is_list, spec_line)
 
     def _parameter_value(self, name: str, raw: Any, is_list: bool, line: int) -> Any:
         if isinstance(raw, list):
@@ -296,6 +345,8 @@ class TemplateResolver:
         return None if resolved is NO_VALUE else resolved
 
     def resolve(self, value: Any, line: int, depth: int) -> Any:
+        if depth > self.deepest:
+            self.deepest = depth
         if depth > MAX_RESOLVE_DEPTH:
             return self._too_deep(line)
         if isinstance(value, dict):
@@ -330,6 +381,7 @@ class TemplateResolver:
         return value
 
     def _too_deep(self, line: int) -> Unknown:
+        self.irregular = True
         if not self._too_deep_reported:
             self._too_deep_reported = True
             self.error(f"expressions nested too deeply (more than {MAX_RESOLVE_DEPTH} levels)",
@@ -365,6 +417,7 @@ class TemplateResolver:
         return self._lookup(name, line)
 
     def _lookup(self, name: str, line: int) -> Any:
+        self.reads.add(name)
         if name in self.params:
             value = self.params[name]
             return PList(value, line=value.line) if isinstance(value, PList) else value
@@ -390,6 +443,7 @@ class TemplateResolver:
         if not isinstance(target, str) or not target:
             self.error("Fn::GetAtt needs [LogicalId, Attribute]", line)
             return Unknown(f"Fn::GetAtt {_text_of(arg)}", reason="invalid Fn::GetAtt")
+        self.reads.add(target)
         if target not in self.resource_ids:
             self.error(f"Fn::GetAtt refers to {target!r}, which is not a resource", line)
             return Unknown(f"{target}.{_text_of(attr)}", reason="undefined reference")
@@ -461,6 +515,7 @@ class TemplateResolver:
     def _sub_lookup(self, name: str, line: int) -> Any:
         if "." in name:
             target, _, attr = name.partition(".")
+            self.reads.add(target)
             if target in self.resource_ids and attr:
                 return Ref(target, attr)
             self.error(f"Fn::Sub variable ${{{name}}} does not name a resource attribute", line)
@@ -631,6 +686,11 @@ class TemplateResolver:
             self.error("a condition name must be a string", line)
             return None
         if name in self._condition_cache:
+            # what evaluating it read and how deep it went, as if it were evaluated again here
+            self.reads |= self._condition_reads.get(name, set())
+            reached = depth + self._condition_height.get(name, 0)
+            if reached > self.deepest:
+                self.deepest = reached
             return self._condition_cache[name]
         if name not in self.condition_defs:
             self.error(f"condition {name!r} is not defined in Conditions", line)
@@ -638,18 +698,28 @@ class TemplateResolver:
             return None
         if name in self._conditions_in_progress:
             self.error(f"condition {name!r} refers to itself", line)
+            self.irregular = True  # which of the cycle's conditions is cut depends on which came first
             return None
+        if depth > self.deepest:
+            self.deepest = depth
         if depth > MAX_RESOLVE_DEPTH:
             self._too_deep(line)
             return None
         self._conditions_in_progress.add(name)
+        outer_reads, outer_deepest = self.reads, self.deepest
+        self.reads, self.deepest = set(), depth
         definition = self.condition_defs[name]
         value = self.evaluate_condition(definition, line_of(definition, line), depth + 1)
+        self._condition_reads[name], self._condition_height[name] = self.reads, self.deepest - depth
+        outer_reads |= self.reads
+        self.reads, self.deepest = outer_reads, max(outer_deepest, self.deepest)
         self._conditions_in_progress.discard(name)
         self._condition_cache[name] = value
         return value
 
     def evaluate_condition(self, expr: Any, line: int, depth: int) -> bool | None:
+        if depth > self.deepest:
+            self.deepest = depth
         if depth > MAX_RESOLVE_DEPTH:
             self._too_deep(line)
             return None
@@ -833,7 +903,7 @@ def _turning(template: dict, file: str, resolver: TemplateResolver, given: dict,
                 if trials > _MAX_SWITCH_TRIALS:
                     return _UNDECIDED
                 world = dict(zip(subset, values))
-                probe = TemplateResolver(template, file, [], parameters={**given, **world}, pseudo=pseudo)
+                probe = resolver.switched(world)
                 decided = probe.condition(condition, 0)
                 if decided is value or (decided is None and any(isinstance(v, Unknown) for v in values)):
                     return world

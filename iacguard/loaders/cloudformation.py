@@ -8,7 +8,7 @@ intrinsic functions (see ``cfn_intrinsics``) and returns one ``Resource`` per de
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -132,12 +132,15 @@ def build_resources(data: dict, file: str, *, parameters: dict[str, Any] | None 
     resolver.language_extensions = language_extensions
     resolver.resource_ids |= left_out
     key_lines = section.key_lines if isinstance(section, YamlDict) else {}
+    built: list[tuple[Resource | None, set[str]]] = []  # each entry's resource and what it read
     for logical_id, body in section.items():
         if logical_id == _TRANSFORM_FUNCTION:
             continue  # reported by _report_transforms
         line = key_lines.get(logical_id) or line_of(body, line_of(section))
+        resolver.reads = set()
         resource = _build_one(resolver, str(logical_id), body, file, line, group or file,
                               result.errors, result.unresolved)
+        built.append((resource, resolver.reads))
         if resource is not None:
             result.resources.append(resource)
             if resource.type == NESTED_STACK:
@@ -146,16 +149,25 @@ def build_resources(data: dict, file: str, *, parameters: dict[str, Any] | None 
     if template_values:
         result.resources.extend(_template_values(data, resolver, file, group or file))
     if flags:
-        _add_switched_worlds(data, file, resolver, parameters or {}, pseudo, group or file, result)
+        _add_switched_worlds(data, file, resolver, parameters or {}, pseudo, group or file, result, built)
     return result
 
 
 def _add_switched_worlds(data: dict, file: str, resolver: TemplateResolver, given: dict,
-                         pseudo: dict[str, str] | None, group: str, result: LoadResult) -> None:
+                         pseudo: dict[str, str] | None, group: str, result: LoadResult,
+                         built: list[tuple[Resource | None, set[str]]]) -> None:
     """The template built again under each set of switched parameters that turns a condition
     the defaults decide the other way; its resources carry ``when`` and a group of their own, so
     that they refer to each other as one deployment. A finding they share with the defaults'
-    deployment is reported once, without ``when`` (engine._dedupe)."""
+    deployment is reported once, without ``when`` (engine._dedupe).
+
+    ``built``: the defaults' resource (or None) of each entry of Resources, in order, with the
+    names its resolution read (``TemplateResolver.reads``). An entry that read none of the names
+    a world resolves differently (its switched parameters, and the resources SAM left out, which
+    only the defaults' resolver knows) resolves as under the defaults: the world takes a copy of
+    the defaults' resource instead of resolving it again. That holds only while each condition
+    has one value whatever the order of evaluation: when a resolver met a condition cycle or the
+    depth bound (``irregular``) or could have (``deepest``), the world is built whole."""
     from .cfn_intrinsics import switched_worlds
 
     section = data.get("Resources")
@@ -169,19 +181,50 @@ def _add_switched_worlds(data: dict, file: str, resolver: TemplateResolver, give
             "analysed: more parameter values than iacguard tries would have to be switched",
             file=file, line=line_of(data.get("Conditions"), line_of(data)) or None))
     for world, when in worlds:
-        world_resolver = TemplateResolver(data, file, [], parameters={**given, **world}, pseudo=pseudo)
-        world_resolver.language_extensions = resolver.language_extensions
-        key_lines = section.key_lines if isinstance(section, YamlDict) else {}
-        for logical_id, body in section.items():
-            if logical_id == _TRANSFORM_FUNCTION:
-                continue
+        reuse = not _order_dependent(resolver)
+        resources = _world_resources(data, file, section, resolver, given, pseudo, group, world, when, built,
+                                     reuse)
+        if resources is None:  # the world's own resolution was order dependent: built whole
+            resources = _world_resources(data, file, section, resolver, given, pseudo, group, world, when,
+                                         built, False)
+        assert resources is not None
+        result.resources.extend(resources)
+
+
+def _order_dependent(resolver: TemplateResolver) -> bool:
+    from .cfn_intrinsics import MAX_RESOLVE_DEPTH
+
+    return resolver.irregular or resolver.deepest > MAX_RESOLVE_DEPTH
+
+
+def _world_resources(data: dict, file: str, section: dict, resolver: TemplateResolver, given: dict,
+                     pseudo: dict[str, str] | None, group: str, world: dict, when: str,
+                     built: list[tuple[Resource | None, set[str]]], reuse: bool) -> list[Resource] | None:
+    """The resources of one switched world (see _add_switched_worlds); with ``reuse``, None when
+    the world's resolution turned out order dependent."""
+    world_resolver = resolver.switched(world)
+    world_resolver.language_extensions = resolver.language_extensions
+    # names that resolve differently here: the switched parameters, and resources only the
+    # defaults' resolver knows (SAM's left out ones)
+    changed = set(world) | (resolver.resource_ids ^ world_resolver.resource_ids)
+    key_lines = section.key_lines if isinstance(section, YamlDict) else {}
+    world_group = f"{group} (when {when})"
+    found: list[Resource] = []
+    entries = [(logical_id, body) for logical_id, body in section.items() if logical_id != _TRANSFORM_FUNCTION]
+    for (logical_id, body), (default, read) in zip(entries, built):
+        if reuse and read.isdisjoint(changed):
+            resource = None if default is None else replace(default, group=world_group)
+        else:
             line = key_lines.get(logical_id) or line_of(body, line_of(section))
             # problems are those of the template as written, reported once by the defaults' build
-            resource = _build_one(world_resolver, str(logical_id), body, file, line,
-                                  f"{group} (when {when})", [], [])
-            if resource is not None:
-                resource.when, resource.world, resource.copy = when, f" (when {when})", True
-                result.resources.append(resource)
+            resource = _build_one(world_resolver, str(logical_id), body, file, line, world_group, [], [],
+                                  None if default is None else default.end_line)
+        if resource is not None:
+            resource.when, resource.world, resource.copy = when, f" (when {when})", True
+            found.append(resource)
+    if reuse and _order_dependent(world_resolver):
+        return None
+    return found
 
 
 def _template_values(data: dict, resolver: TemplateResolver, file: str, group: str) -> list[Resource]:
@@ -211,7 +254,8 @@ def _template_values(data: dict, resolver: TemplateResolver, file: str, group: s
 
 
 def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str, line: int,
-               group: str, errors: list, unresolved: list) -> Resource | None:
+               group: str, errors: list, unresolved: list, end_line: int | None = None) -> Resource | None:
+    """``end_line``: where the entry ends, when a build of the same entry at the same line knew it."""
     def error(message: str) -> None:
         errors.append(InputError(f"resource {logical_id}: {message}", file=file, line=line or None))
 
@@ -268,7 +312,7 @@ def _build_one(resolver: TemplateResolver, logical_id: str, body: Any, file: str
         properties=properties,
         file=file,
         line=line,
-        end_line=max(line, _last_line(body)),
+        end_line=max(line, _last_line(body)) if end_line is None else end_line,
         source=CLOUDFORMATION,
         base_address=logical_id,
         group=group,
@@ -309,6 +353,8 @@ def _inline_local_includes(data: dict, section: dict, nested: NestedTemplates, f
     its file, so a finding on an included policy points there. An S3 or URL location, a file
     outside the root or one that cannot be read stays in place and is named as not analysed with
     the rest of the deploy-time expansions (an unreadable file is an input error too)."""
+    if not _holds_key(section, _TRANSFORM_FUNCTION):  # nothing to inline: the walk below would copy nothing
+        return data, section
     from .discover import relpath
 
     root = nested.root.resolve()
@@ -354,6 +400,20 @@ def _inline_local_includes(data: dict, section: dict, nested: NestedTemplates, f
     if new_section is section:
         return data, section
     return _mapping_like(data, {**data, "Resources": new_section}), new_section
+
+
+def _holds_key(value: Any, key: str) -> bool:
+    """Whether any mapping within ``value`` has ``key``."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            if key in current:
+                return True
+            pending.extend(item for item in current.values() if isinstance(item, (dict, list)))
+        elif isinstance(current, list):
+            pending.extend(item for item in current if isinstance(item, (dict, list)))
+    return False
 
 
 def _mapping_like(original: dict, items: dict) -> PDict:
