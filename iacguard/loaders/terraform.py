@@ -1076,16 +1076,15 @@ class _Instance(Resolver):
         type_attr = decl.block.body.attributes.get("type")
         if type_attr is None:
             return value
-        from .hcl_types import TypeMismatch, convert
-
+        types = _hcl_types()
         try:
             type_ = self.source.types.get(name, _NOT_READ)
             if type_ is _NOT_READ:  # (an optional() default of the wrong type raises: not kept)
                 type_ = self.source.types[name] = _variable_type(decl, type_attr)
             if type_ is None:
                 return value
-            return convert(value, type_)
-        except TypeMismatch as exc:
+            return types.convert(value, type_)
+        except types.TypeMismatch as exc:
             self.loader.error(f"var.{name}: the value does not match the variable's type "
                               f"{type_attr.expr.text}: {exc}", file, line)
             return Unknown(f"var.{name}", reason="value of the wrong type")
@@ -1672,6 +1671,17 @@ class _Instance(Resolver):
 
 
 _NOT_READ = object()
+_HCL_TYPES: Any = None
+
+
+def _hcl_types() -> Any:
+    """The hcl_types module, imported at the first typed variable (an import statement run for
+    each of tens of thousands of variable values costs more than converting most of them)."""
+    global _HCL_TYPES
+    if _HCL_TYPES is None:
+        from . import hcl_types
+        _HCL_TYPES = hcl_types
+    return _HCL_TYPES
 
 
 def _variable_type(decl: _Decl, type_attr: Any) -> tuple | None:
