@@ -132,10 +132,12 @@ def iter_unknowns(values: Iterable[Any]) -> Iterable["Unknown"]:
     stack = list(values)[::-1]
     while stack:
         item = stack.pop()
+        if type(item) is str:  # the commonest leaf, none of the kinds below
+            continue
         if isinstance(item, Unknown):
             yield item
         elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+            stack.extend(reversed(item.values()))
         elif isinstance(item, list):
             stack.extend(reversed(item))
 
@@ -344,8 +346,15 @@ class Choice(Unknown):
     def __init__(self, options: Iterable[Any], text: str = "", reason: str = "undecided condition"):
         self.options = tuple(options)
         super().__init__(text, (), reason)
-        self.refs = tuple(r for o in self.options for r in collect_refs(o))
-        self.origins = origins_of(self.options)
+        # one walk for both: collect_refs of each option in turn, and origins_of the options
+        refs: list = []
+        origins: dict = {}
+        for item in iter_unknowns(self.options):
+            refs.extend(item.refs)
+            for origin in item.origins:
+                origins.setdefault(origin, None)
+        self.refs = tuple(refs)
+        self.origins = tuple(origins)
 
     def __repr__(self) -> str:
         return f"Choice({self.options!r})"
