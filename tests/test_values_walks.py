@@ -42,3 +42,31 @@ def test_iter_unknowns_is_depth_first_in_written_order():
                      "aws_iam_role.b.name", "", "aws_iam_role.a.arn"]  # "": the Choice, written without text
     assert isinstance(list(iter_unknowns(_sample()))[4], Choice)
     assert list(iter_unknowns(["text", PStr("a", 1), 1, {"k": "v"}])) == []
+
+
+def test_json_around_holes_is_read_once_per_text_and_filled_with_each_partial_own_holes():
+    from iacguard.values import decode_json_with_holes
+
+    def template(hole: Unknown, account: Unknown) -> Partial:
+        return Partial(['{"Statement": [{"Resource": "', hole, '", "Principal": {"AWS": "arn:aws:iam::',
+                        account, ':root"}, "Action": ', hole, '}]}'])
+
+    a, b = Ref("aws_s3_bucket.a", "arn"), Ref("aws_s3_bucket.b", "arn", scope="module.m[1].")
+    first = decode_json_with_holes(template(a, Unknown("var.acct")), 5)
+    second = decode_json_with_holes(template(b, Unknown("var.other")), 5)
+    assert first["Statement"][0]["Resource"] is a and second["Statement"][0]["Resource"] is b
+    assert second["Statement"][0]["Action"] is b  # a hole outside a string: the Unknown itself
+    assert second["Statement"][0]["Principal"]["AWS"].text == "arn:aws:iam::${var.other}:root"
+    assert first["Statement"][0]["Principal"]["AWS"].text == "arn:aws:iam::${var.acct}:root"
+    # each result is its own: changing one changes no other read of the same text
+    first["Statement"][0]["Extra"] = 1
+    first["Statement"].append("x")
+    third = decode_json_with_holes(template(a, Unknown("var.acct")), 5)
+    assert "Extra" not in third["Statement"][0] and len(third["Statement"]) == 1
+    assert first["Statement"].line == third["Statement"].line == 5
+    # the first line is part of what is read: lines follow it, none without it
+    assert decode_json_with_holes(template(a, Unknown("var.acct")), 9)["Statement"].line == 9
+    assert decode_json_with_holes(template(a, Unknown("var.acct")), 0)["Statement"].line == 0
+    # the same text around a hole at another place is another text
+    moved = Partial(['{"Statement": [{"Resource": "x', a, '"}]}'])
+    assert decode_json_with_holes(moved, 1)["Statement"][0]["Resource"].parts == ("x", a)
