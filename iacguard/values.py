@@ -421,7 +421,7 @@ def to_plain(value: Any) -> Any:
 # module instances and worlds of flags of a configuration repeat the same policy templates. The
 # parsed tree is only read (restore() builds new containers from it), never handed out.
 _AROUND_HOLES: dict[tuple, tuple] = {}
-_AROUND_HOLES_MAX_CHARS = 4 * 1024 * 1024
+_AROUND_HOLES_MAX_CHARS = 1024 * 1024  # of literal text; the parsed trees it keeps are larger
 _around_holes_chars = 0
 
 

@@ -220,3 +220,6 @@ def test_might_hold_credentials_cache_is_bounded(monkeypatch):
     assert credentials._might_hold_chars <= 100
     assert sum(map(len, credentials._MIGHT_HOLD)) == credentials._might_hold_chars
     assert credentials.might_hold_credentials("AKIA2E4G6J2L4N6P2R4T")
+    # an encoded document is looked at as its text and kept as a plain str (not its structure)
+    assert credentials.might_hold_credentials(Encoded({"k": "AKIA2E4G6J2L4N6P2R4Z"}))
+    assert all(type(text) is str for text in credentials._MIGHT_HOLD)

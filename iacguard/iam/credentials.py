@@ -216,7 +216,8 @@ def _text_might_hold(text: str) -> bool:
         if _might_hold_chars + len(text) > _MIGHT_HOLD_MAX_CHARS:
             _MIGHT_HOLD.clear()
             _might_hold_chars = 0
-        _MIGHT_HOLD[text] = found
+        # kept as a plain str: an Encoded text would keep its whole structure alive
+        _MIGHT_HOLD[text if type(text) is str else str.__str__(text)] = found
         _might_hold_chars += len(text)
     return found
 
