@@ -132,10 +132,12 @@ def iter_unknowns(values: Iterable[Any]) -> Iterable["Unknown"]:
     stack = list(values)[::-1]
     while stack:
         item = stack.pop()
+        if type(item) is str:  # the commonest leaf, none of the kinds below
+            continue
         if isinstance(item, Unknown):
             yield item
         elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+            stack.extend(reversed(item.values()))
         elif isinstance(item, list):
             stack.extend(reversed(item))
 
@@ -344,8 +346,15 @@ class Choice(Unknown):
     def __init__(self, options: Iterable[Any], text: str = "", reason: str = "undecided condition"):
         self.options = tuple(options)
         super().__init__(text, (), reason)
-        self.refs = tuple(r for o in self.options for r in collect_refs(o))
-        self.origins = origins_of(self.options)
+        # one walk for both: collect_refs of each option in turn, and origins_of the options
+        refs: list = []
+        origins: dict = {}
+        for item in iter_unknowns(self.options):
+            refs.extend(item.refs)
+            for origin in item.origins:
+                origins.setdefault(origin, None)
+        self.refs = tuple(refs)
+        self.origins = tuple(origins)
 
     def __repr__(self) -> str:
         return f"Choice({self.options!r})"
@@ -407,27 +416,30 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def decode_json_with_holes(value: Partial, first_line: int = 1) -> Any:
-    """Parse JSON written around the holes of a Partial (a policy template whose ARNs or account
-    are known only at apply). Each hole is read as a placeholder that no literal part contains,
-    so nothing written in the input can pass for a hole; a hole outside any JSON string (a
-    number or list written in: ``"Action": ${actions}``) is read as one string element. Back in
-    the result, a string that is exactly one hole is that Unknown, a string with holes and text
-    a Partial, a key with holes its ``${...}`` text. Raises ValueError when the text around the
-    holes is not JSON (``json.JSONDecodeError`` is one). With ``first_line`` 0 (text rendered
-    from a template file, which has no line in the file that uses it) the result has no lines."""
+# The JSON read around the holes of a Partial, keyed by its literal parts (None where each hole
+# sits) and first line: that is all the text parsed depends on, whatever the holes hold. The
+# module instances and worlds of flags of a configuration repeat the same policy templates. The
+# parsed tree is only read (restore() builds new containers from it), never handed out.
+_AROUND_HOLES: dict[tuple, tuple] = {}
+_AROUND_HOLES_MAX_CHARS = 1024 * 1024  # of literal text; the parsed trees it keeps are larger
+_around_holes_chars = 0
+
+
+def _parse_around_holes(parts: tuple, first_line: int) -> tuple:
+    """(marker, pattern of a placeholder, parsed JSON) of ``parts`` with each hole a placeholder
+    (see decode_json_with_holes)."""
     import secrets
 
     from .jsonpos import loads_positioned
 
-    literal = "".join(p for p in value.parts if isinstance(p, str))
+    literal = "".join(p for p in parts if isinstance(p, str))
     marker = "\u2063" + secrets.token_hex(8)
     while marker in literal:  # practically never: the literal text would have to guess it
         marker = "\u2063" + secrets.token_hex(8)
     pieces: list[str] = []
-    holes: list[Unknown] = []
+    holes = 0
     in_string = escaped = False
-    for part in value.parts:
+    for part in parts:
         if isinstance(part, str):
             pieces.append(part)
             for char in part:  # where JSON strings start and end, to know where each hole sits
@@ -438,13 +450,36 @@ def decode_json_with_holes(value: Partial, first_line: int = 1) -> Any:
                 elif char == '"':
                     in_string = not in_string
             continue
-        token = f"{marker}{len(holes)}{marker}"
-        holes.append(part)
+        token = f"{marker}{holes}{marker}"
+        holes += 1
         pieces.append(token if in_string else f'"{token}"')
         escaped = False  # an escape before a hole makes the placeholder invalid JSON: unreadable
     parsed = loads_positioned("".join(pieces), first_line or 1)
+    return marker, re.compile(re.escape(marker) + r"(\d+)" + re.escape(marker)), parsed
 
-    token_re = re.compile(re.escape(marker) + r"(\d+)" + re.escape(marker))
+
+def decode_json_with_holes(value: Partial, first_line: int = 1) -> Any:
+    """Parse JSON written around the holes of a Partial (a policy template whose ARNs or account
+    are known only at apply). Each hole is read as a placeholder that no literal part contains,
+    so nothing written in the input can pass for a hole; a hole outside any JSON string (a
+    number or list written in: ``"Action": ${actions}``) is read as one string element. Back in
+    the result, a string that is exactly one hole is that Unknown, a string with holes and text
+    a Partial, a key with holes its ``${...}`` text. Raises ValueError when the text around the
+    holes is not JSON (``json.JSONDecodeError`` is one). With ``first_line`` 0 (text rendered
+    from a template file, which has no line in the file that uses it) the result has no lines."""
+    global _around_holes_chars
+    holes = [part for part in value.parts if not isinstance(part, str)]
+    key = (tuple(part if isinstance(part, str) else None for part in value.parts), first_line)
+    cached = _AROUND_HOLES.get(key)
+    if cached is None:
+        cached = _parse_around_holes(value.parts, first_line)  # raises ValueError: nothing kept
+        size = sum(len(part) for part in key[0] if part is not None)
+        if _around_holes_chars + size > _AROUND_HOLES_MAX_CHARS:
+            _AROUND_HOLES.clear()
+            _around_holes_chars = 0
+        _AROUND_HOLES[key] = cached
+        _around_holes_chars += size
+    marker, token_re, parsed = cached
 
     def split(text: str) -> list:
         out: list = []
@@ -457,6 +492,14 @@ def decode_json_with_holes(value: Partial, first_line: int = 1) -> Any:
         return out
 
     def restore(item: Any) -> Any:
+        kind = type(item)
+        if kind is PDict:  # what loads_positioned makes: filled as the general case below does
+            result = PDict(line=item.line if first_line else 0)
+            for k, v in item.items():
+                result[Partial(split(k)).text if marker in k else k] = restore(v)
+            return result
+        if kind is PList:
+            return PList([restore(v) for v in item], line=item.line if first_line else 0)
         if isinstance(item, str):
             if marker not in item:
                 return item

@@ -183,3 +183,43 @@ def test_secret_after_an_equals_sign_but_not_base64_padding():
     assert [h.kind for h in find_credentials({"script": text})] == ["access-key-id", "secret-access-key"]
     padded = f"id {_KEY_ID} blob {_SECRET}=="  # the tail of a base64 blob, not a secret
     assert [h.kind for h in find_credentials({"script": padded})] == ["access-key-id"]
+
+
+def test_might_hold_credentials_answers_each_text_by_its_content():
+    """The first look keeps its answer per text: a text asked before must not answer for
+    another of the same length, nor a text seen first without a key for itself with one."""
+    import base64
+
+    from iacguard.iam.credentials import might_hold_credentials
+
+    plain = "arn:aws:iam::123456789012:role/app"  # over 20 characters, nothing key-shaped
+    assert not might_hold_credentials({"a": plain, "b": [plain]})
+    same_length = KEY + "/" + "x" * (len(plain) - len(KEY) - 1)
+    assert len(same_length) == len(plain)
+    assert might_hold_credentials({"a": plain, "b": same_length})
+    assert might_hold_credentials({f"{KEY} as a key": 1})  # keys are texts too
+    assert not might_hold_credentials(["x" * 39 + "!"])
+    assert might_hold_credentials(["x" * 39 + "!", SECRET])
+    # shapes never span two texts (they were joined by newlines): neither half alone matches
+    assert not might_hold_credentials([KEY[:10], KEY[10:]])
+    assert not might_hold_credentials([SECRET[:20], SECRET[20:]])
+    # base64 text of a key id is decoded and looked at, asked again it answers the same
+    encoded = base64.b64encode(f"export KEY={KEY}\n".encode()).decode()
+    assert might_hold_credentials(encoded) and might_hold_credentials([encoded])
+    assert might_hold_credentials(Unknown(f"format(\"{KEY}%s\", var.x)"))
+
+
+def test_might_hold_credentials_cache_is_bounded(monkeypatch):
+    from iacguard.iam import credentials
+
+    monkeypatch.setattr(credentials, "_MIGHT_HOLD_MAX_CHARS", 100)
+    credentials._MIGHT_HOLD.clear()
+    monkeypatch.setattr(credentials, "_might_hold_chars", 0)
+    for i in range(20):
+        assert not credentials.might_hold_credentials(f"text number {i:02d} with nothing")
+    assert credentials._might_hold_chars <= 100
+    assert sum(map(len, credentials._MIGHT_HOLD)) == credentials._might_hold_chars
+    assert credentials.might_hold_credentials("AKIA2E4G6J2L4N6P2R4T")
+    # an encoded document is looked at as its text and kept as a plain str (not its structure)
+    assert credentials.might_hold_credentials(Encoded({"k": "AKIA2E4G6J2L4N6P2R4Z"}))
+    assert all(type(text) is str for text in credentials._MIGHT_HOLD)

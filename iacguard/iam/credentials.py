@@ -39,6 +39,8 @@ ACCESS_KEY_ID = lazy_compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za
 SECRET_SHAPE = lazy_compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _HEX = lazy_compile(r"[0-9a-fA-F]{40}")
 _SECRET_NAME = lazy_compile(r"secret", re.IGNORECASE)
+# the fewest characters either pattern matches: an access key id (4 + 16); a secret has 40
+_SHORTEST_MATCH = 20
 
 # access key resource type -> attributes that hold the secret in clear text
 SECRET_ATTRIBUTES = {t: frozenset(p.secrets) for t, p in catalogue.spellings(catalogue.AccessKey).items()}
@@ -166,28 +168,58 @@ def might_hold_credentials(value: Any) -> bool:
     """A cheap first look: does any text in ``value`` (or base64 text it encodes) have the shape
     of a key id or a secret? Most resources have neither, and ``find_credentials`` need not walk
     them with paths."""
-    texts: list[str] = []
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, Unknown):
+        if isinstance(item, str):  # the commonest leaf first (no Unknown is a str)
+            if len(item) >= _SHORTEST_MATCH:
+                if _text_might_hold(item):
+                    return True
+                decoded = _base64_text(item) if len(item) >= 24 else None
+                if decoded is not None and _text_might_hold(decoded):
+                    return True
+        elif isinstance(item, Unknown):
             options = getattr(item, "options", None)
             if options is not None:
                 pending.extend(options)
-            elif item.text:
-                texts.append(item.text)
-        elif isinstance(item, str):
-            texts.append(item)
-            decoded = _base64_text(item) if len(item) >= 24 else None
-            if decoded is not None:
-                texts.append(decoded)
+            elif _text_might_hold(item.text):
+                return True
         elif isinstance(item, dict):
             pending.extend(item.values())
-            texts.extend(k for k in item if isinstance(k, str))
+            if any(isinstance(k, str) and _text_might_hold(k) for k in item):
+                return True
         elif isinstance(item, (list, tuple)):
             pending.extend(item)
-    joined = "\n".join(texts)
-    return bool(ACCESS_KEY_ID.search(joined) or SECRET_SHAPE.search(joined))
+    return False
+
+
+# The answer of _text_might_hold for each text met, keyed by the text itself (the answer depends
+# on nothing else): the copies of a module's resources in every instance and world of flags
+# repeat the same policies and names thousands of times. Bounded by the text it holds.
+_MIGHT_HOLD: dict[str, bool] = {}
+_MIGHT_HOLD_MAX_CHARS = 4 * 1024 * 1024
+_might_hold_chars = 0
+
+
+def _text_might_hold(text: str) -> bool:
+    """Whether ``text`` has the shape of an access key id or a secret somewhere. The patterns
+    never match across a newline, so this asked of each text is the same as of all of them
+    joined by newlines."""
+    global _might_hold_chars
+    if len(text) < _SHORTEST_MATCH:  # shorter than anything either pattern matches
+        return False
+    found = _MIGHT_HOLD.get(text)
+    if found is None:
+        # an access key id starts with one of these literals: looked for before the pattern
+        found = bool((("AKIA" in text or "ASIA" in text) and ACCESS_KEY_ID.search(text))
+                     or SECRET_SHAPE.search(text))
+        if _might_hold_chars + len(text) > _MIGHT_HOLD_MAX_CHARS:
+            _MIGHT_HOLD.clear()
+            _might_hold_chars = 0
+        # kept as a plain str: an Encoded text would keep its whole structure alive
+        _MIGHT_HOLD[text if type(text) is str else str.__str__(text)] = found
+        _might_hold_chars += len(text)
+    return found
 
 
 def find_credentials(value: Any, *, path: str = "", line: int = 0) -> list[CredentialHit]:

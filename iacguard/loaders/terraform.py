@@ -941,7 +941,7 @@ class _Instance(Resolver):
     """One instance of one module: answers references made by its own expressions."""
 
     def __init__(self, loader: _Loader, source: _ModuleSource, *, prefix: str, base_prefix: str,
-                 inputs: dict | None, depth: int, call_stack: tuple, module_key: str = "",
+                 inputs: "_CallArguments | None", depth: int, call_stack: tuple, module_key: str = "",
                  path: tuple = ()):
         self.loader = loader
         self.module_key = module_key
@@ -950,7 +950,7 @@ class _Instance(Resolver):
         self.source = source
         self.prefix = prefix
         self.base_prefix = base_prefix
-        self.inputs = inputs  # child modules: name -> thunk evaluating the caller's argument
+        self.inputs = inputs  # child modules: the caller's arguments, evaluated when read
         self.depth = depth
         self.call_stack = call_stack
         self.root_values: dict = {}
@@ -1041,13 +1041,14 @@ class _Instance(Resolver):
             if name in self.root_values:
                 return self._typed(name, decl, self.root_values[name], decl.file, decl.block.line)
         elif name in self.inputs:
-            thunk = self.inputs[name]
-            value = thunk()
+            argument = self.inputs.attrs[name].expr
+            value = evaluate(argument, self.inputs.ctx)
             nullable = attrs.get("nullable")
             # null passes through unless the variable says nullable = false
             if value is not None or nullable is None or \
                     evaluate(nullable.expr, self.ctx(decl.file)) is not False:
-                return self._typed(name, decl, value, *thunk.position)
+                # at the caller's argument, for errors
+                return self._typed(name, decl, value, self.inputs.ctx.file, argument.line)
         if "default" in attrs:
             default = attrs["default"]
             flag = (self.prefix, name)
@@ -1075,16 +1076,15 @@ class _Instance(Resolver):
         type_attr = decl.block.body.attributes.get("type")
         if type_attr is None:
             return value
-        from .hcl_types import TypeMismatch, convert
-
+        types = _hcl_types()
         try:
             type_ = self.source.types.get(name, _NOT_READ)
             if type_ is _NOT_READ:  # (an optional() default of the wrong type raises: not kept)
                 type_ = self.source.types[name] = _variable_type(decl, type_attr)
             if type_ is None:
                 return value
-            return convert(value, type_)
-        except TypeMismatch as exc:
+            return types.convert(value, type_)
+        except types.TypeMismatch as exc:
             self.loader.error(f"var.{name}: the value does not match the variable's type "
                               f"{type_attr.expr.text}: {exc}", file, line)
             return Unknown(f"var.{name}", reason="value of the wrong type")
@@ -1573,12 +1573,10 @@ class _Instance(Resolver):
         children: dict = {}
         for key, bindings in keys:
             ctx = self.ctx(decl.file, bindings)
-            inputs = {arg: _thunk(attr.expr, ctx) for arg, attr in attrs.items()
-                      if arg not in _MODULE_META_ATTRS}
             children[key] = _Instance(
                 self.loader, source,
                 prefix=f"{self.prefix}module.{name}{_instance_suffix(key)}.",
-                base_prefix=f"{self.base_prefix}module.{name}.", inputs=inputs,
+                base_prefix=f"{self.base_prefix}module.{name}.", inputs=_CallArguments(attrs, ctx),
                 depth=self.depth + 1, call_stack=self.call_stack + (real,),
                 module_key=self._module_key(name), path=self.path + ((name, key),))
         return children
@@ -1673,6 +1671,17 @@ class _Instance(Resolver):
 
 
 _NOT_READ = object()
+_HCL_TYPES: Any = None
+
+
+def _hcl_types() -> Any:
+    """The hcl_types module, imported at the first typed variable (an import statement run for
+    each of tens of thousands of variable values costs more than converting most of them)."""
+    global _HCL_TYPES
+    if _HCL_TYPES is None:
+        from . import hcl_types
+        _HCL_TYPES = hcl_types
+    return _HCL_TYPES
 
 
 def _variable_type(decl: _Decl, type_attr: Any) -> tuple | None:
@@ -1711,11 +1720,19 @@ def _written_nowhere(value: Any) -> Any:
     return value
 
 
-def _thunk(expr, ctx: Context) -> Callable[[], Any]:
-    def thunk() -> Any:
-        return evaluate(expr, ctx)
-    thunk.position = (ctx.file, expr.line)  # type: ignore[attr-defined]  # where a caller's argument is written, for errors
-    return thunk
+class _CallArguments:
+    """The arguments of one instance of a module call (``attrs`` of the call block, evaluated
+    in ``ctx``, the instance's bindings), each evaluated when the module reads its variable.
+    Made for every instance in every world of flags: nothing is built per argument here."""
+
+    __slots__ = ("attrs", "ctx")
+
+    def __init__(self, attrs: dict, ctx: Context):
+        self.attrs = attrs
+        self.ctx = ctx
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.attrs and name not in _MODULE_META_ATTRS
 
 
 def _lookup_key(instances: dict, key: Any) -> Any:
