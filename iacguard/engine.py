@@ -119,6 +119,10 @@ class ScanResult:
     skipped: dict[str, str] = field(default_factory=dict)
     # directories of tool state or dependencies not walked: name -> how many
     skipped_dirs: dict[str, int] = field(default_factory=dict)
+    # values plans mark sensitive, and the addresses of those plans' resources: masked in every
+    # finding and error of the scan at its end, whichever process analysed what (redact.py)
+    sensitive: set[str] = field(default_factory=set)
+    sensitive_public: set[str] = field(default_factory=set)
 
     def add(self, loaded: LoadResult, group: str | None = None) -> None:
         """What one load unit gave: its resources, its errors and the files it read."""
@@ -905,6 +909,8 @@ def _merge_analysis(result: ScanResult, staged: ScanResult) -> None:
     result.errors.extend(staged.errors)
     result.unresolved.extend(staged.unresolved)
     result.library_inputs.extend(staged.library_inputs)
+    result.sensitive |= staged.sensitive
+    result.sensitive_public |= staged.sensitive_public
 
 
 def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, checks: dict) -> Any:
@@ -962,15 +968,15 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
             findings.extend(sink)
     findings = _dedupe(findings)
     apply_suppressions(findings, resources, checks)
-    from .redact import mask_sensitive, redact_value, redact_text, sensitive_mask
+    from .redact import redact_value, redact_text, sensitive_values
 
     for finding in findings:  # here, so that partition workers share the work
         finding.message = redact_text(finding.message)
         if finding.evidence is not None:
             finding.evidence = redact_value(finding.evidence)
-    mask = sensitive_mask(resources)
-    if mask is not None:  # values a plan marks sensitive, wherever this analysis quotes them
-        mask_sensitive(mask, findings, list(result.errors) + list(result.unresolved))
+    values, public = sensitive_values(resources)
+    result.sensitive |= values  # masked by _finish, over the whole scan
+    result.sensitive_public |= public
     result.findings.extend(findings)
     return analysis
 
@@ -1012,11 +1018,14 @@ def _finish(result: ScanResult) -> None:
     result.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     result.unresolved.sort(key=lambda e: (e.file or "", e.line or 0, e.message))
     result.library_inputs = sorted(set(result.library_inputs))
-    from .redact import redact_result
+    from .redact import SensitiveMask, mask_sensitive, redact_result
 
     # credentials quoted from templates never reach a report in full (findings were masked by
     # _analyse already; masking is idempotent)
     redact_result(result, findings=False)
+    if result.sensitive:  # a value some plan marks sensitive, wherever the scan quotes it
+        mask = SensitiveMask(result.sensitive, "\n".join(sorted(result.sensitive_public)))
+        mask_sensitive(mask, result.findings, list(result.errors) + list(result.unresolved))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -1146,6 +1155,8 @@ def _scan_partitioned(paths: list[str], settings: Settings, root: Path | None,
             result.files.extend(part.files)
             result.skip_files(part.skipped)
             result.resource_count += part.resource_count
+            result.sensitive |= part.sensitive
+            result.sensitive_public |= part.sensitive_public
             planner.record(part.modules)
         units = planner.next_units()
     result.files = sorted(set(result.files))
@@ -1246,6 +1257,8 @@ class PartialScan:
     modules: dict[str, ModuleSeen]  # LoadResult.modules of every unit, merged
     library_inputs: list[tuple[str, str]]
     skipped: list[str] = field(default_factory=list)  # LoadResult.skipped of every unit
+    sensitive: set[str] = field(default_factory=set)  # ScanResult.sensitive
+    sensitive_public: set[str] = field(default_factory=set)
 
 
 def _scan_partition(units: list[LoadUnit], state: PartitionState | None = None) -> PartialScan:
@@ -1260,7 +1273,8 @@ def _scan_partition(units: list[LoadUnit], state: PartitionState | None = None) 
         _merge_modules(modules, loaded.modules)
     _analyse_bounded(part, state.settings, state.checks, keep_model=False)
     return PartialScan(part.findings, part.errors, part.unresolved, part.not_analysed, part.files,
-                       part.resource_total, modules, part.library_inputs, list(part.skipped))
+                       part.resource_total, modules, part.library_inputs, list(part.skipped),
+                       part.sensitive, part.sensitive_public)
 
 
 _FREEZING = False

@@ -120,17 +120,25 @@ class SensitiveMask:
         return value
 
 
-def sensitive_mask(resources: Iterable[Resource]) -> SensitiveMask | None:
-    """The mask for the sensitive values of ``resources`` (plan loader: metadata["sensitive"]),
-    None when there are none (templates and HCL never have any)."""
+def sensitive_values(resources: Iterable[Resource]) -> tuple[set[str], set[str]]:
+    """The values ``resources`` mark sensitive (plan loader: metadata["sensitive"]; templates
+    and HCL never have any), and the addresses of every resource of the plans that mark some:
+    the ``public`` text of the scan's ``SensitiveMask``. Both depend only on each plan's own
+    resources, so the mask is the same however the scan's groups were split into analyses."""
     values: set[str] = set()
+    marking: set[str] = set()
+    plans: list[Resource] = []
     for resource in resources:
+        if resource.source != "terraform-plan":
+            continue
+        plans.append(resource)
         metadata = resource.metadata
-        if isinstance(metadata, dict) and resource.source == "terraform-plan":
-            values.update(v for v in metadata.get("sensitive") or () if isinstance(v, str) and v)
-    if not values:
-        return None
-    return SensitiveMask(values, "\n".join(r.address for r in resources))
+        if isinstance(metadata, dict):
+            found = {v for v in metadata.get("sensitive") or () if isinstance(v, str) and v}
+            if found:
+                values |= found
+                marking.add(resource.group)
+    return values, {r.address for r in plans if r.group in marking}
 
 
 def mask_sensitive(mask: SensitiveMask, findings: Iterable[Finding], errors: Iterable[IacguardError]) -> None:

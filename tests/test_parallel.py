@@ -434,3 +434,35 @@ def test_a_scan_collects_garbage_less_often_and_restores_the_collector(monkeypat
     before = gc.get_threshold()
     engine.scan([str(SAMPLES / "terraform")], Settings(), root=SAMPLES / "terraform", jobs=1)
     assert seen == [engine._SCAN_GC_THRESHOLDS] and gc.get_threshold() == before and not gc.get_freeze_count()
+
+
+def test_a_value_a_plan_marks_sensitive_is_masked_in_every_group_however_the_scan_is_split(monkeypatch, tmp_path):
+    """The plan marks the external id sensitive; a Terraform root beside it writes the same id
+    in a trust policy. Its finding quotes it masked, with one process, two, or the default."""
+    import shutil
+
+    shutil.copy(ROOT / "tests" / "fixtures" / "plan" / "formats" / "sensitive.plan.json", tmp_path / "plan.json")
+    (tmp_path / "partner").mkdir()
+    (tmp_path / "partner" / "main.tf").write_text('''resource "aws_iam_role" "partner" {
+  name = "partner"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { AWS = "arn:aws:iam::444455556666:root" }
+      Condition = { StringEquals = { "sts:ExternalId" = "Xq7-ext-secret-42" } }
+    }]
+  })
+}
+''')
+    settings = Settings(deploy_accounts=["111122223333"])
+    monkeypatch.setattr(engine, "available_cpus", lambda: 2)
+    monkeypatch.setattr(engine, "_CALIBRATION_SECONDS", 0.0)
+    monkeypatch.setattr(engine, "_FORK_COST_SECONDS", 0.0)
+    one = _rendered(tmp_path, 1, keep_model=True, settings=settings)
+    assert _rendered(tmp_path, 2, keep_model=False, settings=settings) == one
+    assert _rendered(tmp_path, None, keep_model=False, settings=settings) == one
+    report = one[0]
+    assert '"resource": "aws_iam_role.partner"' in report and "partner/main.tf" in report.replace("\\\\", "/")
+    assert "Xq7-ext-secret-42" not in "".join(map(str, one)) and report.count("(sensitive)") >= 2
