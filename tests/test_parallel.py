@@ -466,3 +466,14 @@ def test_a_value_a_plan_marks_sensitive_is_masked_in_every_group_however_the_sca
     report = one[0]
     assert '"resource": "aws_iam_role.partner"' in report and "partner/main.tf" in report.replace("\\\\", "/")
     assert "Xq7-ext-secret-42" not in "".join(map(str, one)) and report.count("(sensitive)") >= 2
+
+
+def test_every_fixture_together_gives_the_same_report_in_one_process_and_split():
+    """All of tests/fixtures in one scan: groups of every kind side by side, so that anything
+    one group's analysis leaks into another's (a sensitive value, a shared cache) shows."""
+    fixtures = ROOT / "tests" / "fixtures"
+    args = ("scan", str(fixtures), "--format", "json", "--allow-unresolved")
+    one = run_cli(*args, "--jobs", "1")
+    two = run_cli(*args, "--jobs", "2")
+    assert one.stdout.count('"rule_id"') > 1000
+    assert (two.stdout, two.returncode) == (one.stdout, one.returncode)
