@@ -26,12 +26,14 @@ Only the actions in the method table are evaluated, never an expansion of ``*``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Unknown
 from .access import Grant
 from .conditions import arn_match
+from .policy import Statement, action_elements_match
 from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
                         names_service_linked_roles_only, outside_arn, policy_arn, principal_arn, shown_arn, value_glob,
                         value_text)
@@ -180,6 +182,22 @@ _METHOD_ACTIONS_BY_SERVICE: dict[str, list[str]] = {}
 for _action in _METHOD_ACTIONS:
     _METHOD_ACTIONS_BY_SERVICE.setdefault(_action.split(":", 1)[0].lower(), []).append(_action)
 del _action
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _method_actions_covered(actions: tuple | None, not_actions: tuple | None) -> frozenset[str]:
+    """The actions of _METHOD_ACTIONS a statement with these Action/NotAction elements may cover
+    (``action_match`` not False). Keyed by the two elements, all the answer depends on; many
+    statements of a scan (an AWS managed policy attached to dozens of principals, the same
+    policy in many templates) share them."""
+    return frozenset(a for a in _METHOD_ACTIONS if action_elements_match(actions, not_actions, a) is not False)
+
+
+def _covered_method_actions(statement: Statement) -> frozenset[str] | set[str]:
+    try:
+        return _method_actions_covered(statement.actions, statement.not_actions)
+    except TypeError:  # an unhashable entry (a mapping where a string belongs): no reuse
+        return {a for a in _METHOD_ACTIONS if statement.action_match(a) is not False}
 
 # What the resource of each principal- or policy-targeting action is.
 _TARGET_KIND = {
@@ -469,7 +487,14 @@ class EscalationAnalysis:
         services = eff.allowed_services()
         pool = _METHOD_ACTIONS if services is None else [
             action for service in services for action in _METHOD_ACTIONS_BY_SERVICE.get(service, ())]
-        mentioned = {action for action in pool if eff.mentions(action)}
+        # eff.mentions(action) for each action of the pool, all at once: pool actions pass its
+        # service filter, so it is "some Allow (or unknown-effect) statement may cover it"
+        covered: set[str] = set()
+        for _, doc in eff.policies:
+            for statement in doc.statements:
+                if statement.is_allow or statement.effect_unknown:
+                    covered |= _covered_method_actions(statement)
+        mentioned = covered.intersection(pool)
         usable: dict[int, MethodUse] = {}
         for index, method in enumerate(METHODS):
             if not _METHOD_ACTION_SETS[index] <= mentioned:

@@ -35,7 +35,7 @@ from .principals import (PrincipalRef, parse_principal, principal_covers, princi
                          principal_listed)
 from ..lazy_regex import lazy_compile
 
-__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS"]
+__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS", "action_elements_match"]
 
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
@@ -94,11 +94,7 @@ class Statement:
             return self._action_match(action)
 
     def _action_match(self, action: str) -> bool | None:
-        if self.actions is not None:
-            return _entries_match(self.actions, action)
-        if self.not_actions is not None:
-            return _not3(_entries_match(self.not_actions, action))
-        return False
+        return action_elements_match(self.actions, self.not_actions, action)
 
     def resource_match(self, arn: str) -> bool | None:
         """Does the statement cover this resource ARN? With neither Resource nor NotResource
@@ -166,6 +162,16 @@ class PolicyDocument:
 
 
 # ---------------------------------------------------------------- matching helpers
+
+def action_elements_match(actions: tuple | None, not_actions: tuple | None, action: str) -> bool | None:
+    """``Statement.action_match`` from the Action/NotAction elements alone (it depends on
+    nothing else, so callers may key reuse on the two tuples)."""
+    if actions is not None:
+        return _entries_match(actions, action)
+    if not_actions is not None:
+        return _not3(_entries_match(not_actions, action))
+    return False
+
 
 def _entries_match(entries: tuple, action: str) -> bool | None:
     # Every analysis asks the same statements about the same few dozen actions; profiling a
