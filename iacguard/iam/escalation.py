@@ -190,7 +190,26 @@ def _method_actions_covered(actions: tuple | None, not_actions: tuple | None) ->
     (``action_match`` not False). Keyed by the two elements, all the answer depends on; many
     statements of a scan (an AWS managed policy attached to dozens of principals, the same
     policy in many templates) share them."""
-    return frozenset(a for a in _METHOD_ACTIONS if action_elements_match(actions, not_actions, a) is not False)
+    candidates = _METHOD_ACTIONS if actions is None else _action_candidates(actions)
+    return frozenset(a for a in candidates if action_elements_match(actions, not_actions, a) is not False)
+
+
+def _action_candidates(entries: tuple) -> Iterable[str]:
+    """The method actions an Action element may match: an ASCII entry with no wildcard in its
+    service part (``iam:Put*``) matches only actions of that service (case-insensitively: the
+    pattern starts with the literal ``iam:``); anything else (``*``, ``i*:Get``, an Unknown) may
+    match any. Entries of other types never match."""
+    services: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, Unknown):
+            return _METHOD_ACTIONS
+        if not isinstance(entry, str):
+            continue
+        service = entry.strip().split(":", 1)[0]
+        if "*" in service or "?" in service or not service.isascii():
+            return _METHOD_ACTIONS
+        services.add(service.lower())
+    return [action for service in services for action in _METHOD_ACTIONS_BY_SERVICE.get(service, ())]
 
 
 def _covered_method_actions(statement: Statement) -> frozenset[str] | set[str]:
