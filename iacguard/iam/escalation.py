@@ -450,12 +450,16 @@ def _trust_names(model: IamModel, role: Principal, source: Principal) -> tuple[s
 class EscalationAnalysis:
     """Methods per principal and escalation edges and paths, computed once per model (a scan's
     ``Analysis.escalation``). ``graph`` gives the model's graph (``Analysis.graph``); without it
-    the analysis builds one of its own when first needed."""
+    the analysis builds one of its own when first needed. ``built_graph`` gives that graph when
+    it has been built already, else None."""
 
-    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None):
+    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None,
+                 built_graph: Callable[[], Any] | None = None):
         self.model = model
         self._graph_of = graph
+        self._built_graph = built_graph
         self._graph: Any = None
+        self._successor_order: dict[str, dict[str, None]] | None = None
         self.index = EffectiveIndex(model, deploy_accounts)
         principals = model.all_principals()
         self.by_kind: dict[str, list[Principal]] = {"user": [], "group": [], "role": []}
@@ -791,9 +795,25 @@ class EscalationAnalysis:
                 by_target.setdefault(hop.target.id, []).append(hop)
         if not by_target:
             return []
-        order = dict.fromkeys(self.base_graph.successors(source.id))
+        order = dict.fromkeys(self._base_successors(source.id))
         order.update(dict.fromkeys(hop.target.id for hop in hops))
         return [(target, hop) for target in order for hop in by_target.get(target, ())]
+
+    def _base_successors(self, node: str) -> Iterable[str]:
+        """``base_graph.successors(node)``. While no graph exists, the order comes from the
+        model's edges alone (``graph.successor_order``, the same edges build_graph adds): a scan
+        then neither imports networkx nor builds a graph only to order these edges. A graph that
+        exists (built for a check, or with the escalation edges added) is asked itself."""
+        graph = self._graph
+        if graph is None and self._built_graph is not None:
+            graph = self._built_graph()
+        if graph is not None:
+            return graph.successors(node)
+        if self._successor_order is None:
+            from ..graph import successor_order
+
+            self._successor_order = successor_order(self.model)
+        return self._successor_order.get(node, {})
 
     @property
     def base_graph(self) -> Any:
