@@ -20,6 +20,7 @@ aws:CurrentTime`` a past date, ``Bool`` true and false on one key; see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import json
@@ -129,6 +130,10 @@ class Statement:
             return _not3(exempt)
         return True
 
+    def copy(self) -> Statement:
+        """A statement of its own with the same content (as parsing the same text again gives)."""
+        return dataclasses.replace(self, problems=list(self.problems))
+
     @property
     def where(self) -> str:
         # people count statements from 1
@@ -152,6 +157,13 @@ class PolicyDocument:
     unknown_document: Unknown | None = None
     # statements whose Condition never holds: written, valid, but granting or denying nothing
     inert_statements: list[Statement] = field(default_factory=list)
+
+    def copy(self) -> PolicyDocument:
+        """A document of its own with the same content (as parsing the same text again gives):
+        new statements and lists, the same raw value."""
+        return dataclasses.replace(self, statements=[st.copy() for st in self.statements], problems=list(self.problems),
+                                   unknown_statements=list(self.unknown_statements),
+                                   inert_statements=[st.copy() for st in self.inert_statements])
 
     def all_problems(self) -> list[tuple[int, str]]:
         """Document and statement problems as (line, message), statement ones prefixed."""
