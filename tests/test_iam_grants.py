@@ -256,3 +256,21 @@ def test_names_every_resource_reuse_is_keyed_by_account():
         for action in ("iam:PassRole", "iam:PutRolePolicy"):
             assert names_every_resource(f"arn:aws:iam::{account}:role/*", action) is True
             assert names_every_resource(f"arn:aws:iam::{account}:role/app-*", action) is False
+
+
+def test_wildcard_write_filter_answers_per_action():
+    # IAG-LP-005 asks its action filter once per action name and reuses the answer: each name
+    # keeps its own (a write, a data read left to IAG-LP-007, PassRole left to IAG-LP-006, an
+    # action that accepts only "*", a read), whatever was asked before it
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "checks" / "wildcard_resource_write.py"
+    spec = importlib.util.spec_from_file_location("_lp005_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = {"s3:PutObject": True, "s3:GetObject": False, "iam:PassRole": False, "IAM:PassRole": False,
+                "s3:ListAllMyBuckets": False, "iam:PutRolePolicy": True, "ec2:DescribeInstances": False}
+    for _ in range(2):
+        for action, scopable in expected.items():
+            assert module._scopable_write(action) is scopable, action
