@@ -247,16 +247,6 @@ Resources:
     assert got == [("IAG-LP-005", 14), ("IAG-LP-006", 11), ("IAG-LP-007", 14)]
 
 
-def test_names_every_resource_reuse_is_keyed_by_account():
-    # the samples of one ARN format are reused across patterns and actions; they carry the
-    # pattern's account, so a whole account's role/* names every role of that account, whichever
-    # account was asked about first
-    from iacguard.iam.actions import names_every_resource
-    for account in ("123456789012", "210987654321", "123456789012"):
-        for action in ("iam:PassRole", "iam:PutRolePolicy"):
-            assert names_every_resource(f"arn:aws:iam::{account}:role/*", action) is True
-            assert names_every_resource(f"arn:aws:iam::{account}:role/app-*", action) is False
-
 
 def test_wildcard_write_filter_answers_per_action():
     # IAG-LP-005 asks its action filter once per action name and reuses the answer: each name

@@ -223,26 +223,13 @@ def names_every_resource(pattern: str, action: str) -> bool:
     parts = pattern.split(":", 5)
     account = parts[4] if len(parts) > 4 and _ACCOUNT_ID.fullmatch(parts[4]) else "111122223333"
     arns = _resource_type_arns(service_of(action))
+    fixed = {"partition": "aws", "region": "us-east-1", "account": account}
     for name in info.resource_types:
         fmt = arns.get(name.lower())
         if not fmt:
             continue
-        if _names_every_of_format(pattern, fmt, account):
+        samples = [_ARN_VARIABLE.sub(lambda m: fixed.get(m.group(1).lower(), filler), fmt)
+                   for filler in ("q1x", "z9y/w8v")]
+        if all(glob_match(pattern, sample, case_sensitive=True) for sample in samples):
             return True
     return False
-
-
-@functools.lru_cache(maxsize=8192)
-def _names_every_of_format(pattern: str, fmt: str, account: str) -> bool:
-    """Does the pattern match both samples of one ARN format? Depends on these three only,
-    while names_every_resource is asked about many actions sharing the same few formats (every
-    object action of s3 acts on its ``object`` type)."""
-    return all(glob_match(pattern, sample, case_sensitive=True) for sample in _sample_arns(fmt, account))
-
-
-@functools.lru_cache(maxsize=1024)
-def _sample_arns(fmt: str, account: str) -> tuple[str, ...]:
-    """Two instances of an ARN format in ``account`` that differ in every name part."""
-    fixed = {"partition": "aws", "region": "us-east-1", "account": account}
-    return tuple(_ARN_VARIABLE.sub(lambda m: fixed.get(m.group(1).lower(), filler), fmt)
-                 for filler in ("q1x", "z9y/w8v"))
