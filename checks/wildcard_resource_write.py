@@ -1,6 +1,8 @@
 """IAG-LP-005: write or permissions-management actions that support resource-level permissions
 are granted on `Resource: "*"`."""
 
+import functools
+
 from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, check, every_of_type, expanded_actions,
                                  glob_match,
                                  report_statement, split_plumbing, resource_scope, restrictable,
@@ -9,6 +11,14 @@ from iacguard.checks_api import (DATA_READ_ACTIONS, CheckContext, access_level, 
 # reported by their own checks (IAG-LP-006 PassRole, IAG-LP-007 data reads), never twice
 _OWN_CHECK = frozenset(a.lower() for a in DATA_READ_ACTIONS + ("iam:PassRole",))
 _LEVELS = ("Write", "Permissions management")
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _scopable_write(action: str) -> bool:
+    """A write or permissions-management action, supporting resource-level permissions, that
+    no other check reports. Asked for every action a wildcard expands to, in every statement:
+    the answer depends on the action alone (its catalogue entry)."""
+    return bool(action.lower() not in _OWN_CHECK and access_level(action) in _LEVELS and restrictable(action))
 _LISTED = 200  # actions named in the evidence
 
 BAD_CFN = """\
@@ -125,7 +135,7 @@ def wildcard_resource_write(ctx: CheckContext) -> None:
                          and "?" not in w)
         wildcards = [w for w in wildcards if w[:-1].lower() not in services]
         concerned = [a for a in names
-                     if a.lower() not in _OWN_CHECK and access_level(a) in _LEVELS and restrictable(a)
+                     if _scopable_write(a)
                      and not (services and a.lower().startswith(services))
                      and not any(glob_match(w, a) for w in wildcards)
                      and not ctx.analysis.denied_everywhere(node.document, a)]

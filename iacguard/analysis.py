@@ -83,7 +83,8 @@ class Analysis:
             from .iam.escalation import EscalationAnalysis
 
             accounts = getattr(self.settings, "deploy_accounts", ()) or ()
-            self._escalation = EscalationAnalysis(self.model, accounts, graph=lambda: self.graph)
+            self._escalation = EscalationAnalysis(self.model, accounts, graph=lambda: self.graph,
+                                                  built_graph=lambda: self._graph)
         return self._escalation
 
     def escalation_graph(self) -> Any:

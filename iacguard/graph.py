@@ -23,7 +23,7 @@ Each node carries ``kind`` and, when it comes from a template, ``file``/``line``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generator, Iterator
 
 from .values import Unknown
 
@@ -55,70 +55,104 @@ def build_graph(model: IamModel):
     import networkx as nx
 
     graph = nx.MultiDiGraph()
+    nodes = graph.nodes
+    for event in _graph_events(model):
+        what = event[0]
+        if what == "edge":
+            graph.add_edge(event[1], event[2], **event[3])
+        elif what == "new":  # added when not there yet
+            if event[1] not in graph:
+                graph.add_node(event[1], **event[2])
+        elif what == "add":  # added, or its attributes updated
+            graph.add_node(event[1], **event[2])
+        elif what == "update":  # an existing node's attributes
+            nodes[event[1]].update(event[2])
+        else:  # "new_or_update": added with the first attributes, or updated with the second
+            if event[1] not in graph:
+                graph.add_node(event[1], **event[2])
+            else:
+                nodes[event[1]].update(event[3])
+    return graph
 
-    def add_resource(resource) -> str:
-        node = model.node_id(resource)
-        if node not in graph:
-            graph.add_node(node, kind="resource", type=resource.type, address=resource.address,
-                           file=resource.file, line=resource.line, label=resource.address)
-        return node
 
+def successor_order(model: IamModel) -> dict[str, dict[str, None]]:
+    """Each node's successors in the order ``build_graph(model).successors(node)`` lists them
+    (a MultiDiGraph lists a node's targets in the order each was first linked from it), from
+    the same edges in the same order, without importing networkx or building the graph."""
+    found: dict[str, dict[str, None]] = {}
+    for event in _graph_events(model):
+        if event[0] == "edge":
+            targets = found.get(event[1])
+            if targets is None:
+                targets = found[event[1]] = {}
+            targets[event[2]] = None
+    return found
+
+
+def _graph_events(model: IamModel) -> Iterator[tuple]:
+    """The model's graph as a sequence of node and edge additions, the one description both
+    ``build_graph`` and ``successor_order`` replay."""
     for resource in model.resources:
-        add_resource(resource)
+        yield "new", model.node_id(resource), _resource_attributes(resource)
     for resource in model.resources:
         for value in resource.properties.values():
             for target in model.referenced(resource, value):
                 if target is not resource:
-                    graph.add_edge(model.node_id(resource), model.node_id(target), kind="references")
+                    yield "edge", model.node_id(resource), model.node_id(target), {"kind": "references"}
 
     for principal in model.external_principals.values():
-        graph.add_node(principal.id, kind=principal.kind, principal=True, external=True, label=str(principal.name))
+        yield "add", principal.id, {"kind": principal.kind, "principal": True, "external": True,
+                                    "label": str(principal.name)}
     for principal in model.all_principals():
-        graph.nodes[principal.id].update(kind=principal.kind, principal=True)
+        yield "update", principal.id, {"kind": principal.kind, "principal": True}
         for group in principal.groups:
-            graph.add_edge(principal.id, group.id, kind="member_of")
+            yield "edge", principal.id, group.id, {"kind": "member_of"}
     for policy in model.policies.values():
         if policy.kind in ("trust", "resource"):
             continue
-        if policy.id not in graph:
-            graph.add_node(policy.id, kind="policy", policy_kind=policy.kind, label=policy.name,
-                           file=policy.resource.file, line=policy.line)
-        else:
-            graph.nodes[policy.id].update(policy_kind=policy.kind)
+        yield ("new_or_update", policy.id, {"kind": "policy", "policy_kind": policy.kind, "label": policy.name,
+                                            "file": policy.resource.file, "line": policy.line},
+               {"policy_kind": policy.kind})
         for principal_id in policy.attached_to:
-            graph.add_edge(policy.id, principal_id, kind="attached")
+            yield "edge", policy.id, principal_id, {"kind": "attached"}
     for principal in model.all_principals():
         if principal.boundary is not None:
-            graph.add_edge(principal.id, principal.boundary.id, kind="bounded_by")
+            yield "edge", principal.id, principal.boundary.id, {"kind": "bounded_by"}
         if principal.trust and principal.trust.document:
             for statement in principal.trust.document.statements:
                 if not statement.is_allow:
                     continue
                 for ref in statement.principals or ():
-                    source = _principal_node(graph, model, principal.resource, ref)
-                    graph.add_edge(source, principal.id, kind="can_assume", line=statement.line)
+                    source = yield from _principal_node(model, principal.resource, ref)
+                    yield "edge", source, principal.id, {"kind": "can_assume", "line": statement.line}
     for rp in model.resource_policies:
-        holder = add_resource(rp.target or rp.node.resource)
+        held = rp.target or rp.node.resource
+        holder = model.node_id(held)
+        yield "new", holder, _resource_attributes(held)
         if not rp.node.document:
             continue
         for statement in rp.node.document.statements:
             if not statement.is_allow:
                 continue
             for ref in statement.principals or ():
-                grantee = _principal_node(graph, model, rp.node.resource, ref)
-                graph.add_edge(holder, grantee, kind="grants", line=statement.line, service=rp.service)
-    return graph
+                grantee = yield from _principal_node(model, rp.node.resource, ref)
+                yield "edge", holder, grantee, {"kind": "grants", "line": statement.line, "service": rp.service}
 
 
-def _principal_node(graph, model, resource, ref) -> str:
-    """A principal named in a policy: a template principal when it refers to one, else synthetic."""
+def _resource_attributes(resource) -> dict[str, Any]:
+    return {"kind": "resource", "type": resource.type, "address": resource.address,
+            "file": resource.file, "line": resource.line, "label": resource.address}
+
+
+def _principal_node(model, resource, ref) -> Generator[tuple, None, str]:
+    """A principal named in a policy: a template principal when it refers to one, else synthetic
+    (added as a node when not there yet)."""
     if isinstance(ref.value, Unknown):
         for target in model.referenced(resource, ref.value):
             if model.node_id(target) in model.principals:
                 return model.node_id(target)
     node, attrs = external_node_id(ref)
-    if node not in graph:
-        graph.add_node(node, **attrs)
+    yield "new", node, attrs
     return node
 
 

@@ -292,3 +292,29 @@ Resources:
     (tmp_path / "t.yaml").write_text(text)
     result = scan([str(tmp_path)], root=tmp_path)
     assert [f.resource for f in result.findings if f.rule_id == "IAG-PE-001"] == ["ManagerRole"]
+
+
+def test_method_filter_reuse_is_keyed_by_action_and_not_action_and_effect(tmp_path):
+    # methods_for reuses which method actions a statement may cover, keyed by its Action and
+    # NotAction elements: the same entries as Action, as NotAction and under a Deny must give
+    # each principal its own answer, whatever was asked first
+    entries = ["iam:CreatePolicyVersion"]
+    analysis, principals = _analysis(tmp_path, {
+        "Alice": _user(_allow(entries), name="alice"),
+        "Bob": _user({"Effect": "Allow", "NotAction": entries, "Resource": "*"}, name="bob"),
+        "Carol": _user({"Effect": "Deny", "Action": entries, "Resource": "*"}, name="carol"),
+    })
+    from iacguard.iam.escalation import _METHOD_ACTIONS
+    for name in ("Alice", "Bob", "Carol", "Alice"):
+        principal = principals[name]
+        eff = analysis.effective(principal)
+        found = {u.method.name for u in analysis.methods_for(principal)}
+        # the reference: the per-action filter, then the method evaluation
+        mentioned = {a for a in _METHOD_ACTIONS if eff.mentions(a)}
+        assert ("iam:CreatePolicyVersion" in mentioned) == (name == "Alice")
+        if name == "Alice":
+            assert found == {"CreatePolicyVersion"}
+        elif name == "Bob":
+            assert found and "CreatePolicyVersion" not in found
+        else:
+            assert found == set() and mentioned == set()

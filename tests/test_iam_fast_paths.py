@@ -323,3 +323,22 @@ def test_statement_caches_do_not_follow_a_changed_copy():
     assert changed.action_match("s3:GetObject") is False and changed.resource_match("arn:aws:s3:::a/x") is False
     assert statement.action_match("s3:GetObject") is True
     assert statement.action_match(["not", "hashable"]) is False  # not cached, and no exception
+
+
+@pytest.mark.parametrize("where", ["escalation", "escalation_scope", "cfn", "check_samples"])
+def test_successor_order_is_the_graphs(where):
+    # paths_to_admin orders its edges by the model graph's successors without building the
+    # graph (no networkx import); the order must be the graph's for every node, resource
+    # policies, trust policies, boundaries and groups included
+    from pathlib import Path
+
+    from iacguard.graph import build_graph, successor_order
+
+    fixtures = Path(__file__).resolve().parent / "fixtures" / where
+    model = IamModel(load_resources([str(fixtures)], Settings()).resources)
+    graph = build_graph(model)
+    order = successor_order(model)
+    assert order and (where not in ("cfn", "check_samples") or any(len(targets) > 1 for targets in order.values()))
+    for node in graph.nodes:
+        assert list(order.get(node, {})) == list(graph.successors(node)), node
+    assert set(order) <= set(graph.nodes)

@@ -245,3 +245,22 @@ Resources:
     result = scan([str(tmp_path)], root=tmp_path)
     got = sorted((f.rule_id, f.line) for f in result.findings if f.rule_id in ("IAG-LP-005", "IAG-LP-006", "IAG-LP-007"))
     assert got == [("IAG-LP-005", 14), ("IAG-LP-006", 11), ("IAG-LP-007", 14)]
+
+
+
+def test_wildcard_write_filter_answers_per_action():
+    # IAG-LP-005 asks its action filter once per action name and reuses the answer: each name
+    # keeps its own (a write, a data read left to IAG-LP-007, PassRole left to IAG-LP-006, an
+    # action that accepts only "*", a read), whatever was asked before it
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "checks" / "wildcard_resource_write.py"
+    spec = importlib.util.spec_from_file_location("_lp005_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = {"s3:PutObject": True, "s3:GetObject": False, "iam:PassRole": False, "IAM:PassRole": False,
+                "s3:ListAllMyBuckets": False, "iam:PutRolePolicy": True, "ec2:DescribeInstances": False}
+    for _ in range(2):
+        for action, scopable in expected.items():
+            assert module._scopable_write(action) is scopable, action

@@ -229,3 +229,38 @@ resource "aws_cloudwatch_event_target" "t" {{
     found = root_monitoring(model, model.resources[0].group)
     assert found.watched is watched
     assert [r.address for r in found.untargeted_rules] == ([] if watched else ["aws_cloudwatch_event_rule.root"])
+
+
+def test_documents_parsed_once_per_object_stay_each_resources_own():
+    # copies of a resource (other parameter values, worlds) share their property objects: a
+    # document object is parsed once per line, and each resource still gets a document of its
+    # own, with its own statement lines for JSON text and its own unresolved entry
+    import json
+
+    from iacguard.iam.identity import policy_of
+    from iacguard.resource import Resource
+    from iacguard.values import Unknown as _Unknown
+
+    text = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    shared = {"Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}
+    unresolved = {"Statement": [{"Effect": "Allow", "Action": _Unknown("var.action"), "Resource": "*"}]}
+
+    def role(name, line, policies):
+        return Resource(f"aws_iam_role.{name}", "AWS::IAM::Role",
+                        {"RoleName": name, "Policies": [{"PolicyName": f"p{i}", "PolicyDocument": doc}
+                                                        for i, doc in enumerate(policies)]},
+                        "t.yaml", line, line + 5, "cloudformation")
+
+    model = IamModel([role("a", 10, [text, shared, shared, unresolved]), role("b", 20, [text, shared, unresolved])])
+    a, b = (model.principals[f"::aws_iam_role.{n}"] for n in "ab")
+    docs_a = [node.document for node in a.inline]
+    docs_b = [node.document for node in b.inline]
+    assert [st.line for st in docs_a[0].statements] == [10] and [st.line for st in docs_b[0].statements] == [20]
+    every = docs_a + docs_b
+    assert len({id(d) for d in every}) == len(every)
+    assert len({id(st) for d in every for st in d.statements}) == sum(len(d.statements) for d in every)
+    # the two inline policies written with one object: each statement belongs to its own policy
+    assert policy_of(a, docs_a[2].statements[0]) is a.inline[2]
+    assert policy_of(a, docs_a[1].statements[0]) is a.inline[1]
+    assert docs_a[1].statements[0].actions == docs_a[2].statements[0].actions == ("s3:PutObject",)
+    assert sum(1 for u in model.unresolved if "could not be resolved" in u.message) == 2

@@ -26,12 +26,14 @@ Only the actions in the method table are evaluated, never an expansion of ``*``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..values import Unknown
 from .access import Grant
 from .conditions import arn_match
+from .policy import Statement, action_elements_match
 from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
                         names_service_linked_roles_only, outside_arn, policy_arn, principal_arn, shown_arn, value_glob,
                         value_text)
@@ -180,6 +182,41 @@ _METHOD_ACTIONS_BY_SERVICE: dict[str, list[str]] = {}
 for _action in _METHOD_ACTIONS:
     _METHOD_ACTIONS_BY_SERVICE.setdefault(_action.split(":", 1)[0].lower(), []).append(_action)
 del _action
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _method_actions_covered(actions: tuple | None, not_actions: tuple | None) -> frozenset[str]:
+    """The actions of _METHOD_ACTIONS a statement with these Action/NotAction elements may cover
+    (``action_match`` not False). Keyed by the two elements, all the answer depends on; many
+    statements of a scan (an AWS managed policy attached to dozens of principals, the same
+    policy in many templates) share them."""
+    candidates = _METHOD_ACTIONS if actions is None else _action_candidates(actions)
+    return frozenset(a for a in candidates if action_elements_match(actions, not_actions, a) is not False)
+
+
+def _action_candidates(entries: tuple) -> Iterable[str]:
+    """The method actions an Action element may match: an ASCII entry with no wildcard in its
+    service part (``iam:Put*``) matches only actions of that service (case-insensitively: the
+    pattern starts with the literal ``iam:``); anything else (``*``, ``i*:Get``, an Unknown) may
+    match any. Entries of other types never match."""
+    services: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, Unknown):
+            return _METHOD_ACTIONS
+        if not isinstance(entry, str):
+            continue
+        service = entry.strip().split(":", 1)[0]
+        if "*" in service or "?" in service or not service.isascii():
+            return _METHOD_ACTIONS
+        services.add(service.lower())
+    return [action for service in services for action in _METHOD_ACTIONS_BY_SERVICE.get(service, ())]
+
+
+def _covered_method_actions(statement: Statement) -> frozenset[str] | set[str]:
+    try:
+        return _method_actions_covered(statement.actions, statement.not_actions)
+    except TypeError:  # an unhashable entry (a mapping where a string belongs): no reuse
+        return {a for a in _METHOD_ACTIONS if statement.action_match(a) is not False}
 
 # What the resource of each principal- or policy-targeting action is.
 _TARGET_KIND = {
@@ -413,12 +450,16 @@ def _trust_names(model: IamModel, role: Principal, source: Principal) -> tuple[s
 class EscalationAnalysis:
     """Methods per principal and escalation edges and paths, computed once per model (a scan's
     ``Analysis.escalation``). ``graph`` gives the model's graph (``Analysis.graph``); without it
-    the analysis builds one of its own when first needed."""
+    the analysis builds one of its own when first needed. ``built_graph`` gives that graph when
+    it has been built already, else None."""
 
-    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None):
+    def __init__(self, model: IamModel, deploy_accounts: Iterable[str] = (), graph: Callable[[], Any] | None = None,
+                 built_graph: Callable[[], Any] | None = None):
         self.model = model
         self._graph_of = graph
+        self._built_graph = built_graph
         self._graph: Any = None
+        self._successor_order: dict[str, dict[str, None]] | None = None
         self.index = EffectiveIndex(model, deploy_accounts)
         principals = model.all_principals()
         self.by_kind: dict[str, list[Principal]] = {"user": [], "group": [], "role": []}
@@ -469,7 +510,14 @@ class EscalationAnalysis:
         services = eff.allowed_services()
         pool = _METHOD_ACTIONS if services is None else [
             action for service in services for action in _METHOD_ACTIONS_BY_SERVICE.get(service, ())]
-        mentioned = {action for action in pool if eff.mentions(action)}
+        # eff.mentions(action) for each action of the pool, all at once: pool actions pass its
+        # service filter, so it is "some Allow (or unknown-effect) statement may cover it"
+        covered: set[str] = set()
+        for _, doc in eff.policies:
+            for statement in doc.statements:
+                if statement.is_allow or statement.effect_unknown:
+                    covered |= _covered_method_actions(statement)
+        mentioned = covered.intersection(pool)
         usable: dict[int, MethodUse] = {}
         for index, method in enumerate(METHODS):
             if not _METHOD_ACTION_SETS[index] <= mentioned:
@@ -747,9 +795,25 @@ class EscalationAnalysis:
                 by_target.setdefault(hop.target.id, []).append(hop)
         if not by_target:
             return []
-        order = dict.fromkeys(self.base_graph.successors(source.id))
+        order = dict.fromkeys(self._base_successors(source.id))
         order.update(dict.fromkeys(hop.target.id for hop in hops))
         return [(target, hop) for target in order for hop in by_target.get(target, ())]
+
+    def _base_successors(self, node: str) -> Iterable[str]:
+        """``base_graph.successors(node)``. While no graph exists, the order comes from the
+        model's edges alone (``graph.successor_order``, the same edges build_graph adds): a scan
+        then neither imports networkx nor builds a graph only to order these edges. A graph that
+        exists (built for a check, or with the escalation edges added) is asked itself."""
+        graph = self._graph
+        if graph is None and self._built_graph is not None:
+            graph = self._built_graph()
+        if graph is not None:
+            return graph.successors(node)
+        if self._successor_order is None:
+            from ..graph import successor_order
+
+            self._successor_order = successor_order(self.model)
+        return self._successor_order.get(node, {})
 
     @property
     def base_graph(self) -> Any:

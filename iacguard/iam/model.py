@@ -325,6 +325,8 @@ class IamModel:
         self.access_keys: list[Resource] = []
         self.login_profiles: list[Resource] = []
         self.unresolved: list[Unresolved] = []
+        # (id(raw), line, resource line for JSON text) -> (raw, parsed document): see _document
+        self._parsed: dict[tuple[int, Any, int | None], tuple[Any, PolicyDocument]] = {}
         # (resource, exception): a bug of ours while modelling that resource (see _guarded)
         self.internal_errors: list[tuple[Resource, Exception]] = []
         self._by_address: dict[tuple[str, str], list[Resource]] = {}
@@ -424,12 +426,26 @@ class IamModel:
         return list(self.principals.values()) + list(self.external_principals.values())
 
     def _document(self, resource: Resource, raw: Any) -> PolicyDocument:
-        doc = parse_policy(raw, line=line_of(raw, resource.line) or resource.line)
-        if isinstance(raw, str) and not isinstance(raw, (PStr, Encoded)):
-            # JSON text whose position in the file is not known (file(), a YAML string):
-            # its own line numbers would point at unrelated lines, so use the resource's
-            for statement in doc.statements:
-                statement.line = resource.line
+        line = line_of(raw, resource.line) or resource.line
+        text = isinstance(raw, str) and not isinstance(raw, (PStr, Encoded))
+        # The copies of a resource for other parameter values or worlds share their property
+        # objects: a document object already parsed with the same line (and, for JSON text,
+        # the same resource line put on its statements) is copied rather than parsed again.
+        # parse_policy depends only on the object and the line; the copy has objects of its own
+        # (document, statements, lists) like a new parse, so nothing told apart by identity
+        # (policy_of, node_of) is shared. The raw object is kept, so its id is not reused.
+        key = (id(raw), line, resource.line if text else None)
+        parsed = self._parsed.get(key)
+        if parsed is not None and parsed[0] is raw:
+            doc = parsed[1].copy()
+        else:
+            doc = parse_policy(raw, line=line)
+            if text:
+                # JSON text whose position in the file is not known (file(), a YAML string):
+                # its own line numbers would point at unrelated lines, so use the resource's
+                for statement in doc.statements:
+                    statement.line = resource.line
+            self._parsed[key] = (raw, doc)  # nothing changes a document once it is made
         if doc.unresolved:
             self.unresolved.append(Unresolved(resource, doc.line or resource.line,
                                               f"policy of {resource.address} could not be resolved: {doc.unresolved}",

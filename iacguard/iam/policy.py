@@ -20,6 +20,7 @@ aws:CurrentTime`` a past date, ``Bool`` true and false on one key; see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import json
@@ -35,7 +36,7 @@ from .principals import (PrincipalRef, parse_principal, principal_covers, princi
                          principal_listed)
 from ..lazy_regex import lazy_compile
 
-__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS"]
+__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS", "action_elements_match"]
 
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
@@ -94,11 +95,7 @@ class Statement:
             return self._action_match(action)
 
     def _action_match(self, action: str) -> bool | None:
-        if self.actions is not None:
-            return _entries_match(self.actions, action)
-        if self.not_actions is not None:
-            return _not3(_entries_match(self.not_actions, action))
-        return False
+        return action_elements_match(self.actions, self.not_actions, action)
 
     def resource_match(self, arn: str) -> bool | None:
         """Does the statement cover this resource ARN? With neither Resource nor NotResource
@@ -133,6 +130,10 @@ class Statement:
             return _not3(exempt)
         return True
 
+    def copy(self) -> Statement:
+        """A statement of its own with the same content (as parsing the same text again gives)."""
+        return dataclasses.replace(self, problems=list(self.problems))
+
     @property
     def where(self) -> str:
         # people count statements from 1
@@ -157,6 +158,13 @@ class PolicyDocument:
     # statements whose Condition never holds: written, valid, but granting or denying nothing
     inert_statements: list[Statement] = field(default_factory=list)
 
+    def copy(self) -> PolicyDocument:
+        """A document of its own with the same content (as parsing the same text again gives):
+        new statements and lists, the same raw value."""
+        return dataclasses.replace(self, statements=[st.copy() for st in self.statements], problems=list(self.problems),
+                                   unknown_statements=list(self.unknown_statements),
+                                   inert_statements=[st.copy() for st in self.inert_statements])
+
     def all_problems(self) -> list[tuple[int, str]]:
         """Document and statement problems as (line, message), statement ones prefixed."""
         found = [(self.line, p) for p in self.problems]
@@ -166,6 +174,16 @@ class PolicyDocument:
 
 
 # ---------------------------------------------------------------- matching helpers
+
+def action_elements_match(actions: tuple | None, not_actions: tuple | None, action: str) -> bool | None:
+    """``Statement.action_match`` from the Action/NotAction elements alone (it depends on
+    nothing else, so callers may key reuse on the two tuples)."""
+    if actions is not None:
+        return _entries_match(actions, action)
+    if not_actions is not None:
+        return _not3(_entries_match(not_actions, action))
+    return False
+
 
 def _entries_match(entries: tuple, action: str) -> bool | None:
     # Every analysis asks the same statements about the same few dozen actions; profiling a
