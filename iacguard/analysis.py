@@ -58,7 +58,7 @@ class Analysis:
         # one per scan, so nothing carries over to a scan with other settings
         self._privilege_cache: "PrivilegeCache | None" = None
         self._outside_callers: "dict[str, tuple[str, ...]]" = {}
-        self._resource_index: "dict[tuple[str, str], Resource] | None" = None
+        self._resource_index: "dict[tuple[str, str, str | None], Resource] | None" = None
         self._switched: "dict[str, list[Resource]]" = {}
         self._plan_resources: "dict[str, list[tuple[str, str | None]]]" = {}
         self._sole_services: "dict[str, str | None]" = {}
@@ -214,11 +214,17 @@ class Analysis:
 
     # --- resources --------------------------------------------------------------------------------
 
-    def resource_at(self, file: str, address: str) -> "Resource | None":
-        """The modelled resource of ``file`` with ``address`` (what a finding names), or None."""
+    def resource_at(self, file: str, address: str, when: "str | None" = None) -> "Resource | None":
+        """The modelled resource of ``file`` with ``address`` (what a finding names), or None: the
+        one deployed with the inputs as they are, or with ``when`` (a finding's evidence.when)
+        the copy built with those flags switched, when there is one."""
         if self._resource_index is None:
-            self._resource_index = {(r.file, r.address): r for r in self.model.resources}
-        return self._resource_index.get((file, address))
+            index: dict = {}
+            for resource in self.model.resources:
+                index.setdefault((resource.file, resource.address, getattr(resource, "when", None)), resource)
+            self._resource_index = index
+        found = self._resource_index.get((file, address, when))
+        return found if found is not None or when is None else self._resource_index.get((file, address, None))
 
     def switched_resources(self, group: str) -> "list[Resource]":
         """The resources of ``group`` that exist only when an input flag is switched on."""

@@ -852,7 +852,8 @@ def switched_worlds(template: dict, file: str, resolver: TemplateResolver, given
         name = body.get("Condition")
         if isinstance(name, str) and name in resolver.condition_defs and resolver.condition(name, 0) is False:
             wanted[name] = True
-        for name in _if_conditions(body.get("Properties"), 0):
+        for name in sorted(_if_conditions(body.get("Properties"), 0)):  # the worlds' order, and which
+            # ones the cap keeps, must not depend on the process's string hashing
             decided = resolver.condition(name, 0) if name in resolver.condition_defs else None
             if decided is not None:
                 wanted.setdefault(name, not decided)
