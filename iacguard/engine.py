@@ -24,6 +24,7 @@ from .severity import severity_rank
 
 if TYPE_CHECKING:
     from .loaders.discover import Discovered
+    from .progress import Progress
 
     from .analysis import Analysis
     from .iam.model import IamModel
@@ -1182,19 +1183,26 @@ class _Pacer:
              checks: dict[str, CheckMeta]) -> list["PartialScan"]:
         import time
 
+        from .progress import Progress
+
         state = PartitionState(settings, checks)
         order = sorted(range(len(units)), key=lambda i: (costs[i], i))
         parts: list[PartialScan] = []
-        for position, index in enumerate(order):
-            rest = order[position:]
-            if self._worth_forking([costs[i] for i in rest]):
-                return parts + _scan_round([units[i] for i in rest], [costs[i] for i in rest], self.cpus,
-                                           settings, checks)
-            started = time.perf_counter()
-            parts.append(_scan_partition([units[index]], state))
-            self.spent += time.perf_counter() - started
-            self.done_cost += costs[index]
-        return parts
+        progress = Progress(len(units), label="iacguard: scanning")
+        try:
+            for position, index in enumerate(order):
+                rest = order[position:]
+                if self._worth_forking([costs[i] for i in rest]):
+                    return parts + _scan_round([units[i] for i in rest], [costs[i] for i in rest], self.cpus,
+                                               settings, checks, progress)
+                started = time.perf_counter()
+                parts.append(_scan_partition([units[index]], state))
+                self.spent += time.perf_counter() - started
+                self.done_cost += costs[index]
+                progress.advance(1)
+            return parts
+        finally:
+            progress.close()
 
     def _worth_forking(self, rest: list[int]) -> bool:
         if self.cpus < 2 or len(rest) < 2 or self.spent < _CALIBRATION_SECONDS or not self.done_cost:
@@ -1205,9 +1213,9 @@ class _Pacer:
 
 
 def _scan_round(units: list[LoadUnit], costs: list[int], jobs: int, settings: Settings,
-                checks: dict) -> list["PartialScan"]:
+                checks: dict, progress: "Progress | None" = None) -> list["PartialScan"]:
     """Load, model and check ``units`` across forked workers (in this process when no pool is
-    available): what each batch found."""
+    available): what each batch found. ``progress``: the caller's bar, advanced and left open."""
     jobs = min(jobs, len(units))
     batches = [sorted(batch) for batch in
                _balanced_batches(range(len(units)), dict(enumerate(costs)), jobs * _BATCHES_PER_WORKER)]
@@ -1217,7 +1225,8 @@ def _scan_round(units: list[LoadUnit], costs: list[int], jobs: int, settings: Se
 
     global _PARTITION_STATE
     parts: list[PartialScan | None] = [None] * len(batches)
-    progress = Progress(len(units), label="iacguard: scanning")
+    own_progress = progress is None
+    progress = progress or Progress(len(units), label="iacguard: scanning")
     state = _PARTITION_STATE = PartitionState(settings, checks)
     try:
         if jobs > 1:  # a later round may hold a single root: it is scanned here, below
@@ -1239,7 +1248,8 @@ def _scan_round(units: list[LoadUnit], costs: list[int], jobs: int, settings: Se
                 parts[number] = _scan_partition([units[i] for i in batch], state)
                 progress.advance(len(batch))
     finally:
-        progress.close()
+        if own_progress:
+            progress.close()
     return parts  # type: ignore[return-value]
 
 
