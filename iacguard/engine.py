@@ -961,7 +961,7 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
             except Exception as exc:  # noqa: BLE001 - a bug in one check loses its findings, not the others'
                 if os.environ.get("IACGUARD_DEBUG"):
                     raise
-                result.errors.append(_check_failed(meta, exc, resources))
+                sink = _check_per_group(meta, exc, resources, settings, checks, result.errors)
             override = settings.severity_overrides.get(meta.id)
             for finding in sink:
                 if override:
@@ -980,6 +980,38 @@ def _analyse(result: ScanResult, resources: list[Resource], settings: Settings, 
     result.sensitive_public |= public
     result.findings.extend(findings)
     return analysis
+
+
+def _check_per_group(meta: CheckMeta, exc: Exception, resources: list[Resource], settings: Settings,
+                     checks: dict, errors: list) -> list[Finding]:
+    """A check raised on an analysis of several groups: it runs again on each group alone, so
+    that only the groups it fails on lose its findings, and each failure is an error of its own
+    group. Which groups shared an analysis depends on how the scan was split (one process,
+    workers, batches): what is reported must not."""
+    groups: dict[str, list[Resource]] = {}
+    for resource in resources:
+        world = resource.world
+        group = resource.group[:-len(world)] if world and resource.group.endswith(world) else resource.group
+        groups.setdefault(group, []).append(resource)
+    if len(groups) < 2:
+        errors.append(_check_failed(meta, exc, resources))
+        return []
+    from .analysis import Analysis
+    from .iam.model import IamModel
+
+    found: list[Finding] = []
+    for group in sorted(groups):
+        model = IamModel(groups[group])
+        sink: list[Finding] = []
+        try:
+            meta.func(CheckContext(meta, model, settings, sink, checks=checks, analysis=Analysis(model, settings)))
+        except (MemoryError, IacguardError):
+            raise
+        except Exception as again:  # noqa: BLE001 - as in _analyse
+            errors.append(_check_failed(meta, again, groups[group]))
+            continue
+        found.extend(sink)
+    return found
 
 
 def _check_failed(meta: CheckMeta, exc: Exception, resources: list[Resource]) -> InternalError:

@@ -321,14 +321,44 @@ def test_a_check_that_fails_is_an_error_and_the_other_checks_still_report(tmp_pa
                 Version: "2012-10-17"
                 Statement: [{Effect: Allow, Action: "*", Resource: "*"}]
         """})
-    report, proc = scan_json(".", "--checks-dir", str(checks), cwd=tmp_path)
-    # named with what it was judging: the root module and the template
-    assert errors(report) == [(
-        "internal", None, None, "internal error while running check ACME-900 on infra, infra/stack.yaml: "
-        "ZeroDivisionError: planted bug; set IACGUARD_DEBUG=1 for details; findings of this check may be missing")]
-    assert findings_of(report) == [("IAG-LP-001", "Admin", "infra/stack.yaml", 7),
-                                   ("IAG-LP-001", "aws_iam_policy.admin", "infra/admin.tf", 5)]
-    assert proc.returncode == 2
+    # one error per group it fails on, named with what it was judging (the root module, the
+    # template), whether the groups shared one analysis (--jobs 1) or not (the default)
+    expected = [("internal", group, None, f"internal error while running check ACME-900 on {group}: "
+                 "ZeroDivisionError: planted bug; set IACGUARD_DEBUG=1 for details; findings of this check may be missing")
+                for group in ("infra", "infra/stack.yaml")]
+    for jobs in ([], ["--jobs", "1"], ["--jobs", "2"]):
+        report, proc = scan_json(".", "--checks-dir", str(checks), *jobs, cwd=tmp_path)
+        assert errors(report) == expected
+        assert findings_of(report) == [("IAG-LP-001", "Admin", "infra/stack.yaml", 7),
+                                       ("IAG-LP-001", "aws_iam_policy.admin", "infra/admin.tf", 5)]
+        assert proc.returncode == 2
+
+
+def test_a_check_that_fails_on_one_group_keeps_its_findings_of_the_others(tmp_path):
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "picky.py").write_text(textwrap.dedent("""\
+        from iacguard.checks_api import check
+
+
+        @check("ACME-901", family="guardrails", severity="low", title="Users are counted, with a bug",
+               why="w", fix="f")
+        def picky(ctx):
+            \"\"\"Reports every user, and fails on a model that holds a user named Boom.\"\"\"
+            for principal in ctx.model.principals.values():
+                if principal.kind == "user" and principal.name == "Boom":
+                    raise ZeroDivisionError("planted bug")
+            for principal in ctx.model.principals.values():
+                if principal.kind == "user":
+                    ctx.report(principal.resource, f"{principal.address} is a user")
+        """))
+    write(tmp_path, {"ok.yaml": "Resources:\n  Fine:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: Fine\n",
+                     "bad.yaml": "Resources:\n  Bad:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: Boom\n"})
+    for jobs in ([], ["--jobs", "1"]):
+        report, proc = scan_json(".", "--checks-dir", str(checks), "--enable", "ACME-901", *jobs, cwd=tmp_path)
+        assert [e[:2] for e in errors(report)] == [("internal", "bad.yaml")]
+        assert ("ACME-901", "Fine", "ok.yaml", 2) in findings_of(report)
+        assert not [f for f in findings_of(report) if f[0] == "ACME-901" and f[2] == "bad.yaml"]
 
 
 def test_references_chained_too_deep_are_an_error_not_a_silent_unknown(tmp_path):
