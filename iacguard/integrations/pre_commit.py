@@ -229,5 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     return run(lambda: _scan(args, select=lambda settings: select(Path.cwd(), changed, settings)))
 
 
+def command() -> None:
+    """The installed ``iacguard-pre-commit`` hook: ``main()``, then exit (``cli.exit_now``)."""
+    from ..cli import exit_now
+
+    exit_now(main())
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    command()
