@@ -990,9 +990,7 @@ def _check_per_group(meta: CheckMeta, exc: Exception, resources: list[Resource],
     workers, batches): what is reported must not."""
     groups: dict[str, list[Resource]] = {}
     for resource in resources:
-        world = resource.world
-        group = resource.group[:-len(world)] if world and resource.group.endswith(world) else resource.group
-        groups.setdefault(group, []).append(resource)
+        groups.setdefault(resource.defaults_group, []).append(resource)
     if len(groups) < 2:
         errors.append(_check_failed(meta, exc, resources))
         return []

@@ -480,12 +480,11 @@ class CheckContext:
         if content is not None:
             canonical = canonical_content(content)
             key = _POSITION_IN_KEY.sub("", key)
-        world = getattr(resource, "world", "")
         when = getattr(resource, "when", None)
-        if world and resource.group.endswith(world):
+        group = getattr(resource, "defaults_group", resource.group)
+        if group != resource.group:
             # the deployment built with switched flags is a group of its own (its nodes named
             # after it); the finding is the one the same inputs given would make
-            group = resource.group[:-len(world)]
             key = key.replace(resource.group, group)
             scope = group if scope == resource.group else scope
             when = when or self._switched_by(resource, message, path)

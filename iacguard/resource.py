@@ -63,6 +63,12 @@ class Resource:
     def get(self, key: str, default: Any = None) -> Any:
         return self.properties.get(key, default)
 
+    @property
+    def defaults_group(self) -> str:
+        """``group`` without the switched-flags suffix: the deployment of the inputs as they are."""
+        world = self.world
+        return self.group[:-len(world)] if world and self.group.endswith(world) else self.group
+
 
 @dataclass(frozen=True)
 class ModuleSeen:
