@@ -216,12 +216,12 @@ class Analysis:
 
     def resource_at(self, file: str, address: str, when: "str | None" = None) -> "Resource | None":
         """The modelled resource of ``file`` with ``address`` (what a finding names), or None: the
-        one deployed with the inputs as they are, or with ``when`` (a finding's evidence.when)
+        one deployed with the inputs as they are, or with ``when`` (``Finding.when``)
         the copy built with those flags switched, when there is one."""
         if self._resource_index is None:
             index: dict = {}
             for resource in self.model.resources:
-                index.setdefault((resource.file, resource.address, getattr(resource, "when", None)), resource)
+                index.setdefault((resource.file, resource.address, resource.when), resource)
             self._resource_index = index
         found = self._resource_index.get((file, address, when))
         return found if found is not None or when is None else self._resource_index.get((file, address, None))

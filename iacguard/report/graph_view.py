@@ -132,12 +132,6 @@ def scan_analysis(result: ScanResult, settings: Settings | None) -> Analysis:
     return analysis
 
 
-def _when(finding: Finding) -> str | None:
-    """The switched flags a finding was made with (evidence.when), None for the inputs as they are."""
-    when = finding.evidence.get("when") if isinstance(finding.evidence, dict) else None
-    return when if isinstance(when, str) else None
-
-
 def finding_edges(result: ScanResult, graph: Any, finding: Finding) -> list[ViewEdge]:
     """The edges that make one finding: the hops of its ``path``, or for a resource-policy or
     trust finding the grants/can_assume edges of the reported statement (matched by its line)."""
@@ -148,7 +142,7 @@ def finding_edges(result: ScanResult, graph: Any, finding: Finding) -> list[View
                                   step.get("via", ""), True))
         return edges
     analysis = scan_analysis(result, None)
-    resource = analysis.resource_at(finding.file, finding.resource, _when(finding))
+    resource = analysis.resource_at(finding.file, finding.resource, finding.when)
     if resource is None:
         return []
     model = analysis.model
@@ -185,7 +179,7 @@ def build_view(result: ScanResult, settings: Settings, focus: str | None = None)
     findings = active_findings(result.findings)
     reported: dict[str, Any] = {}
     for finding in findings:
-        resource = analysis.resource_at(finding.file, finding.resource, _when(finding))
+        resource = analysis.resource_at(finding.file, finding.resource, finding.when)
         if resource is not None:
             reported.setdefault(model.node_id(resource), []).append(finding.rule_id)
     policies_that_matter = {pid for pid, policy in model.policies.items()
