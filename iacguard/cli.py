@@ -173,9 +173,15 @@ def _add_baseline_arguments(baseline: argparse.ArgumentParser, scan: argparse.Ar
     baseline.add_argument("paths", nargs="+", help="files or directories")
     baseline.add_argument("--output", "-o", required=True, metavar="FILE",
                           help="baseline file to write (e.g. .iacguard-baseline.json)")
-    for action in scan._actions:  # every scan input and settings option, kept in sync
+    _add_scan_inputs(baseline, scan)
+
+
+def _add_scan_inputs(parser: argparse.ArgumentParser, scan: argparse.ArgumentParser) -> None:
+    """Every input and settings option of ``scan`` (not its output, baseline or diff options),
+    shared with ``parser`` so the two stay in sync."""
+    for action in scan._actions:
         if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
-            baseline._add_action(action)
+            parser._add_action(action)
 
 
 def _add_graph_arguments(graph: argparse.ArgumentParser, scan: argparse.ArgumentParser) -> None:
@@ -186,9 +192,7 @@ def _add_graph_arguments(graph: argparse.ArgumentParser, scan: argparse.Argument
                        help="draw the repository's whole graph instead of one picture per finding")
     graph.add_argument("--focus", metavar="RESOURCE",
                        help="draw the whole graph, keeping only the paths through this node (an address)")
-    for action in scan._actions:  # the same inputs and settings as scan
-        if action.dest not in ("help", "paths", "format", "output", "report", "baseline", "diff_base"):
-            graph._add_action(action)
+    _add_scan_inputs(graph, scan)
 
 
 def _add_gate_options(scan: argparse.ArgumentParser) -> None:
