@@ -36,7 +36,7 @@ from ..values import Ref, Unknown
 from .access import _CONDITIONAL, _MAYBE, _NO, _YES, Grant, PolicyEvaluator, _has_unknown_parts
 from .actions import resource_arn_globs
 from .conditions import _and3, _not3, _or3, arn_match
-from .policy import PolicyDocument, Statement
+from .policy import PolicyDocument, Statement, entry_services
 from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
@@ -280,24 +280,12 @@ class EffectivePermissions:
             for statement in doc.statements:
                 if not (statement.is_allow or statement.effect_unknown):
                     continue
-                if statement.actions is None:
-                    services = None  # NotAction (or no action element): any service may match
+                # NotAction (or no action element): any service may match
+                found = entry_services(statement.actions) if statement.actions is not None else None
+                if found is None:
+                    services = None
                     break
-                for entry in statement.actions:
-                    if isinstance(entry, Unknown):
-                        services = None
-                        break
-                    if not isinstance(entry, str):
-                        continue  # never matches
-                    service = entry.strip().split(":", 1)[0]
-                    # IAM patterns match case-insensitively; kept to ASCII, where lowercasing
-                    # agrees with the regex engine's case folding
-                    if "*" in service or "?" in service or not service.isascii():
-                        services = None
-                        break
-                    services.add(service.lower())  # type: ignore[union-attr]  # not None: each "services = None" breaks out
-                if services is None:
-                    break
+                services |= found  # type: ignore[operator]  # not None: "services = None" breaks out
             if services is None:
                 break
         self._services = frozenset(services) if services is not None else None

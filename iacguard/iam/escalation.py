@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from ..values import Unknown
 from .access import Grant
 from .conditions import arn_match
-from .policy import Statement, action_elements_match
+from .policy import Statement, action_elements_match, entry_services
 from .effective import (ROLE_EDITING_ACTIONS, EffectiveIndex, EffectivePermissions, arns_meet,
                         names_service_linked_roles_only, outside_arn, policy_arn, principal_arn, shown_arn, value_glob,
                         value_text)
@@ -199,16 +199,9 @@ def _action_candidates(entries: tuple) -> Iterable[str]:
     service part (``iam:Put*``) matches only actions of that service (case-insensitively: the
     pattern starts with the literal ``iam:``); anything else (``*``, ``i*:Get``, an Unknown) may
     match any. Entries of other types never match."""
-    services: set[str] = set()
-    for entry in entries:
-        if isinstance(entry, Unknown):
-            return _METHOD_ACTIONS
-        if not isinstance(entry, str):
-            continue
-        service = entry.strip().split(":", 1)[0]
-        if "*" in service or "?" in service or not service.isascii():
-            return _METHOD_ACTIONS
-        services.add(service.lower())
+    services = entry_services(entries)
+    if services is None:
+        return _METHOD_ACTIONS
     return [action for service in services for action in _METHOD_ACTIONS_BY_SERVICE.get(service, ())]
 
 

@@ -36,7 +36,8 @@ from .principals import (PrincipalRef, parse_principal, principal_covers, princi
                          principal_listed)
 from ..lazy_regex import lazy_compile
 
-__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS", "action_elements_match"]
+__all__ = ["Statement", "PolicyDocument", "parse_policy", "normalize", "VALID_VERSIONS", "action_elements_match",
+           "entry_services"]
 
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
@@ -183,6 +184,24 @@ def action_elements_match(actions: tuple | None, not_actions: tuple | None, acti
     if not_actions is not None:
         return _not3(_entries_match(not_actions, action))
     return False
+
+
+def entry_services(entries: tuple) -> set[str] | None:
+    """The lowercase service prefixes the entries of an Action element can match; None when one
+    could match any service (a wildcard in its service part, an Unknown). Entries that are not
+    strings never match. Kept to ASCII, where lowercasing agrees with how IAM patterns match
+    case-insensitively."""
+    services: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, Unknown):
+            return None
+        if not isinstance(entry, str):
+            continue
+        service = entry.strip().split(":", 1)[0]
+        if "*" in service or "?" in service or not service.isascii():
+            return None
+        services.add(service.lower())
+    return services
 
 
 def _entries_match(entries: tuple, action: str) -> bool | None:
