@@ -168,17 +168,21 @@ class TemplateResolver:
         self.file = file
         self.errors = errors
         self._template = template
-        resources = template.get("Resources")
-        self.resource_ids: set[str] = set(resources) if isinstance(resources, dict) else set()
         self.mappings = self._section(template, "Mappings")
         self.condition_defs = self._section(template, "Conditions")
-        self._condition_cache: dict[str, bool | None] = {}
-        self._conditions_in_progress: set[str] = set()
-        self._too_deep_reported = False
+        self._start_resolving()
         self.pseudo = self._pseudo_values(pseudo or {})
         self._given = parameters or {}
         self._declared = self._declarations(template)
         self.params = self._parameter_values(self._declared, self._given)
+
+    def _start_resolving(self) -> None:
+        """What resolving builds up, empty: set by a new resolver and by ``switched``."""
+        resources = self._template.get("Resources")
+        self.resource_ids: set[str] = set(resources) if isinstance(resources, dict) else set()
+        self._condition_cache: dict[str, bool | None] = {}
+        self._conditions_in_progress: set[str] = set()
+        self._too_deep_reported = False
         # (function, argument, line) of each Fn::Transform met while resolving, and with the
         # AWS::LanguageExtensions transform of each Fn::ForEach loop key: what they produce is
         # known only at deploy time, so the caller names them as not analysed
@@ -247,11 +251,7 @@ class TemplateResolver:
         other = object.__new__(TemplateResolver)
         other.__dict__.update(self.__dict__)
         other.errors = []
-        resources = self._template.get("Resources")
-        other.resource_ids = set(resources) if isinstance(resources, dict) else set()
-        other._condition_cache = {}
-        other._conditions_in_progress = set()
-        other._too_deep_reported = False
+        other._start_resolving()
         other.pseudo = dict(self.pseudo)
         given = {**self._given, **world}
         other._given = given
@@ -259,14 +259,6 @@ class TemplateResolver:
         for name in world:
             if name in self._declared:
                 other.params[name] = other._declared_value(name, *self._declared[name], given)
-        other.deploy_time_expansions = []
-        other.language_extensions = False
-        other.reads = set()
-        other.deepest = 0
-        other.irregular = False
-        other._condition_reads = {}
-        other._condition_height = {}
-        other._handlers = other._bound_handlers()
         return other
 
     def _declarations(self, template: dict) -> dict[str, tuple[Any, int]]:
