@@ -180,8 +180,8 @@ def _add_switched_worlds(data: dict, file: str, resolver: TemplateResolver, give
             f"conditions {', '.join(sorted(set(undecided)))}: what their other values deploy is not "
             "analysed: more parameter values than iacguard tries would have to be switched",
             file=file, line=line_of(data.get("Conditions"), line_of(data)) or None))
+    reuse = not _order_dependent(resolver)
     for world, when in worlds:
-        reuse = not _order_dependent(resolver)
         resources = _world_resources(data, file, section, resolver, given, pseudo, group, world, when, built,
                                      reuse)
         if resources is None:  # the world's own resolution was order dependent: built whole
