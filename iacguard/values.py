@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 
 class PDict(dict):
@@ -416,13 +416,43 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+class TextBudgetCache:
+    """Answers by key while the texts they were computed from total at most ``max_chars``; past
+    that it starts over. A scan meets the same texts again and again (every module instance and
+    world of flags repeats its module's policies), while a long-running process must not keep
+    every text it ever met."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        self.chars = 0
+        self._items: dict[Any, Any] = {}
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def put(self, key: Any, value: Any, chars: int) -> None:
+        """Keep ``value`` for ``key``, computed from ``chars`` characters of text."""
+        if self.chars + chars > self.max_chars:
+            self.clear()
+        self._items[key] = value
+        self.chars += chars
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 # The JSON read around the holes of a Partial, keyed by its literal parts (None where each hole
 # sits) and first line: that is all the text parsed depends on, whatever the holes hold. The
 # module instances and worlds of flags of a configuration repeat the same policy templates. The
 # parsed tree is only read (restore() builds new containers from it), never handed out.
-_AROUND_HOLES: dict[tuple, tuple] = {}
-_AROUND_HOLES_MAX_CHARS = 1024 * 1024  # of literal text; the parsed trees it keeps are larger
-_around_holes_chars = 0
+_AROUND_HOLES = TextBudgetCache(1024 * 1024)  # of literal text; the parsed trees it keeps are larger
 
 
 def _parse_around_holes(parts: tuple, first_line: int) -> tuple:
@@ -467,18 +497,12 @@ def decode_json_with_holes(value: Partial, first_line: int = 1) -> Any:
     a Partial, a key with holes its ``${...}`` text. Raises ValueError when the text around the
     holes is not JSON (``json.JSONDecodeError`` is one). With ``first_line`` 0 (text rendered
     from a template file, which has no line in the file that uses it) the result has no lines."""
-    global _around_holes_chars
     holes = [part for part in value.parts if not isinstance(part, str)]
     key = (tuple(part if isinstance(part, str) else None for part in value.parts), first_line)
     cached = _AROUND_HOLES.get(key)
     if cached is None:
         cached = _parse_around_holes(value.parts, first_line)  # raises ValueError: nothing kept
-        size = sum(len(part) for part in key[0] if part is not None)
-        if _around_holes_chars + size > _AROUND_HOLES_MAX_CHARS:
-            _AROUND_HOLES.clear()
-            _around_holes_chars = 0
-        _AROUND_HOLES[key] = cached
-        _around_holes_chars += size
+        _AROUND_HOLES.put(key, cached, sum(len(part) for part in key[0] if part is not None))
     marker, token_re, parsed = cached
 
     def split(text: str) -> list:

@@ -212,13 +212,13 @@ def test_might_hold_credentials_answers_each_text_by_its_content():
 def test_might_hold_credentials_cache_is_bounded(monkeypatch):
     from iacguard.iam import credentials
 
-    monkeypatch.setattr(credentials, "_MIGHT_HOLD_MAX_CHARS", 100)
-    credentials._MIGHT_HOLD.clear()
-    monkeypatch.setattr(credentials, "_might_hold_chars", 0)
+    from iacguard.values import TextBudgetCache
+
+    monkeypatch.setattr(credentials, "_MIGHT_HOLD", TextBudgetCache(100))
     for i in range(20):
         assert not credentials.might_hold_credentials(f"text number {i:02d} with nothing")
-    assert credentials._might_hold_chars <= 100
-    assert sum(map(len, credentials._MIGHT_HOLD)) == credentials._might_hold_chars
+    assert credentials._MIGHT_HOLD.chars <= 100
+    assert sum(map(len, credentials._MIGHT_HOLD)) == credentials._MIGHT_HOLD.chars
     assert credentials.might_hold_credentials("AKIA2E4G6J2L4N6P2R4T")
     # an encoded document is looked at as its text and kept as a plain str (not its structure)
     assert credentials.might_hold_credentials(Encoded({"k": "AKIA2E4G6J2L4N6P2R4Z"}))

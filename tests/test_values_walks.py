@@ -70,3 +70,14 @@ def test_json_around_holes_is_read_once_per_text_and_filled_with_each_partial_ow
     # the same text around a hole at another place is another text
     moved = Partial(['{"Statement": [{"Resource": "x', a, '"}]}'])
     assert decode_json_with_holes(moved, 1)["Statement"][0]["Resource"].parts == ("x", a)
+
+
+def test_a_text_budget_cache_starts_over_past_its_budget():
+    from iacguard.values import TextBudgetCache
+
+    cache = TextBudgetCache(10)
+    cache.put("a", 1, 6)
+    cache.put("b", 2, 4)
+    assert (cache.get("a"), cache.get("b"), cache.chars, len(cache)) == (1, 2, 10, 2)
+    cache.put("c", 3, 1)  # 11 characters would be past the budget: what was kept goes
+    assert (cache.get("a"), cache.get("c"), cache.chars, list(cache)) == (None, 3, 1, ["c"])

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import catalogue
-from ..values import Unknown, line_of
+from ..values import TextBudgetCache, Unknown, line_of
 from ..lazy_regex import lazy_compile
 
 if TYPE_CHECKING:
@@ -195,17 +195,14 @@ def might_hold_credentials(value: Any) -> bool:
 
 # The answer of _text_might_hold for each text met, keyed by the text itself (the answer depends
 # on nothing else): the copies of a module's resources in every instance and world of flags
-# repeat the same policies and names thousands of times. Bounded by the text it holds.
-_MIGHT_HOLD: dict[str, bool] = {}
-_MIGHT_HOLD_MAX_CHARS = 4 * 1024 * 1024
-_might_hold_chars = 0
+# repeat the same policies and names thousands of times.
+_MIGHT_HOLD = TextBudgetCache(4 * 1024 * 1024)
 
 
 def _text_might_hold(text: str) -> bool:
     """Whether ``text`` has the shape of an access key id or a secret somewhere. The patterns
     never match across a newline, so this asked of each text is the same as of all of them
     joined by newlines."""
-    global _might_hold_chars
     if len(text) < _SHORTEST_MATCH:  # shorter than anything either pattern matches
         return False
     found = _MIGHT_HOLD.get(text)
@@ -213,12 +210,8 @@ def _text_might_hold(text: str) -> bool:
         # an access key id starts with one of these literals: looked for before the pattern
         found = bool((("AKIA" in text or "ASIA" in text) and ACCESS_KEY_ID.search(text))
                      or SECRET_SHAPE.search(text))
-        if _might_hold_chars + len(text) > _MIGHT_HOLD_MAX_CHARS:
-            _MIGHT_HOLD.clear()
-            _might_hold_chars = 0
         # kept as a plain str: an Encoded text would keep its whole structure alive
-        _MIGHT_HOLD[text if type(text) is str else str.__str__(text)] = found
-        _might_hold_chars += len(text)
+        _MIGHT_HOLD.put(text if type(text) is str else str.__str__(text), found, len(text))
     return found
 
 
