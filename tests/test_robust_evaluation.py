@@ -301,8 +301,7 @@ def test_an_internal_error_modelling_one_resource_is_an_error_on_it(tmp_path, mo
 
 def test_a_check_that_fails_is_an_error_and_the_other_checks_still_report(tmp_path):
     checks = tmp_path / "checks"
-    checks.mkdir()
-    (checks / "broken.py").write_text(textwrap.dedent("""\
+    write(tmp_path, {"checks/broken.py": """\
         from iacguard.checks_api import check
 
 
@@ -311,8 +310,7 @@ def test_a_check_that_fails_is_an_error_and_the_other_checks_still_report(tmp_pa
         def broken(ctx):
             \"\"\"Fails on every model.\"\"\"
             raise ZeroDivisionError("planted bug")
-        """))
-    write(tmp_path, {"infra/admin.tf": ADMIN_POLICY, "infra/stack.yaml": """\
+        """, "infra/admin.tf": ADMIN_POLICY, "infra/stack.yaml": """\
         Resources:
           Admin:
             Type: AWS::IAM::ManagedPolicy
@@ -336,8 +334,7 @@ def test_a_check_that_fails_is_an_error_and_the_other_checks_still_report(tmp_pa
 
 def test_a_check_that_fails_on_one_group_keeps_its_findings_of_the_others(tmp_path):
     checks = tmp_path / "checks"
-    checks.mkdir()
-    (checks / "picky.py").write_text(textwrap.dedent("""\
+    write(tmp_path, {"checks/picky.py": """\
         from iacguard.checks_api import check
 
 
@@ -351,8 +348,7 @@ def test_a_check_that_fails_on_one_group_keeps_its_findings_of_the_others(tmp_pa
             for principal in ctx.model.principals.values():
                 if principal.kind == "user":
                     ctx.report(principal.resource, f"{principal.address} is a user")
-        """))
-    write(tmp_path, {"ok.yaml": "Resources:\n  Fine:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: Fine\n",
+        """, "ok.yaml": "Resources:\n  Fine:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: Fine\n",
                      "bad.yaml": "Resources:\n  Bad:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: Boom\n"})
     for jobs in ([], ["--jobs", "1"]):
         report, proc = scan_json(".", "--checks-dir", str(checks), "--enable", "ACME-901", *jobs, cwd=tmp_path)
