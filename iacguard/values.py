@@ -426,9 +426,9 @@ class TextBudgetCache:
         self.max_chars = max_chars
         self.chars = 0
         self._items: dict[Any, Any] = {}
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self._items.get(key, default)
+        # the dict's own get: asked for every text of every resource, a method around it would
+        # cost a call each time (clear() empties this same dict, so it stays bound to it)
+        self.get = self._items.get
 
     def put(self, key: Any, value: Any, chars: int) -> None:
         """Keep ``value`` for ``key``, computed from ``chars`` characters of text."""
